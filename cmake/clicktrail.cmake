@@ -1,0 +1,43 @@
+# Helpers every module uses: one library per src/<module>/, its unit tests beside it.
+#
+#   ct_library(<module> SOURCES a.cc b.cc DEPS other_module fmt::fmt)
+#     → target clicktrail_<module>, alias clicktrail::<module>
+#   ct_test(<module> SOURCES tests/a_test.cc DEPS ...)
+#     → one GoogleTest binary <module>_test, its cases registered with ctest
+
+include(warnings)
+include(sanitizers)
+
+function(ct_library module)
+  cmake_parse_arguments(arg "" "" "SOURCES;DEPS" ${ARGN})
+  set(target clicktrail_${module})
+  if(arg_SOURCES)
+    add_library(${target} STATIC ${arg_SOURCES})
+    target_link_libraries(${target} PUBLIC ${arg_DEPS})
+    set(scope PUBLIC)
+  else()
+    add_library(${target} INTERFACE)
+    target_link_libraries(${target} INTERFACE ${arg_DEPS})
+    set(scope INTERFACE)
+  endif()
+  # Headers are included as "module/file.h" from the src/ root.
+  target_include_directories(${target} ${scope} ${PROJECT_SOURCE_DIR}/src)
+  if(arg_SOURCES)
+    ct_apply_warnings(${target})
+    ct_apply_sanitizers(${target})
+  endif()
+  add_library(clicktrail::${module} ALIAS ${target})
+endfunction()
+
+function(ct_test module)
+  if(NOT CT_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(arg "" "" "SOURCES;DEPS" ${ARGN})
+  set(target ${module}_test)
+  add_executable(${target} ${arg_SOURCES})
+  target_link_libraries(${target} PRIVATE clicktrail::${module} ${arg_DEPS} GTest::gtest_main)
+  ct_apply_warnings(${target})
+  ct_apply_sanitizers(${target})
+  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS unit)
+endfunction()

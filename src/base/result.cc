@@ -1,0 +1,14 @@
+#include "base/result.h"
+
+namespace clicktrail::base {
+
+const char* to_string(outcome o) noexcept {
+  switch (o) {
+    case outcome::retry: return "retry";
+    case outcome::reject: return "reject";
+    case outcome::fail: return "fail";
+  }
+  return "fail";
+}
+
+}  // namespace clicktrail::base

@@ -1,0 +1,95 @@
+#include "base/uuid.h"
+
+#include <sys/random.h>
+
+#include <random>
+
+namespace clicktrail::base {
+namespace {
+
+std::uint64_t os_random_seed() {
+  std::uint64_t seed = 0;
+  if (getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) {
+    seed = std::random_device{}();
+  }
+  return seed;
+}
+
+struct v7_state {
+  std::mt19937_64 rng{os_random_seed()};
+  unix_ms last_ms = -1;
+  std::uint16_t counter = 0;  // 12 bits used
+};
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+unix_ms uuid::v7_time() const noexcept {
+  std::int64_t ms = 0;
+  for (int i = 0; i < 6; ++i) ms = (ms << 8) | bytes[static_cast<size_t>(i)];
+  return ms;
+}
+
+std::string uuid::to_string() const {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(digits[bytes[i] >> 4]);
+    out.push_back(digits[bytes[i] & 0xf]);
+  }
+  return out;
+}
+
+std::optional<uuid> parse_uuid(std::string_view text) noexcept {
+  if (text.size() != 36) return std::nullopt;
+  uuid id;
+  size_t byte = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    const int hi = hex_value(text[i]);
+    const int lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.bytes[byte++] = static_cast<std::uint8_t>(hi << 4 | lo);
+    i += 2;
+  }
+  return id;
+}
+
+uuid make_uuid_v7(unix_ms now) {
+  thread_local v7_state state;
+  std::uint64_t random = state.rng();
+  if (now > state.last_ms) {
+    state.last_ms = now;
+    // Start the counter in the lower half so that many ids can follow within the millisecond.
+    state.counter = static_cast<std::uint16_t>(random & 0x7ff);
+    random = state.rng();
+  } else if (++state.counter > 0xfff) {
+    // Counter exhausted (over 2048 ids in one millisecond) or the clock went back: borrow the
+    // next millisecond so that ids stay strictly increasing.
+    ++state.last_ms;
+    state.counter = static_cast<std::uint16_t>(random & 0x7ff);
+    random = state.rng();
+  }
+  const auto ms = static_cast<std::uint64_t>(state.last_ms);
+  uuid id;
+  for (int i = 0; i < 6; ++i) id.bytes[static_cast<size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  id.bytes[6] = static_cast<std::uint8_t>(0x70 | (state.counter >> 8));
+  id.bytes[7] = static_cast<std::uint8_t>(state.counter & 0xff);
+  for (size_t i = 8; i < 16; ++i) id.bytes[i] = static_cast<std::uint8_t>(random >> (8 * (i - 8)));
+  id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));  // variant 10xx
+  return id;
+}
+
+}  // namespace clicktrail::base

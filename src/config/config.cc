@@ -1,0 +1,290 @@
+#include "config/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <set>
+#include <thread>
+
+namespace clicktrail::config {
+namespace {
+
+using problems = std::vector<std::string>;
+
+template <class T>
+const T& get(const raw_config& raw, std::string_view name) {
+  return std::get<T>(raw.values.find(name)->second.v);
+}
+
+const std::string& origin_of(const raw_config& raw, std::string_view name) {
+  return raw.values.find(name)->second.origin;
+}
+
+bool is_default(const raw_config& raw, std::string_view name) {
+  return origin_of(raw, name) == "default";
+}
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc{} || end != text.data() + text.size() || port > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(port);
+}
+
+std::optional<endpoint> parse_endpoint(std::string_view text) {
+  endpoint out;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    const auto close = text.find("]:");
+    if (close == std::string_view::npos) return std::nullopt;
+    out.host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;
+    out.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  const auto p = parse_port(port);
+  if (out.host.empty() || !p) return std::nullopt;
+  out.port = *p;
+  return out;
+}
+
+bool valid_site_key(std::string_view key) {
+  return !key.empty() && key.size() <= 64 && std::ranges::all_of(key, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+// "https://Me.GitHub.io" → "https://me.github.io"; nullopt when it is not scheme://host[:port].
+std::optional<std::string> normalise_origin(std::string_view text) {
+  std::string out;
+  for (char c : text) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  const auto scheme_end = out.find("://");
+  if (scheme_end == std::string::npos) return std::nullopt;
+  const std::string_view scheme(out.data(), scheme_end);
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  const std::string_view authority = std::string_view(out).substr(scheme_end + 3);
+  if (authority.empty() || authority.find_first_of("/?#@ ") != std::string_view::npos) return std::nullopt;
+  return out;
+}
+
+bool valid_topic(std::string_view topic) {
+  return !topic.empty() && topic.size() <= 249 && topic != "." && topic != ".." &&
+         std::ranges::all_of(topic, [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+         });
+}
+
+bool valid_bucket(std::string_view bucket) {
+  return bucket.size() >= 3 && bucket.size() <= 63 &&
+         std::ranges::all_of(bucket, [](char c) {
+           return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+                  c == '.' || c == '-';
+         }) &&
+         std::isalnum(static_cast<unsigned char>(bucket.front())) &&
+         std::isalnum(static_cast<unsigned char>(bucket.back()));
+}
+
+template <class E, size_t N>
+E pick(const std::string& text, const std::pair<std::string_view, E> (&names)[N]) {
+  for (const auto& [name, e] : names) {
+    if (name == text) return e;
+  }
+  return names[0].second;  // unreachable: the settings table allowed only these choices
+}
+
+void validate_http(const raw_config& raw, config& out, problems& found) {
+  const auto& listen = get<std::string>(raw, "http.listen");
+  if (auto ep = parse_endpoint(listen)) {
+    out.http.listen = *ep;
+  } else {
+    found.push_back(fmt::format("{}: http.listen = \"{}\" must be host:port, e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"",
+                                origin_of(raw, "http.listen"), listen));
+  }
+  const auto threads = get<std::int64_t>(raw, "http.threads");
+  out.http.threads = threads > 0 ? static_cast<int>(threads)
+                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void validate_sites(const raw_config& raw, config& out, problems& found) {
+  std::set<std::string, std::less<>> seen;
+  for (size_t i = 0; i < raw.sites.size(); ++i) {
+    const auto& site = raw.sites[i];
+    site_config parsed;
+    const auto key = site.find("key");
+    if (key == site.end()) {
+      found.push_back(fmt::format("sites[{}]: a [[sites]] table needs key = \"…\", the site key the tracker sends", i));
+      continue;
+    }
+    parsed.key = std::get<std::string>(key->second.v);
+    if (!valid_site_key(parsed.key)) {
+      found.push_back(fmt::format("{}: sites.key = \"{}\" must be 1–64 letters, digits, '.', '_' or '-'",
+                                  key->second.origin, parsed.key));
+    } else if (!seen.insert(parsed.key).second) {
+      found.push_back(fmt::format("{}: site key \"{}\" is listed twice; give each site its own key",
+                                  key->second.origin, parsed.key));
+    }
+    if (const auto origins = site.find("origins"); origins != site.end()) {
+      for (const auto& o : std::get<std::vector<std::string>>(origins->second.v)) {
+        if (o == "*") {
+          parsed.any_origin = true;
+        } else if (auto n = normalise_origin(o)) {
+          parsed.origins.push_back(*n);
+        } else {
+          found.push_back(fmt::format("{}: origin \"{}\" of site \"{}\" must be scheme://host[:port] "
+                                      "(http or https, no path), or \"*\" for any origin",
+                                      origins->second.origin, o, parsed.key));
+        }
+      }
+    }
+    out.sites.push_back(std::move(parsed));
+  }
+}
+
+void validate_kafka(const raw_config& raw, config& out, problems& found) {
+  if (!raw.sections.contains("kafka")) return;
+  kafka_config k;
+  if (const auto b = raw.values.find("kafka.brokers"); b != raw.values.end()) {
+    k.brokers = std::get<std::string>(b->second.v);
+  }
+  if (k.brokers.empty()) {
+    found.push_back("kafka.brokers is missing: set brokers = \"host:port[,host:port]\" under [kafka] "
+                    "(or CLICKTRAIL_KAFKA_BROKERS), or remove [kafka] to use the embedded log");
+  }
+  k.topic = get<std::string>(raw, "kafka.topic");
+  k.bad_topic = get<std::string>(raw, "kafka.bad_topic");
+  for (const char* name : {"kafka.topic", "kafka.bad_topic"}) {
+    const auto& topic = get<std::string>(raw, name);
+    if (!valid_topic(topic)) {
+      found.push_back(fmt::format("{}: {} = \"{}\" is not a valid Kafka topic name: use 1–249 letters, digits, '.', '_' or '-'",
+                                  origin_of(raw, name), name, topic));
+    }
+  }
+  if (k.topic == k.bad_topic) {
+    found.push_back(fmt::format("kafka.topic and kafka.bad_topic are both \"{}\"; rejected input must go to a topic of its own", k.topic));
+  }
+  auto copy = [&](const char* section, property_list& into) {
+    if (auto p = raw.passthrough.find(section); p != raw.passthrough.end()) into.assign(p->second.begin(), p->second.end());
+  };
+  copy("kafka.producer", k.producer);
+  copy("kafka.consumer", k.consumer);
+  out.kafka = std::move(k);
+}
+
+void validate_output(const raw_config& raw, sink_config& sink, problems& found) {
+  const std::string& text = get<std::string>(raw, "sink.output");
+  const std::string& origin = origin_of(raw, "sink.output");
+  sink.output_text = text;
+  if (text.starts_with("s3://")) {
+    const std::string_view rest = std::string_view(text).substr(5);
+    const auto slash = rest.find('/');
+    sink.output.where = output_location::kind::s3;
+    sink.output.bucket = rest.substr(0, slash);
+    std::string_view prefix = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    while (prefix.ends_with('/')) prefix.remove_suffix(1);
+    sink.output.prefix = prefix;
+    if (!valid_bucket(sink.output.bucket)) {
+      found.push_back(fmt::format("{}: sink.output = \"{}\": \"{}\" is not a valid S3 bucket name "
+                                  "(3–63 lower-case letters, digits, '.' or '-')", origin, text, sink.output.bucket));
+    }
+  } else if (text.starts_with("file://")) {
+    sink.output.path = text.substr(7);
+    if (!sink.output.path.starts_with('/')) {
+      found.push_back(fmt::format("{}: sink.output = \"{}\": a file:// URL needs an absolute path, "
+                                  "e.g. file:///var/lib/clicktrail/out, or write a plain path", origin, text));
+    }
+  } else if (text.find("://") != std::string::npos) {
+    found.push_back(fmt::format("{}: sink.output = \"{}\": use s3://bucket/prefix, file:///path or a plain path", origin, text));
+  } else if (text.empty()) {
+    found.push_back(fmt::format("{}: sink.output is empty: give a directory or s3://bucket/prefix", origin));
+  } else {
+    sink.output.path = text;
+  }
+}
+
+void validate_layout(const raw_config& raw, sink_config& sink, problems& found) {
+  sink.layout = get<std::string>(raw, "sink.layout");
+  const std::string& origin = origin_of(raw, "sink.layout");
+  bool ok = !sink.layout.empty() && !sink.layout.starts_with('/') && !sink.layout.ends_with('/') &&
+            sink.layout.find("..") == std::string::npos;
+  for (size_t i = 0; ok && i < sink.layout.size(); ++i) {
+    if (sink.layout[i] != '%') continue;
+    const char spec = i + 1 < sink.layout.size() ? sink.layout[i + 1] : '\0';
+    ok = spec == 'Y' || spec == 'm' || spec == 'd' || spec == 'H';
+    ++i;
+  }
+  if (!ok) {
+    found.push_back(fmt::format("{}: sink.layout = \"{}\" must be a relative path using only %Y %m %d %H, "
+                                "e.g. \"year=%Y/month=%m/day=%d/hour=%H\"", origin, sink.layout));
+  }
+}
+
+void validate_sink(const raw_config& raw, config& out, problems& found) {
+  auto& sink = out.sink;
+  validate_output(raw, sink, found);
+  validate_layout(raw, sink, found);
+  static constexpr std::pair<std::string_view, output_format> formats[] = {
+      {"parquet", output_format::parquet}, {"jsonl", output_format::jsonl}};
+  static constexpr std::pair<std::string_view, compression> codecs[] = {
+      {"zstd", compression::zstd}, {"snappy", compression::snappy}, {"gzip", compression::gzip}, {"none", compression::none}};
+  static constexpr std::pair<std::string_view, time_source> sources[] = {
+      {"collector_ts", time_source::collector_ts}, {"event_ts", time_source::event_ts}};
+  sink.format = pick(get<std::string>(raw, "sink.format"), formats);
+  sink.codec = pick(get<std::string>(raw, "sink.compression"), codecs);
+  sink.partition_by = pick(get<std::string>(raw, "sink.partition_by"), sources);
+  if (sink.format == output_format::jsonl && (sink.codec == compression::zstd || sink.codec == compression::snappy)) {
+    if (is_default(raw, "sink.compression")) {
+      sink.codec = compression::gzip;  // the default codec of JSON Lines
+    } else {
+      found.push_back(fmt::format("{}: sink.compression = \"{}\" is not offered for JSON Lines; use \"gzip\" or \"none\"",
+                                  origin_of(raw, "sink.compression"), get<std::string>(raw, "sink.compression")));
+    }
+  }
+  sink.max_records = get<std::int64_t>(raw, "sink.max_records");
+  sink.max_bytes = get<std::int64_t>(raw, "sink.max_bytes");
+  sink.max_age = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.max_age"));
+}
+
+void validate_s3(const raw_config& raw, config& out, problems& found) {
+  out.s3.region = get<std::string>(raw, "s3.region");
+  out.s3.path_style = get<bool>(raw, "s3.path_style");
+  if (out.s3.region.empty()) found.push_back(fmt::format("{}: s3.region is empty; e.g. \"us-east-1\"", origin_of(raw, "s3.region")));
+  if (const auto e = raw.values.find("s3.endpoint"); e != raw.values.end()) {
+    const auto& url = std::get<std::string>(e->second.v);
+    if (!url.starts_with("http://") && !url.starts_with("https://")) {
+      found.push_back(fmt::format("{}: s3.endpoint = \"{}\" must start with http:// or https://", e->second.origin, url));
+    }
+    out.s3.endpoint = url;
+  }
+}
+
+}  // namespace
+
+std::string endpoint::to_string() const {
+  return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port) : fmt::format("[{}]:{}", host, port);
+}
+
+base::result<config> load_config(const load_options& options) {
+  auto raw = read_sources(options);
+  if (!raw) return std::move(raw).err();
+  config out;
+  problems found;
+  out.log.level = get<std::string>(*raw, "log.level");
+  validate_http(*raw, out, found);
+  validate_sites(*raw, out, found);
+  validate_kafka(*raw, out, found);
+  validate_sink(*raw, out, found);
+  validate_s3(*raw, out, found);
+  if (!found.empty()) {
+    std::string message;
+    for (const auto& p : found) message += (message.empty() ? "" : "\n") + p;
+    return base::error::fail(std::move(message));
+  }
+  return out;
+}
+
+}  // namespace clicktrail::config

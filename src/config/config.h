@@ -1,0 +1,90 @@
+#pragma once
+// The validated configuration: what every module receives instead of raw TOML (STYLE.md rule 3).
+// load_config() reads every source, checks each key against the settings table, then applies
+// the rules that span keys. A `config` that exists is valid; no module re-checks it.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "config/sources.h"
+
+namespace clicktrail::config {
+
+struct log_config {
+  std::string level;
+};
+
+struct endpoint {
+  std::string host;  // without brackets for IPv6
+  std::uint16_t port = 0;
+  std::string to_string() const;  // "host:port" or "[v6]:port"
+};
+
+struct http_config {
+  endpoint listen;
+  int threads = 0;  // resolved: never 0 here
+};
+
+struct site_config {
+  std::string key;
+  std::vector<std::string> origins;  // normalised scheme://host[:port]
+  bool any_origin = false;           // "*" was listed
+};
+
+using property_list = std::vector<std::pair<std::string, std::string>>;
+
+struct kafka_config {
+  std::string brokers;
+  std::string topic;
+  std::string bad_topic;
+  property_list producer;  // raw librdkafka properties, applied after ours
+  property_list consumer;
+};
+
+enum class output_format { parquet, jsonl };
+enum class compression { zstd, snappy, gzip, none };
+enum class time_source { collector_ts, event_ts };
+
+struct output_location {
+  enum class kind { local, s3 } where = kind::local;
+  std::string path;    // local: the directory
+  std::string bucket;  // s3
+  std::string prefix;  // s3: no leading or trailing '/'
+};
+
+struct sink_config {
+  std::string output_text;  // as configured, for messages
+  output_location output;
+  output_format format = output_format::parquet;
+  config::compression codec = compression::zstd;
+  time_source partition_by = time_source::collector_ts;
+  std::string layout;
+  std::int64_t max_records = 0;
+  std::int64_t max_bytes = 0;
+  std::chrono::milliseconds max_age{0};
+};
+
+struct s3_config {
+  std::string region;
+  std::optional<std::string> endpoint;
+  bool path_style = false;
+};
+
+struct config {
+  log_config log;
+  http_config http;
+  std::vector<site_config> sites;
+  std::optional<kafka_config> kafka;  // absent: the embedded log
+  sink_config sink;
+  s3_config s3;
+};
+
+// Every problem found, one per line, in the error's message.
+base::result<config> load_config(const load_options& options);
+
+}  // namespace clicktrail::config

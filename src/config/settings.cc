@@ -1,0 +1,110 @@
+// The one table of every setting. Add a key here, read it in config.cc; docs follow by themselves
+// (`clicktrail config docs`, and docs/configuration.md, which a test keeps equal to it).
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "config/setting.h"
+
+namespace clicktrail::config {
+namespace {
+
+using enum setting_type;
+
+constexpr std::int64_t KiB = 1024;
+constexpr std::int64_t MiB = 1024 * KiB;
+constexpr std::int64_t GiB = 1024 * MiB;
+constexpr std::int64_t second = 1000;
+constexpr std::int64_t minute = 60 * second;
+constexpr std::int64_t hour = 60 * minute;
+
+constexpr std::array table{
+    setting{"log", "level", choice, "info", "How much to log to stderr.", 0, 0,
+            "trace|debug|info|warn|error|off"},
+
+    setting{"http", "listen", string, "127.0.0.1:8080",
+            "Address the collector listens on, as host:port ([v6]:port for IPv6; port 0 picks a "
+            "free one)."},
+    setting{"http", "threads", integer, "0",
+            "Threads that serve HTTP; 0 means one per core.", 0, 256},
+
+    setting{"sites", "key", string, "",
+            "The public site key the tracker sends (?site=, X-Clicktrail-Site, or the body). "
+            "Letters, digits, '.', '_' and '-', at most 64."},
+    setting{"sites", "origins", string_list, "[]",
+            "Origins allowed to send events for this site (CORS), as scheme://host[:port]; "
+            "\"*\" allows any origin and must be written out."},
+
+    setting{"kafka", "brokers", string, "",
+            "Kafka bootstrap servers, host:port[,host:port…]. Without a [kafka] section "
+            "`clicktrail run` uses the embedded log instead."},
+    setting{"kafka", "topic", string, "clicktrail.events", "Topic that accepted events go to."},
+    setting{"kafka", "bad_topic", string, "clicktrail.bad",
+            "Topic that rejected input goes to, with the reason."},
+
+    setting{"sink", "output", string, "./data",
+            "Where files go: s3://bucket/prefix, file:///path, or a plain path."},
+    setting{"sink", "format", choice, "parquet", "File format of the output.", 0, 0,
+            "parquet|jsonl"},
+    setting{"sink", "compression", choice, "zstd",
+            "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,
+            "zstd|snappy|gzip|none"},
+    setting{"sink", "partition_by", choice, "collector_ts",
+            "Which timestamp places an event in a time partition.", 0, 0,
+            "collector_ts|event_ts"},
+    setting{"sink", "layout", string, "year=%Y/month=%m/day=%d/hour=%H",
+            "Time partition path, with %Y %m %d %H (UTC)."},
+    setting{"sink", "max_records", integer, "1000000", "A file closes after this many records.",
+            1, 1'000'000'000},
+    setting{"sink", "max_bytes", size, "128MiB", "A file closes after this many encoded bytes.",
+            64 * KiB, 5 * GiB},
+    setting{"sink", "max_age", duration, "5m",
+            "A file closes when it has been open this long, so quiet sites still see their data.",
+            1 * second, 24 * hour},
+
+    setting{"s3", "region", string, "us-east-1", "Region used to sign S3 requests."},
+    setting{"s3", "endpoint", string, "",
+            "Endpoint of an S3-compatible server, e.g. http://127.0.0.1:8333; absent for AWS."},
+    setting{"s3", "path_style", boolean, "false",
+            "Address buckets as endpoint/bucket rather than bucket.endpoint (most non-AWS "
+            "servers need this)."},
+};
+
+}  // namespace
+
+const char* to_string(setting_type t) noexcept {
+  switch (t) {
+    case string: return "string";
+    case integer: return "integer";
+    case boolean: return "boolean";
+    case size: return "size";
+    case duration: return "duration";
+    case string_list: return "list of strings";
+    case choice: return "choice";
+  }
+  return "?";
+}
+
+std::string setting::name() const { return fmt::format("{}.{}", section, key); }
+
+std::string setting::env_name() const {
+  std::string out = "CLICKTRAIL_";
+  for (char c : name()) {
+    out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+std::span<const setting> all_settings() noexcept { return table; }
+
+const setting* find_setting(std::string_view section, std::string_view key) noexcept {
+  const auto it = std::find_if(table.begin(), table.end(), [&](const setting& s) {
+    return s.section == section && s.key == key;
+  });
+  return it == table.end() ? nullptr : &*it;
+}
+
+}  // namespace clicktrail::config

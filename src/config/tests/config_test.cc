@@ -1,0 +1,227 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace clicktrail::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A config file in a fresh temporary directory, removed at the end of the test.
+class config_file : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("clicktrail-config-test-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  load_options with_file(const std::string& text) {
+    const auto path = dir_ / "clicktrail.toml";
+    std::ofstream(path) << text;
+    load_options options;
+    options.file = path;
+    return options;
+  }
+
+  std::string error_of(const load_options& options) {
+    auto loaded = load_config(options);
+    EXPECT_FALSE(loaded.ok());
+    return loaded.ok() ? "" : loaded.err().message;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(config_file, defaults_alone_are_valid) {
+  auto c = load_config({});
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->http.listen.host, "127.0.0.1");
+  EXPECT_EQ(c->http.listen.port, 8080);
+  EXPECT_GE(c->http.threads, 1);
+  EXPECT_FALSE(c->kafka.has_value());  // no [kafka]: the embedded log
+  EXPECT_EQ(c->sink.format, output_format::parquet);
+  EXPECT_EQ(c->sink.codec, compression::zstd);
+  EXPECT_EQ(c->sink.max_bytes, 128LL << 20);
+  EXPECT_EQ(c->sink.max_age, std::chrono::minutes(5));
+  EXPECT_EQ(c->sink.output.where, output_location::kind::local);
+  EXPECT_EQ(c->sink.output.path, "./data");
+}
+
+TEST_F(config_file, the_design_example_loads) {
+  auto c = load_config(with_file(R"(
+[http]
+listen = "127.0.0.1:8080"
+
+[[sites]]
+key = "demo"
+origins = ["http://localhost:8080", "https://Me.GitHub.io"]
+
+[[sites]]
+key = "open"
+origins = ["*"]
+
+[kafka]
+brokers = "127.0.0.1:9092"
+topic = "clicktrail.events"
+bad_topic = "clicktrail.bad"
+
+[kafka.producer]
+"security.protocol" = "SASL_SSL"
+"linger.ms" = 5
+
+[sink]
+output = "s3://my-bucket/clicks/"
+format = "parquet"
+compression = "zstd"
+partition_by = "event_ts"
+layout = "year=%Y/month=%m/day=%d/hour=%H"
+max_records = 1000000
+max_bytes = "128MiB"
+max_age = "5m"
+
+[s3]
+region = "eu-west-1"
+endpoint = "http://127.0.0.1:8333"
+path_style = true
+)"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  ASSERT_EQ(c->sites.size(), 2u);
+  EXPECT_EQ(c->sites[0].key, "demo");
+  EXPECT_EQ(c->sites[0].origins, (std::vector<std::string>{"http://localhost:8080", "https://me.github.io"}));
+  EXPECT_FALSE(c->sites[0].any_origin);
+  EXPECT_TRUE(c->sites[1].any_origin);
+  ASSERT_TRUE(c->kafka.has_value());
+  EXPECT_EQ(c->kafka->brokers, "127.0.0.1:9092");
+  EXPECT_EQ(c->kafka->producer,
+            (property_list{{"linger.ms", "5"}, {"security.protocol", "SASL_SSL"}}));
+  EXPECT_EQ(c->sink.output.where, output_location::kind::s3);
+  EXPECT_EQ(c->sink.output.bucket, "my-bucket");
+  EXPECT_EQ(c->sink.output.prefix, "clicks");
+  EXPECT_EQ(c->sink.partition_by, time_source::event_ts);
+  EXPECT_EQ(c->s3.endpoint, "http://127.0.0.1:8333");
+  EXPECT_TRUE(c->s3.path_style);
+}
+
+TEST_F(config_file, an_unknown_key_is_refused_with_its_location_and_a_suggestion) {
+  const auto message = error_of(with_file("[kafka]\nbroker = \"x:1\"\n"));
+  EXPECT_NE(message.find("clicktrail.toml:2:10: unknown key \"kafka.broker\"; did you mean \"kafka.brokers\"?"),
+            std::string::npos) << message;
+}
+
+TEST_F(config_file, an_unknown_section_is_refused) {
+  const auto message = error_of(with_file("[sinks]\noutput = \"x\"\n"));
+  EXPECT_NE(message.find("unknown section [sinks]"), std::string::npos) << message;
+}
+
+TEST_F(config_file, a_value_out_of_bounds_names_the_key_and_the_range) {
+  const auto message = error_of(with_file("[sink]\nmax_bytes = \"1KiB\"\nmax_records = 0\n"));
+  EXPECT_NE(message.find("sink.max_bytes = \"1KiB\" must be a size such as"), std::string::npos) << message;
+  EXPECT_NE(message.find("from 64KiB to 5GiB"), std::string::npos) << message;
+  EXPECT_NE(message.find("sink.max_records = 0 must be an integer from 1 to 1000000000"), std::string::npos) << message;
+}
+
+TEST_F(config_file, a_wrong_type_or_choice_is_refused) {
+  const auto message = error_of(with_file("[s3]\npath_style = \"yes\"\n[sink]\nformat = \"csv\"\nmax_age = 300\n"));
+  EXPECT_NE(message.find("s3.path_style = \"yes\" is not valid: it must be true or false"), std::string::npos) << message;
+  EXPECT_NE(message.find("sink.format = \"csv\" must be one of parquet|jsonl"), std::string::npos) << message;
+  EXPECT_NE(message.find("sink.max_age = 300 is not valid: it must be a duration"), std::string::npos) << message;
+}
+
+TEST_F(config_file, malformed_toml_names_the_line) {
+  const auto message = error_of(with_file("[http]\nlisten = \n"));
+  EXPECT_NE(message.find("clicktrail.toml:2:"), std::string::npos) << message;
+  EXPECT_NE(message.find("not valid TOML"), std::string::npos) << message;
+}
+
+TEST_F(config_file, a_missing_file_says_so) {
+  load_options options;
+  options.file = dir_ / "absent.toml";
+  EXPECT_NE(error_of(options).find("cannot read the config file"), std::string::npos);
+}
+
+TEST_F(config_file, environment_overrides_the_file_and_flags_override_both) {
+  auto options = with_file("[http]\nlisten = \"127.0.0.1:1000\"\n[sink]\nmax_age = \"1m\"\n");
+  options.environment = {{"CLICKTRAIL_HTTP_LISTEN", "127.0.0.1:2000"},
+                         {"CLICKTRAIL_SINK_MAX_AGE", "30s"},
+                         {"CLICKTRAIL_KAFKA_BROKERS", "127.0.0.1:9092"},
+                         {"CLICKTRAIL_KAFKA_PRODUCER_SASL_MECHANISM", "PLAIN"},
+                         {"CLICKTRAIL_SITES", "demo=http://localhost:8080 https://a.example; blog=*"},
+                         {"UNRELATED", "x"}};
+  options.flags = {{"http.listen", "[::1]:3000", "--listen"}};
+  auto c = load_config(options);
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->http.listen.host, "::1");
+  EXPECT_EQ(c->http.listen.port, 3000);
+  EXPECT_EQ(c->http.listen.to_string(), "[::1]:3000");
+  EXPECT_EQ(c->sink.max_age, std::chrono::seconds(30));
+  ASSERT_TRUE(c->kafka.has_value());
+  EXPECT_EQ(c->kafka->producer, (property_list{{"sasl.mechanism", "PLAIN"}}));
+  ASSERT_EQ(c->sites.size(), 2u);
+  EXPECT_EQ(c->sites[0].origins.size(), 2u);
+  EXPECT_TRUE(c->sites[1].any_origin);
+}
+
+TEST_F(config_file, a_misspelt_variable_is_refused_and_bad_values_name_the_variable) {
+  load_options options;
+  options.environment = {{"CLICKTRAIL_KAFKA_BROKER", "x:1"}, {"CLICKTRAIL_SINK_MAX_BYTES", "lots"}};
+  const auto message = error_of(options);
+  EXPECT_NE(message.find("CLICKTRAIL_KAFKA_BROKER: unknown setting variable; did you mean \"CLICKTRAIL_KAFKA_BROKERS\"?"),
+            std::string::npos) << message;
+  EXPECT_NE(message.find("CLICKTRAIL_SINK_MAX_BYTES: sink.max_bytes = \"lots\" is not valid"), std::string::npos) << message;
+}
+
+TEST_F(config_file, cross_key_rules) {
+  const auto message = error_of(with_file(R"(
+[http]
+listen = "localhost"
+[[sites]]
+key = "a b"
+origins = ["ftp://x", "https://x.example/path"]
+[[sites]]
+origins = ["*"]
+[kafka]
+topic = "same"
+bad_topic = "same"
+[sink]
+output = "s3://No_Such"
+layout = "/year=%Y/%q"
+[s3]
+endpoint = "127.0.0.1:8333"
+)"));
+  for (const char* expected : {
+           "http.listen = \"localhost\" must be host:port",
+           "sites.key = \"a b\" must be 1–64 letters",
+           "origin \"ftp://x\" of site \"a b\" must be scheme://host[:port]",
+           "origin \"https://x.example/path\"",
+           "sites[1]: a [[sites]] table needs key",
+           "kafka.brokers is missing",
+           "must go to a topic of its own",
+           "\"No_Such\" is not a valid S3 bucket name",
+           "sink.layout = \"/year=%Y/%q\" must be a relative path",
+           "s3.endpoint = \"127.0.0.1:8333\" must start with http:// or https://",
+       }) {
+    EXPECT_NE(message.find(expected), std::string::npos) << "missing: " << expected << "\nin:\n" << message;
+  }
+}
+
+TEST_F(config_file, jsonl_defaults_to_gzip_but_refuses_an_explicit_zstd) {
+  auto c = load_config(with_file("[sink]\nformat = \"jsonl\"\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sink.codec, compression::gzip);
+  const auto message = error_of(with_file("[sink]\nformat = \"jsonl\"\ncompression = \"zstd\"\n"));
+  EXPECT_NE(message.find("not offered for JSON Lines"), std::string::npos) << message;
+}
+
+TEST_F(config_file, duplicate_site_keys_are_refused) {
+  const auto message = error_of(with_file("[[sites]]\nkey = \"a\"\n[[sites]]\nkey = \"a\"\n"));
+  EXPECT_NE(message.find("site key \"a\" is listed twice"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace clicktrail::config

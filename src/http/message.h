@@ -1,0 +1,46 @@
+#pragma once
+// The HTTP request and response as routes see them: plain values, no Beast types, so that
+// handlers are easy to test and the server's transport can change without touching them.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace clicktrail::http {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+struct request {
+  std::string method;  // "GET", "POST", …
+  std::string path;    // without the query
+  std::string query;   // after '?', undecoded; empty when absent
+  header_list headers;  // names lower-cased
+  std::string body;
+  std::string peer;    // the client's address, as text
+
+  // The first header of that (lower-case) name, or empty.
+  std::string_view header(std::string_view lower_name) const noexcept;
+};
+
+struct response {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  header_list headers;  // extra headers (CORS, Retry-After, caching)
+
+  // {"error": "<code>", "message": "<sentence>"} with the given status.
+  static response json_error(unsigned status, std::string_view code, std::string_view message);
+};
+
+// A handler answers by calling `reply` exactly once, from any thread, possibly after it returned
+// (the ingest route answers when Kafka's delivery reports arrive).
+using reply_fn = std::function<void(response)>;
+using handler = std::function<void(request&&, reply_fn)>;
+
+// Appends `text` to `out` as the inside of a JSON string.
+void append_json_escaped(std::string& out, std::string_view text);
+
+}  // namespace clicktrail::http

@@ -1,0 +1,14 @@
+#include "http/ops_routes.h"
+
+namespace clicktrail::http {
+
+void add_ops_routes(router& routes, base::registry& metrics) {
+  routes.add("GET", "/healthz", [](request&&, reply_fn reply) {
+    reply(response{200, "text/plain; charset=utf-8", "ok\n", {}});
+  });
+  routes.add("GET", "/metrics", [&metrics](request&&, reply_fn reply) {
+    reply(response{200, "text/plain; version=0.0.4; charset=utf-8", metrics.expose(), {}});
+  });
+}
+
+}  // namespace clicktrail::http

@@ -1,0 +1,58 @@
+#pragma once
+// The collector's HTTP/1.1 server on Boost.Beast: one io_context served by N threads, keep-alive,
+// limits on header and body size, and a read deadline so slow clients cannot hold a connection.
+//
+// Lifetime: construct, add routes to the router before start(), start() once, stop() once (also
+// done by the destructor). start() and stop() are called from the owning (main) thread; handlers
+// run on server threads.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/metrics.h"
+#include "http/router.h"
+
+namespace clicktrail::http {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: pick a free port; local_port() tells which
+  int threads = 1;
+  std::uint64_t max_header_bytes = 16 * 1024;
+  std::uint64_t max_body_bytes = 1024 * 1024;  // as sent on the wire (before any gunzip)
+  std::chrono::milliseconds read_timeout{10'000};  // whole request, headers and body
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
+};
+
+class server {
+ public:
+  server(server_options options, router routes, base::registry& metrics);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds and starts serving. Throws std::runtime_error naming the address when it cannot bind.
+  void start();
+  std::uint16_t local_port() const noexcept { return port_; }
+
+  // Stops accepting, lets requests in flight finish (up to `drain`), then stops the threads.
+  void stop(std::chrono::milliseconds drain = std::chrono::seconds(10));
+
+  std::int64_t in_flight() const noexcept;
+
+  struct state;  // shared with sessions; defined in server.cc
+
+ private:
+  server_options options_;
+  std::unique_ptr<state> state_;  // destroyed last: its io_context owns the sessions
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace clicktrail::http

@@ -1,0 +1,77 @@
+// The one `clicktrail` binary: parses the command line and hands over to a subcommand.
+// The subcommands and their flags are the user-facing contract of DESIGN.md.
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+#include "app/commands.h"
+#include "app/signals.h"
+#include "base/version.h"
+
+using namespace clicktrail;
+
+int main(int argc, char** argv) {
+  app::block_stop_signals();  // before any thread exists
+
+  CLI::App cli{"clicktrail: web clickstream into your own object store, as Parquet or JSON Lines"};
+  cli.set_version_flag("--version", std::string("clicktrail ") + base::version);
+  cli.require_subcommand(1);
+
+  std::optional<std::string> config_file;
+  std::optional<std::string> listen, data, output;
+  auto* run = cli.add_subcommand("run", "Collector + embedded log + sink in one process (the embedded default)");
+  run->add_option("--config", config_file, "TOML config file")->check(CLI::ExistingFile);
+  run->add_option("--listen", listen, "Address to listen on, host:port (http.listen)");
+  run->add_option("--data", data, "Data directory: the embedded log and, without --output, the files");
+  run->add_option("--output", output, "Where files go: a path, file:///path or s3://bucket/prefix (sink.output)");
+
+  auto* collect = cli.add_subcommand("collect", "HTTP collector: events in, durable in Kafka");
+  collect->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
+
+  bool until_caught_up = false;
+  auto* sink = cli.add_subcommand("sink", "Kafka → Hive-partitioned files in S3 or a directory, exactly once");
+  sink->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
+  sink->add_flag("--until-caught-up", until_caught_up, "Drain to the end offsets seen at start, then exit");
+
+  auto* lambda = cli.add_subcommand("lambda", "AWS Lambda custom runtime (reads AWS_LAMBDA_RUNTIME_API)");
+  lambda->add_option("--config", config_file, "TOML config file")->check(CLI::ExistingFile);
+
+  auto* config_cmd = cli.add_subcommand("config", "Check a config file, or print the configuration reference");
+  config_cmd->require_subcommand(1);
+  std::string check_file;
+  auto* check = config_cmd->add_subcommand("check", "Validate a config file (with the environment's overrides)");
+  check->add_option("FILE", check_file, "TOML config file")->required();
+  auto* docs = config_cmd->add_subcommand("docs", "Print every setting with its type, default and bounds (Markdown)");
+
+  std::string inspect_file;
+  auto* inspect = cli.add_subcommand("inspect", "Print a Parquet file's schema, row groups, statistics and first rows");
+  inspect->add_option("FILE", inspect_file, "Parquet file")->required()->check(CLI::ExistingFile);
+
+  auto* tail = cli.add_subcommand("tail", "Print live events as they arrive");
+  tail->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.exit(e);
+    return code == 0 ? app::exit_ok : app::exit_bad_config;
+  }
+
+  if (*run) {
+    std::vector<config::flag_override> flags;
+    if (listen) flags.push_back({"http.listen", *listen, "--listen"});
+    if (data && !output) flags.push_back({"sink.output", *data, "--data"});
+    if (output) flags.push_back({"sink.output", *output, "--output"});
+    return app::run(app::config_sources(config_file, std::move(flags)));
+  }
+  if (*check) return app::config_check(check_file);
+  if (*docs) return app::config_docs();
+  if (*collect) return app::not_yet_available("collect", "the HTTP collector", app::config_sources(config_file));
+  if (*sink) return app::not_yet_available("sink", "the Kafka → object store sink", app::config_sources(config_file));
+  if (*lambda) return app::not_yet_available("lambda", "the AWS Lambda runtime", app::config_sources(config_file));
+  if (*inspect) return app::not_yet_available("inspect", "the Parquet reader", std::nullopt);
+  if (*tail) return app::not_yet_available("tail", "live tailing", app::config_sources(config_file));
+  return app::exit_bad_config;
+}

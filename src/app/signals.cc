@@ -1,0 +1,32 @@
+#include "app/signals.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+namespace clicktrail::app {
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+void block_stop_signals() {
+  const sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int wait_for_stop_signal() {
+  const sigset_t set = stop_signals();
+  int received = 0;
+  while (sigwait(&set, &received) != 0) {
+  }
+  return received;
+}
+
+}  // namespace clicktrail::app

@@ -1,8 +1,13 @@
 #include "config/config.h"
 
+#include "config/units.h"
+
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstring>
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -105,9 +110,32 @@ void validate_http(const raw_config& raw, config& out, problems& found) {
     found.push_back(fmt::format("{}: http.listen = \"{}\" must be host:port, e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"",
                                 origin_of(raw, "http.listen"), listen));
   }
+  out.http.read_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.read_timeout"));
+  out.http.idle_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.idle_timeout"));
   const auto threads = get<std::int64_t>(raw, "http.threads");
   out.http.threads = threads > 0 ? static_cast<int>(threads)
                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void validate_ingest(const raw_config& raw, config& out, problems& found) {
+  auto& in = out.ingest;
+  in.max_body = get<std::int64_t>(raw, "ingest.max_body");
+  in.max_events = get<std::int64_t>(raw, "ingest.max_events");
+  in.max_event_bytes = get<std::int64_t>(raw, "ingest.max_event_bytes");
+  in.produce_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "ingest.produce_timeout"));
+  in.anonymize_ip = get<bool>(raw, "ingest.anonymize_ip");
+  for (const auto& text : get<std::vector<std::string>>(raw, "ingest.trusted_proxies")) {
+    if (auto range = parse_cidr(text)) {
+      in.trusted_proxies.push_back(*range);
+    } else {
+      found.push_back(fmt::format("{}: ingest.trusted_proxies entry \"{}\" must be an address or a CIDR range, "
+                                  "e.g. \"10.0.0.0/8\" or \"2001:db8::/32\"", origin_of(raw, "ingest.trusted_proxies"), text));
+    }
+  }
+  if (in.max_event_bytes > in.max_body) {
+    found.push_back(fmt::format("ingest.max_event_bytes ({}) is larger than ingest.max_body ({}); lower it or raise max_body",
+                                format_size(in.max_event_bytes), format_size(in.max_body)));
+  }
 }
 
 void validate_sites(const raw_config& raw, config& out, problems& found) {
@@ -264,6 +292,42 @@ void validate_s3(const raw_config& raw, config& out, problems& found) {
 
 }  // namespace
 
+std::optional<cidr> parse_cidr(std::string_view text) {
+  cidr out;
+  const auto slash = text.find('/');
+  const std::string address(text.substr(0, slash));
+  int max_bits = 128;
+  in6_addr v6{};
+  in_addr v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    out.address[10] = 0xff;
+    out.address[11] = 0xff;
+    std::memcpy(&out.address[12], &v4, 4);
+    max_bits = 32;
+  } else if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+    std::memcpy(out.address.data(), &v6, 16);
+  } else {
+    return std::nullopt;
+  }
+  int bits = max_bits;
+  if (slash != std::string_view::npos) {
+    const auto digits = text.substr(slash + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || bits < 0 || bits > max_bits) return std::nullopt;
+  }
+  out.prefix_bits = bits + (128 - max_bits);
+  return out;
+}
+
+bool cidr::contains(const std::array<std::uint8_t, 16>& a) const noexcept {
+  int bits = prefix_bits;
+  for (size_t i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+    const auto mask = static_cast<std::uint8_t>(bits >= 8 ? 0xff : 0xff << (8 - bits));
+    if ((a[i] & mask) != (address[i] & mask)) return false;
+  }
+  return true;
+}
+
 std::string endpoint::to_string() const {
   return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port) : fmt::format("[{}]:{}", host, port);
 }
@@ -275,6 +339,7 @@ base::result<config> load_config(const load_options& options) {
   problems found;
   out.log.level = get<std::string>(*raw, "log.level");
   validate_http(*raw, out, found);
+  validate_ingest(*raw, out, found);
   validate_sites(*raw, out, found);
   validate_kafka(*raw, out, found);
   validate_sink(*raw, out, found);

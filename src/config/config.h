@@ -3,6 +3,7 @@
 // load_config() reads every source, checks each key against the settings table, then applies
 // the rules that span keys. A `config` that exists is valid; no module re-checks it.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -28,6 +29,24 @@ struct endpoint {
 struct http_config {
   endpoint listen;
   int threads = 0;  // resolved: never 0 here
+  std::chrono::milliseconds read_timeout{0};
+  std::chrono::milliseconds idle_timeout{0};
+};
+
+// An address range in CIDR form; a plain address is a /32 or /128.
+struct cidr {
+  std::array<std::uint8_t, 16> address{};  // IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d)
+  int prefix_bits = 128;                   // over the 128-bit form
+  bool contains(const std::array<std::uint8_t, 16>& a) const noexcept;
+};
+
+struct ingest_config {
+  std::int64_t max_body = 0;
+  std::int64_t max_events = 0;
+  std::int64_t max_event_bytes = 0;
+  std::chrono::milliseconds produce_timeout{0};
+  bool anonymize_ip = true;
+  std::vector<cidr> trusted_proxies;
 };
 
 struct site_config {
@@ -78,6 +97,7 @@ struct s3_config {
 struct config {
   log_config log;
   http_config http;
+  ingest_config ingest;
   std::vector<site_config> sites;
   std::optional<kafka_config> kafka;  // absent: the embedded log
   sink_config sink;
@@ -86,5 +106,8 @@ struct config {
 
 // Every problem found, one per line, in the error's message.
 base::result<config> load_config(const load_options& options);
+
+// "10.0.0.0/8", "192.168.1.7", "2001:db8::/32" → the range; nullopt when malformed.
+std::optional<cidr> parse_cidr(std::string_view text);
 
 }  // namespace clicktrail::config

@@ -30,6 +30,27 @@ constexpr std::array table{
             "free one)."},
     setting{"http", "threads", integer, "0",
             "Threads that serve HTTP; 0 means one per core.", 0, 256},
+    setting{"http", "read_timeout", duration, "10s",
+            "Time a client has to send a whole request; slower clients are disconnected.",
+            100, 5 * minute},
+    setting{"http", "idle_timeout", duration, "60s",
+            "How long a kept-alive connection may wait for its next request.", 1 * second, 1 * hour},
+
+    setting{"ingest", "max_body", size, "1MiB",
+            "Largest request body, after gunzip; larger bodies get 413.", 1 * KiB, 64 * MiB},
+    setting{"ingest", "max_events", integer, "500", "Most events in one request; more gets 413.", 1,
+            100'000},
+    setting{"ingest", "max_event_bytes", size, "32KiB",
+            "Largest single event; a larger one is rejected (to the bad topic), the rest go on.",
+            1 * KiB, 1 * MiB},
+    setting{"ingest", "produce_timeout", duration, "5s",
+            "How long a request waits for its events to be durable before answering 503.", 100,
+            5 * minute},
+    setting{"ingest", "anonymize_ip", boolean, "true",
+            "Keep only the network part of client addresses (IPv4 /24, IPv6 /48)."},
+    setting{"ingest", "trusted_proxies", string_list, "[]",
+            "Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed, e.g. a load "
+            "balancer's subnet; from anyone else the header is ignored."},
 
     setting{"sites", "key", string, "",
             "The public site key the tracker sends (?site=, X-Clicktrail-Site, or the body). "

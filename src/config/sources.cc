@@ -261,7 +261,7 @@ void read_file(const std::filesystem::path& path, raw_config& config, problems& 
     } else if (is_section(section)) {
       out.push_back(fmt::format("{}: \"{}\" must be a [{}] table", where(file, node), section, section));
     } else {
-      out.push_back(fmt::format("{}: unknown section [{}]; the sections are log, http, sites, kafka, sink, s3",
+      out.push_back(fmt::format("{}: unknown section [{}]; the sections are log, http, ingest, sites, kafka, sink, s3",
                                 where(file, node), section));
     }
   }

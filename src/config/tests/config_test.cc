@@ -225,3 +225,53 @@ TEST_F(config_file, duplicate_site_keys_are_refused) {
 
 }  // namespace
 }  // namespace clicktrail::config
+
+namespace clicktrail::config {
+namespace {
+
+TEST(cidr, parses_v4_v6_and_plain_addresses) {
+  auto as_bytes = [](const char* text) { return parse_cidr(text)->address; };
+  const auto lan = parse_cidr("10.1.0.0/16");
+  ASSERT_TRUE(lan);
+  EXPECT_TRUE(lan->contains(as_bytes("10.1.200.3")));
+  EXPECT_FALSE(lan->contains(as_bytes("10.2.0.1")));
+  EXPECT_FALSE(lan->contains(as_bytes("::1")));
+  const auto one = parse_cidr("192.168.1.7");
+  ASSERT_TRUE(one);
+  EXPECT_TRUE(one->contains(as_bytes("192.168.1.7")));
+  EXPECT_FALSE(one->contains(as_bytes("192.168.1.8")));
+  const auto v6 = parse_cidr("2001:db8::/32");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->contains(as_bytes("2001:db8:ffff::1")));
+  EXPECT_FALSE(v6->contains(as_bytes("2001:db9::1")));
+  EXPECT_TRUE(parse_cidr("0.0.0.0/0")->contains(as_bytes("8.8.8.8")));
+  EXPECT_FALSE(parse_cidr("10.0.0.0/33"));
+  EXPECT_FALSE(parse_cidr("10.0.0/8"));
+  EXPECT_FALSE(parse_cidr("10.0.0.0/"));
+  EXPECT_FALSE(parse_cidr("example.com"));
+}
+
+TEST(ingest_settings, load_with_bounds_and_cross_checks) {
+  load_options options;
+  options.environment = {{"CLICKTRAIL_INGEST_TRUSTED_PROXIES", "10.0.0.0/8, ::1"},
+                         {"CLICKTRAIL_INGEST_PRODUCE_TIMEOUT", "2s"}};
+  auto c = load_config(options);
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->ingest.max_body, 1 << 20);
+  EXPECT_EQ(c->ingest.max_events, 500);
+  EXPECT_EQ(c->ingest.produce_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c->ingest.trusted_proxies.size(), 2u);
+  EXPECT_EQ(c->http.read_timeout, std::chrono::seconds(10));
+
+  options.environment = {{"CLICKTRAIL_INGEST_TRUSTED_PROXIES", "10.0.0.0/99"},
+                         {"CLICKTRAIL_INGEST_MAX_BODY", "16KiB"},
+                         {"CLICKTRAIL_INGEST_MAX_EVENT_BYTES", "32KiB"}};
+  auto bad = load_config(options);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.err().message.find("\"10.0.0.0/99\" must be an address or a CIDR range"), std::string::npos);
+  EXPECT_NE(bad.err().message.find("ingest.max_event_bytes (32KiB) is larger than ingest.max_body (16KiB)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace clicktrail::config

@@ -90,6 +90,28 @@ std::vector<double> latency_buckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
+counter_family::counter_family(registry& r, std::string name, std::string help, std::vector<std::string> label_names)
+    : registry_(r), name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
+
+counter& counter_family::at(std::initializer_list<std::string_view> values) {
+  if (values.size() != label_names_.size()) {
+    throw std::logic_error(fmt::format("metric \"{}\" takes {} label values", name_, label_names_.size()));
+  }
+  std::string key;
+  for (auto v : values) {
+    key.append(v);
+    key.push_back('\x1f');
+  }
+  std::lock_guard lock(mutex_);
+  if (auto it = counters_.find(key); it != counters_.end()) return *it->second;
+  labels l;
+  size_t i = 0;
+  for (auto v : values) l.emplace_back(label_names_[i++], std::string(v));
+  counter& c = registry_.add_counter(name_, help_, l);
+  counters_.emplace(std::move(key), &c);
+  return c;
+}
+
 struct registry::family {
   int kind;
   std::string help;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,26 @@ class histogram {
 
 // Bounds for latencies in seconds, from 0.5 ms to 10 s.
 std::vector<double> latency_buckets();
+
+class registry;
+
+// Counters of one name told apart by labels whose values are only known at run time (a route
+// and status code, a rejection reason). Each combination's counter is registered on first use,
+// then found in a small map; meant for a few lookups per request, not per event.
+class counter_family {
+ public:
+  counter_family(registry& r, std::string name, std::string help, std::vector<std::string> label_names);
+  // One value per label name, in the same order.
+  counter& at(std::initializer_list<std::string_view> values);
+  void inc(std::initializer_list<std::string_view> values, std::uint64_t n = 1) { at(values).inc(n); }
+
+ private:
+  registry& registry_;
+  std::string name_, help_;
+  std::vector<std::string> label_names_;
+  std::mutex mutex_;
+  std::map<std::string, counter*, std::less<>> counters_;  // key: the values joined by '\x1f'
+};
 
 class registry {
  public:

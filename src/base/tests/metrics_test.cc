@@ -94,3 +94,23 @@ TEST(metrics, concurrent_increments_are_not_lost) {
 
 }  // namespace
 }  // namespace clicktrail::base
+
+namespace clicktrail::base {
+namespace {
+
+TEST(metrics, counter_family_adds_one_counter_per_label_value) {
+  registry r;
+  counter_family rejected(r, "ct_rejected_total", "Rejected events.", {"site", "reason"});
+  rejected.inc({"demo", "invalid_json"});
+  rejected.inc({"demo", "invalid_json"}, 2);
+  rejected.inc({"demo", "too_deep"});
+  EXPECT_EQ(&rejected.at({"demo", "too_deep"}),
+            &r.add_counter("ct_rejected_total", "", {{"site", "demo"}, {"reason", "too_deep"}}));
+  EXPECT_THROW(rejected.at({"demo"}), std::logic_error);
+  const auto text = r.expose();
+  EXPECT_NE(text.find("ct_rejected_total{site=\"demo\",reason=\"invalid_json\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ct_rejected_total{site=\"demo\",reason=\"too_deep\"} 1\n"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace clicktrail::base

@@ -1,0 +1,16 @@
+#pragma once
+// Writing JSON strings by hand, for the small answers and records built on hot paths.
+
+#include <string>
+#include <string_view>
+
+namespace clicktrail::base {
+
+// Appends `text` as a JSON string, quotes included. Control characters become \u00XX; bytes
+// at or above 0x80 are copied as they are (the caller passes UTF-8).
+void append_json_string(std::string& out, std::string_view text);
+
+// {"error":"<code>","message":"<message>"}: the body of every refusal clicktrail answers.
+std::string json_error_body(std::string_view code, std::string_view message);
+
+}  // namespace clicktrail::base

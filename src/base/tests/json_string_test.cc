@@ -1,0 +1,21 @@
+#include "base/json_string.h"
+
+#include <gtest/gtest.h>
+
+namespace clicktrail::base {
+namespace {
+
+TEST(json_string, escapes_quotes_backslashes_and_control_characters) {
+  std::string out;
+  append_json_string(out, std::string_view("a\"b\\c\nd\te\x01\x1f\r", 12));
+  EXPECT_EQ(out, R"("a\"b\\c\nd\te\u0001\u001f\r")");
+}
+
+TEST(json_string, keeps_utf8_as_it_is) {
+  std::string out;
+  append_json_string(out, "héllo 日本");
+  EXPECT_EQ(out, "\"héllo 日本\"");
+}
+
+}  // namespace
+}  // namespace clicktrail::base

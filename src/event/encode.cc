@@ -1,0 +1,112 @@
+#include "event/encode.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <cassert>
+#include <variant>
+#include <vector>
+
+#include "event/fields.h"
+#include "event/json_parser.h"
+#include "event/json_text.h"
+#include "event/read_event.h"
+
+namespace clicktrail::event {
+namespace {
+
+// `,"name":` for every field, made once: one append per field written.
+const std::vector<std::string>& keys() {
+  static const std::vector<std::string> quoted = [] {
+    std::vector<std::string> k;
+    for (const field& f : all_fields()) k.push_back(",\"" + std::string(f.name) + "\":");
+    return k;
+  }();
+  return quoted;
+}
+
+// Writes one member as `"name":value`, or nothing when it is absent (and `truncated` when false).
+struct field_writer {
+  const field& f;
+  std::string_view quoted_key;
+  std::string& out;
+
+  void key() const { out.append(quoted_key); }
+  void operator()(const std::string& v) const {
+    key();
+    write_string(out, v);
+  }
+  void operator()(const opt_string& v) const {
+    if (!v) return;
+    key();
+    // props holds the compact JSON object text that decoding wrote; it is embedded as is.
+    if (f.check == rule::json_object) {
+      assert(!v->empty() && v->front() == '{');
+      out.append(*v);
+    } else {
+      write_string(out, *v);
+    }
+  }
+  void operator()(std::int64_t v) const {
+    key();
+    write_int(out, v);
+  }
+  void operator()(std::int32_t v) const { (*this)(std::int64_t{v}); }
+  void operator()(const opt_i64& v) const {
+    if (v) (*this)(*v);
+  }
+  void operator()(const opt_i32& v) const {
+    if (v) (*this)(std::int64_t{*v});
+  }
+  void operator()(const std::optional<bool>& v) const {
+    if (!v) return;
+    key();
+    out.append(*v ? "true" : "false");
+  }
+  void operator()(bool v) const {
+    if (!v) return;
+    key();
+    out.append("true", 4);
+  }
+};
+
+// Records are flat: an object, props and what nests in props. Refusing only absurd depths keeps
+// the reader from being stricter than any ingest limits a deployment configured.
+constexpr std::size_t stored_max_depth = 1024;
+
+}  // namespace
+
+void encode(const event& e, std::string& out) {
+  // event_id comes first and is always written, so every later field starts with a comma.
+  out.append("{\"event_id\":", 12);
+  write_string(out, e.event_id);
+  const auto& quoted = keys();
+  for (std::size_t i = 1; i < all_fields().size(); ++i) {
+    const field& f = all_fields()[i];
+    std::visit([&](auto m) { field_writer{f, quoted[i], out}(e.*m); }, f.where);
+  }
+  out.push_back('}');
+}
+
+base::result<event> decode_stored(std::string_view json) {
+  thread_local json_parser parser;
+  namespace dom = simdjson::dom;
+  dom::element root;
+  if (const auto error = parser.parse(json, stored_max_depth, root)) {
+    return base::error::reject(
+        fmt::format("the record is not valid JSON ({}); schema-v1 records are what encode() writes",
+                    simdjson::error_message(error)));
+  }
+  dom::object object;
+  if (root.get_object().get(object)) {
+    return base::error::reject(fmt::format(
+        "the record is {}, not an object; schema-v1 records are what encode() writes", json_type_name(root)));
+  }
+  event e;
+  if (const auto why = read_event(object, origin::stored, limits{}, e)) {
+    return base::error::reject(fmt::format("the record is not schema v1: {}", why->detail));
+  }
+  return e;
+}
+
+}  // namespace clicktrail::event

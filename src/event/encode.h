@@ -1,0 +1,22 @@
+#pragma once
+// The canonical form of an event: compact JSON with fields in schema order, absent fields
+// omitted, `props` embedded as its JSON object. This is the Kafka record value and the JSON
+// Lines line; decode_stored() reads it back (the sink's input).
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "event/event.h"
+
+namespace clicktrail::event {
+
+// Appends the canonical JSON of `e` to `out` (no trailing newline).
+void encode(const event& e, std::string& out);
+
+// Reads a canonical record back. Trusts nothing: anything that is not a valid schema-v1 record
+// is an error with outcome::reject, whose message names the problem (the sink sends such
+// records to the bad table).
+base::result<event> decode_stored(std::string_view json);
+
+}  // namespace clicktrail::event

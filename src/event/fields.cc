@@ -1,0 +1,188 @@
+#include "event/fields.h"
+
+#include <array>
+#include <cstring>
+#include <limits>
+
+#include "event/json_text.h"
+
+namespace clicktrail::event {
+namespace {
+
+constexpr std::int64_t i32_min = std::numeric_limits<std::int32_t>::min();
+constexpr std::int64_t i32_max = std::numeric_limits<std::int32_t>::max();
+
+// Row builders for the common shapes, so that each row reads as name, limit, note.
+constexpr field text(std::string_view name, opt_string event::*m, std::size_t max_bytes,
+                     setter by = setter::tracker, std::string_view note = {}) {
+  return {name, m, by, by == setter::tracker, rule::none, max_bytes, 0, 0, note};
+}
+constexpr field int32(std::string_view name, opt_i32 event::*m, std::int64_t min, std::int64_t max,
+                      std::string_view note) {
+  return {name, m, setter::tracker, true, rule::none, 0, min, max, note};
+}
+constexpr field client_ms(std::string_view name, opt_i64 event::*m, std::string_view note) {
+  return {name, m, setter::tracker, true, rule::none, 0, 0, max_unix_ms, note};
+}
+constexpr field collector_ms(std::string_view name, std::int64_t event::*m, std::string_view note) {
+  return {name, m, setter::collector, false, rule::none, 0, 0, max_unix_ms, note};
+}
+
+constexpr auto enrich = setter::enrichment;
+
+constexpr std::array table{
+    field{"event_id", &event::event_id, setter::tracker, true, rule::uuid, 128, 0, 0,
+          "the key for deduplication; the collector assigns a UUIDv7 when absent; kept lower case"},
+    field{"type", &event::type, setter::tracker, true, rule::event_type, 64, 0, 0,
+          "required; `page_view`, `click`, `scroll`, `engagement`, `form_submit`, `error`, "
+          "`identify`, or a custom name `[a-z][a-z0-9_.:-]{0,63}`"},
+    field{"site", &event::site, setter::collector, true, rule::key, 256, 0, 0,
+          "the site key the event came in under; a body may name it, the collector checks it; "
+          "too long is refused, not cut"},
+    client_ms("client_ts", &event::client_ts, "ms since 1970, client clock: when it happened"),
+    client_ms("sent_ts", &event::sent_ts,
+              "ms since 1970, client clock: when its batch was sent; the envelope's when absent"),
+    collector_ms("collector_ts", &event::collector_ts, "ms since 1970, collector clock: when it arrived"),
+    collector_ms("event_ts", &event::event_ts,
+                 "`collector_ts - (sent_ts - client_ts)`, clamped: corrects client clock skew"),
+    text("anonymous_id", &event::anonymous_id, 128, setter::tracker, "per browser; the Kafka record key"),
+    text("user_id", &event::user_id, 128, setter::tracker, "set after `identify`"),
+    text("session_id", &event::session_id, 128, setter::tracker, "new after 30 min of inactivity"),
+    text("page_url", &event::page_url, 8 * kib),
+    text("page_path", &event::page_path, 256),
+    text("page_title", &event::page_title, 1 * kib),
+    text("referrer", &event::referrer, 8 * kib),
+    text("utm_source", &event::utm_source, 256, enrich, "parsed from page_url"),
+    text("utm_medium", &event::utm_medium, 256, enrich, "parsed from page_url"),
+    text("utm_campaign", &event::utm_campaign, 256, enrich, "parsed from page_url"),
+    text("utm_term", &event::utm_term, 256, enrich, "parsed from page_url"),
+    text("utm_content", &event::utm_content, 256, enrich, "parsed from page_url"),
+    text("target_tag", &event::target_tag, 256, setter::tracker, "clicks: the element's tag name"),
+    text("target_id", &event::target_id, 256),
+    text("target_classes", &event::target_classes, 1 * kib),
+    text("target_text", &event::target_text, 1 * kib),
+    text("target_href", &event::target_href, 8 * kib),
+    text("target_selector", &event::target_selector, 1 * kib),
+    int32("x", &event::x, i32_min, i32_max, "clicks: page coordinates, CSS px"),
+    int32("y", &event::y, i32_min, i32_max, "clicks: page coordinates, CSS px"),
+    int32("scroll_depth", &event::scroll_depth, 0, 100, "percent of the page scrolled"),
+    int32("engaged_ms", &event::engaged_ms, 0, i32_max, "time the page was visible and focused"),
+    int32("viewport_w", &event::viewport_w, 0, i32_max, "CSS px"),
+    int32("viewport_h", &event::viewport_h, 0, i32_max, "CSS px"),
+    int32("screen_w", &event::screen_w, 0, i32_max, "CSS px"),
+    int32("screen_h", &event::screen_h, 0, i32_max, "CSS px"),
+    text("locale", &event::locale, 256, setter::tracker, "e.g. `en-GB`"),
+    text("timezone", &event::timezone, 256, setter::tracker, "IANA name, e.g. `Europe/Paris`"),
+    text("ua", &event::ua, 1 * kib, setter::collector, "the User-Agent header"),
+    text("ua_browser", &event::ua_browser, 256, enrich, "parsed from ua"),
+    text("ua_browser_version", &event::ua_browser_version, 256, enrich, "parsed from ua"),
+    text("ua_os", &event::ua_os, 256, enrich, "parsed from ua"),
+    text("ua_device", &event::ua_device, 256, enrich, "parsed from ua"),
+    field{"is_bot", &event::is_bot, enrich, false, rule::none, 0, 0, 0, "from ua"},
+    text("ip", &event::ip, 256, setter::collector, "anonymized by default (IPv4 /24, IPv6 /48)"),
+    text("geo_country", &event::geo_country, 256, enrich, "when a MaxMind-format database is configured"),
+    text("geo_region", &event::geo_region, 256, enrich, "when a MaxMind-format database is configured"),
+    text("geo_city", &event::geo_city, 256, enrich, "when a MaxMind-format database is configured"),
+    // The byte and depth limits of props come from `limits`; 16 KiB is their default.
+    field{"props", &event::props, setter::tracker, true, rule::json_object, 16 * kib, 0, 0,
+          "custom properties: a JSON object, kept as compact JSON text; depth at most 8 by default"},
+    field{"truncated", &event::truncated, setter::collector, false, rule::none, 0, 0, 0,
+          "some string was cut to its column limit; written only when true"},
+    field{"schema_version", &event::version, setter::collector, false, rule::none, 0, 1, 1, "always 1"},
+};
+static_assert(table.size() < 64, "field_index() must fit a 64-bit seen set");
+
+// An open-addressing hash table of the names, built at compile time, with each name stored in
+// its slot: a lookup hashes four bytes and usually compares one name, in one cache line, for
+// every key of every event.
+constexpr std::size_t slots = 128;
+constexpr std::size_t longest_name = 24;
+
+struct name_slot {
+  char name[longest_name] = {};
+  std::uint8_t size = 0;  // 0: empty
+  std::uint8_t row = 0;   // the field's index in `table`
+};
+
+constexpr std::size_t slot_of(std::string_view name) noexcept {
+  const auto byte = [&](std::size_t i) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(name[i]));
+  };
+  return (name.size() * 131 + byte(0) * 31 + byte(name.size() - 1) * 7 + byte(name.size() / 2)) % slots;
+}
+
+constexpr std::array<name_slot, slots> make_name_index() {
+  std::array<name_slot, slots> index{};
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const std::string_view name = table[i].name;
+    if (name.empty() || name.size() > longest_name)
+      throw "a field name is empty or too long";  // fails compilation
+    std::size_t at = slot_of(name);
+    while (index[at].size != 0) at = (at + 1) % slots;
+    for (std::size_t c = 0; c < name.size(); ++c) index[at].name[c] = name[c];
+    index[at].size = static_cast<std::uint8_t>(name.size());
+    index[at].row = static_cast<std::uint8_t>(i);
+  }
+  return index;
+}
+constexpr std::array<name_slot, slots> name_index = make_name_index();
+
+std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+std::uint32_t load4(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Names are short (at most 24 bytes): compare them a word at a time, the first and last words
+// overlapping, rather than byte by byte or through a call to memcmp.
+bool same(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const char *x = a.data(), *y = b.data();
+  if (n >= 8) {
+    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8) &&
+           (n <= 16 || load8(x + 8) == load8(y + 8));
+  }
+  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::span<const field> all_fields() noexcept {
+  return table;
+}
+
+bool cut_to_column_limits(event& e) {
+  bool cut = false;
+  for (const field& f : table) {
+    const auto* m = std::get_if<opt_string event::*>(&f.where);
+    if (!m || f.check != rule::none) continue;
+    opt_string& value = e.**m;
+    if (value && value->size() > f.max_bytes) {
+      value->resize(cut_utf8(*value, f.max_bytes).size());
+      cut = true;
+    }
+  }
+  if (cut) e.truncated = true;
+  return cut;
+}
+
+const field* find_field(std::string_view name) noexcept {
+  if (name.empty() || name.size() > longest_name) return nullptr;
+  for (std::size_t at = slot_of(name); name_index[at].size != 0; at = (at + 1) % slots) {
+    const name_slot& slot = name_index[at];
+    if (same({slot.name, slot.size}, name)) return &table[slot.row];
+  }
+  return nullptr;
+}
+
+}  // namespace clicktrail::event

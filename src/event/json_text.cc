@@ -1,0 +1,172 @@
+#include "event/json_text.h"
+
+#include <charconv>
+#include <cstring>
+
+namespace clicktrail::event {
+namespace {
+
+namespace dom = simdjson::dom;
+
+constexpr std::uint64_t every_byte(std::uint8_t b) {
+  return 0x0101010101010101ULL * b;
+}
+
+// Non-zero when one of the eight bytes in `w` may need more than a copy: a control character,
+// '"', '\\' or a byte of a multi-byte UTF-8 character (>= 0x80). It can flag a byte that needs
+// nothing (a borrow passing into the next byte), never miss one; the caller then looks closer.
+std::uint64_t needs_a_look(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = every_byte(1), high = every_byte(0x80);
+  const auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & high; };
+  return ((w - every_byte(0x20)) & ~w & high) | has_zero(w ^ every_byte('"')) |
+         has_zero(w ^ every_byte('\\')) | (w & high);
+}
+
+bool continuation(unsigned char c) noexcept {
+  return (c & 0xC0) == 0x80;
+}
+
+// The length of the well-formed UTF-8 character at p[0] (a byte >= 0x80), or 0 when it is not
+// one: RFC 3629's table, which rules out overlong forms, surrogates and values past U+10FFFF.
+std::size_t utf8_length(const unsigned char* p, std::size_t left) noexcept {
+  const unsigned char c = p[0];
+  if (c < 0xC2) return 0;
+  if (c < 0xE0) return left >= 2 && continuation(p[1]) ? 2 : 0;
+  if (c < 0xF0) {
+    if (left < 3 || !continuation(p[2])) return 0;
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return p[1] >= lo && p[1] <= hi ? 3 : 0;
+  }
+  if (c < 0xF5) {
+    if (left < 4 || !continuation(p[2]) || !continuation(p[3])) return 0;
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return p[1] >= lo && p[1] <= hi ? 4 : 0;
+  }
+  return 0;
+}
+
+void write_escape(std::string& out, unsigned char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  if (c == '"' || c == '\\') {
+    const char pair[2] = {'\\', static_cast<char>(c)};
+    out.append(pair, 2);
+    return;
+  }
+  const char code[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+  out.append(code, 6);
+}
+
+void write_double(std::string& out, double d) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  const std::string_view text(buf, static_cast<std::size_t>(end - buf));
+  out.append(text);
+  if (text.find_first_of(".e") == std::string_view::npos) out.append(".0");
+}
+
+}  // namespace
+
+void write_string(std::string& out, std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  out.push_back('"');
+  std::size_t copied = 0;  // s[copied, i) is plain text not yet appended
+  std::size_t i = 0;
+  while (i < n) {
+    for (std::uint64_t w; i + 8 <= n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      if (needs_a_look(w)) break;
+    }
+    if (i >= n) break;
+    const unsigned char c = p[i];
+    if (c >= 0x80) {
+      if (const std::size_t len = utf8_length(p + i, n - i)) {
+        i += len;
+        continue;
+      }
+      out.append(s.data() + copied, i - copied);
+      out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+      copied = ++i;
+    } else if (c < 0x20 || c == '"' || c == '\\') {
+      out.append(s.data() + copied, i - copied);
+      write_escape(out, c);
+      copied = ++i;
+    } else {
+      ++i;
+    }
+  }
+  out.append(s.data() + copied, n - copied);
+  out.push_back('"');
+}
+
+void write_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, static_cast<std::size_t>(end - buf));
+}
+
+bool write_compact(std::string& out, dom::element value, std::size_t max_depth) {
+  switch (value.type()) {
+    case dom::element_type::ARRAY: {
+      dom::array items;
+      if (max_depth == 0 || value.get_array().get(items)) return false;
+      out.push_back('[');
+      bool first = true;
+      for (dom::element item : items) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (!write_compact(out, item, max_depth - 1)) return false;
+      }
+      out.push_back(']');
+      return true;
+    }
+    case dom::element_type::OBJECT: {
+      dom::object members;
+      if (max_depth == 0 || value.get_object().get(members)) return false;
+      out.push_back('{');
+      bool first = true;
+      for (dom::key_value_pair member : members) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_string(out, member.key);
+        out.push_back(':');
+        if (!write_compact(out, member.value, max_depth - 1)) return false;
+      }
+      out.push_back('}');
+      return true;
+    }
+    case dom::element_type::INT64:
+      write_int(out, value.get_int64().value_unsafe());
+      return true;
+    case dom::element_type::UINT64: {
+      char buf[24];
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value.get_uint64().value_unsafe());
+      out.append(buf, static_cast<std::size_t>(end - buf));
+      return true;
+    }
+    case dom::element_type::DOUBLE:
+      write_double(out, value.get_double().value_unsafe());
+      return true;
+    case dom::element_type::STRING:
+      write_string(out, value.get_string().value_unsafe());
+      return true;
+    case dom::element_type::BOOL:
+      out.append(value.get_bool().value_unsafe() ? "true" : "false");
+      return true;
+    case dom::element_type::NULL_VALUE:
+      out.append("null");
+      return true;
+  }
+  return false;
+}
+
+std::string_view cut_utf8(std::string_view s, std::size_t max_bytes) noexcept {
+  if (s.size() <= max_bytes) return s;
+  std::size_t n = max_bytes;
+  // s[n] is the first byte left out; while it continues a character, that character straddles
+  // the limit and goes too.
+  while (n > 0 && continuation(static_cast<unsigned char>(s[n]))) --n;
+  return s.substr(0, n);
+}
+
+}  // namespace clicktrail::event

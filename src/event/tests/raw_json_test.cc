@@ -1,0 +1,41 @@
+// Finding values in JSON text beside simdjson's DOM.
+
+#include "event/raw_json.h"
+
+#include <gtest/gtest.h>
+
+namespace clicktrail::event::raw {
+namespace {
+
+TEST(event_raw_json, array_elements_of_every_kind) {
+  array_cursor cursor(R"([ {"a":"}]\"\\"} ,"x\"y", [1,[2]],-1.5e3 ,true,null,{} ])");
+  EXPECT_EQ(cursor.element(0), R"({"a":"}]\"\\"})");
+  EXPECT_EQ(cursor.element(1), R"("x\"y")");
+  EXPECT_EQ(cursor.element(1), R"("x\"y")");  // asking again is fine
+  EXPECT_EQ(cursor.element(2), "[1,[2]]");
+  EXPECT_EQ(cursor.element(3), "-1.5e3");
+  EXPECT_EQ(cursor.element(6), "{}");  // skipping ahead
+}
+
+TEST(event_raw_json, strings_ending_in_backslashes) {
+  array_cursor cursor(R"(["a\\", "b\\\"", "c"])");
+  EXPECT_EQ(cursor.element(0), R"("a\\")");
+  EXPECT_EQ(cursor.element(1), R"("b\\\"")");
+  EXPECT_EQ(cursor.element(2), R"("c")");
+}
+
+TEST(event_raw_json, the_text_from_a_member_value_on) {
+  const std::string_view object = R"({ "sent_ts" : 5 , "site":"s{", "events" :[ {"type":"a"} ] })";
+  EXPECT_EQ(value_onward(object, 0), R"(5 , "site":"s{", "events" :[ {"type":"a"} ] })");
+  EXPECT_EQ(value_onward(object, 1), R"("s{", "events" :[ {"type":"a"} ] })");
+  EXPECT_EQ(value_onward(object, 2), R"([ {"type":"a"} ] })");
+  EXPECT_EQ(array_cursor(value_onward(object, 2)).element(0), R"({"type":"a"})");
+}
+
+TEST(event_raw_json, trim) {
+  EXPECT_EQ(trim(" \r\n\t{} \n"), "{}");
+  EXPECT_EQ(trim("   "), "");
+}
+
+}  // namespace
+}  // namespace clicktrail::event::raw

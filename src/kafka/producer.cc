@@ -1,0 +1,302 @@
+// clicktrail's producer over librdkafka's C API.
+//
+// Threads: produce(), flush(), reachable() and queued() are called from request threads; the
+// producer's own poll thread (poller_) serves librdkafka's main queue, so delivery reports and
+// error callbacks run there; the log callback runs on librdkafka's internal threads.
+#include "kafka/producer.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "kafka/delivery_error.h"
+#include "kafka/handles.h"
+#include "kafka/probe.h"
+#include "kafka/producer_conf.h"
+
+namespace clicktrail::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+
+spdlog::logger& kafka_log() {
+  return base::logger_for("kafka");
+}
+
+// One record in flight. Owned by librdkafka (as the message opaque) from a successful
+// produce until its delivery report, which takes it back and deletes it.
+struct delivery {
+  delivery_fn done;
+  base::steady::time_point start;
+};
+
+// How long the destructor waits for the delivery reports of purged records, which librdkafka
+// queues at once; only a bug would need this long.
+constexpr auto purge_grace = 5s;
+
+class librdkafka_producer final : public producer {
+ public:
+  librdkafka_producer(const producer_options& options, base::registry& metrics)
+      : probe_(metrics), delivery_timeout_(options.delivery_timeout) {}
+
+  librdkafka_producer(const librdkafka_producer&) = delete;
+  librdkafka_producer& operator=(const librdkafka_producer&) = delete;
+
+  // Creates the client and starts the poll thread. Called once, before the producer is shared.
+  base::status start(conf_ptr conf) {
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery);
+    rd_kafka_conf_set_error_cb(conf.get(), &on_error);
+    rd_kafka_conf_set_log_cb(conf.get(), &on_log);
+    std::array<char, 512> why{};
+    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), why.data(), why.size()));
+    if (!rk_) {
+      return base::error::fail(fmt::format(
+          "kafka producer could not be created: {}; check [kafka] and [kafka.producer] against librdkafka's "
+          "CONFIGURATION.md",
+          why.data()));
+    }
+    (void)conf.release();  // rd_kafka_new() owns the configuration now
+    probe_.watch_queue(rk_.get());
+    poller_ = std::jthread([this](const std::stop_token& stop) {
+      while (!stop.stop_requested()) rd_kafka_poll(rk_.get(), 100);
+    });
+    return base::ok_v;
+  }
+
+  // Flush up to the delivery timeout; then purge what is left so its callbacks run (retry) on
+  // the poll thread; only then stop that thread and destroy the client.
+  ~librdkafka_producer() override {
+    if (!rk_) return;
+    if (auto flushed = flush(delivery_timeout_); !flushed) {
+      kafka_log().warn(
+          "kafka producer is closing with undelivered records; failing them with retry in_flight={}",
+          pending_.load());
+      // Purging in-flight records forgets their acknowledgements: a client that retries them
+      // may write a record twice (the event_id identifies duplicates).
+      rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+      (void)flush(purge_grace);
+    }
+    poller_.request_stop();
+    rd_kafka_yield(rk_.get());  // end the poll thread's current 100 ms wait now
+    poller_.join();
+    // Backstop on this thread: anything librdkafka reported after the poll thread stopped.
+    for (const auto deadline = base::steady::now() + purge_grace;
+         pending_.load() > 0 && base::steady::now() < deadline;) {
+      rd_kafka_poll(rk_.get(), 10);
+    }
+    if (const auto left = pending_.load(); left > 0) {
+      kafka_log().error("kafka producer closed with delivery callbacks that never ran in_flight={}", left);
+    }
+    probe_.watch_queue(nullptr);
+    topics_.clear();  // topic handles before their client
+    rk_.reset();
+  }
+
+  void produce(std::string_view topic, std::string_view key, std::string_view value,
+               const std::vector<header>& headers, delivery_fn done) override {
+    if (fatal_.load(std::memory_order_acquire)) {
+      complete(done, base::error::fail(fatal_message()));
+      return;
+    }
+    rd_kafka_topic_t* rkt = topic_for(topic);
+    if (rkt == nullptr) {
+      complete(done, base::error::fail(
+                         fmt::format("kafka topic \"{}\" could not be opened: {}; check the topic name",
+                                     topic, rd_kafka_err2str(rd_kafka_last_error()))));
+      return;
+    }
+    auto d = std::make_unique<delivery>(delivery{std::move(done), base::steady::now()});
+
+    // The record as librdkafka's tagged arguments; on the stack unless there are many headers.
+    const size_t count = 5 + headers.size();
+    std::array<rd_kafka_vu_t, 16> on_stack;
+    std::vector<rd_kafka_vu_t> on_heap;
+    if (count > on_stack.size()) on_heap.resize(count);
+    rd_kafka_vu_t* vus = on_heap.empty() ? on_stack.data() : on_heap.data();
+    size_t n = 0;
+    vus[n].vtype = RD_KAFKA_VTYPE_RKT;
+    vus[n++].u.rkt = rkt;
+    // An empty key goes out as no key: librdkafka hashes an empty key to one fixed partition,
+    // a missing one spreads. RD_KAFKA_MSG_F_COPY: librdkafka copies, so const_cast is safe.
+    if (!key.empty()) {
+      vus[n].vtype = RD_KAFKA_VTYPE_KEY;
+      vus[n++].u.mem = {const_cast<char*>(key.data()), key.size()};
+    }
+    vus[n].vtype = RD_KAFKA_VTYPE_VALUE;
+    vus[n++].u.mem = {const_cast<char*>(value.data()), value.size()};
+    vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
+    vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vus[n++].u.ptr = d.get();
+    for (const header& h : headers) {
+      vus[n].vtype = RD_KAFKA_VTYPE_HEADER;  // librdkafka copies name and value
+      vus[n++].u.header = {h.name.c_str(), h.value.data(), static_cast<ssize_t>(h.value.size())};
+    }
+
+    // Counted before the call: the poll thread may report the delivery before produceva returns.
+    pending_.fetch_add(1, std::memory_order_relaxed);
+    const error_ptr refused(rd_kafka_produceva(rk_.get(), vus, n));
+    if (!refused) {
+      (void)d.release();  // librdkafka owns it until on_delivery
+      return;
+    }
+    const rd_kafka_resp_err_t code = rd_kafka_error_code(refused.get());
+    if (code == RD_KAFKA_RESP_ERR__FATAL) note_fatal();
+    complete(d->done, error_for(code, topic));
+    settle();
+  }
+
+  base::status flush(std::chrono::milliseconds timeout) override {
+    if (std::this_thread::get_id() == poller_.get_id()) {
+      return base::error::fail(
+          "kafka producer flush() was called from a delivery callback and would wait for "
+          "itself; hand the work to another thread");
+    }
+    std::unique_lock lock(drain_mutex_);
+    if (drained_.wait_for(lock, timeout, [this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      return base::ok_v;
+    }
+    return base::error::retry(fmt::format(
+        "kafka producer still has {} records undelivered after {} ms; check that kafka.brokers are reachable",
+        pending_.load(), timeout.count()));
+  }
+
+  // False after a fatal error too: /readyz should steer traffic away from a producer that can
+  // no longer deliver.
+  bool reachable(std::chrono::milliseconds timeout) override {
+    if (fatal_.load(std::memory_order_acquire)) return false;
+    const rd_kafka_metadata_t* raw = nullptr;
+    const auto err = rd_kafka_metadata(rk_.get(), 0, nullptr, &raw, static_cast<int>(timeout.count()));
+    const metadata_ptr owned(raw);
+    return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+
+  std::int64_t queued() const override { return rd_kafka_outq_len(rk_.get()); }
+
+ private:
+  // Poll thread: one delivery report per record that produceva() accepted.
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto& self = *static_cast<librdkafka_producer*>(opaque);
+    const std::unique_ptr<delivery> d(static_cast<delivery*>(m->_private));
+    const std::chrono::duration<double> took = base::steady::now() - d->start;
+    self.probe_.latency().observe(took.count());
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      self.complete(d->done, base::ok_v);
+    } else {
+      self.complete(d->done, self.error_for(m->err, rd_kafka_topic_name(m->rkt)));
+    }
+    self.settle();
+  }
+
+  // Poll thread. Most errors are informational (librdkafka recovers by itself); a fatal one
+  // ends this producer's life.
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto& self = *static_cast<librdkafka_producer*>(opaque);
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+      self.note_fatal();
+      return;
+    }
+    // A failed connection is logged by librdkafka itself (facility FAIL): keep one line of it.
+    const auto level = code == RD_KAFKA_RESP_ERR__TRANSPORT ? spdlog::level::debug : spdlog::level::warn;
+    kafka_log().log(level, "librdkafka reported an error; it keeps retrying code={} reason=\"{}\"",
+                    rd_kafka_err2name(code), reason);
+  }
+
+  // librdkafka's internal threads; must not call back into librdkafka.
+  static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    // librdkafka's levels are syslog's: 0 emerg … 3 err, 4 warning, 5 notice, 6 info, 7 debug.
+    const auto lvl = level <= 2   ? spdlog::level::critical
+                     : level == 3 ? spdlog::level::err
+                     : level == 4 ? spdlog::level::warn
+                     : level <= 6 ? spdlog::level::info
+                                  : spdlog::level::debug;
+    kafka_log().log(lvl, "librdkafka: {} facility={} client={}", message, facility, rd_kafka_name(rk));
+  }
+
+  void note_fatal() {
+    if (fatal_.exchange(true, std::memory_order_acq_rel)) return;
+    kafka_log().critical("{}", fatal_message());
+  }
+
+  std::string fatal_message() const {
+    std::array<char, 512> why{};
+    const auto code = rd_kafka_fatal_error(rk_.get(), why.data(), why.size());
+    return fmt::format(
+        "kafka producer hit a fatal error ({}: {}) and cannot produce again; restart the process",
+        rd_kafka_err2name(code), why.data());
+  }
+
+  base::error error_for(rd_kafka_resp_err_t code, std::string_view topic) const {
+    if (code == RD_KAFKA_RESP_ERR__FATAL || fatal_.load(std::memory_order_acquire)) {
+      return base::error::fail(fatal_message());
+    }
+    return delivery_error(code, topic);
+  }
+
+  // Runs the caller's callback exactly once. The callback must not throw: it runs inside
+  // librdkafka's C stack on the poll thread.
+  void complete(const delivery_fn& done, base::status s) {
+    probe_.finished(s);
+    if (done) done(std::move(s));
+  }
+
+  // One record fewer in flight; wakes flush() when none is left.
+  void settle() {
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      const std::lock_guard lock(drain_mutex_);
+      drained_.notify_all();
+    }
+  }
+
+  // A cached handle per topic: without one, librdkafka looks the topic up under its client-wide
+  // write lock on every record. The map only grows by the few topics the pipeline writes.
+  rd_kafka_topic_t* topic_for(std::string_view name) {
+    {
+      const std::shared_lock lock(topics_mutex_);
+      if (auto it = topics_.find(name); it != topics_.end()) return it->second.get();
+    }
+    const std::unique_lock lock(topics_mutex_);
+    auto [it, inserted] = topics_.try_emplace(std::string(name));
+    if (inserted) it->second.reset(rd_kafka_topic_new(rk_.get(), it->first.c_str(), nullptr));
+    rd_kafka_topic_t* rkt = it->second.get();
+    if (rkt == nullptr) topics_.erase(it);
+    return rkt;
+  }
+
+  producer_probe probe_;
+  const std::chrono::milliseconds delivery_timeout_;
+  client_ptr rk_;
+  std::shared_mutex topics_mutex_;
+  std::map<std::string, topic_ptr, std::less<>> topics_;
+  std::atomic<bool> fatal_{false};
+  std::atomic<std::int64_t> pending_{0};  // records accepted whose callback has not run yet
+  std::mutex drain_mutex_;
+  std::condition_variable drained_;
+  std::jthread poller_;
+};
+
+}  // namespace
+
+base::result<std::unique_ptr<producer>> producer::create(const producer_options& options,
+                                                         base::registry& metrics) {
+  auto conf = make_producer_conf(options);
+  if (!conf) return std::move(conf).err();
+  auto p = std::make_unique<librdkafka_producer>(options, metrics);
+  if (auto started = p->start(std::move(conf).value()); !started) return std::move(started).err();
+  kafka_log().info("kafka producer started brokers={} compression={} linger_ms={} delivery_timeout_ms={}",
+                   options.brokers, options.compression, options.linger.count(),
+                   options.delivery_timeout.count());
+  return std::unique_ptr<producer>(std::move(p));
+}
+
+}  // namespace clicktrail::kafka

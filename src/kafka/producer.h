@@ -1,0 +1,70 @@
+#pragma once
+// An idempotent Kafka producer over librdkafka (acks=all, enable.idempotence=true), owning one
+// rd_kafka_t and the thread that serves its delivery reports.
+//
+// Lifetime: created once at start-up and shared by every request thread; produce() is
+// thread-safe. Delivery callbacks run on the producer's own poll thread and must be quick (hand
+// the result over, do not block). Destroying the producer flushes what is queued (bounded by
+// the delivery timeout) and then fails what is left with outcome::retry, so every callback runs
+// exactly once.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/metrics.h"
+#include "base/result.h"
+
+namespace clicktrail::kafka {
+
+using property_list = std::vector<std::pair<std::string, std::string>>;
+
+struct producer_options {
+  std::string brokers;  // bootstrap.servers
+  // Upper bound from produce() to the delivery callback (message.timeout.ms); a request waits
+  // at most this long before answering 503.
+  std::chrono::milliseconds delivery_timeout{5000};
+  std::string compression = "lz4";  // lz4 | zstd | none
+  std::chrono::milliseconds linger{2};
+  property_list extra;  // raw librdkafka properties, applied last (SASL, TLS, tuning)
+};
+
+struct header {
+  std::string name;
+  std::string value;
+};
+
+// Called once per record: ok, or an error whose outcome is retry (timeout, broker unreachable,
+// queue full) or fail (the record can never be delivered, e.g. too large, or topic not allowed).
+using delivery_fn = std::function<void(base::status)>;
+
+class producer {
+ public:
+  // Fails (outcome::fail) with a message naming the property when librdkafka refuses the
+  // configuration, e.g. an unknown name in `extra`.
+  static base::result<std::unique_ptr<producer>> create(const producer_options& options, base::registry& metrics);
+
+  virtual ~producer() = default;
+
+  // Queues one record. Copies key, value and headers; calls `done` exactly once, possibly
+  // before produce() returns (e.g. queue full).
+  virtual void produce(std::string_view topic, std::string_view key, std::string_view value,
+                       const std::vector<header>& headers, delivery_fn done) = 0;
+
+  // Waits until everything queued has been delivered or failed, up to `timeout`; retry error if
+  // records remain.
+  virtual base::status flush(std::chrono::milliseconds timeout) = 0;
+
+  // True when the cluster answered a metadata request within `timeout` (for /readyz).
+  virtual bool reachable(std::chrono::milliseconds timeout) = 0;
+
+  // Records queued and not yet delivered or failed.
+  virtual std::int64_t queued() const = 0;
+};
+
+}  // namespace clicktrail::kafka

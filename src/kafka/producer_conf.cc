@@ -1,0 +1,65 @@
+#include "kafka/producer_conf.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace clicktrail::kafka {
+namespace {
+
+base::status set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  std::array<char, 512> why{};
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), why.data(), why.size()) != RD_KAFKA_CONF_OK) {
+    return base::error::fail(fmt::format(
+        "kafka.producer property \"{}\": {}; see librdkafka's CONFIGURATION.md", name, why.data()));
+  }
+  return base::ok_v;
+}
+
+std::int64_t message_timeout_ms(std::chrono::milliseconds delivery_timeout) {
+  const auto ms = delivery_timeout.count();
+  return ms >= 2000 ? ms - 1000 : std::max<std::int64_t>(ms / 2, 1);
+}
+
+}  // namespace
+
+base::result<conf_ptr> make_producer_conf(const producer_options& options) {
+  conf_ptr conf(rd_kafka_conf_new());
+  const property_list ours = {
+      {"bootstrap.servers", options.brokers},
+      {"client.id", "clicktrail"},
+      // A 2xx means durable: every in-sync replica has the record, and retries after a lost
+      // acknowledgement cannot write it twice or out of order.
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"compression.codec", options.compression},
+      {"linger.ms", std::to_string(options.linger.count())},
+      // The bound from produce() to the callback. librdkafka checks it about once a second, so a
+      // callback may come up to ~1 s after message.timeout.ms: ask for a second less, so that
+      // delivery_timeout (a request's promise to its client) holds.
+      {"message.timeout.ms", std::to_string(message_timeout_ms(options.delivery_timeout))},
+      // Room for a ~2 s burst at 500 k events/s before produce() answers queue-full (retry); the
+      // byte limit is a cap, not an allocation.
+      {"queue.buffering.max.messages", "1000000"},
+      {"queue.buffering.max.kbytes", "1048576"},
+      // Batches up to 1 MB: below the broker's default message.max.bytes (1 MiB + 12), so a
+      // full batch is never refused; at 300-byte events a batch fills in ~7 ms at 500 k/s.
+      {"batch.num.messages", "10000"},
+      {"batch.size", "1000000"},
+      // Small batches leave at once instead of waiting for Nagle's delayed ACK (p99 target).
+      {"socket.nagle.disable", "true"},
+  };
+  for (const auto* list : {&ours, &options.extra}) {
+    for (const auto& [name, value] : *list) {
+      if (auto s = set(conf.get(), name, value); !s) return std::move(s).err();
+    }
+  }
+  return conf;
+}
+
+}  // namespace clicktrail::kafka

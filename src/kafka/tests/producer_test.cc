@@ -1,0 +1,369 @@
+// The producer against the real broker of `./dev services start` (KAFKA_BOOTSTRAP), and against
+// a loopback port with nothing listening for the unreachable cases.
+#include "kafka/producer.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "kafka/tests/test_consumer.h"
+// After rdkafka.h, which test_consumer.h includes.
+#include <librdkafka/rdkafka_mock.h>
+
+namespace clicktrail::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+using clock = std::chrono::steady_clock;
+
+std::string bootstrap() {
+  const char* b = std::getenv("KAFKA_BOOTSTRAP");  // NOLINT(concurrency-mt-unsafe): read before threads
+  return b ? b : "";
+}
+
+constexpr const char* no_broker =
+    "KAFKA_BOOTSTRAP is not set: run `./dev services start` and `eval \"$(./dev services env)\"` "
+    "(./dev test does both)";
+
+// GTEST_SKIP returns from the function it is written in, hence a macro.
+#define REQUIRE_BROKER() \
+  if (bootstrap().empty()) GTEST_SKIP() << no_broker
+
+std::string fresh_topic(std::string_view test) {
+  return fmt::format("clicktrail-test-{}-{}", test, clock::now().time_since_epoch().count());
+}
+
+// A loopback port nobody listens on: bound once by the kernel's choice, then released.
+std::string unreachable_address() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  EXPECT_TRUE(bound) << "could not pick a free loopback port";
+  return fmt::format("127.0.0.1:{}", ntohs(addr.sin_port));
+}
+
+// Collects delivery callbacks by record index; waits for a number of them.
+class deliveries {
+ public:
+  explicit deliveries(size_t n) : calls_(n), results_(n) {}
+
+  delivery_fn for_record(size_t i) {
+    return [this, i](base::status s) {
+      const std::lock_guard lock(mutex_);
+      if (++calls_[i] == 1) results_[i] = std::move(s);
+      ++total_;
+      changed_.notify_all();
+    };
+  }
+
+  bool wait_all(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [this] { return total_ >= calls_.size(); });
+  }
+
+  // Every record's callback ran exactly once, and each result has the given outcome (or ok).
+  void expect_each_once(std::optional<base::outcome> failure = std::nullopt) {
+    const std::lock_guard lock(mutex_);
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      ASSERT_EQ(calls_[i], 1) << "record " << i;
+      if (!failure) {
+        ASSERT_TRUE(results_[i].ok()) << "record " << i << ": " << results_[i].err().message;
+      } else {
+        ASSERT_FALSE(results_[i].ok()) << "record " << i;
+        ASSERT_EQ(results_[i].err().what, *failure) << "record " << i << ": " << results_[i].err().message;
+      }
+    }
+  }
+
+  base::status result(size_t i) {
+    const std::lock_guard lock(mutex_);
+    return results_[i];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<int> calls_;
+  std::vector<base::status> results_;
+  size_t total_ = 0;
+};
+
+// GCC's -Wmissing-field-initializers flags designated initializers that skip a member.
+producer_options options_for(std::string brokers, std::chrono::milliseconds delivery_timeout = 5s) {
+  producer_options o;
+  o.brokers = std::move(brokers);
+  o.delivery_timeout = delivery_timeout;
+  return o;
+}
+
+std::unique_ptr<producer> make(base::registry& metrics, const producer_options& o) {
+  auto p = producer::create(o, metrics);
+  EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.err().message);
+  return p.ok() ? std::move(p).value() : nullptr;
+}
+
+// Bytes a text-only check would miss: NUL, high bytes, the index.
+std::string value_of(size_t i) {
+  std::string v = fmt::format("{{\"i\":{}}}", i);
+  v.push_back('\0');
+  v.push_back(static_cast<char>(0xff));
+  v.resize(300, static_cast<char>('a' + i % 26));
+  return v;
+}
+
+TEST(producer_test, delivers_keyed_records_with_headers_exactly_once) {
+  REQUIRE_BROKER();
+  base::registry metrics;
+  auto p = make(metrics, options_for(bootstrap()));
+  ASSERT_TRUE(p);
+  const std::string topic = fresh_topic("exact");
+  constexpr size_t n = 10'000;
+  deliveries got(n);
+  for (size_t i = 0; i < n; ++i) {
+    p->produce(topic, fmt::format("visitor-{}", i), value_of(i),
+               {{"ct-schema", "1"}, {"ct-index", std::to_string(i)}, {"ct-binary", std::string("\0\x01", 2)}},
+               got.for_record(i));
+  }
+  ASSERT_TRUE(p->flush(30s).ok());
+  ASSERT_TRUE(got.wait_all(1s));
+  got.expect_each_once();
+  EXPECT_EQ(p->queued(), 0);
+  EXPECT_EQ(metrics.add_counter("clicktrail_kafka_produced_records_total", "", {{"outcome", "ok"}}).value(),
+            n);
+  EXPECT_NE(metrics.expose().find("clicktrail_kafka_produce_latency_seconds_count 10000"), std::string::npos);
+
+  const auto back = testing::consume(bootstrap(), topic, n, 30s);
+  ASSERT_EQ(back.size(), n);
+  std::map<std::string, const testing::consumed*> by_key;
+  for (const auto& c : back) by_key.emplace(c.key, &c);
+  ASSERT_EQ(by_key.size(), n) << "a key arrived twice";
+  for (size_t i = 0; i < n; ++i) {
+    const auto it = by_key.find(fmt::format("visitor-{}", i));
+    ASSERT_NE(it, by_key.end()) << "record " << i << " is missing";
+    EXPECT_EQ(it->second->value, value_of(i));
+    const std::vector<std::pair<std::string, std::string>> want = {
+        {"ct-schema", "1"}, {"ct-index", std::to_string(i)}, {"ct-binary", std::string("\0\x01", 2)}};
+    EXPECT_EQ(it->second->headers, want);
+  }
+}
+
+TEST(producer_test, unknown_property_fails_create_naming_it) {
+  base::registry metrics;
+  auto o = options_for("127.0.0.1:1");
+  o.extra = {{"foo.bar", "1"}};
+  auto p = producer::create(o, metrics);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.err().what, base::outcome::fail);
+  EXPECT_NE(p.err().message.find("\"foo.bar\""), std::string::npos) << p.err().message;
+  EXPECT_NE(p.err().message.find("CONFIGURATION.md"), std::string::npos) << p.err().message;
+}
+
+TEST(producer_test, bad_value_for_own_option_fails_create) {
+  base::registry metrics;
+  auto o = options_for("127.0.0.1:1");
+  o.compression = "brotli";
+  auto p = producer::create(o, metrics);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.err().message.find("compression.codec"), std::string::npos) << p.err().message;
+}
+
+TEST(producer_test, unreachable_broker_answers_retry_within_delivery_timeout) {
+  base::registry metrics;
+  auto p = make(metrics, options_for(unreachable_address(), 1s));
+  ASSERT_TRUE(p);
+  constexpr size_t n = 100;
+  deliveries got(n);
+  const auto start = clock::now();
+  for (size_t i = 0; i < n; ++i) p->produce("clicktrail.events", "k", "v", {}, got.for_record(i));
+  EXPECT_GT(p->queued(), 0);
+  EXPECT_EQ(p->flush(100ms).err().what, base::outcome::retry);
+  // librdkafka scans for timed-out records once a second: allow that much on top.
+  ASSERT_TRUE(got.wait_all(2500ms));
+  EXPECT_LT(clock::now() - start, 2500ms);
+  got.expect_each_once(base::outcome::retry);
+  EXPECT_NE(got.result(0).err().message.find("clicktrail.events"), std::string::npos)
+      << got.result(0).err().message;
+  EXPECT_FALSE(p->reachable(300ms));
+  EXPECT_EQ(
+      metrics.add_counter("clicktrail_kafka_produced_records_total", "", {{"outcome", "retry"}}).value(), n);
+}
+
+TEST(producer_test, reachable_with_a_running_broker) {
+  REQUIRE_BROKER();
+  base::registry metrics;
+  auto p = make(metrics, options_for(bootstrap()));
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->reachable(5s));
+}
+
+TEST(producer_test, destruction_with_records_in_flight_calls_every_callback_once) {
+  REQUIRE_BROKER();
+  base::registry metrics;
+  constexpr size_t n = 50'000;
+  deliveries got(n);
+  {
+    auto p = make(metrics, options_for(bootstrap()));
+    ASSERT_TRUE(p);
+    const std::string topic = fresh_topic("destroy");
+    for (size_t i = 0; i < n; ++i) p->produce(topic, std::to_string(i), value_of(i), {}, got.for_record(i));
+  }
+  ASSERT_TRUE(got.wait_all(0ms)) << "the destructor returned before every callback ran";
+  got.expect_each_once();  // the destructor's flush delivered them all
+}
+
+TEST(producer_test, destruction_when_undeliverable_fails_every_record_with_retry) {
+  base::registry metrics;
+  constexpr size_t n = 1'000;
+  deliveries got(n);
+  const auto start = clock::now();
+  {
+    auto p = make(metrics, options_for(unreachable_address(), 1s));
+    ASSERT_TRUE(p);
+    for (size_t i = 0; i < n; ++i) p->produce("clicktrail.events", "k", "v", {}, got.for_record(i));
+  }
+  ASSERT_TRUE(got.wait_all(0ms)) << "the destructor returned before every callback ran";
+  got.expect_each_once(base::outcome::retry);
+  EXPECT_LT(clock::now() - start, 5s);
+}
+
+TEST(producer_test, concurrent_producers_from_four_threads) {
+  REQUIRE_BROKER();
+  base::registry metrics;
+  auto p = make(metrics, options_for(bootstrap()));
+  ASSERT_TRUE(p);
+  const std::string topic = fresh_topic("threads");
+  constexpr size_t threads = 4, each = 5'000;
+  deliveries got(threads * each);
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (size_t i = t * each; i < (t + 1) * each; ++i) {
+        p->produce(topic, std::to_string(i), value_of(i), {{"ct-schema", "1"}}, got.for_record(i));
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  ASSERT_TRUE(p->flush(30s).ok());
+  ASSERT_TRUE(got.wait_all(1s));
+  got.expect_each_once();
+  const auto back = testing::consume(bootstrap(), topic, threads * each, 30s);
+  std::map<std::string, std::string> by_key;
+  for (const auto& c : back) by_key.emplace(c.key, c.value);
+  ASSERT_EQ(back.size(), threads * each);
+  ASSERT_EQ(by_key.size(), threads * each);
+  for (size_t i = 0; i < threads * each; ++i) EXPECT_EQ(by_key[std::to_string(i)], value_of(i));
+}
+
+TEST(producer_test, oversized_record_fails_before_produce_returns) {
+  base::registry metrics;
+  auto p = make(metrics, options_for(unreachable_address()));
+  ASSERT_TRUE(p);
+  bool called = false;
+  base::status got;
+  p->produce("clicktrail.events", "k", std::string(2'000'000, 'x'), {}, [&](base::status s) {
+    called = true;
+    got = std::move(s);
+  });
+  ASSERT_TRUE(called);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.err().what, base::outcome::fail);
+  EXPECT_NE(got.err().message.find("message.max.bytes"), std::string::npos) << got.err().message;
+}
+
+// librdkafka's built-in mock cluster: the way to make a broker fail on command without
+// disturbing the shared real one. The tests above run against the real broker.
+class mock_cluster {
+ public:
+  mock_cluster() {
+    conf_ptr conf(rd_kafka_conf_new());
+    rd_kafka_conf_set_log_cb(conf.get(), [](const rd_kafka_t*, int, const char*, const char*) {});
+    std::array<char, 256> why{};
+    owner_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), why.data(), why.size()));
+    if (owner_) (void)conf.release();
+    if (owner_) cluster_.reset(rd_kafka_mock_cluster_new(owner_.get(), 1));
+    if (cluster_) rd_kafka_mock_topic_create(cluster_.get(), "events", 1, 1);
+  }
+  rd_kafka_mock_cluster_t* get() const { return cluster_.get(); }
+  std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_.get()); }
+
+ private:
+  struct cluster_deleter {
+    void operator()(rd_kafka_mock_cluster_t* c) const noexcept { rd_kafka_mock_cluster_destroy(c); }
+  };
+  client_ptr owner_;
+  std::unique_ptr<rd_kafka_mock_cluster_t, cluster_deleter> cluster_;  // destroyed before owner_
+};
+
+std::future<base::status> produce_one(producer& p) {
+  auto done = std::make_shared<std::promise<base::status>>();
+  p.produce("events", "k", "v", {}, [done](base::status s) { done->set_value(std::move(s)); });
+  return done->get_future();
+}
+
+TEST(producer_test, broker_down_answers_retry_and_the_same_producer_recovers) {
+  const mock_cluster cluster;
+  ASSERT_TRUE(cluster.get());
+  base::registry metrics;
+  auto p = make(metrics, options_for(cluster.bootstrap(), 1s));
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(produce_one(*p).get().ok());
+
+  rd_kafka_mock_broker_set_down(cluster.get(), 1);
+  const base::status down = produce_one(*p).get();
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.err().what, base::outcome::retry) << down.err().message;
+  EXPECT_FALSE(p->reachable(300ms));
+
+  rd_kafka_mock_broker_set_up(cluster.get(), 1);
+  const base::status up = produce_one(*p).get();
+  EXPECT_TRUE(up.ok()) << up.err().message;
+  EXPECT_TRUE(p->reachable(5s));
+}
+
+TEST(producer_test, fatal_error_fails_fast_and_says_restart) {
+  const mock_cluster cluster;
+  ASSERT_TRUE(cluster.get());
+  base::registry metrics;
+  auto p = make(metrics, options_for(cluster.bootstrap()));
+  ASSERT_TRUE(p);
+  ASSERT_TRUE(produce_one(*p).get().ok());
+  EXPECT_TRUE(p->reachable(5s));
+
+  // A sequence gap on the next Produce is unrecoverable for an idempotent producer.
+  rd_kafka_mock_push_request_errors(cluster.get(), 0 /* Produce */, 1,
+                                    RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+  const base::status broken = produce_one(*p).get();
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.err().what, base::outcome::fail);
+  EXPECT_NE(broken.err().message.find("restart"), std::string::npos) << broken.err().message;
+
+  auto after = produce_one(*p);
+  ASSERT_EQ(after.wait_for(0s), std::future_status::ready)
+      << "produce() after a fatal error must answer at once";
+  const base::status refused = after.get();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.err().what, base::outcome::fail);
+  EXPECT_NE(refused.err().message.find("restart"), std::string::npos) << refused.err().message;
+  EXPECT_FALSE(p->reachable(1s));
+  p.reset();
+}
+
+}  // namespace
+}  // namespace clicktrail::kafka

@@ -1,0 +1,32 @@
+#pragma once
+// A request and its answer as ingest sees them: transport-free, so that the HTTP collector and
+// the Lambda function (API Gateway events) fill and read the same structures.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace clicktrail::ingest {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+struct ingest_request {
+  std::string query;  // undecoded, without '?'
+  std::string body;
+  std::string peer;   // the connecting address (the proxy's, behind one)
+  // Header values by name; empty when absent.
+  std::string content_type, content_encoding, origin, site_header, user_agent, forwarded_for;
+};
+
+struct ingest_response {
+  unsigned status = 204;
+  std::string content_type;  // empty when there is no body
+  std::string body;
+  header_list headers;  // CORS, Retry-After
+};
+
+using respond_fn = std::function<void(ingest_response)>;
+
+}  // namespace clicktrail::ingest

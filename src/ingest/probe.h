@@ -1,0 +1,27 @@
+#pragma once
+// Ingest's metrics, declared in one place.
+
+#include "base/metrics.h"
+
+namespace clicktrail::ingest {
+
+struct probe {
+  explicit probe(base::registry& r)
+      : accepted(r, "clicktrail_ingest_events_accepted_total", "Events made durable, by site.", {"site"}),
+        rejected(r, "clicktrail_ingest_events_rejected_total",
+                 "Events rejected (sent to the bad topic), by reason.", {"reason"}),
+        refused(r, "clicktrail_ingest_requests_refused_total",
+                "Requests refused as a whole (4xx), by reason.", {"reason"}),
+        not_durable(r.add_counter("clicktrail_ingest_requests_not_durable_total",
+                                  "Requests answered 503 because their events were not durable in time.")),
+        bad_records_lost(r.add_counter("clicktrail_ingest_bad_records_lost_total",
+                                       "Bad-topic records that could not be written (each is also logged).")) {}
+
+  base::counter_family accepted;
+  base::counter_family rejected;
+  base::counter_family refused;
+  base::counter& not_durable;
+  base::counter& bad_records_lost;
+};
+
+}  // namespace clicktrail::ingest

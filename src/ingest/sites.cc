@@ -1,0 +1,59 @@
+#include "ingest/sites.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "ingest/responses.h"
+
+namespace clicktrail::ingest {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+site_registry::site_registry(std::vector<config::site_config> sites) : sites_(std::move(sites)) {}
+
+const config::site_config* site_registry::find(std::string_view key) const noexcept {
+  for (const auto& s : sites_) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+bool site_registry::origin_allowed(const config::site_config& site, std::string_view origin) noexcept {
+  if (origin.empty() || site.any_origin) return true;
+  return std::any_of(site.origins.begin(), site.origins.end(), [&](const std::string& o) { return iequals(o, origin); });
+}
+
+bool site_registry::any_site_allows(std::string_view origin) const noexcept {
+  return std::any_of(sites_.begin(), sites_.end(), [&](const auto& s) { return origin_allowed(s, origin); });
+}
+
+void site_registry::add_cors_headers(std::string_view origin, header_list& headers) {
+  if (origin.empty()) return;
+  headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  headers.emplace_back("Vary", "Origin");
+}
+
+ingest_response site_registry::preflight(std::string_view site_key, std::string_view origin) const {
+  const config::site_config* site = site_key.empty() ? nullptr : find(site_key);
+  const bool allowed = site ? origin_allowed(*site, origin) : (site_key.empty() && any_site_allows(origin));
+  if (!allowed || origin.empty()) {
+    return error_response(403, "origin_not_allowed",
+                          "this origin may not send events here; add it to the site's origins in the collector's config");
+  }
+  ingest_response r;
+  r.status = 204;
+  add_cors_headers(origin, r.headers);
+  r.headers.emplace_back("Access-Control-Allow-Methods", "POST, GET, OPTIONS");
+  r.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, Content-Encoding, X-Clicktrail-Site");
+  r.headers.emplace_back("Access-Control-Max-Age", "86400");  // browsers cap it lower; ask for a day
+  return r;
+}
+
+}  // namespace clicktrail::ingest

@@ -1,0 +1,174 @@
+#include "ingest/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "event/encode.h"
+#include "ingest/tests/recording_log.h"
+
+namespace clicktrail::ingest {
+namespace {
+
+class pipeline_test : public ::testing::Test {
+ protected:
+  pipeline_test() : pipe_(config_for_test(), sites(), log_, metrics_) {}
+
+  static config::ingest_config config_for_test() {
+    config::ingest_config c;
+    c.max_body = 64 * 1024;
+    c.max_events = 5;
+    c.max_event_bytes = 4096;
+    c.anonymize_ip = true;
+    return c;
+  }
+  static std::vector<config::site_config> sites() {
+    return {{"demo", {"http://localhost:8080"}, false}, {"open", {}, true}};
+  }
+
+  ingest_request post(std::string body, std::string query = "site=demo") {
+    ingest_request r;
+    r.query = std::move(query);
+    r.body = std::move(body);
+    r.peer = "203.0.113.77";
+    r.content_type = "application/json";
+    r.origin = "http://localhost:8080";
+    r.user_agent = "Mozilla/5.0 test";
+    return r;
+  }
+
+  ingest_response call(ingest_request req) {
+    std::optional<ingest_response> answer;
+    pipe_.post_events(std::move(req), [&](ingest_response r) { answer = std::move(r); });
+    EXPECT_TRUE(answer.has_value());
+    return answer.value_or(ingest_response{});
+  }
+
+  static std::string header(const ingest_response& r, std::string_view name) {
+    for (const auto& [n, v] : r.headers) {
+      if (n == name) return v;
+    }
+    return {};
+  }
+
+  base::registry metrics_;
+  recording_log log_;
+  pipeline pipe_;
+};
+
+TEST_F(pipeline_test, accepted_events_are_stamped_keyed_and_answered_204_with_cors) {
+  const auto r = call(post(R"([{"type":"page_view","anonymous_id":"v1","page_url":"http://localhost:8080/?utm_source=x"},
+                               {"type":"click","session_id":"s9"}])"));
+  EXPECT_EQ(r.status, 204u);
+  EXPECT_EQ(header(r, "Access-Control-Allow-Origin"), "http://localhost:8080");
+  const auto records = log_.records(stream::events);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].key, "v1");
+  EXPECT_EQ(records[1].key, "s9");
+  const auto e = event::decode_stored(records[0].value);
+  ASSERT_TRUE(e.ok()) << e.err().message;
+  EXPECT_EQ(e->site, "demo");
+  EXPECT_EQ(e->ip, "203.0.113.0");
+  EXPECT_EQ(e->ua, "Mozilla/5.0 test");
+  EXPECT_EQ(e->utm_source, "x");
+  EXPECT_GT(e->collector_ts, 0);
+  EXPECT_FALSE(e->event_id.empty());
+  EXPECT_TRUE(log_.records(stream::bad).empty());
+}
+
+TEST_F(pipeline_test, rejected_events_are_listed_and_sent_to_the_bad_stream) {
+  const auto r = call(post(R"([{"type":"page_view"},{"type":"Not A Type"},{"type":"click","x":"far"}])"));
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_NE(r.body.find(R"("accepted":1)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"({"index":1,"reason":"invalid_type")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"({"index":2,"reason":"invalid_field")"), std::string::npos) << r.body;
+  EXPECT_EQ(log_.records(stream::events).size(), 1u);
+  const auto bad = log_.records(stream::bad);
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_NE(bad[0].value.find(R"("reason":"invalid_type")"), std::string::npos);
+  EXPECT_NE(bad[0].value.find(R"("index":1)"), std::string::npos);
+  EXPECT_NE(metrics_.expose().find(R"(clicktrail_ingest_events_rejected_total{reason="invalid_type"} 1)"), std::string::npos);
+}
+
+TEST_F(pipeline_test, each_refusal_has_its_status_and_lands_in_the_bad_stream) {
+  struct refusal_case {
+    ingest_request req;
+    unsigned status;
+    std::string code;
+  };
+  auto with = [&](auto change) {
+    auto r = post(R"({"type":"page_view"})");
+    change(r);
+    return r;
+  };
+  std::vector<refusal_case> cases = {
+      {post("{not json"), 400, "invalid_json"},
+      {post(R"([{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"}])"), 413, "too_many_events"},
+      {with([](auto& r) { r.query = "site=nope"; }), 401, "unknown_site"},
+      {with([](auto& r) { r.query = ""; }), 401, "missing_site"},
+      {with([](auto& r) { r.origin = "https://evil.example"; }), 403, "origin_not_allowed"},
+      {with([](auto& r) { r.content_type = "application/xml"; }), 415, "unsupported_content_type"},
+      {with([](auto& r) { r.content_encoding = "br"; }), 415, "unsupported_content_encoding"},
+      {with([](auto& r) { r.body = std::string(70 * 1024, ' '); }), 413, "body_too_large"},
+  };
+  for (auto& c : cases) {
+    const auto before = log_.records(stream::bad).size();
+    const auto r = call(std::move(c.req));
+    EXPECT_EQ(r.status, c.status) << c.code;
+    EXPECT_NE(r.body.find("\"error\":\"" + c.code + "\""), std::string::npos) << r.body;
+    EXPECT_EQ(log_.records(stream::bad).size(), before + 1) << c.code;
+  }
+  EXPECT_TRUE(log_.records(stream::events).empty());
+}
+
+TEST_F(pipeline_test, site_may_come_from_header_or_body_and_any_origin_sites_take_all) {
+  auto by_header = post(R"({"type":"page_view"})", "");
+  by_header.site_header = "demo";
+  EXPECT_EQ(call(std::move(by_header)).status, 204u);
+  EXPECT_EQ(call(post(R"({"site":"demo","events":[{"type":"page_view"}]})", "")).status, 204u);
+  auto anywhere = post(R"({"type":"page_view"})", "site=open");
+  anywhere.origin = "https://anything.example";
+  EXPECT_EQ(call(std::move(anywhere)).status, 204u);
+}
+
+TEST_F(pipeline_test, events_not_durable_get_503_with_retry_after) {
+  log_.fail_from_now(true);
+  const auto r = call(post(R"({"type":"page_view"})"));
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(header(r, "Retry-After"), "2");
+  EXPECT_EQ(header(r, "Access-Control-Allow-Origin"), "http://localhost:8080");
+  EXPECT_NE(r.body.find("not_durable"), std::string::npos);
+}
+
+TEST_F(pipeline_test, pixel_answers_a_gif_and_refuses_unknown_parameters) {
+  std::optional<ingest_response> answer;
+  ingest_request req;
+  req.query = "site=demo&url=http%3A%2F%2Flocalhost%3A8080%2F&aid=p1";
+  req.peer = "127.0.0.1";
+  pipe_.pixel(std::move(req), [&](ingest_response r) { answer = std::move(r); });
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200u);
+  EXPECT_EQ(answer->content_type, "image/gif");
+  ASSERT_EQ(log_.records(stream::events).size(), 1u);
+  EXPECT_EQ(log_.records(stream::events)[0].key, "p1");
+
+  ingest_request bad;
+  bad.query = "site=demo&colour=red";
+  pipe_.pixel(std::move(bad), [&](ingest_response r) { answer = std::move(r); });
+  EXPECT_EQ(answer->status, 400u);
+}
+
+TEST_F(pipeline_test, preflight_allows_listed_origins_only) {
+  ingest_request req;
+  req.query = "site=demo";
+  req.origin = "http://localhost:8080";
+  const auto ok = pipe_.preflight(req);
+  EXPECT_EQ(ok.status, 204u);
+  EXPECT_EQ(header(ok, "Access-Control-Allow-Methods"), "POST, GET, OPTIONS");
+  req.origin = "https://evil.example";
+  EXPECT_EQ(pipe_.preflight(req).status, 403u);
+}
+
+}  // namespace
+}  // namespace clicktrail::ingest

@@ -1,0 +1,47 @@
+#pragma once
+// An event_log for the pipeline's unit tests: it keeps what was appended and confirms each
+// record at once, or fails it when told to. The real transports (Kafka, the embedded log) are
+// tested end to end against the real broker; this seam only isolates the pipeline's logic.
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ingest/event_log.h"
+
+namespace clicktrail::ingest {
+
+class recording_log : public event_log {
+ public:
+  struct record {
+    stream to;
+    std::string key;
+    std::string value;
+  };
+
+  void append(stream to, std::string_view key, std::string_view value, durable_fn done) override {
+    {
+      std::lock_guard lock(mutex_);
+      records_.push_back({to, std::string(key), std::string(value)});
+    }
+    done(fail_ ? base::status(base::error::retry("broker unreachable")) : base::status());
+  }
+  bool ready(std::chrono::milliseconds) override { return !fail_; }
+
+  void fail_from_now(bool fail) { fail_ = fail; }
+  std::vector<record> records(stream to) const {
+    std::lock_guard lock(mutex_);
+    std::vector<record> out;
+    for (const auto& r : records_) {
+      if (r.to == to) out.push_back(r);
+    }
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<record> records_;
+  bool fail_ = false;
+};
+
+}  // namespace clicktrail::ingest

@@ -24,6 +24,7 @@ int config_check(const std::string& file);
 int config_docs();
 
 int run(const config::load_options& sources);
+int collect(const config::load_options& sources);
 
 // Subcommands whose modules have not landed yet: they check their configuration, then say
 // which part is missing and exit with exit_unavailable.

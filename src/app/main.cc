@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   }
   if (*check) return app::config_check(check_file);
   if (*docs) return app::config_docs();
-  if (*collect) return app::not_yet_available("collect", "the HTTP collector", app::config_sources(config_file));
+  if (*collect) return app::collect(app::config_sources(config_file));
   if (*sink) return app::not_yet_available("sink", "the Kafka → object store sink", app::config_sources(config_file));
   if (*lambda) return app::not_yet_available("lambda", "the AWS Lambda runtime", app::config_sources(config_file));
   if (*inspect) return app::not_yet_available("inspect", "the Parquet reader", std::nullopt);

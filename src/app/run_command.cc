@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "app/commands.h"
+#include "app/server_options.h"
 #include "app/signals.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -19,14 +20,6 @@ namespace {
 constexpr const char* missing_parts =
     "the collector (POST /v1/events), the embedded log and the sink are not built into this "
     "version yet; they arrive with issues #3, #4 and #6";
-
-http::server_options server_options_from(const config::config& c) {
-  http::server_options o;
-  o.host = c.http.listen.host;
-  o.port = c.http.listen.port;
-  o.threads = c.http.threads;
-  return o;
-}
 
 }  // namespace
 

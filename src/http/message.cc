@@ -1,6 +1,6 @@
 #include "http/message.h"
 
-#include <fmt/format.h>
+#include "base/json_string.h"
 
 namespace clicktrail::http {
 
@@ -11,33 +11,11 @@ std::string_view request::header(std::string_view lower_name) const noexcept {
   return {};
 }
 
-void append_json_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-}
-
 response response::json_error(unsigned status, std::string_view code, std::string_view message) {
   response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = "{\"error\":\"";
-  append_json_escaped(r.body, code);
-  r.body += "\",\"message\":\"";
-  append_json_escaped(r.body, message);
-  r.body += "\"}";
+  r.body = base::json_error_body(code, message);
   return r;
 }
 

@@ -40,7 +40,4 @@ struct response {
 using reply_fn = std::function<void(response)>;
 using handler = std::function<void(request&&, reply_fn)>;
 
-// Appends `text` to `out` as the inside of a JSON string.
-void append_json_escaped(std::string& out, std::string_view text);
-
 }  // namespace clicktrail::http

@@ -1,0 +1,79 @@
+// `clicktrail collect`: the HTTP collector. Events in, durable in Kafka, 2xx only once they are.
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "app/commands.h"
+#include "app/kafka_event_log.h"
+#include "app/server_options.h"
+#include "app/signals.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "http/ingest_routes.h"
+#include "http/ops_routes.h"
+#include "http/server.h"
+#include "ingest/pipeline.h"
+
+namespace clicktrail::app {
+namespace {
+
+std::optional<std::string> missing_for_collect(const config::config& c) {
+  if (!c.kafka) return "clicktrail collect needs Kafka: add [kafka] with brokers = \"host:port\" (or set CLICKTRAIL_KAFKA_BROKERS)";
+  if (c.sites.empty()) return "clicktrail collect needs at least one [[sites]] table with a key and its origins";
+  return std::nullopt;
+}
+
+}  // namespace
+
+int collect(const config::load_options& sources) {
+  const auto loaded = config::load_config(sources);
+  if (!loaded) {
+    fmt::print(stderr, "{}\nclicktrail collect: invalid configuration\n", loaded.err().message);
+    return exit_bad_config;
+  }
+  const config::config& cfg = *loaded;
+  if (auto missing = missing_for_collect(cfg)) {
+    fmt::print(stderr, "{}\n", *missing);
+    return exit_bad_config;
+  }
+  if (auto s = base::init_logging(cfg.log.level); !s) {
+    fmt::print(stderr, "{}\n", s.err().message);
+    return exit_bad_config;
+  }
+  auto& log = base::logger_for("collect");
+
+  base::registry metrics;
+  auto producer = kafka::producer::create(producer_options_from(cfg), metrics);
+  if (!producer) {
+    log.error("cannot create the Kafka producer: {}", producer.err().message);
+    return exit_bad_config;
+  }
+  kafka_event_log event_log(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, event_log, metrics);
+
+  http::router routes;
+  http::add_ops_routes(routes, metrics, [&event_log] { return event_log.ready(std::chrono::seconds(2)); });
+  http::add_ingest_routes(routes, pipeline);
+  http::server server(server_options_from(cfg), std::move(routes), metrics);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log.error("cannot start: {}", e.what());
+    return exit_failure;
+  }
+  log.info("collecting url=http://{}:{}/v1/events brokers={} topic={} sites={}", cfg.http.listen.host,
+           server.local_port(), cfg.kafka->brokers, cfg.kafka->topic, cfg.sites.size());
+
+  const int signal = wait_for_stop_signal();
+  log.info("draining signal={} in_flight={}", strsignal(signal), server.in_flight());
+  // Requests in flight wait at most produce_timeout for their delivery reports; give them that.
+  server.stop(cfg.ingest.produce_timeout + std::chrono::seconds(1));
+  if (auto s = event_log.producer().flush(cfg.ingest.produce_timeout); !s) {
+    log.warn("records left unflushed at exit error=\"{}\"", s.err().message);
+  }
+  log.info("stopped");
+  return exit_ok;
+}
+
+}  // namespace clicktrail::app

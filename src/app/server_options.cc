@@ -1,0 +1,24 @@
+#include "app/server_options.h"
+
+namespace clicktrail::app {
+
+http::server_options server_options_from(const config::config& c) {
+  http::server_options o;
+  o.host = c.http.listen.host;
+  o.port = c.http.listen.port;
+  o.threads = c.http.threads;
+  o.max_body_bytes = static_cast<std::uint64_t>(c.ingest.max_body);
+  o.read_timeout = c.http.read_timeout;
+  o.idle_timeout = c.http.idle_timeout;
+  return o;
+}
+
+kafka::producer_options producer_options_from(const config::config& c) {
+  kafka::producer_options o;
+  o.brokers = c.kafka->brokers;
+  o.delivery_timeout = c.ingest.produce_timeout;
+  o.extra = c.kafka->producer;
+  return o;
+}
+
+}  // namespace clicktrail::app

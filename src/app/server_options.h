@@ -1,0 +1,13 @@
+#pragma once
+// Validated config → the options of the components the subcommands assemble.
+
+#include "config/config.h"
+#include "http/server.h"
+#include "kafka/producer.h"
+
+namespace clicktrail::app {
+
+http::server_options server_options_from(const config::config& c);
+kafka::producer_options producer_options_from(const config::config& c);  // needs c.kafka
+
+}  // namespace clicktrail::app

@@ -4,6 +4,8 @@
 #     → target clicktrail_<module>, alias clicktrail::<module>
 #   ct_test(<module> SOURCES tests/a_test.cc DEPS ...)
 #     → one GoogleTest binary <module>_test, its cases registered with ctest
+#   ct_fuzz(<name> SOURCES fuzz/x_fuzz.cc DEPS clicktrail::<module>)
+#     → a libFuzzer binary <name>_fuzz, built only by the `fuzz` preset (clang)
 
 include(warnings)
 include(sanitizers)
@@ -40,4 +42,15 @@ function(ct_test module)
   ct_apply_warnings(${target})
   ct_apply_sanitizers(${target})
   gtest_discover_tests(${target} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS unit)
+endfunction()
+
+function(ct_fuzz name)
+  if(NOT CT_FUZZ)
+    return()
+  endif()
+  cmake_parse_arguments(arg "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name}_fuzz ${arg_SOURCES})
+  target_link_libraries(${name}_fuzz PRIVATE ${arg_DEPS})
+  target_link_options(${name}_fuzz PRIVATE -fsanitize=fuzzer)
+  set_target_properties(${name}_fuzz PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
 endfunction()

@@ -122,13 +122,32 @@ def test_run_serves_health_and_metrics_and_stops_on_sigterm(clicktrail, tmp_path
     assert "not built into this version yet" in out  # says what is missing
 
 
-@pytest.mark.parametrize("command", ["collect", "sink", "tail"])
+@pytest.mark.parametrize("command", ["sink", "tail"])
 def test_subcommands_not_built_yet_say_so(clicktrail, tmp_path, command):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[kafka]\nbrokers = "127.0.0.1:9092"\n')
     out = ct(clicktrail, command, "--config", str(cfg))
     assert out.returncode == 3
     assert "is not built into this version" in out.stderr
+
+
+def test_collect_names_what_its_config_lacks(clicktrail, tmp_path):
+    no_kafka = tmp_path / "no-kafka.toml"
+    no_kafka.write_text('[[sites]]\nkey = "demo"\n')
+    out = ct(clicktrail, "collect", "--config", str(no_kafka))
+    assert out.returncode == 2 and "needs Kafka" in out.stderr and "[kafka]" in out.stderr
+    no_sites = tmp_path / "no-sites.toml"
+    no_sites.write_text('[kafka]\nbrokers = "127.0.0.1:9092"\n')
+    out = ct(clicktrail, "collect", "--config", str(no_sites))
+    assert out.returncode == 2 and "[[sites]]" in out.stderr
+
+
+def test_collect_refuses_an_unknown_librdkafka_property(clicktrail, tmp_path):
+    cfg = tmp_path / "bad-prop.toml"
+    cfg.write_text('[[sites]]\nkey = "demo"\n[kafka]\nbrokers = "127.0.0.1:9"\n[kafka.producer]\n"no.such.property" = "1"\n')
+    out = ct(clicktrail, "collect", "--config", str(cfg))
+    assert out.returncode == 2
+    assert "no.such.property" in out.stderr
 
 
 def test_a_missing_config_file_is_named(clicktrail, tmp_path):

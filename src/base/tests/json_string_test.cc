@@ -19,3 +19,25 @@ TEST(json_string, keeps_utf8_as_it_is) {
 
 }  // namespace
 }  // namespace clicktrail::base
+
+#include "base/base64.h"
+
+namespace clicktrail::base {
+namespace {
+
+TEST(base64, rfc4648_vectors) {
+  const std::pair<const char*, const char*> vectors[] = {
+      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"}};
+  for (const auto& [in, expected] : vectors) {
+    std::string out;
+    append_base64(out, in);
+    EXPECT_EQ(out, expected) << in;
+  }
+  std::string binary;
+  append_base64(binary, std::string_view("\xff\x00\xfe", 3));
+  EXPECT_EQ(binary, "/wD+");
+}
+
+}  // namespace
+}  // namespace clicktrail::base

@@ -14,3 +14,7 @@ if(CT_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)
 endif()
+# store/: libcurl (libcurl4-openssl-dev) for S3 and credential endpoints, OpenSSL's libcrypto
+# for SigV4's SHA-256 and HMAC.
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)

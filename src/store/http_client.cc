@@ -1,0 +1,196 @@
+#include "store/http_client.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <stdexcept>
+
+namespace clicktrail::store {
+namespace {
+
+// curl_global_init is not thread-safe in every libcurl build; do it once, before any handle.
+void global_init() {
+  static const bool done = [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw std::runtime_error("curl_global_init failed");
+    return true;
+  }();
+  (void)done;
+}
+
+struct body_source {
+  std::string_view bytes;
+  size_t offset = 0;
+};
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* src = static_cast<body_source*>(user);
+  const size_t n = std::min(size * count, src->bytes.size() - src->offset);
+  std::memcpy(buffer, src->bytes.data() + src->offset, n);
+  src->offset += n;
+  return n;
+}
+
+// curl rewinds the body when it must send it again on a new connection (a reused connection
+// the server had closed).
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto* src = static_cast<body_source*>(user);
+  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > src->bytes.size())
+    return CURL_SEEKFUNC_FAIL;
+  src->offset = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+size_t on_write(char* data, size_t size, size_t count, void* user) {
+  static_cast<http_response*>(user)->body.append(data, size * count);
+  return size * count;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* response = static_cast<http_response*>(user);
+  const std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {
+    response->headers.clear();  // a new status line (after 100 Continue, or a retry inside curl)
+  } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+    std::string name(trim(line.substr(0, colon)));
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+    response->headers[std::move(name)] = std::string(trim(line.substr(colon + 1)));
+  }
+  return size * count;
+}
+
+bool transient(CURLcode code) {
+  switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_OUT_OF_MEMORY:
+      return false;
+    default:  // timeouts, refused/reset connections, DNS, empty or cut replies
+      return true;
+  }
+}
+
+struct slist_deleter {
+  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+};
+
+}  // namespace
+
+void http_client::handle_deleter::operator()(void* h) const noexcept {
+  curl_easy_cleanup(static_cast<CURL*>(h));
+}
+
+http_client::http_client(http_client_options options) : options_(std::move(options)) {
+  global_init();
+}
+
+http_client::~http_client() = default;
+
+http_client::handle http_client::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      handle h = std::move(idle_.back());
+      idle_.pop_back();
+      return h;
+    }
+  }
+  handle h(curl_easy_init());
+  if (!h) throw std::runtime_error("curl_easy_init failed: out of memory");
+  return h;
+}
+
+void http_client::release(handle h) {
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < options_.max_idle_handles) idle_.push_back(std::move(h));
+}
+
+base::result<http_response> http_client::send(const http_request& r) {
+  handle h = acquire();
+  CURL* c = static_cast<CURL*>(h.get());
+  curl_easy_reset(c);  // options only: the connection cache stays
+
+  std::unique_ptr<curl_slist, slist_deleter> headers;
+  auto add_header = [&headers](const std::string& line) {
+    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+    if (!next) throw std::runtime_error("curl_slist_append failed: out of memory");
+    (void)headers.release();
+    headers.reset(next);
+  };
+  for (const auto& [name, value] : r.headers) {
+    // "Name;" is how curl sends a header with an empty value ("Name:" would remove it).
+    std::string line = name;
+    line += value.empty() ? ";" : ": ";
+    line += value;
+    add_header(line);
+  }
+  // No "Expect: 100-continue" round trip before bodies: S3 answers errors after the body anyway.
+  add_header("Expect:");
+
+  http_response response;
+  body_source body{r.body};
+  std::array<char, CURL_ERROR_SIZE> why{};
+  curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // keys may contain "." and ".." segments
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);    // no SIGALRM for DNS timeouts: threads
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why.data());
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
+  if (r.timeout.count() > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.stall_timeout.count()));
+  if (!options_.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_write);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
+
+  if (r.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (r.method == "PUT" || r.method == "POST" || !r.body.empty()) {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);  // a PUT; the method is set below for POST
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, &on_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &body);
+    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, &on_seek);
+    curl_easy_setopt(c, CURLOPT_SEEKDATA, &body);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+  }
+  if (r.method != "GET" && r.method != "HEAD" && r.method != "PUT") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+
+  const CURLcode code = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);  // `why` is about to go
+  if (code != CURLE_OK) {
+    const std::string detail = why[0] != '\0' ? std::string(why.data()) : curl_easy_strerror(code);
+    // A failed transfer may leave the connection in any state: drop the handle and its cache.
+    std::string message =
+        fmt::format("{} {}: {} (curl error {})", r.method, r.url, detail, static_cast<int>(code));
+    return transient(code) ? base::error::retry(std::move(message)) : base::error::fail(std::move(message));
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+  release(std::move(h));
+  return response;
+}
+
+}  // namespace clicktrail::store

@@ -1,0 +1,58 @@
+#pragma once
+// Where the sink's files go: a local directory or an S3 bucket, behind one interface. Keys are
+// relative to the store's root (the prefix of s3://bucket/prefix, or the directory), always
+// with '/' separators, never starting with '/'.
+//
+// Thread-safety: a store may be used from several threads at once; an upload belongs to one
+// thread at a time.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace clicktrail::store {
+
+struct object_info {
+  std::string key;  // relative to the store's root
+  std::int64_t size = 0;
+};
+
+// An object being written. Bytes are appended as they are produced; a store that uploads in
+// parts (S3 multipart, above its part size) sends each part as it fills, so memory stays bounded
+// by one part whatever the object's size. Nothing is visible under the key before commit()
+// succeeds. Destroying an upload that was not committed aborts it (and removes its parts).
+class upload {
+ public:
+  virtual ~upload() = default;
+  virtual base::status write(std::string_view bytes) = 0;
+  // Makes the object visible, whole, under its key. After an error the upload is aborted.
+  virtual base::status commit() = 0;
+  virtual void abort() = 0;
+  virtual std::int64_t bytes_written() const = 0;
+};
+
+class object_store {
+ public:
+  virtual ~object_store() = default;
+
+  virtual base::result<std::unique_ptr<upload>> begin_upload(std::string key) = 0;
+  // A small object in one request (intent objects): replaces any existing one.
+  virtual base::status put(std::string_view key, std::string_view bytes) = 0;
+  // nullopt when the object does not exist.
+  virtual base::result<std::optional<std::string>> get(std::string_view key) = 0;
+  virtual base::result<std::optional<object_info>> head(std::string_view key) = 0;
+  // Every object whose key starts with `prefix`, sorted by key (all pages).
+  virtual base::result<std::vector<object_info>> list(std::string_view prefix) = 0;
+  // Removing an object that does not exist succeeds.
+  virtual base::status remove(std::string_view key) = 0;
+
+  // "s3://bucket/prefix" or "/var/lib/clicktrail/out", for messages.
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace clicktrail::store

@@ -1,0 +1,76 @@
+#pragma once
+// A store that fails on command, for fault tests of whatever writes through object_store (the
+// sink): it wraps a real store (local_store in a temp directory, or the S3 server) and makes
+// chosen calls return errors, through the interface, with no flag in production code (STYLE.md
+// rule 6). Linked only into tests: target clicktrail::store_testing.
+//
+//   faulty_store faulty(inner);
+//   faulty.inject({.at = fault_point::commit, .times = 2});                 // next 2 commits: retry
+//   faulty.inject({.at = fault_point::write, .after_bytes = 1 << 20});      // dies 1 MiB into an upload
+//   faulty.inject({.at = fault_point::put, .outcome = base::outcome::fail}); // next put: fail
+//   faulty.inject({.at = fault_point::commit, .after_effect = true});       // commits, then reports
+//                                                                           // an error (lost answer)
+//
+// A failed write or commit aborts the inner upload and is repeated by later calls on that upload,
+// as the real stores do. Thread-safe: faults
+// are matched under a mutex, so concurrent callers each consume one. The faulty_store must
+// outlive its uploads; the inner store must outlive the faulty_store.
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+
+#include "base/result.h"
+#include "store/object_store.h"
+
+namespace clicktrail::store {
+
+enum class fault_point { begin_upload, write, commit, put, get, head, list, remove };
+inline constexpr std::size_t fault_point_count = 8;
+
+struct fault {
+  fault_point at = fault_point::commit;
+  int times = 1;  // matching calls that fail; then the fault is spent
+  base::outcome outcome = base::outcome::retry;
+  std::string key_prefix{};  // only keys (list: prefixes) starting with this; "" matches all
+  // write: the upload fails once it would pass this many bytes (the bytes before are written).
+  std::int64_t after_bytes = 0;
+  // commit, put, remove: the operation takes effect, then the error is returned, as when the
+  // store did it but its answer was lost.
+  bool after_effect = false;
+};
+
+class faulty_store final : public object_store {
+ public:
+  explicit faulty_store(object_store& inner) : inner_(inner) {}
+
+  void inject(fault f);
+  void clear();                       // forget the faults not yet spent
+  int calls(fault_point p) const;     // calls made, failed or not
+  int injected(fault_point p) const;  // errors returned by injection
+
+  base::result<std::unique_ptr<upload>> begin_upload(std::string key) override;
+  base::status put(std::string_view key, std::string_view bytes) override;
+  base::result<std::optional<std::string>> get(std::string_view key) override;
+  base::result<std::optional<object_info>> head(std::string_view key) override;
+  base::result<std::vector<object_info>> list(std::string_view prefix) override;
+  base::status remove(std::string_view key) override;
+  std::string describe() const override { return "faulty(" + inner_.describe() + ")"; }
+
+  // For faulty uploads: counts the call and, when a fault matches, spends it and returns it.
+  // `bytes_before`/`bytes` matter to write faults only.
+  std::optional<fault> take(fault_point p, std::string_view key, std::int64_t bytes_before = 0,
+                            std::int64_t bytes = 0);
+  static base::error make_error(const fault& f, std::string_view key);
+
+ private:
+  object_store& inner_;
+  mutable std::mutex mutex_;
+  std::deque<fault> faults_;
+  std::array<int, fault_point_count> calls_{};
+  std::array<int, fault_point_count> injected_{};
+};
+
+}  // namespace clicktrail::store

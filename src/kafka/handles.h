@@ -1,6 +1,6 @@
 #pragma once
 // Owning pointers for librdkafka's C handles, so every exit path releases them (STYLE.md: RAII
-// over the C API). Shared by the producer and, later, the consumer and admin clients.
+// over the C API). Shared by the producer, the consumer and, later, the admin client.
 
 #include <librdkafka/rdkafka.h>
 
@@ -35,5 +35,18 @@ struct error_deleter {
   void operator()(rd_kafka_error_t* e) const noexcept { rd_kafka_error_destroy(e); }
 };
 using error_ptr = std::unique_ptr<rd_kafka_error_t, error_deleter>;
+
+// A consumed message holds references into its client: destroy it before the client.
+struct message_deleter {
+  void operator()(rd_kafka_message_t* m) const noexcept { rd_kafka_message_destroy(m); }
+};
+using message_ptr = std::unique_ptr<rd_kafka_message_t, message_deleter>;
+
+struct partition_list_deleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const noexcept {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+};
+using partition_list_ptr = std::unique_ptr<rd_kafka_topic_partition_list_t, partition_list_deleter>;
 
 }  // namespace clicktrail::kafka

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "base/clock.h"
-#include "base/log.h"
+#include "kafka/client_log.h"
 #include "kafka/delivery_error.h"
 #include "kafka/handles.h"
 #include "kafka/probe.h"
@@ -26,10 +26,6 @@ namespace clicktrail::kafka {
 namespace {
 
 using namespace std::chrono_literals;
-
-spdlog::logger& kafka_log() {
-  return base::logger_for("kafka");
-}
 
 // One record in flight. Owned by librdkafka (as the message opaque) from a successful
 // produce until its delivery report, which takes it back and deletes it.
@@ -55,7 +51,7 @@ class librdkafka_producer final : public producer {
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery);
     rd_kafka_conf_set_error_cb(conf.get(), &on_error);
-    rd_kafka_conf_set_log_cb(conf.get(), &on_log);
+    rd_kafka_conf_set_log_cb(conf.get(), &log_from_librdkafka);
     std::array<char, 512> why{};
     rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), why.data(), why.size()));
     if (!rk_) {
@@ -210,17 +206,6 @@ class librdkafka_producer final : public producer {
     const auto level = code == RD_KAFKA_RESP_ERR__TRANSPORT ? spdlog::level::debug : spdlog::level::warn;
     kafka_log().log(level, "librdkafka reported an error; it keeps retrying code={} reason=\"{}\"",
                     rd_kafka_err2name(code), reason);
-  }
-
-  // librdkafka's internal threads; must not call back into librdkafka.
-  static void on_log(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-    // librdkafka's levels are syslog's: 0 emerg … 3 err, 4 warning, 5 notice, 6 info, 7 debug.
-    const auto lvl = level <= 2   ? spdlog::level::critical
-                     : level == 3 ? spdlog::level::err
-                     : level == 4 ? spdlog::level::warn
-                     : level <= 6 ? spdlog::level::info
-                                  : spdlog::level::debug;
-    kafka_log().log(lvl, "librdkafka: {} facility={} client={}", message, facility, rd_kafka_name(rk));
   }
 
   void note_fatal() {

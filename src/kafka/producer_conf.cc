@@ -1,25 +1,15 @@
 #include "kafka/producer_conf.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <utility>
 
+#include "kafka/client_conf.h"
+
 namespace clicktrail::kafka {
 namespace {
-
-base::status set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
-  std::array<char, 512> why{};
-  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), why.data(), why.size()) != RD_KAFKA_CONF_OK) {
-    return base::error::fail(fmt::format(
-        "kafka.producer property \"{}\": {}; see librdkafka's CONFIGURATION.md", name, why.data()));
-  }
-  return base::ok_v;
-}
 
 std::int64_t message_timeout_ms(std::chrono::milliseconds delivery_timeout) {
   const auto ms = delivery_timeout.count();
@@ -55,9 +45,7 @@ base::result<conf_ptr> make_producer_conf(const producer_options& options) {
       {"socket.nagle.disable", "true"},
   };
   for (const auto* list : {&ours, &options.extra}) {
-    for (const auto& [name, value] : *list) {
-      if (auto s = set(conf.get(), name, value); !s) return std::move(s).err();
-    }
+    if (auto s = set_properties(conf.get(), "kafka.producer", *list); !s) return std::move(s).err();
   }
   return conf;
 }

@@ -18,9 +18,8 @@
 #include <mutex>
 #include <thread>
 
+#include "kafka/tests/mock_cluster.h"
 #include "kafka/tests/test_consumer.h"
-// After rdkafka.h, which test_consumer.h includes.
-#include <librdkafka/rdkafka_mock.h>
 
 namespace clicktrail::kafka {
 namespace {
@@ -287,30 +286,6 @@ TEST(producer_test, oversized_record_fails_before_produce_returns) {
   EXPECT_NE(got.err().message.find("message.max.bytes"), std::string::npos) << got.err().message;
 }
 
-// librdkafka's built-in mock cluster: the way to make a broker fail on command without
-// disturbing the shared real one. The tests above run against the real broker.
-class mock_cluster {
- public:
-  mock_cluster() {
-    conf_ptr conf(rd_kafka_conf_new());
-    rd_kafka_conf_set_log_cb(conf.get(), [](const rd_kafka_t*, int, const char*, const char*) {});
-    std::array<char, 256> why{};
-    owner_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), why.data(), why.size()));
-    if (owner_) (void)conf.release();
-    if (owner_) cluster_.reset(rd_kafka_mock_cluster_new(owner_.get(), 1));
-    if (cluster_) rd_kafka_mock_topic_create(cluster_.get(), "events", 1, 1);
-  }
-  rd_kafka_mock_cluster_t* get() const { return cluster_.get(); }
-  std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_.get()); }
-
- private:
-  struct cluster_deleter {
-    void operator()(rd_kafka_mock_cluster_t* c) const noexcept { rd_kafka_mock_cluster_destroy(c); }
-  };
-  client_ptr owner_;
-  std::unique_ptr<rd_kafka_mock_cluster_t, cluster_deleter> cluster_;  // destroyed before owner_
-};
-
 std::future<base::status> produce_one(producer& p) {
   auto done = std::make_shared<std::promise<base::status>>();
   p.produce("events", "k", "v", {}, [done](base::status s) { done->set_value(std::move(s)); });
@@ -318,7 +293,7 @@ std::future<base::status> produce_one(producer& p) {
 }
 
 TEST(producer_test, broker_down_answers_retry_and_the_same_producer_recovers) {
-  const mock_cluster cluster;
+  const testing::mock_cluster cluster;
   ASSERT_TRUE(cluster.get());
   base::registry metrics;
   auto p = make(metrics, options_for(cluster.bootstrap(), 1s));
@@ -338,7 +313,7 @@ TEST(producer_test, broker_down_answers_retry_and_the_same_producer_recovers) {
 }
 
 TEST(producer_test, fatal_error_fails_fast_and_says_restart) {
-  const mock_cluster cluster;
+  const testing::mock_cluster cluster;
   ASSERT_TRUE(cluster.get());
   base::registry metrics;
   auto p = make(metrics, options_for(cluster.bootstrap()));

@@ -1,0 +1,347 @@
+// clicktrail's group consumer over librdkafka's C API.
+//
+// Threads: the owner thread makes every call, the destructor included. rd_kafka_poll_set_consumer()
+// routes librdkafka's main queue to the consumer queue, so the rebalance and error callbacks run
+// inside rd_kafka_consumer_poll() — that is, inside poll() or the destructor's
+// rd_kafka_consumer_close() — on the owner thread. Only the log callback runs on librdkafka's
+// internal threads.
+#include "kafka/consumer.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <exception>
+#include <set>
+#include <utility>
+
+#include "base/clock.h"
+#include "kafka/client_log.h"
+#include "kafka/consumer_conf.h"
+#include "kafka/consumer_error.h"
+#include "kafka/consumer_offsets.h"
+#include "kafka/consumer_probe.h"
+#include "kafka/consumer_record.h"
+#include "kafka/handles.h"
+
+namespace clicktrail::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How long an assignment may wait for the group's committed offsets. librdkafka retries while the
+// coordinator moves; past this the member cannot start safely and poll() reports fail.
+constexpr auto committed_fetch_timeout = 30s;
+
+class librdkafka_consumer final : public consumer {
+ public:
+  librdkafka_consumer(const consumer_options& options, rebalance_listener& listener, base::registry& metrics)
+      : topic_(options.topic), group_(options.group_id), listener_(listener), probe_(metrics) {}
+
+  librdkafka_consumer(const librdkafka_consumer&) = delete;
+  librdkafka_consumer& operator=(const librdkafka_consumer&) = delete;
+
+  base::status start(conf_ptr conf) {
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &on_rebalance);
+    rd_kafka_conf_set_error_cb(conf.get(), &on_error);
+    rd_kafka_conf_set_log_cb(conf.get(), &log_from_librdkafka);
+    std::array<char, 512> why{};
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), why.data(), why.size());
+    if (rk == nullptr) {
+      return base::error::fail(fmt::format(
+          "kafka consumer could not be created: {}; check [kafka] and [kafka.consumer] against librdkafka's "
+          "CONFIGURATION.md",
+          why.data()));
+    }
+    (void)conf.release();  // rd_kafka_new() owns the configuration now
+    client_ = client_ref(rk, client_deleter{});
+    if (const auto err = rd_kafka_poll_set_consumer(rk); err) {
+      return consumer_error(err, topic_, "routing events to the consumer queue");
+    }
+    const partition_list_ptr topics = list_of(topic_, {RD_KAFKA_PARTITION_UA});
+    if (const auto err = rd_kafka_subscribe(rk, topics.get()); err) {
+      return consumer_error(err, topic_, "subscribing");
+    }
+    return base::ok_v;
+  }
+
+  // Leaves the group. rd_kafka_consumer_close() runs the revoke callback on this thread, so the
+  // listener hears on_revoked before this returns; when it could not (no coordinator), the
+  // listener is told here. Records still held keep the client alive until they go.
+  ~librdkafka_consumer() override {
+    if (!client_) return;
+    closing_ = true;
+    const auto start = base::steady::now();
+    if (const auto err = rd_kafka_consumer_close(rk()); err) {
+      kafka_log().warn("kafka consumer closed with an error group={} topic={} code={}", group_, topic_,
+                       rd_kafka_err2name(err));
+    }
+    closed_ = true;
+    if (!assigned_.empty()) revoke();
+    const std::chrono::duration<double, std::milli> took = base::steady::now() - start;
+    kafka_log().info("kafka consumer left the group group={} topic={} ms={:.0f}", group_, topic_,
+                     took.count());
+  }
+
+  base::result<std::vector<std::unique_ptr<record>>> poll(std::size_t max,
+                                                          std::chrono::milliseconds timeout) override {
+    std::vector<std::unique_ptr<record>> out;
+    if (broken_) return *broken_;
+    if (max == 0) return out;
+    out.reserve(std::min<std::size_t>(max, 4096));
+    const auto deadline = base::steady::now() + timeout;
+    std::uint64_t seen = epoch_;
+    while (out.size() < max) {
+      // Wait only for the first record; after it, take what is already queued.
+      const auto wait =
+          out.empty() ? std::chrono::ceil<std::chrono::milliseconds>(deadline - base::steady::now()) : 0ms;
+      message_ptr m(rd_kafka_consumer_poll(rk(), to_ms(wait)));
+      if (epoch_ != seen) {
+        // A rebalance ran inside that call. Records gathered before it belong to the old
+        // assignment; whoever owns their partitions now reads them again from the committed
+        // offset, and the listener must not see them after on_revoked.
+        seen = epoch_;
+        out.clear();
+      }
+      if (broken_) return *broken_;
+      if (m == nullptr) {
+        if (!out.empty() || base::steady::now() >= deadline) break;
+        continue;
+      }
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (auto s = on_message_error(*m); !s) return std::move(s).err();
+        continue;
+      }
+      out.push_back(std::make_unique<message_record>(std::move(m), client_));
+    }
+    probe_.consumed(out.size());
+    return out;
+  }
+
+  base::status commit(std::int32_t partition, std::int64_t offset) override {
+    base::status s = commit_once(partition, offset);
+    probe_.committed(s);
+    return s;
+  }
+
+  base::result<std::map<std::int32_t, std::int64_t>> committed(const std::vector<std::int32_t>& partitions,
+                                                               std::chrono::milliseconds timeout) override {
+    if (partitions.empty()) return std::map<std::int32_t, std::int64_t>{};
+    const partition_list_ptr list = list_of(topic_, partitions);
+    return read_committed(rk(), topic_, *list, timeout);
+  }
+
+  base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) override {
+    return read_end_offsets(rk(), topic_, timeout);
+  }
+
+  const std::string& topic() const override { return topic_; }
+
+ private:
+  rd_kafka_t* rk() const { return client_.get(); }
+
+  base::status commit_once(std::int32_t partition, std::int64_t offset) {
+    if (broken_) return *broken_;
+    // librdkafka would send it, and the broker checks only the member's generation: a commit for
+    // a partition this member no longer owns could move another member's position.
+    if (!assigned_.contains(partition)) {
+      return base::error::fail(fmt::format(
+          "kafka commit of offset {} for {}[{}] refused: the partition is not assigned to this member "
+          "(it was revoked, or never assigned); commit only partitions between on_assigned and on_revoked",
+          offset, topic_, partition));
+    }
+    if (offset < 0) {
+      return base::error::fail(fmt::format("kafka commit of offset {} for {}[{}] refused: offsets start at 0",
+                                           offset, topic_, partition));
+    }
+    const partition_list_ptr list = list_of(topic_, {partition});
+    list->elems[0].offset = offset;
+    // Synchronous: returns once the coordinator has answered. With the coordinator unreachable
+    // librdkafka holds the commit for up to session.timeout.ms, then fails it (retry).
+    rd_kafka_resp_err_t err = rd_kafka_commit(rk(), list.get(), 0);
+    if (!err) err = list->elems[0].err;
+    if (err) return commit_error(err, topic_, partition, offset);
+    return base::ok_v;
+  }
+
+  // Owner thread, inside poll() or the destructor.
+  static void on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                           void* opaque) {
+    auto& self = *static_cast<librdkafka_consumer*>(opaque);
+    ++self.epoch_;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      self.assign(*partitions);
+    } else {
+      if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        kafka_log().error("kafka consumer rebalance failed; dropping the assignment group={} code={}",
+                          self.group_, rd_kafka_err2name(err));
+      }
+      self.revoke();
+    }
+  }
+
+  // Committed offsets first, then the listener, then consumption from those offsets: the
+  // listener recovers (removes leftovers of an uncommitted run) before any record arrives.
+  void assign(rd_kafka_topic_partition_list_t& partitions) {
+    if (closing_ || broken_) {
+      set_assignment(nullptr);
+      return;
+    }
+    auto found = read_committed(rk(), topic_, partitions, committed_fetch_timeout);
+    if (!found) {
+      note_broken(base::error::fail(fmt::format(
+          "kafka consumer could not start its new partitions: {}; this member consumes nothing until it "
+          "is recreated",
+          found.err().message)));
+      set_assignment(nullptr);
+      return;
+    }
+    std::map<std::int32_t, std::optional<std::int64_t>> committed;
+    for (int i = 0; i < partitions.cnt; ++i) {
+      rd_kafka_topic_partition_t& tp = partitions.elems[i];
+      const auto it = found->find(tp.partition);
+      committed[tp.partition] = it == found->end() ? std::nullopt : std::optional(it->second);
+      tp.offset = it == found->end() ? RD_KAFKA_OFFSET_BEGINNING : it->second;
+    }
+    kafka_log().info("kafka consumer was assigned partitions group={} topic={} committed={}", group_, topic_,
+                     describe(committed));
+    if (!notify("on_assigned", [&] { listener_.on_assigned(committed); })) {
+      set_assignment(nullptr);
+      return;
+    }
+    for (const auto& [p, offset] : committed) assigned_.insert(p);
+    probe_.assigned(static_cast<std::int64_t>(committed.size()));
+    // On failure the listener believes it owns them: take them back the way a rebalance would.
+    if (!set_assignment(&partitions)) revoke();
+  }
+
+  // Eager protocol: the whole assignment goes. Also when it was lost (the session expired):
+  // then another member may already own the partitions and commits fail.
+  void revoke() {
+    const std::vector<std::int32_t> partitions(assigned_.begin(), assigned_.end());
+    const bool lost = !closing_ && rd_kafka_assignment_lost(rk());
+    if (!partitions.empty()) {
+      (lost ? kafka_log().warn("kafka consumer lost its partitions; another member may own them already "
+                               "group={} topic={} partitions={}",
+                               group_, topic_, fmt::join(partitions, ","))
+            : kafka_log().info("kafka consumer partitions revoked group={} topic={} partitions={}", group_,
+                               topic_, fmt::join(partitions, ",")));
+      (void)notify("on_revoked", [&] { listener_.on_revoked(partitions); });
+    }
+    if (!closed_) (void)set_assignment(nullptr);
+    assigned_.clear();
+    probe_.revoked(static_cast<std::int64_t>(partitions.size()));
+  }
+
+  bool set_assignment(const rd_kafka_topic_partition_list_t* partitions) {
+    const auto err = rd_kafka_assign(rk(), partitions);
+    if (err && !closing_) {
+      note_broken(
+          consumer_error(err, topic_, partitions ? "assigning partitions" : "dropping the assignment"));
+    }
+    return !err;
+  }
+
+  // The listener runs inside librdkafka's C stack: an exception must stop here.
+  template <class F>
+  bool notify(const char* what, F&& call) {
+    try {
+      call();
+      return true;
+    } catch (const std::exception& e) {
+      note_broken(base::error::fail(fmt::format(
+          "kafka consumer's rebalance listener threw from {}: {}; recreate the consumer", what, e.what())));
+    } catch (...) {
+      note_broken(base::error::fail(fmt::format(
+          "kafka consumer's rebalance listener threw a non-standard exception from {}; recreate the "
+          "consumer",
+          what)));
+    }
+    return false;
+  }
+
+  // A record-level error: most are librdkafka telling us what it recovers from by itself.
+  base::status on_message_error(const rd_kafka_message_t& m) {
+    const rd_kafka_resp_err_t err = m.err;
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return base::ok_v;
+    if (err == RD_KAFKA_RESP_ERR__FATAL || consumer_outcome(err) == base::outcome::fail) {
+      note_broken(err == RD_KAFKA_RESP_ERR__FATAL ? fatal_error() : consumer_error(err, topic_, "consuming"));
+      return *broken_;
+    }
+    // Offset reset: the committed offset was deleted by retention before this group read it.
+    const auto level = err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ? spdlog::level::err : spdlog::level::warn;
+    kafka_log().log(level,
+                    "kafka consumer error; librdkafka recovers by itself group={} topic={} partition={} "
+                    "code={} reason=\"{}\"",
+                    group_, topic_, m.partition, rd_kafka_err2name(err), rd_kafka_message_errstr(&m));
+    return base::ok_v;
+  }
+
+  // Owner thread, inside poll() or the destructor. A fatal error ends this consumer's life;
+  // the rest are librdkafka reporting what it retries.
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    auto& self = *static_cast<librdkafka_consumer*>(opaque);
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+      self.note_broken(self.fatal_error());
+      return;
+    }
+    const auto level = code == RD_KAFKA_RESP_ERR__TRANSPORT ? spdlog::level::debug : spdlog::level::warn;
+    kafka_log().log(level, "librdkafka reported an error; it keeps retrying group={} code={} reason=\"{}\"",
+                    self.group_, rd_kafka_err2name(code), reason);
+  }
+
+  base::error fatal_error() const {
+    std::array<char, 512> why{};
+    const auto code = rd_kafka_fatal_error(rk(), why.data(), why.size());
+    return base::error::fail(
+        fmt::format("kafka consumer hit a fatal error ({}: {}) and cannot consume again; restart the process",
+                    rd_kafka_err2name(code), why.data()));
+  }
+
+  void note_broken(base::error e) {
+    if (broken_) return;
+    e.what = base::outcome::fail;
+    kafka_log().critical("{} group={} topic={}", e.message, group_, topic_);
+    broken_ = std::move(e);
+  }
+
+  static std::string describe(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) {
+    std::string s;
+    for (const auto& [p, offset] : committed) {
+      if (!s.empty()) s += ',';
+      s += offset ? fmt::format("{}@{}", p, *offset) : fmt::format("{}@none", p);
+    }
+    return s;
+  }
+
+  const std::string topic_;
+  const std::string group_;
+  rebalance_listener& listener_;
+  consumer_probe probe_;
+  client_ref client_;
+  std::set<std::int32_t> assigned_;    // what the listener has been told it owns
+  std::uint64_t epoch_ = 0;            // rebalance callbacks run so far
+  bool closing_ = false;               // inside the destructor
+  bool closed_ = false;                // rd_kafka_consumer_close() has returned
+  std::optional<base::error> broken_;  // set once; every later call returns it
+};
+
+}  // namespace
+
+base::result<std::unique_ptr<consumer>> consumer::create(const consumer_options& options,
+                                                         rebalance_listener& listener,
+                                                         base::registry& metrics) {
+  auto conf = make_consumer_conf(options);
+  if (!conf) return std::move(conf).err();
+  auto c = std::make_unique<librdkafka_consumer>(options, listener, metrics);
+  if (auto started = c->start(std::move(conf).value()); !started) return std::move(started).err();
+  kafka_log().info("kafka consumer started brokers={} group={} topic={}", options.brokers, options.group_id,
+                   options.topic);
+  return std::unique_ptr<consumer>(std::move(c));
+}
+
+}  // namespace clicktrail::kafka

@@ -1,0 +1,77 @@
+#pragma once
+// A Kafka consumer in a consumer group over librdkafka, with manual offset commits: the sink
+// commits an offset only once everything before it is safe in the object store.
+//
+// Threading: one thread owns a consumer and makes every call; rebalance callbacks run inside
+// poll() on that thread, so the owner sees assignment changes between records, never during one.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/metrics.h"
+#include "base/result.h"
+#include "kafka/producer.h"  // property_list
+
+namespace clicktrail::kafka {
+
+struct consumer_options {
+  std::string brokers;
+  std::string group_id;
+  std::string topic;
+  property_list extra;  // raw librdkafka properties, applied last
+};
+
+// One consumed record. Owns its librdkafka message; views stay valid while it lives.
+class record {
+ public:
+  virtual ~record() = default;
+  virtual std::int32_t partition() const = 0;
+  virtual std::int64_t offset() const = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::optional<std::string_view> value() const = 0;  // nullopt: a null value (tombstone)
+  virtual std::int64_t timestamp_ms() const = 0;              // the record's Kafka timestamp
+};
+
+// Told about the partitions this member gains and loses. Called from poll().
+class rebalance_listener {
+ public:
+  virtual ~rebalance_listener() = default;
+  // The partitions gained, each with the group's committed offset (nullopt: none committed yet;
+  // consumption starts at the beginning). Consumption starts at the committed offset once this
+  // returns, so the listener can recover first (the sink removes leftovers of an uncommitted
+  // run here).
+  virtual void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) = 0;
+  // Before the partitions go to another member: the last moment to commit or abort their work.
+  virtual void on_revoked(const std::vector<std::int32_t>& partitions) = 0;
+};
+
+class consumer {
+ public:
+  // Subscribes to options.topic in options.group_id. Auto-commit is off; a partition with no
+  // committed offset starts at its beginning.
+  static base::result<std::unique_ptr<consumer>> create(const consumer_options& options, rebalance_listener& listener,
+                                                        base::registry& metrics);
+  virtual ~consumer() = default;  // leaves the group (revoking, which calls on_revoked)
+
+  // Up to `max` records, waiting at most `timeout` for the first. Errors that the consumer
+  // recovers from by itself are logged, not returned; a returned error is outcome::fail.
+  virtual base::result<std::vector<std::unique_ptr<record>>> poll(std::size_t max, std::chrono::milliseconds timeout) = 0;
+
+  // Commits `offset` (the next record to read) for `partition`, synchronously.
+  virtual base::status commit(std::int32_t partition, std::int64_t offset) = 0;
+  // The group's committed offset for each partition; absent when none was committed.
+  virtual base::result<std::map<std::int32_t, std::int64_t>> committed(const std::vector<std::int32_t>& partitions,
+                                                                      std::chrono::milliseconds timeout) = 0;
+  // The end offset (high watermark) of every partition of the topic, for --until-caught-up.
+  virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) = 0;
+
+  virtual const std::string& topic() const = 0;
+};
+
+}  // namespace clicktrail::kafka

@@ -1,0 +1,66 @@
+#include "kafka/consumer_conf.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string>
+#include <utility>
+
+#include "kafka/client_conf.h"
+
+namespace clicktrail::kafka {
+namespace {
+
+// The final value of `name` after every property has been applied (aliases included).
+std::string value_of(rd_kafka_conf_t* conf, const char* name) {
+  std::array<char, 512> value{};
+  size_t size = value.size();
+  if (rd_kafka_conf_get(conf, name, value.data(), &size) != RD_KAFKA_CONF_OK) return {};
+  return value.data();
+}
+
+}  // namespace
+
+base::result<conf_ptr> make_consumer_conf(const consumer_options& options) {
+  if (options.group_id.empty() || options.topic.empty()) {
+    return base::error::fail(
+        "kafka consumer needs a group id and a topic; set sink.group_id and kafka.topic");
+  }
+  conf_ptr conf(rd_kafka_conf_new());
+  const property_list ours = {
+      {"bootstrap.servers", options.brokers},
+      {"client.id", "clicktrail"},
+      {"group.id", options.group_id},
+      // The sink commits an offset only once every record before it is in the object store.
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      // A partition with no committed offset starts at its first record: nothing is skipped.
+      // The same applies when the committed offset has been deleted by retention (logged).
+      {"auto.offset.reset", "earliest"},
+      // The eager protocol: every rebalance revokes the whole assignment, then assigns anew
+      // (consumer_conf.h says why not cooperative-sticky).
+      {"partition.assignment.strategy", "range,roundrobin"},
+      // Our producer is not transactional, so this changes nothing today; it keeps aborted
+      // transactions out should one write to the topic.
+      {"isolation.level", "read_committed"},
+      {"session.timeout.ms", std::to_string(default_session_timeout.count())},
+      {"heartbeat.interval.ms", std::to_string(default_heartbeat_interval.count())},
+  };
+  for (const auto* list : {&ours, &options.extra}) {
+    if (auto s = set_properties(conf.get(), "kafka.consumer", *list); !s) return std::move(s).err();
+  }
+  if (value_of(conf.get(), "enable.auto.commit") != "false") {
+    return base::error::fail(
+        "kafka.consumer property \"enable.auto.commit\" must stay false: the sink commits an offset only "
+        "after the files holding the records before it are uploaded; remove it from [kafka.consumer]");
+  }
+  if (value_of(conf.get(), "partition.assignment.strategy").find("cooperative") != std::string::npos) {
+    return base::error::fail(
+        "kafka.consumer property \"partition.assignment.strategy\": cooperative-sticky is not supported "
+        "(the consumer implements the eager protocol, and librdkafka before 2.2.1 can crash closing such "
+        "a consumer); use range or roundrobin, or remove it from [kafka.consumer]");
+  }
+  return conf;
+}
+
+}  // namespace clicktrail::kafka

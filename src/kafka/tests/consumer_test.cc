@@ -1,0 +1,217 @@
+// The group consumer against the real broker of `./dev services start` (KAFKA_BOOTSTRAP): one
+// member at a time. consumer_group_test.cc covers two members and broker loss.
+#include "kafka/consumer.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "kafka/tests/consumer_support.h"
+
+namespace clicktrail::kafka {
+namespace {
+
+using namespace testing;
+
+std::unique_ptr<consumer> make(const consumer_options& o, rebalance_listener& l, base::registry& metrics) {
+  auto c = consumer::create(o, l, metrics);
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.err().message);
+  return c.ok() ? std::move(c).value() : nullptr;
+}
+
+std::uint64_t commits(base::registry& m, const char* outcome) {
+  return m.add_counter("clicktrail_kafka_consumer_commits_total", "", {{"outcome", outcome}}).value();
+}
+
+TEST(consumer_test, unknown_property_fails_create_naming_it) {
+  base::registry metrics;
+  recording_listener l;
+  auto o = options_for("127.0.0.1:1", "g", "t");
+  o.extra.emplace_back("foo.bar", "1");
+  auto c = consumer::create(o, l, metrics);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.err().what, base::outcome::fail);
+  EXPECT_NE(c.err().message.find("kafka.consumer property \"foo.bar\""), std::string::npos)
+      << c.err().message;
+  EXPECT_NE(c.err().message.find("CONFIGURATION.md"), std::string::npos) << c.err().message;
+}
+
+TEST(consumer_test, settings_that_break_exactly_once_are_refused) {
+  base::registry metrics;
+  recording_listener l;
+  for (const auto& [name, value] : property_list{{"enable.auto.commit", "true"},
+                                                 {"partition.assignment.strategy", "cooperative-sticky"}}) {
+    auto o = options_for("127.0.0.1:1", "g", "t");
+    o.extra.emplace_back(name, value);
+    auto c = consumer::create(o, l, metrics);
+    ASSERT_FALSE(c.ok()) << name;
+    EXPECT_NE(c.err().message.find('"' + name + '"'), std::string::npos) << c.err().message;
+  }
+  auto c = consumer::create(options_for("127.0.0.1:1", "", "t"), l, metrics);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.err().message.find("group id"), std::string::npos) << c.err().message;
+}
+
+TEST(consumer_test, consumes_every_record_once_with_its_key_value_and_offset) {
+  REQUIRE_BROKER();
+  const std::string topic = fresh_name("consume");
+  constexpr size_t n = 2'000;
+  produce_keyed(topic, n);
+  const auto produced_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+
+  base::registry metrics;
+  recording_listener l;
+  {
+    auto c = make(options_for(bootstrap(), fresh_name("group"), topic), l, metrics);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->topic(), topic);
+    const auto got = drain(*c, n, 30s, 1s);
+    ASSERT_EQ(got.size(), n) << "missing or extra records";
+
+    std::set<std::string> keys;
+    std::map<std::int32_t, std::int64_t> next;  // per partition: the offset expected next
+    for (const auto& r : got) {
+      ASSERT_TRUE(keys.insert(r.key).second) << r.key << " arrived twice";
+      const size_t i = std::stoul(r.key.substr(r.key.find('-') + 1));
+      ASSERT_EQ(r.value, value_of(i)) << r.key;
+      ASSERT_EQ(r.offset, next[r.partition]++) << "partition " << r.partition << " skipped or reordered";
+      EXPECT_LE(r.timestamp_ms, produced_ms);
+      EXPECT_GT(r.timestamp_ms, produced_ms - 600'000);
+    }
+    ASSERT_EQ(next.size(), 4u) << "the broker creates topics with 4 partitions";
+
+    ASSERT_EQ(l.assigned.size(), 1u);
+    const std::map<std::int32_t, std::optional<std::int64_t>> none = {
+        {0, std::nullopt}, {1, std::nullopt}, {2, std::nullopt}, {3, std::nullopt}};
+    EXPECT_EQ(l.assigned[0], none);
+    EXPECT_TRUE(l.revoked.empty());
+
+    auto ends = c->end_offsets(10s);
+    ASSERT_TRUE(ends.ok()) << ends.err().message;
+    EXPECT_EQ(*ends, next);
+    auto committed = c->committed({0, 1, 2, 3}, 10s);
+    ASSERT_TRUE(committed.ok()) << committed.err().message;
+    EXPECT_TRUE(committed->empty());
+
+    EXPECT_EQ(metrics.add_counter("clicktrail_kafka_consumed_records_total", "").value(), n);
+    EXPECT_EQ(metrics.add_gauge("clicktrail_kafka_consumer_assigned_partitions", "").value(), 4);
+  }
+  ASSERT_EQ(l.revoked.size(), 1u) << "the destructor leaves the group, revoking";
+  EXPECT_EQ(l.revoked[0], (std::vector<std::int32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(metrics.add_gauge("clicktrail_kafka_consumer_assigned_partitions", "").value(), 0);
+}
+
+TEST(consumer_test, a_new_member_resumes_at_the_committed_offsets) {
+  REQUIRE_BROKER();
+  const std::string topic = fresh_name("resume");
+  const std::string group = fresh_name("group");
+  constexpr size_t n = 400;
+  produce_keyed(topic, n);
+
+  base::registry metrics;
+  std::map<std::int32_t, std::int64_t> ends;
+  std::map<std::int32_t, std::int64_t> commit;  // partition 0 fully, the others half way, 3 never
+  {
+    recording_listener l;
+    auto c = make(options_for(bootstrap(), group, topic), l, metrics);
+    ASSERT_TRUE(c);
+    ASSERT_EQ(drain(*c, n, 30s).size(), n);
+    ends = c->end_offsets(10s).value();
+    commit = {{0, ends[0]}, {1, ends[1] / 2}, {2, 1}};
+    for (const auto& [p, offset] : commit) ASSERT_TRUE(c->commit(p, offset).ok()) << p;
+    EXPECT_EQ(c->committed({0, 1, 2, 3}, 10s).value(), commit);
+
+    const base::status stranger = c->commit(7, 1);
+    ASSERT_FALSE(stranger.ok());
+    EXPECT_EQ(stranger.err().what, base::outcome::fail);
+    EXPECT_NE(stranger.err().message.find("not assigned"), std::string::npos) << stranger.err().message;
+    EXPECT_FALSE(c->commit(1, -5).ok());
+    EXPECT_EQ(commits(metrics, "ok"), 3u);
+    EXPECT_EQ(commits(metrics, "fail"), 2u);
+  }
+
+  recording_listener l;
+  auto c = make(options_for(bootstrap(), group, topic), l, metrics);
+  ASSERT_TRUE(c);
+  size_t want = 0;
+  for (const auto& [p, end] : ends) want += static_cast<size_t>(end - (commit.contains(p) ? commit[p] : 0));
+  const auto got = drain(*c, want, 30s, 1s);
+  ASSERT_EQ(got.size(), want);
+  ASSERT_EQ(l.assigned.size(), 1u);
+  const std::map<std::int32_t, std::optional<std::int64_t>> seen = {
+      {0, ends[0]}, {1, ends[1] / 2}, {2, 1}, {3, std::nullopt}};
+  EXPECT_EQ(l.assigned[0], seen) << "on_assigned must carry the committed offsets";
+  std::map<std::int32_t, std::int64_t> first;
+  for (const auto& r : got) first.try_emplace(r.partition, r.offset);
+  EXPECT_FALSE(first.contains(0)) << "partition 0 was fully committed";
+  EXPECT_EQ(first[1], ends[1] / 2);
+  EXPECT_EQ(first[2], 1);
+  EXPECT_EQ(first[3], 0);
+}
+
+TEST(consumer_test, a_commit_inside_on_revoked_while_closing_is_kept) {
+  REQUIRE_BROKER();
+  const std::string topic = fresh_name("last-commit");
+  const std::string group = fresh_name("group");
+  produce_keyed(topic, 100);
+  base::registry metrics;
+  recording_listener l;
+  auto c = make(options_for(bootstrap(), group, topic), l, metrics);
+  ASSERT_TRUE(c);
+  ASSERT_EQ(drain(*c, 100, 30s).size(), 100u);
+  base::status last;
+  // unique_ptr::reset() clears the pointer before destroying: keep the raw one for the hook.
+  consumer* const closing = c.get();
+  l.before_revoke = [&](const std::vector<std::int32_t>&) { last = closing->commit(0, 3); };
+  c.reset();
+  EXPECT_TRUE(last.ok()) << last.err().message;
+
+  recording_listener again;
+  auto c2 = make(options_for(bootstrap(), group, topic), again, metrics);
+  ASSERT_TRUE(c2);
+  EXPECT_EQ(c2->committed({0, 1}, 10s).value(), (std::map<std::int32_t, std::int64_t>{{0, 3}}));
+}
+
+TEST(consumer_test, null_and_empty_keys_and_values_and_a_record_outliving_its_consumer) {
+  REQUIRE_BROKER();
+  const std::string topic = fresh_name("nulls");
+  produce_raw(bootstrap(), topic, 0, "tombstone", std::nullopt);
+  produce_raw(bootstrap(), topic, 0, std::nullopt, "");
+  produce_raw(bootstrap(), topic, 0, "", "x");
+
+  base::registry metrics;
+  recording_listener l;
+  std::unique_ptr<record> kept;
+  {
+    auto c = make(options_for(bootstrap(), fresh_name("group"), topic), l, metrics);
+    ASSERT_TRUE(c);
+    std::vector<std::unique_ptr<record>> got;
+    for (const auto deadline = std::chrono::steady_clock::now() + 30s;
+         got.size() < 3 && std::chrono::steady_clock::now() < deadline;) {
+      auto batch = c->poll(10, 200ms);
+      ASSERT_TRUE(batch.ok()) << batch.err().message;
+      for (auto& r : *batch) got.push_back(std::move(r));
+    }
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0]->key(), "tombstone");
+    EXPECT_EQ(got[0]->value(), std::nullopt);
+    EXPECT_EQ(got[1]->key(), "");
+    ASSERT_TRUE(got[1]->value().has_value()) << "an empty value is not a null one";
+    EXPECT_EQ(*got[1]->value(), "");
+    EXPECT_EQ(got[2]->value(), std::optional<std::string_view>("x"));
+    kept = std::move(got[0]);
+    const auto start = std::chrono::steady_clock::now();
+    c.reset();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "closing with a record held";
+  }
+  EXPECT_EQ(kept->key(), "tombstone");
+  EXPECT_EQ(kept->offset(), 0);
+  kept.reset();  // the client goes with the last record
+}
+
+}  // namespace
+}  // namespace clicktrail::kafka

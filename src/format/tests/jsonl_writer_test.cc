@@ -1,0 +1,80 @@
+#include "format/jsonl/jsonl_writer.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <string>
+#include <vector>
+
+namespace clicktrail::format {
+namespace {
+
+std::string gunzip(const std::string& in) {
+  z_stream zs{};
+  inflateInit2(&zs, 16 + MAX_WBITS);
+  std::string out;
+  char buf[65536];
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  EXPECT_EQ(rc, Z_STREAM_END);
+  inflateEnd(&zs);
+  return out;
+}
+
+TEST(jsonl_writer, gzip_lines_stream_out_in_chunks_and_read_back_exactly) {
+  std::string file;
+  std::vector<std::size_t> chunks;
+  auto writer = make_jsonl_writer(true, [&](std::string_view bytes) {
+    chunks.push_back(bytes.size());
+    file.append(bytes);
+    return base::status{};
+  });
+  std::string expected;
+  event::event e;
+  std::uint64_t noise = 88172645463325252ULL;  // xorshift: text that does not compress away
+  for (int i = 0; i < 50000; ++i) {
+    noise ^= noise << 13, noise ^= noise >> 7, noise ^= noise << 17;
+    const std::string line = R"({"event_id":")" + std::to_string(i) + R"(","type":"page_view","page_url":"https://x.example/)" +
+                             std::to_string(noise) + R"("})";
+    ASSERT_TRUE(writer->append(e, line).ok());
+    expected += line + "\n";
+  }
+  ASSERT_TRUE(writer->finish().ok());
+  EXPECT_EQ(writer->records(), 50000);
+  EXPECT_GT(chunks.size(), 1u);  // streamed, not one blob at the end
+  for (auto n : chunks) EXPECT_LE(n, 2u * 256 * 1024);
+  EXPECT_EQ(gunzip(file), expected);
+  EXPECT_EQ(writer->encoded_bytes(), static_cast<std::int64_t>(file.size()));
+}
+
+TEST(jsonl_writer, uncompressed_is_plain_lines) {
+  std::string file;
+  auto writer = make_jsonl_writer(false, [&](std::string_view bytes) {
+    file.append(bytes);
+    return base::status{};
+  });
+  event::event e;
+  ASSERT_TRUE(writer->append(e, R"({"a":1})").ok());
+  ASSERT_TRUE(writer->append(e, R"({"a":2})").ok());
+  ASSERT_TRUE(writer->finish().ok());
+  EXPECT_EQ(file, "{\"a\":1}\n{\"a\":2}\n");
+}
+
+TEST(jsonl_writer, an_output_error_is_returned) {
+  auto writer = make_jsonl_writer(false, [](std::string_view) { return base::status(base::error::retry("store down")); });
+  event::event e;
+  const std::string big(300 * 1024, 'x');
+  const auto s = writer->append(e, big);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.err().message, "store down");
+}
+
+}  // namespace
+}  // namespace clicktrail::format

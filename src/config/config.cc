@@ -275,6 +275,11 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   sink.max_records = get<std::int64_t>(raw, "sink.max_records");
   sink.max_bytes = get<std::int64_t>(raw, "sink.max_bytes");
   sink.max_age = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.max_age"));
+  sink.max_open_files = get<std::int64_t>(raw, "sink.max_open_files");
+  sink.group_id = get<std::string>(raw, "sink.group_id");
+  if (sink.group_id.empty()) {
+    found.push_back(fmt::format("{}: sink.group_id is empty; name the sinks' consumer group", origin_of(raw, "sink.group_id")));
+  }
 }
 
 void validate_s3(const raw_config& raw, config& out, problems& found) {

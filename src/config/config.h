@@ -86,6 +86,8 @@ struct sink_config {
   std::int64_t max_records = 0;
   std::int64_t max_bytes = 0;
   std::chrono::milliseconds max_age{0};
+  std::int64_t max_open_files = 0;
+  std::string group_id;
 };
 
 struct s3_config {

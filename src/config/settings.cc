@@ -86,6 +86,12 @@ constexpr std::array table{
             "A file closes when it has been open this long, so quiet sites still see their data.",
             1 * second, 24 * hour},
 
+    setting{"sink", "max_open_files", integer, "500",
+            "Most files open at once in one sink; past it the oldest closes early. Bounds memory.", 1,
+            100'000},
+    setting{"sink", "group_id", string, "clicktrail-sink",
+            "Kafka consumer group of the sinks; sinks in one group split the partitions."},
+
     setting{"s3", "region", string, "us-east-1", "Region used to sign S3 requests."},
     setting{"s3", "endpoint", string, "",
             "Endpoint of an S3-compatible server, e.g. http://127.0.0.1:8333; absent for AWS."},

@@ -25,6 +25,7 @@ int config_docs();
 
 int run(const config::load_options& sources);
 int collect(const config::load_options& sources);
+int sink_run(const config::load_options& sources, bool until_caught_up);
 
 // Subcommands whose modules have not landed yet: they check their configuration, then say
 // which part is missing and exit with exit_unavailable.

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   if (*check) return app::config_check(check_file);
   if (*docs) return app::config_docs();
   if (*collect) return app::collect(app::config_sources(config_file));
-  if (*sink) return app::not_yet_available("sink", "the Kafka → object store sink", app::config_sources(config_file));
+  if (*sink) return app::sink_run(app::config_sources(config_file), until_caught_up);
   if (*lambda) return app::not_yet_available("lambda", "the AWS Lambda runtime", app::config_sources(config_file));
   if (*inspect) return app::not_yet_available("inspect", "the Parquet reader", std::nullopt);
   if (*tail) return app::not_yet_available("tail", "live tailing", app::config_sources(config_file));

@@ -29,4 +29,13 @@ int wait_for_stop_signal() {
   return received;
 }
 
+int wait_for_stop_signal(std::chrono::milliseconds timeout) {
+  const sigset_t set = stop_signals();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  const timespec wait{static_cast<time_t>(seconds.count()),
+                      static_cast<long>(std::chrono::nanoseconds(timeout - seconds).count())};
+  const int received = sigtimedwait(&set, nullptr, &wait);
+  return received > 0 ? received : 0;
+}
+
 }  // namespace clicktrail::app

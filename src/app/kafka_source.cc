@@ -1,0 +1,55 @@
+#include "app/kafka_source.h"
+
+namespace clicktrail::app {
+namespace {
+
+class kafka_record final : public sink::source_record {
+ public:
+  explicit kafka_record(std::unique_ptr<kafka::record> r) : r_(std::move(r)) {}
+  std::int32_t partition() const override { return r_->partition(); }
+  std::int64_t offset() const override { return r_->offset(); }
+  std::optional<std::string_view> value() const override { return r_->value(); }
+  std::int64_t timestamp_ms() const override { return r_->timestamp_ms(); }
+
+ private:
+  std::unique_ptr<kafka::record> r_;
+};
+
+}  // namespace
+
+kafka_source::kafka_source(kafka::consumer_options options, base::registry& metrics)
+    : options_(std::move(options)), metrics_(metrics) {}
+
+base::status kafka_source::attach(sink::assignment_listener& listener) {
+  listener_ = &listener;
+  auto c = kafka::consumer::create(options_, *this, metrics_);
+  if (!c) return std::move(c).err();
+  consumer_ = std::move(c).value();
+  return {};
+}
+
+base::result<std::vector<std::unique_ptr<sink::source_record>>> kafka_source::poll(std::size_t max,
+                                                                                  std::chrono::milliseconds timeout) {
+  auto records = consumer_->poll(max, timeout);
+  if (!records) return std::move(records).err();
+  std::vector<std::unique_ptr<sink::source_record>> out;
+  out.reserve(records->size());
+  for (auto& r : *records) out.push_back(std::make_unique<kafka_record>(std::move(r)));
+  return out;
+}
+
+base::status kafka_source::commit(std::int32_t partition, std::int64_t offset) {
+  return consumer_->commit(partition, offset);
+}
+
+base::result<std::map<std::int32_t, std::int64_t>> kafka_source::end_offsets(std::chrono::milliseconds timeout) {
+  return consumer_->end_offsets(timeout);
+}
+
+void kafka_source::on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) {
+  listener_->on_assigned(committed);
+}
+
+void kafka_source::on_revoked(const std::vector<std::int32_t>& partitions) { listener_->on_revoked(partitions); }
+
+}  // namespace clicktrail::app

@@ -1,0 +1,41 @@
+#pragma once
+// The sink's source on Kafka: a consumer in the sinks' group, its records and assignment
+// changes handed to the sink through sink::source and sink::assignment_listener.
+//
+// Lifetime: construct, then attach() the listener (the sink), which joins the group. Used by the
+// sink's thread only.
+
+#include <memory>
+#include <string>
+
+#include "kafka/consumer.h"
+#include "sink/source.h"
+
+namespace clicktrail::app {
+
+class kafka_source : public sink::source, private kafka::rebalance_listener {
+ public:
+  kafka_source(kafka::consumer_options options, base::registry& metrics);
+
+  base::status attach(sink::assignment_listener& listener);
+  // Leaves the group (the listener hears on_revoked) while the listener still lives; call before
+  // destroying the listener.
+  void close() { consumer_.reset(); }
+
+  base::result<std::vector<std::unique_ptr<sink::source_record>>> poll(std::size_t max,
+                                                                      std::chrono::milliseconds timeout) override;
+  base::status commit(std::int32_t partition, std::int64_t offset) override;
+  base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) override;
+  const std::string& name() const override { return options_.topic; }
+
+ private:
+  void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override;
+  void on_revoked(const std::vector<std::int32_t>& partitions) override;
+
+  kafka::consumer_options options_;
+  base::registry& metrics_;
+  sink::assignment_listener* listener_ = nullptr;
+  std::unique_ptr<kafka::consumer> consumer_;
+};
+
+}  // namespace clicktrail::app

@@ -1,0 +1,143 @@
+#include "sink/partition_writer.h"
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "sink/intent.h"
+
+namespace clicktrail::sink {
+namespace {
+
+// The bad table is JSON Lines whatever the events' format: its rows are reasons and raw bytes.
+constexpr auto bad_format = config::output_format::jsonl;
+constexpr auto bad_codec = config::compression::gzip;
+
+}  // namespace
+
+partition_writer::partition_writer(std::int32_t partition, std::int64_t committed, std::string source_name,
+                                   const sink_options& options, store::object_store& store, probe& metrics)
+    : partition_(partition),
+      committed_(committed),
+      next_offset_(committed),
+      source_name_(std::move(source_name)),
+      options_(options),
+      store_(store),
+      probe_(metrics) {}
+
+base::status partition_writer::append(routed_record&& r) {
+  auto file = open_for(r);
+  if (!file) return std::move(file).err();
+  open_file& f = **file;
+  if (auto s = f.writer->append(r.e, r.line); !s) return s;
+  f.last = r.offset;
+  next_offset_ = r.offset + 1;
+  probe_.records_in.inc();
+  if (f.writer->records() >= options_.max_records || f.writer->encoded_bytes() >= options_.max_bytes) {
+    return close(open_.find({r.to, r.time_partition}));
+  }
+  return {};
+}
+
+base::result<partition_writer::open_file*> partition_writer::open_for(const routed_record& r) {
+  const file_id id{r.to, r.time_partition};
+  if (auto it = open_.find(id); it != open_.end()) return &it->second;
+
+  const bool events = r.to == table::events;
+  const auto fmt = events ? options_.format : bad_format;
+  const auto codec = events ? options_.codec : bad_codec;
+  open_file f;
+  f.key = file_key(to_string(r.to), r.time_partition, source_name_, partition_, r.offset, format::file_extension(fmt, codec));
+  f.start = f.last = r.offset;
+  f.opened = base::steady::now();
+  auto& inserted = open_.emplace(id, std::move(f)).first->second;
+  // The intent names the file before any of its bytes can reach the store.
+  if (auto s = write_intent(); !s) {
+    open_.erase(id);
+    return std::move(s).err();
+  }
+  auto upload = store_.begin_upload(inserted.key);
+  if (!upload) {
+    open_.erase(id);
+    return std::move(upload).err();
+  }
+  inserted.upload = std::move(upload).value();
+  store::upload* target = inserted.upload.get();
+  inserted.writer = format::make_writer(fmt, codec, [target](std::string_view bytes) { return target->write(bytes); });
+  if (!inserted.writer) {
+    open_.erase(id);
+    return base::error::fail("this output format is not available in this version; set sink.format = \"jsonl\"");
+  }
+  probe_.open_files.add(1);
+  return &inserted;
+}
+
+base::status partition_writer::close(std::map<file_id, open_file>::iterator it) {
+  open_file& f = it->second;
+  const auto started = base::steady::now();
+  auto s = f.writer->finish();
+  if (s) s = f.upload->commit();
+  probe_.open_files.add(-1);
+  if (!s) {
+    base::error failed{s.err().what, fmt::format("could not complete {}: {}", f.key, s.err().message)};
+    open_.erase(it);  // destroying the upload aborts it
+    return failed;
+  }
+  probe_.files_written.inc();
+  probe_.bytes_written.inc(static_cast<std::uint64_t>(f.upload->bytes_written()));
+  probe_.records_out.inc(static_cast<std::uint64_t>(f.writer->records()));
+  probe_.upload_seconds.observe(std::chrono::duration<double>(base::steady::now() - started).count());
+  uncommitted_.push_back({f.key, f.start, f.last});
+  open_.erase(it);
+  return {};
+}
+
+base::status partition_writer::close_due(base::steady::time_point now, bool everything) {
+  for (auto it = open_.begin(); it != open_.end();) {
+    auto next = std::next(it);
+    if (everything || now - it->second.opened >= options_.max_age) {
+      if (auto s = close(it); !s) return s;
+    }
+    it = next;
+  }
+  return {};
+}
+
+std::optional<base::steady::time_point> partition_writer::oldest_open() const {
+  std::optional<base::steady::time_point> oldest;
+  for (const auto& [id, f] : open_) {
+    if (!oldest || f.opened < *oldest) oldest = f.opened;
+  }
+  return oldest;
+}
+
+base::status partition_writer::close_oldest() {
+  auto oldest = open_.end();
+  for (auto it = open_.begin(); it != open_.end(); ++it) {
+    if (oldest == open_.end() || it->second.opened < oldest->second.opened) oldest = it;
+  }
+  return oldest == open_.end() ? base::status{} : close(oldest);
+}
+
+std::optional<std::int64_t> partition_writer::commit_point() const {
+  std::vector<std::int64_t> starts;
+  for (const auto& [id, f] : open_) starts.push_back(f.start);
+  const auto c = safe_commit_offset(starts, uncommitted_, next_offset_);
+  if (c > committed_) return c;
+  return std::nullopt;
+}
+
+base::status partition_writer::committed_to(std::int64_t offset) {
+  committed_ = offset;
+  std::erase_if(uncommitted_, [offset](const closed_file& f) { return f.start < offset; });
+  return write_intent();
+}
+
+base::status partition_writer::write_intent() {
+  std::vector<std::string> keys;
+  for (const auto& [id, f] : open_) keys.push_back(f.key);
+  for (const auto& f : uncommitted_) keys.push_back(f.key);
+  const auto key = intent_key(source_name_, partition_);
+  return keys.empty() ? store_.remove(key) : store_.put(key, encode_intent(keys));
+}
+
+}  // namespace clicktrail::sink

@@ -1,0 +1,79 @@
+#pragma once
+// The files of one Kafka partition: one open file per (table, time partition), each streaming
+// into its upload; rotation; the intent object; and the commit point (commit_rule.h).
+//
+// Lifetime: created when the partition is assigned (after recovery), destroyed when it is
+// revoked — which aborts open uploads and commits nothing. Used by the sink's one thread.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "format/file_writer.h"
+#include "sink/commit_rule.h"
+#include "sink/probe.h"
+#include "sink/routed_record.h"
+#include "sink/sink_options.h"
+#include "store/object_store.h"
+
+namespace clicktrail::sink {
+
+class partition_writer {
+ public:
+  partition_writer(std::int32_t partition, std::int64_t committed, std::string source_name, const sink_options& options,
+                   store::object_store& store, probe& metrics);
+
+  std::int32_t partition() const noexcept { return partition_; }
+  std::int64_t committed() const noexcept { return committed_; }
+  std::int64_t next_offset() const noexcept { return next_offset_; }
+  std::size_t open_files() const noexcept { return open_.size(); }
+
+  // Opens the record's file if needed (intent first, then the upload), appends, and closes the
+  // file when it is full.
+  base::status append(routed_record&& r);
+
+  // Closes files open longer than max_age (all of them when `everything`).
+  base::status close_due(base::steady::time_point now, bool everything);
+  // Closes the file opened first (when the sink holds too many open files).
+  base::status close_oldest();
+  std::optional<base::steady::time_point> oldest_open() const;
+
+  // The offset that may be committed now, when it is past the last commit.
+  std::optional<std::int64_t> commit_point() const;
+  // After the source committed `offset`: forget the files it covers and rewrite the intent.
+  base::status committed_to(std::int64_t offset);
+
+ private:
+  struct open_file {
+    std::string key;
+    std::int64_t start = 0;
+    std::int64_t last = 0;
+    base::steady::time_point opened;
+    std::unique_ptr<store::upload> upload;
+    std::unique_ptr<format::file_writer> writer;
+  };
+  using file_id = std::pair<table, std::string>;  // (table, time partition)
+
+  base::result<open_file*> open_for(const routed_record& r);
+  base::status close(std::map<file_id, open_file>::iterator it);
+  base::status write_intent();
+
+  std::int32_t partition_;
+  std::int64_t committed_;
+  std::int64_t next_offset_;
+  std::string source_name_;
+  const sink_options& options_;
+  store::object_store& store_;
+  probe& probe_;
+  std::map<file_id, open_file> open_;
+  std::vector<closed_file> uncommitted_;
+};
+
+}  // namespace clicktrail::sink

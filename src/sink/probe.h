@@ -1,0 +1,34 @@
+#pragma once
+// The sink's metrics, declared in one place.
+
+#include "base/metrics.h"
+
+namespace clicktrail::sink {
+
+struct probe {
+  explicit probe(base::registry& r)
+      : records_in(r.add_counter("clicktrail_sink_records_in_total", "Records consumed and appended to a file.")),
+        records_out(r.add_counter("clicktrail_sink_records_out_total", "Records in files completed in the store.")),
+        bad_records(r, "clicktrail_sink_bad_records_total", "Records sent to the bad table, by reason.", {"reason"}),
+        files_written(r.add_counter("clicktrail_sink_files_written_total", "Files completed in the store.")),
+        bytes_written(r.add_counter("clicktrail_sink_bytes_written_total", "Bytes of files completed in the store.")),
+        commits(r.add_counter("clicktrail_sink_commits_total", "Offsets committed.")),
+        recovered_deletes(r.add_counter("clicktrail_sink_recovery_deletes_total",
+                                        "Leftover files of an uncommitted run removed on assignment.")),
+        open_files(r.add_gauge("clicktrail_sink_open_files", "Files open (being written).")),
+        upload_seconds(r.add_histogram("clicktrail_sink_upload_seconds",
+                                       "Time to complete a file in the store (finish + commit of its upload).",
+                                       base::latency_buckets())) {}
+
+  base::counter& records_in;
+  base::counter& records_out;
+  base::counter_family bad_records;
+  base::counter& files_written;
+  base::counter& bytes_written;
+  base::counter& commits;
+  base::counter& recovered_deletes;
+  base::gauge& open_files;
+  base::histogram& upload_seconds;
+};
+
+}  // namespace clicktrail::sink

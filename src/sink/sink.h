@@ -1,0 +1,66 @@
+#pragma once
+// The sink: records from a source (Kafka or the embedded log) into Hive-partitioned files in an
+// object store, exactly once. Per assigned partition: route → append → rotate → upload →
+// commit; on assignment, recovery removes what an uncommitted run left behind.
+//
+// Lifetime and threads: run() is called once, on one thread, which owns the source, the store
+// calls and every partition_writer; stop() may be called from any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "base/metrics.h"
+#include "sink/partition_writer.h"
+#include "sink/probe.h"
+#include "sink/router.h"
+#include "sink/sink_options.h"
+#include "sink/source.h"
+#include "store/object_store.h"
+
+namespace clicktrail::sink {
+
+class sink : public assignment_listener {
+ public:
+  sink(source& from, store::object_store& to, sink_options options, base::registry& metrics);
+
+  enum class mode { forever, until_caught_up };
+  // Runs until stop() (then closes and commits what is open) or, in until_caught_up mode, until
+  // every partition has reached the end offset it had when run() began. An error is returned
+  // when the store or the source fails beyond their retries: nothing past the store's content
+  // was committed, and a restart recovers.
+  base::status run(mode m);
+  void stop() noexcept { stopping_ = true; }
+
+  // Progress for --until-caught-up's status line.
+  struct progress {
+    std::int64_t records = 0;
+    std::int64_t lag = 0;  // records between the partitions' positions and their end offsets
+  };
+  progress current_progress() const;
+
+  void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override;
+  void on_revoked(const std::vector<std::int32_t>& partitions) override;
+
+ private:
+  base::status step();  // one turn of the loop
+  base::status rotate(base::steady::time_point now, bool everything);
+  base::status commit();
+  base::status recover(std::int32_t partition, std::int64_t committed);
+  bool caught_up() const;
+
+  source& source_;
+  store::object_store& store_;
+  sink_options options_;
+  probe probe_;
+  router router_;
+  std::map<std::int32_t, std::unique_ptr<partition_writer>> partitions_;
+  std::map<std::int32_t, std::int64_t> end_offsets_;  // until_caught_up: the targets
+  std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
+  std::atomic<bool> stopping_{false};
+  std::int64_t records_ = 0;
+};
+
+}  // namespace clicktrail::sink

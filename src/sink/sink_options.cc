@@ -1,0 +1,18 @@
+#include "sink/sink_options.h"
+
+namespace clicktrail::sink {
+
+sink_options options_from(const config::sink_config& c) {
+  sink_options o;
+  o.format = c.format;
+  o.codec = c.codec;
+  o.partition_by = c.partition_by;
+  o.layout = c.layout;
+  o.max_records = c.max_records;
+  o.max_bytes = c.max_bytes;
+  o.max_age = c.max_age;
+  o.max_open_files = static_cast<std::size_t>(c.max_open_files);
+  return o;
+}
+
+}  // namespace clicktrail::sink

@@ -1,0 +1,54 @@
+#pragma once
+// Where the sink reads records from: a Kafka consumer group, or the embedded log. The app adapts
+// each transport to this interface, so the sink knows neither.
+//
+// Threading: one thread (the sink's loop) makes every call; assignment callbacks run inside
+// poll() on that thread.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace clicktrail::sink {
+
+class source_record {
+ public:
+  virtual ~source_record() = default;
+  virtual std::int32_t partition() const = 0;
+  virtual std::int64_t offset() const = 0;
+  virtual std::optional<std::string_view> value() const = 0;  // nullopt: a null value
+  virtual std::int64_t timestamp_ms() const = 0;
+};
+
+// Told which partitions this sink owns. Called from source::poll().
+class assignment_listener {
+ public:
+  virtual ~assignment_listener() = default;
+  // Partitions gained, each with its committed offset (nullopt: none yet, reading starts at the
+  // beginning). Reading starts at the committed offset once this returns.
+  virtual void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) = 0;
+  // Partitions about to be lost: drop their open work, commit nothing new.
+  virtual void on_revoked(const std::vector<std::int32_t>& partitions) = 0;
+};
+
+class source {
+ public:
+  virtual ~source() = default;
+  virtual base::result<std::vector<std::unique_ptr<source_record>>> poll(std::size_t max,
+                                                                        std::chrono::milliseconds timeout) = 0;
+  // `offset` is the next record to read: every record before it is safe in the store.
+  virtual base::status commit(std::int32_t partition, std::int64_t offset) = 0;
+  // End offsets of every partition, for --until-caught-up.
+  virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) = 0;
+  // The name used in object keys: the Kafka topic, or "wal".
+  virtual const std::string& name() const = 0;
+};
+
+}  // namespace clicktrail::sink

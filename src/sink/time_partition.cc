@@ -1,0 +1,35 @@
+#include "sink/time_partition.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+namespace clicktrail::sink {
+
+std::string time_partition(std::string_view layout, std::int64_t unix_ms) {
+  using namespace std::chrono;
+  constexpr std::int64_t max_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+  const sys_time<milliseconds> t{milliseconds(std::clamp<std::int64_t>(unix_ms, 0, max_ms))};
+  const auto day = floor<days>(t);
+  const year_month_day ymd{day};
+  const auto hour = duration_cast<hours>(t - day).count();
+  std::string out;
+  out.reserve(layout.size() + 8);
+  for (std::size_t i = 0; i < layout.size(); ++i) {
+    if (layout[i] != '%' || i + 1 == layout.size()) {
+      out.push_back(layout[i]);
+      continue;
+    }
+    switch (layout[++i]) {
+      case 'Y': out += fmt::format("{:04}", static_cast<int>(ymd.year())); break;
+      case 'm': out += fmt::format("{:02}", static_cast<unsigned>(ymd.month())); break;
+      case 'd': out += fmt::format("{:02}", static_cast<unsigned>(ymd.day())); break;
+      case 'H': out += fmt::format("{:02}", hour); break;
+      default: out.push_back('%'), out.push_back(layout[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace clicktrail::sink

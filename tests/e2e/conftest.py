@@ -27,6 +27,8 @@ REQUIRED_ENV = (
     "AWS_SECRET_ACCESS_KEY",
     "AWS_REGION",
 )
+# The S3 XML namespace of ListObjectsV2 answers.
+S3_NS_URI = "http://s3.amazonaws.com/doc/2006-03-01/"
 # Tools get this long before a hung kcat/curl fails the test instead of the run.
 TOOL_TIMEOUT_S = 60
 

@@ -84,7 +84,7 @@ def test_config_docs_lists_every_setting_with_its_default(clicktrail):
     assert out.returncode == 0
     rows = re.findall(r"^\| `([a-z_]+)` \| [^|]+ \| ([^|]+) \|", out.stdout, re.M)
     keys = {k for k, _ in rows}
-    for key in ("listen", "threads", "key", "origins", "brokers", "topic", "bad_topic", "output",
+    for key in ("listen", "threads", "key", "origins", "brokers", "topic", "bad_topic", "output", "group_id",
                 "format", "compression", "partition_by", "layout", "max_records", "max_bytes",
                 "max_age", "region", "endpoint", "path_style", "level"):
         assert key in keys, key
@@ -122,7 +122,7 @@ def test_run_serves_health_and_metrics_and_stops_on_sigterm(clicktrail, tmp_path
     assert "not built into this version yet" in out  # says what is missing
 
 
-@pytest.mark.parametrize("command", ["sink", "tail"])
+@pytest.mark.parametrize("command", ["tail"])
 def test_subcommands_not_built_yet_say_so(clicktrail, tmp_path, command):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[kafka]\nbrokers = "127.0.0.1:9092"\n')

@@ -1,0 +1,201 @@
+"""The sink against the real broker and the real S3 server (and a local directory): every event
+lands exactly once under exactly the expected key, whatever kills it, whoever shares its group,
+and however the store fails."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from sink_harness import (BASE_TS, HOUR_MS, canonical_event, create_topic, event_ids, produce, produce_events,
+                          read_local, read_s3, sink_config)
+
+
+def topic_name() -> str:
+    return f"e2e-sink-{uuid.uuid4().hex[:10]}"
+
+
+def expected_partition(ts: int) -> str:
+    t = time.gmtime(ts / 1000)
+    return f"year={t.tm_year:04}/month={t.tm_mon:02}/day={t.tm_mday:02}/hour={t.tm_hour:02}"
+
+
+def test_events_over_hours_and_partitions_land_once_under_the_expected_keys(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    events = [canonical_event(i, BASE_TS + (i % 5) * HOUR_MS + i) for i in range(2000)]
+    for p in range(4):
+        produce_events(services.kafka_bootstrap, topic, events[p::4], partition=p)
+    out = tmp_path / "out"
+    sink_config(tmp_path, services.kafka_bootstrap, topic, str(out), max_records=300).until_caught_up()
+
+    files = read_local(out)
+    ids = event_ids(files)
+    assert sorted(ids) == sorted(e["event_id"] for e in events)  # every event, exactly once
+    by_id = {e["event_id"]: e for e in events}
+    for key, rows in files.items():
+        table, *partition_path, name = key.split("/")
+        assert table == "events"
+        topic_part, p, offset_ext = name.split("+")
+        assert topic_part == topic and p in "0123" and offset_ext.endswith(".jsonl.gz")
+        assert len(offset_ext.split(".")[0]) == 20
+        for row in rows:
+            assert "/".join(partition_path) == expected_partition(row["collector_ts"])
+            assert row == by_id[row["event_id"]]  # value for value
+        assert len(rows) <= 300  # max_records
+    assert len({k.split("/")[1:5].__str__() for k in files}) == 5  # five hours
+
+
+def test_poison_records_go_to_the_bad_table_and_do_not_stop_the_partition(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    good = [canonical_event(i, BASE_TS) for i in range(10)]
+    values = [json.dumps(good[0]).encode(), b"not json at all", b"", b"x" * (200 << 10),
+              b'{"type":"page_view"}', None] + [json.dumps(e).encode() for e in good[1:]]
+    produce(services.kafka_bootstrap, topic, values, partition=2)
+    out = tmp_path / "out"
+    sink_config(tmp_path, services.kafka_bootstrap, topic, str(out)).until_caught_up()
+    files = read_local(out)
+    assert sorted(event_ids(files)) == sorted(e["event_id"] for e in good)
+    bad = [row for key, rows in files.items() if key.startswith("bad/") for row in rows]
+    assert len(bad) == 5
+    assert all(row["reason"] == "invalid_record" and row["detail"] and row["partition"] == 2 for row in bad)
+    assert sorted(row["offset"] for row in bad) == [1, 2, 3, 4, 5]
+
+
+def test_to_s3_with_signatures_and_exact_keys(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    events = [canonical_event(i, BASE_TS + (i % 3) * HOUR_MS) for i in range(1500)]
+    produce_events(services.kafka_bootstrap, topic, events)
+    prefix = f"sink-{uuid.uuid4().hex[:8]}"
+    run = sink_config(tmp_path, services.kafka_bootstrap, topic, f"s3://{services.s3_bucket}/{prefix}", s3=services)
+    run.until_caught_up()
+    files = read_s3(services, prefix)
+    assert sorted(event_ids(files)) == sorted(e["event_id"] for e in events)
+    assert all(k.startswith("events/year=2026/month=11/day=25/hour=") for k in files)
+
+
+def test_a_quiet_partition_reaches_the_store_within_max_age(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    out = tmp_path / "out"
+    run = sink_config(tmp_path, services.kafka_bootstrap, topic, str(out), max_age="2s").start()
+    try:
+        time.sleep(4)  # joined the group
+        produce_events(services.kafka_bootstrap, topic, [canonical_event(1, BASE_TS)], partition=1)
+        sent = time.monotonic()
+        while not (out.exists() and event_ids(read_local(out))):
+            assert time.monotonic() - sent < 2 + 5, "a lone event did not reach the store within max_age (+5 s)"
+            time.sleep(0.2)
+    finally:
+        assert run.stop() == 0, run.log.read_text()
+
+
+class Producer(threading.Thread):
+    """Produces batches of events over several hours until stopped; remembers every id."""
+
+    def __init__(self, bootstrap: str, topic: str, batch: int = 400, pause: float = 0.1):
+        super().__init__(daemon=True)
+        self.bootstrap, self.topic, self.batch, self.pause = bootstrap, topic, batch, pause
+        self.ids: list[str] = []
+        self.stopping = threading.Event()
+        self.n = 0
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            events = [canonical_event(self.n + i, BASE_TS + ((self.n + i) % 4) * HOUR_MS + i,
+                                      page_title="t" * random.randint(0, 300)) for i in range(self.batch)]
+            produce_events(self.bootstrap, self.topic, events)
+            self.ids += [e["event_id"] for e in events]
+            self.n += self.batch
+            time.sleep(self.pause)
+
+
+def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    prefix = f"crash-{uuid.uuid4().hex[:8]}"
+    # Wall-clock flushing on (max_age 1 s) and small size limits: files close and commit all the
+    # time, so kills land between uploads and commits; uncompressed JSON and a 6 MiB size limit
+    # make some files multipart (5 MiB parts), so kills land inside multipart uploads too.
+    run = sink_config(tmp_path, services.kafka_bootstrap, topic, f"s3://{services.s3_bucket}/{prefix}",
+                      s3=services, group=f"crash-{prefix}", max_age="1s", max_bytes="6MiB", compression="none")
+    producer = Producer(services.kafka_bootstrap, topic)
+    producer.start()
+    rng = random.Random(7)
+    try:
+        for _ in range(20):
+            run.start()
+            time.sleep(rng.uniform(0.3, 3.0))
+            run.kill()
+    finally:
+        producer.stopping.set()
+        producer.join(timeout=60)
+    run.until_caught_up(timeout=300)
+    ids = event_ids(read_s3(services, prefix))
+    assert len(producer.ids) > 5000
+    missing = set(producer.ids) - set(ids)
+    assert not missing, f"{len(missing)} events missing after 20 kills"
+    assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} events written twice"
+    assert len(ids) == len(producer.ids)
+
+
+def test_two_sinks_in_one_group_split_the_partitions_without_loss_or_duplicates(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    out = tmp_path / "out"
+    group = f"pair-{uuid.uuid4().hex[:8]}"
+    first = sink_config(tmp_path, services.kafka_bootstrap, topic, str(out), group=group, max_age="1s")
+    second = sink_config(tmp_path, services.kafka_bootstrap, topic, str(out), group=group, max_age="1s")
+    producer = Producer(services.kafka_bootstrap, topic, batch=200, pause=0.2)
+    first.start()
+    producer.start()
+    try:
+        time.sleep(3)
+        second.start()      # the group rebalances: partitions move under load
+        time.sleep(6)
+        assert second.stop() == 0, second.log.read_text()[-3000:]  # and back
+        time.sleep(4)
+    finally:
+        producer.stopping.set()
+        producer.join(timeout=60)
+    assert first.stop() == 0, first.log.read_text()[-3000:]
+    first.until_caught_up()
+    ids = event_ids(read_local(out))
+    assert sorted(ids) == sorted(producer.ids)
+    assert "assigned partition" in second.log.read_text()
+
+
+def test_s3_faults_are_retried_and_never_committed_past(services, tmp_path):
+    from dataclasses import replace
+
+    from s3_fault_proxy import FaultProxy
+
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    events = [canonical_event(i, BASE_TS + (i % 3) * HOUR_MS) for i in range(3000)]
+    produce_events(services.kafka_bootstrap, topic, events)
+    prefix = f"faults-{uuid.uuid4().hex[:8]}"
+    with FaultProxy(services.s3_endpoint, fault_rate=0.25, stall_s=15) as proxy:
+        behind_proxy = replace(services, s3_endpoint=proxy.endpoint)
+        run = sink_config(tmp_path, services.kafka_bootstrap, topic, f"s3://{services.s3_bucket}/{prefix}",
+                          s3=behind_proxy, max_records=200, group=f"faults-{prefix}")
+        # A run may give up when faults outlast the store's retries; it then exits non-zero
+        # without committing past the store, and the next run recovers. Three tries at most.
+        for attempt in range(3):
+            run.start("--until-caught-up")
+            if run.proc.wait(timeout=300) == 0:
+                break
+        else:
+            raise AssertionError(run.log.read_text()[-4000:])
+        counts = dict(proxy.counts)
+    assert counts["500"] + counts["503"] + counts["reset"] + counts["stall"] > 5, counts
+    ids = event_ids(read_s3(services, prefix))
+    assert sorted(ids) == sorted(e["event_id"] for e in events), counts

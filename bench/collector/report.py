@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Turns one run of bench/collector into its table, its verdict on the targets and its JSON.
+
+    report.py WORK_DIR OUT_JSON
+
+WORK_DIR holds what `run` measured: results.jsonl (one line per load phase), run.json (the
+topic's record count and the run's settings), requests.json and check-*.json. Exits 1 when the
+run is not valid (an error answer, a socket error, or records ≠ acknowledged events): such a
+run has no figures worth comparing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+# DESIGN.md, "Performance targets".
+MAX_CPU_RATIO = 2.0          # collector CPU per single-event request ≤ 2× nginx's, same run
+MIN_EVENTS_PER_CORE = 500_000  # batched ingest, events/s per core of collector CPU
+MAX_P99_MS = 10.0            # at half of saturation
+
+
+def load(work: Path):
+    results = [json.loads(l) for l in (work / "results.jsonl").read_text().splitlines() if l.strip()]
+    run = json.loads((work / "run.json").read_text())
+    bodies = [json.loads(l) for l in (work / "requests.json").read_text().splitlines() if l.strip()]
+    checks = {s: json.loads((work / f"check-{s}.json").read_text()) for s in ("nginx", "collector")}
+    return results, run, bodies, checks
+
+
+def saturated(r: dict) -> dict:
+    w = r["wrk"]
+    seconds = w["duration_us"] / 1e6
+    requests = w["requests"]
+    epr = r["events_per_request"]
+    cpu = r["server_cpu_s"]
+    return {
+        "requests": requests,
+        "seconds": round(seconds, 3),
+        "requests_per_s": requests / seconds,
+        "events_per_s": requests * epr / seconds,
+        "cpu_s": cpu,
+        "cpu_us_per_request": cpu * 1e6 / requests if requests else None,
+        "cpu_cores_used": cpu / seconds,
+        "events_per_core_s": requests * epr / cpu if cpu else None,
+        "broker_cpu_us_per_request": r["broker_cpu_s"] * 1e6 / requests if requests else None,
+        "loadgen_cpu_cores": r["loadgen_cpu_s"] / seconds,
+        "machine_busy": r["machine_busy"],
+        "others_cpu_cores": r["others_cpu_s"] / seconds,
+        "latency_ms_saturated": {k: v / 1000 for k, v in w["latency_us"].items()},
+        "errors": w["errors"],
+    }
+
+
+def at_half(r: dict) -> dict:
+    v = r["vegeta"]
+    lat = v["latencies"]
+    return {
+        "rate_achieved": v["rate"],
+        "requests": v["requests"],
+        "p50_ms": lat["50th"] / 1e6,
+        "p99_ms": lat["99th"] / 1e6,
+        "max_ms": lat["max"] / 1e6,
+        "mean_ms": lat["mean"] / 1e6,
+        "success": v["success"],
+        "status_codes": v.get("status_codes") or {},
+        "errors": v.get("errors") or [],
+        "server_cpu_us_per_request": r["server_cpu_s"] * 1e6 / v["requests"] if v["requests"] else None,
+        "loadgen_cpu_cores": r["loadgen_cpu_s"] / r["wall_s"],
+        "broker_cpu_cores": r["broker_cpu_s"] / r["wall_s"],
+        "machine_busy": r["machine_busy"],
+        "others_cpu_cores": r["others_cpu_s"] / r["wall_s"],
+    }
+
+
+def verify(results, run, checks) -> tuple[list[str], dict]:
+    """Every answer 2xx, no socket error, and the topic holds exactly the events acknowledged."""
+    problems: list[str] = []
+    server_acked = checks["collector"]["events"]  # the one-off check of every body
+    client_acked = checks["collector"]["events"]
+    slack = 0  # requests wrk abandoned in flight when its time ran out (≤ 1 per connection)
+    for r in results:
+        name = f'{r["phase"]} {r["server"]} {r["events_per_request"]}/req'
+        epr = r["events_per_request"]
+        if "wrk" in r:
+            e = r["wrk"]["errors"]
+            if any(e.values()):
+                problems.append(f"{name}: wrk counted errors {e} (status = non-2xx/3xx answers)")
+            done = r["wrk"]["requests"]
+        else:
+            v = r["vegeta"]
+            codes = v.get("status_codes") or {}
+            bad = {c: n for c, n in codes.items() if c != "204"}
+            if bad or v.get("errors"):
+                problems.append(f"{name}: vegeta got {bad or ''} {(v.get('errors') or [])[:3]}")
+            done = codes.get("204", 0)
+        if r["server"] != "collector":
+            continue
+        answers = r["server_answers"]
+        if answers["other"]:
+            problems.append(f"{name}: the collector answered {answers['other']} requests with other than 204")
+        over = answers["204"] - done
+        if "wrk" in r and not 0 <= over <= run["connections"]:
+            problems.append(f"{name}: the collector answered {answers['204']} requests, wrk counted {done}")
+        if "vegeta" in r and over != 0:
+            problems.append(f"{name}: the collector answered {answers['204']} requests, vegeta counted {done}")
+        server_acked += answers["204"] * epr
+        client_acked += done * epr
+        if "wrk" in r:
+            slack += run["connections"] * epr
+    records = run["topic_records"]
+    if records != server_acked:
+        problems.append(f"the topic holds {records} records, the collector acknowledged {server_acked} events")
+    if not client_acked <= records <= client_acked + slack:
+        problems.append(f"the topic holds {records} records; clients saw {client_acked} acknowledged "
+                        f"(+ at most {slack} in flight when wrk stopped)")
+    if run["bad_topic_records"]:
+        problems.append(f"{run['bad_topic_records']} records went to the bad topic")
+    if run["collector_exit"] != 0:
+        problems.append(f"clicktrail collect exited {run['collector_exit']} on SIGTERM (expected 0)")
+    return problems, {"topic_records": records, "events_acknowledged_by_collector": server_acked,
+                      "events_acknowledged_seen_by_clients": client_acked, "in_flight_allowance": slack,
+                      "bad_topic_records": run["bad_topic_records"], "collector_exit": run["collector_exit"]}
+
+
+def fmt_int(x) -> str:
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def fmt_ms(x) -> str:
+    return "—" if x is None else (f"{x:.2f}" if x < 10 else f"{x:.1f}")
+
+
+def main() -> int:
+    work, out_json = Path(sys.argv[1]), Path(sys.argv[2])
+    results, run, bodies, checks = load(work)
+    problems, verification = verify(results, run, checks)
+
+    workloads: dict[int, dict] = {}
+    for r in results:
+        if r["phase"] == "warmup":
+            continue
+        w = workloads.setdefault(r["events_per_request"], {})
+        s = w.setdefault(r["server"], {})
+        key = {"saturate": "saturated", "latency": "half_saturation", "latency-peer": "at_collector_rate"}[r["phase"]]
+        s[key] = saturated(r) if r["phase"] == "saturate" else at_half(r)
+    for epr, w in workloads.items():
+        c, n = w["collector"]["saturated"], w["nginx"]["saturated"]
+        w["cpu_ratio_collector_to_nginx"] = c["cpu_us_per_request"] / n["cpu_us_per_request"]
+        w["throughput_ratio_collector_to_nginx"] = c["requests_per_s"] / n["requests_per_s"]
+        for server in ("nginx", "collector"):
+            # as `run` asked vegeta for it: half the saturated rate
+            w[server]["half_saturation"]["rate_asked"] = max(1, round(w[server]["saturated"]["requests_per_s"] / 2))
+
+    valid = not problems
+    one, batch = workloads.get(1), workloads.get(20)
+    targets = []
+    if one:
+        ratio = one["cpu_ratio_collector_to_nginx"]
+        targets.append({
+            "target": f"collector CPU per single-event request ≤ {MAX_CPU_RATIO:g}× nginx's (same run)",
+            "measured": f"{ratio:.2f}× ({one['collector']['saturated']['cpu_us_per_request']:.1f} µs vs "
+                        f"{one['nginx']['saturated']['cpu_us_per_request']:.1f} µs)",
+            "value": ratio, "pass": ratio <= MAX_CPU_RATIO,
+            "gap": None if ratio <= MAX_CPU_RATIO else
+            f"collector CPU/request must fall {100 * (1 - MAX_CPU_RATIO / ratio):.0f}%",
+        })
+    if batch:
+        epc = batch["collector"]["saturated"]["events_per_core_s"]
+        targets.append({
+            "target": f"batched ingest ≥ {MIN_EVENTS_PER_CORE:,} events/s per core of collector CPU, real broker",
+            "measured": f"{epc:,.0f} events/s per core (20 events/request)",
+            "value": epc, "pass": epc >= MIN_EVENTS_PER_CORE,
+            "gap": None if epc >= MIN_EVENTS_PER_CORE else f"{MIN_EVENTS_PER_CORE / epc:.1f}× short",
+        })
+    for epr, w in sorted(workloads.items()):
+        p99 = w["collector"]["half_saturation"]["p99_ms"]
+        targets.append({
+            "target": f"collector p99 ≤ {MAX_P99_MS:g} ms at half of saturation ({epr} event{'s' if epr > 1 else ''}/request)",
+            "measured": f"p99 {p99:.2f} ms at {w['collector']['half_saturation']['rate_achieved']:,.0f} req/s",
+            "value": p99, "pass": p99 <= MAX_P99_MS,
+            "gap": None if p99 <= MAX_P99_MS else f"{p99 / MAX_P99_MS:.1f}× over",
+        })
+
+    # --- the table ---
+    print()
+    print(f"clicktrail collect vs nginx {run['nginx_version']}: the same requests, in one run "
+          f"(commit {run['commit']}, {run['duration_s']} s per phase, wrk {run['connections']} connections)")
+    print(f"Both servers, the Kafka broker (Java) and the load generator share this machine's "
+          f"{run['cores']} cores; compare the ratios, not the absolute figures. Load average before the "
+          f"run: {run['loadavg_before']}.")
+    for b in bodies:
+        print(f"  {b['events_per_request']:>2} event(s)/request: bodies of {b['body_bytes_mean']:,} bytes on average; "
+              f"events {b['event_bytes_min']}–{b['event_bytes_max']} bytes (mean {b['event_bytes_mean']})")
+    if run.get("producer_overrides"):
+        print(f"  the collector's producer was tuned for this run: {', '.join(run['producer_overrides'])}")
+    if run["nginx_body"] != "read":
+        print("  nginx discards the bodies (no echo module): its figures are a little flattering")
+    print()
+    head = (f"{'workload':<14} {'server':<10} {'req/s':>9} {'events/s':>10} {'CPU µs/req':>11} {'ratio':>6} "
+            f"{'events/s/core':>14} {'p50 ms':>7} {'p99 ms':>7} {'@ req/s':>8}  {'broker µs/req':>13} "
+            f"{'wrk':>5} {'others':>6}")
+    print(head)
+    print("-" * len(head))
+    for epr, w in sorted(workloads.items()):
+        for i, server in enumerate(("nginx", "collector")):
+            s, h = w[server]["saturated"], w[server]["half_saturation"]
+            label = f"{epr} event{'s' if epr > 1 else ''}/req" if i == 0 else ""
+            ratio = f"{w['cpu_ratio_collector_to_nginx']:.2f}×" if server == "collector" else ""
+            per_core = fmt_int(s["events_per_core_s"]) if server == "collector" else ""
+            print(f"{label:<14} {server:<10} {fmt_int(s['requests_per_s']):>9} {fmt_int(s['events_per_s']):>10} "
+                  f"{s['cpu_us_per_request']:>11.1f} {ratio:>6} {per_core:>14} {fmt_ms(h['p50_ms']):>7} "
+                  f"{fmt_ms(h['p99_ms']):>7} {fmt_int(h['rate_achieved']):>8}  "
+                  f"{s['broker_cpu_us_per_request']:>13.1f} {s['loadgen_cpu_cores']:>4.2f}c "
+                  f"{s['others_cpu_cores']:>5.2f}c")
+    print()
+    print("req/s, events/s, CPU: saturated by wrk. ratio: collector/nginx CPU per request. events/s/core: events ÷ "
+          "collector CPU seconds.\np50/p99: vegeta at a constant half of the saturated rate (@ req/s achieved). "
+          "broker: the Kafka JVM's CPU per request;\nwrk: its CPU in cores; others: cores busy with anything "
+          "else on the machine (noise) during the saturated phase.")
+    noisy = [(f'{r["phase"]} {r["server"]} {r["events_per_request"]}/req', r["others_cpu_s"] / r["wall_s"])
+             for r in results if r["phase"] != "warmup" and r["others_cpu_s"] / r["wall_s"] > 0.25]
+    if noisy:
+        worst = max(noisy, key=lambda x: x[1])
+        print(f"NOTE: other work on the machine took over 0.25 cores in {len(noisy)} phase(s) (worst: {worst[1]:.2f} "
+              f"cores, {worst[0]}); figures from a quiet machine are steadier.")
+    print()
+    print("at half of saturation (vegeta, constant rate):")
+    for epr, w in sorted(workloads.items()):
+        for server in ("nginx", "collector"):
+            h = w[server]["half_saturation"]
+            # Short of the asked rate: the server, vegeta or both ran out of CPU (see their cores), or
+            # vegeta's 1024 workers were all waiting on a server that fell behind.
+            short = (" (short of the asked rate: this machine could not carry it)"
+                     if h["rate_achieved"] < 0.9 * h["rate_asked"] else "")
+            print(f"  {epr:>2}/req {server:<9}  asked {h['rate_asked']:>7,} req/s, sent {h['rate_achieved']:>9,.0f}"
+                  f"{short}; "
+                  f"p50 {fmt_ms(h['p50_ms'])}  p99 {fmt_ms(h['p99_ms'])}  max {fmt_ms(h['max_ms'])} ms; "
+                  f"server {h['server_cpu_us_per_request']:.1f} µs/req; vegeta {h['loadgen_cpu_cores']:.2f} cores, "
+                  f"others {h['others_cpu_cores']:.2f} cores")
+        peer = w["nginx"].get("at_collector_rate")
+        if peer:
+            print(f"  {epr:>2}/req nginx at the collector's rate: sent {peer['rate_achieved']:>9,.0f} req/s; "
+                  f"p50 {fmt_ms(peer['p50_ms'])}  p99 {fmt_ms(peer['p99_ms'])}  max {fmt_ms(peer['max_ms'])} ms "
+                  f"(what vegeta and this machine add to any server)")
+    print()
+    v = verification
+    print(f"verified: {v['topic_records']:,} records in the topic, {v['events_acknowledged_by_collector']:,} events "
+          f"acknowledged by the collector (clients saw {v['events_acknowledged_seen_by_clients']:,}), "
+          f"{v['bad_topic_records']} bad records, clean exit {v['collector_exit'] == 0}")
+    if problems:
+        print("\nRUN FAILED — its figures are not results:")
+        for p in problems:
+            print(f"  - {p}")
+    print("\ntargets (DESIGN.md, Performance targets):")
+    for t in targets:
+        verdict = ("PASS" if t["pass"] else "MISS") if valid else "FAILED RUN"
+        gap = f"  ({t['gap']})" if t["gap"] and valid else ""
+        print(f"  {verdict:<4}  {t['target']}: {t['measured']}{gap}")
+
+    out_json.write_text(json.dumps({
+        "valid": valid, "problems": problems, "run": run, "requests": bodies,
+        "workloads": {str(k): v for k, v in sorted(workloads.items())},
+        "targets": targets, "verification": verification,
+        "phases": [{k: v for k, v in r.items() if k != "wrk_text"} for r in results],
+    }, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwritten: {out_json}")
+    return 0 if valid else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -176,7 +176,8 @@ class librdkafka_producer final : public producer {
     return err == RD_KAFKA_RESP_ERR_NO_ERROR;
   }
 
-  std::int64_t queued() const override { return rd_kafka_outq_len(rk_.get()); }
+  // Our own count, not rd_kafka_outq_len(): that one also counts protocol requests in flight.
+  std::int64_t queued() const override { return pending_.load(std::memory_order_relaxed); }
 
  private:
   // Poll thread: one delivery report per record that produceva() accepted.

@@ -1,0 +1,123 @@
+"""Measures `clicktrail sink --until-caught-up` on a topic filled beforehand.
+
+1. Throughput: N realistic events (~600 bytes) over 4 partitions and 3 hours → JSON Lines gzip
+   in the S3 server. Reported: events/s of wall time, and events per second of sink CPU (user +
+   system of the sink process and all its threads, from getrusage), i.e. per core.
+2. Memory: events spread over 500 hours in one partition, with size and age limits high enough
+   that all 500 files stay open until the end. Reported: the sink's peak RSS.
+
+The broker and the S3 server run on the same two cores; the CPU figure counts the sink alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+HOUR_MS = 3_600_000
+BASE_TS = 1_795_600_800_000
+
+
+def event(i: int, ts: int, rng: random.Random) -> bytes:
+    e = {"event_id": str(uuid.UUID(int=(0x0190 << 112) | (7 << 76) | (2 << 62) | i)),
+         "type": rng.choice(["page_view", "click", "scroll", "engagement"]), "site": "blog",
+         "collector_ts": ts, "event_ts": ts - rng.randint(0, 3000), "anonymous_id": f"a-{rng.randint(0, 50000):08x}",
+         "session_id": f"s-{rng.randint(0, 200000):08x}",
+         "page_url": f"https://me.github.io/posts/{rng.randint(1, 400)}-a-post-title?utm_source=news",
+         "page_path": f"/posts/{rng.randint(1, 400)}", "page_title": "A post about building things " * rng.randint(1, 3),
+         "referrer": rng.choice(["https://www.google.com/", "https://news.ycombinator.com/", ""]),
+         "viewport_w": 1280, "viewport_h": 720, "locale": "en-GB", "timezone": "Europe/London",
+         "ua": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+         "ip": "203.0.113.0", "utm_source": "news", "schema_version": 1}
+    return json.dumps(e, separators=(",", ":")).encode()
+
+
+def produce(bootstrap: str, topic: str, lines: list[bytes], partition: int | None = None) -> None:
+    args = ["kcat", "-P", "-b", bootstrap, "-t", topic, "-z", "lz4", "-X", "linger.ms=50"]
+    if partition is not None:
+        args += ["-p", str(partition)]
+    else:
+        args += ["-K", "\t"]
+        lines = [f"{n % 64}".encode() + b"\t" + line for n, line in enumerate(lines)]
+    subprocess.run(args, input=b"\n".join(lines) + b"\n", check=True, capture_output=True, timeout=600)
+
+
+def run_sink(config: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    proc = subprocess.run([os.environ["CLICKTRAIL_BIN"], "sink", "--config", str(config), "--until-caught-up"],
+                          capture_output=True, text=True, timeout=1800)
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        sys.exit(f"the sink failed:\n{proc.stderr[-3000:]}")
+    return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            "peak_rss_mib": after.ru_maxrss / 1024}
+
+
+def config(tmp: Path, topic: str, prefix: str, **sink) -> Path:
+    env = os.environ
+    path = tmp / f"{prefix}.toml"
+    extra = "\n".join(f"{k} = {json.dumps(v)}" for k, v in sink.items())
+    path.write_text(f'[kafka]\nbrokers = "{env["KAFKA_BOOTSTRAP"]}"\ntopic = "{topic}"\n'
+                    f'[sink]\noutput = "s3://{env["S3_BUCKET"]}/{prefix}"\nformat = "jsonl"\n'
+                    f'group_id = "bench-{prefix}"\n{extra}\n'
+                    f'[s3]\nregion = "{env["AWS_REGION"]}"\nendpoint = "{env["S3_ENDPOINT"]}"\npath_style = true\n'
+                    f'[log]\nlevel = "warn"\n')
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=400_000)
+    parser.add_argument("--open-files", type=int, default=500)
+    args = parser.parse_args()
+    rng = random.Random(1)
+    bootstrap = os.environ["KAFKA_BOOTSTRAP"]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        run_id = uuid.uuid4().hex[:8]
+
+        topic = f"bench-sink-{run_id}"
+        lines = [event(i, BASE_TS + (i * 3 * HOUR_MS) // args.events, rng) for i in range(args.events)]
+        produce(bootstrap, topic, lines)
+        r = run_sink(config(tmp, topic, f"bench-{run_id}"))
+        r.update(events=args.events, events_per_s=args.events / r["wall_s"], events_per_core_s=args.events / r["cpu_s"],
+                 bytes_per_event=sum(map(len, lines)) / len(lines))
+        results["throughput"] = r
+
+        topic = f"bench-sink-open-{run_id}"
+        per_file = 40
+        lines = [event(i, BASE_TS + (i % args.open_files) * HOUR_MS, rng) for i in range(args.open_files * per_file)]
+        produce(bootstrap, topic, lines, partition=0)
+        r = run_sink(config(tmp, topic, f"bench-open-{run_id}", max_age="1h", max_open_files=args.open_files + 10,
+                            max_records=1_000_000))
+        r.update(open_files=args.open_files, events=len(lines))
+        results["open_files"] = r
+
+    t, o = results["throughput"], results["open_files"]
+    print(f"sink, Kafka → JSON Lines gzip → S3 server, {t['events']:,} events of ~{t['bytes_per_event']:.0f} bytes")
+    print(f"  wall            {t['wall_s']:.1f} s   {t['events_per_s']:,.0f} events/s")
+    print(f"  sink CPU        {t['cpu_s']:.1f} s   {t['events_per_core_s']:,.0f} events/s per core of sink CPU")
+    print(f"  peak RSS        {t['peak_rss_mib']:.0f} MiB")
+    print(f"sink with {o['open_files']} files open at once ({o['events']:,} events over {o['open_files']} hours)")
+    print(f"  peak RSS        {o['peak_rss_mib']:.0f} MiB   (target ≤ 256 MiB)")
+    out = ROOT / "build" / "bench" / "sink.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -53,17 +53,35 @@ def produce(bootstrap: str, topic: str, lines: list[bytes], partition: int | Non
     subprocess.run(args, input=b"\n".join(lines) + b"\n", check=True, capture_output=True, timeout=600)
 
 
+def high_water_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_sink(config: Path) -> dict:
+    """Runs one sink to completion: wall time, CPU from getrusage (all its threads), and its own
+    peak RSS (VmHWM, sampled until it exits: ru_maxrss of children would mix the runs)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    proc = subprocess.run([os.environ["CLICKTRAIL_BIN"], "sink", "--config", str(config), "--until-caught-up"],
-                          capture_output=True, text=True, timeout=1800)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([os.environ["CLICKTRAIL_BIN"], "sink", "--config", str(config), "--until-caught-up"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, high_water_kib(proc.pid))
+        time.sleep(0.02)
     wall = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        sys.exit(f"the sink failed:\n{proc.stderr[-3000:]}")
+        log.seek(0)
+        sys.exit(f"the sink failed:\n{log.read().decode(errors='replace')[-3000:]}")
     return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "peak_rss_mib": after.ru_maxrss / 1024}
+            "peak_rss_mib": peak / 1024}
 
 
 def config(tmp: Path, topic: str, prefix: str, **sink) -> Path:

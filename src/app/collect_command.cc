@@ -8,6 +8,7 @@
 #include "app/kafka_event_log.h"
 #include "app/server_options.h"
 #include "app/signals.h"
+#include "app/startup.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "http/ingest_routes.h"
@@ -27,20 +28,9 @@ std::optional<std::string> missing_for_collect(const config::config& c) {
 }  // namespace
 
 int collect(const config::load_options& sources) {
-  const auto loaded = config::load_config(sources);
-  if (!loaded) {
-    fmt::print(stderr, "{}\nclicktrail collect: invalid configuration\n", loaded.err().message);
-    return exit_bad_config;
-  }
+  const auto loaded = start_up(sources, "collect", missing_for_collect);
+  if (!loaded) return exit_bad_config;
   const config::config& cfg = *loaded;
-  if (auto missing = missing_for_collect(cfg)) {
-    fmt::print(stderr, "{}\n", *missing);
-    return exit_bad_config;
-  }
-  if (auto s = base::init_logging(cfg.log.level); !s) {
-    fmt::print(stderr, "{}\n", s.err().message);
-    return exit_bad_config;
-  }
   auto& log = base::logger_for("collect");
 
   base::registry metrics;

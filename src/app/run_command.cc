@@ -9,6 +9,7 @@
 #include "app/commands.h"
 #include "app/server_options.h"
 #include "app/signals.h"
+#include "app/startup.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "http/ops_routes.h"
@@ -18,22 +19,16 @@ namespace clicktrail::app {
 namespace {
 
 constexpr const char* missing_parts =
-    "the collector (POST /v1/events), the embedded log and the sink are not built into this "
-    "version yet; they arrive with issues #3, #4 and #6";
+    "the all-in-one pipeline (collector + embedded log + sink in one process) is not built into "
+    "this version yet; it arrives with issue #6. Until then run `clicktrail collect` and "
+    "`clicktrail sink` against Kafka";
 
 }  // namespace
 
 int run(const config::load_options& sources) {
-  const auto loaded = config::load_config(sources);
-  if (!loaded) {
-    fmt::print(stderr, "{}\nclicktrail run: invalid configuration\n", loaded.err().message);
-    return exit_bad_config;
-  }
+  const auto loaded = start_up(sources, "run");
+  if (!loaded) return exit_bad_config;
   const config::config& cfg = *loaded;
-  if (auto s = base::init_logging(cfg.log.level); !s) {
-    fmt::print(stderr, "{}\n", s.err().message);
-    return exit_bad_config;
-  }
   auto& log = base::logger_for("run");
 
   base::registry metrics;

@@ -10,6 +10,7 @@
 #include "app/commands.h"
 #include "app/kafka_source.h"
 #include "app/signals.h"
+#include "app/startup.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "sink/sink.h"
@@ -38,20 +39,12 @@ void show_progress(const sink::sink::progress& p, std::chrono::steady_clock::dur
 }  // namespace
 
 int sink_run(const config::load_options& sources, bool until_caught_up) {
-  const auto loaded = config::load_config(sources);
-  if (!loaded) {
-    fmt::print(stderr, "{}\nclicktrail sink: invalid configuration\n", loaded.err().message);
-    return exit_bad_config;
-  }
+  const auto loaded = start_up(sources, "sink", [](const config::config& c) -> std::optional<std::string> {
+    if (c.kafka) return std::nullopt;
+    return "clicktrail sink reads Kafka: add [kafka] with brokers = \"host:port\" (or set CLICKTRAIL_KAFKA_BROKERS)";
+  });
+  if (!loaded) return exit_bad_config;
   const config::config& cfg = *loaded;
-  if (!cfg.kafka) {
-    fmt::print(stderr, "clicktrail sink reads Kafka: add [kafka] with brokers = \"host:port\" (or set CLICKTRAIL_KAFKA_BROKERS)\n");
-    return exit_bad_config;
-  }
-  if (auto s = base::init_logging(cfg.log.level); !s) {
-    fmt::print(stderr, "{}\n", s.err().message);
-    return exit_bad_config;
-  }
   auto& log = base::logger_for("sink");
 
   base::registry metrics;

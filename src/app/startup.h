@@ -1,0 +1,22 @@
+#pragma once
+// What every long-running subcommand does first: load and validate its configuration, check
+// what that subcommand in particular needs, and start logging. Problems go to stderr.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace clicktrail::app {
+
+// A subcommand's own requirement: a message naming what is missing and how to add it, or
+// nullopt when the configuration will do.
+using requirement = std::function<std::optional<std::string>(const config::config&)>;
+
+// nullopt: a problem was reported; the caller exits with exit_bad_config.
+std::optional<config::config> start_up(const config::load_options& sources, std::string_view command,
+                                       const requirement& needs = {});
+
+}  // namespace clicktrail::app

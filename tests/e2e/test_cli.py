@@ -110,10 +110,17 @@ def test_run_serves_health_and_metrics_and_stops_on_sigterm(clicktrail, tmp_path
                 assert proc.poll() is None, proc.stdout.read()
                 assert time.monotonic() < deadline, "clicktrail run did not answer /healthz within 10 s"
                 time.sleep(0.05)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
-            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-            metrics = r.read().decode()
-        assert 'clicktrail_http_requests_total{route="/healthz",status="200"} 1' in metrics
+        # A request is counted once its answer's last byte is written, which can be just after
+        # the client has read it: ask again for a moment.
+        counted = 'clicktrail_http_requests_total{route="/healthz",status="200"} 1'
+        for _ in range(100):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+                metrics = r.read().decode()
+            if counted in metrics:
+                break
+            time.sleep(0.02)
+        assert counted in metrics
         assert "# TYPE clicktrail_http_request_duration_seconds histogram" in metrics
     finally:
         proc.send_signal(signal.SIGTERM)

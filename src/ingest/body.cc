@@ -7,20 +7,13 @@
 
 #include <fmt/format.h>
 
+#include "base/text.h"
+
 namespace clicktrail::ingest {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using base::trim;
+using base::iequals;
 
 refusal too_large(std::size_t max_body) {
   return {413, "body_too_large",

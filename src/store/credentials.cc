@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "store/credential_sources.h"
 
 extern char** environ;  // NOLINT: POSIX declares it nowhere in a header
@@ -15,18 +16,14 @@ extern char** environ;  // NOLINT: POSIX declares it nowhere in a header
 namespace clicktrail::store {
 namespace {
 
+using base::trim;
+
 using clock = std::chrono::system_clock;
 using namespace std::chrono_literals;
 
 // After a failed refresh while the cached credentials still work, wait this long before trying
 // again, rather than stalling every request on an endpoint that is down.
 constexpr auto failed_refresh_pause = 10s;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 class env_source final : public credential_source {
  public:

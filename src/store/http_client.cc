@@ -8,8 +8,12 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/text.h"
+
 namespace clicktrail::store {
 namespace {
+
+using base::trim;
 
 // curl_global_init is not thread-safe in every libcurl build; do it once, before any handle.
 void global_init() {
@@ -47,14 +51,6 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 size_t on_write(char* data, size_t size, size_t count, void* user) {
   static_cast<http_response*>(user)->body.append(data, size * count);
   return size * count;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {

@@ -41,3 +41,18 @@ TEST(base64, rfc4648_vectors) {
 
 }  // namespace
 }  // namespace clicktrail::base
+
+#include "base/text.h"
+
+namespace clicktrail::base {
+namespace {
+
+TEST(text, trim_and_iequals) {
+  EXPECT_EQ(trim(" \t gzip \r\n"), "gzip");
+  EXPECT_EQ(trim("   "), "");
+  EXPECT_TRUE(iequals("Application/JSON", "application/json"));
+  EXPECT_FALSE(iequals("gzip", "gzip2"));
+}
+
+}  // namespace
+}  // namespace clicktrail::base

@@ -46,12 +46,7 @@ int collect(const config::load_options& sources) {
   http::add_ops_routes(routes, metrics, [&event_log] { return event_log.ready(std::chrono::seconds(2)); });
   http::add_ingest_routes(routes, pipeline);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
-  try {
-    server.start();
-  } catch (const std::exception& e) {
-    log.error("cannot start: {}", e.what());
-    return exit_failure;
-  }
+  if (!start_server(server)) return exit_failure;
   log.info("collecting url=http://{}:{}/v1/events brokers={} topic={} sites={}", cfg.http.listen.host,
            server.local_port(), cfg.kafka->brokers, cfg.kafka->topic, cfg.sites.size());
 

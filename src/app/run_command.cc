@@ -40,12 +40,7 @@ int run(const config::load_options& sources) {
   });
 
   http::server server(server_options_from(cfg), std::move(routes), metrics);
-  try {
-    server.start();
-  } catch (const std::exception& e) {
-    log.error("cannot start: {}", e.what());
-    return exit_failure;
-  }
+  if (!start_server(server)) return exit_failure;
   log.info("serving url=http://{}:{}/ routes=/healthz,/metrics", cfg.http.listen.host, server.local_port());
   log.warn("{}", missing_parts);
 

@@ -26,4 +26,14 @@ std::optional<config::config> start_up(const config::load_options& sources, std:
   return std::move(loaded).value();
 }
 
+bool start_server(http::server& server) {
+  try {
+    server.start();
+    return true;
+  } catch (const std::exception& e) {
+    base::logger_for("http").error("cannot start: {}", e.what());
+    return false;
+  }
+}
+
 }  // namespace clicktrail::app

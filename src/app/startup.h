@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "http/server.h"
 
 namespace clicktrail::app {
 
@@ -18,5 +19,8 @@ using requirement = std::function<std::optional<std::string>(const config::confi
 // nullopt: a problem was reported; the caller exits with exit_bad_config.
 std::optional<config::config> start_up(const config::load_options& sources, std::string_view command,
                                        const requirement& needs = {});
+
+// Starts the HTTP server; false (logged, naming the address and the fix) when it cannot listen.
+bool start_server(http::server& server);
 
 }  // namespace clicktrail::app

@@ -26,6 +26,9 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
                                                                       std::chrono::milliseconds timeout) override;
   base::status commit(std::int32_t partition, std::int64_t offset) override;
   base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) override;
+  std::optional<std::int64_t> last_seen_end_offset(std::int32_t partition) const override {
+    return consumer_ ? consumer_->last_seen_end_offset(partition) : std::nullopt;
+  }
   const std::string& name() const override { return options_.topic; }
 
  private:

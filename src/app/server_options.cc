@@ -13,6 +13,15 @@ http::server_options server_options_from(const config::config& c) {
   return o;
 }
 
+http::server_options sink_server_options_from(const config::config& c) {
+  http::server_options o = server_options_from(c);
+  o.host = c.sink.listen->host;
+  o.port = c.sink.listen->port;
+  o.threads = 1;
+  o.max_body_bytes = 0;  // GETs only
+  return o;
+}
+
 kafka::producer_options producer_options_from(const config::config& c) {
   kafka::producer_options o;
   o.brokers = c.kafka->brokers;

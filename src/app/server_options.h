@@ -8,6 +8,8 @@
 namespace clicktrail::app {
 
 http::server_options server_options_from(const config::config& c);
+// The sink's small server: operations routes only, on sink.listen (which must be set).
+http::server_options sink_server_options_from(const config::config& c);
 kafka::producer_options producer_options_from(const config::config& c);  // needs c.kafka
 
 }  // namespace clicktrail::app

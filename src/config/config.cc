@@ -276,6 +276,16 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   sink.max_bytes = get<std::int64_t>(raw, "sink.max_bytes");
   sink.max_age = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.max_age"));
   sink.max_open_files = get<std::int64_t>(raw, "sink.max_open_files");
+  sink.max_buffered_bytes = get<std::int64_t>(raw, "sink.max_buffered_bytes");
+  if (const auto& listen = get<std::string>(raw, "sink.listen"); !listen.empty()) {
+    if (auto ep = parse_endpoint(listen)) {
+      sink.listen = *ep;
+    } else {
+      found.push_back(fmt::format(
+          "{}: sink.listen = \"{}\" must be host:port, e.g. \"127.0.0.1:8081\", or \"\" to serve nothing",
+          origin_of(raw, "sink.listen"), listen));
+    }
+  }
   sink.group_id = get<std::string>(raw, "sink.group_id");
   if (sink.group_id.empty()) {
     found.push_back(fmt::format("{}: sink.group_id is empty; name the sinks' consumer group", origin_of(raw, "sink.group_id")));

@@ -89,6 +89,13 @@ constexpr std::array table{
     setting{"sink", "max_open_files", integer, "500",
             "Most files open at once in one sink; past it the oldest closes early. Bounds memory.", 1,
             100'000},
+    setting{"sink", "max_buffered_bytes", size, "256MiB",
+            "Most bytes the open files may hold in memory together (upload parts being filled, "
+            "encoders' buffers); past it the file holding most closes early.",
+            1 * MiB, 64 * GiB},
+    setting{
+        "sink", "listen", string, "127.0.0.1:8081",
+        "Where `clicktrail sink` serves /healthz, /readyz and /metrics (host:port); \"\" serves nothing."},
     setting{"sink", "group_id", string, "clicktrail-sink",
             "Kafka consumer group of the sinks; sinks in one group split the partitions."},
 

@@ -29,6 +29,8 @@ class file_writer {
   // Encoded bytes so far, including what is still buffered (what rotation by size compares).
   virtual std::int64_t encoded_bytes() const = 0;
   virtual std::int64_t records() const = 0;
+  // Encoded bytes held in memory, not yet handed to `write_fn`.
+  virtual std::int64_t buffered_bytes() const = 0;
 };
 
 // The one place where output formats are chosen (STYLE.md rule 5).

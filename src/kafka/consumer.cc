@@ -138,6 +138,16 @@ class librdkafka_consumer final : public consumer {
     return read_end_offsets(rk(), topic_, timeout);
   }
 
+  std::optional<std::int64_t> last_seen_end_offset(std::int32_t partition) const override {
+    std::int64_t low = 0, high = 0;
+    if (rd_kafka_get_watermark_offsets(rk(), topic_.c_str(), partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      return std::nullopt;  // RD_KAFKA_OFFSET_INVALID until a fetch answered
+    }
+    return high;
+  }
+
   const std::string& topic() const override { return topic_; }
 
  private:
@@ -270,6 +280,12 @@ class librdkafka_consumer final : public consumer {
     if (err == RD_KAFKA_RESP_ERR__FATAL || consumer_outcome(err) == base::outcome::fail) {
       note_broken(err == RD_KAFKA_RESP_ERR__FATAL ? fatal_error() : consumer_error(err, topic_, "consuming"));
       return *broken_;
+    }
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      // Normal for the bad topic until the collector first rejects something.
+      kafka_log().info("kafka topic does not exist yet; reading starts once it is created group={} topic={}",
+                       group_, topic_);
+      return base::ok_v;
     }
     // Offset reset: the committed offset was deleted by retention before this group read it.
     const auto level = err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ? spdlog::level::err : spdlog::level::warn;

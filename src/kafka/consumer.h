@@ -68,8 +68,13 @@ class consumer {
   // The group's committed offset for each partition; absent when none was committed.
   virtual base::result<std::map<std::int32_t, std::int64_t>> committed(const std::vector<std::int32_t>& partitions,
                                                                       std::chrono::milliseconds timeout) = 0;
-  // The end offset (high watermark) of every partition of the topic, for --until-caught-up.
+  // The end offset (high watermark) of every partition of the topic, for --until-caught-up; none
+  // when the topic does not exist (yet).
   virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) = 0;
+
+  // The partition's end offset as last seen in a fetch response (no request is made); nullopt
+  // before the first fetch. For the lag metric.
+  virtual std::optional<std::int64_t> last_seen_end_offset(std::int32_t partition) const = 0;
 
   virtual const std::string& topic() const = 0;
 };

@@ -19,10 +19,10 @@ base::result<std::vector<std::int32_t>> partitions_of(rd_kafka_t* rk, const std:
   const auto err = rd_kafka_metadata(rk, 0, handle.get(), &raw, to_ms(timeout));
   const metadata_ptr metadata(raw);
   if (err) return consumer_error(err, topic, "reading the partitions");
-  if (metadata->topic_cnt != 1) {
-    return consumer_error(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, topic, "reading the partitions");
-  }
+  // A topic that does not exist (yet) has no partitions, and so nothing to read.
+  if (metadata->topic_cnt != 1) return std::vector<std::int32_t>{};
   const rd_kafka_metadata_topic_t& t = metadata->topics[0];
+  if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return std::vector<std::int32_t>{};
   if (t.err) return consumer_error(t.err, topic, "reading the partitions");
   std::vector<std::int32_t> out;
   out.reserve(static_cast<size_t>(t.partition_cnt));
@@ -65,6 +65,7 @@ base::result<std::map<std::int32_t, std::int64_t>> read_end_offsets(rd_kafka_t* 
   const auto deadline = base::steady::now() + timeout;
   auto partitions = partitions_of(rk, topic, timeout);
   if (!partitions) return std::move(partitions).err();
+  if (partitions->empty()) return std::map<std::int32_t, std::int64_t>{};
   // One ListOffsets request per leader for all partitions, asking for the latest offset
   // (timestamp -1, RD_KAFKA_OFFSET_END). rd_kafka_query_watermark_offsets() would make a round
   // trip per partition. Each request shares its connection with the consumer's fetches, so it

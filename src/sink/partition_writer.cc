@@ -118,6 +118,26 @@ base::status partition_writer::close_oldest() {
   return oldest == open_.end() ? base::status{} : close(oldest);
 }
 
+std::int64_t partition_writer::buffered_bytes() const {
+  std::int64_t sum = 0;
+  for (const auto& [id, f] : open_) sum += buffered(f);
+  return sum;
+}
+
+std::int64_t partition_writer::fullest_buffer() const {
+  std::int64_t most = 0;
+  for (const auto& [id, f] : open_) most = std::max(most, buffered(f));
+  return most;
+}
+
+base::status partition_writer::close_fullest() {
+  auto fullest = open_.end();
+  for (auto it = open_.begin(); it != open_.end(); ++it) {
+    if (fullest == open_.end() || buffered(it->second) > buffered(fullest->second)) fullest = it;
+  }
+  return fullest == open_.end() ? base::status{} : close(fullest);
+}
+
 std::optional<std::int64_t> partition_writer::commit_point() const {
   std::vector<std::int64_t> starts;
   for (const auto& [id, f] : open_) starts.push_back(f.start);

@@ -44,6 +44,11 @@ class partition_writer {
   // Closes the file opened first (when the sink holds too many open files).
   base::status close_oldest();
   std::optional<base::steady::time_point> oldest_open() const;
+  // Bytes the open files hold in memory, all of them and the most one file holds; and closing
+  // that file (when the sink holds too many bytes).
+  std::int64_t buffered_bytes() const;
+  std::int64_t fullest_buffer() const;
+  base::status close_fullest();
 
   // The offset that may be committed now, when it is past the last commit.
   std::optional<std::int64_t> commit_point() const;
@@ -64,6 +69,9 @@ class partition_writer {
   base::result<open_file*> open_for(const routed_record& r);
   base::status close(std::map<file_id, open_file>::iterator it);
   base::status write_intent();
+  static std::int64_t buffered(const open_file& f) {
+    return f.writer->buffered_bytes() + f.upload->buffered_bytes();
+  }
 
   std::int32_t partition_;
   std::int64_t committed_;

@@ -1,13 +1,17 @@
 #pragma once
 // The sink's metrics, declared in one place.
 
+#include <cstdint>
+#include <string>
+
 #include "base/metrics.h"
 
 namespace clicktrail::sink {
 
 struct probe {
   explicit probe(base::registry& r)
-      : records_in(r.add_counter("clicktrail_sink_records_in_total", "Records consumed and appended to a file.")),
+      : registry(r),
+        records_in(r.add_counter("clicktrail_sink_records_in_total", "Records consumed and appended to a file.")),
         records_out(r.add_counter("clicktrail_sink_records_out_total", "Records in files completed in the store.")),
         bad_records(r, "clicktrail_sink_bad_records_total", "Records sent to the bad table, by reason.", {"reason"}),
         files_written(r.add_counter("clicktrail_sink_files_written_total", "Files completed in the store.")),
@@ -18,8 +22,18 @@ struct probe {
         open_files(r.add_gauge("clicktrail_sink_open_files", "Files open (being written).")),
         upload_seconds(r.add_histogram("clicktrail_sink_upload_seconds",
                                        "Time to complete a file in the store (finish + commit of its upload).",
-                                       base::latency_buckets())) {}
+                                       base::latency_buckets())),
+        buffered_bytes(r.add_gauge("clicktrail_sink_buffered_bytes",
+                                   "Bytes the open files hold in memory (parts being filled, encoder buffers).")) {}
 
+  // Records between the sink's position in a partition and the partition's end, as last seen.
+  base::gauge& lag(const std::string& topic, std::int32_t partition) {
+    return registry.add_gauge("clicktrail_sink_lag_records",
+                              "Records not yet consumed by this sink, per partition it owns (0 once revoked).",
+                              {{"topic", topic}, {"partition", std::to_string(partition)}});
+  }
+
+  base::registry& registry;
   base::counter& records_in;
   base::counter& records_out;
   base::counter_family bad_records;
@@ -29,6 +43,7 @@ struct probe {
   base::counter& recovered_deletes;
   base::gauge& open_files;
   base::histogram& upload_seconds;
+  base::gauge& buffered_bytes;
 };
 
 }  // namespace clicktrail::sink

@@ -14,37 +14,71 @@ namespace {
 // Raw bytes kept per bad record; more is cut (the record's offset finds the rest in Kafka).
 constexpr std::size_t max_raw_bytes = 64 * 1024;
 
+// A rejected-input row longer than this is not one the collector wrote (its raw input is cut to
+// 64 KiB, base64 makes that ~86 KiB); it is kept wrapped, like any other poison record.
+constexpr std::size_t max_rejected_row = 256 * 1024;
+
 }  // namespace
 
-const char* to_string(table t) noexcept { return t == table::events ? "events" : "bad"; }
+const char* to_string(table t) noexcept {
+  return t == table::events ? "events" : "bad";
+}
 
 routed_record router::route(const source_record& r) const {
+  if (input_ == input_kind::rejected) return route_rejected(r);
+  const auto value = r.value();
+  if (!value) return to_bad_table(r, "a null value (tombstone), not an event");
+  if (value->empty()) return to_bad_table(r, "an empty value, not an event");
+  auto e = event::decode_stored(*value);
+  if (!e) {
+    // The message may quote the record; keep the line valid JSON whatever the record held.
+    const std::string& why = e.err().message;
+    return to_bad_table(r, simdjson::validate_utf8(why.data(), why.size()) ? why : "not a schema-v1 event");
+  }
   routed_record out;
   out.offset = r.offset();
+  out.e = std::move(e).value();
+  out.to = table::events;
+  out.time_partition =
+      time_partition(layout_, by_ == config::time_source::event_ts ? out.e.event_ts : out.e.collector_ts);
+  out.line = std::string(*value);
+  return out;
+}
+
+// The collector's row, as it wrote it, when it is a JSON object with a numeric collector_ts.
+routed_record router::route_rejected(const source_record& r) const {
   const auto value = r.value();
-  std::string reason;
-  if (!value) {
-    reason = "a null value (tombstone), not an event";
-  } else if (value->empty()) {
-    reason = "an empty value, not an event";
-  } else if (auto e = event::decode_stored(*value); !e) {
-    reason = e.err().message;
-    // The message may quote the record; keep the line valid JSON whatever the record held.
-    if (!simdjson::validate_utf8(reason.data(), reason.size())) reason = "not a schema-v1 event";
-  } else {
-    out.e = std::move(e).value();
-    out.to = table::events;
-    out.time_partition = time_partition(layout_, by_ == config::time_source::event_ts ? out.e.event_ts : out.e.collector_ts);
-    out.line = std::string(*value);
-    return out;
+  // One row per line: a row spread over lines (JSON allows it) would break the JSON Lines file.
+  if (!value || value->empty() || value->size() > max_rejected_row ||
+      value->find_first_of("\r\n") != std::string_view::npos) {
+    return to_bad_table(r, "not a row of rejected input: expected a JSON object as the collector writes");
   }
+  simdjson::dom::parser parser;
+  simdjson::dom::element row;
+  std::int64_t collector_ts = 0;
+  if (parser.parse(value->data(), value->size()).get(row) != simdjson::SUCCESS || !row.is_object() ||
+      row["collector_ts"].get_int64().get(collector_ts) != simdjson::SUCCESS) {
+    return to_bad_table(r, "not a row of rejected input: expected a JSON object with a numeric collector_ts");
+  }
+  routed_record out;
+  out.offset = r.offset();
+  out.to = table::bad;
+  out.time_partition = time_partition(layout_, collector_ts);
+  out.line = std::string(*value);
+  return out;
+}
+
+routed_record router::to_bad_table(const source_record& r, std::string_view reason) const {
+  routed_record out;
+  out.offset = r.offset();
   out.to = table::bad;
   out.time_partition = time_partition(layout_, r.timestamp_ms());
   out.line = "{\"reason\":\"invalid_record\",\"detail\":";
   base::append_json_string(out.line, reason.substr(0, 1024));
-  out.line += fmt::format(",\"source\":\"{}\",\"partition\":{},\"offset\":{},\"kafka_ts\":{},\"raw_base64\":\"",
-                          source_name_, r.partition(), r.offset(), r.timestamp_ms());
-  if (value) base::append_base64(out.line, value->substr(0, max_raw_bytes));
+  out.line +=
+      fmt::format(",\"source\":\"{}\",\"partition\":{},\"offset\":{},\"kafka_ts\":{},\"raw_base64\":\"",
+                  source_name_, r.partition(), r.offset(), r.timestamp_ms());
+  if (const auto value = r.value()) base::append_base64(out.line, value->substr(0, max_raw_bytes));
   out.line += "\"}";
   return out;
 }

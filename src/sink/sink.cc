@@ -20,13 +20,16 @@ sink::sink(source& from, store::object_store& to, sink_options options, base::re
       store_(to),
       options_(std::move(options)),
       probe_(metrics),
-      router_(options_.layout, options_.partition_by, from.name()) {}
+      router_(options_.input, options_.layout, options_.partition_by, from.name()) {}
+
+sink::~sink() { probe_.buffered_bytes.add(-buffered_); }
 
 base::status sink::run(mode m) {
   if (m == mode::until_caught_up) {
     auto ends = source_.end_offsets(std::chrono::seconds(30));
     if (!ends) return std::move(ends).err();
     end_offsets_ = std::move(ends).value();
+    if (end_offsets_.empty()) sink_log().info("topic {} does not exist yet: nothing to catch up on", source_.name());
   }
   while (!stopping_) {
     if (auto s = step(); !s) return s;
@@ -46,7 +49,9 @@ base::status sink::step() {
     const auto p = partitions_.find(record->partition());
     if (p == partitions_.end()) continue;  // revoked while the batch was in flight
     routed_record routed = router_.route(*record);
-    if (routed.to == table::bad) probe_.bad_records.inc({"invalid_record"});
+    if (routed.to == table::bad) {
+      probe_.bad_records.inc({options_.input == input_kind::rejected ? "rejected_input" : "invalid_record"});
+    }
     if (auto s = p->second->append(std::move(routed)); !s) return s;
     ++records_;
   }
@@ -58,22 +63,38 @@ base::status sink::rotate(base::steady::time_point now, bool everything) {
   for (auto& [p, writer] : partitions_) {
     if (auto s = writer->close_due(now, everything); !s) return s;
   }
-  // Too many open files: close the oldest until within the bound, whatever partition holds it.
+  // Memory is bounded by the open files and the bytes they hold: past either bound, close files
+  // early — the oldest, or the one holding most — whatever partition owns them.
   for (;;) {
     std::size_t open = 0;
+    std::int64_t buffered = 0;
     partition_writer* oldest = nullptr;
+    partition_writer* fullest = nullptr;
     std::optional<base::steady::time_point> oldest_time;
+    std::int64_t most = -1;
     for (auto& [p, writer] : partitions_) {
       open += writer->open_files();
+      buffered += writer->buffered_bytes();
       if (auto t = writer->oldest_open(); t && (!oldest_time || *t < *oldest_time)) oldest_time = t, oldest = writer.get();
+      if (const auto b = writer->fullest_buffer(); writer->open_files() > 0 && b > most) most = b, fullest = writer.get();
     }
-    if (open <= options_.max_open_files || !oldest) return {};
-    if (auto s = oldest->close_oldest(); !s) return s;
+    if (open > options_.max_open_files && oldest) {
+      if (auto s = oldest->close_oldest(); !s) return s;
+    } else if (buffered > options_.max_buffered_bytes && fullest) {
+      if (auto s = fullest->close_fullest(); !s) return s;
+    } else {
+      // Added as a change: the sinks of one process (events, rejected input) share the gauge.
+      probe_.buffered_bytes.add(buffered - std::exchange(buffered_, buffered));
+      return {};
+    }
   }
 }
 
 base::status sink::commit() {
   for (auto& [p, writer] : partitions_) {
+    if (const auto end = source_.last_seen_end_offset(p)) {
+      probe_.lag(source_.name(), p).set(std::max<std::int64_t>(0, *end - writer->next_offset()));
+    }
     const auto offset = writer->commit_point();
     if (!offset) continue;
     if (auto s = source_.commit(p, *offset); !s) return s;
@@ -101,11 +122,14 @@ void sink::on_revoked(const std::vector<std::int32_t>& partitions) {
     // Destroying the writer aborts its open uploads; what it completed stays listed in the
     // intent object above the committed offset, for the next owner's recovery to remove.
     if (partitions_.erase(p) > 0) sink_log().info("revoked partition={}", p);
+    probe_.lag(source_.name(), p).set(0);
   }
 }
 
 // Step 6 of the algorithm: every file the intent lists at or above the committed offset is a
-// leftover of a run that did not commit it; remove it, then consume from the committed offset.
+// leftover of a run that did not commit it; remove it — and the upload it may have been in the
+// middle of, whose parts S3 would otherwise keep (and bill) — then consume from the committed
+// offset.
 base::status sink::recover(std::int32_t partition, std::int64_t committed) {
   const auto key = intent_key(source_.name(), partition);
   auto intent = store_.get(key);
@@ -116,6 +140,7 @@ base::status sink::recover(std::int32_t partition, std::int64_t committed) {
     const auto start = start_offset_of(file);
     if (!start || *start < committed) continue;
     if (auto s = store_.remove(file); !s) return s;
+    if (auto s = store_.remove_unfinished(file); !s) return s;
     ++removed;
   }
   probe_.recovered_deletes.inc(removed);

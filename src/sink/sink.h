@@ -25,6 +25,7 @@ namespace clicktrail::sink {
 class sink : public assignment_listener {
  public:
   sink(source& from, store::object_store& to, sink_options options, base::registry& metrics);
+  ~sink() override;
 
   enum class mode { forever, until_caught_up };
   // Runs until stop() (then closes and commits what is open) or, in until_caught_up mode, until
@@ -61,6 +62,7 @@ class sink : public assignment_listener {
   std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
   std::atomic<bool> stopping_{false};
   std::int64_t records_ = 0;
+  std::int64_t buffered_ = 0;  // what this sink last added to probe_.buffered_bytes
 };
 
 }  // namespace clicktrail::sink

@@ -12,6 +12,7 @@ sink_options options_from(const config::sink_config& c) {
   o.max_bytes = c.max_bytes;
   o.max_age = c.max_age;
   o.max_open_files = static_cast<std::size_t>(c.max_open_files);
+  o.max_buffered_bytes = c.max_buffered_bytes;
   return o;
 }
 

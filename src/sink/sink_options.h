@@ -9,7 +9,12 @@
 
 namespace clicktrail::sink {
 
+// What the source holds: the collector's events, or its rejected input (kafka.bad_topic), whose
+// records are bad-table rows already (ingest/bad_record.h).
+enum class input_kind { events, rejected };
+
 struct sink_options {
+  input_kind input = input_kind::events;
   config::output_format format = config::output_format::jsonl;
   config::compression codec = config::compression::gzip;
   config::time_source partition_by = config::time_source::collector_ts;
@@ -17,8 +22,9 @@ struct sink_options {
   std::int64_t max_records = 1'000'000;
   std::int64_t max_bytes = 128LL << 20;
   std::chrono::milliseconds max_age{300'000};
-  std::size_t max_open_files = 500;  // per sink; over it the oldest file closes
-  std::size_t poll_batch = 10'000;   // records per poll
+  std::size_t max_open_files = 500;               // per sink; over it the oldest file closes
+  std::int64_t max_buffered_bytes = 256LL << 20;  // per sink; over it the fullest file closes
+  std::size_t poll_batch = 10'000;                // records per poll
 };
 
 sink_options options_from(const config::sink_config& c);

@@ -48,6 +48,9 @@ class source {
   // End offsets of every partition, for --until-caught-up.
   virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) = 0;
   // The name used in object keys: the Kafka topic, or "wal".
+  // A partition's end offset as last seen, without a request (nullopt: not known yet). For the
+  // lag metric, so it may lag behind a little.
+  virtual std::optional<std::int64_t> last_seen_end_offset(std::int32_t partition) const = 0;
   virtual const std::string& name() const = 0;
 };
 

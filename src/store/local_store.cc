@@ -96,6 +96,7 @@ class local_upload final : public upload {
   }
 
   std::int64_t bytes_written() const override { return written_; }
+  std::int64_t buffered_bytes() const override { return 0; }  // every write goes to the file
 
  private:
   base::status failed(base::error e) {
@@ -271,6 +272,27 @@ base::status local_store::remove(std::string_view key) {
   }
   // Empty directories are left: removing them would race with an upload creating a file there.
   probe_.finished(op::remove, nullptr);
+  return base::ok_v;
+}
+
+base::status local_store::remove_unfinished(std::string_view key) {
+  if (auto s = check_key(key); !s) return s;
+  const std::string final_path = path_of(key);
+  const std::string dir = posix::parent_of(final_path);
+  const std::string temp_start = "." + final_path.substr(dir.size() + 1) + std::string(temp_marker);
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) return base::ok_v;
+    return posix::os_error("list", dir, ec.value());
+  }
+  for (const fs::directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) return posix::os_error("list", dir, ec.value());
+    const std::string name = it->path().filename().native();
+    if (!name.starts_with(temp_start)) continue;
+    if (::unlink(it->path().c_str()) != 0 && errno != ENOENT)
+      return posix::os_error("remove", it->path().native(), errno);
+  }
   return base::ok_v;
 }
 

@@ -31,6 +31,7 @@ class local_store final : public object_store {
   base::result<std::optional<object_info>> head(std::string_view key) override;
   base::result<std::vector<object_info>> list(std::string_view prefix) override;
   base::status remove(std::string_view key) override;
+  base::status remove_unfinished(std::string_view key) override;
   std::string describe() const override { return root_; }
 
   // True for the names of upload temporary files, which list() skips.

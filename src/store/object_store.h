@@ -34,6 +34,9 @@ class upload {
   virtual base::status commit() = 0;
   virtual void abort() = 0;
   virtual std::int64_t bytes_written() const = 0;
+  // Bytes held in memory, not yet sent (S3: the part being filled). What the sink's cap on
+  // buffered bytes adds up.
+  virtual std::int64_t buffered_bytes() const = 0;
 };
 
 class object_store {
@@ -50,6 +53,10 @@ class object_store {
   virtual base::result<std::vector<object_info>> list(std::string_view prefix) = 0;
   // Removing an object that does not exist succeeds.
   virtual base::status remove(std::string_view key) = 0;
+  // Removes what unfinished uploads of `key` left behind when their process died: S3 multipart
+  // uploads are aborted (their parts are billed until then), a directory's temporary files are
+  // deleted. Never while this process has an upload of `key` open.
+  virtual base::status remove_unfinished(std::string_view key) = 0;
 
   // "s3://bucket/prefix" or "/var/lib/clicktrail/out", for messages.
   virtual std::string describe() const = 0;

@@ -193,4 +193,14 @@ base::status s3_store::abort_pending(const pending_upload& u) {
   return base::ok_v;
 }
 
+base::status s3_store::remove_unfinished(std::string_view key) {
+  auto pending = pending_uploads(key);
+  if (!pending) return std::move(pending).err();
+  for (const auto& u : *pending) {
+    if (u.key != key) continue;  // the listing is by prefix: "a/b.jsonl.gz" also finds "a/b.jsonl.gz.x"
+    if (auto s = abort_pending(u); !s) return s;
+  }
+  return base::ok_v;
+}
+
 }  // namespace clicktrail::store

@@ -46,6 +46,7 @@ class s3_store final : public object_store {
   base::result<std::optional<object_info>> head(std::string_view key) override;
   base::result<std::vector<object_info>> list(std::string_view prefix) override;
   base::status remove(std::string_view key) override;
+  base::status remove_unfinished(std::string_view key) override;
   std::string describe() const override;
 
   // Multipart uploads begun under `prefix` and neither completed nor aborted (a crashed run

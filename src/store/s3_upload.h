@@ -33,6 +33,7 @@ class s3_upload final : public upload {
   base::status commit() override;
   void abort() override;
   std::int64_t bytes_written() const override { return written_; }
+  std::int64_t buffered_bytes() const override { return static_cast<std::int64_t>(buffer_.size()); }
 
  private:
   base::status send_part();

@@ -7,9 +7,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import time
+import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -83,6 +85,16 @@ class SinkRun:
                                      stdout=self.log.open("a"), stderr=subprocess.STDOUT, env=clean)
         return self
 
+    def metrics(self) -> dict[str, float]:
+        """The sink's /metrics, as {'name{labels}': value} ({} until it logged its address)."""
+        match = re.search(r"metrics=(http://\S+/metrics)", self.log.read_text(errors="replace"))
+        if not match:
+            return {}  # not started yet
+        with urllib.request.urlopen(match.group(1), timeout=10) as resp:
+            text = resp.read().decode()
+        return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines() if line and not line.startswith("#")}
+
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
@@ -99,10 +111,12 @@ class SinkRun:
 
 
 def sink_config(tmp: Path, bootstrap: str, topic: str, output: str, group: str | None = None,
-                s3=None, **sink: str | int) -> SinkRun:
+                s3=None, bad_topic: str | None = None, **sink: str | int) -> SinkRun:
     name = uuid.uuid4().hex[:8]
-    lines = [f'[kafka]\nbrokers = "{bootstrap}"\ntopic = "{topic}"\n',
-             f'[sink]\noutput = "{output}"\nformat = "jsonl"\ngroup_id = "{group or "g-" + name}"']
+    # Each test's rejected input in a topic of its own (the default, clicktrail.bad, is shared).
+    lines = [f'[kafka]\nbrokers = "{bootstrap}"\ntopic = "{topic}"\nbad_topic = "{bad_topic or topic + ".bad"}"\n',
+             f'[sink]\noutput = "{output}"\nformat = "jsonl"\ngroup_id = "{group or "g-" + name}"',
+             'listen = "127.0.0.1:0"']
     lines += [f"{k} = {json.dumps(v)}" for k, v in sink.items()]
     if s3 is not None:
         lines.append(f'\n[s3]\nregion = "{s3.region}"\nendpoint = "{s3.s3_endpoint}"\npath_style = true')
@@ -151,6 +165,14 @@ def read_s3(svc, prefix: str) -> dict[str, list[dict]]:
         assert resp.status == 200, (key, resp.status)
         out[rel] = decode_file(key, resp.body)
     return out
+
+
+def pending_uploads(svc, prefix: str) -> list[str]:
+    """Keys of the multipart uploads begun under `prefix` and neither completed nor aborted."""
+    resp = s3_request(svc, "GET", query={"uploads": "", "prefix": prefix + "/"})
+    assert resp.status == 200, resp.body
+    root = ET.fromstring(resp.body)
+    return [k.text for k in root.findall(f"{{{S3_NS_URI}}}Upload/{{{S3_NS_URI}}}Key")]
 
 
 def event_ids(files: dict[str, list[dict]], table: str = "events") -> list[str]:

@@ -4,6 +4,7 @@ and however the store fails."""
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import threading
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from sink_harness import (BASE_TS, HOUR_MS, canonical_event, create_topic, event_ids, produce, produce_events,
-                          read_local, read_s3, sink_config)
+from collector import start_collector
+from sink_harness import (BASE_TS, HOUR_MS, canonical_event, create_topic, event_ids, pending_uploads, produce,
+                          produce_events, read_local, read_s3, sink_config)
 
 
 def topic_name() -> str:
@@ -145,6 +147,8 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(services
     assert not missing, f"{len(missing)} events missing after 20 kills"
     assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} events written twice"
     assert len(ids) == len(producer.ids)
+    # Kills inside multipart uploads left parts behind; recovery aborted them.
+    assert pending_uploads(services, prefix) == []
 
 
 def test_two_sinks_in_one_group_split_the_partitions_without_loss_or_duplicates(services, tmp_path):
@@ -199,3 +203,93 @@ def test_s3_faults_are_retried_and_never_committed_past(services, tmp_path):
     assert counts["500"] + counts["503"] + counts["reset"] + counts["stall"] > 5, counts
     ids = event_ids(read_s3(services, prefix))
     assert sorted(ids) == sorted(e["event_id"] for e in events), counts
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_metrics_count_records_files_and_lag_per_partition(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    events = [canonical_event(i, BASE_TS + i) for i in range(400)]
+    bad = [b"not json", b""]
+    produce_events(services.kafka_bootstrap, topic, events)
+    produce(services.kafka_bootstrap, topic, bad, partition=2)
+    run = sink_config(tmp_path, services.kafka_bootstrap, topic, str(tmp_path / "out"), max_age="1s").start()
+    try:
+        m = wait_for(lambda: (lambda m: m if m.get("clicktrail_sink_records_out_total") == 402 else None)(run.metrics()),
+                     60, "the sink did not write all 402 records")
+        assert m["clicktrail_sink_records_in_total"] == 402
+        assert m['clicktrail_sink_bad_records_total{reason="invalid_record"}'] == 2
+        assert m["clicktrail_sink_files_written_total"] >= 2  # events and bad
+        assert m["clicktrail_sink_bytes_written_total"] > 0
+        assert m["clicktrail_sink_upload_seconds_count"] == m["clicktrail_sink_files_written_total"]
+        # Every partition is owned and, once everything is read, has no lag.
+        lags = wait_for(lambda: (lambda l: l if len(l) == 4 and not any(l.values()) else None)(
+            {k: v for k, v in run.metrics().items() if k.startswith(f"clicktrail_sink_lag_records{{topic=\"{topic}\",")}),
+            30, "lag per partition did not reach 0 on all 4 partitions")
+        assert set(lags) == {f'clicktrail_sink_lag_records{{topic="{topic}",partition="{p}"}}' for p in range(4)}
+    finally:
+        assert run.stop() == 0, run.log.read_text()[-3000:]
+
+
+def test_buffered_bytes_are_capped_by_closing_files_early(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    prefix = f"capped-{uuid.uuid4().hex[:8]}"
+    # 12 hours in one partition, ~2.3 MiB per hour uncompressed: without the cap each hour's file
+    # would hold its whole part buffer (below S3's 5 MiB part size), ~28 MiB together.
+    rng = random.Random(3)
+    events = [canonical_event(i, BASE_TS + (i % 12) * HOUR_MS,
+                              page_title="".join(rng.choice("abcdefghij") for _ in range(4000)))
+              for i in range(7200)]
+    produce_events(services.kafka_bootstrap, topic, events, partition=0)
+    run = sink_config(tmp_path, services.kafka_bootstrap, topic, f"s3://{services.s3_bucket}/{prefix}", s3=services,
+                      compression="none", max_buffered_bytes="4MiB", max_age="10m")
+    run.start()
+    try:
+        m = wait_for(lambda: (lambda m: m if m.get("clicktrail_sink_records_in_total") == len(events) else None)(
+            run.metrics()), 120, "the sink did not read every event")
+        assert m["clicktrail_sink_buffered_bytes"] <= 4 << 20
+        # Files closed early for memory, long before max_age: more files than hours.
+        assert m["clicktrail_sink_files_written_total"] > 12
+    finally:
+        assert run.stop() == 0, run.log.read_text()[-3000:]
+    files = read_s3(services, prefix)
+    ids = event_ids(files)
+    assert sorted(ids) == sorted(e["event_id"] for e in events)
+
+
+def test_the_collectors_rejected_input_lands_in_the_bad_table(services, tmp_path):
+    collector = start_collector(tmp_path, services.kafka_bootstrap)
+    try:
+        good = str(uuid.uuid4())
+        bad_event = {"type": "Page View", "page_url": "https://me.github.io/"}
+        r = collector.post([{"type": "page_view", "event_id": good}, bad_event])
+        assert r.status == 200 and r.json()["accepted"] == 1, r.body
+        assert collector.post(None, raw=b"{not json").status == 400
+    finally:
+        assert collector.stop() == 0
+    # A record in the bad topic that the collector did not write is kept too, wrapped.
+    produce(services.kafka_bootstrap, collector.bad_topic, [b"stray\nbytes"], partition=0)
+    out = tmp_path / "out"
+    sink_config(tmp_path, services.kafka_bootstrap, collector.topic, str(out),
+                bad_topic=collector.bad_topic).until_caught_up()
+    files = read_local(out)
+    assert event_ids(files) == [good]
+    bad_keys = [k for k in files if k.startswith("bad/")]
+    assert bad_keys and all(f"/{collector.bad_topic}+" in k for k in bad_keys), bad_keys
+    rows = [row for k in bad_keys for row in files[k]]
+    by_reason = {row["reason"]: row for row in rows}
+    assert json.loads(base64.b64decode(by_reason["invalid_type"]["raw_base64"])) == bad_event
+    assert by_reason["invalid_type"]["index"] == 1
+    assert base64.b64decode(by_reason["invalid_json"]["raw_base64"]) == b"{not json"
+    assert base64.b64decode(by_reason["invalid_record"]["raw_base64"]) == b"stray\nbytes"
+    assert len(rows) == 3

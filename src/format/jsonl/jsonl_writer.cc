@@ -45,6 +45,7 @@ class jsonl_writer final : public file_writer {
     return written_ + static_cast<std::int64_t>(pending_.size()) + held;
   }
   std::int64_t records() const override { return records_; }
+  std::int64_t buffered_bytes() const override { return static_cast<std::int64_t>(pending_.size()); }
 
  private:
   base::status buffer(std::string_view bytes) {

@@ -51,6 +51,7 @@ class faulty_upload final : public upload {
 
   void abort() override { inner_->abort(); }
   std::int64_t bytes_written() const override { return inner_->bytes_written(); }
+  std::int64_t buffered_bytes() const override { return inner_->buffered_bytes(); }
 
  private:
   faulty_store& store_;

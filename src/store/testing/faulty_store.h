@@ -57,6 +57,7 @@ class faulty_store final : public object_store {
   base::result<std::optional<object_info>> head(std::string_view key) override;
   base::result<std::vector<object_info>> list(std::string_view prefix) override;
   base::status remove(std::string_view key) override;
+  base::status remove_unfinished(std::string_view key) override { return inner_.remove_unfinished(key); }
   std::string describe() const override { return "faulty(" + inner_.describe() + ")"; }
 
   // For faulty uploads: counts the call and, when a fault matches, spends it and returns it.

@@ -131,6 +131,28 @@ TEST_F(local_store_test, a_crashed_upload_leaves_no_visible_object) {
   EXPECT_EQ(keys(*store_->list("")), std::vector<std::string>{"crash/object.parquet"});
 }
 
+TEST_F(local_store_test, remove_unfinished_deletes_the_temporary_files_of_that_key_only) {
+  // Children die mid-upload of two keys, one name a prefix of the other.
+  for (const char* key : {"crash/a.jsonl", "crash/a.jsonl", "crash/a.jsonl.gz"}) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto u = store_->begin_upload(key);
+      if (!u || !(*u)->write("half")) ::_exit(1);
+      ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+  }
+  ASSERT_EQ(files_on_disk().size(), 3u);
+  ASSERT_TRUE(store_->remove_unfinished("crash/a.jsonl"));
+  const auto left = files_on_disk();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_TRUE(left[0].starts_with("crash/.a.jsonl.gz.tmp-")) << left[0];
+  EXPECT_TRUE(store_->remove_unfinished("nowhere/x"));  // no directory: nothing to do
+}
+
 TEST_F(local_store_test, list_is_recursive_sorted_and_filtered_by_prefix) {
   for (const char* k : {"b/2", "a/z/9", "a/1", "a/y", "c", "a/z/10", "ab"}) ASSERT_TRUE(store_->put(k, k));
   EXPECT_EQ(keys(*store_->list("")),

@@ -159,5 +159,24 @@ TEST(s3_multipart, abandoned_uploads_can_be_found_and_aborted) {
   crashed.clear();  // their own abort now finds nothing to abort, quietly
 }
 
+TEST(s3_multipart, remove_unfinished_aborts_only_the_uploads_of_that_key) {
+  REQUIRE_S3();
+  base::registry metrics;
+  auto store = open_test_store(metrics);
+  std::vector<std::unique_ptr<upload>> crashed;
+  for (const char* key : {"left/x.jsonl", "left/x.jsonl", "left/x.jsonl.2"}) {
+    auto u = store->begin_upload(key);
+    ASSERT_TRUE((*u)->write(chunk(0, s3_store::min_part_size + 1)));
+    crashed.push_back(std::move(*u));
+  }
+  ASSERT_EQ(store->pending_uploads("left/")->size(), 3u);
+  ASSERT_TRUE(store->remove_unfinished("left/x.jsonl"));
+  const auto rest = store->pending_uploads("left/");
+  ASSERT_EQ(rest->size(), 1u) << "a key that merely starts with the same text keeps its upload";
+  EXPECT_EQ(rest->front().key, "left/x.jsonl.2");
+  EXPECT_TRUE(store->remove_unfinished("left/none"));  // nothing to do is fine
+  crashed.clear();
+}
+
 }  // namespace
 }  // namespace clicktrail::store

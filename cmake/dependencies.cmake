@@ -10,6 +10,8 @@ find_package(simdjson REQUIRED)
 # Debian's librdkafka-dev ships pkg-config files only, no CMake package.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(rdkafka REQUIRED IMPORTED_TARGET rdkafka)
+pkg_check_modules(zstd REQUIRED IMPORTED_TARGET libzstd)
+find_package(Snappy REQUIRED)
 if(CT_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/sources.h"
+#include "format/file_writer.h"
 
 namespace clicktrail::app {
 
@@ -26,6 +27,12 @@ int config_docs();
 int run(const config::load_options& sources);
 int collect(const config::load_options& sources);
 int sink_run(const config::load_options& sources, bool until_caught_up);
+
+struct convert_options {
+  std::string input, output;
+  format::writer_options writer;
+};
+int convert(const convert_options& options);
 
 // Subcommands whose modules have not landed yet: they check their configuration, then say
 // which part is missing and exit with exit_unavailable.

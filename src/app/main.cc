@@ -49,6 +49,17 @@ int main(int argc, char** argv) {
   auto* inspect = cli.add_subcommand("inspect", "Print a Parquet file's schema, row groups, statistics and first rows");
   inspect->add_option("FILE", inspect_file, "Parquet file")->required()->check(CLI::ExistingFile);
 
+  app::convert_options convert_with;
+  std::string convert_format = "parquet", convert_codec = "zstd";
+  auto* convert = cli.add_subcommand("convert", "Convert stored events in JSON Lines (.jsonl or .jsonl.gz) to Parquet or JSON Lines");
+  convert->add_option("IN", convert_with.input, "JSON Lines of stored events, gzip or not")->required()->check(CLI::ExistingFile);
+  convert->add_option("OUT", convert_with.output, "The file to write (replaced whole, or left untouched on error)")->required();
+  convert->add_option("--format", convert_format, "parquet or jsonl")->check(CLI::IsMember({"parquet", "jsonl"}));
+  convert->add_option("--compression", convert_codec, "zstd, snappy, gzip or none (JSON Lines: gzip or none)")
+      ->check(CLI::IsMember({"zstd", "snappy", "gzip", "none"}));
+  convert->add_option("--row-group-rows", convert_with.writer.row_group_rows, "Parquet: rows per row group")
+      ->check(CLI::Range(1, 16 * 1024 * 1024));
+
   auto* tail = cli.add_subcommand("tail", "Print live events as they arrive");
   tail->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
 
@@ -72,6 +83,18 @@ int main(int argc, char** argv) {
   if (*sink) return app::sink_run(app::config_sources(config_file), until_caught_up);
   if (*lambda) return app::not_yet_available("lambda", "the AWS Lambda runtime", app::config_sources(config_file));
   if (*inspect) return app::not_yet_available("inspect", "the Parquet reader", std::nullopt);
+  if (*convert) {
+    convert_with.writer.format = convert_format == "jsonl" ? config::output_format::jsonl : config::output_format::parquet;
+    convert_with.writer.codec = convert_codec == "zstd"     ? config::compression::zstd
+                                : convert_codec == "snappy" ? config::compression::snappy
+                                : convert_codec == "gzip"   ? config::compression::gzip
+                                                            : config::compression::none;
+    if (convert_with.writer.format == config::output_format::jsonl && (convert_codec == "zstd" || convert_codec == "snappy")) {
+      std::fprintf(stderr, "--compression %s is not offered for JSON Lines; use gzip or none\n", convert_codec.c_str());
+      return app::exit_bad_config;
+    }
+    return app::convert(convert_with);
+  }
   if (*tail) return app::not_yet_available("tail", "live tailing", app::config_sources(config_file));
   return app::exit_bad_config;
 }

@@ -277,6 +277,8 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   sink.max_age = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.max_age"));
   sink.max_open_files = get<std::int64_t>(raw, "sink.max_open_files");
   sink.max_buffered_bytes = get<std::int64_t>(raw, "sink.max_buffered_bytes");
+  sink.row_group_rows = get<std::int64_t>(raw, "sink.row_group_rows");
+  sink.row_group_bytes = get<std::int64_t>(raw, "sink.row_group_bytes");
   if (const auto& listen = get<std::string>(raw, "sink.listen"); !listen.empty()) {
     if (auto ep = parse_endpoint(listen)) {
       sink.listen = *ep;

@@ -88,6 +88,8 @@ struct sink_config {
   std::chrono::milliseconds max_age{0};
   std::int64_t max_open_files = 0;
   std::int64_t max_buffered_bytes = 0;
+  std::int64_t row_group_rows = 0;
+  std::int64_t row_group_bytes = 0;
   std::optional<endpoint> listen;  // clicktrail sink's operations routes; absent: none
   std::string group_id;
 };

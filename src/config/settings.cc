@@ -89,6 +89,13 @@ constexpr std::array table{
     setting{"sink", "max_open_files", integer, "500",
             "Most files open at once in one sink; past it the oldest closes early. Bounds memory.", 1,
             100'000},
+    setting{"sink", "row_group_rows", integer, "131072",
+            "Parquet: a row group closes after this many rows. Larger groups compress better; each open "
+            "file holds one in memory.",
+            1, 16 * 1024 * 1024},
+    setting{"sink", "row_group_bytes", size, "64MiB",
+            "Parquet: a row group closes once its events add up to this many bytes (as JSON).", 64 * KiB,
+            1 * GiB},
     setting{"sink", "max_buffered_bytes", size, "256MiB",
             "Most bytes the open files may hold in memory together (upload parts being filled, "
             "encoders' buffers); past it the file holding most closes early.",

@@ -1,13 +1,16 @@
 #include "format/file_writer.h"
 
 #include "format/jsonl/jsonl_writer.h"
+#include "format/parquet/parquet_writer.h"
 
 namespace clicktrail::format {
 
-std::unique_ptr<file_writer> make_writer(config::output_format format, config::compression codec, write_fn out) {
-  switch (format) {
-    case config::output_format::jsonl: return make_jsonl_writer(codec == config::compression::gzip, std::move(out));
-    case config::output_format::parquet: return nullptr;  // the Parquet writer arrives with its issue
+std::unique_ptr<file_writer> make_writer(const writer_options& options, write_fn out) {
+  switch (options.format) {
+    case config::output_format::jsonl:
+      return make_jsonl_writer(options.codec == config::compression::gzip, std::move(out));
+    case config::output_format::parquet:
+      return std::make_unique<parquet::parquet_writer>(options, std::move(out));
   }
   return nullptr;
 }

@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "config/config.h"
@@ -19,13 +22,27 @@ namespace clicktrail::format {
 // Receives encoded bytes in order. An error stops the writer; the sink then aborts the file.
 using write_fn = std::function<base::status(std::string_view bytes)>;
 
+// What a file is about — its source, partition and offsets — for formats that keep such labels
+// (Parquet's key-value metadata).
+using file_labels = std::vector<std::pair<std::string, std::string>>;
+
+struct writer_options {
+  config::output_format format = config::output_format::parquet;
+  config::compression codec = config::compression::zstd;
+  // Parquet: a row group closes at this many rows or this many bytes of events (their JSON size),
+  // whichever comes first; memory holds one row group.
+  std::int64_t row_group_rows = 128 * 1024;
+  std::int64_t row_group_bytes = 64LL << 20;
+};
+
 class file_writer {
  public:
   virtual ~file_writer() = default;
   // `canonical` is event::encode(e): formats that store JSON use it as it is.
   virtual base::status append(const event::event& e, std::string_view canonical) = 0;
-  // Flushes what is buffered and writes the format's trailer.
-  virtual base::status finish() = 0;
+  // Flushes what is buffered and writes the format's trailer, with `about` where the format
+  // keeps labels.
+  virtual base::status finish(const file_labels& about) = 0;
   // Encoded bytes so far, including what is still buffered (what rotation by size compares).
   virtual std::int64_t encoded_bytes() const = 0;
   virtual std::int64_t records() const = 0;
@@ -34,7 +51,7 @@ class file_writer {
 };
 
 // The one place where output formats are chosen (STYLE.md rule 5).
-std::unique_ptr<file_writer> make_writer(config::output_format format, config::compression codec, write_fn out);
+std::unique_ptr<file_writer> make_writer(const writer_options& options, write_fn out);
 
 // The file name extension of a format and codec: "jsonl.gz", "jsonl", "parquet".
 const char* file_extension(config::output_format format, config::compression codec);

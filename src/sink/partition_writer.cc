@@ -62,11 +62,11 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
   }
   inserted.upload = std::move(upload).value();
   store::upload* target = inserted.upload.get();
-  inserted.writer = format::make_writer(fmt, codec, [target](std::string_view bytes) { return target->write(bytes); });
-  if (!inserted.writer) {
-    open_.erase(id);
-    return base::error::fail("this output format is not available in this version; set sink.format = \"jsonl\"");
-  }
+  format::writer_options wo{.format = fmt,
+                            .codec = codec,
+                            .row_group_rows = options_.row_group_rows,
+                            .row_group_bytes = options_.row_group_bytes};
+  inserted.writer = format::make_writer(wo, [target](std::string_view bytes) { return target->write(bytes); });
   probe_.open_files.add(1);
   return &inserted;
 }
@@ -74,7 +74,10 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
 base::status partition_writer::close(std::map<file_id, open_file>::iterator it) {
   open_file& f = it->second;
   const auto started = base::steady::now();
-  auto s = f.writer->finish();
+  auto s = f.writer->finish({{"clicktrail.topic", source_name_},
+                             {"clicktrail.partition", std::to_string(partition_)},
+                             {"clicktrail.first_offset", std::to_string(f.start)},
+                             {"clicktrail.last_offset", std::to_string(f.last)}});
   if (s) s = f.upload->commit();
   probe_.open_files.add(-1);
   if (!s) {

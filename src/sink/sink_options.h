@@ -24,6 +24,8 @@ struct sink_options {
   std::chrono::milliseconds max_age{300'000};
   std::size_t max_open_files = 500;               // per sink; over it the oldest file closes
   std::int64_t max_buffered_bytes = 256LL << 20;  // per sink; over it the fullest file closes
+  std::int64_t row_group_rows = 128 * 1024;       // Parquet row groups
+  std::int64_t row_group_bytes = 64LL << 20;
   std::size_t poll_batch = 10'000;                // records per poll
 };
 

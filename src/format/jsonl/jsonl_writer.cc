@@ -31,7 +31,7 @@ class jsonl_writer final : public file_writer {
     return gzip_ ? deflate_some(line_, Z_NO_FLUSH) : buffer(line_);
   }
 
-  base::status finish() override {
+  base::status finish(const file_labels&) override {
     if (gzip_) {
       if (auto s = deflate_some({}, Z_FINISH); !s) return s;
     }

@@ -46,7 +46,7 @@ TEST(jsonl_writer, gzip_lines_stream_out_in_chunks_and_read_back_exactly) {
     ASSERT_TRUE(writer->append(e, line).ok());
     expected += line + "\n";
   }
-  ASSERT_TRUE(writer->finish().ok());
+  ASSERT_TRUE(writer->finish({}).ok());
   EXPECT_EQ(writer->records(), 50000);
   EXPECT_GT(chunks.size(), 1u);  // streamed, not one blob at the end
   for (auto n : chunks) EXPECT_LE(n, 2u * 256 * 1024);
@@ -63,7 +63,7 @@ TEST(jsonl_writer, uncompressed_is_plain_lines) {
   event::event e;
   ASSERT_TRUE(writer->append(e, R"({"a":1})").ok());
   ASSERT_TRUE(writer->append(e, R"({"a":2})").ok());
-  ASSERT_TRUE(writer->finish().ok());
+  ASSERT_TRUE(writer->finish({}).ok());
   EXPECT_EQ(file, "{\"a\":1}\n{\"a\":2}\n");
 }
 

@@ -1,0 +1,104 @@
+// `clicktrail convert IN OUT`: stored events as JSON Lines (the sink's JSON output, gzip or not)
+// into Parquet or JSON Lines — to move older JSON output to Parquet, or to write a file with
+// chosen options by hand.
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/commands.h"
+#include "event/encode.h"
+#include "format/file_writer.h"
+
+namespace clicktrail::app {
+namespace {
+
+struct gz_closer {
+  void operator()(gzFile f) const { gzclose(f); }
+};
+struct file_closer {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+// Calls `line` for each line of `path` (gzip or plain: zlib reads both); false stops.
+template <class F>
+bool for_each_line(gzFile in, F&& line) {
+  std::string pending;
+  char buffer[1 << 16];
+  for (;;) {
+    const int n = gzread(in, buffer, sizeof buffer);
+    if (n < 0) return false;
+    if (n == 0) break;
+    pending.append(buffer, static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
+      if (!line(std::string_view(pending).substr(start, nl - start))) return true;
+    }
+    pending.erase(0, start);
+  }
+  if (!pending.empty()) line(pending);
+  return true;
+}
+
+}  // namespace
+
+int convert(const convert_options& o) {
+  const std::unique_ptr<gzFile_s, gz_closer> in(gzopen(o.input.c_str(), "rb"));
+  if (!in) {
+    fmt::print(stderr, "cannot read {}: {}\n", o.input, std::strerror(errno));
+    return exit_failure;
+  }
+  const std::string temp = o.output + ".tmp";
+  std::unique_ptr<std::FILE, file_closer> out(std::fopen(temp.c_str(), "wb"));
+  if (!out) {
+    fmt::print(stderr, "cannot write {}: {}\n", temp, std::strerror(errno));
+    return exit_failure;
+  }
+  auto writer = format::make_writer(o.writer, [&](std::string_view bytes) -> base::status {
+    if (std::fwrite(bytes.data(), 1, bytes.size(), out.get()) != bytes.size()) {
+      return base::error::fail(fmt::format("cannot write {}: {}", temp, std::strerror(errno)));
+    }
+    return {};
+  });
+
+  std::size_t line_number = 0;
+  std::optional<std::string> failure;
+  const bool read = for_each_line(in.get(), [&](std::string_view line) {
+    ++line_number;
+    if (line.empty()) return true;
+    auto e = event::decode_stored(line);
+    if (!e) {
+      failure = fmt::format("{}:{}: {}", o.input, line_number, e.err().message);
+      return false;
+    }
+    if (auto s = writer->append(*e, line); !s) {
+      failure = s.err().message;
+      return false;
+    }
+    return true;
+  });
+  if (!read) failure = fmt::format("cannot read {}: not gzip or plain text, or truncated", o.input);
+  if (!failure) {
+    if (auto s = writer->finish({{"clicktrail.converted_from", o.input}}); !s) failure = s.err().message;
+  }
+  if (!failure && std::fflush(out.get()) != 0) failure = fmt::format("cannot write {}: {}", temp, std::strerror(errno));
+  out.reset();
+  if (!failure && std::rename(temp.c_str(), o.output.c_str()) != 0) {
+    failure = fmt::format("cannot rename {} to {}: {}", temp, o.output, std::strerror(errno));
+  }
+  if (failure) {
+    std::remove(temp.c_str());
+    fmt::print(stderr, "{}\nnothing was written to {}\n", *failure, o.output);
+    return exit_failure;
+  }
+  fmt::print(stderr, "{}: {} events\n", o.output, writer->records());
+  return exit_ok;
+}
+
+}  // namespace clicktrail::app

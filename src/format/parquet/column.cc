@@ -1,0 +1,371 @@
+#include "format/parquet/column.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <span>
+#include <variant>
+
+#include "event/fields.h"
+#include "format/parquet/rle.h"
+
+namespace clicktrail::format::parquet {
+namespace {
+
+// Statistics of strings longer than this are left out, as Arrow does: a footer stays small, and
+// a truncated max would need care to stay a valid upper bound.
+constexpr std::size_t max_statistics_bytes = 4096;
+
+void append_u32(std::string& out, std::uint32_t v) {
+  char b[4];
+  std::memcpy(b, &v, 4);  // Parquet is little-endian, as is every host we build for
+  out.append(b, 4);
+}
+
+template <class T>
+std::string plain_bytes(T v) {
+  return std::string(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+// Strings in insertion order, each found again by value through an open-addressing hash table.
+class string_dictionary {
+ public:
+  static constexpr std::uint32_t absent = 0xffffffff;
+
+  // The index of `v`, added when new.
+  std::uint32_t index_of(std::string_view v) {
+    if ((count() + 1) * 2 > slots_.size()) grow();
+    const std::size_t h = std::hash<std::string_view>{}(v);
+    for (std::size_t s = h & mask();; s = (s + 1) & mask()) {
+      const std::uint32_t i = slots_[s];
+      if (i == absent) {
+        slots_[s] = static_cast<std::uint32_t>(count());
+        hashes_.push_back(h);
+        bytes_.append(v);
+        ends_.push_back(bytes_.size());
+        return slots_[s];
+      }
+      if (hashes_[i] == h && at(i) == v) return i;
+    }
+  }
+
+  std::size_t count() const noexcept { return ends_.size(); }
+  std::int64_t bytes() const noexcept { return static_cast<std::int64_t>(bytes_.size() + 4 * ends_.size()); }
+  std::string_view at(std::size_t i) const {
+    const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
+    return std::string_view(bytes_).substr(begin, ends_[i] - begin);
+  }
+  std::int64_t memory() const noexcept {
+    return static_cast<std::int64_t>(bytes_.size() + 8 * ends_.size() + 8 * hashes_.size() + 4 * slots_.size());
+  }
+  void clear() {
+    bytes_.clear();
+    ends_.clear();
+    hashes_.clear();
+    slots_.assign(slots_.empty() ? 0 : 64, absent);
+  }
+
+ private:
+  std::size_t mask() const noexcept { return slots_.size() - 1; }
+  void grow() {
+    slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), absent);
+    for (std::size_t i = 0; i < count(); ++i) {
+      std::size_t s = hashes_[i] & mask();
+      while (slots_[s] != absent) s = (s + 1) & mask();
+      slots_[s] = static_cast<std::uint32_t>(i);
+    }
+  }
+
+  std::string bytes_;
+  std::vector<std::size_t> ends_;
+  std::vector<std::size_t> hashes_;
+  std::vector<std::uint32_t> slots_;
+};
+
+// BYTE_ARRAY strings. `Get` maps an event to a pointer to the value, or nullptr for null.
+template <class Get>
+class string_column final : public column {
+ public:
+  string_column(column_schema s, const column_limits& l, Get get) : column(std::move(s), l), get_(get) {}
+
+ private:
+  bool append_value(const event::event& e) override {
+    const std::string* v = get_(e);
+    if (v == nullptr) return false;
+    if (dictionary_) {
+      indices_.push_back(dictionary_->index_of(*v));
+      if (dictionary_->bytes() > limits_.dictionary_bytes) fall_back_to_plain();
+    } else {
+      plain_.append(*v);
+      plain_ends_.push_back(plain_.size());
+    }
+    return true;
+  }
+
+  // The dictionary grew too large for this chunk: its values become plain ones.
+  void fall_back_to_plain() {
+    for (const std::uint32_t i : indices_) {
+      plain_.append(dictionary_->at(i));
+      plain_ends_.push_back(plain_.size());
+    }
+    indices_.clear();
+    indices_.shrink_to_fit();
+    dictionary_.reset();
+  }
+
+  std::int64_t value_bytes() const override {
+    return static_cast<std::int64_t>(plain_.size() + 8 * plain_ends_.size() + 4 * indices_.size()) +
+           (dictionary_ ? dictionary_->memory() : 0);
+  }
+
+  std::string_view plain_at(std::size_t i) const {
+    const std::size_t begin = i == 0 ? 0 : plain_ends_[i - 1];
+    return std::string_view(plain_).substr(begin, plain_ends_[i] - begin);
+  }
+
+  base::result<encoding> begin_chunk(page_writer& pages, column_chunk_meta& meta) override {
+    if (!dictionary_) {
+      meta.encodings = {encoding::plain, encoding::rle};
+      return encoding::plain;
+    }
+    meta.encodings = {encoding::plain, encoding::rle, encoding::rle_dictionary};
+    width_ = bit_width_for(dictionary_->count());
+    std::string body;
+    body.reserve(static_cast<std::size_t>(dictionary_->bytes()));
+    for (std::size_t i = 0; i < dictionary_->count(); ++i) {
+      const auto v = dictionary_->at(i);
+      append_u32(body, static_cast<std::uint32_t>(v.size()));
+      body.append(v);
+    }
+    if (auto s = pages.dictionary_page(static_cast<std::int32_t>(dictionary_->count()), body, meta); !s) {
+      return std::move(s).err();
+    }
+    return encoding::rle_dictionary;
+  }
+
+  std::int64_t value_cost(std::size_t i) const override {
+    return dictionary_ ? (width_ + 7) / 8 + 0 : 4 + static_cast<std::int64_t>(plain_at(i).size());
+  }
+
+  void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
+    if (dictionary_) {
+      out.push_back(static_cast<char>(width_));
+      append_rle_hybrid(out, std::span(indices_).subspan(from, to - from), width_);
+      return;
+    }
+    for (std::size_t i = from; i < to; ++i) {
+      const auto v = plain_at(i);
+      append_u32(out, static_cast<std::uint32_t>(v.size()));
+      out.append(v);
+    }
+  }
+
+  void set_min_max(statistics& s) const override {
+    std::string_view lo, hi;
+    bool first = true;
+    auto see = [&](std::string_view v) {
+      if (first || v < lo) lo = v;  // string_view compares bytes as unsigned char: Parquet's order
+      if (first || v > hi) hi = v;
+      first = false;
+    };
+    if (dictionary_) {
+      for (std::size_t i = 0; i < dictionary_->count(); ++i) see(dictionary_->at(i));
+    } else {
+      for (std::size_t i = 0; i < plain_ends_.size(); ++i) see(plain_at(i));
+    }
+    if (lo.size() > max_statistics_bytes || hi.size() > max_statistics_bytes) return;
+    s.min_value = std::string(lo);
+    s.max_value = std::string(hi);
+  }
+
+  void clear_values() override {
+    plain_.clear();
+    plain_ends_.clear();
+    indices_.clear();
+    if (dictionary_) {
+      dictionary_->clear();
+    } else {
+      dictionary_.emplace();
+    }
+  }
+
+  Get get_;
+  std::optional<string_dictionary> dictionary_{std::in_place};  // absent once fallen back to plain
+  std::vector<std::uint32_t> indices_;                          // dictionary: one per value
+  std::string plain_;                                           // plain: the values, end to end
+  std::vector<std::size_t> plain_ends_;
+  int width_ = 0;  // bits per dictionary index, set when the chunk is written
+};
+
+// INT32 and INT64 (timestamps). `Get` maps an event to std::optional<T>.
+template <class T, class Get>
+class int_column final : public column {
+ public:
+  int_column(column_schema s, const column_limits& l, Get get) : column(std::move(s), l), get_(get) {}
+
+ private:
+  bool append_value(const event::event& e) override {
+    const std::optional<T> v = get_(e);
+    if (!v) return false;
+    if (values_.empty()) {
+      lo_ = hi_ = *v;
+    } else {
+      lo_ = std::min(lo_, *v);
+      hi_ = std::max(hi_, *v);
+    }
+    values_.push_back(*v);
+    return true;
+  }
+  std::int64_t value_bytes() const override { return static_cast<std::int64_t>(sizeof(T) * values_.size()); }
+  base::result<encoding> begin_chunk(page_writer&, column_chunk_meta& meta) override {
+    meta.encodings = {encoding::plain, encoding::rle};
+    return encoding::plain;
+  }
+  std::int64_t value_cost(std::size_t) const override { return sizeof(T); }
+  void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
+    out.append(reinterpret_cast<const char*>(values_.data() + from), (to - from) * sizeof(T));
+  }
+  void set_min_max(statistics& s) const override {
+    s.min_value = plain_bytes(lo_);
+    s.max_value = plain_bytes(hi_);
+  }
+  void clear_values() override { values_.clear(); }
+
+  Get get_;
+  std::vector<T> values_;
+  T lo_{}, hi_{};
+};
+
+// BOOLEAN, bit-packed. `Get` maps an event to std::optional<bool>.
+template <class Get>
+class bool_column final : public column {
+ public:
+  bool_column(column_schema s, const column_limits& l, Get get) : column(std::move(s), l), get_(get) {}
+
+ private:
+  bool append_value(const event::event& e) override {
+    const std::optional<bool> v = get_(e);
+    if (!v) return false;
+    values_.push_back(*v ? 1 : 0);
+    return true;
+  }
+  std::int64_t value_bytes() const override { return static_cast<std::int64_t>(values_.size()); }
+  base::result<encoding> begin_chunk(page_writer&, column_chunk_meta& meta) override {
+    meta.encodings = {encoding::plain, encoding::rle};
+    return encoding::plain;
+  }
+  std::int64_t value_cost(std::size_t) const override { return 1; }
+  void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
+    for (std::size_t i = from; i < to; i += 8) {
+      std::uint8_t byte = 0;
+      for (std::size_t b = 0; b < 8 && i + b < to; ++b) byte |= static_cast<std::uint8_t>(values_[i + b] << b);
+      out.push_back(static_cast<char>(byte));
+    }
+  }
+  void set_min_max(statistics& s) const override {
+    const bool any_true = std::find(values_.begin(), values_.end(), 1) != values_.end();
+    const bool any_false = std::find(values_.begin(), values_.end(), 0) != values_.end();
+    s.min_value = std::string(1, any_false ? '\0' : '\1');
+    s.max_value = std::string(1, any_true ? '\1' : '\0');
+  }
+  void clear_values() override { values_.clear(); }
+
+  Get get_;
+  std::vector<std::uint8_t> values_;
+};
+
+template <class Get>
+std::unique_ptr<column> strings(column_schema s, const column_limits& l, Get get) {
+  return std::make_unique<string_column<Get>>(std::move(s), l, get);
+}
+template <class T, class Get>
+std::unique_ptr<column> ints(column_schema s, const column_limits& l, Get get) {
+  return std::make_unique<int_column<T, Get>>(std::move(s), l, get);
+}
+template <class Get>
+std::unique_ptr<column> bools(column_schema s, const column_limits& l, Get get) {
+  return std::make_unique<bool_column<Get>>(std::move(s), l, get);
+}
+
+// The column of one field: its physical and logical type follow from the member's C++ type
+// (every 64-bit integer of the schema is a time in ms).
+std::unique_ptr<column> column_for(const event::field& f, const column_limits& l) {
+  column_schema s{.name = std::string(f.name)};
+  using ev = event::event;
+  return std::visit(
+      [&](auto m) -> std::unique_ptr<column> {
+        using member = std::remove_cvref_t<decltype(std::declval<const ev&>().*m)>;
+        if constexpr (std::is_same_v<member, std::string>) {
+          s.type = physical_type::byte_array, s.optional = false, s.logical = logical_type::string;
+          return strings(std::move(s), l, [m](const ev& e) { return &(e.*m); });
+        } else if constexpr (std::is_same_v<member, event::opt_string>) {
+          s.type = physical_type::byte_array;
+          s.logical = f.check == event::rule::json_object ? logical_type::json : logical_type::string;
+          return strings(std::move(s), l, [m](const ev& e) { return (e.*m) ? &*(e.*m) : nullptr; });
+        } else if constexpr (std::is_same_v<member, event::opt_i64>) {
+          s.type = physical_type::int64, s.logical = logical_type::timestamp_ms_utc;
+          return ints<std::int64_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
+        } else if constexpr (std::is_same_v<member, std::int64_t>) {
+          s.type = physical_type::int64, s.optional = false, s.logical = logical_type::timestamp_ms_utc;
+          return ints<std::int64_t>(std::move(s), l, [m](const ev& e) { return std::optional<std::int64_t>(e.*m); });
+        } else if constexpr (std::is_same_v<member, event::opt_i32>) {
+          s.type = physical_type::int32, s.logical = logical_type::int32;
+          return ints<std::int32_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
+        } else if constexpr (std::is_same_v<member, std::int32_t>) {
+          s.type = physical_type::int32, s.optional = false, s.logical = logical_type::int32;
+          return ints<std::int32_t>(std::move(s), l, [m](const ev& e) { return std::optional<std::int32_t>(e.*m); });
+        } else if constexpr (std::is_same_v<member, std::optional<bool>>) {
+          s.type = physical_type::boolean;
+          return bools(std::move(s), l, [m](const ev& e) { return e.*m; });
+        } else {
+          static_assert(std::is_same_v<member, bool>, "a field type the Parquet writer does not know");
+          s.type = physical_type::boolean, s.optional = false;
+          return bools(std::move(s), l, [m](const ev& e) { return std::optional<bool>(e.*m); });
+        }
+      },
+      f.where);
+}
+
+}  // namespace
+
+base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
+  auto values = begin_chunk(pages, meta);
+  if (!values) return std::move(values).err();
+  std::size_t row = 0, value = 0;
+  const auto rows = static_cast<std::size_t>(rows_);
+  while (row < rows) {
+    // A page: rows until its values reach page_bytes.
+    std::size_t row_end = row, value_end = value;
+    std::int64_t bytes = 0;
+    while (row_end < rows && bytes < limits_.page_bytes) {
+      if (!schema_.optional || defs_[row_end]) bytes += value_cost(value_end++);
+      ++row_end;
+    }
+    body_.clear();
+    if (schema_.optional) {
+      levels_.clear();
+      append_rle_hybrid(levels_, std::span(defs_).subspan(row, row_end - row), 1);
+      append_u32(body_, static_cast<std::uint32_t>(levels_.size()));
+      body_.append(levels_);
+    }
+    encode_values(value, value_end, body_);
+    if (auto s = pages.data_page(static_cast<std::int32_t>(row_end - row), *values, body_, meta); !s) return s;
+    row = row_end;
+    value = value_end;
+  }
+  meta.stats.null_count = nulls_;
+  if (value > 0) set_min_max(meta.stats);
+  clear_values();
+  defs_.clear();
+  rows_ = nulls_ = 0;
+  return {};
+}
+
+std::vector<std::unique_ptr<column>> make_event_columns(const column_limits& limits) {
+  std::vector<std::unique_ptr<column>> out;
+  for (const auto& f : event::all_fields()) out.push_back(column_for(f, limits));
+  return out;
+}
+
+}  // namespace clicktrail::format::parquet

@@ -1,0 +1,70 @@
+#pragma once
+// The columns of one row group while it fills: each keeps its values (and, when optional, a
+// definition level per row) in memory, then encodes them as pages when the row group is written.
+//
+// Strings are dictionary-encoded while the dictionary stays under `dictionary_bytes`, and plain
+// past it (the fallback decides per column chunk). Integers and booleans are plain.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "event/event.h"
+#include "format/parquet/metadata.h"
+#include "format/parquet/page_writer.h"
+
+namespace clicktrail::format::parquet {
+
+struct column_limits {
+  std::int64_t page_bytes = 1 << 20;        // a data page closes past this many value bytes
+  std::int64_t dictionary_bytes = 1 << 20;  // past this a chunk's strings are written plain
+};
+
+class column {
+ public:
+  column(column_schema schema, const column_limits& limits) : limits_(limits), schema_(std::move(schema)) {}
+  virtual ~column() = default;
+  column(const column&) = delete;
+  column& operator=(const column&) = delete;
+
+  const column_schema& schema() const noexcept { return schema_; }
+  void append(const event::event& e) {
+    const bool present = append_value(e);
+    if (schema_.optional) defs_.push_back(present ? 1 : 0);
+    if (!present) ++nulls_;
+    ++rows_;
+  }
+  // Bytes held for the row group so far.
+  std::int64_t buffered_bytes() const { return static_cast<std::int64_t>(defs_.size()) + value_bytes(); }
+  // Encodes the row group's values as pages into `pages`, fills `meta`, and starts over empty.
+  base::status flush(page_writer& pages, column_chunk_meta& meta);
+
+ protected:
+  // Appends the event's value, if it has one: false for null.
+  virtual bool append_value(const event::event& e) = 0;
+  virtual std::int64_t value_bytes() const = 0;
+  // Before the data pages: a dictionary page, if any. Returns the data pages' encoding.
+  virtual base::result<encoding> begin_chunk(page_writer& pages, column_chunk_meta& meta) = 0;
+  // Encoded bytes of value `i` (page sizing; an estimate for packed encodings).
+  virtual std::int64_t value_cost(std::size_t i) const = 0;
+  virtual void encode_values(std::size_t from, std::size_t to, std::string& out) const = 0;
+  // Min and max over the chunk's values, PLAIN-encoded (there is at least one value).
+  virtual void set_min_max(statistics& s) const = 0;
+  virtual void clear_values() = 0;
+
+  const column_limits& limits_;
+
+ private:
+  column_schema schema_;
+  std::vector<std::uint8_t> defs_;  // optional columns: 1 present, 0 null, per row
+  std::int64_t rows_ = 0;
+  std::int64_t nulls_ = 0;
+  std::string body_, levels_;  // scratch, kept between pages
+};
+
+// One column per schema-v1 field, in the field table's order.
+std::vector<std::unique_ptr<column>> make_event_columns(const column_limits& limits);
+
+}  // namespace clicktrail::format::parquet

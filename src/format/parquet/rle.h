@@ -1,0 +1,18 @@
+#pragma once
+// Parquet's RLE/bit-packed hybrid encoding, for definition levels and dictionary indices: runs of
+// one repeated value as (count, value), everything else bit-packed in groups of eight.
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace clicktrail::format::parquet {
+
+// Appends `values` (each below 2^bit_width) in the hybrid encoding, without a length prefix.
+void append_rle_hybrid(std::string& out, std::span<const std::uint32_t> values, int bit_width);
+void append_rle_hybrid(std::string& out, std::span<const std::uint8_t> values, int bit_width);
+
+// The fewest bits that hold every value below `count` (0 for one value or none).
+int bit_width_for(std::size_t count);
+
+}  // namespace clicktrail::format::parquet

@@ -33,6 +33,7 @@ struct convert_options {
   format::writer_options writer;
 };
 int convert(const convert_options& options);
+int inspect(const std::string& path, std::size_t rows);
 
 // Subcommands whose modules have not landed yet: they check their configuration, then say
 // which part is missing and exit with exit_unavailable.

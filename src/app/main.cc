@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   std::string inspect_file;
   auto* inspect = cli.add_subcommand("inspect", "Print a Parquet file's schema, row groups, statistics and first rows");
   inspect->add_option("FILE", inspect_file, "Parquet file")->required()->check(CLI::ExistingFile);
+  std::size_t inspect_rows = 10;
+  inspect->add_option("--rows", inspect_rows, "How many of the first rows to print (0: none)");
 
   app::convert_options convert_with;
   std::string convert_format = "parquet", convert_codec = "zstd";
@@ -82,7 +84,7 @@ int main(int argc, char** argv) {
   if (*collect) return app::collect(app::config_sources(config_file));
   if (*sink) return app::sink_run(app::config_sources(config_file), until_caught_up);
   if (*lambda) return app::not_yet_available("lambda", "the AWS Lambda runtime", app::config_sources(config_file));
-  if (*inspect) return app::not_yet_available("inspect", "the Parquet reader", std::nullopt);
+  if (*inspect) return app::inspect(inspect_file, inspect_rows);
   if (*convert) {
     convert_with.writer.format = convert_format == "jsonl" ? config::output_format::jsonl : config::output_format::parquet;
     convert_with.writer.codec = convert_codec == "zstd"     ? config::compression::zstd

@@ -111,11 +111,11 @@ class SinkRun:
 
 
 def sink_config(tmp: Path, bootstrap: str, topic: str, output: str, group: str | None = None,
-                s3=None, bad_topic: str | None = None, **sink: str | int) -> SinkRun:
+                s3=None, bad_topic: str | None = None, format: str = "jsonl", **sink: str | int) -> SinkRun:
     name = uuid.uuid4().hex[:8]
     # Each test's rejected input in a topic of its own (the default, clicktrail.bad, is shared).
     lines = [f'[kafka]\nbrokers = "{bootstrap}"\ntopic = "{topic}"\nbad_topic = "{bad_topic or topic + ".bad"}"\n',
-             f'[sink]\noutput = "{output}"\nformat = "jsonl"\ngroup_id = "{group or "g-" + name}"',
+             f'[sink]\noutput = "{output}"\nformat = "{format}"\ngroup_id = "{group or "g-" + name}"',
              'listen = "127.0.0.1:0"']
     lines += [f"{k} = {json.dumps(v)}" for k, v in sink.items()]
     if s3 is not None:

@@ -1,0 +1,185 @@
+"""clicktrail's Parquet writer beside pyarrow's, on the same events, in the same run.
+
+1. Events: bench/parquet/generate.py writes N stored events (a blog's traffic; cached in
+   build/bench/parquet/ for the same N, seed and generator).
+2. clicktrail: parquet_writer_bench decodes them into memory, then times the writer (append
+   every event, finish) into an in-memory string, `runs` times per codec.
+3. pyarrow: the same rows as a pa.Table with the schema our writer writes (strings, int32,
+   bool, timestamp[ms, UTC]; props as its compact JSON text), built before timing; then
+   pq.write_table into a pa.BufferOutputStream, `runs` times per codec, on one thread
+   (pa.set_cpu_count(1), pa.set_io_thread_count(1); Arrow's Parquet writer encodes columns one
+   after another anyway). Same codec and level (zstd 3, gzip 6: ours), same rows per row
+   group, dictionary encoding on (pyarrow's default, which also covers integer columns; ours
+   is for strings only), statistics on, 1 MiB pages (both defaults).
+
+Reported per codec: rows/s (best run's wall time; both are single-threaded, which the CPU/wall
+figure in the JSON shows) and bytes per row, for each writer, and the ratios clicktrail/pyarrow.
+A sanity line says that pyarrow reads our file back with the right rows and row groups and that
+its values equal pyarrow's own input table. Results go to build/bench/parquet.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+LEVELS = {"zstd": 3, "gzip": 6, "snappy": None, "none": None}  # src/format/parquet/compress.cc
+
+TS = pa.timestamp("ms", tz="UTC")
+# Schema v1 in column order (docs/event-schema.md), as our writer types it; False: required.
+SCHEMA = pa.schema(
+    [pa.field("event_id", pa.string(), False), pa.field("type", pa.string(), False),
+     pa.field("site", pa.string(), False), pa.field("client_ts", TS), pa.field("sent_ts", TS),
+     pa.field("collector_ts", TS, False), pa.field("event_ts", TS, False)] +
+    [pa.field(n, pa.string()) for n in (
+        "anonymous_id user_id session_id page_url page_path page_title referrer utm_source utm_medium "
+        "utm_campaign utm_term utm_content target_tag target_id target_classes target_text target_href "
+        "target_selector").split()] +
+    [pa.field(n, pa.int32()) for n in "x y scroll_depth engaged_ms viewport_w viewport_h screen_w screen_h".split()] +
+    [pa.field(n, pa.string()) for n in "locale timezone ua ua_browser ua_browser_version ua_os ua_device".split()] +
+    [pa.field("is_bot", pa.bool_())] +
+    [pa.field(n, pa.string()) for n in "ip geo_country geo_region geo_city props".split()] +
+    [pa.field("truncated", pa.bool_(), False), pa.field("schema_version", pa.int32(), False)])
+
+
+def events_file(n: int, seed: int) -> Path:
+    """The generated events, made once per (N, seed, generator); older ones are removed."""
+    generator = HERE / "generate.py"
+    digest = hashlib.sha256(generator.read_bytes()).hexdigest()[:10]
+    folder = ROOT / "build" / "bench" / "parquet"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"events-{n}-seed{seed}-{digest}.jsonl"
+    if not path.exists():
+        for old in folder.glob("events-*.jsonl"):
+            old.unlink()
+        print(f"generating {n:,} events into {path.relative_to(ROOT)}", file=sys.stderr)
+        subprocess.run([sys.executable, str(generator), "--events", str(n), "--seed", str(seed), str(path)], check=True)
+    return path
+
+
+def load_table(path: Path) -> pa.Table:
+    """The stored events as columns of SCHEMA; absent fields are nulls, props its compact JSON."""
+    names = SCHEMA.names
+    columns: dict[str, list] = {name: [] for name in names}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            props = record.get("props")
+            if props is not None:
+                record["props"] = json.dumps(props, ensure_ascii=False, separators=(",", ":"))
+            record.setdefault("truncated", False)
+            for name in names:
+                columns[name].append(record.get(name))
+    return pa.table([pa.array(columns[f.name], type=f.type) for f in SCHEMA], schema=SCHEMA)
+
+
+def time_pyarrow(table: pa.Table, codec: str, row_group_rows: int, runs: int) -> dict:
+    wall, cpu, size = [], [], 0
+    for _ in range(runs):
+        sink = pa.BufferOutputStream()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        pq.write_table(table, sink, row_group_size=row_group_rows, compression=codec,
+                       compression_level=LEVELS[codec], use_dictionary=True, write_statistics=True)
+        data = sink.getvalue()
+        wall.append(time.perf_counter() - wall0)
+        cpu.append(time.process_time() - cpu0)
+        size = data.size
+    return {"writer": "pyarrow", "codec": codec, "rows": table.num_rows, "bytes": size, "wall_s": wall, "cpu_s": cpu,
+            "file": data}
+
+
+def check_ours(path: Path, table: pa.Table, row_group_rows: int) -> str:
+    """Reads our file back with pyarrow: rows, row groups and every value against pyarrow's input."""
+    meta = pq.ParquetFile(path).metadata
+    ours = pq.read_table(path)
+    ours = ours.cast(pa.schema([pa.field(f.name, f.type, f.nullable) for f in SCHEMA])).replace_schema_metadata()
+    groups = -(-table.num_rows // row_group_rows)
+    problems = []
+    if ours.num_rows != table.num_rows:
+        problems.append(f"{ours.num_rows:,} rows, not {table.num_rows:,}")
+    if meta.num_row_groups != groups:
+        problems.append(f"{meta.num_row_groups} row groups, not {groups}")
+    if not problems and not ours.equals(table):
+        bad = [f.name for f in SCHEMA if not ours.column(f.name).equals(table.column(f.name))]
+        problems.append(f"values differ from pyarrow's input in: {', '.join(bad)}")
+    if problems:
+        sys.exit(f"{path}: pyarrow reads it back with {'; '.join(problems)}")
+    return f"pyarrow reads {path.name} back: {ours.num_rows:,} rows in {meta.num_row_groups} row groups, equal to its own input"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=500_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--codecs", default="zstd,snappy,none", help="comma-separated: zstd, snappy, gzip, none")
+    parser.add_argument("--row-group-rows", type=int, default=128 * 1024)
+    parser.add_argument("--bench", required=True, help="the parquet_writer_bench binary")
+    args = parser.parse_args()
+    codecs = args.codecs.split(",")
+    if not codecs or any(c not in LEVELS for c in codecs):
+        parser.error("--codecs takes zstd, snappy, gzip or none, comma-separated")
+    if args.events < 1 or args.runs < 1 or args.row_group_rows < 1:
+        parser.error("--events, --runs and --row-group-rows take positive numbers")
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+
+    path = events_file(args.events, args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours_run = subprocess.run([args.bench, str(path), "--codecs", ",".join(codecs), "--runs", str(args.runs),
+                                   "--row-group-rows", str(args.row_group_rows), "--out", tmp],
+                                  check=True, stdout=subprocess.PIPE, text=True)
+        ours = {r["codec"]: r for r in map(json.loads, ours_run.stdout.splitlines())}
+        started = time.process_time()
+        table = load_table(path)
+        print(f"run.py: pyarrow's table of {table.num_rows:,} rows built in {time.process_time() - started:.1f} s CPU",
+              file=sys.stderr)
+        theirs = {c: time_pyarrow(table, c, args.row_group_rows, args.runs) for c in codecs}
+        sanity = check_ours(Path(tmp) / f"clicktrail-{codecs[0]}.parquet", table, args.row_group_rows)
+        py_file = pq.ParquetFile(pa.BufferReader(theirs[codecs[0]].pop("file")))
+        py_groups = py_file.metadata.num_row_groups
+        for r in theirs.values():
+            r.pop("file", None)
+
+    results = {"events": args.events, "seed": args.seed, "runs": args.runs, "row_group_rows": args.row_group_rows,
+               "json_bytes_per_event": ours[codecs[0]]["json_bytes"] / args.events, "pyarrow": pa.__version__,
+               "cores": os.cpu_count(), "codecs": {}}
+    print(f"Parquet writers on {args.events:,} events of ~{results['json_bytes_per_event']:.0f} bytes as JSON, "
+          f"{args.row_group_rows:,} rows per row group, best of {args.runs} runs, one thread each")
+    print(f"{'codec':<9} {'clicktrail rows/s':>17} {'pyarrow rows/s':>15} {'speed ratio':>11}"
+          f" {'clicktrail B/row':>16} {'pyarrow B/row':>13} {'size ratio':>10}")
+    for c in codecs:
+        o, p = ours[c], theirs[c]
+        o_rate, p_rate = args.events / min(o["wall_s"]), args.events / min(p["wall_s"])
+        o_row, p_row = o["bytes"] / args.events, p["bytes"] / args.events
+        label = f"{c} {LEVELS[c]}" if LEVELS[c] else c
+        print(f"{label:<9} {o_rate:>17,.0f} {p_rate:>15,.0f} {o_rate / p_rate:>10.2f}×"
+              f" {o_row:>16.1f} {p_row:>13.1f} {o_row / p_row:>9.2f}×")
+        results["codecs"][c] = {
+            "clicktrail": {**o, "rows_per_s": o_rate, "median_rows_per_s": args.events / statistics.median(o["wall_s"]),
+                           "cpu_per_wall": min(o["cpu_s"]) / min(o["wall_s"])},
+            "pyarrow": {**p, "rows_per_s": p_rate, "median_rows_per_s": args.events / statistics.median(p["wall_s"]),
+                        "cpu_per_wall": min(p["cpu_s"]) / min(p["wall_s"]), "row_groups": py_groups}}
+    print("speed ratio: clicktrail rows/s ÷ pyarrow's (above 1: ours is faster); "
+          "size ratio: clicktrail bytes ÷ pyarrow's (below 1: ours is smaller)")
+    print(f"sanity: {sanity}")
+    out = ROOT / "build" / "bench" / "parquet.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -199,3 +199,51 @@ def test_duckdb_reads_the_sinks_parquet_with_hive_partitions_and_skips_row_group
     query = json.loads(profile.read_text())["query"]
     assert query["total_row_groups_to_scan"] >= 60, query
     assert query["total_row_groups_scanned"] <= 4, query
+
+
+def inspect(path: Path, *args: str) -> str:
+    done = subprocess.run([binary(), "inspect", str(path), *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_inspect_prints_schema_row_groups_statistics_and_first_rows(tmp_path):
+    events = [minimal_event(i, page_url=f"https://me.github.io/{i % 3}", x=i, props={"i": i}) for i in range(250)]
+    path = convert(tmp_path, events, "--row-group-rows", "100")
+    out = inspect(path, "--rows", "3")
+    assert out.startswith(f"{path}: 250 rows in 3 row group(s), 48 columns; created by clicktrail version")
+    assert "clicktrail.schema_version = 1" in out
+    assert "  collector_ts         INT64      TIMESTAMP(MILLIS,UTC)  required" in out
+    assert "row group 2: 50 rows" in out
+    x_line = next(line for line in out.splitlines() if line.startswith("  x ") and "…" in line)
+    assert x_line.endswith("0 … 99")
+    assert "2026-11-25T10:00:00.000Z … 2026-11-25T10:00:00.099Z" in out
+    rows = [json.loads(line) for line in out.split("first rows\n")[1].splitlines()]
+    assert [r["event_id"] for r in rows] == [e["event_id"] for e in events[:3]]
+    assert rows[1]["props"] == {"i": 1} and rows[2]["page_url"] == "https://me.github.io/2"
+
+
+def test_inspect_reads_a_file_pyarrow_wrote(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    table = pa.table({
+        "name": pa.array(["a", None, "ü", "a"], pa.string()),
+        "n": pa.array([1, 2, None, -4], pa.int32()),
+        "at": pa.array([0, 1_795_600_800_000, None, 5], pa.timestamp("ms", tz="UTC")),
+        "ok": pa.array([True, False, None, True]),
+    })
+    path = tmp_path / "pyarrow.parquet"
+    pq.write_table(table, path, compression="snappy", use_dictionary=True, data_page_version="1.0")
+    out = inspect(path)
+    rows = [json.loads(line) for line in out.split("first rows\n")[1].splitlines()]
+    assert rows == [{"name": "a", "n": 1, "at": "1970-01-01T00:00:00.000Z", "ok": True},
+                    {"n": 2, "at": "2026-11-25T10:00:00.000Z", "ok": False},
+                    {"name": "ü"},
+                    {"name": "a", "n": -4, "at": "1970-01-01T00:00:00.005Z", "ok": True}]
+
+
+def test_inspect_names_a_file_that_is_not_parquet(tmp_path):
+    path = tmp_path / "x.parquet"
+    path.write_bytes(b"PAR1 this is not a parquet file PAR1")
+    done = subprocess.run([binary(), "inspect", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert str(path) in done.stderr and "Parquet" in done.stderr

@@ -1,8 +1,9 @@
 """Measures `clicktrail sink --until-caught-up` on a topic filled beforehand.
 
 1. Throughput: N realistic events (~600 bytes) over 4 partitions and 3 hours → JSON Lines gzip
-   in the S3 server. Reported: events/s of wall time, and events per second of sink CPU (user +
-   system of the sink process and all its threads, from getrusage), i.e. per core.
+   in the S3 server, then the same topic again → Parquet zstd. Reported: events/s of wall time,
+   and events per second of sink CPU (user + system of the sink process and all its threads,
+   from getrusage), i.e. per core.
 2. Memory: events spread over 500 hours in one partition, with size and age limits high enough
    that all 500 files stay open until the end. Reported: the sink's peak RSS.
 
@@ -84,12 +85,12 @@ def run_sink(config: Path) -> dict:
             "peak_rss_mib": peak / 1024}
 
 
-def config(tmp: Path, topic: str, prefix: str, **sink) -> Path:
+def config(tmp: Path, topic: str, prefix: str, output_format: str = "jsonl", **sink) -> Path:
     env = os.environ
     path = tmp / f"{prefix}.toml"
     extra = "\n".join(f"{k} = {json.dumps(v)}" for k, v in sink.items())
     path.write_text(f'[kafka]\nbrokers = "{env["KAFKA_BOOTSTRAP"]}"\ntopic = "{topic}"\n'
-                    f'[sink]\noutput = "s3://{env["S3_BUCKET"]}/{prefix}"\nformat = "jsonl"\n'
+                    f'[sink]\noutput = "s3://{env["S3_BUCKET"]}/{prefix}"\nformat = "{output_format}"\n'
                     f'group_id = "bench-{prefix}"\n{extra}\n'
                     f'[s3]\nregion = "{env["AWS_REGION"]}"\nendpoint = "{env["S3_ENDPOINT"]}"\npath_style = true\n'
                     f'[log]\nlevel = "warn"\n')
@@ -115,6 +116,10 @@ def main() -> None:
         r.update(events=args.events, events_per_s=args.events / r["wall_s"], events_per_core_s=args.events / r["cpu_s"],
                  bytes_per_event=sum(map(len, lines)) / len(lines))
         results["throughput"] = r
+        # The same records again, into Parquet (zstd, the default codec), under a new group id.
+        r = run_sink(config(tmp, topic, f"bench-parquet-{run_id}", output_format="parquet"))
+        r.update(events=args.events, events_per_s=args.events / r["wall_s"], events_per_core_s=args.events / r["cpu_s"])
+        results["throughput_parquet"] = r
 
         topic = f"bench-sink-open-{run_id}"
         per_file = 40
@@ -130,6 +135,11 @@ def main() -> None:
     print(f"  wall            {t['wall_s']:.1f} s   {t['events_per_s']:,.0f} events/s")
     print(f"  sink CPU        {t['cpu_s']:.1f} s   {t['events_per_core_s']:,.0f} events/s per core of sink CPU")
     print(f"  peak RSS        {t['peak_rss_mib']:.0f} MiB")
+    q = results["throughput_parquet"]
+    print("sink, the same events → Parquet zstd → S3 server")
+    print(f"  wall            {q['wall_s']:.1f} s   {q['events_per_s']:,.0f} events/s")
+    print(f"  sink CPU        {q['cpu_s']:.1f} s   {q['events_per_core_s']:,.0f} events/s per core of sink CPU")
+    print(f"  peak RSS        {q['peak_rss_mib']:.0f} MiB")
     print(f"sink with {o['open_files']} files open at once ({o['events']:,} events over {o['open_files']} hours)")
     print(f"  peak RSS        {o['peak_rss_mib']:.0f} MiB   (target ≤ 256 MiB)")
     out = ROOT / "build" / "bench" / "sink.json"

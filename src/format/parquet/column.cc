@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <optional>
 #include <span>
 #include <variant>
 
 #include "event/fields.h"
 #include "format/parquet/rle.h"
+#include "format/parquet/string_dictionary.h"
 
 namespace clicktrail::format::parquet {
 namespace {
@@ -28,61 +28,6 @@ std::string plain_bytes(T v) {
   return std::string(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
-// Strings in insertion order, each found again by value through an open-addressing hash table.
-class string_dictionary {
- public:
-  static constexpr std::uint32_t absent = 0xffffffff;
-
-  // The index of `v`, added when new.
-  std::uint32_t index_of(std::string_view v) {
-    if ((count() + 1) * 2 > slots_.size()) grow();
-    const std::size_t h = std::hash<std::string_view>{}(v);
-    for (std::size_t s = h & mask();; s = (s + 1) & mask()) {
-      const std::uint32_t i = slots_[s];
-      if (i == absent) {
-        slots_[s] = static_cast<std::uint32_t>(count());
-        hashes_.push_back(h);
-        bytes_.append(v);
-        ends_.push_back(bytes_.size());
-        return slots_[s];
-      }
-      if (hashes_[i] == h && at(i) == v) return i;
-    }
-  }
-
-  std::size_t count() const noexcept { return ends_.size(); }
-  std::int64_t bytes() const noexcept { return static_cast<std::int64_t>(bytes_.size() + 4 * ends_.size()); }
-  std::string_view at(std::size_t i) const {
-    const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
-    return std::string_view(bytes_).substr(begin, ends_[i] - begin);
-  }
-  std::int64_t memory() const noexcept {
-    return static_cast<std::int64_t>(bytes_.size() + 8 * ends_.size() + 8 * hashes_.size() + 4 * slots_.size());
-  }
-  void clear() {
-    bytes_.clear();
-    ends_.clear();
-    hashes_.clear();
-    slots_.assign(slots_.empty() ? 0 : 64, absent);
-  }
-
- private:
-  std::size_t mask() const noexcept { return slots_.size() - 1; }
-  void grow() {
-    slots_.assign(std::max<std::size_t>(64, slots_.size() * 2), absent);
-    for (std::size_t i = 0; i < count(); ++i) {
-      std::size_t s = hashes_[i] & mask();
-      while (slots_[s] != absent) s = (s + 1) & mask();
-      slots_[s] = static_cast<std::uint32_t>(i);
-    }
-  }
-
-  std::string bytes_;
-  std::vector<std::size_t> ends_;
-  std::vector<std::size_t> hashes_;
-  std::vector<std::uint32_t> slots_;
-};
-
 // BYTE_ARRAY strings. `Get` maps an event to a pointer to the value, or nullptr for null.
 template <class Get>
 class string_column final : public column {
@@ -95,7 +40,7 @@ class string_column final : public column {
     if (v == nullptr) return false;
     if (dictionary_) {
       indices_.push_back(dictionary_->index_of(*v));
-      if (dictionary_->bytes() > limits_.dictionary_bytes) fall_back_to_plain();
+      if (dictionary_->encoded_bytes() > limits_.dictionary_bytes) fall_back_to_plain();
     } else {
       plain_.append(*v);
       plain_ends_.push_back(plain_.size());
@@ -132,7 +77,7 @@ class string_column final : public column {
     meta.encodings = {encoding::plain, encoding::rle, encoding::rle_dictionary};
     width_ = bit_width_for(dictionary_->count());
     std::string body;
-    body.reserve(static_cast<std::size_t>(dictionary_->bytes()));
+    body.reserve(static_cast<std::size_t>(dictionary_->encoded_bytes()));
     for (std::size_t i = 0; i < dictionary_->count(); ++i) {
       const auto v = dictionary_->at(i);
       append_u32(body, static_cast<std::uint32_t>(v.size()));
@@ -144,9 +89,8 @@ class string_column final : public column {
     return encoding::rle_dictionary;
   }
 
-  std::int64_t value_cost(std::size_t i) const override {
-    return dictionary_ ? (width_ + 7) / 8 + 0 : 4 + static_cast<std::int64_t>(plain_at(i).size());
-  }
+  std::int64_t fixed_value_cost() const override { return dictionary_ ? std::max(1, (width_ + 7) / 8) : 0; }
+  std::int64_t value_cost(std::size_t i) const override { return 4 + static_cast<std::int64_t>(plain_at(i).size()); }
 
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     if (dictionary_) {
@@ -179,15 +123,13 @@ class string_column final : public column {
     s.max_value = std::string(hi);
   }
 
+  // A chunk that fell back to plain is followed by plain ones: its values are mostly distinct
+  // (ids), and filling a dictionary only to drop it costs more than all the rest of the column.
   void clear_values() override {
     plain_.clear();
     plain_ends_.clear();
     indices_.clear();
-    if (dictionary_) {
-      dictionary_->clear();
-    } else {
-      dictionary_.emplace();
-    }
+    if (dictionary_) dictionary_->clear();
   }
 
   Get get_;
@@ -222,6 +164,7 @@ class int_column final : public column {
     meta.encodings = {encoding::plain, encoding::rle};
     return encoding::plain;
   }
+  std::int64_t fixed_value_cost() const override { return sizeof(T); }
   std::int64_t value_cost(std::size_t) const override { return sizeof(T); }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     out.append(reinterpret_cast<const char*>(values_.data() + from), (to - from) * sizeof(T));
@@ -255,6 +198,7 @@ class bool_column final : public column {
     meta.encodings = {encoding::plain, encoding::rle};
     return encoding::plain;
   }
+  std::int64_t fixed_value_cost() const override { return 1; }
   std::int64_t value_cost(std::size_t) const override { return 1; }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     for (std::size_t i = from; i < to; i += 8) {
@@ -334,13 +278,24 @@ base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
   if (!values) return std::move(values).err();
   std::size_t row = 0, value = 0;
   const auto rows = static_cast<std::size_t>(rows_);
+  const std::int64_t fixed = fixed_value_cost();
   while (row < rows) {
     // A page: rows until its values reach page_bytes.
     std::size_t row_end = row, value_end = value;
-    std::int64_t bytes = 0;
-    while (row_end < rows && bytes < limits_.page_bytes) {
-      if (!schema_.optional || defs_[row_end]) bytes += value_cost(value_end++);
-      ++row_end;
+    if (fixed > 0) {
+      const auto per_page = static_cast<std::size_t>(std::max<std::int64_t>(1, limits_.page_bytes / fixed));
+      if (!schema_.optional) {
+        row_end = std::min(rows, row + per_page);
+        value_end = value + (row_end - row);
+      } else {
+        while (row_end < rows && value_end - value < per_page) value_end += defs_[row_end++];
+      }
+    } else {
+      std::int64_t bytes = 0;
+      while (row_end < rows && bytes < limits_.page_bytes) {
+        if (!schema_.optional || defs_[row_end]) bytes += value_cost(value_end++);
+        ++row_end;
+      }
     }
     body_.clear();
     if (schema_.optional) {

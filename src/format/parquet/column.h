@@ -3,7 +3,8 @@
 // definition level per row) in memory, then encodes them as pages when the row group is written.
 //
 // Strings are dictionary-encoded while the dictionary stays under `dictionary_bytes`, and plain
-// past it (the fallback decides per column chunk). Integers and booleans are plain.
+// past it (for the rest of the file: such a column holds mostly distinct values). Integers and
+// booleans are plain.
 
 #include <cstdint>
 #include <memory>
@@ -47,7 +48,9 @@ class column {
   virtual std::int64_t value_bytes() const = 0;
   // Before the data pages: a dictionary page, if any. Returns the data pages' encoding.
   virtual base::result<encoding> begin_chunk(page_writer& pages, column_chunk_meta& meta) = 0;
-  // Encoded bytes of value `i` (page sizing; an estimate for packed encodings).
+  // Page sizing: the encoded bytes of every value when they are all alike (fixed-width and
+  // dictionary-encoded values; an estimate for packed ones), else 0 and value_cost() of each.
+  virtual std::int64_t fixed_value_cost() const = 0;
   virtual std::int64_t value_cost(std::size_t i) const = 0;
   virtual void encode_values(std::size_t from, std::size_t to, std::string& out) const = 0;
   // Min and max over the chunk's values, PLAIN-encoded (there is at least one value).

@@ -160,10 +160,6 @@ class int_column final : public column {
     return true;
   }
   std::int64_t value_bytes() const override { return static_cast<std::int64_t>(sizeof(T) * values_.size()); }
-  base::result<encoding> begin_chunk(page_writer&, column_chunk_meta& meta) override {
-    meta.encodings = {encoding::plain, encoding::rle};
-    return encoding::plain;
-  }
   std::int64_t fixed_value_cost() const override { return sizeof(T); }
   std::int64_t value_cost(std::size_t) const override { return sizeof(T); }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
@@ -194,10 +190,6 @@ class bool_column final : public column {
     return true;
   }
   std::int64_t value_bytes() const override { return static_cast<std::int64_t>(values_.size()); }
-  base::result<encoding> begin_chunk(page_writer&, column_chunk_meta& meta) override {
-    meta.encodings = {encoding::plain, encoding::rle};
-    return encoding::plain;
-  }
   std::int64_t fixed_value_cost() const override { return 1; }
   std::int64_t value_cost(std::size_t) const override { return 1; }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {

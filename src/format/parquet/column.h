@@ -46,8 +46,12 @@ class column {
   // Appends the event's value, if it has one: false for null.
   virtual bool append_value(const event::event& e) = 0;
   virtual std::int64_t value_bytes() const = 0;
-  // Before the data pages: a dictionary page, if any. Returns the data pages' encoding.
-  virtual base::result<encoding> begin_chunk(page_writer& pages, column_chunk_meta& meta) = 0;
+  // Before the data pages: a dictionary page, if any. Returns the data pages' encoding (PLAIN
+  // unless a column says otherwise).
+  virtual base::result<encoding> begin_chunk(page_writer&, column_chunk_meta& meta) {
+    meta.encodings = {encoding::plain, encoding::rle};
+    return encoding::plain;
+  }
   // Page sizing: the encoded bytes of every value when they are all alike (fixed-width and
   // dictionary-encoded values; an estimate for packed ones), else 0 and value_cost() of each.
   virtual std::int64_t fixed_value_cost() const = 0;

@@ -54,6 +54,12 @@ base::status sink::step() {
     }
     if (auto s = p->second->append(std::move(routed)); !s) return s;
     ++records_;
+    // Memory is checked within a batch too, each time a sixteenth of the bound has come in, so
+    // a large batch cannot carry it far past the bound.
+    if (const auto v = record->value()) unchecked_bytes_ += static_cast<std::int64_t>(v->size());
+    if (unchecked_bytes_ >= options_.max_buffered_bytes / 16) {
+      if (auto s = keep_within_bounds(); !s) return s;
+    }
   }
   if (auto s = rotate(base::steady::now(), false); !s) return s;
   return commit();
@@ -63,6 +69,11 @@ base::status sink::rotate(base::steady::time_point now, bool everything) {
   for (auto& [p, writer] : partitions_) {
     if (auto s = writer->close_due(now, everything); !s) return s;
   }
+  return keep_within_bounds();
+}
+
+base::status sink::keep_within_bounds() {
+  unchecked_bytes_ = 0;
   // Memory is bounded by the open files and the bytes they hold: past either bound, close files
   // early — the oldest, or the one holding most — whatever partition owns them.
   for (;;) {

@@ -48,6 +48,8 @@ class sink : public assignment_listener {
  private:
   base::status step();  // one turn of the loop
   base::status rotate(base::steady::time_point now, bool everything);
+  // Closes files early while the sink holds more than max_open_files or max_buffered_bytes.
+  base::status keep_within_bounds();
   base::status commit();
   base::status recover(std::int32_t partition, std::int64_t committed);
   bool caught_up() const;
@@ -63,6 +65,7 @@ class sink : public assignment_listener {
   std::atomic<bool> stopping_{false};
   std::int64_t records_ = 0;
   std::int64_t buffered_ = 0;  // what this sink last added to probe_.buffered_bytes
+  std::int64_t unchecked_bytes_ = 0;  // record bytes appended since keep_within_bounds() last ran
 };
 
 }  // namespace clicktrail::sink

@@ -12,9 +12,10 @@
 #include <random>
 
 #include "base/clock.h"
-#include "store/posix_io.h"
+#include "base/posix_io.h"
 
 namespace clicktrail::store {
+namespace posix = base::posix;
 namespace {
 
 namespace fs = std::filesystem;

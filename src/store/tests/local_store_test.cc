@@ -11,9 +11,10 @@
 #include <filesystem>
 #include <thread>
 
-#include "store/posix_io.h"
+#include "base/posix_io.h"
 
 namespace clicktrail::store {
+namespace posix = base::posix;
 namespace {
 
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "store/posix_io.h"
+#include "base/posix_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 
 #include <cstring>
 
-namespace clicktrail::store::posix {
+namespace clicktrail::base::posix {
 namespace {
 
 // The fix to suggest for errors that need someone to act.
@@ -112,4 +112,4 @@ std::string parent_of(const std::string& path) {
   return path.substr(0, slash);
 }
 
-}  // namespace clicktrail::store::posix
+}  // namespace clicktrail::base::posix

@@ -1,5 +1,5 @@
 #pragma once
-// The POSIX calls local_store is made of, each returning a status whose message names the path
+// The POSIX calls the local store and the embedded log are made of, each returning a status whose message names the path
 // and the OS error and says what to do. Thread-safe (no shared state).
 
 #include <string>
@@ -8,7 +8,7 @@
 
 #include "base/result.h"
 
-namespace clicktrail::store::posix {
+namespace clicktrail::base::posix {
 
 // errno after `action` ("create", "write", …) on `path` → an error: ENOSPC, EDQUOT, EACCES,
 // EPERM, EROFS, ENAMETOOLONG, ENOTDIR… fail (someone must act); EIO, EAGAIN, EINTR, EBUSY,
@@ -28,4 +28,4 @@ base::status sync_dir(const std::string& dir);
 // The directory part of "a/b/c" ("a/b"), or "." for a bare name.
 std::string parent_of(const std::string& path);
 
-}  // namespace clicktrail::store::posix
+}  // namespace clicktrail::base::posix

@@ -1,0 +1,353 @@
+#include "wal/log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/posix_io.h"
+#include "wal/record_format.h"
+
+namespace clicktrail::wal {
+namespace {
+
+namespace fs = std::filesystem;
+namespace posix = base::posix;
+
+constexpr std::string_view segment_suffix = ".seg";
+// How much of a segment one read() takes in at a time.
+constexpr std::size_t read_chunk = 4u << 20;
+
+spdlog::logger& wal_log() { return base::logger_for("wal"); }
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// pread until `n` bytes or the end of the file.
+base::result<std::string> read_at(int fd, std::int64_t at, std::size_t n, const std::string& path) {
+  std::string out(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(at) + static_cast<off_t>(got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return posix::os_error("read", path, errno);
+    }
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  out.resize(got);
+  return out;
+}
+
+struct fd_closer {
+  int fd;
+  ~fd_closer() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+struct log::probe {
+  probe(base::registry& r, const std::string& name)
+      : appended(r.add_counter("clicktrail_wal_records_total", "Records made durable in the embedded log.", {{"log", name}})),
+        commits(r.add_counter("clicktrail_wal_commits_total", "Group commits (one fsync each) of the embedded log.",
+                              {{"log", name}})),
+        commit_seconds(r.add_histogram("clicktrail_wal_commit_seconds", "Time to write and fsync one group commit.",
+                                       base::latency_buckets(), {{"log", name}})),
+        segments(r.add_gauge("clicktrail_wal_segments", "Segment files of the embedded log.", {{"log", name}})) {}
+  base::counter& appended;
+  base::counter& commits;
+  base::histogram& commit_seconds;
+  base::gauge& segments;
+};
+
+log::log(log_options options, std::string name, base::registry& metrics)
+    : options_(std::move(options)), name_(std::move(name)), probe_(std::make_unique<probe>(metrics, name_)) {}
+
+base::result<std::unique_ptr<log>> log::open(log_options options, std::string name, base::registry& metrics) {
+  std::unique_ptr<log> l(new log(std::move(options), std::move(name), metrics));
+  std::vector<std::string> created;
+  if (auto s = posix::make_dirs(l->options_.dir, created); !s) return std::move(s).err();
+  for (const auto& d : created) {
+    if (auto s = posix::sync_dir(posix::parent_of(d)); !s) return std::move(s).err();
+  }
+  if (auto s = l->recover(); !s) return std::move(s).err();
+  l->committer_ = std::thread([raw = l.get()] { raw->commit_loop(); });
+  return l;
+}
+
+log::~log() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  durable_.notify_all();
+  if (committer_.joinable()) committer_.join();
+  if (active_fd_ >= 0) ::close(active_fd_);
+}
+
+std::string log::path_for(std::int64_t base) const {
+  return fmt::format("{}/{:020}{}", options_.dir, base, segment_suffix);
+}
+
+base::status log::recover() {
+  std::vector<std::int64_t> bases;
+  std::error_code ec;
+  for (fs::directory_iterator it(options_.dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().native();
+    if (!file.ends_with(segment_suffix) || file.size() != 20 + segment_suffix.size()) continue;
+    bases.push_back(std::stoll(file.substr(0, 20)));
+  }
+  if (ec) return posix::os_error("list", options_.dir, ec.value());
+  std::sort(bases.begin(), bases.end());
+
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    segment seg{bases[i], 0, 0, path_for(bases[i])};
+    if (!segments_.empty() && segments_.back().base + segments_.back().count != seg.base) {
+      return base::error::fail(fmt::format(
+          "the embedded log in {} has a gap: {} ends at offset {} but the next segment starts at {}; restore the "
+          "missing segment, or move the log away to start an empty one",
+          options_.dir, segments_.back().path, segments_.back().base + segments_.back().count, seg.base));
+    }
+    const int fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return posix::os_error("open", seg.path, errno);
+    fd_closer closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return posix::os_error("stat", seg.path, errno);
+    const auto size = static_cast<std::int64_t>(st.st_size);
+    std::int64_t at = 0;
+    while (at < size) {
+      auto chunk = read_at(fd, at, static_cast<std::size_t>(std::min<std::int64_t>(size - at, read_chunk + max_record_bytes + frame_header_bytes)), seg.path);
+      if (!chunk) return std::move(chunk).err();
+      std::string_view rest = *chunk;
+      std::size_t used = 0;
+      while (auto f = read_frame(rest.substr(used))) {
+        used += f->size;
+        ++seg.count;
+        if (used >= read_chunk) break;
+      }
+      if (used == 0) break;  // no whole record here: the tail is torn or damaged
+      at += static_cast<std::int64_t>(used);
+    }
+    if (at < size) {
+      if (i + 1 != bases.size()) {
+        return base::error::fail(fmt::format(
+            "the embedded log is damaged: {} has an unreadable record at byte {} of {} (offset {}), before the newest "
+            "segment; the records after it cannot be read. Move the segment away to start without them",
+            seg.path, at, size, seg.base + seg.count));
+      }
+      // A torn tail: the process died in the middle of a write that was never acknowledged.
+      wal_log().warn("log={} torn tail cut file={} at_byte={} dropped_bytes={}", name_, seg.path, at, size - at);
+      const int wfd = ::open(seg.path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (wfd < 0) return posix::os_error("open", seg.path, errno);
+      fd_closer wcloser{wfd};
+      if (::ftruncate(wfd, static_cast<off_t>(at)) != 0) return posix::os_error("truncate", seg.path, errno);
+      if (::fsync(wfd) != 0) return posix::os_error("fsync", seg.path, errno);
+    }
+    seg.bytes = at;
+    segments_.push_back(std::move(seg));
+  }
+  if (segments_.empty()) {
+    if (auto s = start_segment(0); !s) return s;
+  } else {
+    active_path_ = segments_.back().path;
+    active_fd_ = ::open(active_path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (active_fd_ < 0) return posix::os_error("open", active_path_, errno);
+  }
+  durable_end_ = segments_.back().base + segments_.back().count;
+  probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
+  wal_log().info("log={} opened dir={} segments={} offsets={}..{}", name_, options_.dir, segments_.size(),
+                 segments_.front().base, durable_end_);
+  return {};
+}
+
+base::status log::start_segment(std::int64_t base) {
+  const std::string path = path_for(base);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return posix::os_error("create", path, errno);
+  if (auto s = posix::sync_dir(options_.dir); !s) {
+    ::close(fd);
+    return s;
+  }
+  if (active_fd_ >= 0) ::close(active_fd_);
+  active_fd_ = fd;
+  active_path_ = path;
+  std::lock_guard lock(mutex_);
+  segments_.push_back(segment{base, 0, 0, path});
+  probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
+  return {};
+}
+
+void log::append(std::string_view value, done_fn done) {
+  if (value.size() > max_record_bytes) {
+    done(base::error::reject(fmt::format("a record of {} bytes is over the embedded log's limit of {}", value.size(),
+                                         max_record_bytes)));
+    return;
+  }
+  {
+    std::unique_lock lock(mutex_);
+    if (broken_ || stopping_) {
+      auto e = broken_ ? *broken_ : base::error::retry("the embedded log is shutting down");
+      lock.unlock();
+      done(std::move(e));
+      return;
+    }
+    append_frame(pending_, now_ms(), value);
+    pending_done_.push_back(std::move(done));
+  }
+  work_.notify_one();
+}
+
+void log::commit_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [&] { return stopping_ || !pending_done_.empty(); });
+    if (pending_done_.empty()) return;  // stopping, nothing left to write
+    std::string batch = std::move(pending_);
+    std::vector<done_fn> done = std::move(pending_done_);
+    pending_.clear();
+    pending_done_.clear();
+    const auto records = static_cast<std::int64_t>(done.size());
+    lock.unlock();
+
+    const auto started = base::steady::now();
+    base::status s = write_batch(batch);
+    probe_->commit_seconds.observe(std::chrono::duration<double>(base::steady::now() - started).count());
+
+    lock.lock();
+    if (s) {
+      segments_.back().count += records;
+      segments_.back().bytes += static_cast<std::int64_t>(batch.size());
+      durable_end_ += records;
+      probe_->appended.inc(static_cast<std::uint64_t>(records));
+      probe_->commits.inc();
+    } else {
+      // What reached the file may be partly there: a restart recovers to the last whole record,
+      // and none of these was acknowledged.
+      wal_log().error("log={} write failed; refusing appends until restart error=\"{}\"", name_, s.err().message);
+      broken_ = s.err();
+    }
+    lock.unlock();
+    durable_.notify_all();
+    for (auto& d : done) d(s);
+    lock.lock();
+  }
+}
+
+base::status log::write_batch(const std::string& bytes) {
+  std::int64_t active_bytes = 0, next_base = 0;
+  {
+    std::lock_guard lock(mutex_);
+    active_bytes = segments_.back().bytes;
+    next_base = durable_end_;
+  }
+  if (active_bytes > 0 && active_bytes + static_cast<std::int64_t>(bytes.size()) > options_.segment_bytes) {
+    if (auto s = start_segment(next_base); !s) return s;
+  }
+  if (auto s = posix::write_all(active_fd_, bytes, active_path_); !s) return s;
+  if (::fdatasync(active_fd_) != 0) return posix::os_error("fsync", active_path_, errno);
+  return {};
+}
+
+base::result<std::vector<stored_record>> log::read(std::int64_t from, std::size_t max_records,
+                                                   std::chrono::milliseconds wait) {
+  std::unique_lock lock(mutex_);
+  if (from < segments_.front().base) {
+    return base::error::fail(fmt::format("offset {} of the embedded log {} was already deleted (it starts at {})", from,
+                                         name_, segments_.front().base));
+  }
+  durable_.wait_for(lock, wait, [&] { return durable_end_ > from || stopping_; });
+  std::vector<stored_record> out;
+  if (from >= durable_end_) return out;
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), from,
+                             [](std::int64_t o, const segment& s) { return o < s.base; });
+  const segment seg = *std::prev(it);  // a copy: the committer may grow it meanwhile
+  read_position at = last_read_;
+  lock.unlock();
+
+  const int fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return posix::os_error("open", seg.path, errno);
+  fd_closer closer{fd};
+  std::int64_t byte = 0, offset = seg.base;
+  if (at.segment_base == seg.base && at.offset <= from && at.offset >= seg.base) byte = at.byte, offset = at.offset;
+  // Skip to `from`, then take records until max_records or the segment's durable end.
+  while (offset < seg.base + seg.count && out.size() < max_records) {
+    auto chunk = read_at(fd, byte, static_cast<std::size_t>(std::min<std::int64_t>(seg.bytes - byte, read_chunk)), seg.path);
+    if (!chunk) return std::move(chunk).err();
+    std::string_view rest = *chunk;
+    std::size_t used = 0;
+    while (offset < seg.base + seg.count && out.size() < max_records) {
+      auto f = read_frame(rest.substr(used));
+      if (!f) break;
+      if (offset >= from) out.push_back(stored_record{offset, f->timestamp_ms, std::string(f->payload)});
+      used += f->size;
+      ++offset;
+    }
+    if (used == 0) {
+      // A record larger than the chunk: read it whole.
+      auto big = read_at(fd, byte, frame_header_bytes + max_record_bytes, seg.path);
+      if (!big) return std::move(big).err();
+      auto f = read_frame(*big);
+      if (!f) {
+        return base::error::fail(fmt::format("the embedded log is damaged: {} has an unreadable record at byte {}; "
+                                             "restart to recover it",
+                                             seg.path, byte));
+      }
+      if (offset >= from) out.push_back(stored_record{offset, f->timestamp_ms, std::string(f->payload)});
+      used = f->size;
+      ++offset;
+    }
+    byte += static_cast<std::int64_t>(used);
+  }
+  lock.lock();
+  last_read_ = {offset, seg.base, byte};
+  return out;
+}
+
+std::int64_t log::start_offset() const {
+  std::lock_guard lock(mutex_);
+  return segments_.front().base;
+}
+
+std::int64_t log::end_offset() const {
+  std::lock_guard lock(mutex_);
+  return durable_end_;
+}
+
+bool log::healthy() const {
+  std::lock_guard lock(mutex_);
+  return !broken_;
+}
+
+base::status log::release(std::int64_t consumed) {
+  std::vector<std::string> doomed;
+  {
+    std::lock_guard lock(mutex_);
+    const auto cutoff = std::filesystem::file_time_type::clock::now() - options_.retention;
+    while (segments_.size() > 1 && segments_.front().base + segments_.front().count <= consumed) {
+      std::error_code ec;
+      const auto written = std::filesystem::last_write_time(segments_.front().path, ec);
+      if (!ec && written > cutoff) break;  // still within retention
+      doomed.push_back(segments_.front().path);
+      segments_.erase(segments_.begin());
+    }
+    probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
+  }
+  for (const auto& path : doomed) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return posix::os_error("remove", path, errno);
+    wal_log().info("log={} removed consumed segment file={}", name_, path);
+  }
+  return doomed.empty() ? base::status{} : posix::sync_dir(options_.dir);
+}
+
+}  // namespace clicktrail::wal

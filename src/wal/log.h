@@ -1,0 +1,118 @@
+#pragma once
+// The embedded durable log: what `clicktrail run` keeps events in instead of Kafka. Append-only
+// segment files in one directory, named by the offset of their first record; records framed
+// with their length and CRC32C (record_format.h).
+//
+// Durability: append() hands the record to one committer thread, which writes everything that
+// arrived since its last fsync as one batch, fsyncs, and only then calls each record's `done` —
+// group commit, so the collector answers 2xx only for records on disk, and one fsync serves
+// every request that came in while the previous one ran. Readers see durable records only.
+//
+// Recovery: open() reads every segment back. A torn tail (the last segment ends in an
+// incomplete or corrupt record: a crash mid-write) is cut off at the last whole record; damage
+// anywhere else stops open() with the file and byte, since records after it would be lost.
+//
+// Offsets are record numbers, 0, 1, 2, … for the life of the directory. Segments whose records
+// are all consumed (release()) and that are older than the retention are deleted; the newest
+// segment is always kept, so offsets continue after a restart.
+//
+// Thread-safety: append() from any number of threads; read() and release() from any thread.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "base/metrics.h"
+#include "base/result.h"
+
+namespace clicktrail::wal {
+
+struct log_options {
+  std::string dir;
+  std::int64_t segment_bytes = 64LL << 20;            // a segment is closed past this size
+  std::chrono::milliseconds retention{3'600'000};     // consumed segments are kept this long
+};
+
+struct stored_record {
+  std::int64_t offset = 0;
+  std::int64_t timestamp_ms = 0;  // when it was appended
+  std::string value;
+};
+
+using done_fn = std::function<void(base::status)>;
+
+class log {
+ public:
+  // Opens (creating the directory when missing) and recovers. `name` labels metrics and messages.
+  static base::result<std::unique_ptr<log>> open(log_options options, std::string name, base::registry& metrics);
+  ~log();  // writes what is pending, then stops the committer
+  log(const log&) = delete;
+  log& operator=(const log&) = delete;
+
+  // Copies `value`; `done` runs once, on the committer thread (or here, when the log is broken),
+  // with ok once the record is on disk.
+  void append(std::string_view value, done_fn done);
+
+  // Durable records from offset `from`, at most `max_records`, waiting up to `wait` for the first.
+  base::result<std::vector<stored_record>> read(std::int64_t from, std::size_t max_records,
+                                                std::chrono::milliseconds wait);
+
+  std::int64_t start_offset() const;  // the first record still kept
+  std::int64_t end_offset() const;    // one past the last durable record
+  // Deletes the segments whose records are all below `consumed` and that are past retention.
+  base::status release(std::int64_t consumed);
+  // False once a write or fsync failed: the log accepts nothing more (a restart recovers).
+  bool healthy() const;
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  struct segment {
+    std::int64_t base = 0;   // offset of its first record
+    std::int64_t count = 0;  // durable records
+    std::int64_t bytes = 0;  // durable bytes
+    std::string path;
+  };
+  struct probe;
+
+  log(log_options options, std::string name, base::registry& metrics);
+  base::status recover();
+  base::status start_segment(std::int64_t base);  // committer thread (or open)
+  void commit_loop();
+  base::status write_batch(const std::string& bytes);
+  std::string path_for(std::int64_t base) const;
+
+  const log_options options_;
+  const std::string name_;
+  std::unique_ptr<probe> probe_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_;     // records pending, or stopping
+  std::condition_variable durable_;  // durable_end_ moved
+  std::vector<segment> segments_;    // by base; the last one is being appended to
+  std::int64_t durable_end_ = 0;
+  std::string pending_;              // framed records waiting for the committer
+  std::vector<done_fn> pending_done_;
+  std::optional<base::error> broken_;
+  bool stopping_ = false;
+
+  int active_fd_ = -1;      // the last segment, for appending (committer thread)
+  std::string active_path_;
+  std::thread committer_;
+
+  // Where the last read stopped, so that a reader going forward does not rescan its segment.
+  struct read_position {
+    std::int64_t offset = -1;
+    std::int64_t segment_base = -1;
+    std::int64_t byte = 0;
+  } last_read_;
+};
+
+}  // namespace clicktrail::wal

@@ -1,5 +1,10 @@
 #include "app/kafka_source.h"
 
+#include <fmt/format.h>
+
+#include "app/server_options.h"
+#include "app/sink_lanes.h"
+
 namespace clicktrail::app {
 namespace {
 
@@ -51,5 +56,21 @@ void kafka_source::on_assigned(const std::map<std::int32_t, std::optional<std::i
 }
 
 void kafka_source::on_revoked(const std::vector<std::int32_t>& partitions) { listener_->on_revoked(partitions); }
+
+base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::object_store& store,
+                             base::registry& metrics) {
+  for (const auto& [topic, input] : {std::pair{c.kafka->topic, sink::input_kind::events},
+                                     std::pair{c.kafka->bad_topic, sink::input_kind::rejected}}) {
+    auto source = std::make_unique<kafka_source>(kafka_consumer_options(c, topic), metrics);
+    kafka_source& raw = *source;
+    auto options = sink::options_from(c.sink);
+    options.input = input;
+    auto s = lanes.add(
+        std::move(source), [&raw](sink::sink& listener) { return raw.attach(listener); }, [&raw] { raw.close(); }, store, options,
+        metrics);
+    if (!s) return base::error::fail(fmt::format("cannot join the consumer group: {}", s.err().message));
+  }
+  return {};
+}
 
 }  // namespace clicktrail::app

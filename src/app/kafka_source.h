@@ -8,8 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "config/config.h"
 #include "kafka/consumer.h"
 #include "sink/source.h"
+#include "store/object_store.h"
 
 namespace clicktrail::app {
 
@@ -40,5 +42,10 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
   sink::assignment_listener* listener_ = nullptr;
   std::unique_ptr<kafka::consumer> consumer_;
 };
+
+// The two lanes of a sink on Kafka: the events topic, and the rejected input (kafka.bad_topic).
+class sink_lanes;
+base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::object_store& store,
+                             base::registry& metrics);
 
 }  // namespace clicktrail::app

@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
     std::vector<config::flag_override> flags;
     if (listen) flags.push_back({"http.listen", *listen, "--listen"});
     if (data && !output) flags.push_back({"sink.output", *data, "--data"});
+    if (data) flags.push_back({"wal.dir", *data + "/_clicktrail/wal", "--data"});
     if (output) flags.push_back({"sink.output", *output, "--output"});
     return app::run(app::config_sources(config_file, std::move(flags)));
   }

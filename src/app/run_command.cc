@@ -1,5 +1,10 @@
-// `clicktrail run`: the embedded default — collector, embedded log and sink in one process.
-// Until those modules land it serves the operations routes and says what is missing.
+// `clicktrail run`: the embedded default — collector, durable log and sink in one process, with
+// the demo site, the tracker and the live inspector. Without [kafka] the log is the embedded one
+// (wal/) in wal.dir; with [kafka] it is Kafka, and the process is a collector and a sink at once.
+//
+// Start: open the logs (recovering them), the store, the sinks, then the server. Stop (SIGTERM,
+// SIGINT): stop accepting and finish requests in flight, then let the sinks write out and commit
+// what they read, then close the logs.
 
 #include <fmt/format.h>
 
@@ -7,47 +12,173 @@
 #include <cstring>
 
 #include "app/commands.h"
+#include "app/inspect_feed.h"
+#include "app/kafka_event_log.h"
+#include "app/kafka_source.h"
 #include "app/server_options.h"
 #include "app/signals.h"
+#include "app/sink_lanes.h"
 #include "app/startup.h"
+#include "app/wal_event_log.h"
+#include "app/wal_source.h"
+#include "app/web_routes.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "http/ingest_routes.h"
 #include "http/ops_routes.h"
 #include "http/server.h"
+#include "ingest/pipeline.h"
+#include "store/open_store.h"
+#include "wal/log.h"
 
 namespace clicktrail::app {
 namespace {
 
-constexpr const char* missing_parts =
-    "the all-in-one pipeline (collector + embedded log + sink in one process) is not built into "
-    "this version yet; it arrives with issue #6. Until then run `clicktrail collect` and "
-    "`clicktrail sink` against Kafka";
+// Without [[sites]], the demo site's key is accepted from any origin: a local try-out needs no
+// configuration. A real site lists its own key and origins.
+void add_demo_site(config::config& c, spdlog::logger& log) {
+  if (!c.sites.empty()) return;
+  c.sites.push_back(config::site_config{"demo", {}, true});
+  log.info("no [[sites]] configured: accepting site key \"demo\" from any origin; add [[sites]] to choose keys and origins");
+}
+
+// The embedded log: two logs (events, rejected input) and their sinks' offset files.
+struct embedded {
+  std::unique_ptr<wal::log> events, bad;
+  std::unique_ptr<wal_event_log> event_log;
+};
+
+base::result<embedded> open_embedded(const config::config& c, base::registry& metrics) {
+  embedded e;
+  auto events = wal::log::open({c.wal.dir + "/events", c.wal.segment_bytes, c.wal.retention}, "events", metrics);
+  if (!events) return std::move(events).err();
+  auto bad = wal::log::open({c.wal.dir + "/bad", c.wal.segment_bytes, c.wal.retention}, "bad", metrics);
+  if (!bad) return std::move(bad).err();
+  e.events = std::move(events).value();
+  e.bad = std::move(bad).value();
+  e.event_log = std::make_unique<wal_event_log>(*e.events, *e.bad);
+  return e;
+}
+
+base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embedded& e, store::object_store& store,
+                                base::registry& metrics) {
+  struct lane_spec {
+    wal::log& log;
+    const char* name;
+    sink::input_kind input;
+  };
+  for (const auto& spec : {lane_spec{*e.events, "wal", sink::input_kind::events},
+                           lane_spec{*e.bad, "wal.bad", sink::input_kind::rejected}}) {
+    auto source = std::make_unique<wal_source>(spec.log, fmt::format("{}/{}.offset", c.wal.dir, spec.name), spec.name);
+    wal_source& raw = *source;
+    auto options = sink::options_from(c.sink);
+    options.input = spec.input;
+    auto s = lanes.add(
+        std::move(source),
+        [&raw](sink::sink& listener) {
+          raw.attach(listener);
+          return base::status{};
+        },
+        {}, store, options, metrics);
+    if (!s) return s;
+  }
+  return {};
+}
+
+std::string duckdb_hint(const config::config& c) {
+  if (c.sink.output.where != config::output_location::kind::local || c.sink.format != config::output_format::parquet) {
+    return "";
+  }
+  return fmt::format(
+      "; query them: duckdb -c \"SELECT type, count(*) FROM read_parquet('{}/events/**/*.parquet', "
+      "hive_partitioning=true) GROUP BY type\"",
+      c.sink.output.path);
+}
 
 }  // namespace
 
 int run(const config::load_options& sources) {
   const auto loaded = start_up(sources, "run");
   if (!loaded) return exit_bad_config;
-  const config::config& cfg = *loaded;
+  config::config cfg = *loaded;
   auto& log = base::logger_for("run");
+  add_demo_site(cfg, log);
 
   base::registry metrics;
+  auto store = store::open_store(cfg.sink.output, cfg.s3, metrics);
+  if (!store) {
+    log.error("cannot open the output {}: {}", cfg.sink.output_text, store.err().message);
+    return exit_bad_config;
+  }
+
+  // The log events are made durable in, and the sinks that read it.
+  std::optional<embedded> wal;
+  std::unique_ptr<kafka_event_log> kafka_log;
+  sink_lanes lanes;
+  if (cfg.kafka) {
+    auto producer = kafka::producer::create(producer_options_from(cfg), metrics);
+    if (!producer) {
+      log.error("cannot create the Kafka producer: {}", producer.err().message);
+      return exit_bad_config;
+    }
+    kafka_log = std::make_unique<kafka_event_log>(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
+    if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics); !s) {
+      log.error("{}", s.err().message);
+      return exit_bad_config;
+    }
+  } else {
+    auto opened = open_embedded(cfg, metrics);
+    if (!opened) {
+      log.error("cannot open the embedded log in {}: {}", cfg.wal.dir, opened.err().message);
+      return exit_failure;
+    }
+    wal.emplace(std::move(opened).value());
+    if (auto s = add_embedded_lanes(lanes, cfg, *wal, **store, metrics); !s) {
+      log.error("{}", s.err().message);
+      return exit_failure;
+    }
+  }
+  ingest::event_log& durable = kafka_log ? static_cast<ingest::event_log&>(*kafka_log) : *wal->event_log;
+  inspect_feed feed(durable);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, feed, metrics);
+
   http::router routes;
-  http::add_ops_routes(routes, metrics);
-  routes.add("GET", "/", [](http::request&&, http::reply_fn reply) {
-    reply(http::response{200, "text/plain; charset=utf-8",
-                         fmt::format("clicktrail run: {}.\nServed now: /healthz and /metrics.\n", missing_parts), {}});
-  });
-
+  http::add_ops_routes(routes, metrics, [&feed] { return feed.ready(std::chrono::seconds(2)); });
+  http::add_ingest_routes(routes, pipeline);
+  add_web_routes(routes, feed);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
-  if (!start_server(server)) return exit_failure;
-  log.info("serving url=http://{}:{}/ routes=/healthz,/metrics", cfg.http.listen.host, server.local_port());
-  log.warn("{}", missing_parts);
+  lanes.start(sink::sink::mode::forever);
+  if (!start_server(server)) {
+    lanes.stop();
+    lanes.finish();
+    return exit_failure;
+  }
+  log.info("clicktrail run: open http://{}:{}/ — live events at /inspect; files in {} (as {}, each within {}s){}",
+           cfg.http.listen.host, server.local_port(), (*store)->describe(),
+           cfg.sink.format == config::output_format::parquet ? "Parquet" : "JSON Lines",
+           std::chrono::duration_cast<std::chrono::seconds>(cfg.sink.max_age).count(), duckdb_hint(cfg));
 
-  const int signal = wait_for_stop_signal();
-  log.info("stopping signal={} in_flight={}", strsignal(signal), server.in_flight());
-  server.stop();
-  return exit_ok;
+  int signal = 0;
+  while (signal == 0 && !lanes.any_failed()) signal = wait_for_stop_signal(std::chrono::milliseconds(500));
+  if (signal != 0) log.info("stopping signal={} in_flight={}", strsignal(signal), server.in_flight());
+  // Requests in flight wait at most produce_timeout for durability; give them that.
+  server.stop(cfg.ingest.produce_timeout + std::chrono::seconds(1));
+  feed.close();
+  if (kafka_log) {
+    if (auto s = kafka_log->producer().flush(cfg.ingest.produce_timeout); !s) {
+      log.warn("records left unflushed at exit error=\"{}\"", s.err().message);
+    }
+  }
+  // Kafka keeps what the sinks have not read yet; the embedded log is drained, so that every
+  // acknowledged event is in the files when the process ends.
+  if (wal && !lanes.any_failed()) {
+    lanes.drain_and_stop();
+  } else {
+    lanes.stop();
+  }
+  const bool ok = lanes.finish();
+  log.info("stopped records={}", lanes.progress().records);
+  return ok && signal != 0 ? exit_ok : exit_failure;
 }
 
 int not_yet_available(const std::string& command, const std::string& what,

@@ -22,6 +22,15 @@ http::server_options sink_server_options_from(const config::config& c) {
   return o;
 }
 
+kafka::consumer_options kafka_consumer_options(const config::config& c, const std::string& topic) {
+  kafka::consumer_options o;
+  o.brokers = c.kafka->brokers;
+  o.group_id = c.sink.group_id;
+  o.topic = topic;
+  o.extra = c.kafka->consumer;
+  return o;
+}
+
 kafka::producer_options producer_options_from(const config::config& c) {
   kafka::producer_options o;
   o.brokers = c.kafka->brokers;

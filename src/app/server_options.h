@@ -3,6 +3,7 @@
 
 #include "config/config.h"
 #include "http/server.h"
+#include "kafka/consumer.h"
 #include "kafka/producer.h"
 
 namespace clicktrail::app {
@@ -11,5 +12,7 @@ http::server_options server_options_from(const config::config& c);
 // The sink's small server: operations routes only, on sink.listen (which must be set).
 http::server_options sink_server_options_from(const config::config& c);
 kafka::producer_options producer_options_from(const config::config& c);  // needs c.kafka
+// The sinks' consumer of `topic` in sink.group_id. Needs c.kafka.
+kafka::consumer_options kafka_consumer_options(const config::config& c, const std::string& topic);
 
 }  // namespace clicktrail::app

@@ -361,6 +361,10 @@ base::result<config> load_config(const load_options& options) {
   validate_kafka(*raw, out, found);
   validate_sink(*raw, out, found);
   validate_s3(*raw, out, found);
+  out.wal.dir = get<std::string>(*raw, "wal.dir");
+  if (out.wal.dir.empty()) found.push_back(fmt::format("{}: wal.dir is empty; name a directory", origin_of(*raw, "wal.dir")));
+  out.wal.segment_bytes = get<std::int64_t>(*raw, "wal.segment_bytes");
+  out.wal.retention = std::chrono::milliseconds(get<std::int64_t>(*raw, "wal.retention"));
   if (!found.empty()) {
     std::string message;
     for (const auto& p : found) message += (message.empty() ? "" : "\n") + p;

@@ -100,6 +100,12 @@ struct s3_config {
   bool path_style = false;
 };
 
+struct wal_config {
+  std::string dir;
+  std::int64_t segment_bytes = 0;
+  std::chrono::milliseconds retention{0};
+};
+
 struct config {
   log_config log;
   http_config http;
@@ -108,6 +114,7 @@ struct config {
   std::optional<kafka_config> kafka;  // absent: the embedded log
   sink_config sink;
   s3_config s3;
+  wal_config wal;  // `clicktrail run` without [kafka]
 };
 
 // Every problem found, one per line, in the error's message.

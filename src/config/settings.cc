@@ -112,6 +112,15 @@ constexpr std::array table{
     setting{"s3", "path_style", boolean, "false",
             "Address buckets as endpoint/bucket rather than bucket.endpoint (most non-AWS "
             "servers need this)."},
+
+    setting{"wal", "dir", string, "./data/_clicktrail/wal",
+            "`clicktrail run` without [kafka]: the embedded log's directory (--data DIR puts it in "
+            "DIR/_clicktrail/wal)."},
+    setting{"wal", "segment_bytes", size, "64MiB", "The embedded log starts a new segment file past this size.",
+            64 * KiB, 4 * GiB},
+    setting{"wal", "retention", duration, "1h",
+            "How long the embedded log keeps segments the sink has written out, before deleting them.", 0,
+            30 * 24 * hour},
 };
 
 }  // namespace

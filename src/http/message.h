@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,11 +26,23 @@ struct request {
   std::string_view header(std::string_view lower_name) const noexcept;
 };
 
+// The open end of a streamed response (Server-Sent Events): bytes written go out as they come.
+// Thread-safe; it may outlive the connection, and then writes return false.
+class stream_writer {
+ public:
+  virtual ~stream_writer() = default;
+  // Queues `bytes`; false once the client is gone or too far behind (the connection is closed).
+  virtual bool write(std::string bytes) = 0;
+};
+
 struct response {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   header_list headers;  // extra headers (CORS, Retry-After, caching)
+  // Set for a streamed response: after the headers (and `body`, if any), the server calls it
+  // once with the writer; the connection stays open, without a length, until the client leaves.
+  std::function<void(std::shared_ptr<stream_writer>)> stream;
 
   // {"error": "<code>", "message": "<sentence>"} with the given status.
   static response json_error(unsigned status, std::string_view code, std::string_view message);

@@ -9,6 +9,8 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
+#include <atomic>
+#include <deque>
 #include <optional>
 #include <stdexcept>
 
@@ -120,6 +122,7 @@ class session : public std::enable_shared_from_this<session> {
   }
 
   void respond(response r) {
+    if (r.stream) return start_stream(std::move(r));
     auto out = std::make_shared<beast_response>(static_cast<beast::http::status>(r.status), 11);
     out->set(beast::http::field::server, "clicktrail");
     if (r.status != 204) out->set(beast::http::field::content_type, r.content_type);
@@ -144,6 +147,73 @@ class session : public std::enable_shared_from_this<session> {
     ++requests_served_;
     if (ec || !keep_alive_ || state_->draining.load()) return close();
     read_request();
+  }
+
+  // A streamed response: the head, then whatever the handler's writer sends, until either side
+  // closes. It counts as answered once the head is queued, so that a server stopping does not
+  // wait for streams to end.
+  void start_stream(response r) {
+    keep_alive_ = false;
+    std::string head = fmt::format("HTTP/1.1 {} {}\r\nServer: clicktrail\r\nContent-Type: {}\r\nConnection: close\r\n",
+                                   r.status, as_std(beast::http::obsolete_reason(static_cast<beast::http::status>(r.status))),
+                                   r.content_type);
+    for (const auto& [name, value] : r.headers) head += fmt::format("{}: {}\r\n", name, value);
+    head += "\r\n";
+    head += r.body;
+    auto& p = state_->metrics_probe;
+    p.in_flight().add(-1);
+    p.answered(route_label_, r.status);
+    stream_.expires_never();
+    auto writer = std::make_shared<stream_end>(shared_from_this());
+    writer->write(std::move(head));
+    r.stream(std::move(writer));
+  }
+
+  // What a streamed response's handler holds: queues bytes on the session's strand.
+  class stream_end final : public stream_writer {
+   public:
+    explicit stream_end(std::shared_ptr<session> s) : session_(std::move(s)) {}
+    ~stream_end() override {
+      if (session_) net::post(session_->stream_.get_executor(), [s = session_] { s->close(); });
+    }
+    bool write(std::string bytes) override {
+      std::lock_guard lock(mutex_);
+      if (!session_) return false;
+      // A client that stops reading is dropped rather than buffered for without limit.
+      constexpr std::size_t max_queued = 1u << 20;
+      if (session_->stream_failed_ || session_->stream_queued_ + bytes.size() > max_queued) {
+        net::post(session_->stream_.get_executor(), [s = session_] { s->close(); });
+        session_.reset();
+        return false;
+      }
+      session_->stream_queued_ += bytes.size();
+      net::post(session_->stream_.get_executor(),
+                [s = session_, b = std::move(bytes)]() mutable { s->queue_stream_bytes(std::move(b)); });
+      return true;
+    }
+
+   private:
+    std::mutex mutex_;
+    std::shared_ptr<session> session_;  // keeps the connection open while the handler streams
+  };
+
+  void queue_stream_bytes(std::string bytes) {
+    stream_out_.push_back(std::move(bytes));
+    if (stream_out_.size() == 1) write_stream_front();
+  }
+
+  void write_stream_front() {
+    net::async_write(stream_, net::buffer(stream_out_.front()),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                       self->stream_queued_ -= n;
+                       self->stream_out_.pop_front();
+                       if (ec) {
+                         self->stream_failed_ = true;
+                         self->stream_out_.clear();
+                         return self->close();
+                       }
+                       if (!self->stream_out_.empty()) self->write_stream_front();
+                     });
   }
 
   // For errors found while reading: the body was not read whole, so the connection cannot be
@@ -175,6 +245,9 @@ class session : public std::enable_shared_from_this<session> {
   std::chrono::steady_clock::time_point started_;
   std::uint64_t requests_served_ = 0;
   bool keep_alive_ = true;
+  std::deque<std::string> stream_out_;           // streamed bytes waiting to be written (strand)
+  std::atomic<std::size_t> stream_queued_{0};    // their size, for the writer's limit
+  std::atomic<bool> stream_failed_{false};
 };
 
 void accept_next(server::state* s) {

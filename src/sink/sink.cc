@@ -32,8 +32,15 @@ base::status sink::run(mode m) {
     if (end_offsets_.empty()) sink_log().info("topic {} does not exist yet: nothing to catch up on", source_.name());
   }
   while (!stopping_) {
-    if (auto s = step(); !s) return s;
+    if (draining_ && m != mode::until_caught_up) {
+      // Asked to drain: read on to the end offsets as they are now, then stop.
+      auto ends = source_.end_offsets(std::chrono::seconds(30));
+      if (!ends) return std::move(ends).err();
+      end_offsets_ = std::move(ends).value();
+      m = mode::until_caught_up;
+    }
     if (m == mode::until_caught_up && caught_up()) break;
+    if (auto s = step(); !s) return s;
   }
   // Stopping or caught up: finish what is open, so that everything read is in the store.
   if (auto s = rotate(base::steady::now(), true); !s) return s;

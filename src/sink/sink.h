@@ -34,6 +34,9 @@ class sink : public assignment_listener {
   // was committed, and a restart recovers.
   base::status run(mode m);
   void stop() noexcept { stopping_ = true; }
+  // Like stop(), once everything the source holds now is written: for a source whose records
+  // should be in the store when the process ends (the embedded log).
+  void drain_and_stop() noexcept { draining_ = true; }
 
   // Progress for --until-caught-up's status line.
   struct progress {
@@ -63,6 +66,7 @@ class sink : public assignment_listener {
   std::map<std::int32_t, std::int64_t> end_offsets_;  // until_caught_up: the targets
   std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> draining_{false};
   std::int64_t records_ = 0;
   std::int64_t buffered_ = 0;  // what this sink last added to probe_.buffered_bytes
   std::int64_t unchecked_bytes_ = 0;  // record bytes appended since keep_within_bounds() last ran

@@ -126,7 +126,7 @@ def test_run_serves_health_and_metrics_and_stops_on_sigterm(clicktrail, tmp_path
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=15)
     assert proc.returncode == 0, out
-    assert "not built into this version yet" in out  # says what is missing
+    assert f"open http://127.0.0.1:{port}/" in out and "read_parquet(" in out  # says where to look
 
 
 @pytest.mark.parametrize("command", ["tail"])

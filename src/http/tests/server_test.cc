@@ -39,7 +39,7 @@ class server_test : public ::testing::Test {
     r.add("POST", "/later", [](request&&, reply_fn reply) {
       std::thread([reply = std::move(reply)] {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        reply(response{204, "", "", {}});
+        reply(response{204, "", "", {}, {}});
       }).detach();
     });
     r.add("GET", "/throws", [](request&&, reply_fn) { throw std::runtime_error("boom"); });

@@ -1,0 +1,58 @@
+#pragma once
+// The data behind /inspect: taps ingest's event log (a decorator), and streams to each open
+// /inspect/stream connection, as Server-Sent Events,
+//
+//   event: events   data: [<stored event>, …]        accepted events once durable, every 100 ms
+//   event: stats    data: {"ts", "accepted_total", "rejected_total": {reason: n}, "events_per_s"}
+//
+// (stats once a second, with a keep-alive comment). A live view, not a log: when events arrive
+// faster than a browser can show them, each tick sends the newest `max_per_tick`.
+//
+// Thread-safety: append() from request threads; subscribe() from the server; one thread of its
+// own writes to the subscribers.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/message.h"
+#include "ingest/event_log.h"
+
+namespace clicktrail::app {
+
+class inspect_feed : public ingest::event_log {
+ public:
+  explicit inspect_feed(ingest::event_log& inner);
+  ~inspect_feed() override;  // stops the thread and lets every stream go
+
+  void append(ingest::stream to, std::string_view key, std::string_view value, ingest::durable_fn done) override;
+  bool ready(std::chrono::milliseconds timeout) override { return inner_.ready(timeout); }
+
+  void subscribe(std::shared_ptr<http::stream_writer> writer);
+  void close();
+
+ private:
+  static constexpr std::size_t max_per_tick = 100;
+
+  void noted(ingest::stream to, std::string_view value);
+  void run();
+
+  ingest::event_log& inner_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::deque<std::string> recent_;                     // accepted events not yet sent
+  std::vector<std::shared_ptr<http::stream_writer>> subscribers_;
+  std::atomic<bool> watched_{false};                   // any subscriber: only then are events copied
+  std::int64_t accepted_ = 0;
+  std::map<std::string, std::int64_t, std::less<>> rejected_;
+  std::thread thread_;
+};
+
+}  // namespace clicktrail::app

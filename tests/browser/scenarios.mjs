@@ -1,0 +1,378 @@
+// Browser scenarios against a clicktrail deployment that serves the demo site, the tracker and
+// /v1/events on one origin (`clicktrail run`, or serve.mjs in front of `clicktrail collect`).
+//
+// Each scenario is `async (browser, baseUrl) => summary`: it drives the real chromium, observes
+// the requests the tracker makes, checks what the browser alone can check (listed in
+// `problems`), and says in `expect` what the stored events must show, for a checker that reads
+// them back (check_collect.mjs reads Kafka; the pytest suite can read DuckDB):
+//
+//   anonymous_ids  the browser ids the scenario's events carry
+//   ordered        [{field: value…}] that must match, in this order, a subsequence of the events of
+//                  anonymous_ids[0], scroll events aside; a value may be {"$gt": n} (more than n)
+//                  or {"$has": {…}} (an object with at least these fields)
+//   per_browser    [{anonymous_id, ordered}]: the same for several browsers
+//   scroll         {page_url: [depths]}: the scroll events of each page view, in order
+//   once           event_ids that must be stored exactly once
+//   absent_event_ids  event_ids that must not be stored
+//   absent_marker  no stored event's page_url or referrer may contain this string
+//   only_before_opt_out  {anonymous_id, types}: all that this id may have stored
+//
+// verify.mjs checks these against Kafka; tests/browser/README.md describes the whole summary.
+import {
+  begin,
+  cookie,
+  deliveredIds,
+  deliveredOf,
+  delivered,
+  end,
+  scrollToBottom,
+  settle,
+  step,
+  storedQueue,
+  trackMany,
+  waitFor,
+  watchIngest,
+} from "./helpers.mjs";
+
+export const scenarios = {
+  journey,
+  close_after_click: closeAfterClick,
+  offline,
+  two_tabs: twoTabs,
+  privacy,
+  opt_out: optOut,
+  options,
+};
+
+/** (a) A visit through the whole demo: page view, a link-like button, the data-ct button,
+ *  scrolling to the end, an SPA route there and back, the form, a custom event, identify, a
+ *  link to the second page (the first page's last events leave by beacon), and closing it. */
+export async function journey(browser, baseUrl) {
+  const s = begin("journey", baseUrl);
+  const context = await browser.newContext();
+  const log = watchIngest(context);
+  const page = await context.newPage();
+  const first = `${baseUrl}/?run=${s.marker}`;
+  const pricing = `${baseUrl}/?view=pricing`;
+  const home = `${baseUrl}/`;
+  const about = `${baseUrl}/about.html`;
+
+  await step(s, "load", () => page.goto(first));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the first page view to be delivered");
+  await step(s, "click_link_button", () => page.click("#features-link"));
+  await step(s, "click_data_ct_button", () => page.click("#cta"));
+  await step(s, "scroll_to_bottom", () => scrollToBottom(page));
+  await step(s, "spa_route_to_pricing", async () => {
+    await page.click("#nav-pricing");
+    await page.waitForFunction(() => document.title.startsWith("Pricing"));
+  });
+  await step(s, "click_choose_pro", () => page.click("#buy-pro"));
+  await step(s, "spa_route_back_home", async () => {
+    await page.click("#back-home");
+    await page.waitForFunction(() => document.title == "clicktrail demo");
+  });
+  await step(s, "submit_form", async () => {
+    await page.fill("#newsletter input[name=email]", "reader@example.com");
+    await page.click("#subscribe");
+    await page.waitForSelector("#thanks", { state: "visible" });
+  });
+  await step(s, "track_signup_click", () => page.click("#signup"));
+  await step(s, "identify", () => page.click("#identify"));
+  await step(s, "follow_link_to_about", async () => {
+    await page.click("#nav-about");
+    await page.waitForURL(about);
+  });
+  s.anonymous_ids = [await cookie(context, "ct_aid")];
+  await step(s, "close_page", () => page.close());
+  await settle(context, log);
+
+  if (!s.anonymous_ids[0]) s.problems.push("no ct_aid cookie was set");
+  // Only answers count: a keepalive fetch still in flight when the page navigates is reported
+  // as aborted to the page, though the browser completes it (the stored events are the judge).
+  const refused = log.filter((r) => r.status >= 300);
+  if (refused.length) s.problems.push(`requests were refused: ${JSON.stringify(refused.map((r) => [r.status, r.events.length]))}`);
+  s.expect = {
+    ordered: [
+      { type: "page_view", page_url: first, page_path: "/", page_title: "clicktrail demo" },
+      { type: "click", target_id: "features-link", target_tag: "a", target_href: `${first}#features`, target_text: "See the features" },
+      { type: "click", target_id: "cta", target_tag: "button", target_selector: "button#cta", props: { event: "cta", plan: "team" } },
+      { type: "click", target_id: "nav-pricing", target_href: pricing },
+      { type: "engagement", page_url: first, engaged_ms: { $gt: 0 } },
+      { type: "page_view", page_url: pricing, page_title: "Pricing — clicktrail demo", referrer: first },
+      { type: "click", target_id: "buy-pro", props: { plan: "pro" } },
+      { type: "click", target_id: "back-home" },
+      { type: "engagement", page_url: pricing, engaged_ms: { $gt: 0 } },
+      { type: "page_view", page_url: home, page_title: "clicktrail demo", referrer: pricing },
+      { type: "click", target_id: "subscribe", target_tag: "input", target_text: "Subscribe" },
+      { type: "form_submit", target_id: "newsletter", target_tag: "form", target_selector: "form#newsletter" },
+      { type: "click", target_id: "signup" },
+      { type: "signup_click", props: { plan: "pro" } },
+      { type: "click", target_id: "identify" },
+      { type: "identify", user_id: "user-42" },
+      { type: "click", target_id: "nav-about", target_href: about },
+      { type: "engagement", page_url: home, user_id: "user-42", engaged_ms: { $gt: 0 } },
+      { type: "page_view", page_url: about, page_title: "About — clicktrail demo", referrer: home, user_id: "user-42" },
+      { type: "engagement", page_url: about, user_id: "user-42", engaged_ms: { $gt: 0 } },
+    ],
+    scroll: { [first]: [25, 50, 75, 100] },
+  };
+  return end(s, log);
+}
+
+/** (b) The page is closed right after a click, inside the batch window: the click must still
+ *  arrive, through sendBeacon. */
+export async function closeAfterClick(browser, baseUrl) {
+  const s = begin("close_after_click", baseUrl);
+  const context = await browser.newContext();
+  const log = watchIngest(context);
+  const page = await context.newPage();
+  const url = `${baseUrl}/about.html?run=${s.marker}`;
+  await step(s, "load", () => page.goto(url));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
+  s.anonymous_ids = [await cookie(context, "ct_aid")];
+  await step(s, "click", () => page.click("#about-cta"));
+  await step(s, "close_page", () => page.close());
+  await settle(context, log);
+  if (deliveredOf(log, "click").length)
+    s.problems.push("the click went by fetch before the page closed, so the beacon path was not tested");
+  s.expect = {
+    ordered: [
+      { type: "page_view", page_url: url, page_title: "About — clicktrail demo" },
+      { type: "click", page_url: url, target_id: "about-cta", target_text: "Tell me more", props: { section: "about" } },
+      { type: "engagement", page_url: url, engaged_ms: { $gt: 0 } },
+    ],
+  };
+  return end(s, log);
+}
+
+/** (c) Events tracked offline wait in localStorage and are delivered exactly once: first when the
+ *  browser comes back online, then (for a page closed while offline) by the next page. */
+export async function offline(browser, baseUrl) {
+  const s = begin("offline", baseUrl);
+  const context = await browser.newContext();
+  const log = watchIngest(context);
+  let page = await context.newPage();
+  const url = `${baseUrl}/?run=${s.marker}`;
+  await step(s, "load", () => page.goto(url));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
+  s.anonymous_ids = [await cookie(context, "ct_aid")];
+
+  // Online again while the page is open: the `online` event sends the queue.
+  await step(s, "go_offline", () => context.setOffline(true));
+  s.online_while_offline = await page.evaluate(() => navigator.onLine);
+  const idsA = await step(s, "track_3_offline", () => trackMany(page, "offline_a", 3));
+  await page.waitForTimeout(1500); // past the batch window: a flush was due and could not go
+  const queuedA = (await storedQueue(page)).map((e) => e.event_id);
+  if (idsA.length != 3 || !idsA.every((id) => queuedA.includes(id)))
+    s.problems.push(`expected the 3 offline_a events in localStorage, found ${JSON.stringify(queuedA)}`);
+  if (delivered(log).some((e) => idsA.includes(e.event_id))) s.problems.push("offline_a events were delivered while offline");
+  await step(s, "go_online", () => context.setOffline(false));
+  await waitFor(() => idsA.every((id) => deliveredIds(log).includes(id)), "offline_a events to be delivered after going online");
+  await waitFor(async () => (await storedQueue(page)).length == 0, "the stored queue to empty");
+
+  // A page closed while offline: its events stay stored and the next page sends them.
+  await step(s, "go_offline_again", () => context.setOffline(true));
+  const idsB = await step(s, "track_3_offline", () => trackMany(page, "offline_b", 3));
+  if (idsB.length != 3) s.problems.push(`expected 3 offline_b events in localStorage, found ${idsB.length}`);
+  await step(s, "close_page_offline", () => page.close());
+  await step(s, "go_online", () => context.setOffline(false));
+  page = await context.newPage();
+  await step(s, "open_next_page", () => page.goto(`${baseUrl}/about.html?run=${s.marker}`));
+  await waitFor(() => idsB.every((id) => deliveredIds(log).includes(id)), "offline_b events to be delivered by the next page");
+  await waitFor(async () => (await storedQueue(page)).length == 0, "the stored queue to empty");
+  await page.close();
+  await settle(context, log);
+
+  // From the tracker's side: each event in exactly one successful request.
+  for (const id of [...idsA, ...idsB]) {
+    const n = deliveredIds(log).filter((x) => x == id).length;
+    if (n != 1) s.problems.push(`event ${id} was in ${n} successful requests, not 1`);
+  }
+  s.offline_event_ids = [...idsA, ...idsB];
+  s.expect = {
+    ordered: [
+      { type: "page_view", page_url: url },
+      ...idsA.map((event_id) => ({ type: "offline_a", event_id })),
+      ...idsB.map((event_id) => ({ type: "offline_b", event_id })),
+      { type: "page_view", page_path: "/about.html" },
+    ],
+    once: [...idsA, ...idsB],
+  };
+  return end(s, log);
+}
+
+/** A second tab that opens while the first still holds unsent events (a link opened in a new
+ *  tab, within the batch window) shares the stored queue but must not send the first tab's
+ *  events: each event is stored once. */
+export async function twoTabs(browser, baseUrl) {
+  const s = begin("two_tabs", baseUrl);
+  const context = await browser.newContext();
+  const log = watchIngest(context);
+  const first = await context.newPage();
+  const url = `${baseUrl}/?run=${s.marker}`;
+  await step(s, "load_first_tab", () => first.goto(url));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the first tab's page view to be delivered");
+  s.anonymous_ids = [await cookie(context, "ct_aid")];
+  await step(s, "click_in_first_tab", () => first.click("#cta"));
+  const held = (await storedQueue(first)).map((e) => e.event_id);
+  const second = await context.newPage();
+  await step(s, "open_second_tab", () => second.goto(`${baseUrl}/about.html?run=${s.marker}`));
+  await waitFor(() => held.every((id) => deliveredIds(log).includes(id)), "the first tab's click to be delivered");
+  await waitFor(() => deliveredOf(log, "page_view").length == 2, "the second tab's page view to be delivered");
+  await first.close();
+  await second.close();
+  await settle(context, log);
+  if (!held.length) s.problems.push("the click was sent before the second tab opened; the race was not tested");
+  for (const id of held) {
+    const n = deliveredIds(log).filter((x) => x == id).length;
+    if (n != 1) s.problems.push(`event ${id} was in ${n} successful requests, not 1`);
+  }
+  s.expect = {
+    ordered: [
+      { type: "page_view", page_url: url },
+      { type: "click", target_id: "cta" },
+    ],
+    once: held,
+  };
+  return end(s, log);
+}
+
+/** (d) Do Not Track and Global Privacy Control, each on its own: the tracker sends nothing and
+ *  stores nothing, whatever the visitor does. */
+export async function privacy(browser, baseUrl) {
+  const s = begin("privacy", baseUrl);
+  const signals = {
+    dnt: {
+      headers: { DNT: "1" },
+      script: () => Object.defineProperty(Navigator.prototype, "doNotTrack", { get: () => "1" }),
+    },
+    gpc: {
+      headers: { "Sec-GPC": "1" },
+      script: () => Object.defineProperty(Navigator.prototype, "globalPrivacyControl", { get: () => true }),
+    },
+  };
+  s.signals = {};
+  const all = [];
+  for (const [name, signal] of Object.entries(signals)) {
+    const context = await browser.newContext({ extraHTTPHeaders: signal.headers });
+    await context.addInitScript(signal.script);
+    const log = watchIngest(context);
+    all.push(log);
+    const page = await context.newPage();
+    await step(s, `${name}_load`, () => page.goto(`${baseUrl}/?run=${s.marker}`));
+    await step(s, `${name}_interact`, async () => {
+      await page.click("#cta");
+      await page.click("#signup");
+      await page.click("#identify");
+      await page.evaluate(() => window.clicktrail.track("should_not_send"));
+      await scrollToBottom(page);
+      await page.click("#nav-pricing");
+      await page.waitForTimeout(1500); // past the batch window
+    });
+    if (!(await page.evaluate(() => typeof window.clicktrail?.track == "function")))
+      s.problems.push(`${name}: the tracker did not load, so its silence proves nothing`);
+    const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("ct_")));
+    const cookies = await context.cookies();
+    await step(s, `${name}_close_page`, () => page.close());
+    await settle(context, log);
+    s.signals[name] = { requests: log.length, cookies: cookies.map((c) => c.name), stored };
+    if (log.length) s.problems.push(`${name}: the tracker made ${log.length} requests`);
+    if (cookies.length) s.problems.push(`${name}: cookies were set: ${cookies.map((c) => c.name)}`);
+    if (stored.length) s.problems.push(`${name}: localStorage keys were set: ${stored}`);
+  }
+  s.expect = { absent_marker: s.marker };
+  return end(s, all.flat());
+}
+
+/** optOut() stops tracking and forgets the browser's ids; optIn() starts again, as a new
+ *  anonymous visitor. */
+export async function optOut(browser, baseUrl) {
+  const s = begin("opt_out", baseUrl);
+  const context = await browser.newContext();
+  const log = watchIngest(context);
+  const page = await context.newPage();
+  const url = `${baseUrl}/?run=${s.marker}`;
+  await step(s, "load", () => page.goto(url));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
+  const before = await cookie(context, "ct_aid");
+  await step(s, "opt_out", () => page.evaluate(() => window.clicktrail.optOut()));
+  const requestsAtOptOut = log.length;
+  await step(s, "interact_while_opted_out", async () => {
+    await page.click("#cta");
+    await page.evaluate(() => window.clicktrail.track("should_not_send"));
+    await page.waitForTimeout(1500);
+  });
+  if (log.length != requestsAtOptOut) s.problems.push(`${log.length - requestsAtOptOut} requests after optOut()`);
+  if (await cookie(context, "ct_aid")) s.problems.push("the ct_aid cookie is still there after optOut()");
+  if (!(await page.evaluate(() => localStorage.ct_optout == "1"))) s.problems.push("optOut() stored no flag");
+
+  await step(s, "opt_in", () => page.evaluate(() => window.clicktrail.optIn()));
+  await step(s, "click_after_opt_in", () => page.click("#signup"));
+  await waitFor(() => deliveredOf(log, "signup_click").length == 1, "the event after optIn() to be delivered");
+  const after = await cookie(context, "ct_aid");
+  await page.close();
+  await settle(context, log);
+  if (!after || after == before) s.problems.push(`optIn() should start a new anonymous id; before ${before}, after ${after}`);
+  s.anonymous_ids = [after, before];
+  s.expect = {
+    ordered: [{ type: "click", target_id: "signup", page_url: url }, { type: "signup_click" }],
+    // the visitor before optOut() sent its page view and nothing after it
+    only_before_opt_out: { anonymous_id: before, types: ["page_view"] },
+  };
+  return end(s, log);
+}
+
+/** The options, both ways of giving them: data attributes on the script tag, and
+ *  clicktrail.init(). With Do Not Track on and respectDnt off, events are sent; trackErrors
+ *  sends uncaught errors; an element with a bare data-ct attribute is tracked; batchSize is
+ *  obeyed. The pages are written into the document at <base>/clicktrail.js, which has the
+ *  deployment's origin and runs no tracker of its own. */
+export async function options(browser, baseUrl) {
+  const s = begin("options", baseUrl);
+  const pages = {
+    data_attributes: `<!doctype html><title>options by data attributes</title>
+      <div id="box" data-ct>Box</div>
+      <script src="/clicktrail.js" data-site="demo" data-respect-dnt="false" data-track-errors="true" data-batch-size="3"></script>`,
+    init: `<!doctype html><title>options by init</title>
+      <div id="box" data-ct>Box</div>
+      <script src="/clicktrail.js"></script>
+      <script>clicktrail.init({ site: "demo", endpoint: "${baseUrl}/v1/events", respectDnt: false, trackErrors: true, batchSize: 3, flushMs: 60000 });</script>`,
+  };
+  const logs = [];
+  s.anonymous_ids = [];
+  s.expect = { per_browser: [] };
+  for (const [name, html] of Object.entries(pages)) {
+    const context = await browser.newContext();
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, "doNotTrack", { get: () => "1" }));
+    const log = watchIngest(context);
+    logs.push(log);
+    const page = await context.newPage();
+    await step(s, `${name}_load`, async () => {
+      await page.goto(`${baseUrl}/clicktrail.js?run=${s.marker}`);
+      await page.setContent(html);
+    });
+    await step(s, `${name}_click_and_throw`, async () => {
+      await page.click("#box");
+      await page.evaluate(() => setTimeout(() => {
+        throw new Error("boom from the options scenario");
+      }));
+    });
+    // batchSize 3: page_view, click and error go together, without waiting for flushMs
+    await waitFor(() => deliveredOf(log, "error").length == 1, `${name}: the error event to be delivered`, 5000);
+    const batch = log.find((r) => r.events.some((e) => e.type == "error"));
+    if (batch.events.length != 3) s.problems.push(`${name}: expected one batch of 3 events, got ${batch.events.map((e) => e.type)}`);
+    const id = await cookie(context, "ct_aid");
+    s.anonymous_ids.push(id);
+    s.expect.per_browser.push({
+      anonymous_id: id,
+      ordered: [
+        { type: "page_view", page_path: "/clicktrail.js", page_title: html.match(/<title>(.*)<\/title>/)[1] },
+        { type: "click", target_id: "box", target_tag: "div", target_text: "Box", target_selector: "div#box" },
+        { type: "error", props: { $has: { message: "Uncaught Error: boom from the options scenario" } } },
+      ],
+    });
+    await page.close();
+    await settle(context, log);
+  }
+  return end(s, logs.flat());
+}

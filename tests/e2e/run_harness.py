@@ -1,0 +1,89 @@
+"""`clicktrail run` for the end-to-end tests: the embedded pipeline on a free port, with its data
+in a directory of the test's own."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from collector import binary, free_port
+
+
+@dataclass
+class Run:
+    data: Path
+    log: Path
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> "Run":
+        self.port = free_port()
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("CLICKTRAIL_")}
+        clean.update({"CLICKTRAIL_SINK_MAX_AGE": "1s", **self.env})
+        self.proc = subprocess.Popen([binary(), "run", "--listen", f"127.0.0.1:{self.port}", "--data", str(self.data)],
+                                     stdout=self.log.open("a"), stderr=subprocess.STDOUT, env=clean)
+        if wait:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert self.proc.poll() is None, self.log.read_text()[-3000:]
+                assert time.monotonic() < deadline, "clicktrail run did not start: " + self.log.read_text()[-3000:]
+                time.sleep(0.05)
+        return self
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self, timeout: float = 60) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def post(self, events, timeout: float = 10) -> int:
+        body = json.dumps({"site": "demo", "events": events}).encode()
+        req = urllib.request.Request(self.url + "/v1/events?site=demo", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def get(self, path: str) -> tuple[int, str, bytes]:
+        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+
+
+def new_run(tmp: Path, **env: str) -> Run:
+    name = uuid.uuid4().hex[:8]
+    return Run(tmp / f"data-{name}", tmp / f"run-{name}.log", env=env)
+
+
+def stored_events(data: Path, con=None) -> list[dict]:
+    """Every event in the run's Parquet output, read by DuckDB."""
+    import duckdb
+    if not list((data / "events").rglob("*.parquet")):
+        return []
+    con = con or duckdb.connect()
+    rel = con.execute(f"select * from read_parquet('{data}/events/**/*.parquet', hive_partitioning=true)")
+    names = [d[0] for d in rel.description]
+    return [dict(zip(names, row)) for row in rel.fetchall()]

@@ -1,0 +1,133 @@
+"""`clicktrail run`, the embedded pipeline: what it serves, that accepted events reach Parquet
+exactly once through its embedded log, also when it is killed at random moments under load."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import random
+import threading
+import time
+import uuid
+
+import pytest
+
+pytest.importorskip("duckdb")
+
+from run_harness import new_run, stored_events
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_serves_the_demo_the_tracker_and_the_inspector(tmp_path):
+    run = new_run(tmp_path).start()
+    try:
+        status, ctype, body = run.get("/")
+        assert status == 200 and ctype.startswith("text/html") and b"/clicktrail.js" in body
+        status, ctype, body = run.get("/clicktrail.js")
+        assert status == 200 and ctype.startswith("text/javascript") and len(gzip.compress(body, 9)) <= 3 * 1024
+        status, ctype, body = run.get("/inspect")
+        assert status == 200 and ctype.startswith("text/html")
+        assert run.get("/healthz")[0] == 200 and run.get("/readyz")[0] == 200
+    finally:
+        assert run.stop() == 0, run.log.read_text()
+
+
+def test_accepted_events_and_rejections_reach_the_files(tmp_path):
+    run = new_run(tmp_path).start()
+    ids = [str(uuid.uuid4()) for _ in range(30)]
+    try:
+        for chunk in range(3):
+            events = [{"type": "page_view", "event_id": i, "page_url": "https://me.github.io/"} for i in ids[chunk::3]]
+            assert run.post(events + [{"type": "Not A Type"}]) == 200
+        wait_for(lambda: len(stored_events(run.data)) == 30, 20, "the events did not reach Parquet")
+    finally:
+        assert run.stop() == 0, run.log.read_text()
+    rows = stored_events(run.data)
+    assert sorted(r["event_id"] for r in rows) == sorted(ids)
+    assert {r["year"] for r in rows} == {time.gmtime().tm_year}
+    bad = [json.loads(line) for f in (run.data / "bad").rglob("*.jsonl.gz")
+           for line in gzip.decompress(f.read_bytes()).decode().splitlines()]
+    assert [b["reason"] for b in bad] == ["invalid_type"] * 3
+    assert json.loads(base64.b64decode(bad[0]["raw_base64"])) == {"type": "Not A Type"}
+
+
+def test_inspect_stream_shows_an_event_within_a_second(tmp_path):
+    import urllib.request
+    run = new_run(tmp_path).start()
+    try:
+        stream = urllib.request.urlopen(run.url + "/inspect/stream", timeout=10)
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        marker = str(uuid.uuid4())
+        sent = time.monotonic()
+        assert run.post([{"type": "click", "event_id": marker}]) == 204
+        seen = None
+        while seen is None:
+            line = stream.readline().decode()
+            if line.startswith("data: [") and marker in line:
+                seen = time.monotonic()
+            assert time.monotonic() - sent < 5, "the event did not appear on /inspect/stream"
+        assert seen - sent < 1.0
+        stream.close()
+    finally:
+        assert run.stop() == 0, run.log.read_text()
+
+
+class Load(threading.Thread):
+    """Posts batches of events with fresh ids to the current run until stopped; remembers which
+    were acknowledged (2xx: durable) and which got no answer (in flight at a kill)."""
+
+    def __init__(self, run):
+        super().__init__(daemon=True)
+        self.run_ = run
+        self.acked: list[str] = []
+        self.unanswered: list[str] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            ids = [str(uuid.uuid4()) for _ in range(20)]
+            try:
+                status = self.run_.post([{"type": "page_view", "event_id": i, "page_url": f"https://x/{i}"} for i in ids],
+                                        timeout=5)
+            except OSError:
+                status = None
+            if status is not None and 200 <= status < 300:
+                self.acked += ids
+            else:
+                self.unanswered += ids
+                time.sleep(0.05)
+
+
+def test_sigkill_under_load_loses_no_acknowledged_event_and_duplicates_none(tmp_path):
+    run = new_run(tmp_path)
+    load = Load(run)
+    rng = random.Random(17)
+    run.start()
+    load.start()
+    try:
+        for _ in range(20):
+            time.sleep(rng.uniform(0.2, 1.5))
+            run.kill()
+            run.start()
+        time.sleep(1)
+    finally:
+        load.stopping.set()
+        load.join(timeout=30)
+    assert run.stop() == 0, run.log.read_text()[-3000:]
+    rows = stored_events(run.data)
+    ids = [r["event_id"] for r in rows]
+    assert len(load.acked) > 2000
+    missing = set(load.acked) - set(ids)
+    assert not missing, f"{len(missing)} acknowledged events missing after 20 kills"
+    assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} events written twice"
+    assert set(ids) <= set(load.acked) | set(load.unanswered)

@@ -34,6 +34,9 @@ bool site_registry::any_site_allows(std::string_view origin) const noexcept {
 void site_registry::add_cors_headers(std::string_view origin, header_list& headers) {
   if (origin.empty()) return;
   headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  // A cross-origin tracker may read only the headers exposed to it: it needs Retry-After to
+  // back off as a 429 or 503 asks.
+  headers.emplace_back("Access-Control-Expose-Headers", "Retry-After");
   headers.emplace_back("Vary", "Origin");
 }
 

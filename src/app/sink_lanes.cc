@@ -23,6 +23,10 @@ void sink_lanes::start(sink::sink::mode mode) {
     l->finished = std::async(std::launch::async, [&l = *l, mode] {
       auto s = l.sink->run(mode);
       if (!s) l.failed = true;
+      // Leave at once (on the thread that used the source): a Kafka member that stays in the
+      // group without polling would hold up every rebalance of the group — the other lane's,
+      // and other sinks' — for max.poll.interval.ms.
+      if (l.close) l.close();
       return s;
     });
   }
@@ -57,8 +61,9 @@ bool sink_lanes::finish() {
             l->source->name(), result.err().message);
         ok = false;
       }
+    } else if (l->close) {
+      l->close();  // never started
     }
-    if (l->close) l->close();
   }
   return ok;
 }

@@ -21,7 +21,7 @@ namespace clicktrail::app {
 class sink_lanes {
  public:
   // `attach` connects the source to its sink (joining a consumer group, for Kafka); `close`, if
-  // given, runs after the sink stopped and before it is destroyed (leaving the group).
+  // given, runs on the lane's thread as soon as its sink stopped (leaving the group).
   base::status add(std::unique_ptr<sink::source> source, const std::function<base::status(sink::sink&)>& attach,
                    std::function<void()> close, store::object_store& store, const sink::sink_options& options,
                    base::registry& metrics);

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import tempfile
+import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +63,34 @@ def services() -> Services:
         env["AWS_SECRET_ACCESS_KEY"],
         env["AWS_REGION"],
     )
+
+
+def wait_for(condition, timeout: float, what: str, every: float = 0.2):
+    """Calls `condition` until it returns something true (returned), failing with `what` after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, what
+        time.sleep(every)
+
+
+class Stoppable:
+    """kill() and stop() for a harness whose process is `self.proc`."""
+
+    proc: subprocess.Popen | None
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM, then the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
 
 
 def run(args: list[str], **kwargs) -> subprocess.CompletedProcess[bytes]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 import urllib.error
@@ -15,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from collector import binary, free_port
+from conftest import Stoppable
 
 
 @dataclass
-class Run:
+class Run(Stoppable):
     data: Path
     log: Path
     port: int = 0
@@ -49,14 +49,6 @@ class Run:
                 time.sleep(0.05)
         return self
 
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self, timeout: float = 60) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=timeout)
 
     def post(self, events, timeout: float = 10) -> int:
         body = json.dumps({"site": "demo", "events": events}).encode()

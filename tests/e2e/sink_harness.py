@@ -8,7 +8,6 @@ import gzip
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 import urllib.request
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collector import binary
-from conftest import S3_NS_URI, TOOL_TIMEOUT_S, s3_request
+from conftest import S3_NS_URI, TOOL_TIMEOUT_S, Stoppable, s3_request
 
 HOUR_MS = 3_600_000
 BASE_TS = 1_795_600_800_000  # 2026-11-25T07:20:00Z
@@ -74,7 +73,7 @@ def create_topic(bootstrap: str, topic: str) -> None:
 
 
 @dataclass
-class SinkRun:
+class SinkRun(Stoppable):
     config: Path
     log: Path
     proc: subprocess.Popen | None = None
@@ -95,14 +94,6 @@ class SinkRun:
         return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
                 for line in text.splitlines() if line and not line.startswith("#")}
 
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self, timeout: float = 60) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=timeout)
 
     def until_caught_up(self, timeout: float = 180) -> None:
         self.start("--until-caught-up")

@@ -15,17 +15,8 @@ import pytest
 
 pytest.importorskip("duckdb")
 
+from conftest import wait_for
 from run_harness import new_run, stored_events
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
 
 
 def test_serves_the_demo_the_tracker_and_the_inspector(tmp_path):

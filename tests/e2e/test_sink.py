@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from collector import start_collector
+from conftest import wait_for
 from sink_harness import (BASE_TS, HOUR_MS, canonical_event, create_topic, event_ids, pending_uploads, produce,
                           produce_events, read_local, read_s3, sink_config)
 
@@ -203,16 +204,6 @@ def test_s3_faults_are_retried_and_never_committed_past(services, tmp_path):
     assert counts["500"] + counts["503"] + counts["reset"] + counts["stall"] > 5, counts
     ids = event_ids(read_s3(services, prefix))
     assert sorted(ids) == sorted(e["event_id"] for e in events), counts
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def test_metrics_count_records_files_and_lag_per_partition(services, tmp_path):

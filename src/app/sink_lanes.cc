@@ -18,6 +18,11 @@ base::status sink_lanes::add(std::unique_ptr<sink::source> source,
   return {};
 }
 
+sink_lanes::~sink_lanes() {
+  stop();
+  finish();
+}
+
 void sink_lanes::start(sink::sink::mode mode) {
   for (auto& l : lanes_) {
     l->finished = std::async(std::launch::async, [&l = *l, mode] {
@@ -62,7 +67,7 @@ bool sink_lanes::finish() {
         ok = false;
       }
     } else if (l->close) {
-      l->close();  // never started
+      l->close();  // not started, or waited for already: the source is closed either way
     }
   }
   return ok;

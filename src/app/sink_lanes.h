@@ -20,6 +20,13 @@ namespace clicktrail::app {
 
 class sink_lanes {
  public:
+  sink_lanes() = default;
+  sink_lanes(const sink_lanes&) = delete;
+  sink_lanes& operator=(const sink_lanes&) = delete;
+  // Stops and waits for lanes still running, and closes every source before its sink goes (a
+  // Kafka consumer leaving its group calls back into the sink).
+  ~sink_lanes();
+
   // `attach` connects the source to its sink (joining a consumer group, for Kafka); `close`, if
   // given, runs on the lane's thread as soon as its sink stopped (leaving the group).
   base::status add(std::unique_ptr<sink::source> source, const std::function<base::status(sink::sink&)>& attach,
@@ -31,7 +38,8 @@ class sink_lanes {
   bool all_finished() const;
   void stop();  // asks every lane to finish what it has open and commit
   void drain_and_stop();  // the same, once each has read what its source holds now
-  // Waits for every lane and closes its source; false when one of them failed (logged).
+  // Waits for every lane and closes its source; false when one of them failed (logged). Closing
+  // twice is harmless, so finish() may run again (the destructor does).
   bool finish();
   sink::sink::progress progress() const;
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
 #include "base/json_string.h"
 
 namespace clicktrail::app {
@@ -13,10 +14,6 @@ std::string_view reason_of(std::string_view row) {
   if (!row.starts_with(key)) return "unknown";
   const auto end = row.find('"', key.size());
   return end == std::string_view::npos ? "unknown" : row.substr(key.size(), std::min<std::size_t>(end - key.size(), 64));
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -96,7 +93,7 @@ void inspect_feed::run() {
       rejected += "}";
       message += fmt::format(
           ": ping\n\nevent: stats\ndata: {{\"ts\":{},\"accepted_total\":{},\"rejected_total\":{},\"events_per_s\":{:.1f}}}\n\n",
-          now_ms(), accepted_, rejected, static_cast<double>(accepted_ - accepted_at_last_stats) / seconds);
+          base::now_unix_ms(), accepted_, rejected, static_cast<double>(accepted_ - accepted_at_last_stats) / seconds);
       accepted_at_last_stats = accepted_;
       next_stats = now + 1s;
     }

@@ -22,7 +22,8 @@ partition_writer::partition_writer(std::int32_t partition, std::int64_t committe
       source_name_(std::move(source_name)),
       options_(options),
       store_(store),
-      probe_(metrics) {}
+      probe_(metrics),
+      lag_(metrics.lag(source_name_, partition)) {}
 
 base::status partition_writer::append(routed_record&& r) {
   auto file = open_for(r);

@@ -5,6 +5,7 @@
 // Lifetime: created when the partition is assigned (after recovery), destroyed when it is
 // revoked — which aborts open uploads and commits nothing. Used by the sink's one thread.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -34,6 +35,8 @@ class partition_writer {
   std::int64_t committed() const noexcept { return committed_; }
   std::int64_t next_offset() const noexcept { return next_offset_; }
   std::size_t open_files() const noexcept { return open_.size(); }
+  // The partition's end offset as last seen: sets its lag metric.
+  void note_end_offset(std::int64_t end) { lag_.set(std::max<std::int64_t>(0, end - next_offset_)); }
 
   // Opens the record's file if needed (intent first, then the upload), appends, and closes the
   // file when it is full.
@@ -80,6 +83,7 @@ class partition_writer {
   const sink_options& options_;
   store::object_store& store_;
   probe& probe_;
+  base::gauge& lag_;  // this partition's, found once rather than at every commit
   std::map<file_id, open_file> open_;
   std::vector<closed_file> uncommitted_;
 };

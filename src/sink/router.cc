@@ -24,7 +24,7 @@ const char* to_string(table t) noexcept {
   return t == table::events ? "events" : "bad";
 }
 
-routed_record router::route(const source_record& r) const {
+routed_record router::route(const source_record& r) {
   if (input_ == input_kind::rejected) return route_rejected(r);
   const auto value = r.value();
   if (!value) return to_bad_table(r, "a null value (tombstone), not an event");
@@ -46,17 +46,16 @@ routed_record router::route(const source_record& r) const {
 }
 
 // The collector's row, as it wrote it, when it is a JSON object with a numeric collector_ts.
-routed_record router::route_rejected(const source_record& r) const {
+routed_record router::route_rejected(const source_record& r) {
   const auto value = r.value();
   // One row per line: a row spread over lines (JSON allows it) would break the JSON Lines file.
   if (!value || value->empty() || value->size() > max_rejected_row ||
       value->find_first_of("\r\n") != std::string_view::npos) {
     return to_bad_table(r, "not a row of rejected input: expected a JSON object as the collector writes");
   }
-  simdjson::dom::parser parser;
   simdjson::dom::element row;
   std::int64_t collector_ts = 0;
-  if (parser.parse(value->data(), value->size()).get(row) != simdjson::SUCCESS || !row.is_object() ||
+  if (parser_.parse(value->data(), value->size()).get(row) != simdjson::SUCCESS || !row.is_object() ||
       row["collector_ts"].get_int64().get(collector_ts) != simdjson::SUCCESS) {
     return to_bad_table(r, "not a row of rejected input: expected a JSON object with a numeric collector_ts");
   }

@@ -6,6 +6,8 @@
 // already: they go to the bad table as they are, under the time partition of their
 // collector_ts.
 
+#include <simdjson.h>
+
 #include <string>
 
 #include "config/config.h"
@@ -20,13 +22,14 @@ class router {
   router(input_kind input, std::string layout, config::time_source by, std::string source_name)
       : input_(input), layout_(std::move(layout)), by_(by), source_name_(std::move(source_name)) {}
 
-  routed_record route(const source_record& r) const;
+  routed_record route(const source_record& r);
 
  private:
-  routed_record route_rejected(const source_record& r) const;
+  routed_record route_rejected(const source_record& r);
   routed_record to_bad_table(const source_record& r, std::string_view reason) const;
 
   input_kind input_;
+  simdjson::dom::parser parser_;  // rejected input: kept, so that its buffers are reused
   std::string layout_;
   config::time_source by_;
   std::string source_name_;

@@ -110,9 +110,7 @@ base::status sink::keep_within_bounds() {
 
 base::status sink::commit() {
   for (auto& [p, writer] : partitions_) {
-    if (const auto end = source_.last_seen_end_offset(p)) {
-      probe_.lag(source_.name(), p).set(std::max<std::int64_t>(0, *end - writer->next_offset()));
-    }
+    if (const auto end = source_.last_seen_end_offset(p)) writer->note_end_offset(*end);
     const auto offset = writer->commit_point();
     if (!offset) continue;
     if (auto s = source_.commit(p, *offset); !s) return s;

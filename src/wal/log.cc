@@ -26,10 +26,6 @@ constexpr std::size_t read_chunk = 4u << 20;
 
 spdlog::logger& wal_log() { return base::logger_for("wal"); }
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // pread until `n` bytes or the end of the file.
 base::result<std::string> read_at(int fd, std::int64_t at, std::size_t n, const std::string& path) {
   std::string out(n, '\0');
@@ -202,7 +198,7 @@ void log::append(std::string_view value, done_fn done) {
       done(std::move(e));
       return;
     }
-    append_frame(pending_, now_ms(), value);
+    append_frame(pending_, base::now_unix_ms(), value);
     pending_done_.push_back(std::move(done));
   }
   work_.notify_one();

@@ -161,7 +161,6 @@ class int_column final : public column {
   }
   std::int64_t value_bytes() const override { return static_cast<std::int64_t>(sizeof(T) * values_.size()); }
   std::int64_t fixed_value_cost() const override { return sizeof(T); }
-  std::int64_t value_cost(std::size_t) const override { return sizeof(T); }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     out.append(reinterpret_cast<const char*>(values_.data() + from), (to - from) * sizeof(T));
   }
@@ -191,7 +190,6 @@ class bool_column final : public column {
   }
   std::int64_t value_bytes() const override { return static_cast<std::int64_t>(values_.size()); }
   std::int64_t fixed_value_cost() const override { return 1; }
-  std::int64_t value_cost(std::size_t) const override { return 1; }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     for (std::size_t i = from; i < to; i += 8) {
       std::uint8_t byte = 0;

@@ -55,7 +55,7 @@ class column {
   // Page sizing: the encoded bytes of every value when they are all alike (fixed-width and
   // dictionary-encoded values; an estimate for packed ones), else 0 and value_cost() of each.
   virtual std::int64_t fixed_value_cost() const = 0;
-  virtual std::int64_t value_cost(std::size_t i) const = 0;
+  virtual std::int64_t value_cost(std::size_t) const { return fixed_value_cost(); }
   virtual void encode_values(std::size_t from, std::size_t to, std::string& out) const = 0;
   // Min and max over the chunk's values, PLAIN-encoded (there is at least one value).
   virtual void set_min_max(statistics& s) const = 0;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "format/parquet/thrift_reader.h"
+#include "format/parquet/varint.h"
 
 namespace clicktrail::format::parquet {
 namespace {
@@ -72,16 +73,7 @@ class cursor {
     std::memcpy(&v, s.data(), 4);
     return true;
   }
-  bool varint(std::uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (at_ >= b_.size()) return false;
-      const auto byte = static_cast<std::uint8_t>(b_[at_++]);
-      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return true;
-    }
-    return false;
-  }
+  bool varint(std::uint64_t& v) { return read_varint(b_, at_, v); }
   std::string_view rest() const { return b_.substr(at_); }
 
  private:

@@ -1,22 +1,16 @@
 #include "format/parquet/rle.h"
 
+#include "format/parquet/varint.h"
+
 namespace clicktrail::format::parquet {
 namespace {
 
 // A repeat shorter than this is cheaper bit-packed than as a run of its own.
 constexpr std::size_t min_run = 8;
 
-void varint(std::string& out, std::uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
 template <class T>
 void append_run(std::string& out, T value, std::size_t count, int bit_width) {
-  varint(out, static_cast<std::uint64_t>(count) << 1);
+  append_varint(out, static_cast<std::uint64_t>(count) << 1);
   const int bytes = (bit_width + 7) / 8;
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((static_cast<std::uint32_t>(value) >> (8 * i)) & 0xff));
 }
@@ -26,7 +20,7 @@ void append_run(std::string& out, T value, std::size_t count, int bit_width) {
 template <class T>
 void append_packed(std::string& out, std::span<const T> values, int bit_width) {
   const std::size_t groups = (values.size() + 7) / 8;
-  varint(out, (static_cast<std::uint64_t>(groups) << 1) | 1);
+  append_varint(out, (static_cast<std::uint64_t>(groups) << 1) | 1);
   std::uint64_t acc = 0;
   int bits = 0;
   for (std::size_t i = 0; i < groups * 8; ++i) {

@@ -1,14 +1,8 @@
 #include "format/parquet/thrift_compact.h"
 
-namespace clicktrail::format::parquet {
+#include "format/parquet/varint.h"
 
-void compact_writer::varint(std::uint64_t v) {
-  while (v >= 0x80) {
-    out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out_.push_back(static_cast<char>(v));
-}
+namespace clicktrail::format::parquet {
 
 void compact_writer::field_header(std::int16_t id, compact_type t) {
   const int delta = id - last_ids_.back();
@@ -16,7 +10,7 @@ void compact_writer::field_header(std::int16_t id, compact_type t) {
     out_.push_back(static_cast<char>((delta << 4) | static_cast<int>(t)));
   } else {
     out_.push_back(static_cast<char>(t));
-    varint(zigzag(id));
+    append_varint(out_, zigzag(id));
   }
   last_ids_.back() = id;
 }
@@ -32,12 +26,12 @@ void compact_writer::field_i8(std::int16_t id, std::int8_t v) {
 
 void compact_writer::field_i32(std::int16_t id, std::int32_t v) {
   field_header(id, compact_type::i32);
-  varint(zigzag(v));
+  append_varint(out_, zigzag(v));
 }
 
 void compact_writer::field_i64(std::int16_t id, std::int64_t v) {
   field_header(id, compact_type::i64);
-  varint(zigzag(v));
+  append_varint(out_, zigzag(v));
 }
 
 void compact_writer::field_binary(std::int16_t id, std::string_view v) {
@@ -45,8 +39,10 @@ void compact_writer::field_binary(std::int16_t id, std::string_view v) {
   binary_element(v);
 }
 
+void compact_writer::i32_element(std::int32_t v) { append_varint(out_, zigzag(v)); }
+
 void compact_writer::binary_element(std::string_view v) {
-  varint(v.size());
+  append_varint(out_, v.size());
   out_.append(v);
 }
 
@@ -68,7 +64,7 @@ void compact_writer::begin_list(std::int16_t id, compact_type element, std::size
     out_.push_back(static_cast<char>((size << 4) | static_cast<std::size_t>(element)));
   } else {
     out_.push_back(static_cast<char>(0xf0 | static_cast<int>(element)));
-    varint(size);
+    append_varint(out_, size);
   }
 }
 

@@ -46,12 +46,11 @@ class compact_writer {
   void end_struct();
   // A list field with `size` elements of `element` type, written next with the *_element calls.
   void begin_list(std::int16_t id, compact_type element, std::size_t size);
-  void i32_element(std::int32_t v) { varint(zigzag(v)); }
+  void i32_element(std::int32_t v);
   void binary_element(std::string_view v);
 
  private:
   void field_header(std::int16_t id, compact_type t);
-  void varint(std::uint64_t v);
   static std::uint64_t zigzag(std::int64_t v) {
     return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "format/parquet/varint.h"
+
 namespace clicktrail::format::parquet {
 namespace {
 
@@ -108,13 +110,8 @@ class reader {
   }
   base::result<std::uint64_t> varint() {
     std::uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      auto b = byte();
-      if (!b) return std::move(b).err();
-      v |= static_cast<std::uint64_t>(*b & 0x7f) << shift;
-      if ((*b & 0x80) == 0) return v;
-    }
-    return bad("a varint longer than 10 bytes");
+    if (!read_varint(bytes_, at_, v)) return bad("a varint that ends early or is longer than 10 bytes");
+    return v;
   }
   static std::int64_t unzigzag(std::uint64_t v) { return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1); }
   base::error bad(std::string what) const {

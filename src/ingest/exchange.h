@@ -3,6 +3,8 @@
 // the Lambda function (API Gateway events) fill and read the same structures.
 
 #include <functional>
+
+#include "base/clock.h"
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +20,9 @@ struct ingest_request {
   std::string peer;   // the connecting address (the proxy's, behind one)
   // Header values by name; empty when absent.
   std::string content_type, content_encoding, origin, site_header, user_agent, forwarded_for;
+  // The transport's own deadline for the answer (a Lambda invocation's end), if earlier than
+  // ingest.produce_timeout from now; the default means none.
+  base::steady::time_point answer_by{};
 };
 
 struct ingest_response {

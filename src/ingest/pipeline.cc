@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
+#include <algorithm>
 #include <memory>
 
 #include "base/clock.h"
@@ -13,43 +13,13 @@
 #include "ingest/body.h"
 #include "ingest/client_ip.h"
 #include "ingest/form_decode.h"
+#include "ingest/pending_answer.h"
 #include "ingest/pixel.h"
 #include "ingest/refusal.h"
 #include "ingest/stamp.h"
 
 namespace clicktrail::ingest {
 namespace {
-
-// What the tracker is told to wait before retrying a 503.
-constexpr const char* retry_after_seconds = "2";
-
-// Collects the delivery results of one request's events and answers once the last arrives.
-class pending_answer {
- public:
-  pending_answer(std::size_t records, ingest_response success, respond_fn respond, probe& p)
-      : remaining_(records), success_(std::move(success)), respond_(std::move(respond)), probe_(p) {}
-
-  void delivered(const base::status& s) {
-    if (!s) failed_.store(true, std::memory_order_relaxed);
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    if (!failed_.load(std::memory_order_relaxed)) return respond_(std::move(success_));
-    probe_.not_durable.inc();
-    auto r = error_response(503, "not_durable",
-                            "the events could not be made durable in time; retry the same request later");
-    for (const auto& h : success_.headers) {
-      if (h.first.starts_with("Access-Control-") || h.first == "Vary") r.headers.push_back(h);
-    }
-    r.headers.emplace_back("Retry-After", retry_after_seconds);
-    respond_(std::move(r));
-  }
-
- private:
-  std::atomic<std::size_t> remaining_;
-  std::atomic<bool> failed_{false};
-  ingest_response success_;
-  respond_fn respond_;
-  probe& probe_;
-};
 
 // The site key a request names outside its body: ?site= first, then X-Clicktrail-Site.
 std::string site_outside_body(const ingest_request& req) {
@@ -158,7 +128,11 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
   if (batch.events.empty()) return respond(std::move(success));
 
   probe_.accepted.inc({site}, batch.events.size());
-  auto pending = std::make_shared<pending_answer>(batch.events.size(), std::move(success), std::move(respond), probe_);
+  // Not make_shared: the deadline's weak reference would keep the whole answer's memory alive
+  // until the deadline, not just the control block.
+  std::shared_ptr<pending_answer> pending(
+      new pending_answer(batch.events.size(), std::move(success), std::move(respond), probe_));
+  deadlines_.watch(answer_by(req), pending);
   std::string value;
   for (auto& e : batch.events) {
     stamp(e, from);
@@ -166,6 +140,11 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
     event::encode(e, value);
     log_.append(stream::events, partition_key(e), value, [pending](base::status s) { pending->delivered(s); });
   }
+}
+
+base::steady::time_point pipeline::answer_by(const ingest_request& req) const {
+  const auto ours = base::steady::now() + cfg_.produce_timeout;
+  return req.answer_by == base::steady::time_point{} ? ours : std::min(ours, req.answer_by);
 }
 
 void pipeline::refuse(const ingest_request& req, std::string_view site_key, const refusal& r, respond_fn& respond) {

@@ -1,7 +1,8 @@
 #pragma once
 // The transport-free ingest path, shared by the HTTP collector and the Lambda function:
 // request → site and origin checks → body decoding → events → collector fields → event log,
-// answering 2xx only once every accepted event is durable.
+// answering 2xx only once every accepted event is durable, and 503 if that has not happened
+// within ingest.produce_timeout (or the transport's earlier deadline).
 //
 // Lifetime: one per process, created at start-up, outliving the front end that calls it.
 // Thread-safety: every method may be called from many threads at once. `respond` is called
@@ -14,6 +15,7 @@
 #include "base/metrics.h"
 #include "config/config.h"
 #include "event/decode.h"
+#include "ingest/answer_deadlines.h"
 #include "ingest/event_log.h"
 #include "ingest/exchange.h"
 #include "ingest/probe.h"
@@ -42,11 +44,14 @@ class pipeline {
   void write_bad(std::string_view site_key, std::int64_t collector_ts, std::string_view reason, std::string_view detail,
                  std::optional<std::size_t> index, std::string_view raw);
 
+  base::steady::time_point answer_by(const ingest_request& req) const;
+
   config::ingest_config cfg_;
   event::limits limits_;
   site_registry sites_;
   event_log& log_;
   probe probe_;
+  answer_deadlines deadlines_;
 };
 
 }  // namespace clicktrail::ingest

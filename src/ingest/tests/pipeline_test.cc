@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
 #include <optional>
 
 #include "event/encode.h"
@@ -20,6 +22,7 @@ class pipeline_test : public ::testing::Test {
     c.max_events = 5;
     c.max_event_bytes = 4096;
     c.anonymize_ip = true;
+    c.produce_timeout = std::chrono::milliseconds(200);
     return c;
   }
   static std::vector<config::site_config> sites() {
@@ -139,6 +142,38 @@ TEST_F(pipeline_test, events_not_durable_get_503_with_retry_after) {
   EXPECT_EQ(header(r, "Retry-After"), "2");
   EXPECT_EQ(header(r, "Access-Control-Allow-Origin"), "http://localhost:8080");
   EXPECT_NE(r.body.find("not_durable"), std::string::npos);
+}
+
+TEST_F(pipeline_test, events_still_unconfirmed_at_the_deadline_get_503_once_and_a_late_confirmation_is_ignored) {
+  log_.hold_from_now();
+  std::promise<ingest_response> answered;
+  std::atomic<int> answers = 0;
+  pipe_.post_events(post(R"([{"type":"page_view"},{"type":"click"}])"), [&](ingest_response r) {
+    if (answers.fetch_add(1) == 0) answered.set_value(std::move(r));
+  });
+  auto future = answered.get_future();
+  // produce_timeout is 200 ms; the bound here is only a guard against hanging.
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  const auto r = future.get();
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(header(r, "Retry-After"), "2");
+  log_.release_held(base::status());
+  EXPECT_EQ(answers.load(), 1);
+}
+
+TEST_F(pipeline_test, a_transports_earlier_deadline_wins) {
+  auto cfg = config_for_test();
+  cfg.produce_timeout = std::chrono::minutes(5);
+  pipeline patient(cfg, sites(), log_, metrics_);
+  log_.hold_from_now();
+  std::promise<unsigned> answered;
+  auto req = post(R"({"type":"page_view"})");
+  req.answer_by = base::steady::now();  // already passed: the answer must not wait 5 minutes
+  patient.post_events(std::move(req), [&](ingest_response r) { answered.set_value(r.status); });
+  auto future = answered.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(future.get(), 503u);
+  log_.release_held(base::status());
 }
 
 TEST_F(pipeline_test, pixel_answers_a_gif_and_refuses_unknown_parameters) {

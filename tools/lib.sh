@@ -8,6 +8,8 @@
 
 KAFKA_VERSION=3.9.1
 VERSITYGW_VERSION=v1.8.0
+# AWS's Lambda Runtime Interface Emulator publishes no tagged module version; this is a commit.
+RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
 
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(dirname "$TOOLS_DIR")"
@@ -15,12 +17,31 @@ REPO_ROOT="$(dirname "$TOOLS_DIR")"
 CT_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/clicktrail"
 KAFKA_HOME="$CT_CACHE/kafka-$KAFKA_VERSION"
 VERSITYGW_BIN="$CT_CACHE/bin/versitygw"
+RIE_BIN="$CT_CACHE/bin/aws-lambda-rie"
 
 say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # need CMD HINT: fail early, naming the way to get CMD, instead of failing halfway.
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found; $2"; }
+
+# go_install_pinned BIN PACKAGE VERSION: `go install PACKAGE@VERSION` into BIN's folder, unless
+# BIN is there and Go's build info says it was built from that module version. Prints BIN.
+go_install_pinned() {
+  local bin=$1 package=$2 version=$3
+  # Go's build info, not the tool's own --version, which says "git" or nothing when built this way.
+  built_version() { go version -m "$bin" 2>/dev/null | awk '$1 == "mod" { print $3 }'; }
+  need go "install Go >= 1.24 (Debian 12's golang is too old)"
+  if [[ -x $bin && $(built_version) == "$version" ]]; then
+    echo "$bin"
+    return 0
+  fi
+  say "building ${bin##*/} $version into $bin (first run only; about a minute on 2 cores)"
+  GOBIN="$(dirname "$bin")" go install "$package@$version" ||
+    die "go install of $package@$version failed (see above); check that the Go module proxy is reachable"
+  [[ $(built_version) == "$version" ]] || die "built $bin but it is not $version"
+  echo "$bin"
+}
 
 # apt_ensure CMD PKG: install a Debian package if its command is missing, so a new
 # machine works without a manual step. apt-get update only when the install needs it.

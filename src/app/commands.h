@@ -27,6 +27,7 @@ int config_docs();
 int run(const config::load_options& sources);
 int collect(const config::load_options& sources);
 int sink_run(const config::load_options& sources, bool until_caught_up);
+int lambda_runtime(const config::load_options& sources);
 
 struct convert_options {
   std::string input, output;

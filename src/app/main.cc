@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   if (*docs) return app::config_docs();
   if (*collect) return app::collect(app::config_sources(config_file));
   if (*sink) return app::sink_run(app::config_sources(config_file), until_caught_up);
-  if (*lambda) return app::not_yet_available("lambda", "the AWS Lambda runtime", app::config_sources(config_file));
+  if (*lambda) return app::lambda_runtime(app::config_sources(config_file));
   if (*inspect) return app::inspect(inspect_file, inspect_rows);
   if (*convert) {
     convert_with.writer.format = convert_format == "jsonl" ? config::output_format::jsonl : config::output_format::parquet;

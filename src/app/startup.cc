@@ -6,21 +6,24 @@
 
 namespace clicktrail::app {
 
-std::optional<config::config> start_up(const config::load_options& sources, std::string_view command,
-                                       const requirement& needs) {
+base::result<config::config> load_for(const config::load_options& sources, std::string_view command,
+                                      const requirement& needs) {
   auto loaded = config::load_config(sources);
   if (!loaded) {
-    fmt::print(stderr, "{}\nclicktrail {}: invalid configuration\n", loaded.err().message, command);
-    return std::nullopt;
+    return base::error::fail(fmt::format("{}\nclicktrail {}: invalid configuration", loaded.err().message, command));
   }
   if (needs) {
-    if (auto missing = needs(*loaded)) {
-      fmt::print(stderr, "{}\n", *missing);
-      return std::nullopt;
-    }
+    if (auto missing = needs(*loaded)) return base::error::fail(std::move(*missing));
   }
-  if (auto s = base::init_logging(loaded->log.level); !s) {
-    fmt::print(stderr, "{}\n", s.err().message);
+  if (auto s = base::init_logging(loaded->log.level); !s) return std::move(s).err();
+  return std::move(loaded).value();
+}
+
+std::optional<config::config> start_up(const config::load_options& sources, std::string_view command,
+                                       const requirement& needs) {
+  auto loaded = load_for(sources, command, needs);
+  if (!loaded) {
+    fmt::print(stderr, "{}\n", loaded.err().message);
     return std::nullopt;
   }
   return std::move(loaded).value();

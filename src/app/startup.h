@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "config/config.h"
 #include "http/server.h"
 
@@ -16,7 +17,12 @@ namespace clicktrail::app {
 // nullopt when the configuration will do.
 using requirement = std::function<std::optional<std::string>(const config::config&)>;
 
-// nullopt: a problem was reported; the caller exits with exit_bad_config.
+// The configuration, or every problem found in one message (for callers that report it
+// elsewhere too, like the Lambda runtime's init error). Logging is started on success.
+base::result<config::config> load_for(const config::load_options& sources, std::string_view command,
+                                      const requirement& needs = {});
+
+// nullopt: a problem was reported on stderr; the caller exits with exit_bad_config.
 std::optional<config::config> start_up(const config::load_options& sources, std::string_view command,
                                        const requirement& needs = {});
 

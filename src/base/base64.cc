@@ -1,11 +1,24 @@
 #include "base/base64.h"
 
+#include <array>
 #include <cstdint>
 
 namespace clicktrail::base {
+namespace {
+
+constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// 0-63, or -1 for a character outside the alphabet.
+constexpr std::array<std::int8_t, 256> sextets = [] {
+  std::array<std::int8_t, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  return t;
+}();
+
+}  // namespace
 
 void append_base64(std::string& out, std::string_view in) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(in[i])); };
   std::size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
@@ -19,6 +32,26 @@ void append_base64(std::string& out, std::string_view in) {
     out.push_back(rest == 2 ? alphabet[(n >> 6) & 0x3f] : '=');
     out.push_back('=');
   }
+}
+
+std::optional<std::string> decode_base64(std::string_view text) {
+  for (int pad = 0; pad < 2 && text.ends_with('='); ++pad) text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;  // no group of 1 character encodes a byte
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 2);
+  std::uint32_t bits = 0;
+  int held = 0;  // bits in `bits` not yet written
+  for (const char c : text) {
+    const int v = sextets[static_cast<unsigned char>(c)];
+    if (v < 0) return std::nullopt;
+    bits = bits << 6 | static_cast<std::uint32_t>(v);
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      out.push_back(static_cast<char>((bits >> held) & 0xff));
+    }
+  }
+  return out;
 }
 
 }  // namespace clicktrail::base

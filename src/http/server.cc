@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "http/probe.h"
+#include "ingest/body.h"
 
 namespace clicktrail::http {
 
@@ -72,9 +73,9 @@ class session : public std::enable_shared_from_this<session> {
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == beast::http::error::body_limit) {
-      return answer_and_close(413, "body_too_large",
-                              fmt::format("the request body is over {} bytes; send smaller batches",
-                                          state_->options.max_body_bytes));
+      // The pipeline's own words, so that a client sees one answer whichever check stopped it.
+      const auto r = ingest::body_too_large(state_->options.max_body_bytes);
+      return answer_and_close(r.status, r.code, r.message);
     }
     if (ec == beast::http::error::header_limit) {
       return answer_and_close(431, "headers_too_large",

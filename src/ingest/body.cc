@@ -10,15 +10,16 @@
 #include "base/text.h"
 
 namespace clicktrail::ingest {
-namespace {
 
-using base::trim;
 using base::iequals;
+using base::trim;
 
-refusal too_large(std::size_t max_body) {
+refusal body_too_large(std::size_t max_body) {
   return {413, "body_too_large",
           fmt::format("the request body is over {} bytes (after gunzip); send fewer events per request", max_body)};
 }
+
+namespace {
 
 // Inflates a single gzip member, stopping as soon as the output would pass `max_body`.
 std::optional<refusal> gunzip(std::string& body, std::size_t max_body) {
@@ -43,7 +44,7 @@ std::optional<refusal> gunzip(std::string& body, std::size_t max_body) {
   }
   const bool trailing = zs.avail_in != 0;
   inflateEnd(&zs);
-  if (produced > max_body) return too_large(max_body);
+  if (produced > max_body) return body_too_large(max_body);
   if (rc != Z_STREAM_END || trailing) {
     return refusal{400, "invalid_gzip", "Content-Encoding is gzip but the body is not one complete gzip stream"};
   }
@@ -63,7 +64,7 @@ std::optional<refusal> check_content_type(std::string_view content_type) {
 }
 
 std::optional<refusal> decode_content(std::string& body, std::string_view content_encoding, std::size_t max_body) {
-  if (body.size() > max_body) return too_large(max_body);
+  if (body.size() > max_body) return body_too_large(max_body);
   const std::string_view encoding = trim(content_encoding);
   if (encoding.empty() || iequals(encoding, "identity")) return std::nullopt;
   if (iequals(encoding, "gzip") || iequals(encoding, "x-gzip")) return gunzip(body, max_body);

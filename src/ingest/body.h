@@ -15,6 +15,9 @@ namespace clicktrail::ingest {
 // with any parameters (charset=utf-8). Anything else is 415.
 std::optional<refusal> check_content_type(std::string_view content_type);
 
+// 413 for a body over `max_body` bytes; the HTTP server sends the same when it stops reading.
+refusal body_too_large(std::size_t max_body);
+
 // Leaves the JSON text in `body`: inflates it when `content_encoding` is gzip. Refuses other
 // encodings (415), corrupt gzip (400), and a body over `max_body` bytes before or after
 // inflating (413).

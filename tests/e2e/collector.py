@@ -38,8 +38,28 @@ class Response:
         return json.loads(self.body)
 
 
+class IngestClient:
+    """post() in terms of request(), for every front door of the ingest path: the HTTP
+    collector, and the Lambda function behind an emulated API Gateway (lambda_harness.py)."""
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None, timeout: float = 30) -> Response:
+        raise NotImplementedError
+
+    def post(self, events, site: str | None = "demo", origin: str | None = "http://localhost:8080",
+             content_type: str = "application/json", extra_headers: dict[str, str] | None = None,
+             raw: bytes | None = None, timeout: float = 30) -> Response:
+        headers = {"Content-Type": content_type, "User-Agent": "clicktrail-e2e/1"}
+        if origin:
+            headers["Origin"] = origin
+        headers.update(extra_headers or {})
+        body = raw if raw is not None else json.dumps(events).encode()
+        path = "/v1/events" + (f"?site={site}" if site else "")
+        return self.request("POST", path, body, headers, timeout)
+
+
 @dataclass
-class Collector:
+class Collector(IngestClient):
     proc: subprocess.Popen
     port: int
     topic: str
@@ -59,17 +79,6 @@ class Collector:
                 return Response(r.status, {k.lower(): v for k, v in r.headers.items()}, r.read())
         except urllib.error.HTTPError as e:
             return Response(e.code, {k.lower(): v for k, v in e.headers.items()}, e.read())
-
-    def post(self, events, site: str | None = "demo", origin: str | None = "http://localhost:8080",
-             content_type: str = "application/json", extra_headers: dict[str, str] | None = None,
-             raw: bytes | None = None, timeout: float = 30) -> Response:
-        headers = {"Content-Type": content_type, "User-Agent": "clicktrail-e2e/1"}
-        if origin:
-            headers["Origin"] = origin
-        headers.update(extra_headers or {})
-        body = raw if raw is not None else json.dumps(events).encode()
-        path = "/v1/events" + (f"?site={site}" if site else "")
-        return self.request("POST", path, body, headers, timeout)
 
     def metrics(self) -> str:
         return self.request("GET", "/metrics").body.decode()

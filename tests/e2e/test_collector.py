@@ -9,30 +9,13 @@ import gzip
 import json
 import re
 import socket
-import subprocess
 import time
 import uuid
 
 import pytest
 
 from collector import start_collector
-from conftest import TOOL_TIMEOUT_S
-
-
-def consume(bootstrap: str, topic: str, expect: int, wait_s: float = 20) -> list[tuple[str, dict]]:
-    """All records of `topic` as (key, value), after at least `expect` arrived; then checks that
-    no more follow (kcat -e stops at the end of every partition)."""
-    deadline = time.monotonic() + wait_s
-    records: list[tuple[str, dict]] = []
-    while True:
-        out = subprocess.run(
-            ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-             "-f", "%k\t%s\n"], capture_output=True, timeout=TOOL_TIMEOUT_S, text=True)
-        records = [(line.split("\t", 1)[0], json.loads(line.split("\t", 1)[1]))
-                   for line in out.stdout.splitlines() if "\t" in line]
-        if len(records) >= expect or time.monotonic() > deadline:
-            return records
-        time.sleep(0.3)
+from ingest_cases import BAD_EVENTS, BAD_INPUTS, consume
 
 
 @pytest.fixture(scope="module")
@@ -83,28 +66,10 @@ def test_events_without_id_get_a_uuid7(collector, services):
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", records[0]["event_id"])
 
 
-def gzip_bomb() -> bytes:
-    return gzip.compress(b"[" + b" " * (64 << 20) + b"]", compresslevel=9)
-
-
-# (name, request kwargs, status, error code in the body or in "rejected", in the bad topic?)
-BAD_INPUTS = [
-    ("invalid json", dict(raw=b'{"type": "page_view",'), 400, "invalid_json", True),
-    ("invalid utf-8", dict(raw=b'{"type":"page_view","page_title":"\xff\xfe"}'), 400, "invalid_utf8", True),
-    ("too deep", dict(raw=b'{"type":"x","props":' + b'{"a":' * 40 + b"1" + b"}" * 40 + b"}"), 400, "too_deep", True),
-    ("oversized batch", dict(events=[{"type": "page_view"}] * 501), 413, "too_many_events", True),
-    ("gzip bomb", dict(raw=gzip_bomb(), extra_headers={"Content-Encoding": "gzip"}), 413, "body_too_large", True),
-    ("disallowed origin", dict(events={"type": "page_view"}, origin="https://evil.example"), 403, "origin_not_allowed", True),
-    ("unknown site", dict(events={"type": "page_view"}, site="nope"), 401, "unknown_site", True),
-    ("wrong content type", dict(events={"type": "page_view"}, content_type="application/xml"), 415,
-     "unsupported_content_type", True),
-]
-
-
 @pytest.mark.parametrize("name,kwargs,status,code,in_bad_topic", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 def test_bad_input_gets_its_status_is_counted_and_kept(collector, services, name, kwargs, status, code, in_bad_topic):
     before = collector.metrics()
-    r = collector.post(kwargs.pop("events", None), **kwargs)
+    r = collector.post(kwargs.get("events"), **{k: v for k, v in kwargs.items() if k != "events"})
     assert r.status == status, r.body
     assert r.json()["error"] == code
     assert r.json()["message"]
@@ -122,16 +87,6 @@ def test_bad_input_gets_its_status_is_counted_and_kept(collector, services, name
             metric(before, "clicktrail_ingest_requests_refused_total", reason=code) + 1
         reasons = [v["reason"] for _, v in consume(services.kafka_bootstrap, collector.bad_topic, 1)]
         assert code in reasons
-
-
-# Events that are rejected one by one: the rest of the batch goes on (200 + the list).
-BAD_EVENTS = [
-    ("wrong type", {"type": "click", "x": "left"}, "invalid_field"),
-    ("missing type", {"page_url": "http://localhost:8080/"}, "missing_field"),
-    ("bad type name", {"type": "Page View"}, "invalid_type"),
-    ("oversized event", {"type": "page_view", "page_title": "t" * (40 << 10)}, "event_too_large"),
-    ("collector field", {"type": "page_view", "ip": "1.2.3.4"}, "unknown_field"),
-]
 
 
 @pytest.mark.parametrize("name,bad,reason", BAD_EVENTS, ids=[c[0] for c in BAD_EVENTS])

@@ -14,7 +14,7 @@ import pytest
 
 from collector import start_collector
 from conftest import SERVICES_SH
-from test_collector import consume
+from ingest_cases import consume
 
 needs_cluster = pytest.mark.skipif(not os.environ.get("KAFKA_CLUSTER_BOOTSTRAP"),
                                    reason="needs the 3-node cluster: tools/services.sh start --kafka-cluster")

@@ -1,0 +1,186 @@
+"""`clicktrail lambda` under AWS's Runtime Interface Emulator, from the file tree the container
+image holds, against the real broker: API Gateway's payload 1.0 and 2.0 events get the very
+answers the HTTP collector gives to the same requests, accepted events are in the topic exactly
+once, and a broker outage is answered 503 before the function's timeout."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+import uuid
+
+import pytest
+
+from collector import binary as collector_binary
+from collector import start_collector
+from conftest import wait_for
+from ingest_cases import BAD_EVENTS, BAD_INPUTS, consume
+from lambda_harness import SOURCE_IP, Function, assemble
+from test_collector_faults import broker, needs_cluster
+
+PAYLOADS = ["1.0", "2.0"]
+SITES = "demo=http://localhost:8080; open=*"  # as the collector harness configures them
+# The headers a browser acts on; the rest (Date, Content-Length) belong to each transport.
+COMPARED_HEADERS = ("content-type", "access-control-allow-origin", "access-control-allow-methods",
+                    "access-control-allow-headers", "access-control-max-age", "access-control-expose-headers",
+                    "vary", "retry-after", "cache-control")
+
+
+@pytest.fixture(scope="session")
+def bootstrap_path(tmp_path_factory):
+    binary = os.environ.get("CLICKTRAIL_BIN") or collector_binary()
+    return assemble(binary, tmp_path_factory.mktemp("lambda-tree") / "root")
+
+
+def start_function(bootstrap_path, tmp, brokers: str, env: dict[str, str] | None = None,
+                   timeout_s: int = 30) -> tuple[Function, str, str]:
+    suffix = uuid.uuid4().hex[:10]
+    topic, bad_topic = f"e2e-lambda-{suffix}", f"e2e-lambda-bad-{suffix}"
+    base = {"CLICKTRAIL_KAFKA_BROKERS": brokers, "CLICKTRAIL_KAFKA_TOPIC": topic,
+            "CLICKTRAIL_KAFKA_BAD_TOPIC": bad_topic, "CLICKTRAIL_SITES": SITES,
+            "CLICKTRAIL_INGEST_PRODUCE_TIMEOUT": "3s"}
+    fn = Function([str(bootstrap_path)], bootstrap_path.parent.parent / "task", {**base, **(env or {})},
+                  tmp / f"rie-{suffix}.log", timeout_s)
+    return fn, topic, bad_topic
+
+
+@pytest.fixture(scope="module")
+def function(bootstrap_path, services, tmp_path_factory):
+    fn, topic, bad_topic = start_function(bootstrap_path, tmp_path_factory.mktemp("lambda"), services.kafka_bootstrap)
+    fn.topic, fn.bad_topic = topic, bad_topic
+    yield fn
+    fn.stop()
+
+
+@pytest.fixture(scope="module")
+def collector(services, tmp_path_factory):
+    c = start_collector(tmp_path_factory.mktemp("collector"), services.kafka_bootstrap)
+    yield c
+    assert c.stop() == 0, c.log()
+
+
+def same_answer(http, lam) -> None:
+    assert (lam.status, lam.body) == (http.status, http.body)
+    for name in COMPARED_HEADERS:
+        assert lam.headers.get(name) == http.headers.get(name), name
+
+
+# Every request the collector's own tests make, beyond its bad-input list, as (name, request()).
+def good_and_partial_requests():
+    return [
+        ("one event", lambda c: c.post({"type": "page_view"})),
+        ("a batch with a bad event", lambda c: c.post([{"type": "page_view"}, {"type": "click", "x": "left"}])),
+        ("text/plain", lambda c: c.post(None, raw=b'[{"type":"page_view"}]', content_type="text/plain;charset=UTF-8")),
+        ("gzip", lambda c: c.post(None, raw=gzip.compress(b'{"type":"page_view"}'),
+                                  extra_headers={"Content-Encoding": "gzip"})),
+        ("site in the header", lambda c: c.post({"type": "page_view"}, site=None,
+                                                extra_headers={"X-Clicktrail-Site": "demo"})),
+        ("any-origin site", lambda c: c.post({"type": "page_view"}, site="open", origin="https://elsewhere.example")),
+        ("no site", lambda c: c.post({"type": "page_view"}, site=None)),
+        ("preflight", lambda c: c.request("OPTIONS", "/v1/events?site=demo", headers={
+            "Origin": "http://localhost:8080", "Access-Control-Request-Method": "POST"})),
+        ("preflight, origin refused", lambda c: c.request("OPTIONS", "/v1/events?site=demo",
+                                                          headers={"Origin": "https://evil.example"})),
+        ("pixel", lambda c: c.request("GET", "/v1/p.gif?site=demo&url=http%3A%2F%2Flocalhost%3A8080%2Fnojs")),
+        ("pixel, unknown parameter", lambda c: c.request("GET", "/v1/p.gif?site=demo&bogus=1")),
+        ("no such path", lambda c: c.request("POST", "/v2/events", b"{}", {"Content-Type": "application/json"})),
+        ("wrong method", lambda c: c.request("GET", "/v1/events")),
+    ] + [(f"bad event: {name}", lambda c, bad=bad: c.post([{"type": "page_view"}, bad]))
+         for name, bad, _ in BAD_EVENTS]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("name,kwargs,status,code,in_bad_topic", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_each_bad_input_gets_the_collectors_answer(function, collector, payload, name, kwargs, status, code,
+                                                    in_bad_topic):
+    events = kwargs.get("events")
+    rest = {k: v for k, v in kwargs.items() if k != "events"}
+    http = collector.post(events, **rest)
+    lam = function.gateway(payload).post(events, **rest)
+    assert lam.status == status and lam.json()["error"] == code, lam.body
+    same_answer(http, lam)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("name,send", good_and_partial_requests(), ids=[c[0] for c in good_and_partial_requests()])
+def test_every_other_request_gets_the_collectors_answer(function, collector, payload, name, send):
+    same_answer(send(collector), send(function.gateway(payload)))
+
+
+def test_base64_bodies_are_decoded(function):
+    marker = uuid.uuid4().hex
+    for payload in PAYLOADS:
+        gw = function.gateway(payload)
+        gw.always_base64 = True
+        assert gw.post({"type": "page_view", "anonymous_id": marker}).status == 204
+    assert len([1 for k, _ in consume(os.environ["KAFKA_BOOTSTRAP"], function.topic, 2) if k == marker]) == 2
+
+
+def test_accepted_events_are_in_the_topic_exactly_once_with_api_gateways_client_address(function, services):
+    ids = [str(uuid.uuid4()) for _ in range(20)]
+    for i, event_id in enumerate(ids):
+        r = function.gateway(PAYLOADS[i % 2]).post([{"type": "page_view", "event_id": event_id,
+                                                     "anonymous_id": "lambda-visitor"}])
+        assert r.status == 204, r.body
+    records = [v for k, v in consume(services.kafka_bootstrap, function.topic, len(ids), wait_s=30)
+               if k == "lambda-visitor"]
+    assert sorted(v["event_id"] for v in records) == sorted(ids)  # each exactly once
+    first = records[0]
+    assert first["site"] == "demo" and first["ua"] == "clicktrail-e2e/1"
+    assert first["ip"] == SOURCE_IP.rsplit(".", 1)[0] + ".0"  # anonymized, from requestContext
+
+
+def test_rejected_input_reaches_the_bad_topic(function, services):
+    r = function.gateway("2.0").post(None, raw=b'{"type": "page_view",')
+    assert r.status == 400
+    reasons = [v["reason"] for _, v in consume(services.kafka_bootstrap, function.bad_topic, 1)]
+    assert "invalid_json" in reasons
+
+
+def test_an_event_that_is_not_from_api_gateway_is_an_invocation_error(function):
+    _, raw = function.invoke({"detail-type": "Scheduled Event", "source": "aws.events"})
+    answer = json.loads(raw)
+    assert answer["errorType"] == "Clicktrail.NotAnApiGatewayEvent", raw
+    assert "API Gateway" in answer["errorMessage"]
+    assert function.gateway("2.0").post({"type": "page_view"}).status == 204  # and it goes on
+
+
+def test_a_configuration_error_is_reported_as_the_init_error(bootstrap_path, services, tmp_path):
+    fn, _, _ = start_function(bootstrap_path, tmp_path, services.kafka_bootstrap, env={"CLICKTRAIL_SITES": ""})
+    try:
+        _, raw = fn.invoke(b"{}")
+        answer = json.loads(raw)
+        assert answer["errorType"] == "Clicktrail.InvalidConfiguration", raw
+        assert "CLICKTRAIL_SITES" in answer["errorMessage"]
+    finally:
+        fn.stop()
+
+
+@needs_cluster
+def test_broker_down_is_answered_503_before_the_timeout_and_the_next_invocation_after_it_returns_succeeds(
+        bootstrap_path, tmp_path):
+    timeout_s = 3
+    # produce_timeout is longer than the function's timeout: the invocation's deadline must win.
+    fn, _, _ = start_function(bootstrap_path, tmp_path, os.environ["KAFKA_CLUSTER_BOOTSTRAP"],
+                              env={"CLICKTRAIL_INGEST_PRODUCE_TIMEOUT": "30s"}, timeout_s=timeout_s)
+    gw = fn.gateway("2.0")
+    try:
+        assert gw.post({"type": "page_view"}).status == 204
+        broker("kill", 2)
+        broker("kill", 3)  # quorum and min.insync.replicas=2 both lost
+        try:
+            started = time.monotonic()
+            r = gw.post({"type": "page_view"})
+            elapsed = time.monotonic() - started
+            assert r.status == 503, r.body
+            assert r.headers["retry-after"] and r.json()["error"] == "not_durable"
+            assert elapsed < timeout_s, f"answered after {elapsed:.1f} s"
+        finally:
+            broker("start", 2)
+            broker("start", 3)
+        wait_for(lambda: gw.post({"type": "page_view"}).status == 204, 60,
+                 "the function did not succeed within 60 s of the brokers' return", every=0.5)
+    finally:
+        fn.stop()

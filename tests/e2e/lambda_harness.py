@@ -105,16 +105,18 @@ def proxy_event(payload: str, method: str, path: str, body: bytes | None, header
     else:
         text, encoded = body.decode("utf-8", errors="surrogateescape"), False
     user_agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), "")
+    params = urllib.parse.parse_qs(query, keep_blank_values=True)
     if payload == "2.0":
         return {
             "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
             "headers": {k.lower(): v for k, v in headers.items()},
+            # Repeated parameters are joined with commas, as HTTP APIs do.
+            "queryStringParameters": {k: ",".join(v) for k, v in params.items()} or None,
             "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1",
                                         "sourceIp": SOURCE_IP, "userAgent": user_agent},
                                "stage": "$default", "requestId": "e2e", "timeEpoch": int(time.time() * 1000)},
             "body": text, "isBase64Encoded": encoded,
         }
-    params = urllib.parse.parse_qs(query, keep_blank_values=True)
     return {
         "resource": path, "path": path, "httpMethod": method,
         "headers": dict(headers), "multiValueHeaders": {k: [v] for k, v in headers.items()},

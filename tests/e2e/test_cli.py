@@ -138,6 +138,12 @@ def test_subcommands_not_built_yet_say_so(clicktrail, tmp_path, command):
     assert "is not built into this version" in out.stderr
 
 
+def test_lambda_outside_lambda_says_where_it_runs(clicktrail):
+    out = ct(clicktrail, "lambda")  # no AWS_LAMBDA_RUNTIME_API: not inside Lambda
+    assert out.returncode == 2
+    assert "AWS_LAMBDA_RUNTIME_API" in out.stderr and "Runtime Interface Emulator" in out.stderr
+
+
 def test_collect_names_what_its_config_lacks(clicktrail, tmp_path):
     no_kafka = tmp_path / "no-kafka.toml"
     no_kafka.write_text('[[sites]]\nkey = "demo"\n')

@@ -1,6 +1,5 @@
 #include "store/http_client.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,21 +8,15 @@
 #include <stdexcept>
 
 #include "base/text.h"
+#include "store/curl_library.h"
 
 namespace clicktrail::store {
 namespace {
 
 using base::trim;
 
-// curl_global_init is not thread-safe in every libcurl build; do it once, before any handle.
-void global_init() {
-  static const bool done = [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-      throw std::runtime_error("curl_global_init failed");
-    return true;
-  }();
-  (void)done;
-}
+// libcurl once a client exists: http_client's constructor has loaded it, or send() refuses.
+const curl_library& curl() { return *load_curl().value(); }
 
 struct body_source {
   std::string_view bytes;
@@ -86,17 +79,17 @@ bool transient(CURLcode code) {
 }
 
 struct slist_deleter {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const noexcept { curl().slist_free_all(l); }
 };
 
 }  // namespace
 
 void http_client::handle_deleter::operator()(void* h) const noexcept {
-  curl_easy_cleanup(static_cast<CURL*>(h));
+  curl().easy_cleanup(static_cast<CURL*>(h));
 }
 
 http_client::http_client(http_client_options options) : options_(std::move(options)) {
-  global_init();
+  if (auto loaded = load_curl(); !loaded) unavailable_ = loaded.err().message;
 }
 
 http_client::~http_client() = default;
@@ -110,7 +103,7 @@ http_client::handle http_client::acquire() {
       return h;
     }
   }
-  handle h(curl_easy_init());
+  handle h(curl().easy_init());
   if (!h) throw std::runtime_error("curl_easy_init failed: out of memory");
   return h;
 }
@@ -121,13 +114,15 @@ void http_client::release(handle h) {
 }
 
 base::result<http_response> http_client::send(const http_request& r) {
+  if (!unavailable_.empty()) return base::error::fail(unavailable_);
+  const curl_library& lib = curl();
   handle h = acquire();
   CURL* c = static_cast<CURL*>(h.get());
-  curl_easy_reset(c);  // options only: the connection cache stays
+  lib.easy_reset(c);  // options only: the connection cache stays
 
   std::unique_ptr<curl_slist, slist_deleter> headers;
-  auto add_header = [&headers](const std::string& line) {
-    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+  auto add_header = [&headers, &lib](const std::string& line) {
+    curl_slist* next = lib.slist_append(headers.get(), line.c_str());
     if (!next) throw std::runtime_error("curl_slist_append failed: out of memory");
     (void)headers.release();
     headers.reset(next);
@@ -145,46 +140,46 @@ base::result<http_response> http_client::send(const http_request& r) {
   http_response response;
   body_source body{r.body};
   std::array<char, CURL_ERROR_SIZE> why{};
-  curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
-  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // keys may contain "." and ".." segments
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);    // no SIGALRM for DNS timeouts: threads
-  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, why.data());
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
-  if (r.timeout.count() > 0) curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.stall_timeout.count()));
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &response);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_write);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
+  lib.easy_setopt(c, CURLOPT_URL, r.url.c_str());
+  lib.easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);  // keys may contain "." and ".." segments
+  lib.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);    // no SIGALRM for DNS timeouts: threads
+  lib.easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  lib.easy_setopt(c, CURLOPT_ERRORBUFFER, why.data());
+  lib.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
+  if (r.timeout.count() > 0) lib.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
+  lib.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  lib.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.stall_timeout.count()));
+  if (!options_.ca_bundle.empty()) lib.easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  lib.easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
+  lib.easy_setopt(c, CURLOPT_HEADERDATA, &response);
+  lib.easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_write);
+  lib.easy_setopt(c, CURLOPT_WRITEDATA, &response);
 
   if (r.method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    lib.easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (r.method == "PUT" || r.method == "POST" || !r.body.empty()) {
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);  // a PUT; the method is set below for POST
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, &on_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, &body);
-    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, &on_seek);
-    curl_easy_setopt(c, CURLOPT_SEEKDATA, &body);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    lib.easy_setopt(c, CURLOPT_UPLOAD, 1L);  // a PUT; the method is set below for POST
+    lib.easy_setopt(c, CURLOPT_READFUNCTION, &on_read);
+    lib.easy_setopt(c, CURLOPT_READDATA, &body);
+    lib.easy_setopt(c, CURLOPT_SEEKFUNCTION, &on_seek);
+    lib.easy_setopt(c, CURLOPT_SEEKDATA, &body);
+    lib.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
   }
   if (r.method != "GET" && r.method != "HEAD" && r.method != "PUT") {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    lib.easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
   }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  lib.easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
 
-  const CURLcode code = curl_easy_perform(c);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);  // `why` is about to go
+  const CURLcode code = lib.easy_perform(c);
+  lib.easy_setopt(c, CURLOPT_ERRORBUFFER, nullptr);  // `why` is about to go
   if (code != CURLE_OK) {
-    const std::string detail = why[0] != '\0' ? std::string(why.data()) : curl_easy_strerror(code);
+    const std::string detail = why[0] != '\0' ? std::string(why.data()) : lib.easy_strerror(code);
     // A failed transfer may leave the connection in any state: drop the handle and its cache.
     std::string message =
         fmt::format("{} {}: {} (curl error {})", r.method, r.url, detail, static_cast<int>(code));
     return transient(code) ? base::error::retry(std::move(message)) : base::error::fail(std::move(message));
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+  lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   release(std::move(h));
   return response;
 }

@@ -1,5 +1,6 @@
 #pragma once
-// A small HTTP/1.1 client over libcurl, for S3 and the credential endpoints.
+// A small HTTP/1.1 client over libcurl (loaded on first use: curl_library.h), for S3 and the
+// credential endpoints.
 //
 // Connections are kept alive: each request borrows a curl easy handle (which owns a connection
 // cache) from a pool and gives it back, so a thread that sends request after request reuses its
@@ -73,6 +74,7 @@ class http_client {
   void release(handle h);
 
   http_client_options options_;
+  std::string unavailable_;  // why libcurl could not be loaded; empty when it was
   std::mutex mutex_;
   std::vector<handle> idle_;
 };

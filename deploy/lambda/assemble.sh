@@ -24,7 +24,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 command -v ldd >/dev/null || die "ldd not found (package libc-bin)"
 
 rm -rf "$out"
-mkdir -p "$out/var/runtime" "$out/var/task/bin" "$out/var/task/lib"
+mkdir -p "$out/var/runtime" "$out/var/task/bin" "$out/var/task/lib/sasl2"  # sasl2: see bootstrap
 install -m 0755 "$here/bootstrap" "$out/var/runtime/bootstrap"
 # Debug sections are a third of an unstripped build and only slow the image's pull.
 objcopy --strip-debug "$binary" "$out/var/task/bin/clicktrail"

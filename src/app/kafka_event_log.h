@@ -18,6 +18,11 @@ class kafka_event_log : public ingest::event_log {
   bool ready(std::chrono::milliseconds timeout) override { return producer_->reachable(timeout); }
 
   kafka::producer& producer() { return *producer_; }
+  // Looks both topics up now rather than at the first request (see kafka::producer::prepare).
+  void prepare() {
+    producer_->prepare(topic_);
+    producer_->prepare(bad_topic_);
+  }
 
  private:
   std::unique_ptr<kafka::producer> producer_;

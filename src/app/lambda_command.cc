@@ -59,6 +59,7 @@ int lambda_runtime(const config::load_options& sources) {
   auto producer = kafka::producer::create(options, metrics);
   if (!producer) return init_failed(runtime, "Clicktrail.KafkaProducer", producer.err().message);
   kafka_event_log event_log(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
+  event_log.prepare();  // the first invocation is usually already waiting: start now
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, event_log, metrics);
   lambda::function function(pipeline);
 

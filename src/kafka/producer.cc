@@ -168,6 +168,9 @@ class librdkafka_producer final : public producer {
 
   // False after a fatal error too: /readyz should steer traffic away from a producer that can
   // no longer deliver.
+  // librdkafka queries a topic's leader as soon as its handle exists.
+  void prepare(std::string_view topic) override { (void)topic_for(topic); }
+
   bool reachable(std::chrono::milliseconds timeout) override {
     if (fatal_.load(std::memory_order_acquire)) return false;
     const rd_kafka_metadata_t* raw = nullptr;

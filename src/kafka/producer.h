@@ -56,6 +56,10 @@ class producer {
   virtual void produce(std::string_view topic, std::string_view key, std::string_view value,
                        const std::vector<header>& headers, delivery_fn done) = 0;
 
+  // Asks for `topic`'s metadata now, without waiting, so that its leader is usually known when
+  // the first record comes (what a Lambda cold start waits for otherwise).
+  virtual void prepare(std::string_view topic) = 0;
+
   // Waits until everything queued has been delivered or failed, up to `timeout`; retry error if
   // records remain.
   virtual base::status flush(std::chrono::milliseconds timeout) = 0;

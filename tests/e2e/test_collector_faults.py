@@ -4,6 +4,7 @@ it acknowledged. Uses the 3-node cluster (./dev test starts it) so brokers can b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -23,6 +24,19 @@ needs_cluster = pytest.mark.skipif(not os.environ.get("KAFKA_CLUSTER_BOOTSTRAP")
 def broker(action: str, n: int) -> None:
     subprocess.run([str(SERVICES_SH), "kafka-broker", action, str(n)], check=True, timeout=120,
                    capture_output=True)
+
+
+@contextlib.contextmanager
+def quorum_lost():
+    """Brokers 2 and 3 killed: the cluster's quorum and min.insync.replicas=2 are both lost until
+    the block ends and they are started again."""
+    broker("kill", 2)
+    broker("kill", 3)
+    try:
+        yield
+    finally:
+        broker("start", 2)
+        broker("start", 3)
 
 
 class Load:
@@ -80,17 +94,12 @@ def test_broker_down_gives_503_in_time_then_recovers_without_restart(tmp_path):
     c = start_collector(tmp_path, bootstrap, produce_timeout="3s")
     try:
         assert c.post({"type": "page_view"}).status == 204
-        broker("kill", 2)
-        broker("kill", 3)  # quorum and min.insync.replicas=2 both lost
-        try:
+        with quorum_lost():
             started = time.monotonic()
             r = c.post({"type": "page_view"}, timeout=20)
             assert r.status == 503, r.body
             assert r.headers["retry-after"] and r.json()["error"] == "not_durable"
             assert time.monotonic() - started < 3 + 2  # produce_timeout plus slack
-        finally:
-            broker("start", 2)
-            broker("start", 3)
         deadline = time.monotonic() + 60
         while (r := c.post({"type": "page_view"}, timeout=20)).status != 204:
             assert r.status == 503, r.body

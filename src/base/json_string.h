@@ -6,8 +6,9 @@
 
 namespace clicktrail::base {
 
-// Appends `text` as a JSON string, quotes included. Control characters become \u00XX; bytes
-// at or above 0x80 are copied as they are (the caller passes UTF-8).
+// Appends `text` as a JSON string, quotes included. Control characters become \u00XX; UTF-8 is
+// copied as it is, and each byte that is not part of well-formed UTF-8 becomes U+FFFD, so the
+// result is valid JSON even when `text` holds a client's bytes (a header, a cut message).
 void append_json_string(std::string& out, std::string_view text);
 
 // {"error":"<code>","message":"<message>"}: the body of every refusal clicktrail answers.

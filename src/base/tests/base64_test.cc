@@ -22,6 +22,7 @@ TEST(base64, rfc4648_test_vectors_both_ways) {
     EXPECT_EQ(encoded(plain), text);
     EXPECT_EQ(decode_base64(text), std::string(plain)) << text;
   }
+  EXPECT_EQ(encoded(std::string_view("\xff\x00\xfe", 3)), "/wD+");
 }
 
 TEST(base64, padding_may_be_left_out_but_nothing_else_is_accepted) {

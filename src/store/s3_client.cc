@@ -141,6 +141,12 @@ base::result<http_response> s3_client::send(const s3_request& r) {
         probe_.finished(r.what, nullptr);
         return response;
       }
+      // A HEAD answer has no body, hence no code.
+      if (r.missing_ok && r.denied_may_be_missing && response->status == 403 &&
+          (e.code == "AccessDenied" || (e.code.empty() && r.method == "HEAD"))) {
+        probe_.finished(r.what, nullptr);
+        return response;
+      }
       const s3_verdict verdict = classify(response->status, e.code);
       last = s3_failure(op_name, object, *response, e);
       if (verdict == s3_verdict::fail) return finish(std::move(last));

@@ -48,6 +48,10 @@ struct s3_request {
   std::string_view body;                   // not owned
   // 404 is an answer (the object or upload is not there), not an error — except NoSuchBucket.
   bool missing_ok = false;
+  // With missing_ok: 403 AccessDenied is an answer too. S3 answers it instead of 404 for a key
+  // that does not exist when the caller may list the bucket only under a prefix (a least-
+  // privilege role's s3:prefix condition), so only the caller can tell which it is (by listing).
+  bool denied_may_be_missing = false;
   // A 200 whose body is an <Error> document is an error (CompleteMultipartUpload does this).
   bool error_in_body = false;
 };

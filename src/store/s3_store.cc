@@ -83,11 +83,15 @@ base::status s3_store::put(std::string_view key, std::string_view bytes) {
 base::result<std::optional<std::string>> s3_store::get(std::string_view key) {
   auto full = full_key(key);
   if (!full) return std::move(full).err();
-  s3_request request(op::get, "GET", std::move(*full));
-  request.missing_ok = true;
+  s3_request request(op::get, "GET", *full);
+  request.missing_ok = request.denied_may_be_missing = true;
   auto r = client_->send(request);
   if (!r) return std::move(r).err();
   if (r->status == 404) return std::optional<std::string>();
+  if (r->status == 403) {
+    if (auto denied = denied_unless_missing(*full, "get")) return std::move(*denied);
+    return std::optional<std::string>();
+  }
   return std::optional<std::string>(std::move(r->body));
 }
 
@@ -95,10 +99,14 @@ base::result<std::optional<object_info>> s3_store::head(std::string_view key) {
   auto full = full_key(key);
   if (!full) return std::move(full).err();
   s3_request request(op::head, "HEAD", *full);
-  request.missing_ok = true;
+  request.missing_ok = request.denied_may_be_missing = true;
   auto r = client_->send(request);
   if (!r) return std::move(r).err();
   if (r->status == 404) return std::optional<object_info>();
+  if (r->status == 403) {
+    if (auto denied = denied_unless_missing(*full, "head")) return std::move(*denied);
+    return std::optional<object_info>();
+  }
   const std::string length = r->header("content-length");
   std::int64_t size = -1;
   const auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), size);
@@ -107,6 +115,18 @@ base::result<std::optional<object_info>> s3_store::head(std::string_view key) {
         fmt::format("S3 head of {}: the answer has no Content-Length", client_->object_name(*full)));
   }
   return std::optional<object_info>(object_info{std::string(key), size});
+}
+
+std::optional<base::error> s3_store::denied_unless_missing(const std::string& full, std::string_view op) {
+  s3_request request(op::list, "GET");
+  request.query = {{"list-type", "2"}, {"prefix", full}, {"max-keys", "1"}};
+  auto r = client_->send(request);
+  const bool listed = r && xml::text(r->body, "Key") == std::optional<std::string>(full);
+  if (r && !listed) return std::nullopt;  // not there: S3 said 403 for 404
+  return base::error::fail(fmt::format(
+      "S3 {} of {}: HTTP 403 AccessDenied{}; allow s3:GetObject on the store's prefix and s3:ListBucket "
+      "under it (a 403 for a missing key is told from a refusal by listing)",
+      op, client_->object_name(full), r ? " though the key exists" : ", and listing it was refused too"));
 }
 
 base::result<std::vector<object_info>> s3_store::list(std::string_view prefix) {

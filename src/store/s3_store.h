@@ -62,6 +62,9 @@ class s3_store final : public object_store {
   s3_store(s3_store_options options, base::registry& metrics);
   base::result<std::string> full_key(std::string_view key) const;
   std::string relative_key(std::string_view full) const;
+  // After a 403 to GET or HEAD of `full`: nullopt when listing shows the key is not there (the
+  // 403 stood for 404), else the access error to report.
+  std::optional<base::error> denied_unless_missing(const std::string& full, std::string_view op);
 
   s3_store_options options_;
   store_probe probe_;  // before client_, which keeps a reference to it

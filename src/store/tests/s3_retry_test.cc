@@ -258,5 +258,36 @@ TEST(s3_retries, a_lost_complete_answer_is_recognised) {
   EXPECT_EQ((*store->head("lost-answer"))->size, static_cast<std::int64_t>(part.size() + 4));
 }
 
+// A role that may list the bucket only under its prefix (deploy/terraform's sink role) gets 403,
+// not 404, for a key that does not exist. The proxy plays S3's part for GET and HEAD of objects
+// and lets listings through to the real server.
+TEST(s3_missing_keys, a_403_for_a_key_that_is_not_listed_means_missing_and_one_that_is_listed_is_refused) {
+  REQUIRE_S3();
+  fault_proxy proxy([](const stub_request& r, int) -> std::optional<stub_response> {
+    const bool object_read = (r.method == "GET" || r.method == "HEAD") && r.target.find("list-type=") == std::string::npos;
+    if (!object_read) return std::nullopt;
+    auto denied = loopback_server::s3_error(403, "AccessDenied", "Access Denied");
+    if (r.method == "HEAD") denied.body.clear();
+    return denied;
+  });
+  base::registry metrics;
+  auto store = store_behind(proxy, metrics);
+  const std::string absent = "intents/absent";  // each test store has a fresh prefix
+  auto got = store->get(absent);
+  ASSERT_TRUE(got) << got.err().message;
+  EXPECT_FALSE(got->has_value());
+  auto headed = store->head(absent);
+  ASSERT_TRUE(headed) << headed.err().message;
+  EXPECT_FALSE(headed->has_value());
+
+  const std::string present = "intents/present";
+  ASSERT_TRUE(store->put(present, "x"));
+  auto refused = store->get(present);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.err().what, base::outcome::fail);
+  EXPECT_NE(refused.err().message.find("though the key exists"), std::string::npos) << refused.err().message;
+  EXPECT_NE(refused.err().message.find("s3:ListBucket"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace clicktrail::store

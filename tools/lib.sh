@@ -10,6 +10,8 @@ KAFKA_VERSION=3.9.1
 VERSITYGW_VERSION=v1.8.0
 # AWS's Lambda Runtime Interface Emulator publishes no tagged module version; this is a commit.
 RIE_VERSION=v0.0.0-20261030222936-bef5c4ba774d
+# OpenTofu formats and checks deploy/terraform (tools/build-tofu.sh).
+OPENTOFU_VERSION=v1.10.10
 
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(dirname "$TOOLS_DIR")"
@@ -18,6 +20,8 @@ CT_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/clicktrail"
 KAFKA_HOME="$CT_CACHE/kafka-$KAFKA_VERSION"
 VERSITYGW_BIN="$CT_CACHE/bin/versitygw"
 RIE_BIN="$CT_CACHE/bin/aws-lambda-rie"
+TOFU_BIN="$CT_CACHE/bin/tofu"
+TFPARSE_BIN="$CT_CACHE/bin/tfparse"
 
 say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -7,7 +7,9 @@
 #   OUT_DIR/var/runtime/bootstrap      the runtime's entry point (deploy/lambda/bootstrap)
 #   OUT_DIR/var/task/bin/clicktrail    BINARY, without its debug sections
 #   OUT_DIR/var/task/lib/              every shared library BINARY loads, the C library and its
-#                                      loader included, as found by ldd on this machine
+#                                      loader included, as found by ldd on this machine, and
+#                                      libcurl's, which S3 loads on first use (the Terraform
+#                                      deployment runs the sink from this same tree)
 #   OUT_DIR/var/task/clicktrail.toml   CONFIG_TOML, when given
 #
 # The tests run the emulator on OUT_DIR/var/runtime/bootstrap; an image is
@@ -31,7 +33,10 @@ objcopy --strip-debug "$binary" "$out/var/task/bin/clicktrail"
 [[ -n $config ]] && install -m 0644 "$config" "$out/var/task/clicktrail.toml"
 
 # "libx.so.1 => /path (0x…)" and the loader's "/lib64/ld-linux-x86-64.so.2 (0x…)".
-libs=$(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+needed() { ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'; }
+curl=$("$(command -v ldconfig || echo /sbin/ldconfig)" -p | awk '$1 == "libcurl.so.4" && /x86-64/ { print $NF; exit }')
+[[ -n $curl ]] || die "libcurl.so.4 not found (package libcurl4); clicktrail loads it for S3"
+libs=$( (needed "$binary"; echo "$curl"; needed "$curl") | sort -u)
 [[ -n $libs ]] || die "ldd found no shared libraries in '$binary'; is it a dynamically linked x86-64 ELF?"
 while read -r lib; do
   cp -L "$lib" "$out/var/task/lib/$(basename "$lib")"

@@ -18,6 +18,7 @@ from collector import start_collector
 from conftest import wait_for
 from ingest_cases import BAD_EVENTS, BAD_INPUTS, consume
 from lambda_harness import SOURCE_IP, Function, assemble
+from sink_harness import BASE_TS, canonical_event, event_ids, produce_events, read_s3, sink_config
 from test_collector_faults import needs_cluster, quorum_lost
 
 PAYLOADS = ["1.0", "2.0"]
@@ -156,6 +157,24 @@ def test_a_configuration_error_is_reported_as_the_init_error(bootstrap_path, ser
         assert "CLICKTRAIL_SITES" in answer["errorMessage"]
     finally:
         fn.stop()
+
+
+def test_the_functions_tree_also_runs_the_sink_to_s3(bootstrap_path, services, tmp_path, monkeypatch):
+    """deploy/terraform's Kafka host runs `clicktrail sink` from this same tree: S3 loads libcurl
+    on first use, from the tree's own lib/."""
+    task = bootstrap_path.parent.parent / "task"
+    assert (task / "lib" / "libcurl.so.4").exists()
+    wrapper = tmp_path / "clicktrail"
+    wrapper.write_text(f'#!/bin/sh\nexec "{task}/lib/ld-linux-x86-64.so.2" --library-path "{task}/lib" '
+                       f'"{task}/bin/clicktrail" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("CLICKTRAIL_BIN", str(wrapper))
+    topic, prefix = f"e2e-tree-{uuid.uuid4().hex[:8]}", f"tree-{uuid.uuid4().hex[:8]}"
+    events = [canonical_event(i, BASE_TS + i) for i in range(3)]
+    produce_events(services.kafka_bootstrap, topic, events)
+    sink_config(tmp_path, services.kafka_bootstrap, topic, f"s3://{services.s3_bucket}/{prefix}",
+                s3=services).until_caught_up()
+    assert sorted(event_ids(read_s3(services, prefix))) == sorted(e["event_id"] for e in events)
 
 
 @needs_cluster

@@ -1,0 +1,85 @@
+# clicktrail on AWS for a blog on GitHub Pages: the tracker on the pages posts to an HTTP API;
+# a Lambda function in a VPC puts the events into Kafka on a private EC2 host; the sink beside
+# Kafka writes them as Parquet into a private, encrypted, versioned bucket; Athena queries them.
+#
+#   browser ─► API Gateway (HTTP API) ─► Lambda (ECR image) ─► Kafka (EC2, private) ─► sink ─► S3
+#
+# README.md walks through building, pushing, applying and sending a first event.
+
+locals {
+  # The sink's output is s3://BUCKET/clicktrail; the host's software is under deploy/; Athena's
+  # results under athena-results/. Three prefixes, three different permissions.
+  sink_prefix      = "clicktrail"
+  artifacts_prefix = "deploy"
+  results_prefix   = "athena-results"
+}
+
+module "bucket" {
+  source      = "../../modules/bucket"
+  name        = var.bucket_name
+  kms_key_arn = var.kms_key_arn
+  # The events and rejected input age into cheaper storage; the sink's own state does not.
+  tiered_prefixes   = ["${local.sink_prefix}/events/", "${local.sink_prefix}/bad/"]
+  expiring_prefixes = var.enable_analytics ? { "${local.results_prefix}/" = 30 } : {}
+}
+
+module "network" {
+  source         = "../../modules/network"
+  name           = var.name
+  s3_bucket_arns = [module.bucket.arn]
+}
+
+module "iam" {
+  source                    = "../../modules/iam"
+  name                      = var.name
+  bucket_arn                = module.bucket.arn
+  sink_prefix               = local.sink_prefix
+  artifacts_prefix          = local.artifacts_prefix
+  kms_key_arn               = var.kms_key_arn
+  lambda_log_group_arn      = module.ingest.log_group_arn
+  lambda_subnet_ids         = module.network.private_subnet_ids
+  lambda_security_group_ids = [module.ingest.security_group_id]
+}
+
+module "kafka" {
+  source                 = "../../modules/kafka"
+  name                   = var.name
+  vpc_id                 = module.network.vpc_id
+  subnet                 = module.network.private_subnets[0]
+  client_security_groups = { lambda = module.ingest.security_group_id }
+  s3_prefix_list_id      = module.network.s3_prefix_list_id
+  instance_profile_name  = module.iam.sink_instance_profile_name
+  instance_type          = var.kafka_instance_type
+  kms_key_arn            = var.kms_key_arn
+  bucket                 = module.bucket.name
+  sink_prefix            = local.sink_prefix
+  artifacts_prefix       = local.artifacts_prefix
+  kafka_archive          = var.kafka_archive
+  clicktrail_bundle      = var.clicktrail_bundle
+}
+
+module "ingest" {
+  source                  = "../../modules/ingest"
+  name                    = var.name
+  vpc_id                  = module.network.vpc_id
+  subnet_ids              = module.network.private_subnet_ids
+  kafka_brokers           = module.kafka.brokers
+  kafka_port              = module.kafka.port
+  kafka_security_group_id = module.kafka.security_group_id
+  sites                   = { (var.site_key) = var.site_origins }
+  image_tag               = var.image_tag
+  lambda_role_arn         = module.iam.lambda_role_arn
+  log_retention_days      = var.log_retention_days
+  throttling_rate_limit   = var.throttling_rate_limit
+  throttling_burst_limit  = var.throttling_burst_limit
+}
+
+module "analytics" {
+  count          = var.enable_analytics ? 1 : 0
+  source         = "../../modules/analytics"
+  name           = replace(var.name, "-", "_")
+  bucket         = module.bucket.name
+  sink_prefix    = local.sink_prefix
+  results_prefix = local.results_prefix
+  kms_key_arn    = var.kms_key_arn
+}

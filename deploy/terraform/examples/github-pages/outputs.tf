@@ -1,0 +1,44 @@
+output "api_url" {
+  description = "Paste into the tracker's data-endpoint: where the pages post their events."
+  value       = module.ingest.events_url
+}
+
+output "tracker_snippet" {
+  description = "The script tag for the site's pages (with clicktrail.js copied into the site, see README.md)."
+  value       = "<script src=\"/clicktrail.js\" data-site=\"${var.site_key}\" data-endpoint=\"${module.ingest.events_url}\" async></script>"
+}
+
+output "bucket" {
+  description = "The bucket the events land in."
+  value       = module.bucket.name
+}
+
+output "events_location" {
+  description = "Where the Parquet files are: year=/month=/day=/hour= folders below."
+  value       = "s3://${module.bucket.name}/${local.sink_prefix}/events/"
+}
+
+output "ecr_repository_url" {
+  description = "Where to push the Lambda image."
+  value       = module.ingest.ecr_repository_url
+}
+
+output "kafka_instance_id" {
+  description = "The Kafka host, for `aws ec2 get-console-output` (its bootstrap log)."
+  value       = module.kafka.instance_id
+}
+
+output "lambda_log_group" {
+  description = "CloudWatch log group of the Lambda function."
+  value       = module.ingest.log_group_name
+}
+
+output "athena_workgroup" {
+  description = "Athena workgroup for queries (null without analytics)."
+  value       = try(module.analytics[0].workgroup, null)
+}
+
+output "athena_table" {
+  description = "The events table, as database.table (null without analytics)."
+  value       = try("${module.analytics[0].database}.${module.analytics[0].events_table}", null)
+}

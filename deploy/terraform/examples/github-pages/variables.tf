@@ -1,0 +1,100 @@
+variable "region" {
+  description = "AWS region of the whole deployment, e.g. eu-west-1."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "name" {
+  description = "Name of the deployment: prefix of every resource's name."
+  type        = string
+  default     = "clicktrail"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,23}$", var.name))
+    error_message = "name must be lower-case letters, digits and '-', starting with a letter, at most 24 characters."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the S3 bucket for the events (globally unique), e.g. \"myblog-clicktrail-data\"."
+  type        = string
+}
+
+variable "site_key" {
+  description = "The site key the tracker sends (data-site)."
+  type        = string
+  default     = "blog"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,64}$", var.site_key))
+    error_message = "site_key must be letters, digits, '.', '_' and '-', at most 64."
+  }
+}
+
+variable "site_origins" {
+  description = "Origins of the pages that carry the tracker, e.g. [\"https://me.github.io\"] for GitHub Pages (a custom domain is its own origin)."
+  type        = list(string)
+
+  validation {
+    # HTTPS only, but for a local preview of the site (http://localhost:4000, Jekyll's).
+    condition = length(var.site_origins) > 0 && alltrue([
+      for o in var.site_origins : can(regex("^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?$", o)) || can(regex("^http://(localhost|127\\.0\\.0\\.1)(:[0-9]{1,5})?$", o))
+    ])
+    error_message = "site_origins must be https://host[:port] origins without a path or trailing '/' (http:// only for localhost)."
+  }
+}
+
+variable "image_tag" {
+  description = "Tag of the Lambda image pushed to the ECR repository (immutable: a new build gets a new tag)."
+  type        = string
+}
+
+variable "kafka_archive" {
+  description = "Local path of Kafka's binary release, e.g. \"downloads/kafka_2.13-3.9.1.tgz\" (see README.md)."
+  type        = string
+}
+
+variable "clicktrail_bundle" {
+  description = "Local path of the clicktrail bundle taken from the Lambda image, e.g. \"downloads/clicktrail-bundle.tar.gz\" (see README.md)."
+  type        = string
+}
+
+variable "kafka_instance_type" {
+  description = "Instance type of the Kafka host (x86-64)."
+  type        = string
+  default     = "t3.small"
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the bucket and the volumes. null: AWS-managed encryption (no key to pay for or manage)."
+  type        = string
+  default     = null
+}
+
+variable "enable_analytics" {
+  description = "Create the Glue table and Athena workgroup for SQL over the events."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Days the Lambda function's and the API's logs are kept."
+  type        = number
+  default     = 30
+}
+
+variable "throttling_rate_limit" {
+  description = "Requests per second the API passes on; more get 429."
+  type        = number
+  default     = 50
+}
+
+variable "throttling_burst_limit" {
+  description = "Requests the API passes on in a burst."
+  type        = number
+  default     = 100
+}

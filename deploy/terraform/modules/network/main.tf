@@ -1,0 +1,147 @@
+# The VPC that the Lambda function and the Kafka host live in.
+#
+# Public subnets route to an Internet gateway; nothing is placed in them by default (API Gateway
+# and Lambda's front end are outside the VPC) and nothing there gets a public address unless it
+# asks for one: they are where a bastion or a NAT gateway would go. Private subnets have no route
+# out at all: the only way out is the S3 gateway endpoint, whose policy names the buckets that
+# may be reached. The Lambda function reaches Kafka inside the VPC; the Kafka host reaches S3
+# (its bucket, and Amazon Linux's package repositories) through the endpoint, for free.
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+data "aws_region" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_vpc_endpoint_service" "s3" {
+  service      = "s3"
+  service_type = "Gateway"
+}
+
+locals {
+  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  # Each half of the VPC is cut into four equal subnets, whatever az_count is, so that raising
+  # az_count later adds subnets without renumbering the ones that exist.
+  public_half  = cidrsubnet(var.cidr_block, 1, 0)
+  private_half = cidrsubnet(var.cidr_block, 1, 1)
+  tags         = merge(var.tags, { module = "clicktrail/network" })
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = var.cidr_block
+  # The gateway endpoint is reached by S3's ordinary names, resolved by the VPC's DNS.
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+  tags                 = merge(local.tags, { Name = var.name })
+}
+
+# Taking over the default security group with no rules: anything launched without a group of
+# its own gets no traffic at all, rather than the default "all within the group".
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+  tags   = merge(local.tags, { Name = "${var.name}-default-closed" })
+}
+
+resource "aws_internet_gateway" "this" {
+  vpc_id = aws_vpc.this.id
+  tags   = merge(local.tags, { Name = var.name })
+}
+
+resource "aws_subnet" "public" {
+  count                   = var.az_count
+  vpc_id                  = aws_vpc.this.id
+  availability_zone       = local.azs[count.index]
+  cidr_block              = cidrsubnet(local.public_half, 2, count.index)
+  map_public_ip_on_launch = false
+  tags                    = merge(local.tags, { Name = "${var.name}-public-${local.azs[count.index]}", tier = "public" })
+}
+
+resource "aws_subnet" "private" {
+  count             = var.az_count
+  vpc_id            = aws_vpc.this.id
+  availability_zone = local.azs[count.index]
+  cidr_block        = cidrsubnet(local.private_half, 2, count.index)
+  tags              = merge(local.tags, { Name = "${var.name}-private-${local.azs[count.index]}", tier = "private" })
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.this.id
+  tags   = merge(local.tags, { Name = "${var.name}-public" })
+}
+
+resource "aws_route" "public_internet" {
+  route_table_id         = aws_route_table.public.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = aws_internet_gateway.this.id
+}
+
+resource "aws_route_table_association" "public" {
+  count          = var.az_count
+  subnet_id      = aws_subnet.public[count.index].id
+  route_table_id = aws_route_table.public.id
+}
+
+# No default route: the private subnets reach the VPC and, through the endpoint, S3.
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.this.id
+  tags   = merge(local.tags, { Name = "${var.name}-private" })
+}
+
+resource "aws_route_table_association" "private" {
+  count          = var.az_count
+  subnet_id      = aws_subnet.private[count.index].id
+  route_table_id = aws_route_table.private.id
+}
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.this.id
+  service_name      = data.aws_vpc_endpoint_service.s3.service_name
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = [aws_route_table.private.id]
+  policy            = data.aws_iam_policy_document.s3_endpoint.json
+  tags              = merge(local.tags, { Name = "${var.name}-s3" })
+}
+
+# What may pass through the endpoint at all, whoever asks; IAM decides who may do it. Without a
+# policy an endpoint reaches every bucket in S3, including an attacker's, which makes it a way
+# to copy data out of a VPC that has no other way out.
+data "aws_iam_policy_document" "s3_endpoint" {
+  statement {
+    sid    = "DataBucketObjects"
+    effect = "Allow"
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = [for arn in var.s3_bucket_arns : "${arn}/*"]
+  }
+
+  statement {
+    sid    = "DataBucketListings"
+    effect = "Allow"
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    actions   = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
+    resources = var.s3_bucket_arns
+  }
+
+  dynamic "statement" {
+    for_each = var.allow_amazon_linux_repositories ? [1] : []
+    content {
+      sid    = "AmazonLinuxRepositories"
+      effect = "Allow"
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      actions = ["s3:GetObject"]
+      # The bucket AWS serves Amazon Linux 2023's dnf repositories from, in this region.
+      resources = ["arn:${data.aws_partition.current.partition}:s3:::al2023-repos-${data.aws_region.current.name}-de612dc2/*"]
+    }
+  }
+}

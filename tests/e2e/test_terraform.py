@@ -1,0 +1,429 @@
+"""deploy/terraform, checked without an AWS account: formatted as OpenTofu formats it; parsed by
+HashiCorp's HCL parser; every reference and module argument resolving (what `tofu validate`
+would catch short of the AWS provider's schemas, which cannot be had here: see
+deploy/terraform/README.md); and the deployment's security properties read from the parsed
+configuration — the bucket private, TLS-only, encrypted and versioned, uploads that never finish
+aborted, Kafka reachable only from the Lambda function, IAM limited to what each program calls.
+The files the Kafka host gets are rendered and judged by their own tools: the sink's config by
+`clicktrail config check`, the bootstrap script by bash."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import textwrap
+
+import pytest
+
+from collector import binary
+from conftest import REPO_ROOT
+from terraform_config import (TERRAFORM_DIR, Block, Module, built_tool, load, render_template, statements,
+                              template_placeholders)
+
+MODULES = ("network", "bucket", "iam", "ingest", "kafka", "analytics")
+EXAMPLE = "examples/github-pages"
+# The one place a policy may name Resource "*": EC2's Describe calls, which IAM authorizes only on
+# "*" and which Lambda requires of a function in a VPC. They read metadata and change nothing.
+DESCRIBE_ONLY_ON_STAR = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
+# What the sink's S3 client calls (src/store/s3_store.cc, s3_upload.cc), as IAM actions.
+SINK_OBJECT_ACTIONS = {"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
+# Terraform's own names, and the type keywords of a variable's `type`.
+BUILTIN_ROOTS = {"each", "count", "path", "self", "terraform"}
+
+
+@pytest.fixture(scope="module")
+def modules() -> dict[str, Module]:
+    return load()
+
+
+def mod(modules: dict[str, Module], name: str) -> Module:
+    key = name if name.startswith("examples/") else f"modules/{name}"
+    assert key in modules, f"deploy/terraform/{key} has no .tf files"
+    return modules[key]
+
+
+# ---- form ----------------------------------------------------------------------------------------
+
+def test_terraform_is_formatted_as_tofu_fmt_writes_it(tmp_path):
+    tofu = built_tool("build-tofu.sh")
+    # TF_CLI_CONFIG_FILE may name a file that does not exist; an empty one keeps tofu quiet.
+    cli_config = tmp_path / "tofurc"
+    cli_config.write_text("")
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "CHECKPOINT_DISABLE": "1"}
+    proc = subprocess.run([tofu, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM_DIR)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, f"run `tofu fmt -recursive deploy/terraform`:\n{proc.stdout}{proc.stderr}"
+
+
+def test_every_module_has_its_files_typed_described_variables_and_outputs(modules):
+    for name in [f"modules/{m}" for m in MODULES] + [EXAMPLE]:
+        m = modules[name]
+        for f in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
+            assert f in m.files, f"{name} has no {f}"
+        assert (m.path / "README.md").is_file(), f"{name} has no README.md"
+        terraform = m.of_type("terraform")
+        assert terraform and terraform[0].children("required_providers"), f"{name} pins no provider"
+        for v in m.variables().values():
+            assert "type" in v.attrs and "description" in v.attrs, f"{v.where()}: variables need a type and a description"
+        for o in m.outputs().values():
+            assert "description" in o.attrs, f"{o.where()}: outputs need a description"
+        assert m.outputs(), f"{name} has no outputs"
+
+
+def _walk(block: Block, iterators: frozenset[str]):
+    """(block, attribute name, attribute, names of the dynamic blocks' iterators in scope)."""
+    if block.type == "dynamic":
+        it = block.attrs.get("iterator")
+        iterators = iterators | {it.src if it else block.labels[0]}
+    for name, attr in block.attrs.items():
+        yield block, name, attr, iterators
+    for child in block.blocks:
+        yield from _walk(child, iterators)
+
+
+def test_every_reference_and_module_argument_resolves(modules):
+    problems = []
+    for m in modules.values():
+        variables, locals_ = m.variables(), m.locals()
+        resources = {(b.labels[0], b.labels[1]) for b in m.of_type("resource")}
+        data = {(b.labels[0], b.labels[1]) for b in m.of_type("data")}
+        calls: dict[str, Module] = {}
+        for call in m.of_type("module"):
+            target = (m.path / call.value("source")).resolve()
+            found = [x for x in modules.values() if x.path.resolve() == target]
+            if not found:
+                problems.append(f"{call.where()}: source {call.value('source')} is no module here")
+                continue
+            calls[call.labels[0]] = found[0]
+            args = set(call.attrs) - {"source", "count", "for_each", "depends_on", "providers", "version"}
+            wanted = found[0].variables()
+            problems += [f"{call.where()}: {found[0].name} has no variable {a}" for a in sorted(args - set(wanted))]
+            required = {n for n, v in wanted.items() if "default" not in v.attrs}
+            problems += [f"{call.where()}: required variable {r} of {found[0].name} not set" for r in sorted(required - args)]
+        for top in m.blocks:
+            for block, name, attr, iterators in _walk(top, frozenset()):
+                if top.type == "variable" and block is top and name == "type":
+                    continue  # a type expression: string, list(string), object({…})
+                if block.type == "lifecycle" and name == "ignore_changes":
+                    continue  # the resource's own attribute names
+                for ref in attr.refs:
+                    parts = re.split(r"[.\[]", ref)
+                    root = parts[0]
+                    where = f"{block.where()} {name}: {ref}"
+                    if root == "var" and parts[1] not in variables:
+                        problems.append(f"{where}: no such variable")
+                    elif root == "local" and parts[1] not in locals_:
+                        problems.append(f"{where}: no such local")
+                    elif root == "module":
+                        if parts[1] not in calls:
+                            problems.append(f"{where}: no such module call")
+                        elif len(parts) > 2 and parts[2] and not parts[2][0].isdigit() and parts[2] not in calls[parts[1]].outputs():
+                            problems.append(f"{where}: {calls[parts[1]].name} has no such output")
+                    elif root == "data" and (parts[1], parts[2]) not in data:
+                        problems.append(f"{where}: no such data source")
+                    elif root.startswith("aws_") and (root, parts[1]) not in resources:
+                        problems.append(f"{where}: no such resource")
+                    elif root not in {"var", "local", "module", "data"} | BUILTIN_ROOTS | iterators and not root.startswith("aws_"):
+                        problems.append(f"{where}: unknown name {root}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_files_that_modules_read_exist_and_templates_get_every_placeholder(modules):
+    for m in modules.values():
+        for top in m.blocks:
+            for block, name, attr, _ in _walk(top, frozenset()):
+                for call in re.finditer(r"\b(file|templatefile|filesha256)\(\"\$\{path\.module\}/([^\"]+)\"", attr.src):
+                    path = (m.path / call.group(2)).resolve()
+                    assert path.is_file(), f"{block.where()}: {call.group(1)} of a missing file {path}"
+                for call in re.finditer(r"templatefile\(\"\$\{path\.module\}/([^\"]+)\",\s*\{(.*?)\n\s*\}\)", attr.src, re.S):
+                    given = set(re.findall(r"^\s*(\w+)\s*=", call.group(2), re.M))
+                    used = template_placeholders((m.path / call.group(1)).read_text())
+                    assert used <= given, f"{block.where()}: {call.group(1)} uses {sorted(used - given)}, not given"
+
+
+# ---- the bucket ----------------------------------------------------------------------------------
+
+def test_bucket_blocks_public_access_in_all_four_ways(modules):
+    bucket = mod(modules, "bucket")
+    blocks = bucket.resources("aws_s3_bucket_public_access_block")
+    assert len(blocks) == 1
+    bpa = blocks[0]
+    assert bpa.attrs["bucket"].refs == ["aws_s3_bucket.this.id"]
+    for setting in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
+        assert bpa.value(setting) is True, f"{setting} must be true"
+    ownership = bucket.resource("aws_s3_bucket_ownership_controls", "this").child("rule")
+    assert ownership.value("object_ownership") == "BucketOwnerEnforced", "ACLs must be disabled"
+
+
+def test_bucket_policy_denies_every_request_not_made_over_tls(modules):
+    bucket = mod(modules, "bucket")
+    policy = bucket.resource("aws_s3_bucket_policy", "this")
+    assert policy.attrs["policy"].refs == ["data.aws_iam_policy_document.bucket.json"]
+    denies = [s for s in statements(bucket, bucket.data("aws_iam_policy_document", "bucket"))
+              if ("Bool", "aws:SecureTransport", '["false"]') in s.conditions]
+    assert len(denies) == 1, "one statement must deny requests with aws:SecureTransport false"
+    deny = denies[0]
+    assert deny.effect == "Deny" and deny.actions == ["s3:*"], deny
+    assert deny.principals == [("*", '["*"]')], "the deny must apply to every principal"
+    assert sorted(deny.resources) == sorted(["aws_s3_bucket.this.arn", '"${aws_s3_bucket.this.arn}/*"']), \
+        "the deny must cover the bucket and every object in it"
+
+
+def test_bucket_encrypts_by_default_with_s3_or_the_given_kms_key(modules):
+    bucket = mod(modules, "bucket")
+    rule = bucket.resource("aws_s3_bucket_server_side_encryption_configuration", "this").child("rule")
+    default = rule.child("apply_server_side_encryption_by_default")
+    algorithm = default.attrs["sse_algorithm"].src
+    assert set(re.findall(r'"([^"]+)"', algorithm)) == {"AES256", "aws:kms"}, algorithm
+    assert default.attrs["kms_master_key_id"].refs == ["var.kms_key_arn"]
+
+
+def test_bucket_is_versioned(modules):
+    versioning = mod(modules, "bucket").resource("aws_s3_bucket_versioning", "this")
+    assert versioning.child("versioning_configuration").value("status") == "Enabled"
+
+
+def test_bucket_lifecycle_aborts_unfinished_uploads_expires_old_versions_and_tiers_data(modules):
+    bucket = mod(modules, "bucket")
+    rules = bucket.resource("aws_s3_bucket_lifecycle_configuration", "this").children("rule")
+    whole_bucket = [r for r in rules if r.children("filter") and not r.child("filter").attrs and not r.child("filter").blocks]
+    aborts = [r for r in whole_bucket if r.children("abort_incomplete_multipart_upload")]
+    assert aborts, "a rule over the whole bucket must abort incomplete multipart uploads"
+    assert aborts[0].value("status") == "Enabled"
+    days = aborts[0].child("abort_incomplete_multipart_upload").attrs["days_after_initiation"]
+    assert days.refs == ["var.abort_incomplete_upload_days"]
+    assert any(r.children("noncurrent_version_expiration") for r in whole_bucket), "old versions must expire"
+    tiers = [r for r in rules if r.children("transition")]
+    assert tiers and all(r.child("filter").attrs.get("prefix") for r in tiers), \
+        "transitions must be limited to the data prefixes (the sink's intent objects stay in Standard)"
+    classes = {t.value("storage_class") for r in tiers for t in r.children("transition")}
+    assert classes <= {"STANDARD_IA", "GLACIER_IR"}, f"{classes}: Athena cannot read Glacier Flexible Retrieval"
+
+
+def test_the_example_tiers_only_the_sinks_data_prefixes(modules):
+    call = [b for b in mod(modules, EXAMPLE).of_type("module") if b.labels == ["bucket"]][0]
+    items = [i.src for i in call.attrs["tiered_prefixes"].items]
+    assert items == ['"${local.sink_prefix}/events/"', '"${local.sink_prefix}/bad/"'], items
+
+
+# ---- the network ---------------------------------------------------------------------------------
+
+def test_kafka_is_reachable_on_9092_only_from_the_lambda_functions_security_group(modules):
+    kafka, ingest, example = mod(modules, "kafka"), mod(modules, "ingest"), mod(modules, EXAMPLE)
+    sg = kafka.resource("aws_security_group", "kafka")
+    assert not sg.children("ingress") and not sg.children("egress"), "no inline rules on Kafka's group"
+    ingress = [b for m in modules.values() for b in m.resources("aws_vpc_security_group_ingress_rule")]
+    assert [b.labels[1] for b in kafka.resources("aws_vpc_security_group_ingress_rule")] == ["clients"]
+    assert not [b for m in modules.values() for b in m.resources("aws_security_group_rule")], \
+        "use aws_vpc_security_group_*_rule, one rule per resource"
+    rule = kafka.resource("aws_vpc_security_group_ingress_rule", "clients")
+    assert rule.attrs["security_group_id"].refs == ["aws_security_group.kafka.id"]
+    assert rule.attrs["for_each"].refs == ["var.client_security_groups"]
+    assert rule.attrs.get("referenced_security_group_id") and rule.attrs["referenced_security_group_id"].src == "each.value"
+    assert rule.attrs["from_port"].refs == rule.attrs["to_port"].refs == ["var.kafka_port"]
+    assert rule.value("ip_protocol") == "tcp"
+    assert not {"cidr_ipv4", "cidr_ipv6", "prefix_list_id"} & set(rule.attrs), "no address ranges, only the group"
+    assert kafka.variables()["kafka_port"].value("default") == 9092
+    assert len(ingress) == 1, "Kafka's is the only ingress rule of the deployment"
+    # The example admits exactly the Lambda function's group, and no port override.
+    call = [b for b in example.of_type("module") if b.labels == ["kafka"]][0]
+    assert call.attrs["client_security_groups"].src.split() == ["{", "lambda", "=", "module.ingest.security_group_id", "}"]
+    assert "kafka_port" not in call.attrs
+    assert ingest.outputs()["security_group_id"].attrs["value"].refs == ["aws_security_group.lambda.id"]
+    # And the function's group may only go out to Kafka's, on that port.
+    egress = ingest.resources("aws_vpc_security_group_egress_rule")
+    assert len(egress) == 1 and egress[0].attrs["referenced_security_group_id"].refs == ["var.kafka_security_group_id"]
+    assert egress[0].attrs["from_port"].refs == egress[0].attrs["to_port"].refs == ["var.kafka_port"]
+
+
+def test_private_subnets_have_no_route_out_but_the_s3_endpoint(modules):
+    network = mod(modules, "network")
+    for route in network.resources("aws_route"):
+        assert route.attrs["route_table_id"].refs == ["aws_route_table.public.id"], route.where()
+    assert network.resource("aws_subnet", "public").value("map_public_ip_on_launch") is False
+    endpoint = network.resource("aws_vpc_endpoint", "s3")
+    assert endpoint.value("vpc_endpoint_type") == "Gateway"
+    assert endpoint.attrs["route_table_ids"].refs == ["aws_route_table.private.id"]
+    assert endpoint.attrs["policy"].refs == ["data.aws_iam_policy_document.s3_endpoint.json"], \
+        "an endpoint without a policy reaches every bucket in S3"
+    assert not network.resource("aws_default_security_group", "this").blocks, "the default group must have no rules"
+
+
+def test_kafka_host_has_imdsv2_only_no_public_address_and_encrypted_volumes(modules):
+    kafka = mod(modules, "kafka")
+    host = kafka.resource("aws_instance", "this")
+    assert host.value("associate_public_ip_address") is False
+    metadata = host.child("metadata_options")
+    assert metadata.value("http_tokens") == "required" and metadata.value("http_put_response_hop_limit") == 1
+    assert host.child("root_block_device").value("encrypted") is True
+    assert kafka.resource("aws_ebs_volume", "data").value("encrypted") is True
+    egress = kafka.resources("aws_vpc_security_group_egress_rule")
+    assert len(egress) == 1 and egress[0].attrs["prefix_list_id"].refs == ["var.s3_prefix_list_id"]
+    assert egress[0].value("from_port") == egress[0].value("to_port") == 443
+
+
+# ---- IAM ------------------------------------------------------------------------------------------
+
+def all_statements(modules):
+    for m in modules.values():
+        for doc in m.of_type("data"):
+            if doc.labels[0] == "aws_iam_policy_document":
+                for s in statements(m, doc):
+                    yield m, s
+        for b in m.blocks:
+            for _, name, attr, _ in _walk(b, frozenset()):
+                assert not re.search(r'"(Action|Resource)"\s*[:=]', attr.src), \
+                    f"{b.where()}: write IAM policies as aws_iam_policy_document, which these checks read"
+
+
+def test_no_policy_allows_a_wildcard_action_or_resource(modules):
+    for m, s in all_statements(modules):
+        if s.effect == "Deny":
+            continue  # a deny may cover everything: it takes away
+        assert all("*" not in a for a in s.actions), f"{m.name} {s.where}: wildcard action in {s.actions}"
+        literals = re.findall(r'"((?:[^"\\]|\\.)*)"', s.resources_src)
+        for lit in literals:
+            if "*" not in lit:
+                continue
+            if lit == "*":
+                assert set(s.actions) <= DESCRIBE_ONLY_ON_STAR, \
+                    f"{m.name} {s.where}: Resource \"*\" for {s.actions}; only {sorted(DESCRIBE_ONLY_ON_STAR)} may have it"
+                continue
+            # A wildcard only as the last segment, below a fixed prefix: PREFIX/* or …:log-stream:*.
+            assert lit.count("*") == 1 and re.search(r"[^/:*][/:]\*$", lit), \
+                f"{m.name} {s.where}: resource {lit!r} has a wildcard other than a trailing /* below a prefix"
+    for m in modules.values():
+        for kind in ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment"):
+            assert not m.resources(kind), f"{m.name}: no managed policies (AWS's grant Resource \"*\")"
+
+
+def test_the_sink_may_touch_only_its_prefix(modules):
+    iam = mod(modules, "iam")
+    stmts = statements(iam, iam.data("aws_iam_policy_document", "sink"))
+    sink_keys = '"${var.bucket_arn}/${var.sink_prefix}/*"'
+    granted = {a for s in stmts for a in s.actions}
+    assert granted <= SINK_OBJECT_ACTIONS | {"s3:ListBucket", "s3:ListBucketMultipartUploads", "kms:GenerateDataKey",
+                                             "kms:Decrypt"}, f"the sink needs no more than {sorted(granted)}"
+    for s in stmts:
+        assert s.effect == "Allow"
+        writes = set(s.actions) & {"s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
+        if writes:
+            assert s.resources == [sink_keys], f"{s.where}: {sorted(writes)} must be on {sink_keys} alone"
+        if "s3:GetObject" in s.actions:
+            assert s.resources in ([sink_keys], ['"${var.bucket_arn}/${var.artifacts_prefix}/*"']), s
+        if "s3:ListBucket" in s.actions:
+            assert s.actions == ["s3:ListBucket"] and s.resources == ["var.bucket_arn"]
+            assert s.conditions == [("StringLike", "s3:prefix", '["${var.sink_prefix}/*"]')], \
+                f"{s.where}: listing must be limited to the prefix"
+        if "s3:ListBucketMultipartUploads" in s.actions:
+            # S3 has no prefix condition for this one: it may list, never act, outside the prefix.
+            assert s.actions == ["s3:ListBucketMultipartUploads"] and s.resources == ["var.bucket_arn"]
+        if {"kms:GenerateDataKey", "kms:Decrypt"} & set(s.actions):
+            assert s.resources == ["statement.value"] and s.conditions[0][1] == "kms:ViaService"
+    assert {a for s in stmts for a in s.actions} >= SINK_OBJECT_ACTIONS | {"s3:ListBucket", "s3:ListBucketMultipartUploads"}
+    # The prefix is required and validated: no empty prefix (the whole bucket), no wildcards.
+    prefix = iam.variables()["sink_prefix"]
+    assert "default" not in prefix.attrs
+    pattern = re.search(r'regex\("((?:[^"\\]|\\.)*)"', prefix.child("validation").attrs["condition"].src).group(1)
+    pattern = pattern.replace("\\\\", "\\")
+    for bad in ("", "/", "*", "clicktrail/*", "click?", "/clicktrail", "clicktrail/"):
+        assert not re.fullmatch(pattern, bad), f"sink_prefix {bad!r} must be refused"
+    assert re.fullmatch(pattern, "clicktrail") and re.fullmatch(pattern, "site/clicktrail")
+    assert mod(modules, EXAMPLE).locals()["sink_prefix"].value == "clicktrail"
+
+
+def test_the_lambda_function_may_only_log_and_manage_its_network_interfaces(modules):
+    iam = mod(modules, "iam")
+    stmts = statements(iam, iam.data("aws_iam_policy_document", "lambda"))
+    allowed = {"logs:CreateLogStream", "logs:PutLogEvents", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+               "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"} | DESCRIBE_ONLY_ON_STAR
+    assert {a for s in stmts for a in s.actions} <= allowed
+    logs = [s for s in stmts if any(a.startswith("logs:") for a in s.actions)]
+    assert logs and all(s.resources == ['"${var.lambda_log_group_arn}:log-stream:*"'] for s in logs)
+    assert "logs:CreateLogGroup" not in {a for s in stmts for a in s.actions}
+
+
+# ---- what the Kafka host and the function get ---------------------------------------------------
+
+def heredoc_text(src: str) -> str:
+    body = src.split("\n", 1)[1].rsplit("\n", 1)[0]
+    return textwrap.dedent(body) + "\n"
+
+
+def test_the_sink_config_written_to_the_kafka_host_passes_config_check(modules, tmp_path):
+    kafka = mod(modules, "kafka")
+    toml = heredoc_text(kafka.locals()["sink_config"].src)
+    values = {"local.brokers": "10.42.128.10:9092", "var.kafka_topic": "clicktrail.events",
+              "var.kafka_bad_topic": "clicktrail.bad", "var.bucket": "myblog-clicktrail-data",
+              "var.sink_prefix": "clicktrail", "local.region": "eu-west-1"}
+    rendered = re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], toml)
+    path = tmp_path / "clicktrail.toml"
+    path.write_text(rendered)
+    proc = subprocess.run([binary(), "config", "check", str(path)], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, f"{rendered}\n{proc.stdout}{proc.stderr}"
+    assert "s3://myblog-clicktrail-data/clicktrail" in proc.stdout
+
+
+def test_the_kafka_hosts_bootstrap_script_is_valid_bash_and_the_sink_unit_is_deploy_systemds(modules, tmp_path):
+    kafka = mod(modules, "kafka")
+    template = (kafka.path / "files" / "bootstrap.sh.tftpl").read_text()
+    script = tmp_path / "bootstrap.sh"
+    script.write_text(render_template(template, {n: f"placeholder-{n}" for n in template_placeholders(template)}))
+    proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    files = kafka.locals()["files"].src
+    assert 'file("${path.module}/../../../systemd/clicktrail-sink.service")' in files
+    assert 'file("${path.module}/../../../systemd/clicktrail.sysusers")' in files
+    properties = (kafka.path / "files" / "server.properties.tftpl").read_text()
+    assert "CONTROLLER://127.0.0.1:9093" in properties, "the KRaft controller must listen on loopback only"
+    assert "process.roles=broker,controller" in properties
+
+
+def test_the_lambda_function_is_configured_by_environment_and_outlives_its_produce_timeout(modules):
+    ingest = mod(modules, "ingest")
+    env = ingest.locals()["environment"].src
+    for key in ("CLICKTRAIL_KAFKA_BROKERS", "CLICKTRAIL_KAFKA_TOPIC", "CLICKTRAIL_KAFKA_BAD_TOPIC",
+                "CLICKTRAIL_SITES", "CLICKTRAIL_INGEST_PRODUCE_TIMEOUT"):
+        assert key in env, f"the function's environment lacks {key}"
+    variables = ingest.variables()
+    assert variables["timeout_seconds"].value("default") > variables["produce_timeout_seconds"].value("default")
+    function = ingest.resource("aws_lambda_function", "this")
+    assert function.value("package_type") == "Image"
+    assert function.child("vpc_config").attrs["security_group_ids"].refs == ["aws_security_group.lambda.id"]
+    routes = ingest.locals()["routes"].src
+    for method, path in (("POST", "/v1/events"), ("OPTIONS", "/v1/events"), ("GET", "/v1/p.gif")):
+        assert re.search(rf'method = "{method}", path = "{re.escape(path)}"', routes), (method, path)
+    stage = ingest.resource("aws_apigatewayv2_stage", "default").child("default_route_settings")
+    assert stage.attrs["throttling_rate_limit"].refs and stage.attrs["throttling_burst_limit"].refs
+    repo = ingest.resource("aws_ecr_repository", "this")
+    assert repo.child("image_scanning_configuration").value("scan_on_push") is True
+    for group in ingest.resources("aws_cloudwatch_log_group"):
+        assert group.attrs["retention_in_days"].refs == ["var.log_retention_days"], group.where()
+
+
+def test_the_glue_table_has_the_event_schemas_columns_in_order(modules):
+    schema = (REPO_ROOT / "docs" / "event-schema.md").read_text().split("## Input forms")[0]
+    fields = re.findall(r"^\| `(\w+)` \| ([\w ()]+?) \|", schema, re.M)
+    kinds = {"string": "string", "string (UUID)": "string", "int64": "timestamp", "int32": "int", "bool": "boolean",
+             "JSON object": "string"}
+    expected = [[name, kinds[kind]] for name, kind in fields]
+    assert len(expected) > 40, "could not read the fields of docs/event-schema.md"
+    columns = mod(modules, "analytics").locals()["columns"]
+    assert [i.value for i in columns.items] == expected
+    table = mod(modules, "analytics").resource("aws_glue_catalog_table", "events")
+    assert [k.value("name") for k in table.children("partition_keys")] == ["year", "month", "day", "hour"]
+    template = table.attrs["parameters"].src
+    assert "/year=$${year}/month=$${month}/day=$${day}/hour=$${hour}" in template
+    workgroup = mod(modules, "analytics").resource("aws_athena_workgroup", "this").child("configuration")
+    assert workgroup.value("enforce_workgroup_configuration") is True
+    assert workgroup.attrs["bytes_scanned_cutoff_per_query"].refs == ["var.bytes_scanned_cutoff"]
+
+
+def test_the_example_outputs_the_api_url_and_the_bucket(modules):
+    outputs = mod(modules, EXAMPLE).outputs()
+    assert outputs["api_url"].attrs["value"].refs == ["module.ingest.events_url"]
+    assert outputs["bucket"].attrs["value"].refs == ["module.bucket.name"]
+    readme = (TERRAFORM_DIR / EXAMPLE / "README.md").read_text()
+    for step in ("init", "plan", "apply", "docker push", "curl"):
+        assert step in readme, f"the example's README does not walk through {step}"

@@ -18,7 +18,7 @@ from collector import start_collector
 from conftest import wait_for
 from ingest_cases import BAD_EVENTS, BAD_INPUTS, consume
 from lambda_harness import SOURCE_IP, Function, assemble
-from sink_harness import BASE_TS, canonical_event, event_ids, produce_events, read_s3, sink_config
+from sink_harness import BASE_TS, canonical_event, create_topic, event_ids, produce_events, read_s3, sink_config
 from test_collector_faults import needs_cluster, quorum_lost
 
 PAYLOADS = ["1.0", "2.0"]
@@ -42,6 +42,9 @@ def start_function(bootstrap_path, tmp, brokers: str, env: dict[str, str] | None
     base = {"CLICKTRAIL_KAFKA_BROKERS": brokers, "CLICKTRAIL_KAFKA_TOPIC": topic,
             "CLICKTRAIL_KAFKA_BAD_TOPIC": bad_topic, "CLICKTRAIL_SITES": SITES,
             "CLICKTRAIL_INGEST_PRODUCE_TIMEOUT": "3s"}
+    # Created up front: auto-creation on the first produce can take longer than a short deadline.
+    create_topic(brokers, topic)
+    create_topic(brokers, bad_topic)
     fn = Function([str(bootstrap_path)], bootstrap_path.parent.parent / "task", {**base, **(env or {})},
                   tmp / f"rie-{suffix}.log", timeout_s)
     return fn, topic, bad_topic
@@ -186,7 +189,7 @@ def test_broker_down_is_answered_503_before_the_timeout_and_the_next_invocation_
                               env={"CLICKTRAIL_INGEST_PRODUCE_TIMEOUT": "30s"}, timeout_s=timeout_s)
     gw = fn.gateway("2.0")
     try:
-        assert gw.post({"type": "page_view"}).status == 204
+        wait_for(lambda: gw.post({"type": "page_view"}).status == 204, 60, "the function never produced")
         with quorum_lost():
             started = time.monotonic()
             r = gw.post({"type": "page_view"})

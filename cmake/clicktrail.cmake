@@ -54,3 +54,11 @@ function(ct_fuzz name)
   target_link_options(${name}_fuzz PRIVATE -fsanitize=fuzzer)
   set_target_properties(${name}_fuzz PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
 endfunction()
+
+# ct_use_jemalloc(<executable>): link jemalloc into a program (see dependencies.cmake), except
+# under the sanitizers, which replace malloc themselves.
+function(ct_use_jemalloc target)
+  if(NOT CT_SANITIZE AND NOT CT_FUZZ)
+    target_link_libraries(${target} PRIVATE PkgConfig::jemalloc)
+  endif()
+endfunction()

@@ -12,6 +12,10 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(rdkafka REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(zstd REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)
+# jemalloc (libjemalloc-dev) for the binaries, not the libraries or tests: the pipeline allocates
+# many small, short-lived strings across threads, where it costs 10-20% less CPU than glibc's
+# malloc (bench/collector, bench/parquet). Sanitizer builds keep their own allocator.
+pkg_check_modules(jemalloc REQUIRED IMPORTED_TARGET jemalloc)
 find_package(Snappy REQUIRED)
 if(CT_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -38,7 +38,7 @@ int init_failed(lambda::runtime_client& runtime, std::string_view error_type, co
 }  // namespace
 
 int lambda_runtime(const config::load_options& sources) {
-  const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
+  const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");  // NOLINT(concurrency-mt-unsafe): read before threads
   if (api == nullptr || *api == '\0') {
     fmt::print(stderr,
                "clicktrail lambda is a Lambda function's runtime: run it inside AWS Lambda (the container image's "

@@ -8,11 +8,13 @@ namespace {
 
 constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// 0-63, or -1 for a character outside the alphabet.
-constexpr std::array<std::int8_t, 256> sextets = [] {
-  std::array<std::int8_t, 256> t{};
-  t.fill(-1);
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+constexpr std::uint8_t not_base64 = 0xff;
+
+// Each character's 6 bits, or not_base64 for a character outside the alphabet.
+constexpr std::array<std::uint8_t, 256> sextets = [] {
+  std::array<std::uint8_t, 256> t{};
+  t.fill(not_base64);
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
   return t;
 }();
 
@@ -42,9 +44,9 @@ std::optional<std::string> decode_base64(std::string_view text) {
   std::uint32_t bits = 0;
   int held = 0;  // bits in `bits` not yet written
   for (const char c : text) {
-    const int v = sextets[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
-    bits = bits << 6 | static_cast<std::uint32_t>(v);
+    const std::uint8_t v = sextets[static_cast<unsigned char>(c)];
+    if (v == not_base64) return std::nullopt;
+    bits = bits << 6 | v;
     held += 6;
     if (held >= 8) {
       held -= 8;

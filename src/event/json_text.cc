@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "base/utf8.h"
+
 namespace clicktrail::event {
 namespace {
 
@@ -20,29 +22,6 @@ std::uint64_t needs_a_look(std::uint64_t w) noexcept {
   const auto has_zero = [](std::uint64_t v) { return (v - ones) & ~v & high; };
   return ((w - every_byte(0x20)) & ~w & high) | has_zero(w ^ every_byte('"')) |
          has_zero(w ^ every_byte('\\')) | (w & high);
-}
-
-bool continuation(unsigned char c) noexcept {
-  return (c & 0xC0) == 0x80;
-}
-
-// The length of the well-formed UTF-8 character at p[0] (a byte >= 0x80), or 0 when it is not
-// one: RFC 3629's table, which rules out overlong forms, surrogates and values past U+10FFFF.
-std::size_t utf8_length(const unsigned char* p, std::size_t left) noexcept {
-  const unsigned char c = p[0];
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) return left >= 2 && continuation(p[1]) ? 2 : 0;
-  if (c < 0xF0) {
-    if (left < 3 || !continuation(p[2])) return 0;
-    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    return p[1] >= lo && p[1] <= hi ? 3 : 0;
-  }
-  if (c < 0xF5) {
-    if (left < 4 || !continuation(p[2]) || !continuation(p[3])) return 0;
-    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    return p[1] >= lo && p[1] <= hi ? 4 : 0;
-  }
-  return 0;
 }
 
 void write_escape(std::string& out, unsigned char c) {
@@ -80,7 +59,7 @@ void write_string(std::string& out, std::string_view s) {
     if (i >= n) break;
     const unsigned char c = p[i];
     if (c >= 0x80) {
-      if (const std::size_t len = utf8_length(p + i, n - i)) {
+      if (const std::size_t len = base::utf8_length(p + i, n - i)) {
         i += len;
         continue;
       }
@@ -165,7 +144,7 @@ std::string_view cut_utf8(std::string_view s, std::size_t max_bytes) noexcept {
   std::size_t n = max_bytes;
   // s[n] is the first byte left out; while it continues a character, that character straddles
   // the limit and goes too.
-  while (n > 0 && continuation(static_cast<unsigned char>(s[n]))) --n;
+  while (n > 0 && base::utf8_continuation(static_cast<unsigned char>(s[n]))) --n;
   return s.substr(0, n);
 }
 

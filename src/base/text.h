@@ -1,6 +1,7 @@
 #pragma once
 // Small ASCII text helpers for protocol text: header values, config lines, media types.
 
+#include <string>
 #include <string_view>
 
 namespace clicktrail::base {
@@ -10,5 +11,10 @@ std::string_view trim(std::string_view s) noexcept;
 
 // Equal ignoring ASCII case ("Application/JSON" == "application/json").
 bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// RFC 3986 percent-encoding: every byte except the unreserved A-Z a-z 0-9 - . _ ~ becomes %XX
+// (upper-case hex); '/' is kept when `keep_slash` (paths) and encoded otherwise (query strings).
+// What SigV4 signs, and what a query string rebuilt from decoded parameters needs.
+std::string uri_encode(std::string_view raw, bool keep_slash);
 
 }  // namespace clicktrail::base

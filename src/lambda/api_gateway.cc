@@ -35,26 +35,14 @@ std::string header(dom::element event, std::string_view lower_name) {
   return {};
 }
 
-// application/x-www-form-urlencoded, leaving RFC 3986's unreserved characters as they are.
-void append_form_encoded(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out += fmt::format("%{:02X}", u);
-    }
-  }
-}
-
 // Payload 1.0 gives decoded parameters; rebuild a query string from them, in their order.
 std::string query_from_parameters(dom::element event) {
   std::string query;
   auto add = [&](std::string_view name, std::string_view value) {
     if (!query.empty()) query.push_back('&');
-    append_form_encoded(query, name);
+    query += base::uri_encode(name, false);
     query.push_back('=');
-    append_form_encoded(query, value);
+    query += base::uri_encode(value, false);
   };
   dom::object params;
   if (event["multiValueQueryStringParameters"].get(params) == simdjson::SUCCESS) {

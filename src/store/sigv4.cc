@@ -11,11 +11,6 @@
 namespace clicktrail::store::sigv4 {
 namespace {
 
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
-
 char lower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -45,23 +40,6 @@ std::tm utc(std::chrono::system_clock::time_point at) {
 }
 
 }  // namespace
-
-std::string uri_encode(std::string_view raw, bool keep_slash) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(raw.size() + raw.size() / 2);
-  for (const char ch : raw) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (unreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0xf]);
-    }
-  }
-  return out;
-}
 
 std::string canonical_query(const std::vector<name_value>& query) {
   std::vector<name_value> encoded;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/text.h"
 #include "store/credentials.h"
 
 namespace clicktrail::store::sigv4 {
@@ -39,9 +40,8 @@ struct signature {
 signature sign(const request& r, const credentials& c, std::string_view region, std::string_view service,
                std::chrono::system_clock::time_point at);
 
-// RFC 3986 percent-encoding as SigV4 defines it: every byte except A-Z a-z 0-9 - . _ ~ becomes
-// %XX (upper-case hex); '/' is kept when `keep_slash` (paths) and encoded otherwise (query).
-std::string uri_encode(std::string_view raw, bool keep_slash);
+// RFC 3986 percent-encoding, as SigV4 defines it (base/text.h).
+using base::uri_encode;
 
 // Names and values encoded, sorted by name then value, joined as n=v&n=v ("n=" when empty).
 // Also the query string to send, so that what is signed is what is sent.

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "http/probe.h"
 #include "ingest/body.h"
+#include "ingest/responses.h"
 
 namespace clicktrail::http {
 
@@ -106,10 +107,12 @@ class session : public std::enable_shared_from_this<session> {
     route_label_ = match.label;
     state_->metrics_probe.in_flight().add(1);
     if (!match.target) {
-      respond(match.method_allowed
-                  ? response::json_error(404, "not_found", fmt::format("no route for {}", req.path))
-                  : response::json_error(405, "method_not_allowed",
-                                         fmt::format("{} does not accept {}", req.path, req.method)));
+      auto none = ingest::no_route(req.method, req.path, !match.method_allowed);
+      response r;
+      r.status = none.status;
+      r.content_type = std::move(none.content_type);
+      r.body = std::move(none.body);
+      respond(std::move(r));
       return;
     }
     try {

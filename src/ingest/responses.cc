@@ -1,5 +1,7 @@
 #include "ingest/responses.h"
 
+#include <fmt/format.h>
+
 #include "base/json_string.h"
 
 namespace clicktrail::ingest {
@@ -10,6 +12,13 @@ ingest_response error_response(unsigned status, std::string_view code, std::stri
   r.content_type = "application/json";
   r.body = base::json_error_body(code, message);
   return r;
+}
+
+ingest_response no_route(std::string_view method, std::string_view path, bool path_has_other_methods) {
+  if (path_has_other_methods) {
+    return error_response(405, "method_not_allowed", fmt::format("{} does not accept {}", path, method));
+  }
+  return error_response(404, "not_found", fmt::format("no route for {}", path));
 }
 
 }  // namespace clicktrail::ingest

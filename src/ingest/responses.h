@@ -10,4 +10,8 @@ namespace clicktrail::ingest {
 // {"error":"<code>","message":"<sentence>"}
 ingest_response error_response(unsigned status, std::string_view code, std::string_view message);
 
+// 404 for a path nothing serves, or 405 when the path is served under other methods: the HTTP
+// server's answer and the Lambda function's, so that both say the same.
+ingest_response no_route(std::string_view method, std::string_view path, bool path_has_other_methods);
+
 }  // namespace clicktrail::ingest

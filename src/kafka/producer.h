@@ -26,8 +26,8 @@ using property_list = std::vector<std::pair<std::string, std::string>>;
 
 struct producer_options {
   std::string brokers;  // bootstrap.servers
-  // Upper bound from produce() to the delivery callback (message.timeout.ms); a request waits
-  // at most this long before answering 503.
+  // Upper bound from produce() to the delivery callback (message.timeout.ms, about; librdkafka
+  // enforces it loosely). The ingest pipeline keeps the request's own deadline.
   std::chrono::milliseconds delivery_timeout{5000};
   std::string compression = "lz4";  // lz4 | zstd | none
   std::chrono::milliseconds linger{2};

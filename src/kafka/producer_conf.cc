@@ -29,9 +29,10 @@ base::result<conf_ptr> make_producer_conf(const producer_options& options) {
       {"acks", "all"},
       {"compression.codec", options.compression},
       {"linger.ms", std::to_string(options.linger.count())},
-      // The bound from produce() to the callback. librdkafka checks it about once a second, so a
-      // callback may come up to ~1 s after message.timeout.ms: ask for a second less, so that
-      // delivery_timeout (a request's promise to its client) holds.
+      // The bound from produce() to the callback. The pipeline answers 503 at delivery_timeout
+      // by its own timer; a second less here (librdkafka checks about once a second) lets most
+      // records that will not make it fail before that answer rather than be delivered after
+      // it, when the client's retry would store them twice.
       {"message.timeout.ms", std::to_string(message_timeout_ms(options.delivery_timeout))},
       // Room for a ~2 s burst at 500 k events/s before produce() answers queue-full (retry); the
       // byte limit is a cap, not an allocation.

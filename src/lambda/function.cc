@@ -1,7 +1,5 @@
 #include "lambda/function.h"
 
-#include <fmt/format.h>
-
 #include <future>
 #include <utility>
 
@@ -13,14 +11,6 @@ namespace {
 
 constexpr std::string_view events_path = "/v1/events";
 constexpr std::string_view pixel_path = "/v1/p.gif";
-
-// The HTTP server's answers for a path or method it has no route for (http/server.cc).
-ingest::ingest_response no_route(const proxy_request& req) {
-  if (req.path == events_path || req.path == pixel_path) {
-    return ingest::error_response(405, "method_not_allowed", fmt::format("{} does not accept {}", req.path, req.method));
-  }
-  return ingest::error_response(404, "not_found", fmt::format("no route for {}", req.path));
-}
 
 }  // namespace
 
@@ -39,7 +29,7 @@ base::result<std::string> function::handle(std::string_view event, base::steady:
   } else if (req.method == "GET" && req.path == pixel_path) {
     pipeline_.pixel(std::move(req.ingest), respond);
   } else {
-    respond(no_route(req));
+    respond(ingest::no_route(req.method, req.path, req.path == events_path || req.path == pixel_path));
   }
   // Bounded: the pipeline answers by answer_by whatever its event log does.
   return encode_proxy_response(req.format, answered.get_future().get());

@@ -33,13 +33,13 @@ ingest::respond_fn forward(reply_fn reply) {
 }  // namespace
 
 void add_ingest_routes(router& routes, ingest::pipeline& pipeline) {
-  routes.add("POST", "/v1/events", [&pipeline](request&& req, reply_fn reply) {
+  routes.add("POST", std::string(ingest::events_path), [&pipeline](request&& req, reply_fn reply) {
     pipeline.post_events(to_ingest(std::move(req)), forward(std::move(reply)));
   });
-  routes.add("OPTIONS", "/v1/events", [&pipeline](request&& req, reply_fn reply) {
+  routes.add("OPTIONS", std::string(ingest::events_path), [&pipeline](request&& req, reply_fn reply) {
     reply(to_http(pipeline.preflight(to_ingest(std::move(req)))));
   });
-  routes.add("GET", "/v1/p.gif", [&pipeline](request&& req, reply_fn reply) {
+  routes.add("GET", std::string(ingest::pixel_path), [&pipeline](request&& req, reply_fn reply) {
     pipeline.pixel(to_ingest(std::move(req)), forward(std::move(reply)));
   });
 }

@@ -14,6 +14,10 @@ namespace clicktrail::ingest {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+// The paths every front end serves ingest on (docs/ingest-api.md).
+inline constexpr std::string_view events_path = "/v1/events";  // POST, and OPTIONS (preflight)
+inline constexpr std::string_view pixel_path = "/v1/p.gif";    // GET
+
 struct ingest_request {
   std::string query;  // undecoded, without '?'
   std::string body;

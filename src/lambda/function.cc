@@ -7,12 +7,9 @@
 #include "lambda/api_gateway.h"
 
 namespace clicktrail::lambda {
-namespace {
 
-constexpr std::string_view events_path = "/v1/events";
-constexpr std::string_view pixel_path = "/v1/p.gif";
-
-}  // namespace
+using ingest::events_path;
+using ingest::pixel_path;
 
 base::result<std::string> function::handle(std::string_view event, base::steady::time_point answer_by) {
   auto decoded = decode_proxy_event(event);

@@ -7,6 +7,7 @@ const char* to_string(outcome o) noexcept {
     case outcome::retry: return "retry";
     case outcome::reject: return "reject";
     case outcome::fail: return "fail";
+    case outcome::conflict: return "conflict";
   }
   return "fail";
 }

@@ -4,8 +4,9 @@
 // Hot paths (ingest, the sink loop) return result<T> instead of throwing. An error carries an
 // `outcome` so the caller can act without parsing text: retry later (the broker or the store is
 // briefly unavailable), reject the input (the client sent something invalid), or fail (the
-// operation cannot succeed as configured). Exceptions are reserved for start-up and for the top
-// of a request or task (STYLE.md rule 4).
+// operation cannot succeed as configured), or stand down (conflict: another writer changed what the
+// caller meant to change — it no longer owns it). Exceptions are reserved for start-up and for the
+// top of a request or task (STYLE.md rule 4).
 
 #include <cassert>
 #include <string>
@@ -19,6 +20,9 @@ enum class outcome {
   retry,   // transient: the same call may succeed later (timeouts, 5xx, broker down)
   reject,  // the input is at fault: report it to whoever sent it, do not retry
   fail,    // permanent: configuration or environment must change first
+  // another writer got there first (a conditional write found the object changed, an upload was
+  // aborted by someone else): retrying cannot help; the caller has lost what it was writing to
+  conflict,
 };
 
 const char* to_string(outcome o) noexcept;
@@ -30,8 +34,10 @@ struct error {
   static error retry(std::string m) { return {outcome::retry, std::move(m)}; }
   static error reject(std::string m) { return {outcome::reject, std::move(m)}; }
   static error fail(std::string m) { return {outcome::fail, std::move(m)}; }
+  static error conflict(std::string m) { return {outcome::conflict, std::move(m)}; }
 
   bool retriable() const noexcept { return what == outcome::retry; }
+  bool conflicting() const noexcept { return what == outcome::conflict; }
 };
 
 template <class T>

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <stdio.h>  // renameat2
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/posix_io.h"
+#include "store/crypto.h"
 
 namespace clicktrail::store {
 namespace posix = base::posix;
@@ -21,6 +24,14 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view temp_marker = ".tmp-";
+constexpr std::string_view lock_suffix = ".lock";
+
+// The store's own files beside the objects, never listed: upload temporary files
+// (".<name>.tmp-…") and put_if's lock files (".<name>.lock").
+bool is_own_file(std::string_view file_name) {
+  return file_name.starts_with('.') &&
+         (file_name.find(temp_marker) != std::string_view::npos || file_name.ends_with(lock_suffix));
+}
 
 // Keys come from the sink, not from users: a bad one is a bug, reported as such.
 base::status check_key(std::string_view key) {
@@ -37,8 +48,8 @@ base::status check_key(std::string_view key) {
     const std::string_view segment = key.substr(start, end - start);
     if (segment.empty() || segment == "." || segment == "..")
       return bad("it has an empty, '.' or '..' segment");
-    if (end == key.size() && local_store::is_temporary_name(segment)) {
-      return bad("its last segment looks like an upload's temporary file");
+    if (end == key.size() && is_own_file(segment)) {
+      return bad("its last segment looks like the store's own temporary or lock file");
     }
     start = end + 1;
   }
@@ -53,6 +64,63 @@ std::string random_suffix() {
 double seconds_since(base::steady::time_point start) {
   return std::chrono::duration<double>(base::steady::now() - start).count();
 }
+
+// Moves `from` to `to` unless something is at `to` already: the publish that never overwrites.
+// An object already there, or a temporary file that is gone (retired by the key's new owner),
+// is a conflict.
+base::status move_without_replacing(const std::string& from, const std::string& to) {
+  auto refused = [&](int err) -> base::status {
+    if (err == EEXIST) {
+      return base::error::conflict(fmt::format(
+          "local store: {} exists already, and not from this upload: another writer took the key (its partition "
+          "has a new owner); nothing was overwritten",
+          to));
+    }
+    if (err == ENOENT) {
+      return base::error::conflict(fmt::format(
+          "local store: the upload of {} was retired by another writer (its partition has a new owner); nothing "
+          "was published",
+          to));
+    }
+    return posix::os_error("move into place", to, err);
+  };
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return base::ok_v;
+  if (errno != EINVAL && errno != ENOSYS) return refused(errno);
+  // A filesystem without RENAME_NOREPLACE (NFS, some FUSE): link() fails on an existing name too.
+  if (::link(from.c_str(), to.c_str()) != 0) return refused(errno);
+  if (::unlink(from.c_str()) != 0 && errno != ENOENT) return posix::os_error("remove", from, errno);
+  return base::ok_v;
+}
+
+// An advisory lock on a hidden file beside an object, held while it lives. The file stays: one
+// that is unlinked while a waiter holds it open would let two writers hold "the" lock.
+class key_lock {
+ public:
+  static base::result<key_lock> take(const std::string& object_path) {
+    const std::string dir = posix::parent_of(object_path);
+    const std::string path = fmt::format("{}/.{}{}", dir, object_path.substr(dir.size() + 1), lock_suffix);
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return posix::os_error("create the lock file", path, errno);
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return posix::os_error("lock", path, err);
+    }
+    return key_lock(fd);
+  }
+  key_lock(key_lock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  key_lock(const key_lock&) = delete;
+  key_lock& operator=(const key_lock&) = delete;
+  key_lock& operator=(key_lock&&) = delete;
+  ~key_lock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+
+ private:
+  explicit key_lock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 class local_upload final : public upload {
  public:
@@ -112,15 +180,13 @@ class local_upload final : public upload {
         "local store: the upload of {} was already committed or aborted; start a new upload", final_path_));
   }
 
-  // fsync the data, rename it into place, then fsync every directory whose entries changed.
+  // fsync the data, move it into place, then fsync every directory whose entries changed.
   base::status publish() {
     if (::fsync(fd_) != 0) return posix::os_error("fsync", temp_path_, errno);
     const int rc = ::close(fd_);
     fd_ = -1;
     if (rc != 0) return posix::os_error("close", temp_path_, errno);
-    if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-      return posix::os_error("rename into place", final_path_, errno);
-    }
+    if (auto s = move_without_replacing(temp_path_, final_path_); !s) return s;
     temp_path_.clear();
     if (auto s = posix::sync_dir(posix::parent_of(final_path_)); !s) return s;
     for (const auto& dir : created_) {
@@ -139,10 +205,6 @@ class local_upload final : public upload {
 };
 
 }  // namespace
-
-bool local_store::is_temporary_name(std::string_view file_name) {
-  return file_name.starts_with('.') && file_name.find(temp_marker) != std::string_view::npos;
-}
 
 local_store::local_store(std::string root, base::registry& metrics)
     : root_(std::move(root)), probe_(metrics, "local") {}
@@ -177,31 +239,94 @@ base::result<std::unique_ptr<upload>> local_store::begin_upload(std::string key)
 }
 
 base::status local_store::put(std::string_view key, std::string_view bytes) {
-  auto u = begin_upload(std::string(key));
-  if (!u) return std::move(u).err();
-  if (auto s = (*u)->write(bytes); !s) return s;
-  return (*u)->commit();
+  const auto start = base::steady::now();
+  base::status s = replace(key, bytes);
+  probe_.latency(op::put, seconds_since(start));
+  probe_.finished(op::put, s);
+  if (s) probe_.uploaded(bytes.size());
+  return s;
 }
 
-base::result<std::optional<std::string>> local_store::get(std::string_view key) {
+base::status local_store::replace(std::string_view key, std::string_view bytes) {
+  if (auto s = check_key(key); !s) return s;
+  const std::string path = path_of(key);
+  const std::string dir = posix::parent_of(path);
+  std::vector<std::string> created;
+  if (auto s = posix::make_dirs(dir, created); !s) return s;
+  const std::string temp =
+      fmt::format("{}/.{}{}{}-{}", dir, path.substr(dir.size() + 1), temp_marker, ::getpid(), random_suffix());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return posix::os_error("create", temp, errno);
+  auto fail = [&](base::status s) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    return s;
+  };
+  if (auto s = posix::write_all(fd, bytes, temp); !s) return fail(std::move(s));
+  if (::fsync(fd) != 0) return fail(posix::os_error("fsync", temp, errno));
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return posix::os_error("close", temp, err);
+  }
+  // Replaces what is there, atomically.
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return posix::os_error("rename into place", path, err);
+  }
+  if (auto s = posix::sync_dir(dir); !s) return s;
+  for (const auto& d : created) {
+    if (auto s = posix::sync_dir(posix::parent_of(d)); !s) return s;
+  }
+  return base::ok_v;
+}
+
+base::result<std::optional<std::string>> local_store::put_if(std::string_view key, std::string_view bytes,
+                                                             const std::optional<std::string>& expected) {
+  if (auto s = check_key(key); !s) return std::move(s).err();
+  const auto start = base::steady::now();
+  auto done = [&](base::result<std::optional<std::string>> r) {
+    probe_.latency(op::put, seconds_since(start));
+    probe_.finished(op::put, r ? nullptr : &r.err());
+    return r;
+  };
+  std::vector<std::string> created;
+  if (auto s = posix::make_dirs(posix::parent_of(path_of(key)), created); !s) return done(std::move(s).err());
+  auto lock = key_lock::take(path_of(key));
+  if (!lock) return done(std::move(lock).err());
+  auto current = read(key);
+  if (!current) return done(std::move(current).err());
+  const std::optional<std::string> now = *current ? std::optional((*current)->version) : std::nullopt;
+  if (now != expected) {
+    // Our own bytes count as done, as for S3 (a caller that retries after an error).
+    if (*current && (*current)->bytes == bytes) return done(std::optional<std::string>((*current)->version));
+    return done(std::optional<std::string>());
+  }
+  if (auto s = replace(key, bytes); !s) return done(std::move(s).err());
+  probe_.uploaded(bytes.size());
+  return done(std::optional<std::string>(sha256_hex(bytes)));
+}
+
+base::result<std::optional<stored_object>> local_store::read(std::string_view key) {
   if (auto s = check_key(key); !s) return std::move(s).err();
   const auto start = base::steady::now();
   const std::string path = path_of(key);
-  auto done = [&](base::result<std::optional<std::string>> r) {
+  auto done = [&](base::result<std::optional<stored_object>> r) {
     probe_.latency(op::get, seconds_since(start));
     probe_.finished(op::get, r ? nullptr : &r.err());
     return r;
   };
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return done(std::optional<std::string>());
+    if (errno == ENOENT || errno == ENOTDIR) return done(std::optional<stored_object>());
     return done(posix::os_error("open", path, errno));
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     const int err = errno;
     ::close(fd);
-    if (S_ISDIR(st.st_mode)) return done(std::optional<std::string>());  // a "directory" is no object
+    if (S_ISDIR(st.st_mode)) return done(std::optional<stored_object>());  // a "directory" is no object
     return done(posix::os_error("stat", path, err));
   }
   std::string bytes(static_cast<size_t>(st.st_size), '\0');
@@ -217,7 +342,8 @@ base::result<std::optional<std::string>> local_store::get(std::string_view key) 
     got += static_cast<size_t>(n);
   }
   ::close(fd);
-  return done(std::optional<std::string>(std::move(bytes)));
+  std::string version = sha256_hex(bytes);
+  return done(std::optional<stored_object>(stored_object{std::move(bytes), std::move(version)}));
 }
 
 base::result<std::optional<object_info>> local_store::head(std::string_view key) {
@@ -249,7 +375,7 @@ base::result<std::vector<object_info>> local_store::list(std::string_view prefix
     const fs::directory_entry& entry = *it;
     std::error_code ec;  // an entry removed while we walk is simply not listed
     if (!entry.is_regular_file(ec) || entry.is_symlink(ec)) continue;
-    if (is_temporary_name(entry.path().filename().native())) continue;
+    if (is_own_file(entry.path().filename().native())) continue;
     std::string key = entry.path().native().substr(root_.size() + 1);
     if (!key.starts_with(prefix)) continue;
     const auto size = entry.file_size(ec);
@@ -266,14 +392,16 @@ base::result<std::vector<object_info>> local_store::list(std::string_view prefix
 base::status local_store::remove(std::string_view key) {
   if (auto s = check_key(key); !s) return s;
   const std::string path = path_of(key);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
-    base::status s = posix::os_error("remove", path, errno);
-    probe_.finished(op::remove, s);
-    return s;
+  base::status s = base::ok_v;
+  if (::unlink(path.c_str()) == 0) {
+    // Durable before it returns: a removal the power takes back would bring the object back.
+    s = posix::sync_dir(posix::parent_of(path));
+  } else if (errno != ENOENT && errno != ENOTDIR) {
+    s = posix::os_error("remove", path, errno);
   }
   // Empty directories are left: removing them would race with an upload creating a file there.
-  probe_.finished(op::remove, nullptr);
-  return base::ok_v;
+  probe_.finished(op::remove, s);
+  return s;
 }
 
 base::status local_store::remove_unfinished(std::string_view key) {
@@ -287,14 +415,24 @@ base::status local_store::remove_unfinished(std::string_view key) {
     if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) return base::ok_v;
     return posix::os_error("list", dir, ec.value());
   }
+  bool removed = false;
   for (const fs::directory_iterator end; it != end; it.increment(ec)) {
     if (ec) return posix::os_error("list", dir, ec.value());
     const std::string name = it->path().filename().native();
     if (!name.starts_with(temp_start)) continue;
     if (::unlink(it->path().c_str()) != 0 && errno != ENOENT)
       return posix::os_error("remove", it->path().native(), errno);
+    removed = true;
   }
-  return base::ok_v;
+  return removed ? posix::sync_dir(dir) : base::ok_v;
+}
+
+base::status local_store::retire(std::string_view key, std::string_view /*empty*/) {
+  // The temporary files first: each publish is a rename of one, so none can publish after this.
+  // Then whatever one published before. Nothing is left under the key: a directory needs no
+  // placeholder (see object_store.h).
+  if (auto s = remove_unfinished(key); !s) return s;
+  return remove(key);
 }
 
 }  // namespace clicktrail::store

@@ -137,6 +137,10 @@ base::result<http_response> s3_client::send(const s3_request& r) {
       return response;
     } else {
       const s3_error e = parse_s3_error(*response);
+      if (r.precondition_ok && response->status == 412) {
+        probe_.finished(r.what, nullptr);
+        return response;
+      }
       if (r.missing_ok && response->status == 404 && e.code != "NoSuchBucket") {
         probe_.finished(r.what, nullptr);
         return response;

@@ -54,6 +54,8 @@ struct s3_request {
   bool denied_may_be_missing = false;
   // A 200 whose body is an <Error> document is an error (CompleteMultipartUpload does this).
   bool error_in_body = false;
+  // 412 PreconditionFailed is an answer (an If-Match or If-None-Match that did not hold).
+  bool precondition_ok = false;
 };
 
 class s3_client {

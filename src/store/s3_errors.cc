@@ -59,6 +59,8 @@ s3_verdict classify(long status, std::string_view code) {
       code == "ServiceUnavailable") {
     return s3_verdict::retry;
   }
+  // 409s of conditional writes: another conditional request on the same key was in flight.
+  if (code == "ConditionalRequestConflict" || code == "OperationAborted") return s3_verdict::retry;
   return s3_verdict::fail;
 }
 

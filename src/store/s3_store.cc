@@ -80,19 +80,48 @@ base::status s3_store::put(std::string_view key, std::string_view bytes) {
   return base::ok_v;
 }
 
-base::result<std::optional<std::string>> s3_store::get(std::string_view key) {
+base::result<std::optional<std::string>> s3_store::put_if(std::string_view key, std::string_view bytes,
+                                                          const std::optional<std::string>& expected) {
+  auto full = full_key(key);
+  if (!full) return std::move(full).err();
+  s3_request request(op::put, "PUT", *full);
+  request.body = bytes;
+  request.headers = {expected ? sigv4::name_value{"If-Match", *expected} : sigv4::name_value{"If-None-Match", "*"}};
+  request.precondition_ok = true;
+  request.missing_ok = true;  // If-Match on an object that is gone: 404 NoSuchKey
+  auto r = client_->send(request);
+  if (!r) return std::move(r).err();
+  if (r->status == 200) {
+    probe_.uploaded(bytes.size());
+    std::string etag = r->header("etag");
+    if (etag.empty()) {
+      return base::error::retry(
+          fmt::format("S3 put of {}: the answer has no ETag header", client_->object_name(*full)));
+    }
+    return std::optional<std::string>(std::move(etag));
+  }
+  // The condition did not hold. If the object holds exactly our bytes, an earlier attempt of this
+  // request succeeded and its answer was lost; the caller's bytes name their writer, so equal
+  // bytes mean it was ours.
+  auto there = read(key);
+  if (!there) return std::move(there).err();
+  if (*there && (*there)->bytes == bytes) return std::optional<std::string>((*there)->version);
+  return std::optional<std::string>();
+}
+
+base::result<std::optional<stored_object>> s3_store::read(std::string_view key) {
   auto full = full_key(key);
   if (!full) return std::move(full).err();
   s3_request request(op::get, "GET", *full);
   request.missing_ok = request.denied_may_be_missing = true;
   auto r = client_->send(request);
   if (!r) return std::move(r).err();
-  if (r->status == 404) return std::optional<std::string>();
+  if (r->status == 404) return std::optional<stored_object>();
   if (r->status == 403) {
     if (auto denied = denied_unless_missing(*full, "get")) return std::move(*denied);
-    return std::optional<std::string>();
+    return std::optional<stored_object>();
   }
-  return std::optional<std::string>(std::move(r->body));
+  return std::optional<stored_object>(stored_object{std::move(r->body), r->header("etag")});
 }
 
 base::result<std::optional<object_info>> s3_store::head(std::string_view key) {
@@ -211,6 +240,18 @@ base::status s3_store::abort_pending(const pending_upload& u) {
   auto r = client_->send(request);
   if (!r) return std::move(r).err();
   return base::ok_v;
+}
+
+base::status s3_store::retire(std::string_view key, std::string_view empty) {
+  // The empty object first: a CompleteMultipartUpload that had already begun when the abort
+  // below arrives may still publish (servers differ), and its If-None-Match then fails on it.
+  auto full = full_key(key);
+  if (!full) return std::move(full).err();
+  s3_request request(op::put, "PUT", std::move(*full));
+  request.body = empty;
+  request.headers = {{"x-amz-meta-clicktrail-retired", "true"}};
+  if (auto r = client_->send(request); !r) return std::move(r).err();
+  return remove_unfinished(key);
 }
 
 base::status s3_store::remove_unfinished(std::string_view key) {

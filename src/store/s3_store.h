@@ -42,11 +42,14 @@ class s3_store final : public object_store {
 
   base::result<std::unique_ptr<upload>> begin_upload(std::string key) override;
   base::status put(std::string_view key, std::string_view bytes) override;
-  base::result<std::optional<std::string>> get(std::string_view key) override;
+  base::result<std::optional<std::string>> put_if(std::string_view key, std::string_view bytes,
+                                                  const std::optional<std::string>& expected) override;
+  base::result<std::optional<stored_object>> read(std::string_view key) override;
   base::result<std::optional<object_info>> head(std::string_view key) override;
   base::result<std::vector<object_info>> list(std::string_view prefix) override;
   base::status remove(std::string_view key) override;
   base::status remove_unfinished(std::string_view key) override;
+  base::status retire(std::string_view key, std::string_view empty) override;
   std::string describe() const override;
 
   // Multipart uploads begun under `prefix` and neither completed nor aborted (a crashed run

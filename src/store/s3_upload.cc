@@ -5,17 +5,23 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/uuid.h"
 #include "store/xml.h"
 
 namespace clicktrail::store {
 namespace {
 
 constexpr std::size_t max_parts = 10000;  // S3's limit
+constexpr const char* token_header = "x-amz-meta-clicktrail-upload";
 
 }  // namespace
 
 s3_upload::s3_upload(s3_client& client, store_probe& probe, std::string key, std::size_t part_size)
-    : client_(client), probe_(probe), key_(std::move(key)), part_size_(part_size) {}
+    : client_(client),
+      probe_(probe),
+      key_(std::move(key)),
+      token_(base::make_uuid_v7().to_string()),
+      part_size_(part_size) {}
 
 s3_upload::~s3_upload() {
   abort();
@@ -58,6 +64,7 @@ base::status s3_upload::send_part() {
   if (upload_id_.empty()) {
     s3_request create(op::create_multipart, "POST", key_);
     create.query = {{"uploads", ""}};
+    create.headers = {{token_header, token_}};
     auto created = client_.send(create);
     if (!created) return std::move(created).err();
     auto id = xml::text(created->body, "UploadId");
@@ -76,8 +83,15 @@ base::status s3_upload::send_part() {
   s3_request part(op::upload_part, "PUT", key_);
   part.query = {{"partNumber", number}, {"uploadId", upload_id_}};
   part.body = buffer_;
+  part.missing_ok = true;
   auto sent = client_.send(part);
   if (!sent) return std::move(sent).err();
+  if (sent->status == 404) {
+    return base::error::conflict(fmt::format(
+        "S3 upload_part {} of {}: the upload {} was aborted by another writer (the key was retired: its "
+        "partition has a new owner)",
+        number, client_.object_name(key_), upload_id_));
+  }
   std::string etag = sent->header("etag");
   if (etag.empty()) {
     return base::error::retry(fmt::format("S3 upload_part {} of {}: the answer has no ETag header", number,
@@ -98,31 +112,38 @@ base::status s3_upload::complete() {
   body += "</CompleteMultipartUpload>";
   s3_request complete(op::complete_multipart, "POST", key_);
   complete.query = {{"uploadId", upload_id_}};
-  complete.headers = {{"Content-Type", "application/xml"}};
+  complete.headers = {{"Content-Type", "application/xml"}, {"If-None-Match", "*"}};
   complete.body = body;
   complete.missing_ok = true;
+  complete.precondition_ok = true;
   complete.error_in_body = true;
   auto done = client_.send(complete);
   if (!done) return std::move(done).err();
-  if (done->status != 404) return base::ok_v;
-  // NoSuchUpload: an earlier attempt whose answer was lost may have completed it. The object
-  // being there with exactly our size says so; anything else means the upload is gone.
+  if (done->status == 200) return base::ok_v;
+  // 412: an object is there already. 404 NoSuchUpload: an earlier attempt whose answer was lost
+  // may have completed it — or another writer aborted it.
+  auto s = published_by_us(done->status == 412 ? "an object is there already"
+                                               : "the upload no longer exists");
+  if (s) upload_id_.clear();  // completed: nothing left to abort
+  return s;
+}
+
+base::status s3_upload::published_by_us(std::string_view refused_how) {
   s3_request head(op::head, "HEAD", key_);
   head.missing_ok = true;
   auto there = client_.send(head);
-  if (there && there->status == 200 && there->header("content-length") == std::to_string(written_)) {
+  if (!there) return std::move(there).err();
+  if (there->status == 200 && there->header(token_header) == token_) {
     base::logger_for("store").info(
-        "CompleteMultipartUpload answered NoSuchUpload, but the object is there whole: an earlier attempt "
-        "completed it object={} bytes={}",
-        client_.object_name(key_), written_);
-    upload_id_.clear();  // nothing left to abort
+        "S3 refused to publish an object that an earlier attempt of this upload published already (its answer "
+        "was lost); nothing to do object={}",
+        client_.object_name(key_));
     return base::ok_v;
   }
-  return base::error::retry(
-      fmt::format("S3 complete_multipart of {}: the upload {} no longer exists (aborted by someone else, or "
-                  "a lifecycle rule); "
-                  "upload the object again",
-                  client_.object_name(key_), upload_id_));
+  return base::error::conflict(fmt::format(
+      "S3 publish of {} refused: {}, and it is not this upload's: another writer took the key (its partition has "
+      "a new owner); nothing was overwritten",
+      client_.object_name(key_), refused_how));
 }
 
 base::status s3_upload::commit() {
@@ -130,8 +151,13 @@ base::status s3_upload::commit() {
   if (upload_id_.empty()) {
     s3_request request(op::put, "PUT", key_);
     request.body = buffer_;
+    request.headers = {{"If-None-Match", "*"}, {token_header, token_}};
+    request.precondition_ok = true;
     auto put = client_.send(request);
     if (!put) return failed(std::move(put).err());
+    if (put->status == 412) {
+      if (auto s = published_by_us("an object is there already"); !s) return failed(std::move(s).err());
+    }
     probe_.uploaded(buffer_.size());
   } else {
     if (!buffer_.empty()) {

@@ -5,6 +5,12 @@
 // CompleteMultipartUpload. abort() — and the destructor of an upload not committed — sends
 // AbortMultipartUpload so no parts stay behind.
 //
+// The publishing request (PUT or CompleteMultipartUpload) carries If-None-Match: *, so an object
+// already under the key is never replaced, and a metadata token (x-amz-meta-clicktrail-upload)
+// unique to this upload: when S3 refuses the publish, or says the upload is gone, a HEAD tells
+// whether the object there is ours (an earlier attempt whose answer was lost) or someone else's
+// (outcome::conflict).
+//
 // Thread: one at a time (the one writing the object); write() blocks while a full part is sent.
 // After any error the upload is aborted and every further call returns that same error; its
 // outcome says whether writing the object again from the start may succeed.
@@ -38,12 +44,15 @@ class s3_upload final : public upload {
  private:
   base::status send_part();
   base::status complete();
+  // After a refused publish: success when the object under the key carries our token.
+  base::status published_by_us(std::string_view refused_how);
   base::status failed(base::error e);
   base::error finished_error() const;
 
   s3_client& client_;
   store_probe& probe_;
   std::string key_;
+  std::string token_;  // x-amz-meta-clicktrail-upload of the object this upload publishes
   std::size_t part_size_;
   std::string buffer_;     // the part being filled; never above part_size_
   std::string upload_id_;  // empty until the first part goes

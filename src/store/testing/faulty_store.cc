@@ -9,7 +9,7 @@ namespace clicktrail::store {
 namespace {
 
 constexpr std::array<std::string_view, fault_point_count> point_names = {
-    "begin_upload", "write", "commit", "put", "get", "head", "list", "remove"};
+    "begin_upload", "write", "commit", "put", "put_if", "get", "head", "list", "remove", "retire"};
 
 std::size_t index(fault_point p) {
   return static_cast<std::size_t>(p);
@@ -120,9 +120,20 @@ base::status faulty_store::put(std::string_view key, std::string_view bytes) {
   return inner_.put(key, bytes);
 }
 
-base::result<std::optional<std::string>> faulty_store::get(std::string_view key) {
+base::result<std::optional<std::string>> faulty_store::put_if(std::string_view key, std::string_view bytes,
+                                                              const std::optional<std::string>& expected) {
+  if (auto f = take(fault_point::put_if, key)) {
+    if (f->after_effect) {
+      if (auto s = inner_.put_if(key, bytes, expected); !s) return std::move(s).err();
+    }
+    return make_error(*f, key);
+  }
+  return inner_.put_if(key, bytes, expected);
+}
+
+base::result<std::optional<stored_object>> faulty_store::read(std::string_view key) {
   if (auto f = take(fault_point::get, key)) return make_error(*f, key);
-  return inner_.get(key);
+  return inner_.read(key);
 }
 
 base::result<std::optional<object_info>> faulty_store::head(std::string_view key) {
@@ -143,6 +154,16 @@ base::status faulty_store::remove(std::string_view key) {
     return make_error(*f, key);
   }
   return inner_.remove(key);
+}
+
+base::status faulty_store::retire(std::string_view key, std::string_view empty) {
+  if (auto f = take(fault_point::retire, key)) {
+    if (f->after_effect) {
+      if (auto s = inner_.retire(key, empty); !s) return s;
+    }
+    return make_error(*f, key);
+  }
+  return inner_.retire(key, empty);
 }
 
 }  // namespace clicktrail::store

@@ -27,8 +27,8 @@
 
 namespace clicktrail::store {
 
-enum class fault_point { begin_upload, write, commit, put, get, head, list, remove };
-inline constexpr std::size_t fault_point_count = 8;
+enum class fault_point { begin_upload, write, commit, put, put_if, get, head, list, remove, retire };
+inline constexpr std::size_t fault_point_count = 10;
 
 struct fault {
   fault_point at = fault_point::commit;
@@ -37,8 +37,8 @@ struct fault {
   std::string key_prefix{};  // only keys (list: prefixes) starting with this; "" matches all
   // write: the upload fails once it would pass this many bytes (the bytes before are written).
   std::int64_t after_bytes = 0;
-  // commit, put, remove: the operation takes effect, then the error is returned, as when the
-  // store did it but its answer was lost.
+  // commit, put, put_if, remove, retire: the operation takes effect, then the error is returned,
+  // as when the store did it but its answer was lost.
   bool after_effect = false;
 };
 
@@ -53,11 +53,15 @@ class faulty_store final : public object_store {
 
   base::result<std::unique_ptr<upload>> begin_upload(std::string key) override;
   base::status put(std::string_view key, std::string_view bytes) override;
-  base::result<std::optional<std::string>> get(std::string_view key) override;
+  base::result<std::optional<std::string>> put_if(std::string_view key, std::string_view bytes,
+                                                  const std::optional<std::string>& expected) override;
+  // fault_point::get
+  base::result<std::optional<stored_object>> read(std::string_view key) override;
   base::result<std::optional<object_info>> head(std::string_view key) override;
   base::result<std::vector<object_info>> list(std::string_view prefix) override;
   base::status remove(std::string_view key) override;
   base::status remove_unfinished(std::string_view key) override { return inner_.remove_unfinished(key); }
+  base::status retire(std::string_view key, std::string_view empty) override;
   std::string describe() const override { return "faulty(" + inner_.describe() + ")"; }
 
   // For faulty uploads: counts the call and, when a fault matches, spends it and returns it.

@@ -238,7 +238,8 @@ TEST(s3_retries, a_failed_upload_repeats_its_error_and_leaves_no_parts) {
 TEST(s3_retries, a_lost_complete_answer_is_recognised) {
   REQUIRE_S3();
   // CompleteMultipartUpload reaches the server and completes the object, but its answer is lost;
-  // the retry hears NoSuchUpload, and the store checks that the object is there whole.
+  // the retry hears NoSuchUpload (or 412: an object is there), and the store checks that the
+  // object there carries this upload's token.
   std::atomic<int> completes{0};
   fault_proxy proxy([&](const stub_request& r, int) -> std::optional<stub_response> {
     if (r.method == "POST" && r.target.find("uploadId=") != std::string::npos && ++completes == 1) {
@@ -256,6 +257,45 @@ TEST(s3_retries, a_lost_complete_answer_is_recognised) {
   ASSERT_TRUE(c) << c.err().message;
   EXPECT_EQ(completes.load(), 2);
   EXPECT_EQ((*store->head("lost-answer"))->size, static_cast<std::int64_t>(part.size() + 4));
+}
+
+TEST(s3_retries, a_lost_put_answer_is_recognised_by_the_uploads_token) {
+  REQUIRE_S3();
+  // The PUT of a small object lands, its answer is lost; the retry's If-None-Match fails (412) on
+  // our own object, which the HEAD that follows recognises by its x-amz-meta-clicktrail-upload.
+  std::atomic<int> puts{0};
+  fault_proxy proxy([&](const stub_request& r, int) -> std::optional<stub_response> {
+    if (r.method == "PUT" && r.target.find("lost-put") != std::string::npos && ++puts == 1) {
+      return stub_response{.what = action::forward_and_drop};
+    }
+    return std::nullopt;
+  });
+  base::registry metrics;
+  auto store = store_behind(proxy, metrics);
+  auto u = store->begin_upload("lost-put");
+  ASSERT_TRUE((*u)->write("small"));
+  auto c = (*u)->commit();
+  ASSERT_TRUE(c) << c.err().message;
+  EXPECT_EQ(puts.load(), 2);
+  EXPECT_EQ(**store->get("lost-put"), "small");
+}
+
+TEST(s3_retries, a_lost_put_if_answer_is_recognised_by_its_bytes) {
+  REQUIRE_S3();
+  std::atomic<int> puts{0};
+  fault_proxy proxy([&](const stub_request& r, int) -> std::optional<stub_response> {
+    if (r.method == "PUT" && r.target.find("intent") != std::string::npos && ++puts == 1) {
+      return stub_response{.what = action::forward_and_drop};
+    }
+    return std::nullopt;
+  });
+  base::registry metrics;
+  auto store = store_behind(proxy, metrics);
+  auto v = store->put_if("intent", "generation 1 writer w1", std::nullopt);
+  ASSERT_TRUE(v) << v.err().message;
+  ASSERT_TRUE(*v) << "the first attempt created it; the retry's 412 is our own write";
+  EXPECT_EQ(puts.load(), 2);
+  EXPECT_EQ((*store->read("intent"))->version, **v);
 }
 
 // A role that may list the bucket only under its prefix (deploy/terraform's sink role) gets 403,

@@ -24,9 +24,10 @@ config::load_options config_sources(const std::optional<std::string>& file,
 int config_check(const std::string& file);
 int config_docs();
 
-int run(const config::load_options& sources);
+// accept_offset_reset: --accept-offset-reset (sink::sink_options says what it does).
+int run(const config::load_options& sources, bool accept_offset_reset);
 int collect(const config::load_options& sources);
-int sink_run(const config::load_options& sources, bool until_caught_up);
+int sink_run(const config::load_options& sources, bool until_caught_up, bool accept_offset_reset);
 int lambda_runtime(const config::load_options& sources);
 
 struct convert_options {

@@ -58,13 +58,14 @@ void kafka_source::on_assigned(const std::map<std::int32_t, std::optional<std::i
 void kafka_source::on_revoked(const std::vector<std::int32_t>& partitions) { listener_->on_revoked(partitions); }
 
 base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::object_store& store,
-                             base::registry& metrics) {
+                             base::registry& metrics, bool accept_offset_reset) {
   for (const auto& [topic, input] : {std::pair{c.kafka->topic, sink::input_kind::events},
                                      std::pair{c.kafka->bad_topic, sink::input_kind::rejected}}) {
     auto source = std::make_unique<kafka_source>(kafka_consumer_options(c, topic), metrics);
     kafka_source& raw = *source;
     auto options = sink::options_from(c.sink);
     options.input = input;
+    options.accept_offset_reset = accept_offset_reset;
     auto s = lanes.add(
         std::move(source), [&raw](sink::sink& listener) { return raw.attach(listener); }, [&raw] { raw.close(); }, store, options,
         metrics);

@@ -46,6 +46,6 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
 // The two lanes of a sink on Kafka: the events topic, and the rejected input (kafka.bad_topic).
 class sink_lanes;
 base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::object_store& store,
-                             base::registry& metrics);
+                             base::registry& metrics, bool accept_offset_reset);
 
 }  // namespace clicktrail::app

@@ -31,9 +31,15 @@ int main(int argc, char** argv) {
   collect->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
 
   bool until_caught_up = false;
+  bool accept_offset_reset = false;
+  constexpr const char* accept_reset_help =
+      "Resume partitions whose offsets went back below what the output holds (a topic created again); their "
+      "records go to new keys, nothing stored is overwritten";
+  run->add_flag("--accept-offset-reset", accept_offset_reset, accept_reset_help);
   auto* sink = cli.add_subcommand("sink", "Kafka → Hive-partitioned files in S3 or a directory, exactly once");
   sink->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
   sink->add_flag("--until-caught-up", until_caught_up, "Drain to the end offsets seen at start, then exit");
+  sink->add_flag("--accept-offset-reset", accept_offset_reset, accept_reset_help);
 
   auto* lambda = cli.add_subcommand("lambda", "AWS Lambda custom runtime (reads AWS_LAMBDA_RUNTIME_API)");
   lambda->add_option("--config", config_file, "TOML config file")->check(CLI::ExistingFile);
@@ -78,12 +84,12 @@ int main(int argc, char** argv) {
     if (data && !output) flags.push_back({"sink.output", *data, "--data"});
     if (data) flags.push_back({"wal.dir", *data + "/_clicktrail/wal", "--data"});
     if (output) flags.push_back({"sink.output", *output, "--output"});
-    return app::run(app::config_sources(config_file, std::move(flags)));
+    return app::run(app::config_sources(config_file, std::move(flags)), accept_offset_reset);
   }
   if (*check) return app::config_check(check_file);
   if (*docs) return app::config_docs();
   if (*collect) return app::collect(app::config_sources(config_file));
-  if (*sink) return app::sink_run(app::config_sources(config_file), until_caught_up);
+  if (*sink) return app::sink_run(app::config_sources(config_file), until_caught_up, accept_offset_reset);
   if (*lambda) return app::lambda_runtime(app::config_sources(config_file));
   if (*inspect) return app::inspect(inspect_file, inspect_rows);
   if (*convert) {

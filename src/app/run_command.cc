@@ -61,7 +61,7 @@ base::result<embedded> open_embedded(const config::config& c, base::registry& me
 }
 
 base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embedded& e, store::object_store& store,
-                                base::registry& metrics) {
+                                base::registry& metrics, bool accept_offset_reset) {
   struct lane_spec {
     wal::log& log;
     const char* name;
@@ -73,6 +73,7 @@ base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embe
     wal_source& raw = *source;
     auto options = sink::options_from(c.sink);
     options.input = spec.input;
+    options.accept_offset_reset = accept_offset_reset;
     auto s = lanes.add(
         std::move(source),
         [&raw](sink::sink& listener) {
@@ -97,7 +98,7 @@ std::string duckdb_hint(const config::config& c) {
 
 }  // namespace
 
-int run(const config::load_options& sources) {
+int run(const config::load_options& sources, bool accept_offset_reset) {
   const auto loaded = start_up(sources, "run");
   if (!loaded) return exit_bad_config;
   config::config cfg = *loaded;
@@ -122,7 +123,7 @@ int run(const config::load_options& sources) {
       return exit_bad_config;
     }
     kafka_log = std::make_unique<kafka_event_log>(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
-    if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics); !s) {
+    if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics, accept_offset_reset); !s) {
       log.error("{}", s.err().message);
       return exit_bad_config;
     }
@@ -133,7 +134,7 @@ int run(const config::load_options& sources) {
       return exit_failure;
     }
     wal.emplace(std::move(opened).value());
-    if (auto s = add_embedded_lanes(lanes, cfg, *wal, **store, metrics); !s) {
+    if (auto s = add_embedded_lanes(lanes, cfg, *wal, **store, metrics, accept_offset_reset); !s) {
       log.error("{}", s.err().message);
       return exit_failure;
     }

@@ -34,7 +34,7 @@ void show_progress(const sink::sink::progress& p, std::chrono::steady_clock::dur
 
 }  // namespace
 
-int sink_run(const config::load_options& sources, bool until_caught_up) {
+int sink_run(const config::load_options& sources, bool until_caught_up, bool accept_offset_reset) {
   const auto loaded = start_up(sources, "sink", [](const config::config& c) -> std::optional<std::string> {
     if (c.kafka) return std::nullopt;
     return "clicktrail sink reads Kafka: add [kafka] with brokers = \"host:port\" (or set CLICKTRAIL_KAFKA_BROKERS)";
@@ -50,7 +50,7 @@ int sink_run(const config::load_options& sources, bool until_caught_up) {
     return exit_bad_config;
   }
   sink_lanes lanes;
-  if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics); !s) {
+  if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics, accept_offset_reset); !s) {
     log.error("{}", s.err().message);
     return exit_bad_config;
   }

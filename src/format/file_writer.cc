@@ -20,4 +20,23 @@ const char* file_extension(config::output_format format, config::compression cod
   return codec == config::compression::gzip ? "jsonl.gz" : "jsonl";
 }
 
+std::optional<std::string> empty_file(std::string_view extension) {
+  writer_options options;
+  if (extension == "parquet") {
+    options.format = config::output_format::parquet;
+  } else if (extension == "jsonl.gz" || extension == "jsonl") {
+    options.format = config::output_format::jsonl;
+    options.codec = extension == "jsonl" ? config::compression::none : config::compression::gzip;
+  } else {
+    return std::nullopt;
+  }
+  std::string bytes;
+  auto writer = make_writer(options, [&bytes](std::string_view b) {
+    bytes.append(b);
+    return base::status{};
+  });
+  if (!writer->finish({})) return std::nullopt;  // writing to memory cannot fail
+  return bytes;
+}
+
 }  // namespace clicktrail::format

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -55,5 +56,10 @@ std::unique_ptr<file_writer> make_writer(const writer_options& options, write_fn
 
 // The file name extension of a format and codec: "jsonl.gz", "jsonl", "parquet".
 const char* file_extension(config::output_format format, config::compression codec);
+
+// A file with no records, in the format an extension names ("parquet", "jsonl.gz", "jsonl"): a
+// valid file that every reader reads as empty (what a retired key keeps in S3). nullopt for an
+// extension that is none of these.
+std::optional<std::string> empty_file(std::string_view extension);
 
 }  // namespace clicktrail::format

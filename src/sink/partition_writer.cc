@@ -14,9 +14,11 @@ constexpr auto bad_codec = config::compression::gzip;
 
 }  // namespace
 
-partition_writer::partition_writer(std::int32_t partition, std::int64_t committed, std::string source_name,
-                                   const sink_options& options, store::object_store& store, probe& metrics)
+partition_writer::partition_writer(std::int32_t partition, std::int64_t committed, partition_claim claim,
+                                   std::string source_name, const sink_options& options, store::object_store& store,
+                                   probe& metrics)
     : partition_(partition),
+      claim_(std::move(claim)),
       committed_(committed),
       next_offset_(committed),
       source_name_(std::move(source_name)),
@@ -26,6 +28,13 @@ partition_writer::partition_writer(std::int32_t partition, std::int64_t committe
       lag_(metrics.lag(source_name_, partition)) {}
 
 base::status partition_writer::append(routed_record&& r) {
+  if (r.offset < next_offset_) {
+    return base::error::fail(fmt::format(
+        "partition {} of {} went back from offset {} to {} while the sink read it: the topic was deleted and created "
+        "again, or its offsets were reset. Nothing from offset {} on was written; start the sink again, and it will "
+        "say how to go on",
+        partition_, source_name_, next_offset_ - 1, r.offset, r.offset));
+  }
   auto file = open_for(r);
   if (!file) return std::move(file).err();
   open_file& f = **file;
@@ -47,21 +56,21 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
   const auto fmt = events ? options_.format : bad_format;
   const auto codec = events ? options_.codec : bad_codec;
   open_file f;
-  f.key = file_key(to_string(r.to), r.time_partition, source_name_, partition_, r.offset, format::file_extension(fmt, codec));
+  f.key = file_key(to_string(r.to), r.time_partition, source_name_, partition_, r.offset, claim_.generation(),
+                   format::file_extension(fmt, codec));
   f.start = f.last = r.offset;
   f.opened = base::steady::now();
+  // The upload exists before the intent names it: a directory's upload is a temporary file that
+  // the next owner's recovery must find to retire it (object_store::retire).
+  auto upload = store_.begin_upload(f.key);
+  if (!upload) return std::move(upload).err();
+  f.upload = std::move(upload).value();
   auto& inserted = open_.emplace(id, std::move(f)).first->second;
   // The intent names the file before any of its bytes can reach the store.
   if (auto s = write_intent(); !s) {
-    open_.erase(id);
+    open_.erase(id);  // destroying the upload aborts it
     return std::move(s).err();
   }
-  auto upload = store_.begin_upload(inserted.key);
-  if (!upload) {
-    open_.erase(id);
-    return std::move(upload).err();
-  }
-  inserted.upload = std::move(upload).value();
   store::upload* target = inserted.upload.get();
   format::writer_options wo{.format = fmt,
                             .codec = codec,
@@ -160,8 +169,19 @@ base::status partition_writer::write_intent() {
   std::vector<std::string> keys;
   for (const auto& [id, f] : open_) keys.push_back(f.key);
   for (const auto& f : uncommitted_) keys.push_back(f.key);
-  const auto key = intent_key(source_name_, partition_);
-  return keys.empty() ? store_.remove(key) : store_.put(key, encode_intent(keys));
+  return claim_.record(std::move(keys), committed_);
+}
+
+void partition_writer::release() {
+  if (open_.empty()) return;
+  probe_.open_files.add(-static_cast<std::int64_t>(open_.size()));
+  open_.clear();  // aborts the uploads: none of them can publish after this
+  if (auto s = write_intent(); !s) {
+    base::logger_for("sink").info(
+        "could not take the aborted files off the intent on revocation; the next owner retires them partition={} "
+        "error={}",
+        partition_, s.err().message);
+  }
 }
 
 }  // namespace clicktrail::sink

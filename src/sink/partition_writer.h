@@ -1,9 +1,12 @@
 #pragma once
 // The files of one Kafka partition: one open file per (table, time partition), each streaming
-// into its upload; rotation; the intent object; and the commit point (commit_rule.h).
+// into its upload; rotation; the intent object, through the partition's claim; and the commit
+// point (commit_rule.h).
 //
-// Lifetime: created when the partition is assigned (after recovery), destroyed when it is
-// revoked — which aborts open uploads and commits nothing. Used by the sink's one thread.
+// Lifetime: created when the partition is assigned (after recovery took the claim), destroyed
+// when it is revoked — which aborts open uploads and commits nothing. Used by the sink's one
+// thread. An error with outcome::conflict means the claim was lost (another owner took the
+// partition over): the writer must be dropped, never retried.
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +22,7 @@
 #include "base/result.h"
 #include "format/file_writer.h"
 #include "sink/commit_rule.h"
+#include "sink/partition_claim.h"
 #include "sink/probe.h"
 #include "sink/routed_record.h"
 #include "sink/sink_options.h"
@@ -28,11 +32,15 @@ namespace clicktrail::sink {
 
 class partition_writer {
  public:
-  partition_writer(std::int32_t partition, std::int64_t committed, std::string source_name, const sink_options& options,
-                   store::object_store& store, probe& metrics);
+  partition_writer(std::int32_t partition, std::int64_t committed, partition_claim claim, std::string source_name,
+                   const sink_options& options, store::object_store& store, probe& metrics);
+  partition_writer(const partition_writer&) = delete;
+  partition_writer& operator=(const partition_writer&) = delete;
+  ~partition_writer() { probe_.open_files.add(-static_cast<std::int64_t>(open_.size())); }
 
   std::int32_t partition() const noexcept { return partition_; }
   std::int64_t committed() const noexcept { return committed_; }
+  std::int64_t generation() const noexcept { return claim_.generation(); }
   std::int64_t next_offset() const noexcept { return next_offset_; }
   std::size_t open_files() const noexcept { return open_.size(); }
   // The partition's end offset as last seen: sets its lag metric.
@@ -58,6 +66,11 @@ class partition_writer {
   // After the source committed `offset`: forget the files it covers and rewrite the intent.
   base::status committed_to(std::int64_t offset);
 
+  // On revocation, while the partition is still ours: aborts the open uploads and takes them off
+  // the intent, so the next owner has only the complete files to retire. Best effort: what it
+  // cannot do, the next owner's recovery does.
+  void release();
+
  private:
   struct open_file {
     std::string key;
@@ -77,6 +90,7 @@ class partition_writer {
   }
 
   std::int32_t partition_;
+  partition_claim claim_;
   std::int64_t committed_;
   std::int64_t next_offset_;
   std::string source_name_;

@@ -18,7 +18,12 @@ struct probe {
         bytes_written(r.add_counter("clicktrail_sink_bytes_written_total", "Bytes of files completed in the store.")),
         commits(r.add_counter("clicktrail_sink_commits_total", "Offsets committed.")),
         recovered_deletes(r.add_counter("clicktrail_sink_recovery_deletes_total",
-                                        "Leftover files of an uncommitted run removed on assignment.")),
+                                        "Leftover files of an uncommitted run retired on assignment.")),
+        commit_retries(r.add_counter("clicktrail_sink_commit_retries_total",
+                                     "Commits that failed transiently (coordinator moved, rebalance) and were tried "
+                                     "again.")),
+        fenced(r.add_counter("clicktrail_sink_fenced_partitions_total",
+                             "Partitions dropped because another owner took them over while this sink stalled.")),
         open_files(r.add_gauge("clicktrail_sink_open_files", "Files open (being written).")),
         upload_seconds(r.add_histogram("clicktrail_sink_upload_seconds",
                                        "Time to complete a file in the store (finish + commit of its upload).",
@@ -41,6 +46,8 @@ struct probe {
   base::counter& bytes_written;
   base::counter& commits;
   base::counter& recovered_deletes;
+  base::counter& commit_retries;
+  base::counter& fenced;
   base::gauge& open_files;
   base::histogram& upload_seconds;
   base::gauge& buffered_bytes;

@@ -10,6 +10,8 @@ namespace {
 
 // How long poll() waits for records: also how often rotation by age is checked.
 constexpr std::chrono::milliseconds poll_wait{200};
+// How often a fenced partition that was not revoked is checked with the source.
+constexpr std::chrono::seconds fence_check_every{1};
 
 spdlog::logger& sink_log() { return base::logger_for("sink"); }
 
@@ -52,14 +54,15 @@ base::status sink::step() {
   auto batch = source_.poll(options_.poll_batch, poll_wait);
   if (assignment_error_) return *std::exchange(assignment_error_, std::nullopt);
   if (!batch) return std::move(batch).err();
+  if (auto s = check_fences(); !s) return s;
   for (auto& record : *batch) {
     const auto p = partitions_.find(record->partition());
-    if (p == partitions_.end()) continue;  // revoked while the batch was in flight
+    if (p == partitions_.end()) continue;  // revoked (or fenced) while the batch was in flight
     routed_record routed = router_.route(*record);
     if (routed.to == table::bad) {
       probe_.bad_records.inc({options_.input == input_kind::rejected ? "rejected_input" : "invalid_record"});
     }
-    if (auto s = p->second->append(std::move(routed)); !s) return s;
+    if (auto s = settle(p->first, p->second->append(std::move(routed))); !s) return s;
     ++records_;
     // Memory is checked within a batch too, each time a sixteenth of the bound has come in, so
     // a large batch cannot carry it far past the bound.
@@ -73,8 +76,9 @@ base::status sink::step() {
 }
 
 base::status sink::rotate(base::steady::time_point now, bool everything) {
-  for (auto& [p, writer] : partitions_) {
-    if (auto s = writer->close_due(now, everything); !s) return s;
+  for (auto it = partitions_.begin(); it != partitions_.end();) {
+    const std::int32_t p = (it++)->first;  // settle() may drop this one
+    if (auto s = settle(p, partitions_.at(p)->close_due(now, everything)); !s) return s;
   }
   return keep_within_bounds();
 }
@@ -97,9 +101,9 @@ base::status sink::keep_within_bounds() {
       if (const auto b = writer->fullest_buffer(); writer->open_files() > 0 && b > most) most = b, fullest = writer.get();
     }
     if (open > options_.max_open_files && oldest) {
-      if (auto s = oldest->close_oldest(); !s) return s;
+      if (auto s = settle(oldest->partition(), oldest->close_oldest()); !s) return s;
     } else if (buffered > options_.max_buffered_bytes && fullest) {
-      if (auto s = fullest->close_fullest(); !s) return s;
+      if (auto s = settle(fullest->partition(), fullest->close_fullest()); !s) return s;
     } else {
       // Added as a change: the sinks of one process (events, rejected input) share the gauge.
       probe_.buffered_bytes.add(buffered - std::exchange(buffered_, buffered));
@@ -109,59 +113,113 @@ base::status sink::keep_within_bounds() {
 }
 
 base::status sink::commit() {
-  for (auto& [p, writer] : partitions_) {
+  for (auto it = partitions_.begin(); it != partitions_.end();) {
+    const auto [p, writer] = std::pair{it->first, it->second.get()};
+    ++it;  // settle() may drop this one
     if (const auto end = source_.last_seen_end_offset(p)) writer->note_end_offset(*end);
     const auto offset = writer->commit_point();
     if (!offset) continue;
-    if (auto s = source_.commit(p, *offset); !s) return s;
+    if (auto s = source_.commit(p, *offset); !s) {
+      // A coordinator that moved, a rebalance under way: the same commit is tried again next
+      // turn (after a poll, which also runs the rebalance). Only a fatal error stops the sink.
+      if (!s.err().retriable()) return s;
+      if (failed_commits_++ == 0) {
+        sink_log().warn("commit failed; trying again at every turn partition={} offset={} error={}", p, *offset,
+                        s.err().message);
+      }
+      probe_.commit_retries.inc();
+      continue;
+    }
+    if (failed_commits_ > 0) {
+      sink_log().info("commits go through again failed_attempts={}", std::exchange(failed_commits_, 0));
+    }
     probe_.commits.inc();
-    if (auto s = writer->committed_to(*offset); !s) return s;
+    if (auto s = settle(p, writer->committed_to(*offset)); !s) return s;
+  }
+  return {};
+}
+
+base::status sink::settle(std::int32_t p, base::status s) {
+  if (s || !s.err().conflicting()) return s;
+  const auto it = partitions_.find(p);
+  if (it == partitions_.end()) return {};
+  sink_log().warn(
+      "partition taken over by another owner: dropping it and waiting for the group to revoke it partition={} "
+      "source={} reason=\"{}\"",
+      p, source_.name(), s.err().message);
+  fenced_[p] = fence{.committed = it->second->committed(), .checked = base::steady::now()};
+  partitions_.erase(it);  // aborts the open uploads; the new owner retired their keys anyway
+  probe_.fenced.inc();
+  probe_.lag(source_.name(), p).set(0);
+  return {};
+}
+
+base::status sink::check_fences() {
+  const auto now = base::steady::now();
+  for (auto& [p, f] : fenced_) {
+    if (now - f.checked < fence_check_every) continue;
+    f.checked = now;
+    // A member that lost the partition cannot commit it (the group's generation moved on); one
+    // that can still owns it, so the writer that took the intent is outside the group.
+    if (source_.commit(p, f.committed)) {
+      return base::error::fail(fmt::format(
+          "partition {} of {} is this sink's in its consumer group, yet another writer took over its intent "
+          "object in {}: two sinks with different sink.group_id (or a `clicktrail run` and a sink) write the "
+          "same partitions to the same output; give each output one group",
+          p, source_.name(), store_.describe()));
+    }
   }
   return {};
 }
 
 void sink::on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) {
   for (const auto& [p, offset] : committed) {
-    const std::int64_t from = offset.value_or(0);
-    if (auto s = recover(p, from); !s) {
+    fenced_.erase(p);
+    auto claim = recover(p, offset);
+    if (!claim) {
       // Raised by run() right after this poll: the partition cannot be written safely.
-      if (!assignment_error_) assignment_error_ = s;
+      if (!assignment_error_) assignment_error_ = std::move(claim).err();
       continue;
     }
-    partitions_[p] = std::make_unique<partition_writer>(p, from, source_.name(), options_, store_, probe_);
-    sink_log().info("assigned partition={} committed={}", p, from);
+    partitions_[p] = std::make_unique<partition_writer>(p, offset.value_or(0), std::move(*claim), source_.name(),
+                                                        options_, store_, probe_);
+    sink_log().info("assigned partition={} committed={} generation={}", p, offset.value_or(0),
+                    partitions_[p]->generation());
   }
 }
 
 void sink::on_revoked(const std::vector<std::int32_t>& partitions) {
   for (auto p : partitions) {
-    // Destroying the writer aborts its open uploads; what it completed stays listed in the
-    // intent object above the committed offset, for the next owner's recovery to remove.
-    if (partitions_.erase(p) > 0) sink_log().info("revoked partition={}", p);
+    fenced_.erase(p);
+    if (const auto it = partitions_.find(p); it != partitions_.end()) {
+      // Still ours until this returns: abort the open uploads and take them off the intent, so
+      // that the next owner only has complete files above the committed offset to retire.
+      it->second->release();
+      partitions_.erase(it);
+      sink_log().info("revoked partition={}", p);
+    }
     probe_.lag(source_.name(), p).set(0);
   }
 }
 
-// Step 6 of the algorithm: every file the intent lists at or above the committed offset is a
-// leftover of a run that did not commit it; remove it — and the upload it may have been in the
-// middle of, whose parts S3 would otherwise keep (and bill) — then consume from the committed
-// offset.
-base::status sink::recover(std::int32_t partition, std::int64_t committed) {
-  const auto key = intent_key(source_.name(), partition);
-  auto intent = store_.get(key);
-  if (!intent) return std::move(intent).err();
-  if (!intent->has_value()) return {};
-  std::size_t removed = 0;
-  for (const auto& file : decode_intent(**intent)) {
-    const auto start = start_offset_of(file);
-    if (!start || *start < committed) continue;
-    if (auto s = store_.remove(file); !s) return s;
-    if (auto s = store_.remove_unfinished(file); !s) return s;
-    ++removed;
+// Step 6 of the algorithm (docs/sink.md): take the partition's claim — a new generation in its
+// intent object, and every file a previous owner listed at or above the committed offset
+// retired — then consume from the committed offset.
+base::result<partition_claim> sink::recover(std::int32_t partition, std::optional<std::int64_t> committed) {
+  std::int64_t retired = 0;
+  auto claim = partition_claim::take(store_,
+                                     {.source_name = source_.name(),
+                                      .partition = partition,
+                                      .committed = committed,
+                                      .accept_offset_reset = options_.accept_offset_reset},
+                                     retired);
+  if (!claim) return claim;
+  probe_.recovered_deletes.inc(static_cast<std::uint64_t>(retired));
+  if (retired > 0) {
+    sink_log().info("recovered partition={} committed={} retired_files={}", partition, committed.value_or(0),
+                    retired);
   }
-  probe_.recovered_deletes.inc(removed);
-  if (removed > 0) sink_log().info("recovered partition={} committed={} removed_files={}", partition, committed, removed);
-  return store_.remove(key);
+  return claim;
 }
 
 bool sink::caught_up() const {

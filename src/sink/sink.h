@@ -3,6 +3,11 @@
 // object store, exactly once. Per assigned partition: route → append → rotate → upload →
 // commit; on assignment, recovery removes what an uncommitted run left behind.
 //
+// A partition whose claim another owner took over (outcome::conflict from its writer: the group
+// gave the partition to another sink while this one stalled) is dropped — never retried — and
+// the sink waits for the source to revoke it; if the source still says it is ours, another
+// writer outside the group writes the same output, and the sink stops (docs/sink.md, "Fencing").
+//
 // Lifetime and threads: run() is called once, on one thread, which owns the source, the store
 // calls and every partition_writer; stop() may be called from any thread.
 
@@ -54,8 +59,20 @@ class sink : public assignment_listener {
   // Closes files early while the sink holds more than max_open_files or max_buffered_bytes.
   base::status keep_within_bounds();
   base::status commit();
-  base::status recover(std::int32_t partition, std::int64_t committed);
+  base::result<partition_claim> recover(std::int32_t partition, std::optional<std::int64_t> committed);
   bool caught_up() const;
+
+  // A conflict from partition `p`'s writer drops the partition (a fence) and is no error for the
+  // sink; any other error is returned as it is.
+  base::status settle(std::int32_t p, base::status s);
+  // Every fenced partition still assigned is checked once a second: a commit of its committed
+  // offset that the source accepts means it is ours after all, and someone else writes it.
+  base::status check_fences();
+
+  struct fence {
+    std::int64_t committed = 0;
+    base::steady::time_point checked;
+  };
 
   source& source_;
   store::object_store& store_;
@@ -63,6 +80,7 @@ class sink : public assignment_listener {
   probe probe_;
   router router_;
   std::map<std::int32_t, std::unique_ptr<partition_writer>> partitions_;
+  std::map<std::int32_t, fence> fenced_;  // claims lost, waiting for revocation
   std::map<std::int32_t, std::int64_t> end_offsets_;  // until_caught_up: the targets
   std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
   std::atomic<bool> stopping_{false};
@@ -70,6 +88,7 @@ class sink : public assignment_listener {
   std::int64_t records_ = 0;
   std::int64_t buffered_ = 0;  // what this sink last added to probe_.buffered_bytes
   std::int64_t unchecked_bytes_ = 0;  // record bytes appended since keep_within_bounds() last ran
+  int failed_commits_ = 0;            // in a row, each retried at the next turn
 };
 
 }  // namespace clicktrail::sink

@@ -47,7 +47,8 @@ def test_events_over_hours_and_partitions_land_once_under_the_expected_keys(serv
         assert table == "events"
         topic_part, p, offset_ext = name.split("+")
         assert topic_part == topic and p in "0123" and offset_ext.endswith(".jsonl.gz")
-        assert len(offset_ext.split(".")[0]) == 20
+        offset, generation = offset_ext.split(".")[0].split("-g")
+        assert len(offset) == 20 and offset.isdigit() and int(generation) >= 1, name
         for row in rows:
             assert "/".join(partition_path) == expected_partition(row["collector_ts"])
             assert row == by_id[row["event_id"]]  # value for value

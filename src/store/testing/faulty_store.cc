@@ -82,15 +82,34 @@ int faulty_store::injected(fault_point p) const {
   return injected_[index(p)];
 }
 
+bool faulty_store::wait_until_held(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return held_changed_.wait_for(lock, timeout, [this] { return held_ > 0; });
+}
+
+void faulty_store::release() {
+  std::lock_guard lock(mutex_);
+  ++releases_;
+  held_changed_.notify_all();
+}
+
 std::optional<fault> faulty_store::take(fault_point p, std::string_view key, std::int64_t bytes_before,
                                         std::int64_t bytes) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   ++calls_[index(p)];
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
     if (it->at != p || !key.starts_with(it->key_prefix)) continue;
     if (p == fault_point::write && bytes_before + bytes <= it->after_bytes) continue;
     fault f = *it;
     if (--it->times <= 0) faults_.erase(it);
+    if (f.hold) {
+      ++held_;
+      held_changed_.notify_all();
+      const int releases = releases_;
+      held_changed_.wait(lock, [&] { return releases_ != releases; });
+      --held_;
+      return std::nullopt;  // then the call goes on, late
+    }
     ++injected_[index(p)];
     return f;
   }

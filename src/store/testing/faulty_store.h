@@ -10,6 +10,8 @@
 //   faulty.inject({.at = fault_point::put, .outcome = base::outcome::fail}); // next put: fail
 //   faulty.inject({.at = fault_point::commit, .after_effect = true});       // commits, then reports
 //                                                                           // an error (lost answer)
+//   faulty.inject({.at = fault_point::commit, .hold = true});               // the next commit waits
+//   faulty.wait_until_held(); …; faulty.release();                          // (a stalled writer)
 //
 // A failed write or commit aborts the inner upload and is repeated by later calls on that upload,
 // as the real stores do. Thread-safe: faults
@@ -17,6 +19,8 @@
 // outlive its uploads; the inner store must outlive the faulty_store.
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -40,6 +44,9 @@ struct fault {
   // commit, put, put_if, remove, retire: the operation takes effect, then the error is returned,
   // as when the store did it but its answer was lost.
   bool after_effect = false;
+  // The matching call stops before doing anything and waits for release(), then goes on as if
+  // nothing happened (no error): a writer stalled inside a store call, whose request arrives late.
+  bool hold = false;
 };
 
 class faulty_store final : public object_store {
@@ -48,6 +55,10 @@ class faulty_store final : public object_store {
 
   void inject(fault f);
   void clear();                       // forget the faults not yet spent
+  // Waits until a call is held by a `hold` fault (false after `timeout`); release() lets the calls
+  // held now go on.
+  bool wait_until_held(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  void release();
   int calls(fault_point p) const;     // calls made, failed or not
   int injected(fault_point p) const;  // errors returned by injection
 
@@ -74,6 +85,9 @@ class faulty_store final : public object_store {
   object_store& inner_;
   mutable std::mutex mutex_;
   std::deque<fault> faults_;
+  std::condition_variable held_changed_;
+  int held_ = 0;          // calls waiting in a hold
+  int releases_ = 0;      // release() calls so far
   std::array<int, fault_point_count> calls_{};
   std::array<int, fault_point_count> injected_{};
 };

@@ -1,54 +1,21 @@
 #include "wal/log.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/posix_io.h"
 #include "wal/record_format.h"
 
 namespace clicktrail::wal {
 namespace {
-
-namespace fs = std::filesystem;
-namespace posix = base::posix;
 
 constexpr std::string_view segment_suffix = ".seg";
 // How much of a segment one read() takes in at a time.
 constexpr std::size_t read_chunk = 4u << 20;
 
 spdlog::logger& wal_log() { return base::logger_for("wal"); }
-
-// pread until `n` bytes or the end of the file.
-base::result<std::string> read_at(int fd, std::int64_t at, std::size_t n, const std::string& path) {
-  std::string out(n, '\0');
-  std::size_t got = 0;
-  while (got < n) {
-    const ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(at) + static_cast<off_t>(got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return posix::os_error("read", path, errno);
-    }
-    if (r == 0) break;
-    got += static_cast<std::size_t>(r);
-  }
-  out.resize(got);
-  return out;
-}
-
-struct fd_closer {
-  int fd;
-  ~fd_closer() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 }  // namespace
 
@@ -67,15 +34,14 @@ struct log::probe {
 };
 
 log::log(log_options options, std::string name, base::registry& metrics)
-    : options_(std::move(options)), name_(std::move(name)), probe_(std::make_unique<probe>(metrics, name_)) {}
+    : options_(std::move(options)),
+      name_(std::move(name)),
+      probe_(std::make_unique<probe>(metrics, name_)),
+      files_(*options_.files) {}
 
 base::result<std::unique_ptr<log>> log::open(log_options options, std::string name, base::registry& metrics) {
   std::unique_ptr<log> l(new log(std::move(options), std::move(name), metrics));
-  std::vector<std::string> created;
-  if (auto s = posix::make_dirs(l->options_.dir, created); !s) return std::move(s).err();
-  for (const auto& d : created) {
-    if (auto s = posix::sync_dir(posix::parent_of(d)); !s) return std::move(s).err();
-  }
+  if (auto s = l->files_.make_dirs(l->options_.dir); !s) return std::move(s).err();
   if (auto s = l->recover(); !s) return std::move(s).err();
   l->committer_ = std::thread([raw = l.get()] { raw->commit_loop(); });
   return l;
@@ -89,7 +55,6 @@ log::~log() {
   work_.notify_all();
   durable_.notify_all();
   if (committer_.joinable()) committer_.join();
-  if (active_fd_ >= 0) ::close(active_fd_);
 }
 
 std::string log::path_for(std::int64_t base) const {
@@ -97,14 +62,13 @@ std::string log::path_for(std::int64_t base) const {
 }
 
 base::status log::recover() {
+  auto names = files_.list(options_.dir);
+  if (!names) return std::move(names).err();
   std::vector<std::int64_t> bases;
-  std::error_code ec;
-  for (fs::directory_iterator it(options_.dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string file = it->path().filename().native();
+  for (const auto& file : *names) {
     if (!file.ends_with(segment_suffix) || file.size() != 20 + segment_suffix.size()) continue;
     bases.push_back(std::stoll(file.substr(0, 20)));
   }
-  if (ec) return posix::os_error("list", options_.dir, ec.value());
   std::sort(bases.begin(), bases.end());
 
   for (std::size_t i = 0; i < bases.size(); ++i) {
@@ -115,15 +79,15 @@ base::status log::recover() {
           "missing segment, or move the log away to start an empty one",
           options_.dir, segments_.back().path, segments_.back().base + segments_.back().count, seg.base));
     }
-    const int fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return posix::os_error("open", seg.path, errno);
-    fd_closer closer{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return posix::os_error("stat", seg.path, errno);
-    const auto size = static_cast<std::int64_t>(st.st_size);
+    auto in = files_.open(seg.path, open_mode::read);
+    if (!in) return std::move(in).err();
+    auto size_or = (*in)->size();
+    if (!size_or) return std::move(size_or).err();
+    const std::int64_t size = *size_or;
     std::int64_t at = 0;
     while (at < size) {
-      auto chunk = read_at(fd, at, static_cast<std::size_t>(std::min<std::int64_t>(size - at, read_chunk + max_record_bytes + frame_header_bytes)), seg.path);
+      auto chunk = (*in)->read_at(at, static_cast<std::size_t>(std::min<std::int64_t>(
+                                          size - at, read_chunk + max_record_bytes + frame_header_bytes)));
       if (!chunk) return std::move(chunk).err();
       std::string_view rest = *chunk;
       std::size_t used = 0;
@@ -144,11 +108,10 @@ base::status log::recover() {
       }
       // A torn tail: the process died in the middle of a write that was never acknowledged.
       wal_log().warn("log={} torn tail cut file={} at_byte={} dropped_bytes={}", name_, seg.path, at, size - at);
-      const int wfd = ::open(seg.path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (wfd < 0) return posix::os_error("open", seg.path, errno);
-      fd_closer wcloser{wfd};
-      if (::ftruncate(wfd, static_cast<off_t>(at)) != 0) return posix::os_error("truncate", seg.path, errno);
-      if (::fsync(wfd) != 0) return posix::os_error("fsync", seg.path, errno);
+      auto out = files_.open(seg.path, open_mode::append);
+      if (!out) return std::move(out).err();
+      if (auto s = (*out)->truncate(at); !s) return s;
+      if (auto s = (*out)->sync(); !s) return s;
     }
     seg.bytes = at;
     segments_.push_back(std::move(seg));
@@ -156,9 +119,9 @@ base::status log::recover() {
   if (segments_.empty()) {
     if (auto s = start_segment(0); !s) return s;
   } else {
-    active_path_ = segments_.back().path;
-    active_fd_ = ::open(active_path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (active_fd_ < 0) return posix::os_error("open", active_path_, errno);
+    auto active = files_.open(segments_.back().path, open_mode::append);
+    if (!active) return std::move(active).err();
+    active_ = std::move(active).value();
   }
   durable_end_ = segments_.back().base + segments_.back().count;
   probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
@@ -169,15 +132,11 @@ base::status log::recover() {
 
 base::status log::start_segment(std::int64_t base) {
   const std::string path = path_for(base);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return posix::os_error("create", path, errno);
-  if (auto s = posix::sync_dir(options_.dir); !s) {
-    ::close(fd);
-    return s;
-  }
-  if (active_fd_ >= 0) ::close(active_fd_);
-  active_fd_ = fd;
-  active_path_ = path;
+  auto created = files_.open(path, open_mode::create);
+  if (!created) return std::move(created).err();
+  // The new name must survive a power cut before any record in it is acknowledged.
+  if (auto s = files_.sync_dir(options_.dir); !s) return s;
+  active_ = std::move(created).value();
   std::lock_guard lock(mutex_);
   segments_.push_back(segment{base, 0, 0, path});
   probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
@@ -250,9 +209,9 @@ base::status log::write_batch(const std::string& bytes) {
   if (active_bytes > 0 && active_bytes + static_cast<std::int64_t>(bytes.size()) > options_.segment_bytes) {
     if (auto s = start_segment(next_base); !s) return s;
   }
-  if (auto s = posix::write_all(active_fd_, bytes, active_path_); !s) return s;
-  if (::fdatasync(active_fd_) != 0) return posix::os_error("fsync", active_path_, errno);
-  return {};
+  if (auto s = active_->append(bytes); !s) return s;
+  // The fsync before the answer: every `done` of this batch runs after it.
+  return active_->sync();
 }
 
 base::result<std::vector<stored_record>> log::read(std::int64_t from, std::size_t max_records,
@@ -271,14 +230,14 @@ base::result<std::vector<stored_record>> log::read(std::int64_t from, std::size_
   read_position at = last_read_;
   lock.unlock();
 
-  const int fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return posix::os_error("open", seg.path, errno);
-  fd_closer closer{fd};
+  auto opened = files_.open(seg.path, open_mode::read);
+  if (!opened) return std::move(opened).err();
+  file& in = **opened;
   std::int64_t byte = 0, offset = seg.base;
   if (at.segment_base == seg.base && at.offset <= from && at.offset >= seg.base) byte = at.byte, offset = at.offset;
   // Skip to `from`, then take records until max_records or the segment's durable end.
   while (offset < seg.base + seg.count && out.size() < max_records) {
-    auto chunk = read_at(fd, byte, static_cast<std::size_t>(std::min<std::int64_t>(seg.bytes - byte, read_chunk)), seg.path);
+    auto chunk = in.read_at(byte, static_cast<std::size_t>(std::min<std::int64_t>(seg.bytes - byte, read_chunk)));
     if (!chunk) return std::move(chunk).err();
     std::string_view rest = *chunk;
     std::size_t used = 0;
@@ -291,7 +250,7 @@ base::result<std::vector<stored_record>> log::read(std::int64_t from, std::size_
     }
     if (used == 0) {
       // A record larger than the chunk: read it whole.
-      auto big = read_at(fd, byte, frame_header_bytes + max_record_bytes, seg.path);
+      auto big = in.read_at(byte, frame_header_bytes + max_record_bytes);
       if (!big) return std::move(big).err();
       auto f = read_frame(*big);
       if (!f) {
@@ -331,19 +290,18 @@ base::status log::release(std::int64_t consumed) {
     std::lock_guard lock(mutex_);
     const auto cutoff = std::filesystem::file_time_type::clock::now() - options_.retention;
     while (segments_.size() > 1 && segments_.front().base + segments_.front().count <= consumed) {
-      std::error_code ec;
-      const auto written = std::filesystem::last_write_time(segments_.front().path, ec);
-      if (!ec && written > cutoff) break;  // still within retention
+      const auto written = files_.modified(segments_.front().path);
+      if (written && *written > cutoff) break;  // still within retention
       doomed.push_back(segments_.front().path);
       segments_.erase(segments_.begin());
     }
     probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
   }
   for (const auto& path : doomed) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return posix::os_error("remove", path, errno);
+    if (auto s = files_.remove(path); !s) return s;
     wal_log().info("log={} removed consumed segment file={}", name_, path);
   }
-  return doomed.empty() ? base::status{} : posix::sync_dir(options_.dir);
+  return doomed.empty() ? base::status{} : files_.sync_dir(options_.dir);
 }
 
 }  // namespace clicktrail::wal

@@ -32,6 +32,7 @@
 
 #include "base/metrics.h"
 #include "base/result.h"
+#include "wal/file_system.h"
 
 namespace clicktrail::wal {
 
@@ -39,6 +40,7 @@ struct log_options {
   std::string dir;
   std::int64_t segment_bytes = 64LL << 20;            // a segment is closed past this size
   std::chrono::milliseconds retention{3'600'000};     // consumed segments are kept this long
+  file_system* files = &posix_files();                 // tests put a crash_file_system here
 };
 
 struct stored_record {
@@ -103,8 +105,8 @@ class log {
   std::optional<base::error> broken_;
   bool stopping_ = false;
 
-  int active_fd_ = -1;      // the last segment, for appending (committer thread)
-  std::string active_path_;
+  file_system& files_;
+  std::unique_ptr<file> active_;  // the last segment, for appending (committer thread)
   std::thread committer_;
 
   // Where the last read stopped, so that a reader going forward does not rescan its segment.

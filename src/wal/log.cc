@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "wal/probe.h"
 #include "wal/record_format.h"
 
 namespace clicktrail::wal {
@@ -18,20 +19,6 @@ constexpr std::size_t read_chunk = 4u << 20;
 spdlog::logger& wal_log() { return base::logger_for("wal"); }
 
 }  // namespace
-
-struct log::probe {
-  probe(base::registry& r, const std::string& name)
-      : appended(r.add_counter("clicktrail_wal_records_total", "Records made durable in the embedded log.", {{"log", name}})),
-        commits(r.add_counter("clicktrail_wal_commits_total", "Group commits (one fsync each) of the embedded log.",
-                              {{"log", name}})),
-        commit_seconds(r.add_histogram("clicktrail_wal_commit_seconds", "Time to write and fsync one group commit.",
-                                       base::latency_buckets(), {{"log", name}})),
-        segments(r.add_gauge("clicktrail_wal_segments", "Segment files of the embedded log.", {{"log", name}})) {}
-  base::counter& appended;
-  base::counter& commits;
-  base::histogram& commit_seconds;
-  base::gauge& segments;
-};
 
 log::log(log_options options, std::string name, base::registry& metrics)
     : options_(std::move(options)),
@@ -108,6 +95,7 @@ base::status log::recover() {
       }
       // A torn tail: the process died in the middle of a write that was never acknowledged.
       wal_log().warn("log={} torn tail cut file={} at_byte={} dropped_bytes={}", name_, seg.path, at, size - at);
+      probe_->torn_tails.inc();
       auto out = files_.open(seg.path, open_mode::append);
       if (!out) return std::move(out).err();
       if (auto s = (*out)->truncate(at); !s) return s;

@@ -36,6 +36,8 @@
 
 namespace clicktrail::wal {
 
+struct probe;
+
 struct log_options {
   std::string dir;
   std::int64_t segment_bytes = 64LL << 20;            // a segment is closed past this size
@@ -82,8 +84,6 @@ class log {
     std::int64_t bytes = 0;  // durable bytes
     std::string path;
   };
-  struct probe;
-
   log(log_options options, std::string name, base::registry& metrics);
   base::status recover();
   base::status start_segment(std::int64_t base);  // committer thread (or open)

@@ -19,9 +19,10 @@ base::result<std::optional<std::int64_t>> offset_file::load() const {
   std::int64_t v = -1;
   const auto [end, ec] = std::from_chars(begin, end_of_text, v);
   if (ec != std::errc() || v < 0 || end == begin || (end != end_of_text && *end != '\n')) {
-    return base::error::fail(fmt::format("{} does not hold an offset; it should be one number, e.g. 1234. Delete it to "
-                                         "read the embedded log from its start again (and rewrite what is there)",
-                                         path_));
+    return base::error::fail(
+        fmt::format("{} does not hold an offset; it should be one number, e.g. 1234. Delete it to "
+                    "read the embedded log from its start again (and rewrite what is there)",
+                    path_));
   }
   return std::optional<std::int64_t>(v);
 }

@@ -27,7 +27,8 @@ class posix_file final : public file {
     std::string out(n, '\0');
     std::size_t got = 0;
     while (got < n) {
-      const ssize_t r = ::pread(fd_, out.data() + got, n - got, static_cast<off_t>(at) + static_cast<off_t>(got));
+      const ssize_t r =
+          ::pread(fd_, out.data() + got, n - got, static_cast<off_t>(at) + static_cast<off_t>(got));
       if (r < 0) {
         if (errno == EINTR) continue;
         return posix::os_error("read", path_, errno);
@@ -81,7 +82,8 @@ class posix_file_system final : public file_system {
     const int fd = ::open(path.c_str(), flags_for(mode) | O_CLOEXEC, 0644);
     if (fd < 0) {
       if (errno == ENOENT && mode == open_mode::read_if_exists) return std::unique_ptr<file>();
-      return posix::os_error(mode == open_mode::create || mode == open_mode::replace ? "create" : "open", path, errno);
+      return posix::os_error(mode == open_mode::create || mode == open_mode::replace ? "create" : "open",
+                             path, errno);
     }
     return std::unique_ptr<file>(std::make_unique<posix_file>(fd, path));
   }

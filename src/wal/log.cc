@@ -8,15 +8,17 @@
 #include "base/log.h"
 #include "wal/probe.h"
 #include "wal/record_format.h"
+#include "wal/segment_recovery.h"
 
 namespace clicktrail::wal {
 namespace {
 
-constexpr std::string_view segment_suffix = ".seg";
 // How much of a segment one read() takes in at a time.
 constexpr std::size_t read_chunk = 4u << 20;
 
-spdlog::logger& wal_log() { return base::logger_for("wal"); }
+spdlog::logger& wal_log() {
+  return base::logger_for("wal");
+}
 
 }  // namespace
 
@@ -44,66 +46,10 @@ log::~log() {
   if (committer_.joinable()) committer_.join();
 }
 
-std::string log::path_for(std::int64_t base) const {
-  return fmt::format("{}/{:020}{}", options_.dir, base, segment_suffix);
-}
-
 base::status log::recover() {
-  auto names = files_.list(options_.dir);
-  if (!names) return std::move(names).err();
-  std::vector<std::int64_t> bases;
-  for (const auto& file : *names) {
-    if (!file.ends_with(segment_suffix) || file.size() != 20 + segment_suffix.size()) continue;
-    bases.push_back(std::stoll(file.substr(0, 20)));
-  }
-  std::sort(bases.begin(), bases.end());
-
-  for (std::size_t i = 0; i < bases.size(); ++i) {
-    segment seg{bases[i], 0, 0, path_for(bases[i])};
-    if (!segments_.empty() && segments_.back().base + segments_.back().count != seg.base) {
-      return base::error::fail(fmt::format(
-          "the embedded log in {} has a gap: {} ends at offset {} but the next segment starts at {}; restore the "
-          "missing segment, or move the log away to start an empty one",
-          options_.dir, segments_.back().path, segments_.back().base + segments_.back().count, seg.base));
-    }
-    auto in = files_.open(seg.path, open_mode::read);
-    if (!in) return std::move(in).err();
-    auto size_or = (*in)->size();
-    if (!size_or) return std::move(size_or).err();
-    const std::int64_t size = *size_or;
-    std::int64_t at = 0;
-    while (at < size) {
-      auto chunk = (*in)->read_at(at, static_cast<std::size_t>(std::min<std::int64_t>(
-                                          size - at, read_chunk + max_record_bytes + frame_header_bytes)));
-      if (!chunk) return std::move(chunk).err();
-      std::string_view rest = *chunk;
-      std::size_t used = 0;
-      while (auto f = read_frame(rest.substr(used))) {
-        used += f->size;
-        ++seg.count;
-        if (used >= read_chunk) break;
-      }
-      if (used == 0) break;  // no whole record here: the tail is torn or damaged
-      at += static_cast<std::int64_t>(used);
-    }
-    if (at < size) {
-      if (i + 1 != bases.size()) {
-        return base::error::fail(fmt::format(
-            "the embedded log is damaged: {} has an unreadable record at byte {} of {} (offset {}), before the newest "
-            "segment; the records after it cannot be read. Move the segment away to start without them",
-            seg.path, at, size, seg.base + seg.count));
-      }
-      // A torn tail: the process died in the middle of a write that was never acknowledged.
-      wal_log().warn("log={} torn tail cut file={} at_byte={} dropped_bytes={}", name_, seg.path, at, size - at);
-      probe_->torn_tails.inc();
-      auto out = files_.open(seg.path, open_mode::append);
-      if (!out) return std::move(out).err();
-      if (auto s = (*out)->truncate(at); !s) return s;
-      if (auto s = (*out)->sync(); !s) return s;
-    }
-    seg.bytes = at;
-    segments_.push_back(std::move(seg));
-  }
+  auto recovered = recover_segments(files_, options_.dir, name_, *probe_);
+  if (!recovered) return std::move(recovered).err();
+  segments_ = std::move(recovered).value();
   if (segments_.empty()) {
     if (auto s = start_segment(0); !s) return s;
   } else {
@@ -119,7 +65,7 @@ base::status log::recover() {
 }
 
 base::status log::start_segment(std::int64_t base) {
-  const std::string path = path_for(base);
+  const std::string path = segment_path(options_.dir, base);
   auto created = files_.open(path, open_mode::create);
   if (!created) return std::move(created).err();
   // The new name must survive a power cut before any record in it is acknowledged.
@@ -133,8 +79,8 @@ base::status log::start_segment(std::int64_t base) {
 
 void log::append(std::string_view value, done_fn done) {
   if (value.size() > max_record_bytes) {
-    done(base::error::reject(fmt::format("a record of {} bytes is over the embedded log's limit of {}", value.size(),
-                                         max_record_bytes)));
+    done(base::error::reject(fmt::format("a record of {} bytes is over the embedded log's limit of {}",
+                                         value.size(), max_record_bytes)));
     return;
   }
   {
@@ -177,7 +123,8 @@ void log::commit_loop() {
     } else {
       // What reached the file may be partly there: a restart recovers to the last whole record,
       // and none of these was acknowledged.
-      wal_log().error("log={} write failed; refusing appends until restart error=\"{}\"", name_, s.err().message);
+      wal_log().error("log={} write failed; refusing appends until restart error=\"{}\"", name_,
+                      s.err().message);
       broken_ = s.err();
     }
     lock.unlock();
@@ -206,35 +153,55 @@ base::result<std::vector<stored_record>> log::read(std::int64_t from, std::size_
                                                    std::chrono::milliseconds wait) {
   std::unique_lock lock(mutex_);
   if (from < segments_.front().base) {
-    return base::error::fail(fmt::format("offset {} of the embedded log {} was already deleted (it starts at {})", from,
-                                         name_, segments_.front().base));
+    return base::error::fail(
+        fmt::format("offset {} of the embedded log {} was already deleted (it starts at {})", from, name_,
+                    segments_.front().base));
   }
   durable_.wait_for(lock, wait, [&] { return durable_end_ > from || stopping_; });
   std::vector<stored_record> out;
-  if (from >= durable_end_) return out;
-  auto it = std::upper_bound(segments_.begin(), segments_.end(), from,
-                             [](std::int64_t o, const segment& s) { return o < s.base; });
-  const segment seg = *std::prev(it);  // a copy: the committer may grow it meanwhile
-  read_position at = last_read_;
-  lock.unlock();
+  // A segment whose rest is a gap (records lost to damage) has nothing to give: go on to the next.
+  while (out.empty() && from < durable_end_ && max_records > 0) {
+    auto it = std::upper_bound(segments_.begin(), segments_.end(), from,
+                               [](std::int64_t o, const segment& s) { return o < s.base; });
+    const segment seg = *std::prev(it);  // a copy: the committer may grow it meanwhile
+    const read_position at = last_read_;
+    lock.unlock();
+    auto stopped = read_segment(seg, at, from, max_records, out);
+    if (!stopped) return std::move(stopped).err();
+    lock.lock();
+    last_read_ = *stopped;
+    from = seg.base + seg.count;
+  }
+  return out;
+}
 
+// Records of `seg` from offset `from` into `out`, until max_records or the segment's durable end;
+// starts at `at` when it is a position in this segment at or before `from`. Returns where it
+// stopped.
+base::result<log::read_position> log::read_segment(const segment& seg, read_position at, std::int64_t from,
+                                                   std::size_t max_records, std::vector<stored_record>& out) {
   auto opened = files_.open(seg.path, open_mode::read);
   if (!opened) return std::move(opened).err();
   file& in = **opened;
   std::int64_t byte = 0, offset = seg.base;
-  if (at.segment_base == seg.base && at.offset <= from && at.offset >= seg.base) byte = at.byte, offset = at.offset;
-  // Skip to `from`, then take records until max_records or the segment's durable end.
+  if (at.segment_base == seg.base && at.offset <= from && at.offset >= seg.base)
+    byte = at.byte, offset = at.offset;
+  auto take = [&](const frame& f) {
+    if (f.gap == 0 && offset >= from)
+      out.push_back(stored_record{offset, f.timestamp_ms, std::string(f.payload)});
+    offset += f.offsets();
+  };
   while (offset < seg.base + seg.count && out.size() < max_records) {
-    auto chunk = in.read_at(byte, static_cast<std::size_t>(std::min<std::int64_t>(seg.bytes - byte, read_chunk)));
+    auto chunk =
+        in.read_at(byte, static_cast<std::size_t>(std::min<std::int64_t>(seg.bytes - byte, read_chunk)));
     if (!chunk) return std::move(chunk).err();
     std::string_view rest = *chunk;
     std::size_t used = 0;
     while (offset < seg.base + seg.count && out.size() < max_records) {
       auto f = read_frame(rest.substr(used));
       if (!f) break;
-      if (offset >= from) out.push_back(stored_record{offset, f->timestamp_ms, std::string(f->payload)});
+      take(*f);
       used += f->size;
-      ++offset;
     }
     if (used == 0) {
       // A record larger than the chunk: read it whole.
@@ -242,19 +209,17 @@ base::result<std::vector<stored_record>> log::read(std::int64_t from, std::size_
       if (!big) return std::move(big).err();
       auto f = read_frame(*big);
       if (!f) {
-        return base::error::fail(fmt::format("the embedded log is damaged: {} has an unreadable record at byte {}; "
-                                             "restart to recover it",
-                                             seg.path, byte));
+        return base::error::fail(
+            fmt::format("the embedded log is damaged: {} has an unreadable record at byte {}; "
+                        "restart to recover it",
+                        seg.path, byte));
       }
-      if (offset >= from) out.push_back(stored_record{offset, f->timestamp_ms, std::string(f->payload)});
+      take(*f);
       used = f->size;
-      ++offset;
     }
     byte += static_cast<std::int64_t>(used);
   }
-  lock.lock();
-  last_read_ = {offset, seg.base, byte};
-  return out;
+  return read_position{offset, seg.base, byte};
 }
 
 std::int64_t log::start_offset() const {

@@ -22,12 +22,23 @@ struct probe {
             r.add_counter("clicktrail_wal_torn_tails_total",
                           "Incomplete records cut from the end of the newest segment at start-up (a crash "
                           "during a write; none of them had been acknowledged).",
-                          {{"log", name}})) {}
+                          {{"log", name}})),
+        damaged_segments(
+            r.add_counter("clicktrail_wal_damaged_segments_total",
+                          "Segments found damaged at start-up and moved aside (<segment>.damaged); "
+                          "their readable records were kept, the others lost.",
+                          {{"log", name}})),
+        damaged_files(r.add_gauge("clicktrail_wal_damaged_files",
+                                  "Damaged segments kept in the log's directory (<segment>.damaged) until an "
+                                  "operator removes them.",
+                                  {{"log", name}})) {}
   base::counter& appended;
   base::counter& commits;
   base::histogram& commit_seconds;
   base::gauge& segments;
   base::counter& torn_tails;
+  base::counter& damaged_segments;
+  base::gauge& damaged_files;
 };
 
 }  // namespace clicktrail::wal

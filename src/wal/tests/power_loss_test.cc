@@ -150,8 +150,10 @@ TEST_F(wal_power_loss, every_acknowledged_record_survives_a_power_cut_at_random_
       continue;
     }
     log& l = **opened;
-    torn_tails +=
-        metrics.expose().find("clicktrail_wal_torn_tails_total{log=\"test\"} 1") != std::string::npos;
+    const std::string exposed = metrics.expose();
+    torn_tails += exposed.find("clicktrail_wal_torn_tails_total{log=\"test\"} 1") != std::string::npos;
+    ASSERT_NE(exposed.find("clicktrail_wal_damaged_segments_total{log=\"test\"} 0"), std::string::npos)
+        << "round " << round << ": what a power cut leaves was taken for damage";
     check_log(l, h, fmt::format("seed {} round {} after the restart", seed, round));
     if (HasFatalFailure()) return;
 

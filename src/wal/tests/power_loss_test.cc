@@ -114,6 +114,7 @@ std::vector<std::string> append_until_failure(log& l, int round, int writers, in
   std::mutex m;
   std::vector<std::string> acked;
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(writers));
   for (int t = 0; t < writers; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < per_writer; ++i) {

@@ -1,81 +1,36 @@
 #include "wal/log.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "base/posix_io.h"
+#include "wal/probe.h"
 #include "wal/record_format.h"
+#include "wal/segment_recovery.h"
 
 namespace clicktrail::wal {
 namespace {
 
-namespace fs = std::filesystem;
-namespace posix = base::posix;
-
-constexpr std::string_view segment_suffix = ".seg";
 // How much of a segment one read() takes in at a time.
 constexpr std::size_t read_chunk = 4u << 20;
 
-spdlog::logger& wal_log() { return base::logger_for("wal"); }
-
-// pread until `n` bytes or the end of the file.
-base::result<std::string> read_at(int fd, std::int64_t at, std::size_t n, const std::string& path) {
-  std::string out(n, '\0');
-  std::size_t got = 0;
-  while (got < n) {
-    const ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(at) + static_cast<off_t>(got));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return posix::os_error("read", path, errno);
-    }
-    if (r == 0) break;
-    got += static_cast<std::size_t>(r);
-  }
-  out.resize(got);
-  return out;
+spdlog::logger& wal_log() {
+  return base::logger_for("wal");
 }
-
-struct fd_closer {
-  int fd;
-  ~fd_closer() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 }  // namespace
 
-struct log::probe {
-  probe(base::registry& r, const std::string& name)
-      : appended(r.add_counter("clicktrail_wal_records_total", "Records made durable in the embedded log.", {{"log", name}})),
-        commits(r.add_counter("clicktrail_wal_commits_total", "Group commits (one fsync each) of the embedded log.",
-                              {{"log", name}})),
-        commit_seconds(r.add_histogram("clicktrail_wal_commit_seconds", "Time to write and fsync one group commit.",
-                                       base::latency_buckets(), {{"log", name}})),
-        segments(r.add_gauge("clicktrail_wal_segments", "Segment files of the embedded log.", {{"log", name}})) {}
-  base::counter& appended;
-  base::counter& commits;
-  base::histogram& commit_seconds;
-  base::gauge& segments;
-};
-
 log::log(log_options options, std::string name, base::registry& metrics)
-    : options_(std::move(options)), name_(std::move(name)), probe_(std::make_unique<probe>(metrics, name_)) {}
+    : options_(std::move(options)),
+      name_(std::move(name)),
+      probe_(std::make_unique<probe>(metrics, name_)),
+      files_(*options_.files) {}
 
 base::result<std::unique_ptr<log>> log::open(log_options options, std::string name, base::registry& metrics) {
   std::unique_ptr<log> l(new log(std::move(options), std::move(name), metrics));
-  std::vector<std::string> created;
-  if (auto s = posix::make_dirs(l->options_.dir, created); !s) return std::move(s).err();
-  for (const auto& d : created) {
-    if (auto s = posix::sync_dir(posix::parent_of(d)); !s) return std::move(s).err();
-  }
+  if (auto s = l->files_.make_dirs(l->options_.dir); !s) return std::move(s).err();
   if (auto s = l->recover(); !s) return std::move(s).err();
   l->committer_ = std::thread([raw = l.get()] { raw->commit_loop(); });
   return l;
@@ -89,76 +44,18 @@ log::~log() {
   work_.notify_all();
   durable_.notify_all();
   if (committer_.joinable()) committer_.join();
-  if (active_fd_ >= 0) ::close(active_fd_);
-}
-
-std::string log::path_for(std::int64_t base) const {
-  return fmt::format("{}/{:020}{}", options_.dir, base, segment_suffix);
 }
 
 base::status log::recover() {
-  std::vector<std::int64_t> bases;
-  std::error_code ec;
-  for (fs::directory_iterator it(options_.dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string file = it->path().filename().native();
-    if (!file.ends_with(segment_suffix) || file.size() != 20 + segment_suffix.size()) continue;
-    bases.push_back(std::stoll(file.substr(0, 20)));
-  }
-  if (ec) return posix::os_error("list", options_.dir, ec.value());
-  std::sort(bases.begin(), bases.end());
-
-  for (std::size_t i = 0; i < bases.size(); ++i) {
-    segment seg{bases[i], 0, 0, path_for(bases[i])};
-    if (!segments_.empty() && segments_.back().base + segments_.back().count != seg.base) {
-      return base::error::fail(fmt::format(
-          "the embedded log in {} has a gap: {} ends at offset {} but the next segment starts at {}; restore the "
-          "missing segment, or move the log away to start an empty one",
-          options_.dir, segments_.back().path, segments_.back().base + segments_.back().count, seg.base));
-    }
-    const int fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return posix::os_error("open", seg.path, errno);
-    fd_closer closer{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return posix::os_error("stat", seg.path, errno);
-    const auto size = static_cast<std::int64_t>(st.st_size);
-    std::int64_t at = 0;
-    while (at < size) {
-      auto chunk = read_at(fd, at, static_cast<std::size_t>(std::min<std::int64_t>(size - at, read_chunk + max_record_bytes + frame_header_bytes)), seg.path);
-      if (!chunk) return std::move(chunk).err();
-      std::string_view rest = *chunk;
-      std::size_t used = 0;
-      while (auto f = read_frame(rest.substr(used))) {
-        used += f->size;
-        ++seg.count;
-        if (used >= read_chunk) break;
-      }
-      if (used == 0) break;  // no whole record here: the tail is torn or damaged
-      at += static_cast<std::int64_t>(used);
-    }
-    if (at < size) {
-      if (i + 1 != bases.size()) {
-        return base::error::fail(fmt::format(
-            "the embedded log is damaged: {} has an unreadable record at byte {} of {} (offset {}), before the newest "
-            "segment; the records after it cannot be read. Move the segment away to start without them",
-            seg.path, at, size, seg.base + seg.count));
-      }
-      // A torn tail: the process died in the middle of a write that was never acknowledged.
-      wal_log().warn("log={} torn tail cut file={} at_byte={} dropped_bytes={}", name_, seg.path, at, size - at);
-      const int wfd = ::open(seg.path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (wfd < 0) return posix::os_error("open", seg.path, errno);
-      fd_closer wcloser{wfd};
-      if (::ftruncate(wfd, static_cast<off_t>(at)) != 0) return posix::os_error("truncate", seg.path, errno);
-      if (::fsync(wfd) != 0) return posix::os_error("fsync", seg.path, errno);
-    }
-    seg.bytes = at;
-    segments_.push_back(std::move(seg));
-  }
+  auto recovered = recover_segments(files_, options_.dir, name_, *probe_);
+  if (!recovered) return std::move(recovered).err();
+  segments_ = std::move(recovered).value();
   if (segments_.empty()) {
     if (auto s = start_segment(0); !s) return s;
   } else {
-    active_path_ = segments_.back().path;
-    active_fd_ = ::open(active_path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (active_fd_ < 0) return posix::os_error("open", active_path_, errno);
+    auto active = files_.open(segments_.back().path, open_mode::append);
+    if (!active) return std::move(active).err();
+    active_ = std::move(active).value();
   }
   durable_end_ = segments_.back().base + segments_.back().count;
   probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
@@ -168,16 +65,12 @@ base::status log::recover() {
 }
 
 base::status log::start_segment(std::int64_t base) {
-  const std::string path = path_for(base);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return posix::os_error("create", path, errno);
-  if (auto s = posix::sync_dir(options_.dir); !s) {
-    ::close(fd);
-    return s;
-  }
-  if (active_fd_ >= 0) ::close(active_fd_);
-  active_fd_ = fd;
-  active_path_ = path;
+  const std::string path = segment_path(options_.dir, base);
+  auto created = files_.open(path, open_mode::create);
+  if (!created) return std::move(created).err();
+  // The new name must survive a power cut before any record in it is acknowledged.
+  if (auto s = files_.sync_dir(options_.dir); !s) return s;
+  active_ = std::move(created).value();
   std::lock_guard lock(mutex_);
   segments_.push_back(segment{base, 0, 0, path});
   probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
@@ -186,8 +79,8 @@ base::status log::start_segment(std::int64_t base) {
 
 void log::append(std::string_view value, done_fn done) {
   if (value.size() > max_record_bytes) {
-    done(base::error::reject(fmt::format("a record of {} bytes is over the embedded log's limit of {}", value.size(),
-                                         max_record_bytes)));
+    done(base::error::reject(fmt::format("a record of {} bytes is over the embedded log's limit of {}",
+                                         value.size(), max_record_bytes)));
     return;
   }
   {
@@ -230,7 +123,8 @@ void log::commit_loop() {
     } else {
       // What reached the file may be partly there: a restart recovers to the last whole record,
       // and none of these was acknowledged.
-      wal_log().error("log={} write failed; refusing appends until restart error=\"{}\"", name_, s.err().message);
+      wal_log().error("log={} write failed; refusing appends until restart error=\"{}\"", name_,
+                      s.err().message);
       broken_ = s.err();
     }
     lock.unlock();
@@ -250,64 +144,82 @@ base::status log::write_batch(const std::string& bytes) {
   if (active_bytes > 0 && active_bytes + static_cast<std::int64_t>(bytes.size()) > options_.segment_bytes) {
     if (auto s = start_segment(next_base); !s) return s;
   }
-  if (auto s = posix::write_all(active_fd_, bytes, active_path_); !s) return s;
-  if (::fdatasync(active_fd_) != 0) return posix::os_error("fsync", active_path_, errno);
-  return {};
+  if (auto s = active_->append(bytes); !s) return s;
+  // The fsync before the answer: every `done` of this batch runs after it.
+  return active_->sync();
 }
 
 base::result<std::vector<stored_record>> log::read(std::int64_t from, std::size_t max_records,
                                                    std::chrono::milliseconds wait) {
   std::unique_lock lock(mutex_);
   if (from < segments_.front().base) {
-    return base::error::fail(fmt::format("offset {} of the embedded log {} was already deleted (it starts at {})", from,
-                                         name_, segments_.front().base));
+    return base::error::fail(
+        fmt::format("offset {} of the embedded log {} was already deleted (it starts at {})", from, name_,
+                    segments_.front().base));
   }
   durable_.wait_for(lock, wait, [&] { return durable_end_ > from || stopping_; });
   std::vector<stored_record> out;
-  if (from >= durable_end_) return out;
-  auto it = std::upper_bound(segments_.begin(), segments_.end(), from,
-                             [](std::int64_t o, const segment& s) { return o < s.base; });
-  const segment seg = *std::prev(it);  // a copy: the committer may grow it meanwhile
-  read_position at = last_read_;
-  lock.unlock();
+  // A segment whose rest is a gap (records lost to damage) has nothing to give: go on to the next.
+  while (out.empty() && from < durable_end_ && max_records > 0) {
+    auto it = std::upper_bound(segments_.begin(), segments_.end(), from,
+                               [](std::int64_t o, const segment& s) { return o < s.base; });
+    const segment seg = *std::prev(it);  // a copy: the committer may grow it meanwhile
+    const read_position at = last_read_;
+    lock.unlock();
+    auto stopped = read_segment(seg, at, from, max_records, out);
+    if (!stopped) return std::move(stopped).err();
+    lock.lock();
+    last_read_ = *stopped;
+    from = seg.base + seg.count;
+  }
+  return out;
+}
 
-  const int fd = ::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return posix::os_error("open", seg.path, errno);
-  fd_closer closer{fd};
+// Records of `seg` from offset `from` into `out`, until max_records or the segment's durable end;
+// starts at `at` when it is a position in this segment at or before `from`. Returns where it
+// stopped.
+base::result<log::read_position> log::read_segment(const segment& seg, read_position at, std::int64_t from,
+                                                   std::size_t max_records, std::vector<stored_record>& out) {
+  auto opened = files_.open(seg.path, open_mode::read);
+  if (!opened) return std::move(opened).err();
+  file& in = **opened;
   std::int64_t byte = 0, offset = seg.base;
-  if (at.segment_base == seg.base && at.offset <= from && at.offset >= seg.base) byte = at.byte, offset = at.offset;
-  // Skip to `from`, then take records until max_records or the segment's durable end.
+  if (at.segment_base == seg.base && at.offset <= from && at.offset >= seg.base)
+    byte = at.byte, offset = at.offset;
+  auto take = [&](const frame& f) {
+    if (f.gap == 0 && offset >= from)
+      out.push_back(stored_record{offset, f.timestamp_ms, std::string(f.payload)});
+    offset += f.offsets();
+  };
   while (offset < seg.base + seg.count && out.size() < max_records) {
-    auto chunk = read_at(fd, byte, static_cast<std::size_t>(std::min<std::int64_t>(seg.bytes - byte, read_chunk)), seg.path);
+    auto chunk =
+        in.read_at(byte, static_cast<std::size_t>(std::min<std::int64_t>(seg.bytes - byte, read_chunk)));
     if (!chunk) return std::move(chunk).err();
     std::string_view rest = *chunk;
     std::size_t used = 0;
     while (offset < seg.base + seg.count && out.size() < max_records) {
       auto f = read_frame(rest.substr(used));
       if (!f) break;
-      if (offset >= from) out.push_back(stored_record{offset, f->timestamp_ms, std::string(f->payload)});
+      take(*f);
       used += f->size;
-      ++offset;
     }
     if (used == 0) {
       // A record larger than the chunk: read it whole.
-      auto big = read_at(fd, byte, frame_header_bytes + max_record_bytes, seg.path);
+      auto big = in.read_at(byte, frame_header_bytes + max_record_bytes);
       if (!big) return std::move(big).err();
       auto f = read_frame(*big);
       if (!f) {
-        return base::error::fail(fmt::format("the embedded log is damaged: {} has an unreadable record at byte {}; "
-                                             "restart to recover it",
-                                             seg.path, byte));
+        return base::error::fail(
+            fmt::format("the embedded log is damaged: {} has an unreadable record at byte {}; "
+                        "restart to recover it",
+                        seg.path, byte));
       }
-      if (offset >= from) out.push_back(stored_record{offset, f->timestamp_ms, std::string(f->payload)});
+      take(*f);
       used = f->size;
-      ++offset;
     }
     byte += static_cast<std::int64_t>(used);
   }
-  lock.lock();
-  last_read_ = {offset, seg.base, byte};
-  return out;
+  return read_position{offset, seg.base, byte};
 }
 
 std::int64_t log::start_offset() const {
@@ -331,19 +243,18 @@ base::status log::release(std::int64_t consumed) {
     std::lock_guard lock(mutex_);
     const auto cutoff = std::filesystem::file_time_type::clock::now() - options_.retention;
     while (segments_.size() > 1 && segments_.front().base + segments_.front().count <= consumed) {
-      std::error_code ec;
-      const auto written = std::filesystem::last_write_time(segments_.front().path, ec);
-      if (!ec && written > cutoff) break;  // still within retention
+      const auto written = files_.modified(segments_.front().path);
+      if (written && *written > cutoff) break;  // still within retention
       doomed.push_back(segments_.front().path);
       segments_.erase(segments_.begin());
     }
     probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
   }
   for (const auto& path : doomed) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return posix::os_error("remove", path, errno);
+    if (auto s = files_.remove(path); !s) return s;
     wal_log().info("log={} removed consumed segment file={}", name_, path);
   }
-  return doomed.empty() ? base::status{} : posix::sync_dir(options_.dir);
+  return doomed.empty() ? base::status{} : files_.sync_dir(options_.dir);
 }
 
 }  // namespace clicktrail::wal

@@ -8,13 +8,19 @@
 // group commit, so the collector answers 2xx only for records on disk, and one fsync serves
 // every request that came in while the previous one ran. Readers see durable records only.
 //
-// Recovery: open() reads every segment back. A torn tail (the last segment ends in an
-// incomplete or corrupt record: a crash mid-write) is cut off at the last whole record; damage
-// anywhere else stops open() with the file and byte, since records after it would be lost.
+// Recovery: open() reads every segment back (segment_recovery.h). A torn tail (the newest
+// segment ends in bytes that hold no whole record: a crash mid-write, never acknowledged) is cut
+// off and counted. Damage before the tail moves the segment aside (<segment>.damaged, never
+// deleted), keeps every readable record, and the log goes on, with an error line and metrics.
 //
-// Offsets are record numbers, 0, 1, 2, … for the life of the directory. Segments whose records
-// are all consumed (release()) and that are older than the retention are deleted; the newest
-// segment is always kept, so offsets continue after a restart.
+// Offsets are record numbers, 0, 1, 2, … for the life of the directory; records lost to damage
+// leave their offsets unused (a gap), so no offset ever goes back or holds another record, and
+// read() skips the gap. Segments whose records are all consumed (release()) and that are older
+// than the retention are deleted; the newest segment is always kept, so offsets continue after a
+// restart.
+//
+// Files: every file operation goes through options.files (file_system.h), the real POSIX calls
+// unless a test puts its own layer there.
 //
 // Thread-safety: append() from any number of threads; read() and release() from any thread.
 
@@ -32,13 +38,18 @@
 
 #include "base/metrics.h"
 #include "base/result.h"
+#include "wal/file_system.h"
+#include "wal/segment_recovery.h"
 
 namespace clicktrail::wal {
 
+struct probe;
+
 struct log_options {
   std::string dir;
-  std::int64_t segment_bytes = 64LL << 20;            // a segment is closed past this size
-  std::chrono::milliseconds retention{3'600'000};     // consumed segments are kept this long
+  std::int64_t segment_bytes = 64LL << 20;         // a segment is closed past this size
+  std::chrono::milliseconds retention{3'600'000};  // consumed segments are kept this long
+  file_system* files = &posix_files();             // tests put a crash_file_system here
 };
 
 struct stored_record {
@@ -52,7 +63,8 @@ using done_fn = std::function<void(base::status)>;
 class log {
  public:
   // Opens (creating the directory when missing) and recovers. `name` labels metrics and messages.
-  static base::result<std::unique_ptr<log>> open(log_options options, std::string name, base::registry& metrics);
+  static base::result<std::unique_ptr<log>> open(log_options options, std::string name,
+                                                 base::registry& metrics);
   ~log();  // writes what is pending, then stops the committer
   log(const log&) = delete;
   log& operator=(const log&) = delete;
@@ -62,6 +74,8 @@ class log {
   void append(std::string_view value, done_fn done);
 
   // Durable records from offset `from`, at most `max_records`, waiting up to `wait` for the first.
+  // Offsets in the result rise but may skip (gaps left by damage): a reader goes on from the last
+  // one plus one.
   base::result<std::vector<stored_record>> read(std::int64_t from, std::size_t max_records,
                                                 std::chrono::milliseconds wait);
 
@@ -74,20 +88,20 @@ class log {
   const std::string& name() const noexcept { return name_; }
 
  private:
-  struct segment {
-    std::int64_t base = 0;   // offset of its first record
-    std::int64_t count = 0;  // durable records
-    std::int64_t bytes = 0;  // durable bytes
-    std::string path;
-  };
-  struct probe;
-
+  using segment = segment_info;  // count and bytes: durable ones
   log(log_options options, std::string name, base::registry& metrics);
   base::status recover();
   base::status start_segment(std::int64_t base);  // committer thread (or open)
+  // Where a read stopped, so that a reader going forward does not rescan its segment.
+  struct read_position {
+    std::int64_t offset = -1;
+    std::int64_t segment_base = -1;
+    std::int64_t byte = 0;
+  };
+  base::result<read_position> read_segment(const segment& seg, read_position at, std::int64_t from,
+                                           std::size_t max_records, std::vector<stored_record>& out);
   void commit_loop();
   base::status write_batch(const std::string& bytes);
-  std::string path_for(std::int64_t base) const;
 
   const log_options options_;
   const std::string name_;
@@ -98,21 +112,16 @@ class log {
   std::condition_variable durable_;  // durable_end_ moved
   std::vector<segment> segments_;    // by base; the last one is being appended to
   std::int64_t durable_end_ = 0;
-  std::string pending_;              // framed records waiting for the committer
+  std::string pending_;  // framed records waiting for the committer
   std::vector<done_fn> pending_done_;
   std::optional<base::error> broken_;
   bool stopping_ = false;
 
-  int active_fd_ = -1;      // the last segment, for appending (committer thread)
-  std::string active_path_;
+  file_system& files_;
+  std::unique_ptr<file> active_;  // the last segment, for appending (committer thread)
   std::thread committer_;
 
-  // Where the last read stopped, so that a reader going forward does not rescan its segment.
-  struct read_position {
-    std::int64_t offset = -1;
-    std::int64_t segment_base = -1;
-    std::int64_t byte = 0;
-  } last_read_;
+  read_position last_read_;
 };
 
 }  // namespace clicktrail::wal

@@ -8,12 +8,15 @@
 #include <string>
 
 #include "base/result.h"
+#include "wal/file_system.h"
 
 namespace clicktrail::wal {
 
 class offset_file {
  public:
-  explicit offset_file(std::string path) : path_(std::move(path)) {}
+  // `files` must outlive this object; tests pass a crash_file_system.
+  explicit offset_file(std::string path, file_system& files = posix_files())
+      : path_(std::move(path)), files_(files) {}
 
   // nullopt when nothing was committed yet.
   base::result<std::optional<std::int64_t>> load() const;
@@ -22,6 +25,7 @@ class offset_file {
 
  private:
   std::string path_;
+  file_system& files_;
 };
 
 }  // namespace clicktrail::wal

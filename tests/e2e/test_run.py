@@ -122,3 +122,44 @@ def test_sigkill_under_load_loses_no_acknowledged_event_and_duplicates_none(tmp_
     assert not missing, f"{len(missing)} acknowledged events missing after 20 kills"
     assert len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} events written twice"
     assert set(ids) <= set(load.acked) | set(load.unanswered)
+
+
+def test_a_damaged_record_in_the_log_is_moved_aside_and_run_goes_on_with_every_other_event(tmp_path):
+    """A byte flipped in the middle of the embedded log's segment (not its tail): `run` starts, keeps
+    every other event, moves the segment aside, says so in an error line and in /metrics, and takes
+    new events."""
+    # The sink keeps its files open for an hour: the events stay unconsumed in the log at the kill.
+    run = new_run(tmp_path, CLICKTRAIL_SINK_MAX_AGE="1h")
+    ids = [str(uuid.uuid4()) for _ in range(30)]
+    run.start()
+    for chunk in range(3):
+        events = [{"type": "page_view", "event_id": i, "page_url": "https://me.github.io/"} for i in ids[chunk * 10:][:10]]
+        assert run.post(events) == 204
+    run.kill()
+
+    segment = run.data / "_clicktrail" / "wal" / "events" / "00000000000000000000.seg"
+    raw = bytearray(segment.read_bytes())
+    victim = ids[15]
+    at = raw.index(victim.encode())
+    assert raw.count(victim.encode()) == 1 and raw.find(ids[29].encode()) > at  # mid-segment, not its tail
+    raw[at + 4] ^= 0x20  # inside the record's payload: its length and the records after it are intact
+    segment.write_bytes(bytes(raw))
+
+    run.env["CLICKTRAIL_SINK_MAX_AGE"] = "1s"
+    run.start()
+    try:
+        log = run.log.read_text()
+        assert "damaged segment moved aside" in log and f"file={segment}" in log, log[-3000:]
+        assert "kept_records=29 lost_offsets=15..15" in log, log[-3000:]
+        assert (segment.parent / (segment.name + ".damaged")).read_bytes() == bytes(raw)
+        metrics = run.get("/metrics")[2].decode()
+        assert 'clicktrail_wal_damaged_segments_total{log="events"} 1' in metrics
+        assert 'clicktrail_wal_damaged_files{log="events"} 1' in metrics
+        assert run.get("/readyz")[0] == 200
+        late = str(uuid.uuid4())
+        assert run.post([{"type": "click", "event_id": late}]) == 204
+        expected = sorted(set(ids) - {victim} | {late})
+        wait_for(lambda: sorted(r["event_id"] for r in stored_events(run.data)) == expected, 20,
+                 "the events around the damage (and a new one) did not reach Parquet exactly once")
+    finally:
+        assert run.stop() == 0, run.log.read_text()[-3000:]

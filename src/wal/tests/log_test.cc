@@ -1,13 +1,14 @@
 // The embedded log against a real directory: group commit from many threads, reading back,
-// recovery of torn tails, refusal of damage, segments and their release, the offset file, and
-// SIGKILL of a writer process at random moments.
+// recovery of torn tails, segments and their release, the offset file, and SIGKILL of a writer
+// process at random moments (damage_test.cc has damage, power_loss_test.cc power cuts).
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "wal/log.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -17,7 +18,6 @@
 #include <set>
 #include <thread>
 
-#include "wal/log.h"
 #include "wal/offset_file.h"
 
 namespace clicktrail::wal {
@@ -30,13 +30,15 @@ class wal_test : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("clicktrail-wal-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() /
+           ("clicktrail-wal-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   std::unique_ptr<log> open(std::int64_t segment_bytes = 64 << 20, std::chrono::milliseconds retention = 1h) {
-    auto l = log::open({.dir = dir_.string(), .segment_bytes = segment_bytes, .retention = retention}, "test", metrics_);
+    auto l = log::open({.dir = dir_.string(), .segment_bytes = segment_bytes, .retention = retention}, "test",
+                       metrics_);
     EXPECT_TRUE(l) << (l ? "" : l.err().message);
     return l ? std::move(l).value() : nullptr;
   }
@@ -149,24 +151,6 @@ TEST_F(wal_test, a_record_whose_checksum_fails_at_the_end_is_a_torn_write) {
   }
   auto l = open();
   EXPECT_EQ(read_all(*l), (std::vector<std::string>{"kept"}));
-}
-
-TEST_F(wal_test, damage_before_the_newest_segment_stops_open_and_names_the_file) {
-  {
-    auto l = open(64);  // a new segment every record or two
-    append_each(*l, {std::string(50, 'a'), std::string(50, 'b'), std::string(50, 'c')});
-  }
-  const auto files = segments();
-  ASSERT_GE(files.size(), 3u);
-  {
-    std::fstream f(files[0], std::ios::binary | std::ios::in | std::ios::out);
-    f.seekp(20);
-    f.put('X');
-  }
-  auto l = log::open({.dir = dir_.string()}, "test", metrics_);
-  ASSERT_FALSE(l);
-  EXPECT_NE(l.err().message.find(files[0].string()), std::string::npos) << l.err().message;
-  EXPECT_NE(l.err().message.find("damaged"), std::string::npos);
 }
 
 TEST_F(wal_test, segments_roll_are_read_across_and_released_once_consumed) {

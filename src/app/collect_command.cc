@@ -43,7 +43,10 @@ int collect(const config::load_options& sources) {
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, event_log, metrics);
 
   http::router routes;
-  http::add_ops_routes(routes, metrics, [&event_log] { return event_log.ready(std::chrono::seconds(2)); });
+  http::add_ops_routes(routes, metrics, [&event_log]() -> std::optional<std::string> {
+    if (event_log.ready(std::chrono::seconds(2))) return std::nullopt;
+    return "the event log (Kafka) cannot be reached; see the logs";
+  });
   http::add_ingest_routes(routes, pipeline);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
   if (!start_server(server)) return exit_failure;

@@ -144,7 +144,10 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, feed, metrics);
 
   http::router routes;
-  http::add_ops_routes(routes, metrics, [&feed] { return feed.ready(std::chrono::seconds(2)); });
+  http::add_ops_routes(routes, metrics, [&feed, &lanes, &store = **store]() -> std::optional<std::string> {
+    if (!feed.ready(std::chrono::seconds(2))) return "the event log cannot be reached; see the logs";
+    return lanes.not_ready(store);
+  });
   http::add_ingest_routes(routes, pipeline);
   add_web_routes(routes, feed);
   http::server server(server_options_from(cfg), std::move(routes), metrics);

@@ -57,7 +57,7 @@ int sink_run(const config::load_options& sources, bool until_caught_up, bool acc
   std::optional<http::server> ops;
   if (cfg.sink.listen) {
     http::router routes;
-    http::add_ops_routes(routes, metrics);
+    http::add_ops_routes(routes, metrics, [&lanes, &store = **store] { return lanes.not_ready(store); });
     ops.emplace(sink_server_options_from(cfg), std::move(routes), metrics);
     if (!start_server(*ops)) return exit_failure;
   }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "base/log.h"
 
 namespace clicktrail::app {
@@ -71,6 +73,15 @@ bool sink_lanes::finish() {
     }
   }
   return ok;
+}
+
+std::optional<std::string> sink_lanes::not_ready(const store::object_store& store) const {
+  for (const auto& l : lanes_) {
+    if (l->failed) return fmt::format("the sink of {} stopped on an error; see the log", l->source->name());
+    if (auto why = l->sink->not_ready()) return why;
+  }
+  if (auto why = store.failing()) return fmt::format("the output {} is failing: {}", store.describe(), *why);
+  return std::nullopt;
 }
 
 sink::sink::progress sink_lanes::progress() const {

@@ -42,6 +42,9 @@ class sink_lanes {
   // twice is harmless, so finish() may run again (the destructor does).
   bool finish();
   sink::sink::progress progress() const;
+  // For /readyz, from any thread: why the lanes are not all doing their job (a lane stopped, or
+  // one of them not ready, or the store failing); nullopt when they are.
+  std::optional<std::string> not_ready(const store::object_store& store) const;
 
  private:
   struct lane {

@@ -3,14 +3,20 @@
 // (it can do its job: e.g. reach Kafka) and /metrics (Prometheus text).
 
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "base/metrics.h"
 #include "http/router.h"
 
 namespace clicktrail::http {
 
-// `metrics` must outlive the server that serves these routes. `ready` is called on a server
+// What keeps a server from doing its job, in one sentence for /readyz's answer; nullopt when
+// nothing does.
+using readiness = std::function<std::optional<std::string>()>;
+
+// `metrics` must outlive the server that serves these routes. `not_ready` is called on a server
 // thread for each /readyz request and may block briefly; absent, /readyz always answers 200.
-void add_ops_routes(router& routes, base::registry& metrics, std::function<bool()> ready = {});
+void add_ops_routes(router& routes, base::registry& metrics, readiness not_ready = {});
 
 }  // namespace clicktrail::http

@@ -139,6 +139,16 @@ base::status sink::commit() {
   return {};
 }
 
+std::optional<std::string> sink::not_ready() const {
+  if (!assigned_once_) return fmt::format("the sink of {} has not been given its partitions yet", source_.name());
+  if (const auto n = fenced_count_.load(); n > 0) {
+    return fmt::format("{} partition(s) of {} were taken over by another sink while this one stalled; waiting for "
+                       "the group to revoke them",
+                       n, source_.name());
+  }
+  return std::nullopt;
+}
+
 base::status sink::settle(std::int32_t p, base::status s) {
   if (s || !s.err().conflicting()) return s;
   const auto it = partitions_.find(p);
@@ -148,6 +158,7 @@ base::status sink::settle(std::int32_t p, base::status s) {
       "source={} reason=\"{}\"",
       p, source_.name(), s.err().message);
   fenced_[p] = fence{.committed = it->second->committed(), .checked = base::steady::now()};
+  fenced_count_ = fenced_.size();
   partitions_.erase(it);  // aborts the open uploads; the new owner retired their keys anyway
   probe_.fenced.inc();
   probe_.lag(source_.name(), p).set(0);
@@ -173,8 +184,10 @@ base::status sink::check_fences() {
 }
 
 void sink::on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) {
+  assigned_once_ = true;
   for (const auto& [p, offset] : committed) {
     fenced_.erase(p);
+    fenced_count_ = fenced_.size();
     auto claim = recover(p, offset);
     if (!claim) {
       // Raised by run() right after this poll: the partition cannot be written safely.
@@ -191,6 +204,7 @@ void sink::on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>
 void sink::on_revoked(const std::vector<std::int32_t>& partitions) {
   for (auto p : partitions) {
     fenced_.erase(p);
+    fenced_count_ = fenced_.size();
     if (const auto it = partitions_.find(p); it != partitions_.end()) {
       // Still ours until this returns: abort the open uploads and take them off the intent, so
       // that the next owner only has complete files above the committed offset to retire.

@@ -50,6 +50,10 @@ class sink : public assignment_listener {
   };
   progress current_progress() const;
 
+  // For /readyz, from any thread: why this sink is not doing its job right now (not yet in its
+  // group, or partitions taken over and not yet revoked); nullopt when it is.
+  std::optional<std::string> not_ready() const;
+
   void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override;
   void on_revoked(const std::vector<std::int32_t>& partitions) override;
 
@@ -84,6 +88,8 @@ class sink : public assignment_listener {
   std::map<std::int32_t, std::int64_t> end_offsets_;  // until_caught_up: the targets
   std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> assigned_once_{false};  // the source has told us our partitions (maybe none)
+  std::atomic<std::size_t> fenced_count_{0};  // fenced_.size(), for other threads
   std::atomic<bool> draining_{false};
   std::int64_t records_ = 0;
   std::int64_t buffered_ = 0;  // what this sink last added to probe_.buffered_bytes

@@ -89,6 +89,10 @@ class object_store {
 
   // "s3://bucket/prefix" or "/var/lib/clicktrail/out", for messages.
   virtual std::string describe() const = 0;
+
+  // For /readyz, from any thread: while the store's requests keep failing (retries under way),
+  // what the last one said and for how long; nullopt once a request succeeds again.
+  virtual std::optional<std::string> failing() const { return std::nullopt; }
 };
 
 }  // namespace clicktrail::store

@@ -74,6 +74,24 @@ std::string s3_client::object_name(std::string_view key) const {
   return fmt::format("s3://{}/{}", options_.bucket, key);
 }
 
+void s3_client::note_attempt(const base::error* failed) {
+  std::lock_guard lock(trouble_mutex_);
+  if (!failed) {
+    trouble_.reset();
+  } else if (trouble_) {
+    trouble_->last_error = failed->message;
+  } else {
+    trouble_ = trouble{std::chrono::steady_clock::now(), failed->message};
+  }
+}
+
+std::optional<std::string> s3_client::failing() const {
+  std::lock_guard lock(trouble_mutex_);
+  if (!trouble_) return std::nullopt;
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - trouble_->since).count();
+  return fmt::format("S3 requests have been failing for {:.0f} s: {}", seconds, trouble_->last_error);
+}
+
 s3_client::target s3_client::address(const s3_request& r, const std::string& query) const {
   target t;
   t.host = virtual_hosted_ ? options_.bucket + "." + authority_ : authority_;
@@ -113,7 +131,12 @@ base::result<http_response> s3_client::send(const s3_request& r) {
   const std::string payload_hash = sha256_hex(r.body);
   auto finish = [&](base::error e) {
     probe_.finished(r.what, &e);
+    if (!e.conflicting()) note_attempt(&e);
     return e;
+  };
+  auto answered = [&]() {
+    probe_.finished(r.what, nullptr);
+    note_attempt(nullptr);
   };
 
   base::error last;
@@ -133,22 +156,22 @@ base::result<http_response> s3_client::send(const s3_request& r) {
       if (!last.retriable()) return finish(std::move(last));
     } else if (response->status >= 200 && response->status < 300 &&
                !(r.error_in_body && response->body.find("<Error>") != std::string::npos)) {
-      probe_.finished(r.what, nullptr);
+      answered();
       return response;
     } else {
       const s3_error e = parse_s3_error(*response);
       if (r.precondition_ok && response->status == 412) {
-        probe_.finished(r.what, nullptr);
+        answered();
         return response;
       }
       if (r.missing_ok && response->status == 404 && e.code != "NoSuchBucket") {
-        probe_.finished(r.what, nullptr);
+        answered();
         return response;
       }
       // A HEAD answer has no body, hence no code.
       if (r.missing_ok && r.denied_may_be_missing && response->status == 403 &&
           (e.code == "AccessDenied" || (e.code.empty() && r.method == "HEAD"))) {
-        probe_.finished(r.what, nullptr);
+        answered();
         return response;
       }
       const s3_verdict verdict = classify(response->status, e.code);
@@ -156,6 +179,7 @@ base::result<http_response> s3_client::send(const s3_request& r) {
       if (verdict == s3_verdict::fail) return finish(std::move(last));
       if (verdict == s3_verdict::refresh_credentials) credentials_->invalidate();
     }
+    note_attempt(&last);
     if (n >= options_.retry.max_attempts) break;
     const auto wait = options_.retry.backoff(n + 1, rng);
     if (base::steady::now() + wait - started > options_.retry.deadline) break;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,8 @@ class s3_client {
 
   // "s3://bucket/key", for messages.
   std::string object_name(std::string_view key) const;
+  // While requests keep failing: the last error and for how long (object_store::failing()).
+  std::optional<std::string> failing() const;
   const s3_client_options& options() const { return options_; }
 
  private:
@@ -86,6 +89,7 @@ class s3_client {
   target address(const s3_request& r, const std::string& query) const;
   base::result<http_response> attempt(const s3_request& r, const credentials& c,
                                       const std::string& payload_hash);
+  void note_attempt(const base::error* failed);
 
   s3_client_options options_;
   std::unique_ptr<credential_chain> credentials_;
@@ -95,6 +99,13 @@ class s3_client {
   std::string authority_;  // "host[:port]"
   std::string base_path_;  // "" or "/path" of the endpoint
   bool virtual_hosted_ = false;
+
+  struct trouble {
+    std::chrono::steady_clock::time_point since;
+    std::string last_error;
+  };
+  mutable std::mutex trouble_mutex_;
+  std::optional<trouble> trouble_;  // set by a failed attempt, cleared by a good one
 };
 
 }  // namespace clicktrail::store

@@ -51,6 +51,7 @@ class s3_store final : public object_store {
   base::status remove_unfinished(std::string_view key) override;
   base::status retire(std::string_view key, std::string_view empty) override;
   std::string describe() const override;
+  std::optional<std::string> failing() const override { return client_->failing(); }
 
   // Multipart uploads begun under `prefix` and neither completed nor aborted (a crashed run
   // leaves them; their parts are billed until aborted or a lifecycle rule removes them).

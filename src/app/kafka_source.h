@@ -32,6 +32,7 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
     return consumer_ ? consumer_->last_seen_end_offset(partition) : std::nullopt;
   }
   const std::string& name() const override { return options_.topic; }
+  bool nothing_to_assign() const override { return consumer_ && consumer_->topic_missing(); }
 
  private:
   void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override;

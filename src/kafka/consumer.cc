@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <set>
@@ -149,6 +150,7 @@ class librdkafka_consumer final : public consumer {
   }
 
   const std::string& topic() const override { return topic_; }
+  bool topic_missing() const override { return topic_missing_; }
 
  private:
   rd_kafka_t* rk() const { return client_.get(); }
@@ -222,6 +224,7 @@ class librdkafka_consumer final : public consumer {
       set_assignment(nullptr);
       return;
     }
+    topic_missing_ = false;
     for (const auto& [p, offset] : committed) assigned_.insert(p);
     probe_.assigned(static_cast<std::int64_t>(committed.size()));
     // On failure the listener believes it owns them: take them back the way a rebalance would.
@@ -282,6 +285,7 @@ class librdkafka_consumer final : public consumer {
       return *broken_;
     }
     if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      topic_missing_ = true;
       // Normal for the bad topic until the collector first rejects something.
       kafka_log().info("kafka topic does not exist yet; reading starts once it is created group={} topic={}",
                        group_, topic_);
@@ -344,6 +348,7 @@ class librdkafka_consumer final : public consumer {
   bool closing_ = false;               // inside the destructor
   bool closed_ = false;                // rd_kafka_consumer_close() has returned
   std::optional<base::error> broken_;  // set once; every later call returns it
+  std::atomic<bool> topic_missing_{false};  // read by other threads (topic_missing())
 };
 
 }  // namespace

@@ -75,6 +75,9 @@ class consumer {
   // The partition's end offset as last seen in a fetch response (no request is made); nullopt
   // before the first fetch. For the lag metric.
   virtual std::optional<std::int64_t> last_seen_end_offset(std::int32_t partition) const = 0;
+  // True from the broker's word that the topic does not exist until the group assigns this member
+  // partitions: there is nothing to wait for. Any thread may call it.
+  virtual bool topic_missing() const = 0;
 
   virtual const std::string& topic() const = 0;
 };

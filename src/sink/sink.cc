@@ -52,6 +52,7 @@ base::status sink::run(mode m) {
 // consume → route → append → rotate → commit
 base::status sink::step() {
   auto batch = source_.poll(options_.poll_batch, poll_wait);
+  nothing_to_assign_ = source_.nothing_to_assign();
   if (assignment_error_) return *std::exchange(assignment_error_, std::nullopt);
   if (!batch) return std::move(batch).err();
   if (auto s = check_fences(); !s) return s;
@@ -140,7 +141,9 @@ base::status sink::commit() {
 }
 
 std::optional<std::string> sink::not_ready() const {
-  if (!assigned_once_) return fmt::format("the sink of {} has not been given its partitions yet", source_.name());
+  if (!assigned_once_ && !nothing_to_assign_) {
+    return fmt::format("the sink of {} has not been given its partitions yet", source_.name());
+  }
   if (const auto n = fenced_count_.load(); n > 0) {
     return fmt::format("{} partition(s) of {} were taken over by another sink while this one stalled; waiting for "
                        "the group to revoke them",

@@ -89,6 +89,7 @@ class sink : public assignment_listener {
   std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
   std::atomic<bool> stopping_{false};
   std::atomic<bool> assigned_once_{false};  // the source has told us our partitions (maybe none)
+  std::atomic<bool> nothing_to_assign_{false};  // the source's word after the last poll
   std::atomic<std::size_t> fenced_count_{0};  // fenced_.size(), for other threads
   std::atomic<bool> draining_{false};
   std::int64_t records_ = 0;

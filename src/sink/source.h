@@ -52,6 +52,9 @@ class source {
   // lag metric, so it may lag behind a little.
   virtual std::optional<std::int64_t> last_seen_end_offset(std::int32_t partition) const = 0;
   virtual const std::string& name() const = 0;
+  // True while the source knows it has no partitions to hand out (its topic does not exist yet),
+  // so that waiting for an assignment is not a fault.
+  virtual bool nothing_to_assign() const { return false; }
 };
 
 }  // namespace clicktrail::sink

@@ -48,11 +48,27 @@ struct embedded {
   std::unique_ptr<wal_event_log> event_log;
 };
 
+std::string offset_path(const config::config& c, std::string_view lane) {
+  return fmt::format("{}/{}.offset", c.wal.dir, lane);
+}
+
+// A log opens knowing where its sink has committed, so that its offsets never fall below it.
+base::result<std::unique_ptr<wal::log>> open_log(const config::config& c, const char* name, const char* lane,
+                                                 base::registry& metrics) {
+  auto committed = wal::offset_file(offset_path(c, lane)).load();
+  if (!committed) return std::move(committed).err();
+  return wal::log::open({.dir = c.wal.dir + "/" + name,
+                         .segment_bytes = c.wal.segment_bytes,
+                         .retention = c.wal.retention,
+                         .continue_from = committed->value_or(0)},
+                        name, metrics);
+}
+
 base::result<embedded> open_embedded(const config::config& c, base::registry& metrics) {
   embedded e;
-  auto events = wal::log::open({c.wal.dir + "/events", c.wal.segment_bytes, c.wal.retention}, "events", metrics);
+  auto events = open_log(c, "events", "wal", metrics);
   if (!events) return std::move(events).err();
-  auto bad = wal::log::open({c.wal.dir + "/bad", c.wal.segment_bytes, c.wal.retention}, "bad", metrics);
+  auto bad = open_log(c, "bad", "wal.bad", metrics);
   if (!bad) return std::move(bad).err();
   e.events = std::move(events).value();
   e.bad = std::move(bad).value();
@@ -69,7 +85,7 @@ base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embe
   };
   for (const auto& spec : {lane_spec{*e.events, "wal", sink::input_kind::events},
                            lane_spec{*e.bad, "wal.bad", sink::input_kind::rejected}}) {
-    auto source = std::make_unique<wal_source>(spec.log, fmt::format("{}/{}.offset", c.wal.dir, spec.name), spec.name);
+    auto source = std::make_unique<wal_source>(spec.log, offset_path(c, spec.name), spec.name);
     wal_source& raw = *source;
     auto options = sink::options_from(c.sink);
     options.input = spec.input;

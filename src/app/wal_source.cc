@@ -28,10 +28,13 @@ base::result<std::vector<std::unique_ptr<sink::source_record>>> wal_source::poll
     auto committed = offsets_.load();
     if (!committed) return std::move(committed).err();
     if (*committed && **committed > log_.end_offset()) {
+      // The log opens continuing from the committed offset (wal::log_options::continue_from), so
+      // this means the offset file belongs to another log directory.
       return base::error::fail(fmt::format(
-          "{} says {} was written up to offset {}, but the embedded log {} ends at {}: the log was replaced or cut. "
-          "Delete {} to write what the log holds again",
-          offsets_.path(), name_, **committed, log_.name(), log_.end_offset(), offsets_.path()));
+          "{} says {} was written up to offset {}, but the embedded log {} ends at {}: the offset file belongs "
+          "with another log directory (wal.dir). Put the matching offset file back, or move both aside to start "
+          "a new log",
+          offsets_.path(), name_, **committed, log_.name(), log_.end_offset()));
     }
     position_ = committed->value_or(log_.start_offset());
     if (listener_ != nullptr) listener_->on_assigned({{0, *committed}});

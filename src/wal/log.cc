@@ -58,6 +58,21 @@ base::status log::recover() {
     active_ = std::move(active).value();
   }
   durable_end_ = segments_.back().base + segments_.back().count;
+  if (durable_end_ < options_.continue_from) {
+    const std::int64_t missing = options_.continue_from - durable_end_;
+    std::string gap;
+    append_gap_frame(gap, base::now_unix_ms(), missing);
+    if (auto s = active_->append(gap); !s) return s;
+    if (auto s = active_->sync(); !s) return s;
+    wal_log().warn(
+        "log={} ends at offset {} but its reader has written out records up to {}: those records are gone from "
+        "the log (cut after damage, or the directory was restored from an older copy); offsets go on from {}, "
+        "so none is given to a new record",
+        name_, durable_end_, options_.continue_from, options_.continue_from);
+    segments_.back().count += missing;
+    segments_.back().bytes += static_cast<std::int64_t>(gap.size());
+    durable_end_ = options_.continue_from;
+  }
   probe_->segments.set(static_cast<std::int64_t>(segments_.size()));
   wal_log().info("log={} opened dir={} segments={} offsets={}..{}", name_, options_.dir, segments_.size(),
                  segments_.front().base, durable_end_);

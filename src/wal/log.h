@@ -50,6 +50,11 @@ struct log_options {
   std::int64_t segment_bytes = 64LL << 20;         // a segment is closed past this size
   std::chrono::milliseconds retention{3'600'000};  // consumed segments are kept this long
   file_system* files = &posix_files();             // tests put a crash_file_system here
+  // Offsets go on from at least here: the reader's committed offset. Records it had written out
+  // can be lost from the log afterwards (a tail cut after damage, a directory restored from an
+  // older copy); their offsets are skipped (a gap) rather than given to new records, which the
+  // reader would take for ones it has.
+  std::int64_t continue_from = 0;
 };
 
 struct stored_record {

@@ -120,6 +120,29 @@ TEST_F(wal_test, a_reopened_log_has_every_record_and_continues_its_offsets) {
   EXPECT_EQ(read_all(*l, 2), (std::vector<std::string>{"c", "d"}));
 }
 
+TEST_F(wal_test, offsets_never_fall_below_what_the_reader_has_written_out) {
+  // The reader (the sink) committed 10, but the log holds 5 records: the rest were lost from the
+  // log after they were stored. New records must not get offsets 5…9, which the reader has.
+  append_each(*open(), {"a", "b", "c", "d", "e"});
+  {
+    auto l = log::open({.dir = dir_.string(), .continue_from = 10}, "test", metrics_);
+    ASSERT_TRUE(l) << l.err().message;
+    EXPECT_EQ((*l)->end_offset(), 10);
+    append_each(**l, {"f"});
+    auto from_five = (*l)->read(5, 10, 0ms);
+    ASSERT_TRUE(from_five);
+    ASSERT_EQ(from_five->size(), 1u);
+    EXPECT_EQ(from_five->front().offset, 10) << "the gap is skipped";
+    EXPECT_EQ(from_five->front().value, "f");
+  }
+  auto reopened = open();
+  EXPECT_EQ(reopened->end_offset(), 11) << "the gap is durable";
+  auto all = reopened->read(0, 100, 0ms);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 6u);
+  EXPECT_EQ(all->back().offset, 10);
+}
+
 TEST_F(wal_test, a_torn_tail_is_cut_at_the_last_whole_record) {
   {
     auto l = open();

@@ -90,7 +90,6 @@ TEST(consumer_group_test, two_members_split_the_partitions_and_the_survivor_take
   // B joins: A must give everything up before either gets its share (eager protocol).
   auto b = join(group, topic, metrics);
   ASSERT_TRUE(b->c);
-  const auto split_start = clock::now();
   for (const auto deadline = clock::now() + 30s;
        !(a->listener.owned.size() == 2 && b->listener.owned.size() == 2) && clock::now() < deadline;) {
     a->step(seen);
@@ -99,8 +98,6 @@ TEST(consumer_group_test, two_members_split_the_partitions_and_the_survivor_take
   }
   ASSERT_EQ(a->listener.owned.size(), 2u);
   ASSERT_EQ(b->listener.owned.size(), 2u);
-  const auto split_took = clock::now() - split_start;
-  EXPECT_LT(split_took, 15s);
   ASSERT_GE(a->listener.revoked.size(), 1u);
   EXPECT_EQ(a->listener.revoked[0], (std::vector<std::int32_t>{0, 1, 2, 3}));
 

@@ -47,12 +47,20 @@ base::status kafka_source::commit(std::int32_t partition, std::int64_t offset) {
   return consumer_->commit(partition, offset);
 }
 
+base::result<std::optional<std::int64_t>> kafka_source::committed(std::int32_t partition) {
+  auto found = consumer_->committed({partition}, std::chrono::seconds(30));
+  if (!found) return std::move(found).err();
+  const auto it = found->find(partition);
+  return it == found->end() ? std::nullopt : std::optional(it->second);
+}
+
 base::result<std::map<std::int32_t, std::int64_t>> kafka_source::end_offsets(std::chrono::milliseconds timeout) {
   return consumer_->end_offsets(timeout);
 }
 
-void kafka_source::on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) {
-  listener_->on_assigned(committed);
+std::map<std::int32_t, std::int64_t> kafka_source::on_assigned(
+    const std::map<std::int32_t, std::optional<std::int64_t>>& committed) {
+  return listener_->on_assigned(committed);
 }
 
 void kafka_source::on_revoked(const std::vector<std::int32_t>& partitions) { listener_->on_revoked(partitions); }

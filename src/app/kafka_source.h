@@ -27,6 +27,8 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
   base::result<std::vector<std::unique_ptr<sink::source_record>>> poll(std::size_t max,
                                                                       std::chrono::milliseconds timeout) override;
   base::status commit(std::int32_t partition, std::int64_t offset) override;
+  base::status seek(std::int32_t partition, std::int64_t offset) override { return consumer_->seek(partition, offset); }
+  base::result<std::optional<std::int64_t>> committed(std::int32_t partition) override;
   base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) override;
   std::optional<std::int64_t> last_seen_end_offset(std::int32_t partition) const override {
     return consumer_ ? consumer_->last_seen_end_offset(partition) : std::nullopt;
@@ -35,7 +37,8 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
   bool nothing_to_assign() const override { return consumer_ && consumer_->topic_missing(); }
 
  private:
-  void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override;
+  std::map<std::int32_t, std::int64_t> on_assigned(
+      const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override;
   void on_revoked(const std::vector<std::int32_t>& partitions) override;
 
   kafka::consumer_options options_;

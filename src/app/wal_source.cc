@@ -37,7 +37,10 @@ base::result<std::vector<std::unique_ptr<sink::source_record>>> wal_source::poll
           offsets_.path(), name_, **committed, log_.name(), log_.end_offset()));
     }
     position_ = committed->value_or(log_.start_offset());
-    if (listener_ != nullptr) listener_->on_assigned({{0, *committed}});
+    if (listener_ != nullptr) {
+      const auto starts = listener_->on_assigned({{0, *committed}});
+      if (const auto it = starts.find(0); it != starts.end()) position_ = it->second;
+    }
     return out;
   }
   auto records = log_.read(*position_, max, timeout);

@@ -25,6 +25,11 @@ class wal_source : public sink::source {
   base::result<std::vector<std::unique_ptr<sink::source_record>>> poll(std::size_t max,
                                                                       std::chrono::milliseconds timeout) override;
   base::status commit(std::int32_t partition, std::int64_t offset) override;
+  base::result<std::optional<std::int64_t>> committed(std::int32_t) override { return offsets_.load(); }
+  base::status seek(std::int32_t, std::int64_t offset) override {
+    position_ = offset;
+    return {};
+  }
   base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds) override {
     return std::map<std::int32_t, std::int64_t>{{0, log_.end_offset()}};
   }

@@ -35,6 +35,8 @@ using namespace std::chrono_literals;
 // How long an assignment may wait for the group's committed offsets. librdkafka retries while the
 // coordinator moves; past this the member cannot start safely and poll() reports fail.
 constexpr auto committed_fetch_timeout = 30s;
+// How long a seek waits for the fetcher to take the new position.
+constexpr int seek_timeout_ms = 10'000;
 
 class librdkafka_consumer final : public consumer {
  public:
@@ -126,6 +128,22 @@ class librdkafka_consumer final : public consumer {
     base::status s = commit_once(partition, offset);
     probe_.committed(s);
     return s;
+  }
+
+  base::status seek(std::int32_t partition, std::int64_t offset) override {
+    if (broken_) return *broken_;
+    const partition_list_ptr list = list_of(topic_, {partition});
+    list->elems[0].offset = offset;
+    // Waits for the fetcher to take the new position, so nothing fetched for the old one follows.
+    if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk(), list.get(), seek_timeout_ms)) {
+      const auto err = rd_kafka_error_code(e);
+      rd_kafka_error_destroy(e);
+      return consumer_error(err, topic_, fmt::format("seeking partition {} to offset {}", partition, offset));
+    }
+    if (const auto err = list->elems[0].err; err) {
+      return consumer_error(err, topic_, fmt::format("seeking partition {} to offset {}", partition, offset));
+    }
+    return base::ok_v;
   }
 
   base::result<std::map<std::int32_t, std::int64_t>> committed(const std::vector<std::int32_t>& partitions,
@@ -220,9 +238,14 @@ class librdkafka_consumer final : public consumer {
     }
     kafka_log().info("kafka consumer was assigned partitions group={} topic={} committed={}", group_, topic_,
                      describe(committed));
-    if (!notify("on_assigned", [&] { listener_.on_assigned(committed); })) {
+    std::map<std::int32_t, std::int64_t> starts;
+    if (!notify("on_assigned", [&] { starts = listener_.on_assigned(committed); })) {
       set_assignment(nullptr);
       return;
+    }
+    for (int i = 0; i < partitions.cnt; ++i) {
+      rd_kafka_topic_partition_t& tp = partitions.elems[i];
+      if (const auto it = starts.find(tp.partition); it != starts.end()) tp.offset = it->second;
     }
     topic_missing_ = false;
     for (const auto& [p, offset] : committed) assigned_.insert(p);

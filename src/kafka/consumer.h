@@ -42,11 +42,12 @@ class record {
 class rebalance_listener {
  public:
   virtual ~rebalance_listener() = default;
-  // The partitions gained, each with the group's committed offset (nullopt: none committed yet;
-  // consumption starts at the beginning). Consumption starts at the committed offset once this
-  // returns, so the listener can recover first (the sink removes leftovers of an uncommitted
-  // run here).
-  virtual void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) = 0;
+  // The partitions gained, each with the group's committed offset (nullopt: none committed yet).
+  // Consumption starts once this returns — at the offset it returns for a partition, else at the
+  // committed offset (else the beginning) — so the listener can recover first and decide where to
+  // read from (the sink keeps its own record of what it wrote, which may be ahead of the group's).
+  virtual std::map<std::int32_t, std::int64_t> on_assigned(
+      const std::map<std::int32_t, std::optional<std::int64_t>>& committed) = 0;
   // Before the partitions go to another member: the last moment to commit or abort their work.
   virtual void on_revoked(const std::vector<std::int32_t>& partitions) = 0;
 };
@@ -65,6 +66,9 @@ class consumer {
 
   // Commits `offset` (the next record to read) for `partition`, synchronously.
   virtual base::status commit(std::int32_t partition, std::int64_t offset) = 0;
+  // Reading of an assigned `partition` goes on from `offset`: no record fetched before for the old
+  // position is returned after this.
+  virtual base::status seek(std::int32_t partition, std::int64_t offset) = 0;
   // The group's committed offset for each partition; absent when none was committed.
   virtual base::result<std::map<std::int32_t, std::int64_t>> committed(const std::vector<std::int32_t>& partitions,
                                                                       std::chrono::milliseconds timeout) = 0;

@@ -6,9 +6,14 @@
 // with outcome::conflict, and so does every upload it began (the new owner retired their keys).
 // docs/sink.md, "Fencing", has the whole argument.
 //
+// The intent is also the partition's commit record: a commit raises its `committed` offset and
+// drops the files below it in one compare-and-swap, before the source (Kafka's group) hears of
+// it. What the intent says was committed is; the group's offset only follows.
+//
 // Lifetime: taken on assignment, dropped on revocation; used by the sink's one thread.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,30 +29,49 @@ class partition_claim {
   struct takeover {
     std::string source_name;  // the topic, or "wal"
     std::int32_t partition = 0;
-    std::optional<std::int64_t> committed;  // the group's committed offset; nullopt: none, reading starts at 0
-    // A committed offset below the intent's high-water mark means the topic was recreated or the
-    // group's offsets were reset or expired: without this, take() fails with the fix.
+    std::optional<std::int64_t> committed;  // the group's committed offset; nullopt: none
+    // Start at the group's offset even where the intent says more was written: the topic was
+    // created again, or the group was rewound on purpose. Without it, a group with no offset where
+    // the intent has one (an expired offset, or a topic created again?) stops take() with the fix.
     bool accept_offset_reset = false;
+    // Asks the group for its committed offset now, when the one above is missing but the intent
+    // has one: it may be stale rather than lost.
+    std::function<base::result<std::optional<std::int64_t>>()> ask_group;
   };
 
-  // Recovery (docs/sink.md, step 6): reads the intent, refuses offsets that went back, replaces
-  // the intent with the next generation by compare-and-swap (read again and retried while other
-  // writers race), then retires every file the previous owners listed at or above the committed
-  // offset: none of them can be published any more, and none holds records. `retired` counts them.
+  // Recovery (docs/sink.md, step 6): reads the intent, decides where reading resumes (the
+  // intent's committed offset, which the group's may trail by a commit), replaces the intent with
+  // the next generation by compare-and-swap, then retires every file the previous owners listed at
+  // or above it: none of them can be published any more, and none holds records. `retired` counts
+  // them. outcome::conflict when another writer changed the intent between the read and the swap.
   static base::result<partition_claim> take(store::object_store& store, const takeover& t, std::int64_t& retired);
 
+  // The committed offset the partition's intent records (0 without one), for a log that must not
+  // give out offsets the sink has already written (wal::log_options::continue_from).
+  static base::result<std::int64_t> committed_in(store::object_store& store, std::string_view source_name,
+                                                 std::int32_t partition);
+
   std::int64_t generation() const noexcept { return last_.generation; }
-  // Replaces the intent's files and high-water mark. outcome::conflict when another owner has
-  // taken the partition over; the claim is then lost for good.
+  // Where reading starts: every record below it is in a complete file the intent counts as
+  // committed.
+  std::int64_t resume_at() const noexcept { return resume_at_; }
+  // Replaces the intent's files and committed offset: a commit when `committed` rises.
+  // outcome::conflict when another owner has taken the partition over; the claim is then lost for
+  // good.
   base::status record(std::vector<std::string> files, std::int64_t committed);
 
  private:
   partition_claim(store::object_store& store, std::string key, std::string version, intent last)
-      : store_(&store), key_(std::move(key)), version_(std::move(version)), last_(std::move(last)) {}
+      : store_(&store),
+        key_(std::move(key)),
+        version_(std::move(version)),
+        resume_at_(last.committed),
+        last_(std::move(last)) {}
 
   store::object_store* store_;
   std::string key_;
   std::string version_;  // of the intent as this claim last wrote it
+  std::int64_t resume_at_;
   intent last_;
 };
 

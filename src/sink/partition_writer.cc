@@ -14,13 +14,14 @@ constexpr auto bad_codec = config::compression::gzip;
 
 }  // namespace
 
-partition_writer::partition_writer(std::int32_t partition, std::int64_t committed, partition_claim claim,
+partition_writer::partition_writer(std::int32_t partition, partition_claim claim, std::int64_t source_committed,
                                    std::string source_name, const sink_options& options, store::object_store& store,
                                    probe& metrics)
     : partition_(partition),
       claim_(std::move(claim)),
-      committed_(committed),
-      next_offset_(committed),
+      committed_(claim_.resume_at()),
+      mirrored_(source_committed),
+      next_offset_(claim_.resume_at()),
       source_name_(std::move(source_name)),
       options_(options),
       store_(store),
@@ -159,10 +160,16 @@ std::optional<std::int64_t> partition_writer::commit_point() const {
   return std::nullopt;
 }
 
-base::status partition_writer::committed_to(std::int64_t offset) {
+base::status partition_writer::commit(std::int64_t offset) {
+  std::vector<closed_file> still = uncommitted_;
+  std::erase_if(still, [offset](const closed_file& f) { return f.start < offset; });
+  std::vector<std::string> keys;
+  for (const auto& [id, f] : open_) keys.push_back(f.key);
+  for (const auto& f : still) keys.push_back(f.key);
+  if (auto s = claim_.record(std::move(keys), offset); !s) return s;
   committed_ = offset;
-  std::erase_if(uncommitted_, [offset](const closed_file& f) { return f.start < offset; });
-  return write_intent();
+  uncommitted_ = std::move(still);
+  return {};
 }
 
 base::status partition_writer::write_intent() {

@@ -32,14 +32,19 @@ namespace clicktrail::sink {
 
 class partition_writer {
  public:
-  partition_writer(std::int32_t partition, std::int64_t committed, partition_claim claim, std::string source_name,
-                   const sink_options& options, store::object_store& store, probe& metrics);
+  // Reading starts at claim.resume_at(); `source_committed` is what the source has committed.
+  partition_writer(std::int32_t partition, partition_claim claim, std::int64_t source_committed,
+                   std::string source_name, const sink_options& options, store::object_store& store,
+                   probe& metrics);
   partition_writer(const partition_writer&) = delete;
   partition_writer& operator=(const partition_writer&) = delete;
   ~partition_writer() { probe_.open_files.add(-static_cast<std::int64_t>(open_.size())); }
 
   std::int32_t partition() const noexcept { return partition_; }
   std::int64_t committed() const noexcept { return committed_; }
+  // The committed offset the source has been told of (it follows committed()).
+  std::int64_t mirrored() const noexcept { return mirrored_; }
+  void mirrored_to(std::int64_t offset) noexcept { mirrored_ = offset; }
   std::int64_t generation() const noexcept { return claim_.generation(); }
   std::int64_t next_offset() const noexcept { return next_offset_; }
   std::size_t open_files() const noexcept { return open_.size(); }
@@ -63,8 +68,9 @@ class partition_writer {
 
   // The offset that may be committed now, when it is past the last commit.
   std::optional<std::int64_t> commit_point() const;
-  // After the source committed `offset`: forget the files it covers and rewrite the intent.
-  base::status committed_to(std::int64_t offset);
+  // Commits `offset`: the intent drops the files it covers and records it, in one
+  // compare-and-swap. Then — not before — the source may be told (mirrored_to).
+  base::status commit(std::int64_t offset);
 
   // On revocation, while the partition is still ours: aborts the open uploads and takes them off
   // the intent, so the next owner has only the complete files to retire. Best effort: what it
@@ -92,6 +98,7 @@ class partition_writer {
   std::int32_t partition_;
   partition_claim claim_;
   std::int64_t committed_;
+  std::int64_t mirrored_;
   std::int64_t next_offset_;
   std::string source_name_;
   const sink_options& options_;

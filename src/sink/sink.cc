@@ -12,6 +12,9 @@ namespace {
 constexpr std::chrono::milliseconds poll_wait{200};
 // How often a fenced partition that was not revoked is checked with the source.
 constexpr std::chrono::seconds fence_check_every{1};
+// Taking a partition back more often than this means two groups write one output.
+constexpr std::size_t max_retakes = 3;
+constexpr std::chrono::minutes retake_window{10};
 
 spdlog::logger& sink_log() { return base::logger_for("sink"); }
 
@@ -51,11 +54,12 @@ base::status sink::run(mode m) {
 
 // consume → route → append → rotate → commit
 base::status sink::step() {
+  // Before the poll: a partition taken back is read again from where its claim resumes.
+  if (auto s = check_fences(); !s) return s;
   auto batch = source_.poll(options_.poll_batch, poll_wait);
   nothing_to_assign_ = source_.nothing_to_assign();
   if (assignment_error_) return *std::exchange(assignment_error_, std::nullopt);
   if (!batch) return std::move(batch).err();
-  if (auto s = check_fences(); !s) return s;
   for (auto& record : *batch) {
     const auto p = partitions_.find(record->partition());
     if (p == partitions_.end()) continue;  // revoked (or fenced) while the batch was in flight
@@ -118,24 +122,29 @@ base::status sink::commit() {
     const auto [p, writer] = std::pair{it->first, it->second.get()};
     ++it;  // settle() may drop this one
     if (const auto end = source_.last_seen_end_offset(p)) writer->note_end_offset(*end);
-    const auto offset = writer->commit_point();
-    if (!offset) continue;
-    if (auto s = source_.commit(p, *offset); !s) {
-      // A coordinator that moved, a rebalance under way: the same commit is tried again next
-      // turn (after a poll, which also runs the rebalance). Only a fatal error stops the sink.
+    if (const auto offset = writer->commit_point()) {
+      // The commit itself: the intent, by compare-and-swap (a stalled owner's fails here).
+      if (auto s = settle(p, writer->commit(*offset)); !s) return s;
+      if (!partitions_.contains(p)) continue;  // taken over
+      probe_.commits.inc();
+    }
+    if (writer->mirrored() >= writer->committed()) continue;
+    // Then the source follows. A coordinator that moved, a rebalance under way: it is told again
+    // next turn (after a poll, which also runs the rebalance); only a fatal error stops the sink.
+    if (auto s = source_.commit(p, writer->committed()); !s) {
       if (!s.err().retriable()) return s;
       if (failed_commits_++ == 0) {
-        sink_log().warn("commit failed; trying again at every turn partition={} offset={} error={}", p, *offset,
-                        s.err().message);
+        sink_log().warn("the group's offset could not follow the commit; trying again at every turn partition={} "
+                        "offset={} error={}",
+                        p, writer->committed(), s.err().message);
       }
       probe_.commit_retries.inc();
       continue;
     }
     if (failed_commits_ > 0) {
-      sink_log().info("commits go through again failed_attempts={}", std::exchange(failed_commits_, 0));
+      sink_log().info("the group's offsets follow again failed_attempts={}", std::exchange(failed_commits_, 0));
     }
-    probe_.commits.inc();
-    if (auto s = settle(p, writer->committed_to(*offset)); !s) return s;
+    writer->mirrored_to(writer->committed());
   }
   return {};
 }
@@ -156,52 +165,103 @@ base::status sink::settle(std::int32_t p, base::status s) {
   if (s || !s.err().conflicting()) return s;
   const auto it = partitions_.find(p);
   if (it == partitions_.end()) return {};
+  const std::int64_t committed = it->second->mirrored();
+  partitions_.erase(it);  // aborts the open uploads; the new owner retired their keys anyway
+  fence(p, committed, s.err().message);
+  return {};
+}
+
+void sink::fence(std::int32_t p, std::int64_t group_offset, const std::string& why) {
   sink_log().warn(
       "partition taken over by another owner: dropping it and waiting for the group to revoke it partition={} "
       "source={} reason=\"{}\"",
-      p, source_.name(), s.err().message);
-  fenced_[p] = fence{.committed = it->second->committed(), .checked = base::steady::now()};
+      p, source_.name(), why);
+  fenced_[p] = fenced_partition{.group_offset = group_offset, .checked = base::steady::now()};
   fenced_count_ = fenced_.size();
-  partitions_.erase(it);  // aborts the open uploads; the new owner retired their keys anyway
   probe_.fenced.inc();
   probe_.lag(source_.name(), p).set(0);
+}
+
+base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset) {
+  std::int64_t retired = 0;
+  auto claim = partition_claim::take(store_,
+                                     {.source_name = source_.name(),
+                                      .partition = p,
+                                      .committed = group_offset,
+                                      .accept_offset_reset = options_.accept_offset_reset,
+                                      .ask_group = [this, p] { return source_.committed(p); }},
+                                     retired);
+  if (!claim) {
+    // Another writer changed the intent while we took it over: we may be the one that stalled.
+    if (claim.err().conflicting()) {
+      fence(p, group_offset.value_or(0), claim.err().message);
+      return {};
+    }
+    return std::move(claim).err();
+  }
+  probe_.recovered_deletes.inc(static_cast<std::uint64_t>(retired));
+  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset.value_or(0), source_.name(),
+                                                   options_, store_, probe_);
+  sink_log().info("assigned partition={} committed={} resume_at={} generation={} retired_files={}", p,
+                  group_offset.value_or(0), writer->next_offset(), writer->generation(), retired);
+  partitions_[p] = std::move(writer);
   return {};
 }
 
 base::status sink::check_fences() {
   const auto now = base::steady::now();
+  std::vector<std::int32_t> ours;
   for (auto& [p, f] : fenced_) {
     if (now - f.checked < fence_check_every) continue;
     f.checked = now;
-    // A member that lost the partition cannot commit it (the group's generation moved on); one
-    // that can still owns it, so the writer that took the intent is outside the group.
-    if (source_.commit(p, f.committed)) {
+    // A member that lost the partition cannot commit it (the group's generation moved on), and
+    // its revocation is on its way; one that can still owns it.
+    if (source_.commit(p, f.group_offset)) ours.push_back(p);
+  }
+  for (const auto p : ours) {
+    // Whoever took the claim is a sink of this group that stalled while it was taking the
+    // partition over, or a writer outside the group. Take the partition back — a few times: only
+    // writers in two groups keep taking it from each other.
+    auto& times = retakes_[p];
+    std::erase_if(times, [&](base::steady::time_point t) { return now - t > retake_window; });
+    if (times.size() >= max_retakes) {
       return base::error::fail(fmt::format(
-          "partition {} of {} is this sink's in its consumer group, yet another writer took over its intent "
-          "object in {}: two sinks with different sink.group_id (or a `clicktrail run` and a sink) write the "
-          "same partitions to the same output; give each output one group",
-          p, source_.name(), store_.describe()));
+          "partition {} of {} is this sink's in its consumer group, yet another writer took over its intent object "
+          "in {} {} times in {} minutes: two sinks with different sink.group_id (or a `clicktrail run` and a sink) "
+          "write the same partitions to the same output; give each output one group",
+          p, source_.name(), store_.describe(), times.size() + 1,
+          std::chrono::duration_cast<std::chrono::minutes>(retake_window).count()));
+    }
+    times.push_back(now);
+    const std::int64_t group_offset = fenced_.at(p).group_offset;
+    fenced_.erase(p);
+    fenced_count_ = fenced_.size();
+    sink_log().warn("partition is still this sink's in its group: taking it back partition={} source={}", p,
+                    source_.name());
+    if (auto s = take(p, group_offset); !s) return s;
+    // Records read while the partition was dropped were not written: read them again.
+    if (const auto it = partitions_.find(p); it != partitions_.end()) {
+      if (auto s = source_.seek(p, it->second->next_offset()); !s) return s;
     }
   }
   return {};
 }
 
-void sink::on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) {
+std::map<std::int32_t, std::int64_t> sink::on_assigned(
+    const std::map<std::int32_t, std::optional<std::int64_t>>& committed) {
   assigned_once_ = true;
+  std::map<std::int32_t, std::int64_t> starts;
   for (const auto& [p, offset] : committed) {
     fenced_.erase(p);
     fenced_count_ = fenced_.size();
-    auto claim = recover(p, offset);
-    if (!claim) {
+    if (auto s = take(p, offset); !s) {
       // Raised by run() right after this poll: the partition cannot be written safely.
-      if (!assignment_error_) assignment_error_ = std::move(claim).err();
+      if (!assignment_error_) assignment_error_ = std::move(s).err();
       continue;
     }
-    partitions_[p] = std::make_unique<partition_writer>(p, offset.value_or(0), std::move(*claim), source_.name(),
-                                                        options_, store_, probe_);
-    sink_log().info("assigned partition={} committed={} generation={}", p, offset.value_or(0),
-                    partitions_[p]->generation());
+    if (const auto it = partitions_.find(p); it != partitions_.end()) starts[p] = it->second->next_offset();
   }
+  return starts;
 }
 
 void sink::on_revoked(const std::vector<std::int32_t>& partitions) {
@@ -217,26 +277,6 @@ void sink::on_revoked(const std::vector<std::int32_t>& partitions) {
     }
     probe_.lag(source_.name(), p).set(0);
   }
-}
-
-// Step 6 of the algorithm (docs/sink.md): take the partition's claim — a new generation in its
-// intent object, and every file a previous owner listed at or above the committed offset
-// retired — then consume from the committed offset.
-base::result<partition_claim> sink::recover(std::int32_t partition, std::optional<std::int64_t> committed) {
-  std::int64_t retired = 0;
-  auto claim = partition_claim::take(store_,
-                                     {.source_name = source_.name(),
-                                      .partition = partition,
-                                      .committed = committed,
-                                      .accept_offset_reset = options_.accept_offset_reset},
-                                     retired);
-  if (!claim) return claim;
-  probe_.recovered_deletes.inc(static_cast<std::uint64_t>(retired));
-  if (retired > 0) {
-    sink_log().info("recovered partition={} committed={} retired_files={}", partition, committed.value_or(0),
-                    retired);
-  }
-  return claim;
 }
 
 bool sink::caught_up() const {

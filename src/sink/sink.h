@@ -5,8 +5,9 @@
 //
 // A partition whose claim another owner took over (outcome::conflict from its writer: the group
 // gave the partition to another sink while this one stalled) is dropped — never retried — and
-// the sink waits for the source to revoke it; if the source still says it is ours, another
-// writer outside the group writes the same output, and the sink stops (docs/sink.md, "Fencing").
+// the sink waits for the source to revoke it; if the source still says it is ours, the sink takes
+// it back, and if that keeps happening, another writer outside the group writes the same output
+// and the sink stops (docs/sink.md, "Fencing").
 //
 // Lifetime and threads: run() is called once, on one thread, which owns the source, the store
 // calls and every partition_writer; stop() may be called from any thread.
@@ -54,7 +55,8 @@ class sink : public assignment_listener {
   // group, or partitions taken over and not yet revoked); nullopt when it is.
   std::optional<std::string> not_ready() const;
 
-  void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override;
+  std::map<std::int32_t, std::int64_t> on_assigned(
+      const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override;
   void on_revoked(const std::vector<std::int32_t>& partitions) override;
 
  private:
@@ -63,18 +65,22 @@ class sink : public assignment_listener {
   // Closes files early while the sink holds more than max_open_files or max_buffered_bytes.
   base::status keep_within_bounds();
   base::status commit();
-  base::result<partition_claim> recover(std::int32_t partition, std::optional<std::int64_t> committed);
+  // Step 6 of the algorithm (docs/sink.md): takes the partition's claim (partition_claim::take)
+  // and makes its writer; a claim that another writer changed meanwhile leaves it fenced.
+  base::status take(std::int32_t partition, std::optional<std::int64_t> group_offset);
   bool caught_up() const;
 
   // A conflict from partition `p`'s writer drops the partition (a fence) and is no error for the
   // sink; any other error is returned as it is.
   base::status settle(std::int32_t p, base::status s);
+  void fence(std::int32_t p, std::int64_t group_offset, const std::string& why);
   // Every fenced partition still assigned is checked once a second: a commit of its committed
-  // offset that the source accepts means it is ours after all, and someone else writes it.
+  // offset that the source accepts means it is ours after all — the writer that took it was a
+  // stalled sink of the group, or one outside it — and the sink takes it back (a few times).
   base::status check_fences();
 
-  struct fence {
-    std::int64_t committed = 0;
+  struct fenced_partition {
+    std::int64_t group_offset = 0;  // what the group has for it: what a probe commits again
     base::steady::time_point checked;
   };
 
@@ -84,7 +90,8 @@ class sink : public assignment_listener {
   probe probe_;
   router router_;
   std::map<std::int32_t, std::unique_ptr<partition_writer>> partitions_;
-  std::map<std::int32_t, fence> fenced_;  // claims lost, waiting for revocation
+  std::map<std::int32_t, fenced_partition> fenced_;  // claims lost, waiting for revocation
+  std::map<std::int32_t, std::vector<base::steady::time_point>> retakes_;  // partitions taken back, when
   std::map<std::int32_t, std::int64_t> end_offsets_;  // until_caught_up: the targets
   std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
   std::atomic<bool> stopping_{false};

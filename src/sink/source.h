@@ -31,9 +31,11 @@ class source_record {
 class assignment_listener {
  public:
   virtual ~assignment_listener() = default;
-  // Partitions gained, each with its committed offset (nullopt: none yet, reading starts at the
-  // beginning). Reading starts at the committed offset once this returns.
-  virtual void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) = 0;
+  // Partitions gained, each with the source's committed offset (nullopt: none yet). Reading starts
+  // once this returns, at the offset it returns for a partition — else at the committed offset,
+  // else the beginning.
+  virtual std::map<std::int32_t, std::int64_t> on_assigned(
+      const std::map<std::int32_t, std::optional<std::int64_t>>& committed) = 0;
   // Partitions about to be lost: drop their open work, commit nothing new.
   virtual void on_revoked(const std::vector<std::int32_t>& partitions) = 0;
 };
@@ -43,8 +45,15 @@ class source {
   virtual ~source() = default;
   virtual base::result<std::vector<std::unique_ptr<source_record>>> poll(std::size_t max,
                                                                         std::chrono::milliseconds timeout) = 0;
-  // `offset` is the next record to read: every record before it is safe in the store.
+  // `offset` is the next record to read: every record before it is safe in the store. The sink's
+  // own record (the intent object) is what counts; this keeps the source's view — its lag, its
+  // retention — up with it.
   virtual base::status commit(std::int32_t partition, std::int64_t offset) = 0;
+  // The committed offset of `partition`, asked now (nullopt: none).
+  virtual base::result<std::optional<std::int64_t>> committed(std::int32_t partition) = 0;
+  // Reading of an assigned partition goes on from `offset`; nothing read before for the old
+  // position comes after this.
+  virtual base::status seek(std::int32_t partition, std::int64_t offset) = 0;
   // End offsets of every partition, for --until-caught-up.
   virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) = 0;
   // The name used in object keys: the Kafka topic, or "wal".

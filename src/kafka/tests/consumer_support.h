@@ -56,11 +56,13 @@ inline consumer_options options_for(std::string brokers, std::string group, std:
 // Records every call; `owned` is what the listener believes it holds right now.
 class recording_listener : public rebalance_listener {
  public:
-  void on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override {
+  std::map<std::int32_t, std::int64_t> on_assigned(
+      const std::map<std::int32_t, std::optional<std::int64_t>>& committed) override {
     assigned.push_back(committed);
     for (const auto& [p, offset] : committed) {
       EXPECT_TRUE(owned.insert(p).second) << "partition " << p << " assigned twice without a revoke";
     }
+    return start_at;
   }
   void on_revoked(const std::vector<std::int32_t>& partitions) override {
     if (before_revoke) before_revoke(partitions);
@@ -73,6 +75,7 @@ class recording_listener : public rebalance_listener {
   std::vector<std::vector<std::int32_t>> revoked;
   std::set<std::int32_t> owned;
   std::function<void(const std::vector<std::int32_t>&)> before_revoke;  // e.g. a last commit
+  std::map<std::int32_t, std::int64_t> start_at;  // what on_assigned answers: where to read from
 };
 
 struct got_record {

@@ -97,8 +97,12 @@ class memory_group::member final : public source {
       for (const auto p : lost) told_.erase(p), position_.erase(p);
     }
     if (!gained.empty()) {
-      listener_->on_assigned(gained);
-      for (const auto& [p, offset] : gained) told_.insert(p), position_[p] = offset.value_or(0);
+      const auto starts = listener_->on_assigned(gained);
+      for (const auto& [p, offset] : gained) {
+        told_.insert(p);
+        const auto it = starts.find(p);
+        position_[p] = it != starts.end() ? it->second : offset.value_or(0);
+      }
     }
     std::vector<std::unique_ptr<source_record>> out;
     std::lock_guard lock(group_.mutex_);
@@ -110,6 +114,13 @@ class memory_group::member final : public source {
       }
     }
     return out;
+  }
+
+  base::result<std::optional<std::int64_t>> committed(std::int32_t p) override { return group_.committed(p); }
+
+  base::status seek(std::int32_t p, std::int64_t offset) override {
+    position_[p] = offset;
+    return base::ok_v;
   }
 
   base::status commit(std::int32_t p, std::int64_t offset) override {

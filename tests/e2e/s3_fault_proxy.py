@@ -2,12 +2,20 @@
 
 It forwards each request unchanged (the Host header the client signed included, so SigV4 still
 verifies) and, for a chosen share of requests, answers 500 InternalError or 503 SlowDown instead,
-resets the connection, or stalls mid-request. Bounded: it serves only on 127.0.0.1 and stops
-with its `with` block.
+resets the connection, or stalls mid-request.
+
+It can also hold every request (`with proxy.holding(): ...`): each one is read in full and kept,
+neither forwarded nor failed, until the block ends; then all of them go on to the server, late.
+That is an S3 stall as a client sees it, and the late delivery is what the sink's zombie tests
+need: writes of a stalled sink that land after its partitions have moved on.
+
+Bounded: it serves only on 127.0.0.1, a request is held at most `max_hold_s`, and everything
+stops (held requests released) with its `with` block.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import random
 import socket
@@ -22,14 +30,19 @@ ERROR_BODY = ('<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, fault_rate: float = 0.2, stall_s: float = 20, seed: int = 1):
+    def __init__(self, upstream: str, fault_rate: float = 0.2, stall_s: float = 20, seed: int = 1,
+                 max_hold_s: float = 30):
         self.upstream = urlparse(upstream)
         self.fault_rate = fault_rate
         self.stall_s = stall_s
+        self.max_hold_s = max_hold_s
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
-        self.counts = {"forwarded": 0, "500": 0, "503": 0, "reset": 0, "stall": 0}
+        self.counts = {"forwarded": 0, "500": 0, "503": 0, "reset": 0, "stall": 0, "held": 0}
         self.enabled = True
+        # Set: requests go through. Cleared by holding(): requests wait on it.
+        self.gate = threading.Event()
+        self.gate.set()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,6 +61,7 @@ class FaultProxy:
                     self.close_connection = True
                     return
                 body = self.rfile.read(length) if length else b""
+                proxy.wait_at_gate()
                 if fault == "reset":
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     self.close_connection = True
@@ -93,6 +107,23 @@ class FaultProxy:
             self.counts[fault] += 1
             return fault
 
+    def wait_at_gate(self) -> None:
+        if self.gate.is_set():
+            return
+        with self.lock:
+            self.counts["held"] += 1
+        self.gate.wait(timeout=self.max_hold_s)
+
+    @contextlib.contextmanager
+    def holding(self):
+        """Holds every request that arrives (or is on its way) until the block ends, then lets them
+        all through; counts["held"] counts them."""
+        self.gate.clear()
+        try:
+            yield self
+        finally:
+            self.gate.set()
+
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -102,5 +133,6 @@ class FaultProxy:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.gate.set()
         self.server.shutdown()
         self.server.server_close()

@@ -1,14 +1,18 @@
 """Helpers for the sink's end-to-end tests: canonical events produced straight into Kafka with
-kcat, `clicktrail sink` started with a config of its own, and the output read back from a local
-directory or the S3 server."""
+kcat (in one go, or by a background Producer), `clicktrail sink` started with a config of its
+own (and kept running by KeptSink through faults), and the output read back from a local
+directory or the S3 server and tallied against what was produced."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import os
+import random
 import re
+import signal
 import subprocess
+import threading
 import time
 import urllib.request
 import uuid
@@ -31,6 +35,13 @@ def canonical_event(i: int, ts: int, **extra) -> dict:
     return e
 
 
+# kcat exits 0 only once every record's delivery report said delivered (acks=all, librdkafka's
+# default), and 1 if any failed. Idempotence keeps librdkafka's retries (a broker killed under
+# it) from writing a record twice; the delivery timeout ends a failing run before the tool
+# timeout does, so kcat says which way it went.
+RELIABLE = ["-X", "enable.idempotence=true", "-X", "message.timeout.ms=45000"]
+
+
 def produce(bootstrap: str, topic: str, values: list[bytes | None], partition: int | None = None,
             key: bytes | None = None) -> None:
     """Produces each value as one record, in order (None: a null value), keyed so that they
@@ -45,15 +56,16 @@ def produce(bootstrap: str, topic: str, values: list[bytes | None], partition: i
         # key delimiter (-K) that cannot occur in the values.
         data = b"".join((key if key is not None else str(n).encode()) + b"\x1f" + v + b"\x1e"
                         for n, v in enumerate(run))
-        subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\x1f", "-D", "\x1e", "-z", "lz4", *target],
-                       input=data, check=True, timeout=TOOL_TIMEOUT_S, capture_output=True)
+        subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\x1f", "-D", "\x1e", "-z", "lz4",
+                        *RELIABLE, *target], input=data, check=True, timeout=TOOL_TIMEOUT_S, capture_output=True)
         run.clear()
 
     for v in values:
         if v is None:
             flush()
             # -Z turns an empty value into a null one; the key keeps kcat from skipping it.
-            subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-Z", "-K", "\x1f", "-D", "\x1e", *target],
+            subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-Z", "-K", "\x1f", "-D", "\x1e", *RELIABLE,
+                            *target],
                            input=b"null\x1f\x1e", check=True, timeout=TOOL_TIMEOUT_S, capture_output=True)
         else:
             run.append(v)
@@ -84,12 +96,13 @@ class SinkRun(Stoppable):
                                      stdout=self.log.open("a"), stderr=subprocess.STDOUT, env=clean)
         return self
 
-    def metrics(self) -> dict[str, float]:
-        """The sink's /metrics, as {'name{labels}': value} ({} until it logged its address)."""
-        match = re.search(r"metrics=(http://\S+/metrics)", self.log.read_text(errors="replace"))
-        if not match:
+    def metrics(self, timeout: float = 10) -> dict[str, float]:
+        """The sink's /metrics, as {'name{labels}': value} ({} until it logged its address; the
+        newest address when the log holds several runs)."""
+        found = re.findall(r"metrics=(http://\S+/metrics)", self.log.read_text(errors="replace"))
+        if not found:
             return {}  # not started yet
-        with urllib.request.urlopen(match.group(1), timeout=10) as resp:
+        with urllib.request.urlopen(found[-1], timeout=timeout) as resp:
             text = resp.read().decode()
         return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
                 for line in text.splitlines() if line and not line.startswith("#")}
@@ -102,7 +115,10 @@ class SinkRun(Stoppable):
 
 
 def sink_config(tmp: Path, bootstrap: str, topic: str, output: str, group: str | None = None,
-                s3=None, bad_topic: str | None = None, format: str = "jsonl", **sink: str | int) -> SinkRun:
+                s3=None, bad_topic: str | None = None, format: str = "jsonl",
+                consumer: dict[str, str] | None = None, **sink: str | int) -> SinkRun:
+    """A config file of its own for one `clicktrail sink` (not started); `consumer` are raw
+    librdkafka properties for [kafka.consumer], `sink` more keys of [sink]."""
     name = uuid.uuid4().hex[:8]
     # Each test's rejected input in a topic of its own (the default, clicktrail.bad, is shared).
     lines = [f'[kafka]\nbrokers = "{bootstrap}"\ntopic = "{topic}"\nbad_topic = "{bad_topic or topic + ".bad"}"\n',
@@ -111,14 +127,24 @@ def sink_config(tmp: Path, bootstrap: str, topic: str, output: str, group: str |
     lines += [f"{k} = {json.dumps(v)}" for k, v in sink.items()]
     if s3 is not None:
         lines.append(f'\n[s3]\nregion = "{s3.region}"\nendpoint = "{s3.s3_endpoint}"\npath_style = true')
+    if consumer:
+        lines.append("\n[kafka.consumer]")
+        lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in consumer.items()]
     lines.append('\n[log]\nlevel = "info"\n')
     config = tmp / f"sink-{name}.toml"
     config.write_text("\n".join(lines))
     return SinkRun(config, tmp / f"sink-{name}.log")
 
 
-def decode_file(name: str, data: bytes) -> list[dict]:
-    if name.endswith(".gz"):
+def decode_file(data: bytes) -> list[dict]:
+    """The rows of one output file, told apart by content rather than by name: Parquet (read with
+    pyarrow), gzip'ed or plain JSON Lines. An empty file (0 rows: an empty gzip stream, a 0-row
+    Parquet file, no bytes at all) is valid and gives no rows."""
+    if data[:4] == b"PAR1":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        return pq.read_table(pa.BufferReader(data)).to_pylist()
+    if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     return [json.loads(line) for line in data.decode().splitlines() if line]
 
@@ -129,7 +155,7 @@ def read_local(root: Path) -> dict[str, list[dict]]:
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_file() and not rel.startswith("_clicktrail/") and not path.name.startswith("."):
-            out[rel] = decode_file(path.name, path.read_bytes())
+            out[rel] = decode_file(path.read_bytes())
     return out
 
 
@@ -154,7 +180,7 @@ def read_s3(svc, prefix: str) -> dict[str, list[dict]]:
             continue
         resp = s3_request(svc, "GET", key)
         assert resp.status == 200, (key, resp.status)
-        out[rel] = decode_file(key, resp.body)
+        out[rel] = decode_file(resp.body)
     return out
 
 
@@ -168,3 +194,160 @@ def pending_uploads(svc, prefix: str) -> list[str]:
 
 def event_ids(files: dict[str, list[dict]], table: str = "events") -> list[str]:
     return [row["event_id"] for key, rows in files.items() if key.startswith(table + "/") for row in rows]
+
+
+class Producer(threading.Thread):
+    """Produces batches of events over several hours until stopped. `ids` are the events of the
+    batches kcat confirmed (each is in the topic exactly once); `uncertain` those of batches it
+    did not (a broker failed under it, kcat gave up or timed out): each is there at most once."""
+
+    def __init__(self, bootstrap: str, topic: str, batch: int = 400, pause: float = 0.1, seed: int = 0):
+        super().__init__(daemon=True)
+        self.bootstrap, self.topic, self.batch, self.pause = bootstrap, topic, batch, pause
+        self.rng = random.Random(seed)
+        self.ids: list[str] = []
+        self.uncertain: list[str] = []
+        self.failures: list[str] = []  # why each uncertain batch is uncertain
+        self.stopping = threading.Event()
+        self.n = 0
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            events = [canonical_event(self.n + i, BASE_TS + ((self.n + i) % 4) * HOUR_MS + i,
+                                      page_title="t" * self.rng.randint(0, 300)) for i in range(self.batch)]
+            try:
+                produce_events(self.bootstrap, self.topic, events)
+                self.ids += [e["event_id"] for e in events]
+            except subprocess.SubprocessError as e:
+                self.uncertain += [e["event_id"] for e in events]
+                stderr = getattr(e, "stderr", b"") or b""
+                self.failures.append(f"{type(e).__name__}: {stderr.decode(errors='replace')[-300:]}")
+            self.n += self.batch
+            time.sleep(self.pause)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=120)
+        assert not self.is_alive(), "the producer did not stop within 120 s"
+
+
+class KeptSink:
+    """One `clicktrail sink` kept running the way deploy/systemd's Restart=on-failure keeps it:
+    an exit nobody asked for is recorded in `exits`, with the tail of that run's log, and the
+    sink is started again — so a test that must fail on the exit still goes on to the end and
+    reports what the store holds. Call check() often (it is what notices an exit)."""
+
+    def __init__(self, name: str, run: SinkRun):
+        self.name, self.run = name, run
+        self.exits: list[str] = []
+        self.t0 = time.monotonic()
+        self._log_from = 0
+        self._records_before = 0  # records_in of earlier runs, as last seen
+        self._records_now = 0
+
+    def start(self) -> "KeptSink":
+        self._log_from = self.run.log.stat().st_size if self.run.log.exists() else 0
+        self._records_before += self._records_now
+        self._records_now = 0
+        self.run.start()
+        return self
+
+    def tail(self, lines: int = 15) -> str:
+        """The end of the current run's log."""
+        with self.run.log.open("rb") as f:
+            f.seek(self._log_from)
+            return "\n".join(f.read().decode(errors="replace").splitlines()[-lines:])
+
+    def check(self) -> None:
+        code = self.run.proc.poll()
+        if code is None:
+            return
+        self.exits.append(f"{self.name} exited by itself with code {code} after {time.monotonic() - self.t0:.1f} s; "
+                          f"its log ends:\n{self.tail()}")
+        self.start()
+
+    def records_in(self) -> int | None:
+        """Records this sink has consumed over all its runs (None while /metrics does not answer)."""
+        try:
+            value = self.run.metrics(timeout=2).get("clicktrail_sink_records_in_total")
+        except OSError:
+            return None
+        if value is None:
+            return None
+        self._records_now = int(value)
+        return self._records_before + self._records_now
+
+    def log_count(self, text: str) -> int:
+        return self.run.log.read_text(errors="replace").count(text)
+
+    def stop(self) -> None:
+        """SIGTERM; an exit code other than 0 is recorded like an unasked exit."""
+        self.check()
+        code = self.run.stop(timeout=90)
+        if code != 0:
+            self.exits.append(f"{self.name} exited with code {code} on SIGTERM; its log ends:\n{self.tail()}")
+
+    def ensure_dead(self) -> None:
+        """For a test's `finally`: no sink outlives it, frozen or not."""
+        if self.run.proc is not None and self.run.proc.poll() is None:
+            os.kill(self.run.proc.pid, signal.SIGCONT)
+            self.run.kill()
+
+
+def keep_watching(sinks: list[KeptSink], seconds: float) -> None:
+    """Sleeps `seconds`, noticing (and restarting) sinks that exit meanwhile."""
+    deadline = time.monotonic() + seconds
+    while True:
+        for s in sinks:
+            s.check()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(0.25, left))
+
+
+def wait_until_working(sinks: list[KeptSink], timeout: float) -> list[str]:
+    """Waits until each sink's records_in has grown; returns the names of those that did not
+    within `timeout`."""
+    baseline = {s.name: s.records_in() for s in sinks}
+    idle = {s.name for s in sinks}
+    deadline = time.monotonic() + timeout
+    while idle and time.monotonic() < deadline:
+        keep_watching(sinks, 0.5)
+        for s in sinks:
+            now = s.records_in()
+            if s.name in idle and now is not None and now > (baseline[s.name] or 0):
+                idle.discard(s.name)
+    return sorted(idle)
+
+
+@dataclass
+class Tally:
+    """The store's events against what was produced."""
+
+    acked: list[str]
+    uncertain: list[str]
+    stored: list[str]
+
+    @property
+    def missing(self) -> set[str]:
+        return set(self.acked) - set(self.stored)
+
+    @property
+    def duplicated(self) -> int:
+        """Extra copies: rows beyond the first of each event id."""
+        return len(self.stored) - len(set(self.stored))
+
+    @property
+    def strangers(self) -> set[str]:
+        return set(self.stored) - set(self.acked) - set(self.uncertain)
+
+    @property
+    def exact(self) -> bool:
+        return not self.missing and not self.duplicated and not self.strangers
+
+    def __str__(self) -> str:
+        return (f"{len(self.missing)} of {len(self.acked)} acknowledged events missing, "
+                f"{self.duplicated} stored more than once, {len(self.strangers)} never produced "
+                f"({len(self.stored)} rows stored; {len(self.uncertain)} unacknowledged events, "
+                f"{len(set(self.uncertain) & set(self.stored))} of them stored)")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import random
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -16,8 +15,8 @@ import pytest
 
 from collector import start_collector
 from conftest import wait_for
-from sink_harness import (BASE_TS, HOUR_MS, canonical_event, create_topic, event_ids, pending_uploads, produce,
-                          produce_events, read_local, read_s3, sink_config)
+from sink_harness import (BASE_TS, HOUR_MS, Producer, canonical_event, create_topic, event_ids, pending_uploads,
+                          produce, produce_events, read_local, read_s3, sink_config)
 
 
 def topic_name() -> str:
@@ -100,26 +99,6 @@ def test_a_quiet_partition_reaches_the_store_within_max_age(services, tmp_path):
             time.sleep(0.2)
     finally:
         assert run.stop() == 0, run.log.read_text()
-
-
-class Producer(threading.Thread):
-    """Produces batches of events over several hours until stopped; remembers every id."""
-
-    def __init__(self, bootstrap: str, topic: str, batch: int = 400, pause: float = 0.1):
-        super().__init__(daemon=True)
-        self.bootstrap, self.topic, self.batch, self.pause = bootstrap, topic, batch, pause
-        self.ids: list[str] = []
-        self.stopping = threading.Event()
-        self.n = 0
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            events = [canonical_event(self.n + i, BASE_TS + ((self.n + i) % 4) * HOUR_MS + i,
-                                      page_title="t" * random.randint(0, 300)) for i in range(self.batch)]
-            produce_events(self.bootstrap, self.topic, events)
-            self.ids += [e["event_id"] for e in events]
-            self.n += self.batch
-            time.sleep(self.pause)
 
 
 def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(services, tmp_path):

@@ -106,7 +106,7 @@ std::optional<fault> faulty_store::take(fault_point p, std::string_view key, std
       ++held_;
       held_changed_.notify_all();
       const int releases = releases_;
-      held_changed_.wait(lock, [&] { return releases_ != releases; });
+      held_changed_.wait_for(lock, std::chrono::minutes(1), [&] { return releases_ != releases; });
       --held_;
       return std::nullopt;  // then the call goes on, late
     }

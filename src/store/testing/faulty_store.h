@@ -44,8 +44,9 @@ struct fault {
   // commit, put, put_if, remove, retire: the operation takes effect, then the error is returned,
   // as when the store did it but its answer was lost.
   bool after_effect = false;
-  // The matching call stops before doing anything and waits for release(), then goes on as if
-  // nothing happened (no error): a writer stalled inside a store call, whose request arrives late.
+  // The matching call stops before doing anything and waits for release() — a minute at most, so
+  // a test that fails while a call is held still ends — then goes on as if nothing happened (no
+  // error): a writer stalled inside a store call, whose request arrives late.
   bool hold = false;
 };
 

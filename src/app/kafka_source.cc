@@ -54,6 +54,13 @@ base::result<std::optional<std::int64_t>> kafka_source::committed(std::int32_t p
   return it == found->end() ? std::nullopt : std::optional(it->second);
 }
 
+std::string kafka_source::how_to_commit(std::int32_t partition, std::int64_t offset) const {
+  return fmt::format(
+      "commit it for the sink's group: kafka-consumer-groups.sh --bootstrap-server {} --group {} --topic {}:{} "
+      "--reset-offsets --to-offset {} --execute",
+      options_.brokers, options_.group_id, options_.topic, partition, offset);
+}
+
 base::result<std::map<std::int32_t, std::int64_t>> kafka_source::end_offsets(std::chrono::milliseconds timeout) {
   return consumer_->end_offsets(timeout);
 }

@@ -29,6 +29,7 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
   base::status commit(std::int32_t partition, std::int64_t offset) override;
   base::status seek(std::int32_t partition, std::int64_t offset) override { return consumer_->seek(partition, offset); }
   base::result<std::optional<std::int64_t>> committed(std::int32_t partition) override;
+  std::string how_to_commit(std::int32_t partition, std::int64_t offset) const override;
   base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) override;
   std::optional<std::int64_t> last_seen_end_offset(std::int32_t partition) const override {
     return consumer_ ? consumer_->last_seen_end_offset(partition) : std::nullopt;

@@ -63,9 +63,12 @@ bool sink_lanes::finish() {
     if (l->finished.valid()) {
       const auto result = l->finished.get();
       if (!result) {
+        // A transient failure that outlasted the retries: say that starting again is safe. Other
+        // errors say themselves what must change first.
         base::logger_for("sink").error(
-            "stopped: {}: {}; nothing past the store's content was committed, so a restart resumes safely",
-            l->source->name(), result.err().message);
+            "stopped: {}: {}{}", l->source->name(), result.err().message,
+            result.err().retriable() ? "; nothing past the store's content was committed, so a restart resumes safely"
+                                     : "");
         ok = false;
       }
     } else if (l->close) {

@@ -5,6 +5,8 @@
 // Lifetime: construct, attach() the listener (the sink); the first poll() tells it of its one
 // partition and its committed offset. Used by the sink's thread only.
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 
@@ -26,6 +28,9 @@ class wal_source : public sink::source {
                                                                       std::chrono::milliseconds timeout) override;
   base::status commit(std::int32_t partition, std::int64_t offset) override;
   base::result<std::optional<std::int64_t>> committed(std::int32_t) override { return offsets_.load(); }
+  std::string how_to_commit(std::int32_t, std::int64_t) const override {
+    return fmt::format("restore the sink's offset file {} (from a backup of wal.dir)", offsets_.path());
+  }
   base::status seek(std::int32_t, std::int64_t offset) override {
     position_ = offset;
     return {};

@@ -14,14 +14,15 @@ spdlog::logger& sink_log() { return base::logger_for("sink"); }
 base::error offset_lost(const partition_claim::takeover& t, const intent& previous, const std::string& key,
                         const std::string& store) {
   return base::error::fail(fmt::format(
-      "partition {} of {}: the consumer group has no committed offset for it, but {} already holds its records up "
-      "to offset {} (intent {}, generation {}): the group's offsets expired (offsets.retention.minutes), or the "
-      "topic was deleted and created again. Nothing was written. If it is the same topic, commit that offset for "
-      "the sink's group (kafka-consumer-groups.sh --bootstrap-server BROKERS --group GROUP --topic {}:{} "
-      "--reset-offsets --to-offset {} --execute) and start again. If the topic is new, start once with "
-      "--accept-offset-reset: its records go to new keys (generation {}) and nothing stored is overwritten",
-      t.partition, t.source_name, store, previous.committed, key, previous.generation, t.source_name, t.partition,
-      previous.committed, previous.generation + 1));
+      "partition {} of {}: there is no committed offset for it, but {} already holds its records up to offset {} "
+      "(intent {}, generation {}): the consumer group's offsets expired (offsets.retention.minutes), or the topic "
+      "(or the embedded log) was deleted and created again. Nothing was written. If it is the same topic, {}, and "
+      "start again. If it is a new one, start once with --accept-offset-reset: its records go to new keys "
+      "(generation {}) and nothing stored is overwritten",
+      t.partition, t.source_name, store, previous.committed, key, previous.generation,
+      t.how_to_commit ? t.how_to_commit(previous.committed)
+                      : fmt::format("commit offset {} for the source", previous.committed),
+      previous.generation + 1));
 }
 
 // Where reading resumes, from the intent (what the sink wrote) and the group's offset (which

@@ -37,6 +37,8 @@ class partition_claim {
     // Asks the group for its committed offset now, when the one above is missing but the intent
     // has one: it may be stale rather than lost.
     std::function<base::result<std::optional<std::int64_t>>()> ask_group;
+    // For the message when it is lost: how an operator commits an offset (source::how_to_commit).
+    std::function<std::string(std::int64_t)> how_to_commit;
   };
 
   // Recovery (docs/sink.md, step 6): reads the intent, decides where reading resumes (the

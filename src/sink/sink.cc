@@ -189,7 +189,10 @@ base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset
                                       .partition = p,
                                       .committed = group_offset,
                                       .accept_offset_reset = options_.accept_offset_reset,
-                                      .ask_group = [this, p] { return source_.committed(p); }},
+                                      .ask_group = [this, p] { return source_.committed(p); },
+                                      .how_to_commit = [this, p](std::int64_t offset) {
+                                        return source_.how_to_commit(p, offset);
+                                      }},
                                      retired);
   if (!claim) {
     // Another writer changed the intent while we took it over: we may be the one that stalled.

@@ -51,6 +51,9 @@ class source {
   virtual base::status commit(std::int32_t partition, std::int64_t offset) = 0;
   // The committed offset of `partition`, asked now (nullopt: none).
   virtual base::result<std::optional<std::int64_t>> committed(std::int32_t partition) = 0;
+  // For messages: how an operator sets the committed offset of `partition` to `offset` by hand
+  // ("commit it for the group: kafka-consumer-groups.sh …").
+  virtual std::string how_to_commit(std::int32_t partition, std::int64_t offset) const = 0;
   // Reading of an assigned partition goes on from `offset`; nothing read before for the old
   // position comes after this.
   virtual base::status seek(std::int32_t partition, std::int64_t offset) = 0;

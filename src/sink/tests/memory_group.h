@@ -117,6 +117,9 @@ class memory_group::member final : public source {
   }
 
   base::result<std::optional<std::int64_t>> committed(std::int32_t p) override { return group_.committed(p); }
+  std::string how_to_commit(std::int32_t p, std::int64_t offset) const override {
+    return fmt::format("commit offset {} of partition {} for the test's group", offset, p);
+  }
 
   base::status seek(std::int32_t p, std::int64_t offset) override {
     position_[p] = offset;

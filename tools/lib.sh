@@ -17,7 +17,9 @@ TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(dirname "$TOOLS_DIR")"
 # Slow downloads and builds are cached outside the tree so a fresh clone reuses them.
 CT_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/clicktrail"
-KAFKA_HOME="$CT_CACHE/kafka-$KAFKA_VERSION"
+# One folder per dependency list (tools/kafka/pom.xml), so that checkouts with different lists —
+# two branches, two worktrees — do not keep replacing each other's jars under running brokers.
+KAFKA_HOME="$CT_CACHE/kafka-$KAFKA_VERSION-$(cksum <"$TOOLS_DIR/kafka/pom.xml" | cut -d' ' -f1)"
 VERSITYGW_BIN="$CT_CACHE/bin/versitygw"
 RIE_BIN="$CT_CACHE/bin/aws-lambda-rie"
 TOFU_BIN="$CT_CACHE/bin/tofu"

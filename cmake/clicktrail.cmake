@@ -3,7 +3,9 @@
 #   ct_library(<module> SOURCES a.cc b.cc DEPS other_module fmt::fmt)
 #     → target clicktrail_<module>, alias clicktrail::<module>
 #   ct_test(<module> SOURCES tests/a_test.cc DEPS ...)
-#     → one GoogleTest binary <module>_test, its cases registered with ctest
+#     → one GoogleTest binary <module>_test, its cases registered with ctest; the target
+#       `unit_tests` builds them all. CT_UNIT_TESTS (a list of modules) keeps only some: the
+#       sanitizer presets build and run the tests that need them, nothing else.
 #   ct_fuzz(<name> SOURCES fuzz/x_fuzz.cc DEPS clicktrail::<module>)
 #     → a libFuzzer binary <name>_fuzz, built only by the `fuzz` preset (clang)
 
@@ -31,8 +33,13 @@ function(ct_library module)
   add_library(clicktrail::${module} ALIAS ${target})
 endfunction()
 
+set(CT_UNIT_TESTS "" CACHE STRING "The modules whose unit tests are built (all when empty)")
+if(CT_BUILD_TESTS)
+  add_custom_target(unit_tests)
+endif()
+
 function(ct_test module)
-  if(NOT CT_BUILD_TESTS)
+  if(NOT CT_BUILD_TESTS OR (CT_UNIT_TESTS AND NOT module IN_LIST CT_UNIT_TESTS))
     return()
   endif()
   cmake_parse_arguments(arg "" "" "SOURCES;DEPS" ${ARGN})
@@ -42,6 +49,7 @@ function(ct_test module)
   ct_apply_warnings(${target})
   ct_apply_sanitizers(${target})
   gtest_discover_tests(${target} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS unit)
+  add_dependencies(unit_tests ${target})
 endfunction()
 
 function(ct_fuzz name)
@@ -58,7 +66,7 @@ endfunction()
 # ct_use_jemalloc(<executable>): link jemalloc into a program (see dependencies.cmake), except
 # under the sanitizers, which replace malloc themselves.
 function(ct_use_jemalloc target)
-  if(NOT CT_SANITIZE AND NOT CT_FUZZ)
+  if(NOT CT_SANITIZE AND NOT CT_SANITIZE_THREAD AND NOT CT_FUZZ)
     target_link_libraries(${target} PRIVATE PkgConfig::jemalloc)
   endif()
 endfunction()

@@ -35,7 +35,10 @@ struct server::state {
   net::io_context io{};
   // Keeps the threads running while a handler holds a reply but no socket operation is pending.
   net::executor_work_guard<net::io_context::executor_type> keep_running = net::make_work_guard(io);
-  tcp::acceptor acceptor{io};
+  // On a strand of its own: accept_next's handler (which starts the next accept) and stop()'s
+  // close run on different io threads otherwise, and an acceptor is not safe to use from two
+  // threads at once (ThreadSanitizer saw close() free the descriptor data async_accept was using).
+  tcp::acceptor acceptor{net::make_strand(io)};
   std::atomic<bool> draining{false};
 };
 

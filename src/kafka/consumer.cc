@@ -118,6 +118,7 @@ class librdkafka_consumer final : public consumer {
         if (auto s = on_message_error(*m); !s) return std::move(s).err();
         continue;
       }
+      if (before_start(*m)) continue;
       out.push_back(std::make_unique<message_record>(std::move(m), client_));
     }
     probe_.consumed(out.size());
@@ -143,6 +144,7 @@ class librdkafka_consumer final : public consumer {
     if (const auto err = list->elems[0].err; err) {
       return consumer_error(err, topic_, fmt::format("seeking partition {} to offset {}", partition, offset));
     }
+    start_[partition] = offset;
     return base::ok_v;
   }
 
@@ -246,6 +248,7 @@ class librdkafka_consumer final : public consumer {
     for (int i = 0; i < partitions.cnt; ++i) {
       rd_kafka_topic_partition_t& tp = partitions.elems[i];
       if (const auto it = starts.find(tp.partition); it != starts.end()) tp.offset = it->second;
+      if (tp.offset >= 0) start_[tp.partition] = tp.offset;
     }
     topic_missing_ = false;
     for (const auto& [p, offset] : committed) assigned_.insert(p);
@@ -269,6 +272,7 @@ class librdkafka_consumer final : public consumer {
     }
     if (!closed_) (void)set_assignment(nullptr);
     assigned_.clear();
+    start_.clear();
     probe_.revoked(static_cast<std::int64_t>(partitions.size()));
   }
 
@@ -297,6 +301,23 @@ class librdkafka_consumer final : public consumer {
           what)));
     }
     return false;
+  }
+
+  // A record below where its partition was started (or sought) in this assignment. librdkafka
+  // can deliver some: a partition first started at BEGINNING, revoked while that offset lookup was
+  // pending and assigned again at its committed offset, is rewound to 0 when the stale lookup
+  // answers. The owner must not see them again, so they are dropped here; reading goes on past
+  // them.
+  bool before_start(const rd_kafka_message_t& m) {
+    const auto it = start_.find(m.partition);
+    if (it == start_.end() || m.offset >= it->second) return false;
+    if (std::exchange(warned_rewind_, true) == false) {
+      kafka_log().warn(
+          "kafka consumer received records below where the partition was started, after a rewind; dropping them "
+          "group={} topic={} partition={} offset={} start={}",
+          group_, topic_, m.partition, m.offset, it->second);
+    }
+    return true;
   }
 
   // A record-level error: most are librdkafka telling us what it recovers from by itself.
@@ -367,6 +388,8 @@ class librdkafka_consumer final : public consumer {
   consumer_probe probe_;
   client_ref client_;
   std::set<std::int32_t> assigned_;    // what the listener has been told it owns
+  std::map<std::int32_t, std::int64_t> start_;  // where each assigned partition was started or sought
+  bool warned_rewind_ = false;
   std::uint64_t epoch_ = 0;            // rebalance callbacks run so far
   bool closing_ = false;               // inside the destructor
   bool closed_ = false;                // rd_kafka_consumer_close() has returned

@@ -17,6 +17,7 @@
 // --out, the last run's file is kept as DIR/clicktrail-CODEC.parquet, for a reader to check.
 // bench/parquet/run puts these figures beside pyarrow's; see bench/README.md.
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <time.h>
@@ -32,8 +33,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "event/encode.h"
 #include "event/event.h"

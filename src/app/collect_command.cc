@@ -20,8 +20,11 @@ namespace clicktrail::app {
 namespace {
 
 std::optional<std::string> missing_for_collect(const config::config& c) {
-  if (!c.kafka) return "clicktrail collect needs Kafka: add [kafka] with brokers = \"host:port\" (or set CLICKTRAIL_KAFKA_BROKERS)";
-  if (c.sites.empty()) return "clicktrail collect needs at least one [[sites]] table with a key and its origins";
+  if (!c.kafka)
+    return "clicktrail collect needs Kafka: add [kafka] with brokers = \"host:port\" (or set "
+           "CLICKTRAIL_KAFKA_BROKERS)";
+  if (c.sites.empty())
+    return "clicktrail collect needs at least one [[sites]] table with a key and its origins";
   return std::nullopt;
 }
 

@@ -87,7 +87,8 @@ int convert(const convert_options& o) {
   if (!failure) {
     if (auto s = writer->finish({{"clicktrail.converted_from", o.input}}); !s) failure = s.err().message;
   }
-  if (!failure && std::fflush(out.get()) != 0) failure = fmt::format("cannot write {}: {}", temp, std::strerror(errno));
+  if (!failure && std::fflush(out.get()) != 0)
+    failure = fmt::format("cannot write {}: {}", temp, std::strerror(errno));
   out.reset();
   if (!failure && std::rename(temp.c_str(), o.output.c_str()) != 0) {
     failure = fmt::format("cannot rename {} to {}: {}", temp, o.output, std::strerror(errno));

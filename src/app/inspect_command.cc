@@ -19,8 +19,10 @@ namespace {
 namespace pq = format::parquet;
 
 std::string iso_ms(std::int64_t ms) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
-  const auto rest = ms - std::chrono::duration_cast<std::chrono::milliseconds>(seconds.time_since_epoch()).count();
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(
+      std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
+  const auto rest =
+      ms - std::chrono::duration_cast<std::chrono::milliseconds>(seconds.time_since_epoch()).count();
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, rest);
 }
 
@@ -64,7 +66,8 @@ std::string json_of(const pq::column_info& c, const pq::cell& v) {
 // A statistic as stored (PLAIN, no length) shown in the column's terms.
 std::string stat_text(const pq::column_info& c, const std::string& raw) {
   switch (c.physical) {
-    case 0: return raw.empty() ? "?" : (raw[0] != 0 ? "true" : "false");
+    case 0:
+      return raw.empty() ? "?" : (raw[0] != 0 ? "true" : "false");
     case 1: {
       if (raw.size() != 4) return "?";
       std::int32_t v;
@@ -101,8 +104,9 @@ int inspect(const std::string& path, std::size_t rows) {
     return exit_failure;
   }
   const pq::file_info& info = file->info();
-  fmt::print("{}: {} rows in {} row group(s), {} columns; created by {}\n", path, info.num_rows, info.row_groups.size(),
-             info.columns.size(), info.created_by.empty() ? "(unknown)" : info.created_by);
+  fmt::print("{}: {} rows in {} row group(s), {} columns; created by {}\n", path, info.num_rows,
+             info.row_groups.size(), info.columns.size(),
+             info.created_by.empty() ? "(unknown)" : info.created_by);
   fmt::print("\nmetadata\n");
   for (const auto& [k, v] : info.key_values) fmt::print("  {} = {}\n", k, cut(v, 200));
   fmt::print("\nschema\n");
@@ -113,19 +117,23 @@ int inspect(const std::string& path, std::size_t rows) {
   for (std::size_t g = 0; g < info.row_groups.size(); ++g) {
     const auto& group = info.row_groups[g];
     std::int64_t compressed = 0, uncompressed = 0;
-    for (const auto& ch : group.columns) compressed += ch.compressed_size, uncompressed += ch.uncompressed_size;
+    for (const auto& ch : group.columns)
+      compressed += ch.compressed_size, uncompressed += ch.uncompressed_size;
     fmt::print("\nrow group {}: {} rows, {} ({} uncompressed)\n", g, group.num_rows, size_text(compressed),
                size_text(uncompressed));
-    fmt::print("  {:<20} {:<6} {:<28} {:>10} {:>7}  {}\n", "column", "codec", "encodings", "size", "nulls", "min … max");
+    fmt::print("  {:<20} {:<6} {:<28} {:>10} {:>7}  {}\n", "column", "codec", "encodings", "size", "nulls",
+               "min … max");
     for (std::size_t i = 0; i < group.columns.size(); ++i) {
       const auto& ch = group.columns[i];
       std::string encodings;
       for (const auto e : ch.encodings) encodings += (encodings.empty() ? "" : ",") + pq::encoding_name(e);
-      const std::string range = ch.min_value && ch.max_value
-                                    ? stat_text(info.columns[i], *ch.min_value) + " … " + stat_text(info.columns[i], *ch.max_value)
-                                    : "";
-      fmt::print("  {:<20} {:<6} {:<28} {:>10} {:>7}  {}\n", info.columns[i].name, pq::codec_name(ch.codec), encodings,
-                 size_text(ch.compressed_size), ch.null_count ? std::to_string(*ch.null_count) : "?", range);
+      const std::string range =
+          ch.min_value && ch.max_value
+              ? stat_text(info.columns[i], *ch.min_value) + " … " + stat_text(info.columns[i], *ch.max_value)
+              : "";
+      fmt::print("  {:<20} {:<6} {:<28} {:>10} {:>7}  {}\n", info.columns[i].name, pq::codec_name(ch.codec),
+                 encodings, size_text(ch.compressed_size),
+                 ch.null_count ? std::to_string(*ch.null_count) : "?", range);
     }
   }
   if (rows == 0 || info.row_groups.empty()) return exit_ok;
@@ -139,7 +147,8 @@ int inspect(const std::string& path, std::size_t rows) {
     }
     columns.push_back(std::move(values).value());
   }
-  const std::size_t shown = std::min<std::size_t>(rows, static_cast<std::size_t>(info.row_groups[0].num_rows));
+  const std::size_t shown =
+      std::min<std::size_t>(rows, static_cast<std::size_t>(info.row_groups[0].num_rows));
   for (std::size_t r = 0; r < shown; ++r) {
     std::string line = "{";
     for (std::size_t i = 0; i < columns.size(); ++i) {

@@ -13,14 +13,17 @@ std::string_view reason_of(std::string_view row) {
   constexpr std::string_view key = "{\"reason\":\"";
   if (!row.starts_with(key)) return "unknown";
   const auto end = row.find('"', key.size());
-  return end == std::string_view::npos ? "unknown" : row.substr(key.size(), std::min<std::size_t>(end - key.size(), 64));
+  return end == std::string_view::npos ? "unknown"
+                                       : row.substr(key.size(), std::min<std::size_t>(end - key.size(), 64));
 }
 
 }  // namespace
 
 inspect_feed::inspect_feed(ingest::event_log& inner) : inner_(inner), thread_([this] { run(); }) {}
 
-inspect_feed::~inspect_feed() { close(); }
+inspect_feed::~inspect_feed() {
+  close();
+}
 
 void inspect_feed::close() {
   {
@@ -33,7 +36,8 @@ void inspect_feed::close() {
   if (thread_.joinable()) thread_.join();
 }
 
-void inspect_feed::append(ingest::stream to, std::string_view key, std::string_view value, ingest::durable_fn done) {
+void inspect_feed::append(ingest::stream to, std::string_view key, std::string_view value,
+                          ingest::durable_fn done) {
   // Rejections are few and always counted; accepted events are copied only while someone watches.
   std::string copy = (to == ingest::stream::bad || watched_) ? std::string(value) : std::string();
   inner_.append(to, key, value, [this, to, copy = std::move(copy), done = std::move(done)](base::status s) {
@@ -92,8 +96,10 @@ void inspect_feed::run() {
       }
       rejected += "}";
       message += fmt::format(
-          ": ping\n\nevent: stats\ndata: {{\"ts\":{},\"accepted_total\":{},\"rejected_total\":{},\"events_per_s\":{:.1f}}}\n\n",
-          base::now_unix_ms(), accepted_, rejected, static_cast<double>(accepted_ - accepted_at_last_stats) / seconds);
+          ": ping\n\nevent: stats\ndata: "
+          "{{\"ts\":{},\"accepted_total\":{},\"rejected_total\":{},\"events_per_s\":{:.1f}}}\n\n",
+          base::now_unix_ms(), accepted_, rejected,
+          static_cast<double>(accepted_ - accepted_at_last_stats) / seconds);
       accepted_at_last_stats = accepted_;
       next_stats = now + 1s;
     }

@@ -31,7 +31,8 @@ class inspect_feed : public ingest::event_log {
   explicit inspect_feed(ingest::event_log& inner);
   ~inspect_feed() override;  // stops the thread and lets every stream go
 
-  void append(ingest::stream to, std::string_view key, std::string_view value, ingest::durable_fn done) override;
+  void append(ingest::stream to, std::string_view key, std::string_view value,
+              ingest::durable_fn done) override;
   bool ready(std::chrono::milliseconds timeout) override { return inner_.ready(timeout); }
 
   void subscribe(std::shared_ptr<http::stream_writer> writer);
@@ -47,9 +48,9 @@ class inspect_feed : public ingest::event_log {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::deque<std::string> recent_;                     // accepted events not yet sent
+  std::deque<std::string> recent_;  // accepted events not yet sent
   std::vector<std::shared_ptr<http::stream_writer>> subscribers_;
-  std::atomic<bool> watched_{false};                   // any subscriber: only then are events copied
+  std::atomic<bool> watched_{false};  // any subscriber: only then are events copied
   std::int64_t accepted_ = 0;
   std::map<std::string, std::int64_t, std::less<>> rejected_;
   std::thread thread_;

@@ -12,13 +12,16 @@ const std::vector<kafka::header>& event_headers() {
 
 }  // namespace
 
-kafka_event_log::kafka_event_log(std::unique_ptr<kafka::producer> producer, std::string topic, std::string bad_topic)
+kafka_event_log::kafka_event_log(std::unique_ptr<kafka::producer> producer, std::string topic,
+                                 std::string bad_topic)
     : producer_(std::move(producer)), topic_(std::move(topic)), bad_topic_(std::move(bad_topic)) {}
 
-void kafka_event_log::append(ingest::stream to, std::string_view key, std::string_view value, ingest::durable_fn done) {
+void kafka_event_log::append(ingest::stream to, std::string_view key, std::string_view value,
+                             ingest::durable_fn done) {
   static const std::vector<kafka::header> none;
   const bool events = to == ingest::stream::events;
-  producer_->produce(events ? topic_ : bad_topic_, key, value, events ? event_headers() : none, std::move(done));
+  producer_->produce(events ? topic_ : bad_topic_, key, value, events ? event_headers() : none,
+                     std::move(done));
 }
 
 }  // namespace clicktrail::app

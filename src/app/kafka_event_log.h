@@ -14,7 +14,8 @@ class kafka_event_log : public ingest::event_log {
  public:
   kafka_event_log(std::unique_ptr<kafka::producer> producer, std::string topic, std::string bad_topic);
 
-  void append(ingest::stream to, std::string_view key, std::string_view value, ingest::durable_fn done) override;
+  void append(ingest::stream to, std::string_view key, std::string_view value,
+              ingest::durable_fn done) override;
   bool ready(std::chrono::milliseconds timeout) override { return producer_->reachable(timeout); }
 
   kafka::producer& producer() { return *producer_; }

@@ -33,8 +33,8 @@ base::status kafka_source::attach(sink::assignment_listener& listener) {
   return {};
 }
 
-base::result<std::vector<std::unique_ptr<sink::source_record>>> kafka_source::poll(std::size_t max,
-                                                                                  std::chrono::milliseconds timeout) {
+base::result<std::vector<std::unique_ptr<sink::source_record>>> kafka_source::poll(
+    std::size_t max, std::chrono::milliseconds timeout) {
   auto records = consumer_->poll(max, timeout);
   if (!records) return std::move(records).err();
   std::vector<std::unique_ptr<sink::source_record>> out;
@@ -56,12 +56,14 @@ base::result<std::optional<std::int64_t>> kafka_source::committed(std::int32_t p
 
 std::string kafka_source::how_to_commit(std::int32_t partition, std::int64_t offset) const {
   return fmt::format(
-      "commit it for the sink's group: kafka-consumer-groups.sh --bootstrap-server {} --group {} --topic {}:{} "
+      "commit it for the sink's group: kafka-consumer-groups.sh --bootstrap-server {} --group {} --topic "
+      "{}:{} "
       "--reset-offsets --to-offset {} --execute",
       options_.brokers, options_.group_id, options_.topic, partition, offset);
 }
 
-base::result<std::map<std::int32_t, std::int64_t>> kafka_source::end_offsets(std::chrono::milliseconds timeout) {
+base::result<std::map<std::int32_t, std::int64_t>> kafka_source::end_offsets(
+    std::chrono::milliseconds timeout) {
   return consumer_->end_offsets(timeout);
 }
 
@@ -70,7 +72,9 @@ std::map<std::int32_t, std::int64_t> kafka_source::on_assigned(
   return listener_->on_assigned(committed);
 }
 
-void kafka_source::on_revoked(const std::vector<std::int32_t>& partitions) { listener_->on_revoked(partitions); }
+void kafka_source::on_revoked(const std::vector<std::int32_t>& partitions) {
+  listener_->on_revoked(partitions);
+}
 
 base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::object_store& store,
                              base::registry& metrics, bool accept_offset_reset) {
@@ -82,8 +86,8 @@ base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::
     options.input = input;
     options.accept_offset_reset = accept_offset_reset;
     auto s = lanes.add(
-        std::move(source), [&raw](sink::sink& listener) { return raw.attach(listener); }, [&raw] { raw.close(); }, store, options,
-        metrics);
+        std::move(source), [&raw](sink::sink& listener) { return raw.attach(listener); },
+        [&raw] { raw.close(); }, store, options, metrics);
     if (!s) return base::error::fail(fmt::format("cannot join the consumer group: {}", s.err().message));
   }
   return {};

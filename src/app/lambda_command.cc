@@ -19,9 +19,12 @@ namespace clicktrail::app {
 namespace {
 
 std::optional<std::string> missing_for_lambda(const config::config& c) {
-  if (!c.kafka) return "clicktrail lambda needs Kafka: set CLICKTRAIL_KAFKA_BROKERS=host:port in the function's environment";
+  if (!c.kafka)
+    return "clicktrail lambda needs Kafka: set CLICKTRAIL_KAFKA_BROKERS=host:port in the function's "
+           "environment";
   if (c.sites.empty()) {
-    return "clicktrail lambda needs at least one site: set CLICKTRAIL_SITES=\"KEY=ORIGIN [ORIGIN…]\" in the function's "
+    return "clicktrail lambda needs at least one site: set CLICKTRAIL_SITES=\"KEY=ORIGIN [ORIGIN…]\" in the "
+           "function's "
            "environment, e.g. \"blog=https://me.github.io\"";
   }
   return std::nullopt;
@@ -38,11 +41,13 @@ int init_failed(lambda::runtime_client& runtime, std::string_view error_type, co
 }  // namespace
 
 int lambda_runtime(const config::load_options& sources) {
-  const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");  // NOLINT(concurrency-mt-unsafe): read before threads
+  const char* api =
+      std::getenv("AWS_LAMBDA_RUNTIME_API");  // NOLINT(concurrency-mt-unsafe): read before threads
   if (api == nullptr || *api == '\0') {
-    fmt::print(stderr,
-               "clicktrail lambda is a Lambda function's runtime: run it inside AWS Lambda (the container image's "
-               "entry point) or the Runtime Interface Emulator, which set AWS_LAMBDA_RUNTIME_API\n");
+    fmt::print(
+        stderr,
+        "clicktrail lambda is a Lambda function's runtime: run it inside AWS Lambda (the container image's "
+        "entry point) or the Runtime Interface Emulator, which set AWS_LAMBDA_RUNTIME_API\n");
     return exit_bad_config;
   }
   lambda::runtime_client runtime(api);
@@ -68,7 +73,8 @@ int lambda_runtime(const config::load_options& sources) {
   const base::error stopped = lambda::serve(runtime, function, [&](base::steady::time_point until) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - base::steady::now());
     if (left.count() <= 0) return;
-    if (auto s = event_log.producer().flush(left); !s) log.warn("records still in flight: {}", s.err().message);
+    if (auto s = event_log.producer().flush(left); !s)
+      log.warn("records still in flight: {}", s.err().message);
   });
   log.error("{}", stopped.message);
   return exit_failure;

@@ -21,11 +21,13 @@ int main(int argc, char** argv) {
 
   std::optional<std::string> config_file;
   std::optional<std::string> listen, data, output;
-  auto* run = cli.add_subcommand("run", "Collector + embedded log + sink in one process (the embedded default)");
+  auto* run =
+      cli.add_subcommand("run", "Collector + embedded log + sink in one process (the embedded default)");
   run->add_option("--config", config_file, "TOML config file")->check(CLI::ExistingFile);
   run->add_option("--listen", listen, "Address to listen on, host:port (http.listen)");
   run->add_option("--data", data, "Data directory: the embedded log and, without --output, the files");
-  run->add_option("--output", output, "Where files go: a path, file:///path or s3://bucket/prefix (sink.output)");
+  run->add_option("--output", output,
+                  "Where files go: a path, file:///path or s3://bucket/prefix (sink.output)");
 
   auto* collect = cli.add_subcommand("collect", "HTTP collector: events in, durable in Kafka");
   collect->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
@@ -36,7 +38,8 @@ int main(int argc, char** argv) {
       "Resume partitions whose offsets went back below what the output holds (a topic created again); their "
       "records go to new keys, nothing stored is overwritten";
   run->add_flag("--accept-offset-reset", accept_offset_reset, accept_reset_help);
-  auto* sink = cli.add_subcommand("sink", "Kafka → Hive-partitioned files in S3 or a directory, exactly once");
+  auto* sink =
+      cli.add_subcommand("sink", "Kafka → Hive-partitioned files in S3 or a directory, exactly once");
   sink->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
   sink->add_flag("--until-caught-up", until_caught_up, "Drain to the end offsets seen at start, then exit");
   sink->add_flag("--accept-offset-reset", accept_offset_reset, accept_reset_help);
@@ -44,25 +47,36 @@ int main(int argc, char** argv) {
   auto* lambda = cli.add_subcommand("lambda", "AWS Lambda custom runtime (reads AWS_LAMBDA_RUNTIME_API)");
   lambda->add_option("--config", config_file, "TOML config file")->check(CLI::ExistingFile);
 
-  auto* config_cmd = cli.add_subcommand("config", "Check a config file, or print the configuration reference");
+  auto* config_cmd =
+      cli.add_subcommand("config", "Check a config file, or print the configuration reference");
   config_cmd->require_subcommand(1);
   std::string check_file;
-  auto* check = config_cmd->add_subcommand("check", "Validate a config file (with the environment's overrides)");
+  auto* check =
+      config_cmd->add_subcommand("check", "Validate a config file (with the environment's overrides)");
   check->add_option("FILE", check_file, "TOML config file")->required();
-  auto* docs = config_cmd->add_subcommand("docs", "Print every setting with its type, default and bounds (Markdown)");
+  auto* docs =
+      config_cmd->add_subcommand("docs", "Print every setting with its type, default and bounds (Markdown)");
 
   std::string inspect_file;
-  auto* inspect = cli.add_subcommand("inspect", "Print a Parquet file's schema, row groups, statistics and first rows");
+  auto* inspect =
+      cli.add_subcommand("inspect", "Print a Parquet file's schema, row groups, statistics and first rows");
   inspect->add_option("FILE", inspect_file, "Parquet file")->required()->check(CLI::ExistingFile);
   std::size_t inspect_rows = 10;
   inspect->add_option("--rows", inspect_rows, "How many of the first rows to print (0: none)");
 
   app::convert_options convert_with;
   std::string convert_format = "parquet", convert_codec = "zstd";
-  auto* convert = cli.add_subcommand("convert", "Convert stored events in JSON Lines (.jsonl or .jsonl.gz) to Parquet or JSON Lines");
-  convert->add_option("IN", convert_with.input, "JSON Lines of stored events, gzip or not")->required()->check(CLI::ExistingFile);
-  convert->add_option("OUT", convert_with.output, "The file to write (replaced whole, or left untouched on error)")->required();
-  convert->add_option("--format", convert_format, "parquet or jsonl")->check(CLI::IsMember({"parquet", "jsonl"}));
+  auto* convert = cli.add_subcommand(
+      "convert", "Convert stored events in JSON Lines (.jsonl or .jsonl.gz) to Parquet or JSON Lines");
+  convert->add_option("IN", convert_with.input, "JSON Lines of stored events, gzip or not")
+      ->required()
+      ->check(CLI::ExistingFile);
+  convert
+      ->add_option("OUT", convert_with.output,
+                   "The file to write (replaced whole, or left untouched on error)")
+      ->required();
+  convert->add_option("--format", convert_format, "parquet or jsonl")
+      ->check(CLI::IsMember({"parquet", "jsonl"}));
   convert->add_option("--compression", convert_codec, "zstd, snappy, gzip or none (JSON Lines: gzip or none)")
       ->check(CLI::IsMember({"zstd", "snappy", "gzip", "none"}));
   convert->add_option("--row-group-rows", convert_with.writer.row_group_rows, "Parquet: rows per row group")
@@ -93,13 +107,16 @@ int main(int argc, char** argv) {
   if (*lambda) return app::lambda_runtime(app::config_sources(config_file));
   if (*inspect) return app::inspect(inspect_file, inspect_rows);
   if (*convert) {
-    convert_with.writer.format = convert_format == "jsonl" ? config::output_format::jsonl : config::output_format::parquet;
+    convert_with.writer.format =
+        convert_format == "jsonl" ? config::output_format::jsonl : config::output_format::parquet;
     convert_with.writer.codec = convert_codec == "zstd"     ? config::compression::zstd
                                 : convert_codec == "snappy" ? config::compression::snappy
                                 : convert_codec == "gzip"   ? config::compression::gzip
                                                             : config::compression::none;
-    if (convert_with.writer.format == config::output_format::jsonl && (convert_codec == "zstd" || convert_codec == "snappy")) {
-      std::fprintf(stderr, "--compression %s is not offered for JSON Lines; use gzip or none\n", convert_codec.c_str());
+    if (convert_with.writer.format == config::output_format::jsonl &&
+        (convert_codec == "zstd" || convert_codec == "snappy")) {
+      std::fprintf(stderr, "--compression %s is not offered for JSON Lines; use gzip or none\n",
+                   convert_codec.c_str());
       return app::exit_bad_config;
     }
     return app::convert(convert_with);

@@ -39,7 +39,9 @@ namespace {
 void add_demo_site(config::config& c, spdlog::logger& log) {
   if (!c.sites.empty()) return;
   c.sites.push_back(config::site_config{"demo", {}, true});
-  log.info("no [[sites]] configured: accepting site key \"demo\" from any origin; add [[sites]] to choose keys and origins");
+  log.info(
+      "no [[sites]] configured: accepting site key \"demo\" from any origin; add [[sites]] to choose keys "
+      "and origins");
 }
 
 // The embedded log: two logs (events, rejected input) and their sinks' offset files.
@@ -76,8 +78,9 @@ base::result<embedded> open_embedded(const config::config& c, base::registry& me
   return e;
 }
 
-base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embedded& e, store::object_store& store,
-                                base::registry& metrics, bool accept_offset_reset) {
+base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embedded& e,
+                                store::object_store& store, base::registry& metrics,
+                                bool accept_offset_reset) {
   struct lane_spec {
     wal::log& log;
     const char* name;
@@ -103,7 +106,8 @@ base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embe
 }
 
 std::string duckdb_hint(const config::config& c) {
-  if (c.sink.output.where != config::output_location::kind::local || c.sink.format != config::output_format::parquet) {
+  if (c.sink.output.where != config::output_location::kind::local ||
+      c.sink.format != config::output_format::parquet) {
     return "";
   }
   return fmt::format(
@@ -138,7 +142,8 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
       log.error("cannot create the Kafka producer: {}", producer.err().message);
       return exit_bad_config;
     }
-    kafka_log = std::make_unique<kafka_event_log>(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
+    kafka_log = std::make_unique<kafka_event_log>(std::move(producer).value(), cfg.kafka->topic,
+                                                  cfg.kafka->bad_topic);
     if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics, accept_offset_reset); !s) {
       log.error("{}", s.err().message);
       return exit_bad_config;
@@ -173,10 +178,11 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
     lanes.finish();
     return exit_failure;
   }
-  log.info("clicktrail run: open http://{}:{}/ — live events at /inspect; files in {} (as {}, each within {}s){}",
-           cfg.http.listen.host, server.local_port(), (*store)->describe(),
-           cfg.sink.format == config::output_format::parquet ? "Parquet" : "JSON Lines",
-           std::chrono::duration_cast<std::chrono::seconds>(cfg.sink.max_age).count(), duckdb_hint(cfg));
+  log.info(
+      "clicktrail run: open http://{}:{}/ — live events at /inspect; files in {} (as {}, each within {}s){}",
+      cfg.http.listen.host, server.local_port(), (*store)->describe(),
+      cfg.sink.format == config::output_format::parquet ? "Parquet" : "JSON Lines",
+      std::chrono::duration_cast<std::chrono::seconds>(cfg.sink.max_age).count(), duckdb_hint(cfg));
 
   int signal = 0;
   while (signal == 0 && !lanes.any_failed()) signal = wait_for_stop_signal(std::chrono::milliseconds(500));

@@ -37,7 +37,8 @@ void show_progress(const sink::sink::progress& p, std::chrono::steady_clock::dur
 int sink_run(const config::load_options& sources, bool until_caught_up, bool accept_offset_reset) {
   const auto loaded = start_up(sources, "sink", [](const config::config& c) -> std::optional<std::string> {
     if (c.kafka) return std::nullopt;
-    return "clicktrail sink reads Kafka: add [kafka] with brokers = \"host:port\" (or set CLICKTRAIL_KAFKA_BROKERS)";
+    return "clicktrail sink reads Kafka: add [kafka] with brokers = \"host:port\" (or set "
+           "CLICKTRAIL_KAFKA_BROKERS)";
   });
   if (!loaded) return exit_bad_config;
   const config::config& cfg = *loaded;
@@ -75,7 +76,8 @@ int sink_run(const config::load_options& sources, bool until_caught_up, bool acc
       stopping = true;
     }
     if (stopping || lanes.any_failed()) lanes.stop();
-    if (until_caught_up && terminal) show_progress(lanes.progress(), std::chrono::steady_clock::now() - started);
+    if (until_caught_up && terminal)
+      show_progress(lanes.progress(), std::chrono::steady_clock::now() - started);
   }
   const bool ok = lanes.finish();
   if (until_caught_up && terminal) fmt::print(stderr, "\n");

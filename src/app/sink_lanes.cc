@@ -1,16 +1,17 @@
 #include "app/sink_lanes.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "base/log.h"
 
 namespace clicktrail::app {
 
 base::status sink_lanes::add(std::unique_ptr<sink::source> source,
-                             const std::function<base::status(sink::sink&)>& attach, std::function<void()> close,
-                             store::object_store& store, const sink::sink_options& options, base::registry& metrics) {
+                             const std::function<base::status(sink::sink&)>& attach,
+                             std::function<void()> close, store::object_store& store,
+                             const sink::sink_options& options, base::registry& metrics) {
   auto l = std::make_unique<lane>();
   l->source = std::move(source);
   l->sink = std::make_unique<sink::sink>(*l->source, store, options, metrics);
@@ -45,7 +46,8 @@ bool sink_lanes::any_failed() const {
 
 bool sink_lanes::all_finished() const {
   return std::all_of(lanes_.begin(), lanes_.end(), [](const auto& l) {
-    return !l->finished.valid() || l->finished.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready;
+    return !l->finished.valid() ||
+           l->finished.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready;
   });
 }
 
@@ -67,8 +69,9 @@ bool sink_lanes::finish() {
         // errors say themselves what must change first.
         base::logger_for("sink").error(
             "stopped: {}: {}{}", l->source->name(), result.err().message,
-            result.err().retriable() ? "; nothing past the store's content was committed, so a restart resumes safely"
-                                     : "");
+            result.err().retriable()
+                ? "; nothing past the store's content was committed, so a restart resumes safely"
+                : "");
         ok = false;
       }
     } else if (l->close) {

@@ -29,14 +29,14 @@ class sink_lanes {
 
   // `attach` connects the source to its sink (joining a consumer group, for Kafka); `close`, if
   // given, runs on the lane's thread as soon as its sink stopped (leaving the group).
-  base::status add(std::unique_ptr<sink::source> source, const std::function<base::status(sink::sink&)>& attach,
-                   std::function<void()> close, store::object_store& store, const sink::sink_options& options,
-                   base::registry& metrics);
+  base::status add(std::unique_ptr<sink::source> source,
+                   const std::function<base::status(sink::sink&)>& attach, std::function<void()> close,
+                   store::object_store& store, const sink::sink_options& options, base::registry& metrics);
 
   void start(sink::sink::mode mode);
   bool any_failed() const;
   bool all_finished() const;
-  void stop();  // asks every lane to finish what it has open and commit
+  void stop();            // asks every lane to finish what it has open and commit
   void drain_and_stop();  // the same, once each has read what its source holds now
   // Waits for every lane and closes its source; false when one of them failed (logged). Closing
   // twice is harmless, so finish() may run again (the destructor does).

@@ -10,7 +10,8 @@ base::result<config::config> load_for(const config::load_options& sources, std::
                                       const requirement& needs) {
   auto loaded = config::load_config(sources);
   if (!loaded) {
-    return base::error::fail(fmt::format("{}\nclicktrail {}: invalid configuration", loaded.err().message, command));
+    return base::error::fail(
+        fmt::format("{}\nclicktrail {}: invalid configuration", loaded.err().message, command));
   }
   if (needs) {
     if (auto missing = needs(*loaded)) return base::error::fail(std::move(*missing));

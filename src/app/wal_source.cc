@@ -21,8 +21,8 @@ class wal_record final : public sink::source_record {
 
 }  // namespace
 
-base::result<std::vector<std::unique_ptr<sink::source_record>>> wal_source::poll(std::size_t max,
-                                                                               std::chrono::milliseconds timeout) {
+base::result<std::vector<std::unique_ptr<sink::source_record>>> wal_source::poll(
+    std::size_t max, std::chrono::milliseconds timeout) {
   std::vector<std::unique_ptr<sink::source_record>> out;
   if (!position_) {
     auto committed = offsets_.load();
@@ -30,11 +30,13 @@ base::result<std::vector<std::unique_ptr<sink::source_record>>> wal_source::poll
     if (*committed && **committed > log_.end_offset()) {
       // The log opens continuing from the committed offset (wal::log_options::continue_from), so
       // this means the offset file belongs to another log directory.
-      return base::error::fail(fmt::format(
-          "{} says {} was written up to offset {}, but the embedded log {} ends at {}: the offset file belongs "
-          "with another log directory (wal.dir). Put the matching offset file back, or move both aside to start "
-          "a new log",
-          offsets_.path(), name_, **committed, log_.name(), log_.end_offset()));
+      return base::error::fail(
+          fmt::format("{} says {} was written up to offset {}, but the embedded log {} ends at {}: the "
+                      "offset file belongs "
+                      "with another log directory (wal.dir). Put the matching offset file back, or move both "
+                      "aside to start "
+                      "a new log",
+                      offsets_.path(), name_, **committed, log_.name(), log_.end_offset()));
     }
     position_ = committed->value_or(log_.start_offset());
     if (listener_ != nullptr) {
@@ -55,7 +57,8 @@ base::status wal_source::commit(std::int32_t, std::int64_t offset) {
   if (auto s = offsets_.store(offset); !s) return s;
   // What is committed may go; a failure to delete costs disk, not data, so it is only logged.
   if (auto s = log_.release(offset); !s) {
-    base::logger_for("wal").warn("log={} could not remove consumed segments error=\"{}\"", log_.name(), s.err().message);
+    base::logger_for("wal").warn("log={} could not remove consumed segments error=\"{}\"", log_.name(),
+                                 s.err().message);
   }
   return {};
 }

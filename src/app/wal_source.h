@@ -24,8 +24,8 @@ class wal_source : public sink::source {
 
   void attach(sink::assignment_listener& listener) { listener_ = &listener; }
 
-  base::result<std::vector<std::unique_ptr<sink::source_record>>> poll(std::size_t max,
-                                                                      std::chrono::milliseconds timeout) override;
+  base::result<std::vector<std::unique_ptr<sink::source_record>>> poll(
+      std::size_t max, std::chrono::milliseconds timeout) override;
   base::status commit(std::int32_t partition, std::int64_t offset) override;
   base::result<std::optional<std::int64_t>> committed(std::int32_t) override { return offsets_.load(); }
   std::string how_to_commit(std::int32_t, std::int64_t) const override {

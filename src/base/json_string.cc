@@ -10,7 +10,8 @@ void append_json_string(std::string& out, std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (static_cast<unsigned char>(c) >= 0x80) {
-      if (const std::size_t n = utf8_length(reinterpret_cast<const unsigned char*>(text.data()) + i, text.size() - i);
+      if (const std::size_t n =
+              utf8_length(reinterpret_cast<const unsigned char*>(text.data()) + i, text.size() - i);
           n > 0) {
         out.append(text.substr(i, n));
         i += n - 1;
@@ -20,11 +21,21 @@ void append_json_string(std::string& out, std::string_view text) {
       continue;
     }
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";

@@ -1,10 +1,9 @@
 #include "base/log.h"
 
+#include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <fmt/format.h>
 
 #include <mutex>
 #include <string>
@@ -17,8 +16,8 @@ std::mutex registry_mutex;
 spdlog::sink_ptr shared_sink() {
   static auto sink = [] {
     auto s = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    s->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%eZ %l %n: %v", spdlog::pattern_time_type::utc));
+    s->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %l %n: %v",
+                                                                 spdlog::pattern_time_type::utc));
     return s;
   }();
   return sink;
@@ -31,8 +30,8 @@ spdlog::level::level_enum current_level = spdlog::level::info;
 status init_logging(std::string_view level) {
   const auto parsed = spdlog::level::from_str(std::string(level));
   if (parsed == spdlog::level::off && level != "off") {
-    return error::fail(fmt::format(
-        "unknown log level \"{}\"; use one of trace, debug, info, warn, error, off", level));
+    return error::fail(
+        fmt::format("unknown log level \"{}\"; use one of trace, debug, info, warn, error, off", level));
   }
   std::lock_guard lock(registry_mutex);
   current_level = parsed;

@@ -14,9 +14,12 @@ enum kind : int { kind_counter, kind_gauge, kind_histogram, kind_gauge_fn };
 
 const char* type_name(int k) {
   switch (k) {
-    case kind_counter: return "counter";
-    case kind_histogram: return "histogram";
-    default: return "gauge";
+    case kind_counter:
+      return "counter";
+    case kind_histogram:
+      return "histogram";
+    default:
+      return "gauge";
   }
 }
 
@@ -29,10 +32,14 @@ bool valid_name(std::string_view name) {
 
 void append_escaped(std::string& out, std::string_view text, bool quote) {
   for (char c : text) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (quote && c == '"') out += "\\\"";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (quote && c == '"')
+      out += "\\\"";
+    else
+      out.push_back(c);
   }
 }
 
@@ -90,7 +97,8 @@ std::vector<double> latency_buckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
-counter_family::counter_family(registry& r, std::string name, std::string help, std::vector<std::string> label_names)
+counter_family::counter_family(registry& r, std::string name, std::string help,
+                               std::vector<std::string> label_names)
     : registry_(r), name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
 
 counter& counter_family::at(std::initializer_list<std::string_view> values) {
@@ -115,8 +123,8 @@ counter& counter_family::at(std::initializer_list<std::string_view> values) {
 struct registry::family {
   int kind;
   std::string help;
-  using instance = std::variant<std::unique_ptr<counter>, std::unique_ptr<gauge>,
-                                std::unique_ptr<histogram>, std::function<double()>>;
+  using instance = std::variant<std::unique_ptr<counter>, std::unique_ptr<gauge>, std::unique_ptr<histogram>,
+                                std::function<double()>>;
   std::vector<std::pair<labels, instance>> instances;
 
   instance* find(const labels& l) {
@@ -134,7 +142,8 @@ registry::family& registry::family_for(std::string_view name, std::string_view h
   if (!valid_name(name)) throw std::logic_error(fmt::format("invalid metric name \"{}\"", name));
   auto it = families_.find(name);
   if (it == families_.end()) {
-    it = families_.emplace(std::string(name), std::make_unique<family>(family{k, std::string(help), {}})).first;
+    it = families_.emplace(std::string(name), std::make_unique<family>(family{k, std::string(help), {}}))
+             .first;
   } else if (it->second->kind != k) {
     throw std::logic_error(fmt::format("metric \"{}\" registered twice with different types", name));
   }

@@ -94,8 +94,8 @@ class registry {
   // another type, or a malformed name, is a programming error and throws std::logic_error.
   counter& add_counter(std::string_view name, std::string_view help, const labels& l = {});
   gauge& add_gauge(std::string_view name, std::string_view help, const labels& l = {});
-  histogram& add_histogram(std::string_view name, std::string_view help,
-                           std::vector<double> upper_bounds, const labels& l = {});
+  histogram& add_histogram(std::string_view name, std::string_view help, std::vector<double> upper_bounds,
+                           const labels& l = {});
   // A gauge read when /metrics is scraped, e.g. a queue length owned by a library.
   // `read` must stay valid and thread-safe for the registry's lifetime.
   void add_gauge_fn(std::string_view name, std::string_view help, const labels& l,

@@ -1,6 +1,6 @@
 #pragma once
-// The POSIX calls the local store and the embedded log are made of, each returning a status whose message names the path
-// and the OS error and says what to do. Thread-safe (no shared state).
+// The POSIX calls the local store and the embedded log are made of, each returning a status whose message
+// names the path and the OS error and says what to do. Thread-safe (no shared state).
 
 #include <string>
 #include <string_view>

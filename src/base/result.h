@@ -49,16 +49,31 @@ class [[nodiscard]] result {
   bool ok() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(state_); }
-  const T& value() const& { assert(ok()); return std::get<0>(state_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(state_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(state_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(state_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(state_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const error& err() const& { assert(!ok()); return std::get<1>(state_); }
-  error&& err() && { assert(!ok()); return std::get<1>(std::move(state_)); }
+  const error& err() const& {
+    assert(!ok());
+    return std::get<1>(state_);
+  }
+  error&& err() && {
+    assert(!ok());
+    return std::get<1>(std::move(state_));
+  }
 
  private:
   std::variant<T, error> state_;
@@ -71,13 +86,19 @@ inline constexpr ok_t ok_v{};
 template <>
 class [[nodiscard]] result<void> {
  public:
-  result(ok_t = ok_v) {}                                  // NOLINT: implicit by design
+  result(ok_t = ok_v) {}                                    // NOLINT: implicit by design
   result(error e) : error_(std::move(e)), failed_(true) {}  // NOLINT: implicit by design
 
   bool ok() const noexcept { return !failed_; }
   explicit operator bool() const noexcept { return ok(); }
-  const error& err() const& { assert(failed_); return error_; }
-  error&& err() && { assert(failed_); return std::move(error_); }
+  const error& err() const& {
+    assert(failed_);
+    return error_;
+  }
+  error&& err() && {
+    assert(failed_);
+    return std::move(error_);
+  }
 
  private:
   error error_;

@@ -6,7 +6,9 @@
 
 namespace clicktrail::base {
 
-inline bool utf8_continuation(unsigned char c) noexcept { return (c & 0xC0) == 0x80; }
+inline bool utf8_continuation(unsigned char c) noexcept {
+  return (c & 0xC0) == 0x80;
+}
 
 // The length of the well-formed UTF-8 character at p[0] (a byte >= 0x80), with `left` bytes
 // readable from p, or 0 when it is not one: RFC 3629's table, which rules out overlong forms,

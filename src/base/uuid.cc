@@ -84,7 +84,8 @@ uuid make_uuid_v7(unix_ms now) {
   }
   const auto ms = static_cast<std::uint64_t>(state.last_ms);
   uuid id;
-  for (int i = 0; i < 6; ++i) id.bytes[static_cast<size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  for (int i = 0; i < 6; ++i)
+    id.bytes[static_cast<size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
   id.bytes[6] = static_cast<std::uint8_t>(0x70 | (state.counter >> 8));
   id.bytes[7] = static_cast<std::uint8_t>(state.counter & 0xff);
   for (size_t i = 8; i < 16; ++i) id.bytes[i] = static_cast<std::uint8_t>(random >> (8 * (i - 8)));

@@ -1,17 +1,16 @@
 #include "config/config.h"
 
-#include "config/units.h"
-
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <cstring>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <set>
 #include <thread>
+
+#include "config/units.h"
 
 namespace clicktrail::config {
 namespace {
@@ -86,10 +85,11 @@ bool valid_topic(std::string_view topic) {
 
 bool valid_bucket(std::string_view bucket) {
   return bucket.size() >= 3 && bucket.size() <= 63 &&
-         std::ranges::all_of(bucket, [](char c) {
-           return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-                  c == '.' || c == '-';
-         }) &&
+         std::ranges::all_of(bucket,
+                             [](char c) {
+                               return std::islower(static_cast<unsigned char>(c)) ||
+                                      std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+                             }) &&
          std::isalnum(static_cast<unsigned char>(bucket.front())) &&
          std::isalnum(static_cast<unsigned char>(bucket.back()));
 }
@@ -107,8 +107,9 @@ void validate_http(const raw_config& raw, config& out, problems& found) {
   if (auto ep = parse_endpoint(listen)) {
     out.http.listen = *ep;
   } else {
-    found.push_back(fmt::format("{}: http.listen = \"{}\" must be host:port, e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"",
-                                origin_of(raw, "http.listen"), listen));
+    found.push_back(
+        fmt::format("{}: http.listen = \"{}\" must be host:port, e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"",
+                    origin_of(raw, "http.listen"), listen));
   }
   out.http.read_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.read_timeout"));
   out.http.idle_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.idle_timeout"));
@@ -128,13 +129,16 @@ void validate_ingest(const raw_config& raw, config& out, problems& found) {
     if (auto range = parse_cidr(text)) {
       in.trusted_proxies.push_back(*range);
     } else {
-      found.push_back(fmt::format("{}: ingest.trusted_proxies entry \"{}\" must be an address or a CIDR range, "
-                                  "e.g. \"10.0.0.0/8\" or \"2001:db8::/32\"", origin_of(raw, "ingest.trusted_proxies"), text));
+      found.push_back(
+          fmt::format("{}: ingest.trusted_proxies entry \"{}\" must be an address or a CIDR range, "
+                      "e.g. \"10.0.0.0/8\" or \"2001:db8::/32\"",
+                      origin_of(raw, "ingest.trusted_proxies"), text));
     }
   }
   if (in.max_event_bytes > in.max_body) {
-    found.push_back(fmt::format("ingest.max_event_bytes ({}) is larger than ingest.max_body ({}); lower it or raise max_body",
-                                format_size(in.max_event_bytes), format_size(in.max_body)));
+    found.push_back(fmt::format(
+        "ingest.max_event_bytes ({}) is larger than ingest.max_body ({}); lower it or raise max_body",
+        format_size(in.max_event_bytes), format_size(in.max_body)));
   }
 }
 
@@ -145,7 +149,8 @@ void validate_sites(const raw_config& raw, config& out, problems& found) {
     site_config parsed;
     const auto key = site.find("key");
     if (key == site.end()) {
-      found.push_back(fmt::format("sites[{}]: a [[sites]] table needs key = \"…\", the site key the tracker sends", i));
+      found.push_back(
+          fmt::format("sites[{}]: a [[sites]] table needs key = \"…\", the site key the tracker sends", i));
       continue;
     }
     parsed.key = std::get<std::string>(key->second.v);
@@ -163,9 +168,10 @@ void validate_sites(const raw_config& raw, config& out, problems& found) {
         } else if (auto n = normalise_origin(o)) {
           parsed.origins.push_back(*n);
         } else {
-          found.push_back(fmt::format("{}: origin \"{}\" of site \"{}\" must be scheme://host[:port] "
-                                      "(http or https, no path), or \"*\" for any origin",
-                                      origins->second.origin, o, parsed.key));
+          found.push_back(
+              fmt::format("{}: origin \"{}\" of site \"{}\" must be scheme://host[:port] "
+                          "(http or https, no path), or \"*\" for any origin",
+                          origins->second.origin, o, parsed.key));
         }
       }
     }
@@ -180,23 +186,28 @@ void validate_kafka(const raw_config& raw, config& out, problems& found) {
     k.brokers = std::get<std::string>(b->second.v);
   }
   if (k.brokers.empty()) {
-    found.push_back("kafka.brokers is missing: set brokers = \"host:port[,host:port]\" under [kafka] "
-                    "(or CLICKTRAIL_KAFKA_BROKERS), or remove [kafka] to use the embedded log");
+    found.push_back(
+        "kafka.brokers is missing: set brokers = \"host:port[,host:port]\" under [kafka] "
+        "(or CLICKTRAIL_KAFKA_BROKERS), or remove [kafka] to use the embedded log");
   }
   k.topic = get<std::string>(raw, "kafka.topic");
   k.bad_topic = get<std::string>(raw, "kafka.bad_topic");
   for (const char* name : {"kafka.topic", "kafka.bad_topic"}) {
     const auto& topic = get<std::string>(raw, name);
     if (!valid_topic(topic)) {
-      found.push_back(fmt::format("{}: {} = \"{}\" is not a valid Kafka topic name: use 1–249 letters, digits, '.', '_' or '-'",
-                                  origin_of(raw, name), name, topic));
+      found.push_back(fmt::format(
+          "{}: {} = \"{}\" is not a valid Kafka topic name: use 1–249 letters, digits, '.', '_' or '-'",
+          origin_of(raw, name), name, topic));
     }
   }
   if (k.topic == k.bad_topic) {
-    found.push_back(fmt::format("kafka.topic and kafka.bad_topic are both \"{}\"; rejected input must go to a topic of its own", k.topic));
+    found.push_back(fmt::format(
+        "kafka.topic and kafka.bad_topic are both \"{}\"; rejected input must go to a topic of its own",
+        k.topic));
   }
   auto copy = [&](const char* section, property_list& into) {
-    if (auto p = raw.passthrough.find(section); p != raw.passthrough.end()) into.assign(p->second.begin(), p->second.end());
+    if (auto p = raw.passthrough.find(section); p != raw.passthrough.end())
+      into.assign(p->second.begin(), p->second.end());
   };
   copy("kafka.producer", k.producer);
   copy("kafka.consumer", k.consumer);
@@ -216,17 +227,22 @@ void validate_output(const raw_config& raw, sink_config& sink, problems& found) 
     while (prefix.ends_with('/')) prefix.remove_suffix(1);
     sink.output.prefix = prefix;
     if (!valid_bucket(sink.output.bucket)) {
-      found.push_back(fmt::format("{}: sink.output = \"{}\": \"{}\" is not a valid S3 bucket name "
-                                  "(3–63 lower-case letters, digits, '.' or '-')", origin, text, sink.output.bucket));
+      found.push_back(
+          fmt::format("{}: sink.output = \"{}\": \"{}\" is not a valid S3 bucket name "
+                      "(3–63 lower-case letters, digits, '.' or '-')",
+                      origin, text, sink.output.bucket));
     }
   } else if (text.starts_with("file://")) {
     sink.output.path = text.substr(7);
     if (!sink.output.path.starts_with('/')) {
-      found.push_back(fmt::format("{}: sink.output = \"{}\": a file:// URL needs an absolute path, "
-                                  "e.g. file:///var/lib/clicktrail/out, or write a plain path", origin, text));
+      found.push_back(
+          fmt::format("{}: sink.output = \"{}\": a file:// URL needs an absolute path, "
+                      "e.g. file:///var/lib/clicktrail/out, or write a plain path",
+                      origin, text));
     }
   } else if (text.find("://") != std::string::npos) {
-    found.push_back(fmt::format("{}: sink.output = \"{}\": use s3://bucket/prefix, file:///path or a plain path", origin, text));
+    found.push_back(fmt::format(
+        "{}: sink.output = \"{}\": use s3://bucket/prefix, file:///path or a plain path", origin, text));
   } else if (text.empty()) {
     found.push_back(fmt::format("{}: sink.output is empty: give a directory or s3://bucket/prefix", origin));
   } else {
@@ -246,8 +262,10 @@ void validate_layout(const raw_config& raw, sink_config& sink, problems& found) 
     ++i;
   }
   if (!ok) {
-    found.push_back(fmt::format("{}: sink.layout = \"{}\" must be a relative path using only %Y %m %d %H, "
-                                "e.g. \"year=%Y/month=%m/day=%d/hour=%H\"", origin, sink.layout));
+    found.push_back(
+        fmt::format("{}: sink.layout = \"{}\" must be a relative path using only %Y %m %d %H, "
+                    "e.g. \"year=%Y/month=%m/day=%d/hour=%H\"",
+                    origin, sink.layout));
   }
 }
 
@@ -257,19 +275,23 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   validate_layout(raw, sink, found);
   static constexpr std::pair<std::string_view, output_format> formats[] = {
       {"parquet", output_format::parquet}, {"jsonl", output_format::jsonl}};
-  static constexpr std::pair<std::string_view, compression> codecs[] = {
-      {"zstd", compression::zstd}, {"snappy", compression::snappy}, {"gzip", compression::gzip}, {"none", compression::none}};
+  static constexpr std::pair<std::string_view, compression> codecs[] = {{"zstd", compression::zstd},
+                                                                        {"snappy", compression::snappy},
+                                                                        {"gzip", compression::gzip},
+                                                                        {"none", compression::none}};
   static constexpr std::pair<std::string_view, time_source> sources[] = {
       {"collector_ts", time_source::collector_ts}, {"event_ts", time_source::event_ts}};
   sink.format = pick(get<std::string>(raw, "sink.format"), formats);
   sink.codec = pick(get<std::string>(raw, "sink.compression"), codecs);
   sink.partition_by = pick(get<std::string>(raw, "sink.partition_by"), sources);
-  if (sink.format == output_format::jsonl && (sink.codec == compression::zstd || sink.codec == compression::snappy)) {
+  if (sink.format == output_format::jsonl &&
+      (sink.codec == compression::zstd || sink.codec == compression::snappy)) {
     if (is_default(raw, "sink.compression")) {
       sink.codec = compression::gzip;  // the default codec of JSON Lines
     } else {
-      found.push_back(fmt::format("{}: sink.compression = \"{}\" is not offered for JSON Lines; use \"gzip\" or \"none\"",
-                                  origin_of(raw, "sink.compression"), get<std::string>(raw, "sink.compression")));
+      found.push_back(
+          fmt::format("{}: sink.compression = \"{}\" is not offered for JSON Lines; use \"gzip\" or \"none\"",
+                      origin_of(raw, "sink.compression"), get<std::string>(raw, "sink.compression")));
     }
   }
   sink.max_records = get<std::int64_t>(raw, "sink.max_records");
@@ -290,18 +312,21 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   }
   sink.group_id = get<std::string>(raw, "sink.group_id");
   if (sink.group_id.empty()) {
-    found.push_back(fmt::format("{}: sink.group_id is empty; name the sinks' consumer group", origin_of(raw, "sink.group_id")));
+    found.push_back(fmt::format("{}: sink.group_id is empty; name the sinks' consumer group",
+                                origin_of(raw, "sink.group_id")));
   }
 }
 
 void validate_s3(const raw_config& raw, config& out, problems& found) {
   out.s3.region = get<std::string>(raw, "s3.region");
   out.s3.path_style = get<bool>(raw, "s3.path_style");
-  if (out.s3.region.empty()) found.push_back(fmt::format("{}: s3.region is empty; e.g. \"us-east-1\"", origin_of(raw, "s3.region")));
+  if (out.s3.region.empty())
+    found.push_back(fmt::format("{}: s3.region is empty; e.g. \"us-east-1\"", origin_of(raw, "s3.region")));
   if (const auto e = raw.values.find("s3.endpoint"); e != raw.values.end()) {
     const auto& url = std::get<std::string>(e->second.v);
     if (!url.starts_with("http://") && !url.starts_with("https://")) {
-      found.push_back(fmt::format("{}: s3.endpoint = \"{}\" must start with http:// or https://", e->second.origin, url));
+      found.push_back(
+          fmt::format("{}: s3.endpoint = \"{}\" must start with http:// or https://", e->second.origin, url));
     }
     out.s3.endpoint = url;
   }
@@ -330,7 +355,8 @@ std::optional<cidr> parse_cidr(std::string_view text) {
   if (slash != std::string_view::npos) {
     const auto digits = text.substr(slash + 1);
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
-    if (ec != std::errc{} || end != digits.data() + digits.size() || bits < 0 || bits > max_bits) return std::nullopt;
+    if (ec != std::errc{} || end != digits.data() + digits.size() || bits < 0 || bits > max_bits)
+      return std::nullopt;
   }
   out.prefix_bits = bits + (128 - max_bits);
   return out;
@@ -346,7 +372,8 @@ bool cidr::contains(const std::array<std::uint8_t, 16>& a) const noexcept {
 }
 
 std::string endpoint::to_string() const {
-  return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port) : fmt::format("[{}]:{}", host, port);
+  return host.find(':') == std::string::npos ? fmt::format("{}:{}", host, port)
+                                             : fmt::format("[{}]:{}", host, port);
 }
 
 base::result<config> load_config(const load_options& options) {
@@ -362,7 +389,8 @@ base::result<config> load_config(const load_options& options) {
   validate_sink(*raw, out, found);
   validate_s3(*raw, out, found);
   out.wal.dir = get<std::string>(*raw, "wal.dir");
-  if (out.wal.dir.empty()) found.push_back(fmt::format("{}: wal.dir is empty; name a directory", origin_of(*raw, "wal.dir")));
+  if (out.wal.dir.empty())
+    found.push_back(fmt::format("{}: wal.dir is empty; name a directory", origin_of(*raw, "wal.dir")));
   out.wal.segment_bytes = get<std::int64_t>(*raw, "wal.segment_bytes");
   out.wal.retention = std::chrono::milliseconds(get<std::int64_t>(*raw, "wal.retention"));
   if (!found.empty()) {

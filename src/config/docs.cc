@@ -10,11 +10,16 @@ namespace {
 
 std::string bounds(const setting& s) {
   switch (s.type) {
-    case setting_type::integer: return fmt::format("{} – {}", s.min, s.max);
-    case setting_type::size: return fmt::format("{} – {}", format_size(s.min), format_size(s.max));
-    case setting_type::duration: return fmt::format("{} – {}", format_duration_ms(s.min), format_duration_ms(s.max));
-    case setting_type::choice: return fmt::format("`{}`", s.choices);
-    default: return "";
+    case setting_type::integer:
+      return fmt::format("{} – {}", s.min, s.max);
+    case setting_type::size:
+      return fmt::format("{} – {}", format_size(s.min), format_size(s.max));
+    case setting_type::duration:
+      return fmt::format("{} – {}", format_duration_ms(s.min), format_duration_ms(s.max));
+    case setting_type::choice:
+      return fmt::format("`{}`", s.choices);
+    default:
+      return "";
   }
 }
 
@@ -35,10 +40,12 @@ std::string reference_markdown() {
     if (s.section != section) {
       section = s.section;
       const bool repeated = section == "sites";
-      out += fmt::format("\n## {}\n\n", repeated ? "[[sites]] (one table per site)" : fmt::format("[{}]", section));
+      out += fmt::format("\n## {}\n\n",
+                         repeated ? "[[sites]] (one table per site)" : fmt::format("[{}]", section));
       if (repeated) {
-        out += "In the environment, all sites at once: "
-               "`CLICKTRAIL_SITES=\"demo=http://localhost:8080 https://me.github.io; blog=*\"`.\n\n";
+        out +=
+            "In the environment, all sites at once: "
+            "`CLICKTRAIL_SITES=\"demo=http://localhost:8080 https://me.github.io; blog=*\"`.\n\n";
       }
       out += "| key | type | default | allowed | environment | description |\n";
       out += "|---|---|---|---|---|---|\n";
@@ -48,10 +55,11 @@ std::string reference_markdown() {
                        s.has_default() ? fmt::format("`{}`", s.default_value) : "(none)", bounds(s),
                        repeated ? "see above" : fmt::format("`{}`", s.env_name()), s.description);
   }
-  out += "\n## [kafka.producer] and [kafka.consumer]\n\n"
-         "Raw librdkafka properties (see librdkafka's CONFIGURATION.md), applied after clicktrail's\n"
-         "own, for SASL, TLS and tuning: `\"security.protocol\" = \"SASL_SSL\"`. In the environment,\n"
-         "`CLICKTRAIL_KAFKA_PRODUCER_SASL_MECHANISM=PLAIN` sets `sasl.mechanism` (underscores become dots).\n";
+  out +=
+      "\n## [kafka.producer] and [kafka.consumer]\n\n"
+      "Raw librdkafka properties (see librdkafka's CONFIGURATION.md), applied after clicktrail's\n"
+      "own, for SASL, TLS and tuning: `\"security.protocol\" = \"SASL_SSL\"`. In the environment,\n"
+      "`CLICKTRAIL_KAFKA_PRODUCER_SASL_MECHANISM=PLAIN` sets `sasl.mechanism` (underscores become dots).\n";
   return out;
 }
 

@@ -12,7 +12,7 @@ namespace clicktrail::config {
 
 enum class setting_type {
   string,
-  integer,      // bounded by min/max
+  integer,  // bounded by min/max
   boolean,
   size,         // bytes; "128MiB", "64KiB", "1GB" or a plain integer; bounded by min/max
   duration,     // milliseconds; "250ms", "30s", "5m", "1h"; bounded by min/max
@@ -23,12 +23,12 @@ enum class setting_type {
 const char* to_string(setting_type t) noexcept;
 
 struct setting {
-  std::string_view section;      // "kafka"; "sites" is an array of tables ([[sites]])
-  std::string_view key;          // "brokers"
+  std::string_view section;  // "kafka"; "sites" is an array of tables ([[sites]])
+  std::string_view key;      // "brokers"
   setting_type type;
   std::string_view default_value;  // in the setting's own syntax; empty: no default (optional)
   std::string_view description;
-  std::int64_t min = 0;          // integer, size, duration (ms): inclusive bounds
+  std::int64_t min = 0;  // integer, size, duration (ms): inclusive bounds
   std::int64_t max = 0;
   std::string_view choices = {};  // choice: "parquet|jsonl"
 

@@ -28,24 +28,20 @@ constexpr std::array table{
     setting{"http", "listen", string, "127.0.0.1:8080",
             "Address the collector listens on, as host:port ([v6]:port for IPv6; port 0 picks a "
             "free one)."},
-    setting{"http", "threads", integer, "0",
-            "Threads that serve HTTP; 0 means one per core.", 0, 256},
+    setting{"http", "threads", integer, "0", "Threads that serve HTTP; 0 means one per core.", 0, 256},
     setting{"http", "read_timeout", duration, "10s",
-            "Time a client has to send a whole request; slower clients are disconnected.",
-            100, 5 * minute},
+            "Time a client has to send a whole request; slower clients are disconnected.", 100, 5 * minute},
     setting{"http", "idle_timeout", duration, "60s",
             "How long a kept-alive connection may wait for its next request.", 1 * second, 1 * hour},
 
-    setting{"ingest", "max_body", size, "1MiB",
-            "Largest request body, after gunzip; larger bodies get 413.", 1 * KiB, 64 * MiB},
-    setting{"ingest", "max_events", integer, "500", "Most events in one request; more gets 413.", 1,
-            100'000},
+    setting{"ingest", "max_body", size, "1MiB", "Largest request body, after gunzip; larger bodies get 413.",
+            1 * KiB, 64 * MiB},
+    setting{"ingest", "max_events", integer, "500", "Most events in one request; more gets 413.", 1, 100'000},
     setting{"ingest", "max_event_bytes", size, "32KiB",
-            "Largest single event; a larger one is rejected (to the bad topic), the rest go on.",
-            1 * KiB, 1 * MiB},
+            "Largest single event; a larger one is rejected (to the bad topic), the rest go on.", 1 * KiB,
+            1 * MiB},
     setting{"ingest", "produce_timeout", duration, "5s",
-            "How long a request waits for its events to be durable before answering 503.", 100,
-            5 * minute},
+            "How long a request waits for its events to be durable before answering 503.", 100, 5 * minute},
     setting{"ingest", "anonymize_ip", boolean, "true",
             "Keep only the network part of client addresses (IPv4 /24, IPv6 /48)."},
     setting{"ingest", "trusted_proxies", string_list, "[]",
@@ -68,23 +64,21 @@ constexpr std::array table{
 
     setting{"sink", "output", string, "./data",
             "Where files go: s3://bucket/prefix, file:///path, or a plain path."},
-    setting{"sink", "format", choice, "parquet", "File format of the output.", 0, 0,
-            "parquet|jsonl"},
+    setting{"sink", "format", choice, "parquet", "File format of the output.", 0, 0, "parquet|jsonl"},
     setting{"sink", "compression", choice, "zstd",
             "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,
             "zstd|snappy|gzip|none"},
     setting{"sink", "partition_by", choice, "collector_ts",
-            "Which timestamp places an event in a time partition.", 0, 0,
-            "collector_ts|event_ts"},
+            "Which timestamp places an event in a time partition.", 0, 0, "collector_ts|event_ts"},
     setting{"sink", "layout", string, "year=%Y/month=%m/day=%d/hour=%H",
             "Time partition path, with %Y %m %d %H (UTC)."},
-    setting{"sink", "max_records", integer, "1000000", "A file closes after this many records.",
-            1, 1'000'000'000},
-    setting{"sink", "max_bytes", size, "128MiB", "A file closes after this many encoded bytes.",
-            64 * KiB, 5 * GiB},
+    setting{"sink", "max_records", integer, "1000000", "A file closes after this many records.", 1,
+            1'000'000'000},
+    setting{"sink", "max_bytes", size, "128MiB", "A file closes after this many encoded bytes.", 64 * KiB,
+            5 * GiB},
     setting{"sink", "max_age", duration, "5m",
-            "A file closes when it has been open this long, so quiet sites still see their data.",
-            1 * second, 24 * hour},
+            "A file closes when it has been open this long, so quiet sites still see their data.", 1 * second,
+            24 * hour},
 
     setting{"sink", "max_open_files", integer, "500",
             "Most files open at once in one sink; past it the oldest closes early. Bounds memory.", 1,
@@ -116,8 +110,8 @@ constexpr std::array table{
     setting{"wal", "dir", string, "./data/_clicktrail/wal",
             "`clicktrail run` without [kafka]: the embedded log's directory (--data DIR puts it in "
             "DIR/_clicktrail/wal)."},
-    setting{"wal", "segment_bytes", size, "64MiB", "The embedded log starts a new segment file past this size.",
-            64 * KiB, 4 * GiB},
+    setting{"wal", "segment_bytes", size, "64MiB",
+            "The embedded log starts a new segment file past this size.", 64 * KiB, 4 * GiB},
     setting{"wal", "retention", duration, "1h",
             "How long the embedded log keeps segments the sink has written out, before deleting them.", 0,
             30 * 24 * hour},
@@ -127,18 +121,27 @@ constexpr std::array table{
 
 const char* to_string(setting_type t) noexcept {
   switch (t) {
-    case string: return "string";
-    case integer: return "integer";
-    case boolean: return "boolean";
-    case size: return "size";
-    case duration: return "duration";
-    case string_list: return "list of strings";
-    case choice: return "choice";
+    case string:
+      return "string";
+    case integer:
+      return "integer";
+    case boolean:
+      return "boolean";
+    case size:
+      return "size";
+    case duration:
+      return "duration";
+    case string_list:
+      return "list of strings";
+    case choice:
+      return "choice";
   }
   return "?";
 }
 
-std::string setting::name() const { return fmt::format("{}.{}", section, key); }
+std::string setting::name() const {
+  return fmt::format("{}.{}", section, key);
+}
 
 std::string setting::env_name() const {
   std::string out = "CLICKTRAIL_";
@@ -148,12 +151,13 @@ std::string setting::env_name() const {
   return out;
 }
 
-std::span<const setting> all_settings() noexcept { return table; }
+std::span<const setting> all_settings() noexcept {
+  return table;
+}
 
 const setting* find_setting(std::string_view section, std::string_view key) noexcept {
-  const auto it = std::find_if(table.begin(), table.end(), [&](const setting& s) {
-    return s.section == section && s.key == key;
-  });
+  const auto it = std::find_if(table.begin(), table.end(),
+                               [&](const setting& s) { return s.section == section && s.key == key; });
   return it == table.end() ? nullptr : &*it;
 }
 

@@ -60,24 +60,31 @@ std::string suggestion(std::string_view unknown, bool as_env = false) {
 
 std::string bounds_text(const setting& s) {
   switch (s.type) {
-    case setting_type::size: return fmt::format("{} to {}", format_size(s.min), format_size(s.max));
+    case setting_type::size:
+      return fmt::format("{} to {}", format_size(s.min), format_size(s.max));
     case setting_type::duration:
       return fmt::format("{} to {}", format_duration_ms(s.min), format_duration_ms(s.max));
-    default: return fmt::format("{} to {}", s.min, s.max);
+    default:
+      return fmt::format("{} to {}", s.min, s.max);
   }
 }
 
 std::string expected_text(const setting& s) {
   switch (s.type) {
-    case setting_type::string: return "a string";
-    case setting_type::integer: return fmt::format("an integer from {}", bounds_text(s));
-    case setting_type::boolean: return "true or false";
+    case setting_type::string:
+      return "a string";
+    case setting_type::integer:
+      return fmt::format("an integer from {}", bounds_text(s));
+    case setting_type::boolean:
+      return "true or false";
     case setting_type::size:
       return fmt::format("a size such as \"64KiB\", \"128MiB\" or \"1GiB\", from {}", bounds_text(s));
     case setting_type::duration:
       return fmt::format("a duration such as \"500ms\", \"30s\", \"5m\" or \"1h\", from {}", bounds_text(s));
-    case setting_type::string_list: return "a list of strings";
-    case setting_type::choice: return fmt::format("one of {}", s.choices);
+    case setting_type::string_list:
+      return "a list of strings";
+    case setting_type::choice:
+      return fmt::format("one of {}", s.choices);
   }
   return "?";
 }
@@ -104,7 +111,8 @@ std::optional<std::string> out_of_range(const setting& s, const value& v) {
 std::optional<value> from_text(const setting& s, std::string_view text) {
   switch (s.type) {
     case setting_type::string:
-    case setting_type::choice: return value{std::string(text)};
+    case setting_type::choice:
+      return value{std::string(text)};
     case setting_type::integer: {
       std::int64_t n = 0;
       const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -188,8 +196,8 @@ std::string where(const std::string& file, const toml::node& node) {
 void store(const setting& s, std::optional<value> v, std::string_view shown, std::string origin,
            table_values& into, problems& out) {
   if (!v) {
-    out.push_back(fmt::format("{}: {} = {} is not valid: it must be {}", origin, s.name(), shown,
-                              expected_text(s)));
+    out.push_back(
+        fmt::format("{}: {} = {} is not valid: it must be {}", origin, s.name(), shown, expected_text(s)));
     return;
   }
   if (auto why = out_of_range(s, *v)) {
@@ -206,15 +214,21 @@ void read_table(const std::string& file, std::string_view section, const toml::t
     const std::string full = fmt::format("{}.{}", section, key);
     if (is_passthrough(full)) {
       if (!node.is_table()) {
-        out.push_back(fmt::format("{}: [{}] must be a table of librdkafka properties", where(file, node), full));
+        out.push_back(
+            fmt::format("{}: [{}] must be a table of librdkafka properties", where(file, node), full));
         continue;
       }
       auto& props = config.passthrough[full];
       for (const auto& [prop, prop_value] : *node.as_table()) {
-        if (prop_value.is_string()) props[std::string(prop.str())] = prop_value.as_string()->get();
-        else if (prop_value.is_integer()) props[std::string(prop.str())] = std::to_string(prop_value.as_integer()->get());
-        else if (prop_value.is_boolean()) props[std::string(prop.str())] = prop_value.as_boolean()->get() ? "true" : "false";
-        else out.push_back(fmt::format("{}: {}.{} must be a string, integer or boolean", where(file, prop_value), full, prop.str()));
+        if (prop_value.is_string())
+          props[std::string(prop.str())] = prop_value.as_string()->get();
+        else if (prop_value.is_integer())
+          props[std::string(prop.str())] = std::to_string(prop_value.as_integer()->get());
+        else if (prop_value.is_boolean())
+          props[std::string(prop.str())] = prop_value.as_boolean()->get() ? "true" : "false";
+        else
+          out.push_back(fmt::format("{}: {}.{} must be a string, integer or boolean", where(file, prop_value),
+                                    full, prop.str()));
       }
       continue;
     }
@@ -237,7 +251,8 @@ void read_file(const std::filesystem::path& path, raw_config& config, problems& 
     if (begin.line == 0) {
       out.push_back(fmt::format("{}: cannot read the config file: {}", file, e.description()));
     } else {
-      out.push_back(fmt::format("{}:{}:{}: not valid TOML: {}", file, begin.line, begin.column, e.description()));
+      out.push_back(
+          fmt::format("{}:{}:{}: not valid TOML: {}", file, begin.line, begin.column, e.description()));
     }
     return;
   }
@@ -246,7 +261,8 @@ void read_file(const std::filesystem::path& path, raw_config& config, problems& 
     if (is_repeated(section)) {
       const auto* array = node.as_array();
       if (!array || !array->is_array_of_tables()) {
-        out.push_back(fmt::format("{}: \"{}\" must be written as [[{}]] tables", where(file, node), section, section));
+        out.push_back(
+            fmt::format("{}: \"{}\" must be written as [[{}]] tables", where(file, node), section, section));
         continue;
       }
       config.sections.insert(section);
@@ -261,8 +277,9 @@ void read_file(const std::filesystem::path& path, raw_config& config, problems& 
     } else if (is_section(section)) {
       out.push_back(fmt::format("{}: \"{}\" must be a [{}] table", where(file, node), section, section));
     } else {
-      out.push_back(fmt::format("{}: unknown section [{}]; the sections are log, http, ingest, sites, kafka, sink, s3",
-                                where(file, node), section));
+      out.push_back(
+          fmt::format("{}: unknown section [{}]; the sections are log, http, ingest, sites, kafka, sink, s3",
+                      where(file, node), section));
     }
   }
 }
@@ -280,7 +297,8 @@ void read_sites_env(const std::string& text, raw_config& config, problems& out) 
     if (item.empty()) continue;
     const auto eq = item.find('=');
     if (eq == std::string_view::npos || eq == 0) {
-      out.push_back(fmt::format("CLICKTRAIL_SITES: \"{}\" must be KEY=ORIGIN [ORIGIN…], sites separated by ';'", item));
+      out.push_back(
+          fmt::format("CLICKTRAIL_SITES: \"{}\" must be KEY=ORIGIN [ORIGIN…], sites separated by ';'", item));
       continue;
     }
     table_values site;
@@ -299,7 +317,8 @@ void read_sites_env(const std::string& text, raw_config& config, problems& out) 
 
 std::string lower_dotted(std::string_view env_suffix) {
   std::string out;
-  for (char c : env_suffix) out.push_back(c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : env_suffix)
+    out.push_back(c == '_' ? '.' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return out;
 }
 
@@ -314,7 +333,9 @@ void read_environment(const load_options& options, raw_config& config, problems&
     for (std::string_view section : passthrough_sections) {
       const std::string prefix = "CLICKTRAIL_" + lower_dotted(section) + "_";
       std::string upper_prefix;
-      for (char c : prefix) upper_prefix.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+      for (char c : prefix)
+        upper_prefix.push_back(c == '.' ? '_'
+                                        : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
       if (name.starts_with(upper_prefix) && name.size() > upper_prefix.size()) {
         config.passthrough[std::string(section)][lower_dotted(name.substr(upper_prefix.size()))] = text;
         config.sections.insert(std::string(section.substr(0, section.find('.'))));
@@ -335,7 +356,8 @@ void read_environment(const load_options& options, raw_config& config, problems&
     if (!handled) {
       for (const auto& s : all_settings()) {
         std::string prefix = "CLICKTRAIL_";
-        for (char c : s.section) prefix.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        for (char c : s.section)
+          prefix.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
         prefix.push_back('_');
         if (name.starts_with(prefix)) {
           out.push_back(fmt::format("{}: unknown setting variable{}", name, suggestion(name, true)));

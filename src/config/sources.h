@@ -29,9 +29,10 @@ struct entry {
 using table_values = std::map<std::string, entry, std::less<>>;  // key → value, within a section
 
 struct raw_config {
-  table_values values;  // "section.key" → value, for the plain sections
+  table_values values;              // "section.key" → value, for the plain sections
   std::vector<table_values> sites;  // one per [[sites]] table
-  std::map<std::string, std::map<std::string, std::string>, std::less<>> passthrough;  // "kafka.producer" → properties
+  std::map<std::string, std::map<std::string, std::string>, std::less<>>
+      passthrough;                              // "kafka.producer" → properties
   std::set<std::string, std::less<>> sections;  // sections present in any source ([kafka] turns Kafka on)
 };
 

@@ -25,12 +25,22 @@ std::optional<std::int64_t> checked_mul(std::int64_t a, std::int64_t b) noexcept
 }
 
 constexpr std::array<std::pair<std::string_view, std::int64_t>, 9> size_units{{
-    {"", 1}, {"B", 1}, {"KiB", 1LL << 10}, {"MiB", 1LL << 20}, {"GiB", 1LL << 30},
-    {"kB", 1000}, {"KB", 1000}, {"MB", 1000'000}, {"GB", 1000'000'000},
+    {"", 1},
+    {"B", 1},
+    {"KiB", 1LL << 10},
+    {"MiB", 1LL << 20},
+    {"GiB", 1LL << 30},
+    {"kB", 1000},
+    {"KB", 1000},
+    {"MB", 1000'000},
+    {"GB", 1000'000'000},
 }};
 
 constexpr std::array<std::pair<std::string_view, std::int64_t>, 4> duration_units{{
-    {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000},
+    {"ms", 1},
+    {"s", 1000},
+    {"m", 60'000},
+    {"h", 3'600'000},
 }};
 
 }  // namespace

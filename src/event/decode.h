@@ -52,7 +52,7 @@ struct problem {
 struct rejection {
   std::size_t index;  // position in the batch
   problem what;
-  std::string raw;    // the event's JSON text as sent, cut to max_event_bytes
+  std::string raw;  // the event's JSON text as sent, cut to max_event_bytes
 };
 
 struct batch {

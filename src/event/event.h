@@ -39,7 +39,7 @@ struct event {
   std::optional<bool> is_bot;
   opt_string ip;
   opt_string geo_country, geo_region, geo_city;
-  opt_string props;  // a JSON object as compact text
+  opt_string props;        // a JSON object as compact text
   bool truncated = false;  // some string was cut to its column limit
   std::int32_t version = schema_version;
 

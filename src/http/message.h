@@ -15,12 +15,12 @@ namespace clicktrail::http {
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
 struct request {
-  std::string method;  // "GET", "POST", …
-  std::string path;    // without the query
-  std::string query;   // after '?', undecoded; empty when absent
+  std::string method;   // "GET", "POST", …
+  std::string path;     // without the query
+  std::string query;    // after '?', undecoded; empty when absent
   header_list headers;  // names lower-cased
   std::string body;
-  std::string peer;    // the client's address, as text
+  std::string peer;  // the client's address, as text
 
   // The first header of that (lower-case) name, or empty.
   std::string_view header(std::string_view lower_name) const noexcept;

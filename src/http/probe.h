@@ -13,7 +13,8 @@ class probe {
   explicit probe(base::registry& r)
       : in_flight_(r.add_gauge("clicktrail_http_requests_in_flight", "Requests read and not yet answered.")),
         connections_(r.add_gauge("clicktrail_http_connections", "Open client connections.")),
-        requests_(r, "clicktrail_http_requests_total", "Requests answered, by route and status.", {"route", "status"}),
+        requests_(r, "clicktrail_http_requests_total", "Requests answered, by route and status.",
+                  {"route", "status"}),
         duration_(r.add_histogram("clicktrail_http_request_duration_seconds",
                                   "Time from a request's last byte read to its answer's last byte written.",
                                   base::latency_buckets())) {}

@@ -45,7 +45,9 @@ struct server::state {
 namespace {
 
 // Boost 1.74's Beast speaks boost::string_view.
-std::string_view as_std(boost::beast::string_view v) noexcept { return {v.data(), v.size()}; }
+std::string_view as_std(boost::beast::string_view v) noexcept {
+  return {v.data(), v.size()};
+}
 
 using beast_request = beast::http::request<beast::http::string_body>;
 using beast_response = beast::http::response<beast::http::string_body>;
@@ -70,7 +72,8 @@ class session : public std::enable_shared_from_this<session> {
     parser_->body_limit(state_->options.max_body_bytes);
     // The first request gets the read deadline; later ones on a kept-alive connection first wait
     // up to the idle timeout. A slow client loses the connection either way.
-    stream_.expires_after(requests_served_ == 0 ? state_->options.read_timeout : state_->options.idle_timeout);
+    stream_.expires_after(requests_served_ == 0 ? state_->options.read_timeout
+                                                : state_->options.idle_timeout);
     beast::http::async_read(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&session::on_read, shared_from_this()));
   }
@@ -82,8 +85,9 @@ class session : public std::enable_shared_from_this<session> {
       return answer_and_close(r.status, r.code, r.message);
     }
     if (ec == beast::http::error::header_limit) {
-      return answer_and_close(431, "headers_too_large",
-                              fmt::format("the request headers are over {} bytes", state_->options.max_header_bytes));
+      return answer_and_close(
+          431, "headers_too_large",
+          fmt::format("the request headers are over {} bytes", state_->options.max_header_bytes));
     }
     if (ec) return close();  // timeout, reset, or a client that went away: nothing to answer
     dispatch_request(parser_->release());
@@ -120,11 +124,13 @@ class session : public std::enable_shared_from_this<session> {
     }
     try {
       (*match.target)(std::move(req), [self = shared_from_this()](response r) {
-        net::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable { self->respond(std::move(r)); });
+        net::dispatch(self->stream_.get_executor(),
+                      [self, r = std::move(r)]() mutable { self->respond(std::move(r)); });
       });
     } catch (const std::exception& e) {
       base::logger_for("http").error("handler failed route={} error=\"{}\"", route_label_, e.what());
-      respond(response::json_error(500, "internal_error", "the server failed to handle the request; it was logged"));
+      respond(response::json_error(500, "internal_error",
+                                   "the server failed to handle the request; it was logged"));
     }
   }
 
@@ -161,9 +167,9 @@ class session : public std::enable_shared_from_this<session> {
   // wait for streams to end.
   void start_stream(response r) {
     keep_alive_ = false;
-    std::string head = fmt::format("HTTP/1.1 {} {}\r\nServer: clicktrail\r\nContent-Type: {}\r\nConnection: close\r\n",
-                                   r.status, as_std(beast::http::obsolete_reason(static_cast<beast::http::status>(r.status))),
-                                   r.content_type);
+    std::string head = fmt::format(
+        "HTTP/1.1 {} {}\r\nServer: clicktrail\r\nContent-Type: {}\r\nConnection: close\r\n", r.status,
+        as_std(beast::http::obsolete_reason(static_cast<beast::http::status>(r.status))), r.content_type);
     for (const auto& [name, value] : r.headers) head += fmt::format("{}: {}\r\n", name, value);
     head += "\r\n";
     head += r.body;
@@ -231,7 +237,9 @@ class session : public std::enable_shared_from_this<session> {
     route_label_ = "other";
     if (parser_) {
       const auto target = as_std(parser_->get().target());
-      route_label_ = state_->routes.find(as_std(parser_->get().method_string()), target.substr(0, target.find('?'))).label;
+      route_label_ =
+          state_->routes.find(as_std(parser_->get().method_string()), target.substr(0, target.find('?')))
+              .label;
     }
     state_->metrics_probe.in_flight().add(1);
     respond(response::json_error(status, code, message));
@@ -252,8 +260,8 @@ class session : public std::enable_shared_from_this<session> {
   std::chrono::steady_clock::time_point started_;
   std::uint64_t requests_served_ = 0;
   bool keep_alive_ = true;
-  std::deque<std::string> stream_out_;           // streamed bytes waiting to be written (strand)
-  std::atomic<std::size_t> stream_queued_{0};    // their size, for the writer's limit
+  std::deque<std::string> stream_out_;         // streamed bytes waiting to be written (strand)
+  std::atomic<std::size_t> stream_queued_{0};  // their size, for the writer's limit
   std::atomic<bool> stream_failed_{false};
 };
 
@@ -270,7 +278,9 @@ void accept_next(server::state* s) {
 server::server(server_options options, router routes, base::registry& metrics)
     : options_(options), state_(std::make_unique<state>(std::move(options), std::move(routes), metrics)) {}
 
-server::~server() { stop(std::chrono::milliseconds(0)); }
+server::~server() {
+  stop(std::chrono::milliseconds(0));
+}
 
 void server::start() {
   beast::error_code ec;
@@ -280,7 +290,8 @@ void server::start() {
     tcp::resolver resolver(state_->io);
     auto results = resolver.resolve(options_.host, std::to_string(options_.port), ec);
     if (ec || results.empty()) {
-      throw std::runtime_error(fmt::format("cannot resolve http.listen host \"{}\": {}", options_.host, ec.message()));
+      throw std::runtime_error(
+          fmt::format("cannot resolve http.listen host \"{}\": {}", options_.host, ec.message()));
     }
     endpoint = *results.begin();
   } else {
@@ -292,8 +303,9 @@ void server::start() {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
-    throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}; choose another http.listen (or --listen)",
-                                         options_.host, options_.port, ec.message()));
+    throw std::runtime_error(
+        fmt::format("cannot listen on {}:{}: {}; choose another http.listen (or --listen)", options_.host,
+                    options_.port, ec.message()));
   }
   port_ = acceptor.local_endpoint().port();
   accept_next(state_.get());
@@ -321,6 +333,8 @@ void server::stop(std::chrono::milliseconds drain) {
   threads_.clear();
 }
 
-std::int64_t server::in_flight() const noexcept { return state_->metrics_probe.in_flight().value(); }
+std::int64_t server::in_flight() const noexcept {
+  return state_->metrics_probe.in_flight().value();
+}
 
 }  // namespace clicktrail::http

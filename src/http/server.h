@@ -24,7 +24,7 @@ struct server_options {
   std::uint16_t port = 8080;  // 0: pick a free port; local_port() tells which
   int threads = 1;
   std::uint64_t max_header_bytes = 16 * 1024;
-  std::uint64_t max_body_bytes = 1024 * 1024;  // as sent on the wire (before any gunzip)
+  std::uint64_t max_body_bytes = 1024 * 1024;      // as sent on the wire (before any gunzip)
   std::chrono::milliseconds read_timeout{10'000};  // whole request, headers and body
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
 };

@@ -1,11 +1,10 @@
 #include "ingest/body.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 #include "base/text.h"
 
@@ -16,7 +15,8 @@ using base::trim;
 
 refusal body_too_large(std::size_t max_body) {
   return {413, "body_too_large",
-          fmt::format("the request body is over {} bytes (after gunzip); send fewer events per request", max_body)};
+          fmt::format("the request body is over {} bytes (after gunzip); send fewer events per request",
+                      max_body)};
 }
 
 namespace {
@@ -24,7 +24,8 @@ namespace {
 // Inflates a single gzip member, stopping as soon as the output would pass `max_body`.
 std::optional<refusal> gunzip(std::string& body, std::size_t max_body) {
   z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return refusal{500, "internal_error", "could not start gunzip"};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+    return refusal{500, "internal_error", "could not start gunzip"};
   std::string out;
   out.resize(std::min<std::size_t>(std::max<std::size_t>(body.size() * 4, 4096), max_body + 1));
   zs.next_in = reinterpret_cast<Bytef*>(body.data());
@@ -46,7 +47,8 @@ std::optional<refusal> gunzip(std::string& body, std::size_t max_body) {
   inflateEnd(&zs);
   if (produced > max_body) return body_too_large(max_body);
   if (rc != Z_STREAM_END || trailing) {
-    return refusal{400, "invalid_gzip", "Content-Encoding is gzip but the body is not one complete gzip stream"};
+    return refusal{400, "invalid_gzip",
+                   "Content-Encoding is gzip but the body is not one complete gzip stream"};
   }
   out.resize(produced);
   body = std::move(out);
@@ -63,7 +65,8 @@ std::optional<refusal> check_content_type(std::string_view content_type) {
                              content_type.substr(0, 100))};
 }
 
-std::optional<refusal> decode_content(std::string& body, std::string_view content_encoding, std::size_t max_body) {
+std::optional<refusal> decode_content(std::string& body, std::string_view content_encoding,
+                                      std::size_t max_body) {
   if (body.size() > max_body) return body_too_large(max_body);
   const std::string_view encoding = trim(content_encoding);
   if (encoding.empty() || iequals(encoding, "identity")) return std::nullopt;

@@ -21,6 +21,7 @@ refusal body_too_large(std::size_t max_body);
 // Leaves the JSON text in `body`: inflates it when `content_encoding` is gzip. Refuses other
 // encodings (415), corrupt gzip (400), and a body over `max_body` bytes before or after
 // inflating (413).
-std::optional<refusal> decode_content(std::string& body, std::string_view content_encoding, std::size_t max_body);
+std::optional<refusal> decode_content(std::string& body, std::string_view content_encoding,
+                                      std::size_t max_body);
 
 }  // namespace clicktrail::ingest

@@ -26,7 +26,8 @@ std::optional<address> parse(std::string_view text) {
   address out{};
   in_addr v4{};
   in6_addr v6{};
-  if (const auto colon = s.find(':'); colon != std::string::npos && s.find(':', colon + 1) == std::string::npos) {
+  if (const auto colon = s.find(':');
+      colon != std::string::npos && s.find(':', colon + 1) == std::string::npos) {
     s.resize(colon);  // a.b.c.d:port
   }
   if (inet_pton(AF_INET, s.c_str(), &v4) == 1) {

@@ -3,12 +3,12 @@
 // the Lambda function (API Gateway events) fill and read the same structures.
 
 #include <functional>
-
-#include "base/clock.h"
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "base/clock.h"
 
 namespace clicktrail::ingest {
 
@@ -21,7 +21,7 @@ inline constexpr std::string_view pixel_path = "/v1/p.gif";    // GET
 struct ingest_request {
   std::string query;  // undecoded, without '?'
   std::string body;
-  std::string peer;   // the connecting address (the proxy's, behind one)
+  std::string peer;  // the connecting address (the proxy's, behind one)
   // Header values by name; empty when absent.
   std::string content_type, content_encoding, origin, site_header, user_agent, forwarded_for;
   // The transport's own deadline for the answer (a Lambda invocation's end), if earlier than

@@ -21,7 +21,9 @@ void pending_answer::delivered(const base::status& s) {
   answer(!failed_.load(std::memory_order_relaxed));
 }
 
-void pending_answer::expire() { answer(false); }
+void pending_answer::expire() {
+  answer(false);
+}
 
 void pending_answer::answer(bool durable) {
   if (answered_.exchange(true, std::memory_order_acq_rel)) return;

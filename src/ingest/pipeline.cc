@@ -92,38 +92,48 @@ void pipeline::pixel(ingest_request req, respond_fn respond) {
   accept_json(req, q.site, answer_kind::gif, std::move(respond));
 }
 
-void pipeline::accept_json(ingest_request& req, std::string_view site_key, answer_kind kind, respond_fn respond) {
+void pipeline::accept_json(ingest_request& req, std::string_view site_key, answer_kind kind,
+                           respond_fn respond) {
   event::batch batch = event::decode_batch(req.body, limits_);
   if (batch.refused) {
     const unsigned status = batch.refused->why == event::reason::too_many_events ? 413 : 400;
-    return refuse(req, site_key, refusal{status, event::to_string(batch.refused->why), batch.refused->detail}, respond);
+    return refuse(req, site_key, refusal{status, event::to_string(batch.refused->why), batch.refused->detail},
+                  respond);
   }
   const std::string site = !site_key.empty() ? std::string(site_key) : batch.site.value_or("");
   if (site.empty()) {
-    return refuse(req, site, refusal{401, "missing_site",
-                                     "no site key: add ?site=KEY, the X-Clicktrail-Site header, or \"site\" in the body"},
-                  respond);
+    return refuse(
+        req, site,
+        refusal{401, "missing_site",
+                "no site key: add ?site=KEY, the X-Clicktrail-Site header, or \"site\" in the body"},
+        respond);
   }
   const config::site_config* known = sites_.find(site);
   if (!known) {
-    return refuse(req, site, refusal{401, "unknown_site",
-                                     fmt::format("site key \"{}\" is not configured on this collector", site.substr(0, 64))},
-                  respond);
+    return refuse(
+        req, site,
+        refusal{401, "unknown_site",
+                fmt::format("site key \"{}\" is not configured on this collector", site.substr(0, 64))},
+        respond);
   }
   if (!site_registry::origin_allowed(*known, req.origin)) {
-    return refuse(req, site, refusal{403, "origin_not_allowed",
-                                     fmt::format("origin \"{}\" may not send events for site \"{}\"; add it to that "
-                                                 "site's origins", req.origin.substr(0, 256), site)},
+    return refuse(req, site,
+                  refusal{403, "origin_not_allowed",
+                          fmt::format("origin \"{}\" may not send events for site \"{}\"; add it to that "
+                                      "site's origins",
+                                      req.origin.substr(0, 256), site)},
                   respond);
   }
 
-  const arrival from{site, base::now_unix_ms(), client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip),
+  const arrival from{site, base::now_unix_ms(),
+                     client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip),
                      req.user_agent};
   for (const auto& r : batch.rejected) {
     probe_.rejected.inc({event::to_string(r.what.why)});
     write_bad(site, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index, r.raw);
   }
-  ingest_response success = kind == answer_kind::gif ? gif_answer() : accepted_answer(batch.events.size(), batch.rejected);
+  ingest_response success =
+      kind == answer_kind::gif ? gif_answer() : accepted_answer(batch.events.size(), batch.rejected);
   if (!req.origin.empty()) site_registry::add_cors_headers(req.origin, success.headers);
   if (batch.events.empty()) return respond(std::move(success));
 
@@ -138,7 +148,8 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
     stamp(e, from);
     value.clear();
     event::encode(e, value);
-    log_.append(stream::events, partition_key(e), value, [pending](base::status s) { pending->delivered(s); });
+    log_.append(stream::events, partition_key(e), value,
+                [pending](base::status s) { pending->delivered(s); });
   }
 }
 
@@ -147,13 +158,15 @@ base::steady::time_point pipeline::answer_by(const ingest_request& req) const {
   return req.answer_by == base::steady::time_point{} ? ours : std::min(ours, req.answer_by);
 }
 
-void pipeline::refuse(const ingest_request& req, std::string_view site_key, const refusal& r, respond_fn& respond) {
+void pipeline::refuse(const ingest_request& req, std::string_view site_key, const refusal& r,
+                      respond_fn& respond) {
   probe_.refused.inc({r.code});
   // Only a configured site's key goes into the record: anything else is untrusted text.
   const std::string_view site = sites_.find(site_key) ? site_key : std::string_view{};
   write_bad(site, base::now_unix_ms(), r.code, r.message, std::nullopt, req.body);
   ingest_response answer = r.to_response();
-  if (!req.origin.empty() && sites_.any_site_allows(req.origin)) site_registry::add_cors_headers(req.origin, answer.headers);
+  if (!req.origin.empty() && sites_.any_site_allows(req.origin))
+    site_registry::add_cors_headers(req.origin, answer.headers);
   respond(std::move(answer));
 }
 

@@ -40,9 +40,10 @@ class pipeline {
  private:
   enum class answer_kind { json, gif };
   void accept_json(ingest_request& req, std::string_view site_key, answer_kind kind, respond_fn respond);
-  void refuse(const ingest_request& req, std::string_view site_key, const struct refusal& r, respond_fn& respond);
-  void write_bad(std::string_view site_key, std::int64_t collector_ts, std::string_view reason, std::string_view detail,
-                 std::optional<std::size_t> index, std::string_view raw);
+  void refuse(const ingest_request& req, std::string_view site_key, const struct refusal& r,
+              respond_fn& respond);
+  void write_bad(std::string_view site_key, std::int64_t collector_ts, std::string_view reason,
+                 std::string_view detail, std::optional<std::size_t> index, std::string_view raw);
 
   base::steady::time_point answer_by(const ingest_request& req) const;
 

@@ -1,9 +1,9 @@
 #include "ingest/pixel.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "base/json_string.h"
 #include "ingest/form_decode.h"
@@ -32,10 +32,10 @@ constexpr std::array<parameter, 9> parameters{{
 }  // namespace
 
 std::string_view transparent_gif() {
-  static constexpr unsigned char gif[] = {
-      0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00,
-      0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00,
-      0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
+  static constexpr unsigned char gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80,
+                                          0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04,
+                                          0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01,
+                                          0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
   return {reinterpret_cast<const char*>(gif), sizeof gif};
 }
 
@@ -52,7 +52,9 @@ std::variant<pixel_query, refusal> parse_pixel_query(std::string_view query) {
     const std::string_view name = pair.substr(0, eq);
     const auto value = form_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!value) {
-      return refusal{400, "invalid_utf8", fmt::format("pixel parameter \"{}\" is not valid UTF-8 once decoded", name.substr(0, 64))};
+      return refusal{
+          400, "invalid_utf8",
+          fmt::format("pixel parameter \"{}\" is not valid UTF-8 once decoded", name.substr(0, 64))};
     }
     if (name == "site") {
       out.site = *value;
@@ -63,9 +65,11 @@ std::variant<pixel_query, refusal> parse_pixel_query(std::string_view query) {
       if (candidate.name == name) p = &candidate;
     }
     if (!p) {
-      return refusal{400, "unknown_parameter",
-                     fmt::format("unknown pixel parameter \"{}\"; use site, type, url, ref, title, aid, sid, uid, eid, ts",
-                                 name.substr(0, 64))};
+      return refusal{
+          400, "unknown_parameter",
+          fmt::format(
+              "unknown pixel parameter \"{}\"; use site, type, url, ref, title, aid, sid, uid, eid, ts",
+              name.substr(0, 64))};
     }
     if (!fields.empty()) fields.push_back(',');
     base::append_json_string(fields, p->field);
@@ -74,7 +78,8 @@ std::variant<pixel_query, refusal> parse_pixel_query(std::string_view query) {
       std::int64_t n = 0;
       const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
       if (ec != std::errc{} || end != value->data() + value->size()) {
-        return refusal{400, "invalid_field", fmt::format("pixel parameter \"{}\" must be an integer (ms)", name)};
+        return refusal{400, "invalid_field",
+                       fmt::format("pixel parameter \"{}\" must be an integer (ms)", name)};
       }
       fields += std::to_string(n);
     } else {

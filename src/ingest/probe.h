@@ -14,8 +14,9 @@ struct probe {
                 "Requests refused as a whole (4xx), by reason.", {"reason"}),
         not_durable(r.add_counter("clicktrail_ingest_requests_not_durable_total",
                                   "Requests answered 503 because their events were not durable in time.")),
-        bad_records_lost(r.add_counter("clicktrail_ingest_bad_records_lost_total",
-                                       "Bad-topic records that could not be written (each is also logged).")) {}
+        bad_records_lost(
+            r.add_counter("clicktrail_ingest_bad_records_lost_total",
+                          "Bad-topic records that could not be written (each is also logged).")) {}
 
   base::counter_family accepted;
   base::counter_family rejected;

@@ -24,7 +24,8 @@ const config::site_config* site_registry::find(std::string_view key) const noexc
 
 bool site_registry::origin_allowed(const config::site_config& site, std::string_view origin) noexcept {
   if (origin.empty() || site.any_origin) return true;
-  return std::any_of(site.origins.begin(), site.origins.end(), [&](const std::string& o) { return iequals(o, origin); });
+  return std::any_of(site.origins.begin(), site.origins.end(),
+                     [&](const std::string& o) { return iequals(o, origin); });
 }
 
 bool site_registry::any_site_allows(std::string_view origin) const noexcept {
@@ -44,8 +45,9 @@ ingest_response site_registry::preflight(std::string_view site_key, std::string_
   const config::site_config* site = site_key.empty() ? nullptr : find(site_key);
   const bool allowed = site ? origin_allowed(*site, origin) : (site_key.empty() && any_site_allows(origin));
   if (!allowed || origin.empty()) {
-    return error_response(403, "origin_not_allowed",
-                          "this origin may not send events here; add it to the site's origins in the collector's config");
+    return error_response(
+        403, "origin_not_allowed",
+        "this origin may not send events here; add it to the site's origins in the collector's config");
   }
   ingest_response r;
   r.status = 204;

@@ -313,7 +313,8 @@ class librdkafka_consumer final : public consumer {
     if (it == start_.end() || m.offset >= it->second) return false;
     if (std::exchange(warned_rewind_, true) == false) {
       kafka_log().warn(
-          "kafka consumer received records below where the partition was started, after a rewind; dropping them "
+          "kafka consumer received records below where the partition was started, after a rewind; dropping "
+          "them "
           "group={} topic={} partition={} offset={} start={}",
           group_, topic_, m.partition, m.offset, it->second);
     }
@@ -387,13 +388,13 @@ class librdkafka_consumer final : public consumer {
   rebalance_listener& listener_;
   consumer_probe probe_;
   client_ref client_;
-  std::set<std::int32_t> assigned_;    // what the listener has been told it owns
+  std::set<std::int32_t> assigned_;             // what the listener has been told it owns
   std::map<std::int32_t, std::int64_t> start_;  // where each assigned partition was started or sought
   bool warned_rewind_ = false;
-  std::uint64_t epoch_ = 0;            // rebalance callbacks run so far
-  bool closing_ = false;               // inside the destructor
-  bool closed_ = false;                // rd_kafka_consumer_close() has returned
-  std::optional<base::error> broken_;  // set once; every later call returns it
+  std::uint64_t epoch_ = 0;                 // rebalance callbacks run so far
+  bool closing_ = false;                    // inside the destructor
+  bool closed_ = false;                     // rd_kafka_consumer_close() has returned
+  std::optional<base::error> broken_;       // set once; every later call returns it
   std::atomic<bool> topic_missing_{false};  // read by other threads (topic_missing())
 };
 

@@ -56,13 +56,15 @@ class consumer {
  public:
   // Subscribes to options.topic in options.group_id. Auto-commit is off; a partition with no
   // committed offset starts at its beginning.
-  static base::result<std::unique_ptr<consumer>> create(const consumer_options& options, rebalance_listener& listener,
+  static base::result<std::unique_ptr<consumer>> create(const consumer_options& options,
+                                                        rebalance_listener& listener,
                                                         base::registry& metrics);
   virtual ~consumer() = default;  // leaves the group (revoking, which calls on_revoked)
 
   // Up to `max` records, waiting at most `timeout` for the first. Errors that the consumer
   // recovers from by itself are logged, not returned; a returned error is outcome::fail.
-  virtual base::result<std::vector<std::unique_ptr<record>>> poll(std::size_t max, std::chrono::milliseconds timeout) = 0;
+  virtual base::result<std::vector<std::unique_ptr<record>>> poll(std::size_t max,
+                                                                  std::chrono::milliseconds timeout) = 0;
 
   // Commits `offset` (the next record to read) for `partition`, synchronously.
   virtual base::status commit(std::int32_t partition, std::int64_t offset) = 0;
@@ -70,11 +72,12 @@ class consumer {
   // position is returned after this.
   virtual base::status seek(std::int32_t partition, std::int64_t offset) = 0;
   // The group's committed offset for each partition; absent when none was committed.
-  virtual base::result<std::map<std::int32_t, std::int64_t>> committed(const std::vector<std::int32_t>& partitions,
-                                                                      std::chrono::milliseconds timeout) = 0;
+  virtual base::result<std::map<std::int32_t, std::int64_t>> committed(
+      const std::vector<std::int32_t>& partitions, std::chrono::milliseconds timeout) = 0;
   // The end offset (high watermark) of every partition of the topic, for --until-caught-up; none
   // when the topic does not exist (yet).
-  virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) = 0;
+  virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(
+      std::chrono::milliseconds timeout) = 0;
 
   // The partition's end offset as last seen in a fetch response (no request is made); nullopt
   // before the first fetch. For the lag metric.

@@ -47,7 +47,8 @@ class producer {
  public:
   // Fails (outcome::fail) with a message naming the property when librdkafka refuses the
   // configuration, e.g. an unknown name in `extra`.
-  static base::result<std::unique_ptr<producer>> create(const producer_options& options, base::registry& metrics);
+  static base::result<std::unique_ptr<producer>> create(const producer_options& options,
+                                                        base::registry& metrics);
 
   virtual ~producer() = default;
 

@@ -30,7 +30,8 @@ std::string header(dom::element event, std::string_view lower_name) {
   if (event["headers"].get(headers) != simdjson::SUCCESS) return {};
   for (const auto field : headers) {
     std::string_view value;
-    if (base::iequals(field.key, lower_name) && field.value.get(value) == simdjson::SUCCESS) return std::string(value);
+    if (base::iequals(field.key, lower_name) && field.value.get(value) == simdjson::SUCCESS)
+      return std::string(value);
   }
   return {};
 }
@@ -75,7 +76,8 @@ std::string without_stage(std::string_view path, std::string_view stage) {
 }
 
 bool is_text(std::string_view content_type) {
-  return content_type.empty() || content_type.starts_with("text/") || content_type.starts_with("application/json");
+  return content_type.empty() || content_type.starts_with("text/") ||
+         content_type.starts_with("application/json");
 }
 
 }  // namespace
@@ -85,8 +87,10 @@ base::result<proxy_request> decode_proxy_event(std::string_view event_json) {
   static event::json_parser parser;
   dom::element event;
   if (const auto error = parser.parse(event_json, max_event_depth, event); error != simdjson::SUCCESS) {
-    return base::error::reject(fmt::format("the invocation's event is not JSON ({}); clicktrail lambda expects "
-                                           "API Gateway proxy events", simdjson::error_message(error)));
+    return base::error::reject(
+        fmt::format("the invocation's event is not JSON ({}); clicktrail lambda expects "
+                    "API Gateway proxy events",
+                    simdjson::error_message(error)));
   }
   proxy_request out;
   const bool v2 = string_at(event, "/version") == "2.0";
@@ -104,7 +108,8 @@ base::result<proxy_request> decode_proxy_event(std::string_view event_json) {
   }
   if (out.method.empty() || out.path.empty()) {
     return base::error::reject(
-        "the invocation's event has no HTTP method or path: clicktrail lambda answers API Gateway proxy events "
+        "the invocation's event has no HTTP method or path: clicktrail lambda answers API Gateway proxy "
+        "events "
         "(HTTP API payload 2.0, or REST API / payload 1.0); invoke it through API Gateway");
   }
 

@@ -26,7 +26,9 @@ constexpr std::string_view api = "/2018-06-01/runtime";
 // Lambda's invocation payloads are at most 6 MB (synchronous) today; leave room, keep a bound.
 constexpr std::uint64_t max_event_bytes = 32ull << 20;
 
-std::string_view as_std(beast::string_view v) noexcept { return {v.data(), v.size()}; }
+std::string_view as_std(beast::string_view v) noexcept {
+  return {v.data(), v.size()};
+}
 
 std::string error_body(std::string_view error_type, std::string_view message) {
   std::string out = "{\"errorMessage\":";
@@ -54,13 +56,16 @@ class runtime_client::connection {
                               std::string_view error_type = {}) {
     const auto colon = address_.rfind(':');
     if (colon == std::string::npos || colon == 0) {
-      return base::error::fail(fmt::format("AWS_LAMBDA_RUNTIME_API is \"{}\", not host:port; clicktrail lambda "
-                                           "runs inside AWS Lambda or its Runtime Interface Emulator", address_));
+      return base::error::fail(
+          fmt::format("AWS_LAMBDA_RUNTIME_API is \"{}\", not host:port; clicktrail lambda "
+                      "runs inside AWS Lambda or its Runtime Interface Emulator",
+                      address_));
     }
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, address_);
     req.keep_alive(true);
-    if (!error_type.empty()) req.set("Lambda-Runtime-Function-Error-Type", beast::string_view(error_type.data(), error_type.size()));
+    if (!error_type.empty())
+      req.set("Lambda-Runtime-Function-Error-Type", beast::string_view(error_type.data(), error_type.size()));
     if (verb == http::verb::post) {
       req.set(http::field::content_type, "application/json");
       req.body() = std::move(body);
@@ -79,12 +84,13 @@ class runtime_client::connection {
         return res;
       }
       close();
-      if (ec != http::error::end_of_stream && ec != net::error::connection_reset && ec != net::error::broken_pipe) {
+      if (ec != http::error::end_of_stream && ec != net::error::connection_reset &&
+          ec != net::error::broken_pipe) {
         break;
       }
     }
-    return base::error::retry(
-        fmt::format("the Lambda Runtime API at {} could not be reached for {} ({})", address_, target, ec.message()));
+    return base::error::retry(fmt::format("the Lambda Runtime API at {} could not be reached for {} ({})",
+                                          address_, target, ec.message()));
   }
 
  private:
@@ -109,7 +115,8 @@ class runtime_client::connection {
   bool open_ = false;
 };
 
-runtime_client::runtime_client(std::string address) : connection_(std::make_unique<connection>(std::move(address))) {}
+runtime_client::runtime_client(std::string address)
+    : connection_(std::make_unique<connection>(std::move(address))) {}
 runtime_client::~runtime_client() = default;
 runtime_client::runtime_client(runtime_client&&) noexcept = default;
 runtime_client& runtime_client::operator=(runtime_client&&) noexcept = default;
@@ -124,16 +131,18 @@ base::result<invocation> runtime_client::next() {
   const auto deadline = as_std((*res)["Lambda-Runtime-Deadline-Ms"]);
   if (std::from_chars(deadline.data(), deadline.data() + deadline.size(), inv.deadline).ec != std::errc{} ||
       inv.request_id.empty()) {
-    return base::error::fail(fmt::format("the Lambda Runtime API sent an invocation without a request id or a "
-                                         "deadline (request id \"{}\", deadline \"{}\")", inv.request_id, deadline));
+    return base::error::fail(
+        fmt::format("the Lambda Runtime API sent an invocation without a request id or a "
+                    "deadline (request id \"{}\", deadline \"{}\")",
+                    inv.request_id, deadline));
   }
   inv.event = std::move(res->body());
   return inv;
 }
 
 base::status runtime_client::respond(const invocation& inv, std::string_view body) {
-  auto res = connection_->send(http::verb::post, fmt::format("{}/invocation/{}/response", api, inv.request_id),
-                               std::string(body));
+  auto res = connection_->send(
+      http::verb::post, fmt::format("{}/invocation/{}/response", api, inv.request_id), std::string(body));
   if (!res) return std::move(res).err();
   if (res->result_int() != 202) return unexpected("invocation " + inv.request_id + "'s response", *res);
   return {};
@@ -149,8 +158,8 @@ base::status runtime_client::fail_invocation(const invocation& inv, std::string_
 }
 
 base::status runtime_client::fail_init(std::string_view error_type, std::string_view message) {
-  auto res = connection_->send(http::verb::post, fmt::format("{}/init/error", api), error_body(error_type, message),
-                               error_type);
+  auto res = connection_->send(http::verb::post, fmt::format("{}/init/error", api),
+                               error_body(error_type, message), error_type);
   if (!res) return std::move(res).err();
   if (res->result_int() != 202) return unexpected("init/error", *res);
   return {};

@@ -20,8 +20,9 @@ base::error serve(runtime_client& runtime, function& fn, const settle_fn& settle
     if (!inv) return std::move(inv).err();
     const auto answer_by = answer_deadline(inv->deadline, base::now_unix_ms(), base::steady::now());
     auto response = fn.handle(inv->event, answer_by);
-    base::status sent = response ? runtime.respond(*inv, *response)
-                                 : runtime.fail_invocation(*inv, "Clicktrail.NotAnApiGatewayEvent", response.err().message);
+    base::status sent =
+        response ? runtime.respond(*inv, *response)
+                 : runtime.fail_invocation(*inv, "Clicktrail.NotAnApiGatewayEvent", response.err().message);
     if (!response) log.warn("invocation {} refused: {}", inv->request_id, response.err().message);
     if (!sent) return std::move(sent).err();
     settle(answer_by);

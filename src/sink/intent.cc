@@ -1,8 +1,8 @@
 #include "sink/intent.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace clicktrail::sink {
 namespace {
@@ -12,7 +12,8 @@ constexpr std::string_view header = "clicktrail-intent 2";
 std::optional<std::int64_t> parse_number(std::string_view digits) {
   std::int64_t n = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || n < 0) return std::nullopt;
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || n < 0)
+    return std::nullopt;
   return n;
 }
 
@@ -58,15 +59,16 @@ std::string intent_key(std::string_view source_name, std::int32_t partition) {
 }
 
 std::string encode_intent(const intent& i) {
-  std::string out = fmt::format("{}\ngeneration {}\ncommitted {}\nwriter {}\nsequence {}\n", header, i.generation,
-                                i.committed, i.writer, i.sequence);
+  std::string out = fmt::format("{}\ngeneration {}\ncommitted {}\nwriter {}\nsequence {}\n", header,
+                                i.generation, i.committed, i.writer, i.sequence);
   for (const auto& f : i.files) out += fmt::format("file {}\n", f);
   return out;
 }
 
 base::result<intent> decode_intent(std::string_view text) {
   intent out;
-  const bool versioned = text.starts_with(header) && (text.size() == header.size() || text[header.size()] == '\n');
+  const bool versioned =
+      text.starts_with(header) && (text.size() == header.size() || text[header.size()] == '\n');
   int line_number = 0;
   while (!text.empty()) {
     const auto nl = text.find('\n');
@@ -80,7 +82,8 @@ base::result<intent> decode_intent(std::string_view text) {
     }
     const auto space = line.find(' ');
     const std::string_view field = line.substr(0, space);
-    const std::string_view value = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+    const std::string_view value =
+        space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
     auto number = [&](std::int64_t& into) {
       const auto n = parse_number(value);
       if (n) into = *n;

@@ -9,14 +9,19 @@
 namespace clicktrail::sink {
 namespace {
 
-spdlog::logger& sink_log() { return base::logger_for("sink"); }
+spdlog::logger& sink_log() {
+  return base::logger_for("sink");
+}
 
 base::error offset_lost(const partition_claim::takeover& t, const intent& previous, const std::string& key,
                         const std::string& store) {
   return base::error::fail(fmt::format(
-      "partition {} of {}: there is no committed offset for it, but {} already holds its records up to offset {} "
-      "(intent {}, generation {}): the consumer group's offsets expired (offsets.retention.minutes), or the topic "
-      "(or the embedded log) was deleted and created again. Nothing was written. If it is the same topic, {}, and "
+      "partition {} of {}: there is no committed offset for it, but {} already holds its records up to "
+      "offset {} "
+      "(intent {}, generation {}): the consumer group's offsets expired (offsets.retention.minutes), or the "
+      "topic "
+      "(or the embedded log) was deleted and created again. Nothing was written. If it is the same topic, "
+      "{}, and "
       "start again. If it is a new one, start once with --accept-offset-reset: its records go to new keys "
       "(generation {}) and nothing stored is overwritten",
       t.partition, t.source_name, store, previous.committed, key, previous.generation,
@@ -72,7 +77,11 @@ base::result<partition_claim> partition_claim::take(store::object_store& store, 
   if (!resume) return std::move(resume).err();
   const bool reset = *resume < previous.committed;
 
-  intent next{.generation = previous.generation + 1, .committed = *resume, .writer = writer, .sequence = 1, .files = {}};
+  intent next{.generation = previous.generation + 1,
+              .committed = *resume,
+              .writer = writer,
+              .sequence = 1,
+              .files = {}};
   // The files listed were never committed (a commit drops them from the intent): leftovers of an
   // owner that crashed or stalled. Intents written before the intent was the commit record can
   // list files below where the group resumes, which it committed: those stay.
@@ -80,22 +89,23 @@ base::result<partition_claim> partition_claim::take(store::object_store& store, 
   for (const auto& f : previous.files) {
     const auto start = start_offset_of(f);
     if (!start) {
-      sink_log().warn("the intent object lists a key that is not a file of the sink; ignoring it intent={} key={}",
-                      key, f);
+      sink_log().warn(
+          "the intent object lists a key that is not a file of the sink; ignoring it intent={} key={}", key,
+          f);
     } else if (*start >= leftover_from) {
       next.files.push_back(f);
     }
   }
-  auto swapped = store.put_if(key, encode_intent(next),
-                              *current ? std::optional((*current)->version) : std::nullopt);
+  auto swapped =
+      store.put_if(key, encode_intent(next), *current ? std::optional((*current)->version) : std::nullopt);
   if (!swapped) return std::move(swapped).err();
   if (!*swapped) {
     // Another writer changed the intent since we read it. The group's offset we were given may
     // be as old as that: we may be a sink that stalled here while the group moved on. Leave it
     // to the caller to find out whose the partition is.
-    return base::error::conflict(fmt::format(
-        "the intent object {} changed while this sink took partition {} of {} over", key, t.partition,
-        t.source_name));
+    return base::error::conflict(
+        fmt::format("the intent object {} changed while this sink took partition {} of {} over", key,
+                    t.partition, t.source_name));
   }
 
   // The intent now names this generation; no earlier owner can list a new file. What they
@@ -109,23 +119,26 @@ base::result<partition_claim> partition_claim::take(store::object_store& store, 
     } else if (const auto empty = format::empty_file(extension_of(f))) {
       s = store.retire(f, *empty);
     } else {
-      s = base::error::fail(fmt::format("the intent object {} lists {}, whose extension is no output format of "
-                                        "the sink; it cannot be retired safely — remove the line by hand",
-                                        key, f));
+      s = base::error::fail(
+          fmt::format("the intent object {} lists {}, whose extension is no output format of "
+                      "the sink; it cannot be retired safely — remove the line by hand",
+                      key, f));
     }
     if (!s) return std::move(s).err();
   }
   retired = reset ? 0 : static_cast<std::int64_t>(next.files.size());
   if (reset) {
     sink_log().warn(
-        "offset reset accepted: reading again from the group's offset, below what the sink wrote partition={} "
+        "offset reset accepted: reading again from the group's offset, below what the sink wrote "
+        "partition={} "
         "source={} resume_at={} written_up_to={} generation={}",
         t.partition, t.source_name, *resume, previous.committed, next.generation);
   }
   return partition_claim(store, key, std::move(**swapped), std::move(next));
 }
 
-base::result<std::int64_t> partition_claim::committed_in(store::object_store& store, std::string_view source_name,
+base::result<std::int64_t> partition_claim::committed_in(store::object_store& store,
+                                                         std::string_view source_name,
                                                          std::int32_t partition) {
   const std::string key = intent_key(source_name, partition);
   auto text = store.get(key);
@@ -133,8 +146,8 @@ base::result<std::int64_t> partition_claim::committed_in(store::object_store& st
   if (!*text) return std::int64_t{0};
   auto decoded = decode_intent(**text);
   if (!decoded) {
-    return base::error::fail(
-        fmt::format("the intent object {} in {} is damaged: {}", key, store.describe(), decoded.err().message));
+    return base::error::fail(fmt::format("the intent object {} in {} is damaged: {}", key, store.describe(),
+                                         decoded.err().message));
   }
   return decoded->committed;
 }
@@ -147,9 +160,10 @@ base::status partition_claim::record(std::vector<std::string> files, std::int64_
   auto swapped = store_->put_if(key_, encode_intent(next), version_);
   if (!swapped) return std::move(swapped).err();
   if (!*swapped) {
-    return base::error::conflict(fmt::format(
-        "the intent object {} was replaced by another owner: the partition was taken over (generation {} is over)",
-        key_, last_.generation));
+    return base::error::conflict(
+        fmt::format("the intent object {} was replaced by another owner: the partition was taken over "
+                    "(generation {} is over)",
+                    key_, last_.generation));
   }
   version_ = std::move(**swapped);
   last_ = std::move(next);

@@ -46,7 +46,8 @@ class partition_claim {
   // the next generation by compare-and-swap, then retires every file the previous owners listed at
   // or above it: none of them can be published any more, and none holds records. `retired` counts
   // them. outcome::conflict when another writer changed the intent between the read and the swap.
-  static base::result<partition_claim> take(store::object_store& store, const takeover& t, std::int64_t& retired);
+  static base::result<partition_claim> take(store::object_store& store, const takeover& t,
+                                            std::int64_t& retired);
 
   // The committed offset the partition's intent records (0 without one), for a log that must not
   // give out offsets the sink has already written (wal::log_options::continue_from).

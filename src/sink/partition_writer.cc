@@ -14,9 +14,9 @@ constexpr auto bad_codec = config::compression::gzip;
 
 }  // namespace
 
-partition_writer::partition_writer(std::int32_t partition, partition_claim claim, std::int64_t source_committed,
-                                   std::string source_name, const sink_options& options, store::object_store& store,
-                                   probe& metrics)
+partition_writer::partition_writer(std::int32_t partition, partition_claim claim,
+                                   std::int64_t source_committed, std::string source_name,
+                                   const sink_options& options, store::object_store& store, probe& metrics)
     : partition_(partition),
       claim_(std::move(claim)),
       committed_(claim_.resume_at()),
@@ -30,11 +30,13 @@ partition_writer::partition_writer(std::int32_t partition, partition_claim claim
 
 base::status partition_writer::append(routed_record&& r) {
   if (r.offset < next_offset_) {
-    return base::error::fail(fmt::format(
-        "partition {} of {} went back from offset {} to {} while the sink read it: the topic was deleted and created "
-        "again, or its offsets were reset. Nothing from offset {} on was written; start the sink again, and it will "
-        "say how to go on",
-        partition_, source_name_, next_offset_ - 1, r.offset, r.offset));
+    return base::error::fail(
+        fmt::format("partition {} of {} went back from offset {} to {} while the sink read it: the topic was "
+                    "deleted and created "
+                    "again, or its offsets were reset. Nothing from offset {} on was written; start the sink "
+                    "again, and it will "
+                    "say how to go on",
+                    partition_, source_name_, next_offset_ - 1, r.offset, r.offset));
   }
   auto file = open_for(r);
   if (!file) return std::move(file).err();
@@ -77,7 +79,8 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
                             .codec = codec,
                             .row_group_rows = options_.row_group_rows,
                             .row_group_bytes = options_.row_group_bytes};
-  inserted.writer = format::make_writer(wo, [target](std::string_view bytes) { return target->write(bytes); });
+  inserted.writer =
+      format::make_writer(wo, [target](std::string_view bytes) { return target->write(bytes); });
   probe_.open_files.add(1);
   return &inserted;
 }
@@ -185,7 +188,8 @@ void partition_writer::release() {
   open_.clear();  // aborts the uploads: none of them can publish after this
   if (auto s = write_intent(); !s) {
     base::logger_for("sink").info(
-        "could not take the aborted files off the intent on revocation; the next owner retires them partition={} "
+        "could not take the aborted files off the intent on revocation; the next owner retires them "
+        "partition={} "
         "error={}",
         partition_, s.err().message);
   }

@@ -11,31 +11,40 @@ namespace clicktrail::sink {
 struct probe {
   explicit probe(base::registry& r)
       : registry(r),
-        records_in(r.add_counter("clicktrail_sink_records_in_total", "Records consumed and appended to a file.")),
-        records_out(r.add_counter("clicktrail_sink_records_out_total", "Records in files completed in the store.")),
-        bad_records(r, "clicktrail_sink_bad_records_total", "Records sent to the bad table, by reason.", {"reason"}),
+        records_in(
+            r.add_counter("clicktrail_sink_records_in_total", "Records consumed and appended to a file.")),
+        records_out(
+            r.add_counter("clicktrail_sink_records_out_total", "Records in files completed in the store.")),
+        bad_records(r, "clicktrail_sink_bad_records_total", "Records sent to the bad table, by reason.",
+                    {"reason"}),
         files_written(r.add_counter("clicktrail_sink_files_written_total", "Files completed in the store.")),
-        bytes_written(r.add_counter("clicktrail_sink_bytes_written_total", "Bytes of files completed in the store.")),
+        bytes_written(
+            r.add_counter("clicktrail_sink_bytes_written_total", "Bytes of files completed in the store.")),
         commits(r.add_counter("clicktrail_sink_commits_total", "Offsets committed.")),
         recovered_deletes(r.add_counter("clicktrail_sink_recovery_deletes_total",
                                         "Leftover files of an uncommitted run retired on assignment.")),
-        commit_retries(r.add_counter("clicktrail_sink_commit_retries_total",
-                                     "Commits that failed transiently (coordinator moved, rebalance) and were tried "
-                                     "again.")),
-        fenced(r.add_counter("clicktrail_sink_fenced_partitions_total",
-                             "Partitions dropped because another owner took them over while this sink stalled.")),
+        commit_retries(
+            r.add_counter("clicktrail_sink_commit_retries_total",
+                          "Commits that failed transiently (coordinator moved, rebalance) and were tried "
+                          "again.")),
+        fenced(r.add_counter(
+            "clicktrail_sink_fenced_partitions_total",
+            "Partitions dropped because another owner took them over while this sink stalled.")),
         open_files(r.add_gauge("clicktrail_sink_open_files", "Files open (being written).")),
-        upload_seconds(r.add_histogram("clicktrail_sink_upload_seconds",
-                                       "Time to complete a file in the store (finish + commit of its upload).",
-                                       base::latency_buckets())),
-        buffered_bytes(r.add_gauge("clicktrail_sink_buffered_bytes",
-                                   "Bytes the open files hold in memory (parts being filled, encoder buffers).")) {}
+        upload_seconds(
+            r.add_histogram("clicktrail_sink_upload_seconds",
+                            "Time to complete a file in the store (finish + commit of its upload).",
+                            base::latency_buckets())),
+        buffered_bytes(
+            r.add_gauge("clicktrail_sink_buffered_bytes",
+                        "Bytes the open files hold in memory (parts being filled, encoder buffers).")) {}
 
   // Records between the sink's position in a partition and the partition's end, as last seen.
   base::gauge& lag(const std::string& topic, std::int32_t partition) {
-    return registry.add_gauge("clicktrail_sink_lag_records",
-                              "Records not yet consumed by this sink, per partition it owns (0 once revoked).",
-                              {{"topic", topic}, {"partition", std::to_string(partition)}});
+    return registry.add_gauge(
+        "clicktrail_sink_lag_records",
+        "Records not yet consumed by this sink, per partition it owns (0 once revoked).",
+        {{"topic", topic}, {"partition", std::to_string(partition)}});
   }
 
   base::registry& registry;

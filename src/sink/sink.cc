@@ -16,7 +16,9 @@ constexpr std::chrono::seconds fence_check_every{1};
 constexpr std::size_t max_retakes = 3;
 constexpr std::chrono::minutes retake_window{10};
 
-spdlog::logger& sink_log() { return base::logger_for("sink"); }
+spdlog::logger& sink_log() {
+  return base::logger_for("sink");
+}
 
 }  // namespace
 
@@ -27,14 +29,17 @@ sink::sink(source& from, store::object_store& to, sink_options options, base::re
       probe_(metrics),
       router_(options_.input, options_.layout, options_.partition_by, from.name()) {}
 
-sink::~sink() { probe_.buffered_bytes.add(-buffered_); }
+sink::~sink() {
+  probe_.buffered_bytes.add(-buffered_);
+}
 
 base::status sink::run(mode m) {
   if (m == mode::until_caught_up) {
     auto ends = source_.end_offsets(std::chrono::seconds(30));
     if (!ends) return std::move(ends).err();
     end_offsets_ = std::move(ends).value();
-    if (end_offsets_.empty()) sink_log().info("topic {} does not exist yet: nothing to catch up on", source_.name());
+    if (end_offsets_.empty())
+      sink_log().info("topic {} does not exist yet: nothing to catch up on", source_.name());
   }
   while (!stopping_) {
     if (draining_ && m != mode::until_caught_up) {
@@ -102,8 +107,10 @@ base::status sink::keep_within_bounds() {
     for (auto& [p, writer] : partitions_) {
       open += writer->open_files();
       buffered += writer->buffered_bytes();
-      if (auto t = writer->oldest_open(); t && (!oldest_time || *t < *oldest_time)) oldest_time = t, oldest = writer.get();
-      if (const auto b = writer->fullest_buffer(); writer->open_files() > 0 && b > most) most = b, fullest = writer.get();
+      if (auto t = writer->oldest_open(); t && (!oldest_time || *t < *oldest_time))
+        oldest_time = t, oldest = writer.get();
+      if (const auto b = writer->fullest_buffer(); writer->open_files() > 0 && b > most)
+        most = b, fullest = writer.get();
     }
     if (open > options_.max_open_files && oldest) {
       if (auto s = settle(oldest->partition(), oldest->close_oldest()); !s) return s;
@@ -134,15 +141,17 @@ base::status sink::commit() {
     if (auto s = source_.commit(p, writer->committed()); !s) {
       if (!s.err().retriable()) return s;
       if (failed_commits_++ == 0) {
-        sink_log().warn("the group's offset could not follow the commit; trying again at every turn partition={} "
-                        "offset={} error={}",
-                        p, writer->committed(), s.err().message);
+        sink_log().warn(
+            "the group's offset could not follow the commit; trying again at every turn partition={} "
+            "offset={} error={}",
+            p, writer->committed(), s.err().message);
       }
       probe_.commit_retries.inc();
       continue;
     }
     if (failed_commits_ > 0) {
-      sink_log().info("the group's offsets follow again failed_attempts={}", std::exchange(failed_commits_, 0));
+      sink_log().info("the group's offsets follow again failed_attempts={}",
+                      std::exchange(failed_commits_, 0));
     }
     writer->mirrored_to(writer->committed());
   }
@@ -154,9 +163,10 @@ std::optional<std::string> sink::not_ready() const {
     return fmt::format("the sink of {} has not been given its partitions yet", source_.name());
   }
   if (const auto n = fenced_count_.load(); n > 0) {
-    return fmt::format("{} partition(s) of {} were taken over by another sink while this one stalled; waiting for "
-                       "the group to revoke them",
-                       n, source_.name());
+    return fmt::format(
+        "{} partition(s) of {} were taken over by another sink while this one stalled; waiting for "
+        "the group to revoke them",
+        n, source_.name());
   }
   return std::nullopt;
 }
@@ -173,7 +183,8 @@ base::status sink::settle(std::int32_t p, base::status s) {
 
 void sink::fence(std::int32_t p, std::int64_t group_offset, const std::string& why) {
   sink_log().warn(
-      "partition taken over by another owner: dropping it and waiting for the group to revoke it partition={} "
+      "partition taken over by another owner: dropping it and waiting for the group to revoke it "
+      "partition={} "
       "source={} reason=\"{}\"",
       p, source_.name(), why);
   fenced_[p] = fenced_partition{.group_offset = group_offset, .checked = base::steady::now()};
@@ -184,16 +195,15 @@ void sink::fence(std::int32_t p, std::int64_t group_offset, const std::string& w
 
 base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset) {
   std::int64_t retired = 0;
-  auto claim = partition_claim::take(store_,
-                                     {.source_name = source_.name(),
-                                      .partition = p,
-                                      .committed = group_offset,
-                                      .accept_offset_reset = options_.accept_offset_reset,
-                                      .ask_group = [this, p] { return source_.committed(p); },
-                                      .how_to_commit = [this, p](std::int64_t offset) {
-                                        return source_.how_to_commit(p, offset);
-                                      }},
-                                     retired);
+  auto claim = partition_claim::take(
+      store_,
+      {.source_name = source_.name(),
+       .partition = p,
+       .committed = group_offset,
+       .accept_offset_reset = options_.accept_offset_reset,
+       .ask_group = [this, p] { return source_.committed(p); },
+       .how_to_commit = [this, p](std::int64_t offset) { return source_.how_to_commit(p, offset); }},
+      retired);
   if (!claim) {
     // Another writer changed the intent while we took it over: we may be the one that stalled.
     if (claim.err().conflicting()) {
@@ -203,8 +213,8 @@ base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset
     return std::move(claim).err();
   }
   probe_.recovered_deletes.inc(static_cast<std::uint64_t>(retired));
-  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset.value_or(0), source_.name(),
-                                                   options_, store_, probe_);
+  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset.value_or(0),
+                                                   source_.name(), options_, store_, probe_);
   sink_log().info("assigned partition={} committed={} resume_at={} generation={} retired_files={}", p,
                   group_offset.value_or(0), writer->next_offset(), writer->generation(), retired);
   partitions_[p] = std::move(writer);
@@ -228,12 +238,14 @@ base::status sink::check_fences() {
     auto& times = retakes_[p];
     std::erase_if(times, [&](base::steady::time_point t) { return now - t > retake_window; });
     if (times.size() >= max_retakes) {
-      return base::error::fail(fmt::format(
-          "partition {} of {} is this sink's in its consumer group, yet another writer took over its intent object "
-          "in {} {} times in {} minutes: two sinks with different sink.group_id (or a `clicktrail run` and a sink) "
-          "write the same partitions to the same output; give each output one group",
-          p, source_.name(), store_.describe(), times.size() + 1,
-          std::chrono::duration_cast<std::chrono::minutes>(retake_window).count()));
+      return base::error::fail(
+          fmt::format("partition {} of {} is this sink's in its consumer group, yet another writer took over "
+                      "its intent object "
+                      "in {} {} times in {} minutes: two sinks with different sink.group_id (or a "
+                      "`clicktrail run` and a sink) "
+                      "write the same partitions to the same output; give each output one group",
+                      p, source_.name(), store_.describe(), times.size() + 1,
+                      std::chrono::duration_cast<std::chrono::minutes>(retake_window).count()));
     }
     times.push_back(now);
     const std::int64_t group_offset = fenced_.at(p).group_offset;

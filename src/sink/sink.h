@@ -92,15 +92,15 @@ class sink : public assignment_listener {
   std::map<std::int32_t, std::unique_ptr<partition_writer>> partitions_;
   std::map<std::int32_t, fenced_partition> fenced_;  // claims lost, waiting for revocation
   std::map<std::int32_t, std::vector<base::steady::time_point>> retakes_;  // partitions taken back, when
-  std::map<std::int32_t, std::int64_t> end_offsets_;  // until_caught_up: the targets
-  std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
+  std::map<std::int32_t, std::int64_t> end_offsets_;                       // until_caught_up: the targets
+  std::optional<base::status> assignment_error_;  // a failure inside a callback, raised by run()
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> assigned_once_{false};  // the source has told us our partitions (maybe none)
+  std::atomic<bool> assigned_once_{false};      // the source has told us our partitions (maybe none)
   std::atomic<bool> nothing_to_assign_{false};  // the source's word after the last poll
-  std::atomic<std::size_t> fenced_count_{0};  // fenced_.size(), for other threads
+  std::atomic<std::size_t> fenced_count_{0};    // fenced_.size(), for other threads
   std::atomic<bool> draining_{false};
   std::int64_t records_ = 0;
-  std::int64_t buffered_ = 0;  // what this sink last added to probe_.buffered_bytes
+  std::int64_t buffered_ = 0;         // what this sink last added to probe_.buffered_bytes
   std::int64_t unchecked_bytes_ = 0;  // record bytes appended since keep_within_bounds() last ran
   int failed_commits_ = 0;            // in a row, each retried at the next turn
 };

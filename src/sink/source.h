@@ -43,8 +43,8 @@ class assignment_listener {
 class source {
  public:
   virtual ~source() = default;
-  virtual base::result<std::vector<std::unique_ptr<source_record>>> poll(std::size_t max,
-                                                                        std::chrono::milliseconds timeout) = 0;
+  virtual base::result<std::vector<std::unique_ptr<source_record>>> poll(
+      std::size_t max, std::chrono::milliseconds timeout) = 0;
   // `offset` is the next record to read: every record before it is safe in the store. The sink's
   // own record (the intent object) is what counts; this keeps the source's view — its lag, its
   // retention — up with it.
@@ -58,7 +58,8 @@ class source {
   // position comes after this.
   virtual base::status seek(std::int32_t partition, std::int64_t offset) = 0;
   // End offsets of every partition, for --until-caught-up.
-  virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds timeout) = 0;
+  virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(
+      std::chrono::milliseconds timeout) = 0;
   // The name used in object keys: the Kafka topic, or "wal".
   // A partition's end offset as last seen, without a request (nullopt: not known yet). For the
   // lag metric, so it may lag behind a little.

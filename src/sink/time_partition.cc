@@ -1,9 +1,9 @@
 #include "sink/time_partition.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
-
-#include <fmt/format.h>
 
 namespace clicktrail::sink {
 
@@ -22,11 +22,20 @@ std::string time_partition(std::string_view layout, std::int64_t unix_ms) {
       continue;
     }
     switch (layout[++i]) {
-      case 'Y': out += fmt::format("{:04}", static_cast<int>(ymd.year())); break;
-      case 'm': out += fmt::format("{:02}", static_cast<unsigned>(ymd.month())); break;
-      case 'd': out += fmt::format("{:02}", static_cast<unsigned>(ymd.day())); break;
-      case 'H': out += fmt::format("{:02}", hour); break;
-      default: out.push_back('%'), out.push_back(layout[i]);
+      case 'Y':
+        out += fmt::format("{:04}", static_cast<int>(ymd.year()));
+        break;
+      case 'm':
+        out += fmt::format("{:02}", static_cast<unsigned>(ymd.month()));
+        break;
+      case 'd':
+        out += fmt::format("{:02}", static_cast<unsigned>(ymd.day()));
+        break;
+      case 'H':
+        out += fmt::format("{:02}", hour);
+        break;
+      default:
+        out.push_back('%'), out.push_back(layout[i]);
     }
   }
   return out;

@@ -22,9 +22,10 @@ base::result<const curl_library*> load() {
   // Never closed: handles and the connection cache live as long as the process.
   void* library = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) {
-    return base::error::fail(fmt::format("S3 needs libcurl, which could not be loaded ({}); install it "
-                                         "(Debian: apt-get install libcurl4)",
-                                         dlerror()));  // NOLINT(concurrency-mt-unsafe): once, under load_curl's guard
+    return base::error::fail(
+        fmt::format("S3 needs libcurl, which could not be loaded ({}); install it "
+                    "(Debian: apt-get install libcurl4)",
+                    dlerror()));  // NOLINT(concurrency-mt-unsafe): once, under load_curl's guard
   }
   static curl_library curl;
   std::string missing;

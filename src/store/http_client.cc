@@ -16,7 +16,9 @@ namespace {
 using base::trim;
 
 // libcurl once a client exists: http_client's constructor has loaded it, or send() refuses.
-const curl_library& curl() { return *load_curl().value(); }
+const curl_library& curl() {
+  return *load_curl().value();
+}
 
 struct body_source {
   std::string_view bytes;

@@ -71,16 +71,18 @@ double seconds_since(base::steady::time_point start) {
 base::status move_without_replacing(const std::string& from, const std::string& to) {
   auto refused = [&](int err) -> base::status {
     if (err == EEXIST) {
-      return base::error::conflict(fmt::format(
-          "local store: {} exists already, and not from this upload: another writer took the key (its partition "
-          "has a new owner); nothing was overwritten",
-          to));
+      return base::error::conflict(
+          fmt::format("local store: {} exists already, and not from this upload: another writer took the key "
+                      "(its partition "
+                      "has a new owner); nothing was overwritten",
+                      to));
     }
     if (err == ENOENT) {
-      return base::error::conflict(fmt::format(
-          "local store: the upload of {} was retired by another writer (its partition has a new owner); nothing "
-          "was published",
-          to));
+      return base::error::conflict(
+          fmt::format("local store: the upload of {} was retired by another writer (its partition has a new "
+                      "owner); nothing "
+                      "was published",
+                      to));
     }
     return posix::os_error("move into place", to, err);
   };
@@ -253,8 +255,8 @@ base::status local_store::replace(std::string_view key, std::string_view bytes) 
   const std::string dir = posix::parent_of(path);
   std::vector<std::string> created;
   if (auto s = posix::make_dirs(dir, created); !s) return s;
-  const std::string temp =
-      fmt::format("{}/.{}{}{}-{}", dir, path.substr(dir.size() + 1), temp_marker, ::getpid(), random_suffix());
+  const std::string temp = fmt::format("{}/.{}{}{}-{}", dir, path.substr(dir.size() + 1), temp_marker,
+                                       ::getpid(), random_suffix());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return posix::os_error("create", temp, errno);
   auto fail = [&](base::status s) {

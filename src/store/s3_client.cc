@@ -88,7 +88,8 @@ void s3_client::note_attempt(const base::error* failed) {
 std::optional<std::string> s3_client::failing() const {
   std::lock_guard lock(trouble_mutex_);
   if (!trouble_) return std::nullopt;
-  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - trouble_->since).count();
+  const auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - trouble_->since).count();
   return fmt::format("S3 requests have been failing for {:.0f} s: {}", seconds, trouble_->last_error);
 }
 

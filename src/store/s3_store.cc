@@ -86,7 +86,8 @@ base::result<std::optional<std::string>> s3_store::put_if(std::string_view key, 
   if (!full) return std::move(full).err();
   s3_request request(op::put, "PUT", *full);
   request.body = bytes;
-  request.headers = {expected ? sigv4::name_value{"If-Match", *expected} : sigv4::name_value{"If-None-Match", "*"}};
+  request.headers = {expected ? sigv4::name_value{"If-Match", *expected}
+                              : sigv4::name_value{"If-None-Match", "*"}};
   request.precondition_ok = true;
   request.missing_ok = true;  // If-Match on an object that is gone: 404 NoSuchKey
   auto r = client_->send(request);

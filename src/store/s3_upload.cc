@@ -122,8 +122,8 @@ base::status s3_upload::complete() {
   if (done->status == 200) return base::ok_v;
   // 412: an object is there already. 404 NoSuchUpload: an earlier attempt whose answer was lost
   // may have completed it — or another writer aborted it.
-  auto s = published_by_us(done->status == 412 ? "an object is there already"
-                                               : "the upload no longer exists");
+  auto s =
+      published_by_us(done->status == 412 ? "an object is there already" : "the upload no longer exists");
   if (s) upload_id_.clear();  // completed: nothing left to abort
   return s;
 }
@@ -135,15 +135,17 @@ base::status s3_upload::published_by_us(std::string_view refused_how) {
   if (!there) return std::move(there).err();
   if (there->status == 200 && there->header(token_header) == token_) {
     base::logger_for("store").info(
-        "S3 refused to publish an object that an earlier attempt of this upload published already (its answer "
+        "S3 refused to publish an object that an earlier attempt of this upload published already (its "
+        "answer "
         "was lost); nothing to do object={}",
         client_.object_name(key_));
     return base::ok_v;
   }
-  return base::error::conflict(fmt::format(
-      "S3 publish of {} refused: {}, and it is not this upload's: another writer took the key (its partition has "
-      "a new owner); nothing was overwritten",
-      client_.object_name(key_), refused_how));
+  return base::error::conflict(
+      fmt::format("S3 publish of {} refused: {}, and it is not this upload's: another writer took the key "
+                  "(its partition has "
+                  "a new owner); nothing was overwritten",
+                  client_.object_name(key_), refused_how));
 }
 
 base::status s3_upload::commit() {

@@ -65,8 +65,10 @@ base::status log::recover() {
     if (auto s = active_->append(gap); !s) return s;
     if (auto s = active_->sync(); !s) return s;
     wal_log().warn(
-        "log={} ends at offset {} but its reader has written out records up to {}: those records are gone from "
-        "the log (cut after damage, or the directory was restored from an older copy); offsets go on from {}, "
+        "log={} ends at offset {} but its reader has written out records up to {}: those records are gone "
+        "from "
+        "the log (cut after damage, or the directory was restored from an older copy); offsets go on from "
+        "{}, "
         "so none is given to a new record",
         name_, durable_end_, options_.continue_from, options_.continue_from);
     segments_.back().count += missing;

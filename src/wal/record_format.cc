@@ -1,8 +1,8 @@
 #include "wal/record_format.h"
 
-#include <cstring>
-
 #include <boost/crc.hpp>
+
+#include <cstring>
 
 namespace clicktrail::wal {
 namespace {

@@ -15,8 +15,13 @@ std::string encoded(std::string_view bytes) {
 
 TEST(base64, rfc4648_test_vectors_both_ways) {
   const std::pair<std::string_view, std::string_view> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, text] : vectors) {
     EXPECT_EQ(encoded(plain), text);
@@ -28,10 +33,10 @@ TEST(base64, rfc4648_test_vectors_both_ways) {
 TEST(base64, padding_may_be_left_out_but_nothing_else_is_accepted) {
   EXPECT_EQ(decode_base64("Zg"), "f");
   EXPECT_EQ(decode_base64("Zm8"), "fo");
-  EXPECT_FALSE(decode_base64("Z"));          // 6 bits make no byte
-  EXPECT_FALSE(decode_base64("Zm9v\n"));     // whitespace
-  EXPECT_FALSE(decode_base64("Zm-v"));       // the URL-safe alphabet
-  EXPECT_FALSE(decode_base64("Zg==="));      // too much padding
+  EXPECT_FALSE(decode_base64("Z"));       // 6 bits make no byte
+  EXPECT_FALSE(decode_base64("Zm9v\n"));  // whitespace
+  EXPECT_FALSE(decode_base64("Zm-v"));    // the URL-safe alphabet
+  EXPECT_FALSE(decode_base64("Zg==="));   // too much padding
 }
 
 TEST(base64, random_bytes_round_trip) {

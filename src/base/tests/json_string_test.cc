@@ -20,13 +20,13 @@ TEST(json_string, keeps_utf8_as_it_is) {
 TEST(json_string, bytes_that_are_not_utf8_become_replacement_characters) {
   const std::string r = "\xef\xbf\xbd";  // U+FFFD
   const std::pair<std::string_view, std::string> cases[] = {
-      {"\xff", '"' + r + '"'},                        // never in UTF-8
-      {"a\xc3", "\"a" + r + '"'},                     // a sequence cut short at the end
-      {"\xc3(", '"' + r + "(\""},                     // … or by a byte that does not continue it
-      {"\xc0\xaf", '"' + r + r + '"'},                // overlong '/'
-      {"\xed\xa0\x80", '"' + r + r + r + '"'},        // a UTF-16 surrogate
+      {"\xff", '"' + r + '"'},                          // never in UTF-8
+      {"a\xc3", "\"a" + r + '"'},                       // a sequence cut short at the end
+      {"\xc3(", '"' + r + "(\""},                       // … or by a byte that does not continue it
+      {"\xc0\xaf", '"' + r + r + '"'},                  // overlong '/'
+      {"\xed\xa0\x80", '"' + r + r + r + '"'},          // a UTF-16 surrogate
       {"\xf4\x90\x80\x80", '"' + r + r + r + r + '"'},  // above U+10FFFF
-      {"\xf0\x9f\x98\x80!", "\"\xf0\x9f\x98\x80!\""},  // U+1F600 stays as it is
+      {"\xf0\x9f\x98\x80!", "\"\xf0\x9f\x98\x80!\""},   // U+1F600 stays as it is
   };
   for (const auto& [in, expected] : cases) {
     std::string out;

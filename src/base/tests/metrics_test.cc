@@ -11,7 +11,8 @@ namespace {
 
 TEST(metrics, counter_and_gauge_expose_in_prometheus_text) {
   registry r;
-  r.add_counter("ct_requests_total", "Requests answered.", {{"route", "/v1/events"}, {"status", "204"}}).inc(3);
+  r.add_counter("ct_requests_total", "Requests answered.", {{"route", "/v1/events"}, {"status", "204"}})
+      .inc(3);
   r.add_gauge("ct_in_flight", "Requests in flight.").set(-2);
   EXPECT_EQ(r.expose(),
             "# HELP ct_in_flight Requests in flight.\n"
@@ -108,7 +109,8 @@ TEST(metrics, counter_family_adds_one_counter_per_label_value) {
             &r.add_counter("ct_rejected_total", "", {{"site", "demo"}, {"reason", "too_deep"}}));
   EXPECT_THROW(rejected.at({"demo"}), std::logic_error);
   const auto text = r.expose();
-  EXPECT_NE(text.find("ct_rejected_total{site=\"demo\",reason=\"invalid_json\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ct_rejected_total{site=\"demo\",reason=\"invalid_json\"} 3\n"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("ct_rejected_total{site=\"demo\",reason=\"too_deep\"} 1\n"), std::string::npos) << text;
 }
 

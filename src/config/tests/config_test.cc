@@ -98,8 +98,7 @@ path_style = true
   EXPECT_TRUE(c->sites[1].any_origin);
   ASSERT_TRUE(c->kafka.has_value());
   EXPECT_EQ(c->kafka->brokers, "127.0.0.1:9092");
-  EXPECT_EQ(c->kafka->producer,
-            (property_list{{"linger.ms", "5"}, {"security.protocol", "SASL_SSL"}}));
+  EXPECT_EQ(c->kafka->producer, (property_list{{"linger.ms", "5"}, {"security.protocol", "SASL_SSL"}}));
   EXPECT_EQ(c->sink.output.where, output_location::kind::s3);
   EXPECT_EQ(c->sink.output.bucket, "my-bucket");
   EXPECT_EQ(c->sink.output.prefix, "clicks");
@@ -110,8 +109,10 @@ path_style = true
 
 TEST_F(config_file, an_unknown_key_is_refused_with_its_location_and_a_suggestion) {
   const auto message = error_of(with_file("[kafka]\nbroker = \"x:1\"\n"));
-  EXPECT_NE(message.find("clicktrail.toml:2:10: unknown key \"kafka.broker\"; did you mean \"kafka.brokers\"?"),
-            std::string::npos) << message;
+  EXPECT_NE(
+      message.find("clicktrail.toml:2:10: unknown key \"kafka.broker\"; did you mean \"kafka.brokers\"?"),
+      std::string::npos)
+      << message;
 }
 
 TEST_F(config_file, an_unknown_section_is_refused) {
@@ -123,14 +124,18 @@ TEST_F(config_file, a_value_out_of_bounds_names_the_key_and_the_range) {
   const auto message = error_of(with_file("[sink]\nmax_bytes = \"1KiB\"\nmax_records = 0\n"));
   EXPECT_NE(message.find("sink.max_bytes = \"1KiB\" must be a size such as"), std::string::npos) << message;
   EXPECT_NE(message.find("from 64KiB to 5GiB"), std::string::npos) << message;
-  EXPECT_NE(message.find("sink.max_records = 0 must be an integer from 1 to 1000000000"), std::string::npos) << message;
+  EXPECT_NE(message.find("sink.max_records = 0 must be an integer from 1 to 1000000000"), std::string::npos)
+      << message;
 }
 
 TEST_F(config_file, a_wrong_type_or_choice_is_refused) {
-  const auto message = error_of(with_file("[s3]\npath_style = \"yes\"\n[sink]\nformat = \"csv\"\nmax_age = 300\n"));
-  EXPECT_NE(message.find("s3.path_style = \"yes\" is not valid: it must be true or false"), std::string::npos) << message;
+  const auto message =
+      error_of(with_file("[s3]\npath_style = \"yes\"\n[sink]\nformat = \"csv\"\nmax_age = 300\n"));
+  EXPECT_NE(message.find("s3.path_style = \"yes\" is not valid: it must be true or false"), std::string::npos)
+      << message;
   EXPECT_NE(message.find("sink.format = \"csv\" must be one of parquet|jsonl"), std::string::npos) << message;
-  EXPECT_NE(message.find("sink.max_age = 300 is not valid: it must be a duration"), std::string::npos) << message;
+  EXPECT_NE(message.find("sink.max_age = 300 is not valid: it must be a duration"), std::string::npos)
+      << message;
 }
 
 TEST_F(config_file, malformed_toml_names_the_line) {
@@ -171,9 +176,14 @@ TEST_F(config_file, a_misspelt_variable_is_refused_and_bad_values_name_the_varia
   load_options options;
   options.environment = {{"CLICKTRAIL_KAFKA_BROKER", "x:1"}, {"CLICKTRAIL_SINK_MAX_BYTES", "lots"}};
   const auto message = error_of(options);
-  EXPECT_NE(message.find("CLICKTRAIL_KAFKA_BROKER: unknown setting variable; did you mean \"CLICKTRAIL_KAFKA_BROKERS\"?"),
-            std::string::npos) << message;
-  EXPECT_NE(message.find("CLICKTRAIL_SINK_MAX_BYTES: sink.max_bytes = \"lots\" is not valid"), std::string::npos) << message;
+  EXPECT_NE(
+      message.find(
+          "CLICKTRAIL_KAFKA_BROKER: unknown setting variable; did you mean \"CLICKTRAIL_KAFKA_BROKERS\"?"),
+      std::string::npos)
+      << message;
+  EXPECT_NE(message.find("CLICKTRAIL_SINK_MAX_BYTES: sink.max_bytes = \"lots\" is not valid"),
+            std::string::npos)
+      << message;
 }
 
 TEST_F(config_file, cross_key_rules) {

@@ -26,7 +26,8 @@ TEST(docs, every_setting_is_documented_with_its_default_and_variable) {
 
 TEST(docs, the_committed_reference_is_current) {
   std::ifstream file(CT_SOURCE_DIR "/docs/configuration.md");
-  ASSERT_TRUE(file) << "docs/configuration.md is missing; run: build/clicktrail config docs > docs/configuration.md";
+  ASSERT_TRUE(file)
+      << "docs/configuration.md is missing; run: build/clicktrail config docs > docs/configuration.md";
   std::stringstream committed;
   committed << file.rdbuf();
   EXPECT_EQ(committed.str(), reference_markdown())

@@ -89,7 +89,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (in.remaining_bytes() > 0 && events.size() < 300) events.push_back(random_event(in));
 
   std::string file;
-  pq::parquet_writer writer(options, [&](std::string_view b) { file.append(b); return base::status{}; }, limits);
+  pq::parquet_writer writer(
+      options,
+      [&](std::string_view b) {
+        file.append(b);
+        return base::status{};
+      },
+      limits);
   for (const auto& e : events) {
     if (!writer.append(e, "{}")) broken("append failed");
   }

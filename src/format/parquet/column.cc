@@ -90,7 +90,9 @@ class string_column final : public column {
   }
 
   std::int64_t fixed_value_cost() const override { return dictionary_ ? std::max(1, (width_ + 7) / 8) : 0; }
-  std::int64_t value_cost(std::size_t i) const override { return 4 + static_cast<std::int64_t>(plain_at(i).size()); }
+  std::int64_t value_cost(std::size_t i) const override {
+    return 4 + static_cast<std::int64_t>(plain_at(i).size());
+  }
 
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     if (dictionary_) {
@@ -193,7 +195,8 @@ class bool_column final : public column {
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     for (std::size_t i = from; i < to; i += 8) {
       std::uint8_t byte = 0;
-      for (std::size_t b = 0; b < 8 && i + b < to; ++b) byte |= static_cast<std::uint8_t>(values_[i + b] << b);
+      for (std::size_t b = 0; b < 8 && i + b < to; ++b)
+        byte |= static_cast<std::uint8_t>(values_[i + b] << b);
       out.push_back(static_cast<char>(byte));
     }
   }
@@ -242,13 +245,15 @@ std::unique_ptr<column> column_for(const event::field& f, const column_limits& l
           return ints<std::int64_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
         } else if constexpr (std::is_same_v<member, std::int64_t>) {
           s.type = physical_type::int64, s.optional = false, s.logical = logical_type::timestamp_ms_utc;
-          return ints<std::int64_t>(std::move(s), l, [m](const ev& e) { return std::optional<std::int64_t>(e.*m); });
+          return ints<std::int64_t>(std::move(s), l,
+                                    [m](const ev& e) { return std::optional<std::int64_t>(e.*m); });
         } else if constexpr (std::is_same_v<member, event::opt_i32>) {
           s.type = physical_type::int32, s.logical = logical_type::int32;
           return ints<std::int32_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
         } else if constexpr (std::is_same_v<member, std::int32_t>) {
           s.type = physical_type::int32, s.optional = false, s.logical = logical_type::int32;
-          return ints<std::int32_t>(std::move(s), l, [m](const ev& e) { return std::optional<std::int32_t>(e.*m); });
+          return ints<std::int32_t>(std::move(s), l,
+                                    [m](const ev& e) { return std::optional<std::int32_t>(e.*m); });
         } else if constexpr (std::is_same_v<member, std::optional<bool>>) {
           s.type = physical_type::boolean;
           return bools(std::move(s), l, [m](const ev& e) { return e.*m; });
@@ -295,7 +300,8 @@ base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
       body_.append(levels_);
     }
     encode_values(value, value_end, body_);
-    if (auto s = pages.data_page(static_cast<std::int32_t>(row_end - row), *values, body_, meta); !s) return s;
+    if (auto s = pages.data_page(static_cast<std::int32_t>(row_end - row), *values, body_, meta); !s)
+      return s;
     row = row_end;
     value = value_end;
   }

@@ -1,10 +1,9 @@
 #include "format/parquet/compress.h"
 
+#include <fmt/format.h>
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
-
-#include <fmt/format.h>
 
 namespace clicktrail::format::parquet {
 namespace {
@@ -45,10 +44,14 @@ ZSTD_CCtx* thread_zstd_context() {
 
 codec compressor::parquet_codec() const noexcept {
   switch (kind_) {
-    case config::compression::zstd: return codec::zstd;
-    case config::compression::snappy: return codec::snappy;
-    case config::compression::gzip: return codec::gzip;
-    case config::compression::none: return codec::uncompressed;
+    case config::compression::zstd:
+      return codec::zstd;
+    case config::compression::snappy:
+      return codec::snappy;
+    case config::compression::gzip:
+      return codec::gzip;
+    case config::compression::none:
+      return codec::uncompressed;
   }
   return codec::uncompressed;
 }
@@ -69,8 +72,10 @@ base::status compressor::compress(std::string_view in, std::string& out) {
       return gzip(in, out);
     case config::compression::zstd: {
       out.resize(ZSTD_compressBound(in.size()));
-      const std::size_t n = ZSTD_compressCCtx(thread_zstd_context(), out.data(), out.size(), in.data(), in.size(), zstd_level);
-      if (ZSTD_isError(n)) return base::error::fail(fmt::format("zstd: compression failed: {}", ZSTD_getErrorName(n)));
+      const std::size_t n =
+          ZSTD_compressCCtx(thread_zstd_context(), out.data(), out.size(), in.data(), in.size(), zstd_level);
+      if (ZSTD_isError(n))
+        return base::error::fail(fmt::format("zstd: compression failed: {}", ZSTD_getErrorName(n)));
       out.resize(n);
       return {};
     }

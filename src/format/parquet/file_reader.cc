@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::string_view magic = "PAR1";
 
-base::error corrupt(std::string what) { return base::error::reject("not a readable Parquet file: " + what); }
+base::error corrupt(std::string what) {
+  return base::error::reject("not a readable Parquet file: " + what);
+}
 
 std::int64_t int_field(const thrift_value& s, std::int16_t id, std::int64_t otherwise = 0) {
   const auto* f = s.field(id);
@@ -48,10 +50,14 @@ std::string logical_name(const thrift_value& element) {
     return "other";
   }
   switch (int_field(element, 6, -1)) {
-    case 0: return "STRING";
-    case 9: return "TIMESTAMP(MILLIS,UTC)";
-    case 19: return "JSON";
-    default: return "";
+    case 0:
+      return "STRING";
+    case 9:
+      return "TIMESTAMP(MILLIS,UTC)";
+    case 19:
+      return "JSON";
+    default:
+      return "";
   }
 }
 
@@ -82,7 +88,8 @@ class cursor {
 };
 
 // The RLE/bit-packed hybrid: `count` values of `width` bits.
-base::status decode_hybrid(std::string_view in, int width, std::size_t count, std::vector<std::uint32_t>& out) {
+base::status decode_hybrid(std::string_view in, int width, std::size_t count,
+                           std::vector<std::uint32_t>& out) {
   if (width < 0 || width > 32) return corrupt(fmt::format("a bit width of {}", width));
   cursor c(in);
   out.clear();
@@ -95,7 +102,8 @@ base::status decode_hybrid(std::string_view in, int width, std::size_t count, st
       std::string_view v;
       if (!c.take(static_cast<std::size_t>((width + 7) / 8), v)) return corrupt("an RLE run ends early");
       std::uint32_t value = 0;
-      for (std::size_t i = 0; i < v.size(); ++i) value |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(v[i])) << (8 * i);
+      for (std::size_t i = 0; i < v.size(); ++i)
+        value |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(v[i])) << (8 * i);
       if (run == 0 || run > count - out.size()) return corrupt("an RLE run longer than the values");
       out.insert(out.end(), static_cast<std::size_t>(run), value);
     } else {
@@ -147,7 +155,8 @@ base::status decompress(std::int32_t codec_id, std::string_view in, std::size_t 
       const int rc = inflate(&zs, Z_FINISH);
       const auto produced = zs.total_out;
       inflateEnd(&zs);
-      if (rc != Z_STREAM_END || produced != size) return corrupt("a gzip page that does not decompress to its size");
+      if (rc != Z_STREAM_END || produced != size)
+        return corrupt("a gzip page that does not decompress to its size");
       return {};
     }
     case 6: {
@@ -156,11 +165,13 @@ base::status decompress(std::int32_t codec_id, std::string_view in, std::size_t 
       return {};
     }
     default:
-      return base::error::reject(fmt::format("the codec {} is not one clicktrail reads", codec_name(codec_id)));
+      return base::error::reject(
+          fmt::format("the codec {} is not one clicktrail reads", codec_name(codec_id)));
   }
 }
 
-base::status decode_plain(std::int32_t physical, std::string_view in, std::size_t count, std::vector<cell>& out) {
+base::status decode_plain(std::int32_t physical, std::string_view in, std::size_t count,
+                          std::vector<cell>& out) {
   cursor c(in);
   for (std::size_t i = 0; i < count; ++i) {
     std::string_view v;
@@ -190,7 +201,8 @@ base::status decode_plain(std::int32_t physical, std::string_view in, std::size_
         continue;
       }
       default:
-        return base::error::reject(fmt::format("{} columns are not read by clicktrail", physical_type_name(physical)));
+        return base::error::reject(
+            fmt::format("{} columns are not read by clicktrail", physical_type_name(physical)));
     }
   }
   return {};
@@ -199,7 +211,8 @@ base::status decode_plain(std::int32_t physical, std::string_view in, std::size_
 }  // namespace
 
 std::string physical_type_name(std::int32_t t) {
-  static const char* names[] = {"BOOLEAN", "INT32", "INT64", "INT96", "FLOAT", "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+  static const char* names[] = {"BOOLEAN", "INT32",  "INT64",      "INT96",
+                                "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
   return t >= 0 && t < 8 ? names[t] : fmt::format("type {}", t);
 }
 
@@ -209,8 +222,10 @@ std::string codec_name(std::int32_t c) {
 }
 
 std::string encoding_name(std::int32_t e) {
-  static const char* names[] = {"PLAIN", "GROUP_VAR_INT", "PLAIN_DICTIONARY", "RLE", "BIT_PACKED", "DELTA_BINARY_PACKED",
-                                "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY", "RLE_DICTIONARY", "BYTE_STREAM_SPLIT"};
+  static const char* names[] = {
+      "PLAIN",          "GROUP_VAR_INT",       "PLAIN_DICTIONARY",        "RLE",
+      "BIT_PACKED",     "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY",
+      "RLE_DICTIONARY", "BYTE_STREAM_SPLIT"};
   return e >= 0 && e < 10 ? names[e] : fmt::format("encoding {}", e);
 }
 
@@ -221,7 +236,8 @@ base::result<file_reader> file_reader::open(std::string bytes) {
   }
   std::uint32_t footer_size = 0;
   std::memcpy(&footer_size, bytes.data() + bytes.size() - 8, 4);
-  if (footer_size > bytes.size() - 12) return corrupt(fmt::format("a footer of {} bytes in a file of {}", footer_size, bytes.size()));
+  if (footer_size > bytes.size() - 12)
+    return corrupt(fmt::format("a footer of {} bytes in a file of {}", footer_size, bytes.size()));
   const std::string_view footer = std::string_view(bytes).substr(bytes.size() - 8 - footer_size, footer_size);
   std::size_t used = 0;
   auto meta = read_thrift_struct(footer, used);
@@ -239,22 +255,26 @@ base::result<file_reader> file_reader::open(std::string bytes) {
   }
   for (std::size_t i = 1; i < schema->size(); ++i) {
     const thrift_value& e = (*schema)[i];
-    if (e.field(5) != nullptr) return base::error::reject("nested columns are not read by clicktrail: only flat schemas");
-    info.columns.push_back({string_field(e, 4), static_cast<std::int32_t>(int_field(e, 1)), int_field(e, 3) == 1, logical_name(e)});
+    if (e.field(5) != nullptr)
+      return base::error::reject("nested columns are not read by clicktrail: only flat schemas");
+    info.columns.push_back({string_field(e, 4), static_cast<std::int32_t>(int_field(e, 1)),
+                            int_field(e, 3) == 1, logical_name(e)});
   }
   if (const auto* groups = meta->field(4) ? meta->field(4)->list() : nullptr) {
     for (const auto& g : *groups) {
       row_group_info group;
       group.num_rows = int_field(g, 3);
       const auto* chunks = g.field(1) ? g.field(1)->list() : nullptr;
-      if (chunks == nullptr || chunks->size() != info.columns.size()) return corrupt("a row group without a chunk per column");
+      if (chunks == nullptr || chunks->size() != info.columns.size())
+        return corrupt("a row group without a chunk per column");
       for (const auto& c : *chunks) {
         const thrift_value* m = c.field(3);
         if (m == nullptr) return corrupt("a column chunk without its metadata");
         chunk_info chunk;
         chunk.codec = static_cast<std::int32_t>(int_field(*m, 4));
         if (const auto* encs = m->field(2) ? m->field(2)->list() : nullptr) {
-          for (const auto& e : *encs) chunk.encodings.push_back(static_cast<std::int32_t>(e.integer().value_or(-1)));
+          for (const auto& e : *encs)
+            chunk.encodings.push_back(static_cast<std::int32_t>(e.integer().value_or(-1)));
         }
         chunk.num_values = int_field(*m, 5);
         chunk.uncompressed_size = int_field(*m, 6);
@@ -288,7 +308,7 @@ base::result<std::vector<cell>> file_reader::read_column(std::size_t row_group, 
     return corrupt(fmt::format("column {} of row group {} lies outside the file", col.name, row_group));
   }
   std::string_view rest = std::string_view(bytes_).substr(static_cast<std::size_t>(start),
-                                                           static_cast<std::size_t>(chunk.compressed_size));
+                                                          static_cast<std::size_t>(chunk.compressed_size));
   std::vector<cell> out, dictionary, values;
   std::vector<std::uint32_t> levels, indices;
   std::string body;
@@ -300,7 +320,8 @@ base::result<std::vector<cell>> file_reader::read_column(std::size_t row_group, 
     const auto type = int_field(*header, 1, -1);
     const auto raw_size = int_field(*header, 2, -1);
     const auto stored_size = int_field(*header, 3, -1);
-    if (raw_size < 0 || stored_size < 0 || static_cast<std::size_t>(stored_size) > rest.size() || raw_size > (1LL << 31)) {
+    if (raw_size < 0 || stored_size < 0 || static_cast<std::size_t>(stored_size) > rest.size() ||
+        raw_size > (1LL << 31)) {
       return corrupt(fmt::format("a page of column {} with sizes {} / {}", col.name, stored_size, raw_size));
     }
     if (auto s = decompress(chunk.codec, rest.substr(0, static_cast<std::size_t>(stored_size)),
@@ -312,17 +333,21 @@ base::result<std::vector<cell>> file_reader::read_column(std::size_t row_group, 
     if (type == static_cast<std::int64_t>(page_type::dictionary)) {
       const auto* h = header->field(7);
       const auto n = h ? int_field(*h, 1, -1) : -1;
-      if (n < 0 || static_cast<std::uint64_t>(n) > body.size() + 1) return corrupt("a dictionary page without its count");
+      if (n < 0 || static_cast<std::uint64_t>(n) > body.size() + 1)
+        return corrupt("a dictionary page without its count");
       dictionary.clear();
-      if (auto s = decode_plain(col.physical, body, static_cast<std::size_t>(n), dictionary); !s) return std::move(s).err();
+      if (auto s = decode_plain(col.physical, body, static_cast<std::size_t>(n), dictionary); !s)
+        return std::move(s).err();
       continue;
     }
     if (type != static_cast<std::int64_t>(page_type::data)) {
-      return base::error::reject(fmt::format("column {}: page type {} is not read by clicktrail (v1 data pages only)", col.name, type));
+      return base::error::reject(fmt::format(
+          "column {}: page type {} is not read by clicktrail (v1 data pages only)", col.name, type));
     }
     const auto* h = header->field(5);
     const auto rows = h ? int_field(*h, 1, -1) : -1;
-    if (rows < 0 || rows > chunk.num_values - static_cast<std::int64_t>(out.size())) return corrupt("a data page with more values than its chunk");
+    if (rows < 0 || rows > chunk.num_values - static_cast<std::int64_t>(out.size()))
+      return corrupt("a data page with more values than its chunk");
     cursor c(body);
     std::size_t present = static_cast<std::size_t>(rows);
     if (col.optional) {
@@ -339,13 +364,15 @@ base::result<std::vector<cell>> file_reader::read_column(std::size_t row_group, 
     } else if (enc == static_cast<std::int64_t>(encoding::rle_dictionary) || enc == 2) {
       std::string_view width;
       if (!c.take(1, width)) return corrupt("a dictionary page without its bit width");
-      if (auto s = decode_hybrid(c.rest(), static_cast<std::uint8_t>(width[0]), present, indices); !s) return s.err();
+      if (auto s = decode_hybrid(c.rest(), static_cast<std::uint8_t>(width[0]), present, indices); !s)
+        return s.err();
       for (const auto i : indices) {
         if (i >= dictionary.size()) return corrupt("a dictionary index past the dictionary");
         values.push_back(dictionary[i]);
       }
     } else {
-      return base::error::reject(fmt::format("column {}: the {} encoding is not read by clicktrail", col.name, encoding_name(static_cast<std::int32_t>(enc))));
+      return base::error::reject(fmt::format("column {}: the {} encoding is not read by clicktrail", col.name,
+                                             encoding_name(static_cast<std::int32_t>(enc))));
     }
     std::size_t next = 0;
     for (std::int64_t r = 0; r < rows; ++r) {

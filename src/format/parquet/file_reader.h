@@ -24,7 +24,7 @@ struct column_info {
   std::string name;
   std::int32_t physical = 0;  // parquet Type
   bool optional = false;
-  std::string logical;        // "STRING", "JSON", "TIMESTAMP(MILLIS,UTC)", "INT(32,signed)", …; "" when none
+  std::string logical;  // "STRING", "JSON", "TIMESTAMP(MILLIS,UTC)", "INT(32,signed)", …; "" when none
 };
 
 struct chunk_info {

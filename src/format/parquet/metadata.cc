@@ -32,10 +32,10 @@ void write_logical(compact_writer& w, logical_type t) {
     case logical_type::timestamp_ms_utc:
       w.field_i32(6, converted_timestamp_millis);
       w.begin_struct(10);
-      w.begin_struct(8);       // TIMESTAMP
-      w.field_bool(1, true);   // isAdjustedToUTC
-      w.begin_struct(2);       // unit
-      w.begin_struct(1);       // MILLIS
+      w.begin_struct(8);      // TIMESTAMP
+      w.field_bool(1, true);  // isAdjustedToUTC
+      w.begin_struct(2);      // unit
+      w.begin_struct(1);      // MILLIS
       w.end_struct();
       w.end_struct();
       break;
@@ -59,8 +59,9 @@ void write_statistics(compact_writer& w, const statistics& s) {
   w.end_struct();
 }
 
-void write_column_chunk(compact_writer& w, const column_schema& schema, const column_chunk_meta& c, codec compression) {
-  w.begin_element_struct();  // ColumnChunk
+void write_column_chunk(compact_writer& w, const column_schema& schema, const column_chunk_meta& c,
+                        codec compression) {
+  w.begin_element_struct();                                               // ColumnChunk
   w.field_i64(2, c.dictionary_page_offset.value_or(c.data_page_offset));  // file_offset
   w.begin_struct(3);                                                      // ColumnMetaData
   w.field_i32(1, static_cast<std::int32_t>(schema.type));

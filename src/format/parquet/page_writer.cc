@@ -6,7 +6,8 @@
 
 namespace clicktrail::format::parquet {
 
-base::status page_writer::dictionary_page(std::int32_t entries, std::string_view body, column_chunk_meta& meta) {
+base::status page_writer::dictionary_page(std::int32_t entries, std::string_view body,
+                                          column_chunk_meta& meta) {
   meta.dictionary_page_offset = out_offset_ + static_cast<std::int64_t>(out_.size());
   return write({.type = page_type::dictionary, .num_values = entries, .values = encoding::plain}, body, meta);
 }
@@ -27,7 +28,8 @@ base::status page_writer::write(page_header h, std::string_view body, column_chu
   }
   const std::string_view stored = as_is ? body : std::string_view(compressed_);
   if (body.size() > limit || stored.size() > limit) {
-    return base::error::fail(fmt::format("a Parquet page of {} bytes is over the format's 2 GiB limit", body.size()));
+    return base::error::fail(
+        fmt::format("a Parquet page of {} bytes is over the format's 2 GiB limit", body.size()));
   }
   h.uncompressed_size = static_cast<std::int32_t>(body.size());
   h.compressed_size = static_cast<std::int32_t>(stored.size());

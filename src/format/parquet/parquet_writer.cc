@@ -35,7 +35,8 @@ base::status parquet_writer::append(const event::event& e, std::string_view cano
   ++records_;
   ++group_rows_;
   group_json_ += static_cast<std::int64_t>(canonical.size());
-  if (group_rows_ >= options_.row_group_rows || group_json_ >= options_.row_group_bytes) return write_row_group();
+  if (group_rows_ >= options_.row_group_rows || group_json_ >= options_.row_group_bytes)
+    return write_row_group();
   return {};
 }
 

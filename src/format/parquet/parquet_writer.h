@@ -40,12 +40,12 @@ class parquet_writer final : public file_writer {
   compressor compressor_;
   std::vector<std::unique_ptr<column>> columns_;
   file_meta meta_;
-  std::string chunk_;              // the column chunk being written out
-  std::int64_t written_ = 0;       // bytes handed to out_
+  std::string chunk_;         // the column chunk being written out
+  std::int64_t written_ = 0;  // bytes handed to out_
   std::int64_t records_ = 0;
-  std::int64_t group_rows_ = 0;    // rows in the row group being filled
-  std::int64_t group_json_ = 0;    // their canonical JSON bytes: what row_group_bytes counts
-  double ratio_ = 0.25;            // encoded bytes per JSON byte, as of the last row group
+  std::int64_t group_rows_ = 0;  // rows in the row group being filled
+  std::int64_t group_json_ = 0;  // their canonical JSON bytes: what row_group_bytes counts
+  double ratio_ = 0.25;          // encoded bytes per JSON byte, as of the last row group
 };
 
 }  // namespace clicktrail::format::parquet

@@ -12,7 +12,8 @@ template <class T>
 void append_run(std::string& out, T value, std::size_t count, int bit_width) {
   append_varint(out, static_cast<std::uint64_t>(count) << 1);
   const int bytes = (bit_width + 7) / 8;
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((static_cast<std::uint32_t>(value) >> (8 * i)) & 0xff));
+  for (int i = 0; i < bytes; ++i)
+    out.push_back(static_cast<char>((static_cast<std::uint32_t>(value) >> (8 * i)) & 0xff));
 }
 
 // Groups of eight values, `bit_width` bits each, least significant bit first; the last group is

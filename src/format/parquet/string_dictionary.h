@@ -18,9 +18,12 @@ class string_dictionary {
 
   std::size_t count() const noexcept { return ends_.size(); }
   // PLAIN-encoded size: each entry with its 4-byte length.
-  std::int64_t encoded_bytes() const noexcept { return static_cast<std::int64_t>(bytes_.size() + 4 * ends_.size()); }
+  std::int64_t encoded_bytes() const noexcept {
+    return static_cast<std::int64_t>(bytes_.size() + 4 * ends_.size());
+  }
   std::int64_t memory() const noexcept {
-    return static_cast<std::int64_t>(bytes_.size() + 4 * ends_.size() + 8 * hashes_.size() + 8 * slots_.size());
+    return static_cast<std::int64_t>(bytes_.size() + 4 * ends_.size() + 8 * hashes_.size() +
+                                     8 * slots_.size());
   }
   std::string_view at(std::size_t i) const noexcept {
     const std::uint32_t begin = i == 0 ? 0 : ends_[i - 1];
@@ -31,10 +34,10 @@ class string_dictionary {
  private:
   void grow();
 
-  std::string bytes_;                 // the entries end to end
-  std::vector<std::uint32_t> ends_;   // where each entry ends in bytes_
-  std::vector<std::uint64_t> hashes_; // each entry's hash, to rebuild the table when it grows
-  std::vector<std::uint64_t> slots_;  // 0: empty; else (hash >> 32) << 32 | (index + 1)
+  std::string bytes_;                  // the entries end to end
+  std::vector<std::uint32_t> ends_;    // where each entry ends in bytes_
+  std::vector<std::uint64_t> hashes_;  // each entry's hash, to rebuild the table when it grows
+  std::vector<std::uint64_t> slots_;   // 0: empty; else (hash >> 32) << 32 | (index + 1)
 };
 
 }  // namespace clicktrail::format::parquet

@@ -39,7 +39,9 @@ void compact_writer::field_binary(std::int16_t id, std::string_view v) {
   binary_element(v);
 }
 
-void compact_writer::i32_element(std::int32_t v) { append_varint(out_, zigzag(v)); }
+void compact_writer::i32_element(std::int32_t v) {
+  append_varint(out_, zigzag(v));
+}
 
 void compact_writer::binary_element(std::string_view v) {
   append_varint(out_, v.size());
@@ -51,7 +53,9 @@ void compact_writer::begin_struct(std::int16_t id) {
   last_ids_.push_back(0);
 }
 
-void compact_writer::begin_element_struct() { last_ids_.push_back(0); }
+void compact_writer::begin_element_struct() {
+  last_ids_.push_back(0);
+}
 
 void compact_writer::end_struct() {
   out_.push_back(0);

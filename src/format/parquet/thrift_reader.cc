@@ -42,8 +42,10 @@ class reader {
  private:
   base::result<thrift_value> read_value(int type, int depth) {
     switch (type) {
-      case 1: return thrift_value{true};
-      case 2: return thrift_value{false};
+      case 1:
+        return thrift_value{true};
+      case 2:
+        return thrift_value{false};
       case 3: {
         auto b = byte();
         if (!b) return std::move(b).err();
@@ -70,9 +72,12 @@ class reader {
         return thrift_value{std::move(s)};
       }
       case 9:
-      case 10: return read_list(depth);
-      case 12: return read_struct(depth + 1);
-      default: return bad(fmt::format("field type {} is not one Parquet uses", type));
+      case 10:
+        return read_list(depth);
+      case 12:
+        return read_struct(depth + 1);
+      default:
+        return bad(fmt::format("field type {} is not one Parquet uses", type));
     }
   }
 
@@ -86,7 +91,8 @@ class reader {
       if (!n) return std::move(n).err();
       size = *n;
     }
-    if (size > bytes_.size() - at_) return bad("a list longer than the message");  // each element takes a byte
+    if (size > bytes_.size() - at_)
+      return bad("a list longer than the message");  // each element takes a byte
     thrift_list out;
     out.reserve(size);
     for (std::uint64_t i = 0; i < size; ++i) {
@@ -113,7 +119,9 @@ class reader {
     if (!read_varint(bytes_, at_, v)) return bad("a varint that ends early or is longer than 10 bytes");
     return v;
   }
-  static std::int64_t unzigzag(std::uint64_t v) { return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1); }
+  static std::int64_t unzigzag(std::uint64_t v) {
+    return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+  }
   base::error bad(std::string what) const {
     return base::error::reject(fmt::format("malformed Thrift metadata at byte {}: {}", at_, what));
   }
@@ -136,8 +144,12 @@ std::optional<std::int64_t> thrift_value::integer() const {
   return std::nullopt;
 }
 
-const std::string* thrift_value::binary() const { return std::get_if<std::string>(&v); }
-const thrift_list* thrift_value::list() const { return std::get_if<thrift_list>(&v); }
+const std::string* thrift_value::binary() const {
+  return std::get_if<std::string>(&v);
+}
+const thrift_list* thrift_value::list() const {
+  return std::get_if<thrift_list>(&v);
+}
 
 base::result<thrift_value> read_thrift_struct(std::string_view bytes, std::size_t& used) {
   reader r(bytes);

@@ -41,7 +41,8 @@ TEST(jsonl_writer, gzip_lines_stream_out_in_chunks_and_read_back_exactly) {
   std::uint64_t noise = 88172645463325252ULL;  // xorshift: text that does not compress away
   for (int i = 0; i < 50000; ++i) {
     noise ^= noise << 13, noise ^= noise >> 7, noise ^= noise << 17;
-    const std::string line = R"({"event_id":")" + std::to_string(i) + R"(","type":"page_view","page_url":"https://x.example/)" +
+    const std::string line = R"({"event_id":")" + std::to_string(i) +
+                             R"(","type":"page_view","page_url":"https://x.example/)" +
                              std::to_string(noise) + R"("})";
     ASSERT_TRUE(writer->append(e, line).ok());
     expected += line + "\n";
@@ -68,7 +69,8 @@ TEST(jsonl_writer, uncompressed_is_plain_lines) {
 }
 
 TEST(jsonl_writer, an_output_error_is_returned) {
-  auto writer = make_jsonl_writer(false, [](std::string_view) { return base::status(base::error::retry("store down")); });
+  auto writer = make_jsonl_writer(
+      false, [](std::string_view) { return base::status(base::error::retry("store down")); });
   event::event e;
   const std::string big(300 * 1024, 'x');
   const auto s = writer->append(e, big);

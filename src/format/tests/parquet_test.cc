@@ -26,16 +26,18 @@ std::string hex(const std::string& s) {
 TEST(thrift_compact, field_headers_zigzag_and_lists) {
   std::string out;
   compact_writer w(out);
-  w.field_i32(1, 3);     // delta 1, i32: 0x15, zigzag(3) = 6
-  w.field_i64(2, -1);    // delta 1, i64: 0x16, zigzag(-1) = 1
-  w.field_i32(20, 8);    // delta 18 > 15: long form 0x05, zigzag(20) = 40 = 0x28, then 16
+  w.field_i32(1, 3);                        // delta 1, i32: 0x15, zigzag(3) = 6
+  w.field_i64(2, -1);                       // delta 1, i64: 0x16, zigzag(-1) = 1
+  w.field_i32(20, 8);                       // delta 18 > 15: long form 0x05, zigzag(20) = 40 = 0x28, then 16
   w.begin_list(21, compact_type::i32, 20);  // delta 1, list 0x19; 20 elements: 0xf5 then 20
   for (int i = 0; i < 20; ++i) w.i32_element(0);
   w.field_bool(22, true);  // 0x11
   w.begin_struct(23);      // 0x1c
   w.end_struct();          // 00
   w.end_struct();          // 00
-  EXPECT_EQ(hex(out), "15 06 16 01 05 28 10 19 f5 14 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 11 1c 00 00");
+  EXPECT_EQ(hex(out),
+            "15 06 16 01 05 28 10 19 f5 14 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 11 1c "
+            "00 00");
 }
 
 TEST(thrift_compact, timestamp_logical_type_matches_the_worked_example) {
@@ -91,7 +93,13 @@ struct written {
 
 std::string write_file(const std::vector<event::event>& events, writer_options o, column_limits l = {}) {
   std::string bytes;
-  parquet_writer w(o, [&](std::string_view b) { bytes.append(b); return base::status{}; }, l);
+  parquet_writer w(
+      o,
+      [&](std::string_view b) {
+        bytes.append(b);
+        return base::status{};
+      },
+      l);
   for (const auto& e : events) EXPECT_TRUE(w.append(e, "{}"));
   EXPECT_TRUE(w.finish({{"clicktrail.topic", "t"}}));
   return bytes;
@@ -149,7 +157,10 @@ TEST(parquet_writer, memory_holds_one_row_group_and_rotation_sees_the_encoded_si
   std::int64_t emitted = 0;
   writer_options o;
   o.row_group_rows = 1000;
-  parquet_writer w(o, [&](std::string_view b) { emitted += static_cast<std::int64_t>(b.size()); return base::status{}; });
+  parquet_writer w(o, [&](std::string_view b) {
+    emitted += static_cast<std::int64_t>(b.size());
+    return base::status{};
+  });
   for (int i = 0; i < 999; ++i) ASSERT_TRUE(w.append(sample(i), std::string(300, 'j')));
   EXPECT_EQ(emitted, 4) << "only the magic is out before the first row group is complete";
   EXPECT_GT(w.buffered_bytes(), 999 * 40);
@@ -182,8 +193,9 @@ TEST(parquet_writer, strings_fall_back_to_plain_when_the_dictionary_is_too_large
 
 TEST(file_reader, a_damaged_file_is_an_error_that_says_so) {
   const auto bytes = write_file({sample(1), sample(2)}, {});
-  for (const std::string& damaged : {std::string("PAR1"), bytes.substr(0, bytes.size() / 2) + "PAR1",
-                                     "XXXX" + bytes.substr(4), bytes.substr(0, bytes.size() - 9) + "\x7f\x7f\x7f\x7f" + "PAR1"}) {
+  for (const std::string& damaged :
+       {std::string("PAR1"), bytes.substr(0, bytes.size() / 2) + "PAR1", "XXXX" + bytes.substr(4),
+        bytes.substr(0, bytes.size() - 9) + "\x7f\x7f\x7f\x7f" + "PAR1"}) {
     auto r = file_reader::open(damaged);
     if (r) continue;  // a cut that still parses is fine, as long as nothing crashes
     EXPECT_NE(r.err().message.find("Parquet"), std::string::npos) << r.err().message;

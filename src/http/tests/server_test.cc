@@ -1,14 +1,13 @@
 #include "http/server.h"
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <future>
 #include <thread>
@@ -60,7 +59,8 @@ class server_test : public ::testing::Test {
   }
 
   beast::http::response<beast::http::string_body> send(tcp::socket& socket, beast::http::verb verb,
-                                                       const std::string& target, const std::string& body = "") {
+                                                       const std::string& target,
+                                                       const std::string& body = "") {
     beast::http::request<beast::http::string_body> req{verb, target, 11};
     req.set(beast::http::field::host, "127.0.0.1");
     req.set("X-Test", "t");
@@ -143,8 +143,10 @@ TEST_F(server_test, answers_are_counted_by_route_and_status) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     text = metrics_.expose();
   }
-  EXPECT_NE(text.find(R"(clicktrail_http_requests_total{route="/hello",status="200"} 2)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"(clicktrail_http_requests_total{route="other",status="404"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(clicktrail_http_requests_total{route="/hello",status="200"} 2)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(clicktrail_http_requests_total{route="other",status="404"} 1)"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("clicktrail_http_request_duration_seconds_count 3"), std::string::npos) << text;
 }
 
@@ -175,7 +177,8 @@ TEST(server, a_busy_port_names_the_address_and_the_fix) {
     second.start();
     FAIL() << "a second server bound the same port";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(fmt::format("cannot listen on 127.0.0.1:{}", options.port)), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find(fmt::format("cannot listen on 127.0.0.1:{}", options.port)),
+              std::string::npos);
     EXPECT_NE(std::string(e.what()).find("--listen"), std::string::npos);
   }
 }

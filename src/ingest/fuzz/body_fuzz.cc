@@ -48,9 +48,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 3) {
-    case 0: body_path(std::string(rest), "gzip"); break;
-    case 1: body_path(std::string(rest), ""); break;
-    default: pixel_path(rest); break;
+    case 0:
+      body_path(std::string(rest), "gzip");
+      break;
+    case 1:
+      body_path(std::string(rest), "");
+      break;
+    default:
+      pixel_path(rest);
+      break;
   }
   return 0;
 }

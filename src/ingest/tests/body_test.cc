@@ -59,7 +59,8 @@ TEST(body, inflating_to_exactly_the_cap_is_fine) {
 
 TEST(body, corrupt_truncated_or_trailing_gzip_is_400) {
   const std::string good = gzip(std::string(1000, 'y'));
-  for (std::string bad : {std::string("not gzip at all"), good.substr(0, good.size() / 2), good + "garbage"}) {
+  for (std::string bad :
+       {std::string("not gzip at all"), good.substr(0, good.size() / 2), good + "garbage"}) {
     const auto refused = decode_content(bad, "gzip", 1 << 20);
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->status, 400u);

@@ -60,7 +60,8 @@ class pipeline_test : public ::testing::Test {
 };
 
 TEST_F(pipeline_test, accepted_events_are_stamped_keyed_and_answered_204_with_cors) {
-  const auto r = call(post(R"([{"type":"page_view","anonymous_id":"v1","page_url":"http://localhost:8080/?utm_source=x"},
+  const auto r =
+      call(post(R"([{"type":"page_view","anonymous_id":"v1","page_url":"http://localhost:8080/?utm_source=x"},
                                {"type":"click","session_id":"s9"}])"));
   EXPECT_EQ(r.status, 204u);
   EXPECT_EQ(header(r, "Access-Control-Allow-Origin"), "http://localhost:8080");
@@ -91,7 +92,8 @@ TEST_F(pipeline_test, rejected_events_are_listed_and_sent_to_the_bad_stream) {
   ASSERT_EQ(bad.size(), 2u);
   EXPECT_NE(bad[0].value.find(R"("reason":"invalid_type")"), std::string::npos);
   EXPECT_NE(bad[0].value.find(R"("index":1)"), std::string::npos);
-  EXPECT_NE(metrics_.expose().find(R"(clicktrail_ingest_events_rejected_total{reason="invalid_type"} 1)"), std::string::npos);
+  EXPECT_NE(metrics_.expose().find(R"(clicktrail_ingest_events_rejected_total{reason="invalid_type"} 1)"),
+            std::string::npos);
 }
 
 TEST_F(pipeline_test, each_refusal_has_its_status_and_lands_in_the_bad_stream) {
@@ -107,7 +109,8 @@ TEST_F(pipeline_test, each_refusal_has_its_status_and_lands_in_the_bad_stream) {
   };
   std::vector<refusal_case> cases = {
       {post("{not json"), 400, "invalid_json"},
-      {post(R"([{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"}])"), 413, "too_many_events"},
+      {post(R"([{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"},{"type":"a"}])"), 413,
+       "too_many_events"},
       {with([](auto& r) { r.query = "site=nope"; }), 401, "unknown_site"},
       {with([](auto& r) { r.query = ""; }), 401, "missing_site"},
       {with([](auto& r) { r.origin = "https://evil.example"; }), 403, "origin_not_allowed"},
@@ -144,7 +147,8 @@ TEST_F(pipeline_test, events_not_durable_get_503_with_retry_after) {
   EXPECT_NE(r.body.find("not_durable"), std::string::npos);
 }
 
-TEST_F(pipeline_test, events_still_unconfirmed_at_the_deadline_get_503_once_and_a_late_confirmation_is_ignored) {
+TEST_F(pipeline_test,
+       events_still_unconfirmed_at_the_deadline_get_503_once_and_a_late_confirmation_is_ignored) {
   log_.hold_from_now();
   std::promise<ingest_response> answered;
   std::atomic<int> answers = 0;

@@ -6,12 +6,14 @@ namespace clicktrail::ingest {
 namespace {
 
 TEST(pixel, builds_one_event_from_the_query) {
-  const auto parsed = parse_pixel_query("site=blog&url=https%3A%2F%2Fme.github.io%2Fa%3Fb%3D1&title=Hello+W%C3%B6rld&ts=1764000000000&aid=v1");
+  const auto parsed = parse_pixel_query(
+      "site=blog&url=https%3A%2F%2Fme.github.io%2Fa%3Fb%3D1&title=Hello+W%C3%B6rld&ts=1764000000000&aid=v1");
   const auto* q = std::get_if<pixel_query>(&parsed);
   ASSERT_TRUE(q);
   EXPECT_EQ(q->site, "blog");
-  EXPECT_EQ(q->event_json,
-            R"({"type":"page_view","page_url":"https://me.github.io/a?b=1","page_title":"Hello Wörld","client_ts":1764000000000,"anonymous_id":"v1"})");
+  EXPECT_EQ(
+      q->event_json,
+      R"({"type":"page_view","page_url":"https://me.github.io/a?b=1","page_title":"Hello Wörld","client_ts":1764000000000,"anonymous_id":"v1"})");
 }
 
 TEST(pixel, an_explicit_type_is_kept) {

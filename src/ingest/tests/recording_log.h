@@ -1,7 +1,8 @@
 #pragma once
 // An event_log for the pipeline's unit tests: it keeps what was appended and confirms each
-// record at once, fails it, or holds its confirmation until released, as told. The real transports (Kafka, the embedded log) are
-// tested end to end against the real broker; this seam only isolates the pipeline's logic.
+// record at once, fails it, or holds its confirmation until released, as told. The real transports (Kafka,
+// the embedded log) are tested end to end against the real broker; this seam only isolates the pipeline's
+// logic.
 
 #include <functional>
 #include <mutex>

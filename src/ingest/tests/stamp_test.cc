@@ -42,7 +42,8 @@ TEST(stamp, event_time_is_clamped_and_a_given_id_is_kept) {
 
 TEST(stamp, parses_utm_parameters_from_the_page_url) {
   event::event e;
-  e.page_url = "https://me.github.io/post?utm_source=news%20letter&utm_medium=email&x=1&utm_campaign=a+b#utm_term=no";
+  e.page_url =
+      "https://me.github.io/post?utm_source=news%20letter&utm_medium=email&x=1&utm_campaign=a+b#utm_term=no";
   stamp(e, {"demo", 1, "", ""});
   EXPECT_EQ(e.utm_source, "news letter");
   EXPECT_EQ(e.utm_medium, "email");

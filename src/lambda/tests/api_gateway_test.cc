@@ -65,7 +65,8 @@ TEST(api_gateway, events_that_are_not_from_a_proxy_integration_are_rejected_with
     EXPECT_EQ(r.err().what, base::outcome::reject);
     EXPECT_NE(r.err().message.find("API Gateway"), std::string::npos) << r.err().message;
   }
-  const auto r = decode_proxy_event(R"({"httpMethod":"POST","path":"/v1/events","body":"%%%","isBase64Encoded":true})");
+  const auto r =
+      decode_proxy_event(R"({"httpMethod":"POST","path":"/v1/events","body":"%%%","isBase64Encoded":true})");
   ASSERT_FALSE(r);
   EXPECT_NE(r.err().message.find("base64"), std::string::npos);
 }

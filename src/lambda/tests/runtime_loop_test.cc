@@ -15,10 +15,10 @@ milliseconds left_for_the_answer(base::unix_ms deadline_in_ms) {
 
 TEST(answer_deadline, keeps_a_tenth_of_the_time_left_for_the_answer_between_50_ms_and_1_s) {
   EXPECT_EQ(left_for_the_answer(3000), milliseconds(2700));
-  EXPECT_EQ(left_for_the_answer(300), milliseconds(250));     // at least 50 ms
+  EXPECT_EQ(left_for_the_answer(300), milliseconds(250));          // at least 50 ms
   EXPECT_EQ(left_for_the_answer(900'000), milliseconds(899'000));  // at most 1 s
-  EXPECT_EQ(left_for_the_answer(30), milliseconds(0));        // no time: answer at once
-  EXPECT_EQ(left_for_the_answer(-5), milliseconds(0));        // already late
+  EXPECT_EQ(left_for_the_answer(30), milliseconds(0));             // no time: answer at once
+  EXPECT_EQ(left_for_the_answer(-5), milliseconds(0));             // already late
 }
 
 }  // namespace

@@ -31,10 +31,13 @@ TEST(commit_rule, a_closed_file_that_straddles_the_candidate_is_replayed_whole) 
 TEST(commit_rule, random_runs_with_crashes_keep_every_record_exactly_once) {
   std::mt19937 rng(42);
   for (int run = 0; run < 300; ++run) {
-    struct file { std::int64_t start, end; std::vector<std::int64_t> offsets; };
-    std::vector<file> kept;           // complete files in the store, committed
-    std::vector<file> uncommitted;    // complete files above the committed offset
-    std::map<int, file> open;         // by time partition
+    struct file {
+      std::int64_t start, end;
+      std::vector<std::int64_t> offsets;
+    };
+    std::vector<file> kept;         // complete files in the store, committed
+    std::vector<file> uncommitted;  // complete files above the committed offset
+    std::map<int, file> open;       // by time partition
     std::int64_t committed = 0, next = 0;
     const std::int64_t total = 200;
     auto crash = [&] {

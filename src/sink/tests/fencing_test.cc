@@ -95,7 +95,8 @@ class fencing : public ::testing::TestWithParam<kind> {
 
   // Appends events n in [from, to) to partition 0: one hour, or `hours` interleaved.
   void produce(std::int64_t from, std::int64_t to, int hours = 1) {
-    for (std::int64_t n = from; n < to; ++n) group_.append(0, stored_event(n, base_ts + (n % hours) * hour_ms + n));
+    for (std::int64_t n = from; n < to; ++n)
+      group_.append(0, stored_event(n, base_ts + (n % hours) * hour_ms + n));
   }
 
   // The event numbers in the store's events table, as many times as they are there.
@@ -235,8 +236,8 @@ TEST_P(fencing, uploads_in_progress_at_the_takeover_never_publish) {
 // partition to B, which writes and commits. Z wakes with the group's offset it was given at its
 // assignment, long stale, and goes on taking the partition over — though the group no longer
 // gives it the partition. Neither may stop on a false alarm, and nothing may be lost.
-void stall_in_takeover(fencing& t, memory_group& group, store::faulty_store& stalling, store::object_store& inner,
-                       base::registry& metrics, store::fault_point where) {
+void stall_in_takeover(fencing& t, memory_group& group, store::faulty_store& stalling,
+                       store::object_store& inner, base::registry& metrics, store::fault_point where) {
   group.assign(0, 1);
   stalling.inject({.at = where, .hold = true});
   running_sink z(group, 1, stalling, fencing::options(), metrics);
@@ -331,7 +332,8 @@ TEST_P(fencing, offsets_that_go_back_stop_the_partition_with_the_fix) {
     const std::string& why = ended->err().message;
     EXPECT_NE(why.find("up to offset 120"), std::string::npos) << why;
     EXPECT_NE(why.find("--accept-offset-reset"), std::string::npos) << why;
-    EXPECT_NE(why.find("commit offset 120 of partition 0"), std::string::npos) << why;  // the source's own way
+    EXPECT_NE(why.find("commit offset 120 of partition 0"), std::string::npos)
+        << why;  // the source's own way
   }
   EXPECT_EQ(stored(), before) << "nothing written";
 

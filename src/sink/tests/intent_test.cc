@@ -23,7 +23,8 @@ TEST(intent, round_trips) {
 }
 
 TEST(intent, version_1_reads_as_generation_0_with_its_files) {
-  auto old = decode_intent("events/a+0+00000000000000000005.jsonl.gz\nbad/b+0+00000000000000000009.jsonl.gz\n");
+  auto old =
+      decode_intent("events/a+0+00000000000000000005.jsonl.gz\nbad/b+0+00000000000000000009.jsonl.gz\n");
   ASSERT_TRUE(old);
   EXPECT_EQ(old->generation, 0);
   EXPECT_EQ(old->committed, 0);
@@ -44,7 +45,8 @@ TEST(intent, damage_is_an_error_naming_the_line) {
 TEST(intent, file_keys_carry_a_zero_padded_start_offset_and_the_generation) {
   const auto key =
       file_key("events", "year=2026/month=11/day=25/hour=14", "clicktrail.events", 3, 1234, 7, "jsonl.gz");
-  EXPECT_EQ(key, "events/year=2026/month=11/day=25/hour=14/clicktrail.events+3+00000000000000001234-g7.jsonl.gz");
+  EXPECT_EQ(key,
+            "events/year=2026/month=11/day=25/hour=14/clicktrail.events+3+00000000000000001234-g7.jsonl.gz");
   EXPECT_EQ(start_offset_of(key), 1234);
   EXPECT_EQ(extension_of(key), "jsonl.gz");
   EXPECT_EQ(extension_of("a/b+0+00000000000000000000-g12.parquet"), "parquet");

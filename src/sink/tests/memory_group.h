@@ -76,7 +76,7 @@ class memory_group::member final : public source {
   void attach(assignment_listener& listener) { listener_ = &listener; }
 
   base::result<std::vector<std::unique_ptr<source_record>>> poll(std::size_t max,
-                                                                std::chrono::milliseconds) override {
+                                                                 std::chrono::milliseconds) override {
     // What the group decided since the last poll reaches the listener first, as in Kafka.
     std::vector<std::int32_t> lost;
     std::map<std::int32_t, std::optional<std::int64_t>> gained;
@@ -129,8 +129,8 @@ class memory_group::member final : public source {
   base::status commit(std::int32_t p, std::int64_t offset) override {
     std::lock_guard lock(group_.mutex_);
     if (group_.owner_[p] != id_) {
-      return base::error::retry(
-          fmt::format("commit of {}[{}] refused: ILLEGAL_GENERATION (the partition has another owner)", name_, p));
+      return base::error::retry(fmt::format(
+          "commit of {}[{}] refused: ILLEGAL_GENERATION (the partition has another owner)", name_, p));
     }
     if (group_.refused_commits_ > 0) {
       --group_.refused_commits_;
@@ -171,7 +171,7 @@ class memory_group::member final : public source {
   int id_;
   std::string name_;
   assignment_listener* listener_ = nullptr;
-  std::set<std::int32_t> told_;                // what the listener believes it owns
+  std::set<std::int32_t> told_;                    // what the listener believes it owns
   std::map<std::int32_t, std::int64_t> position_;  // next offset to read
 };
 

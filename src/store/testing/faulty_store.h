@@ -55,7 +55,7 @@ class faulty_store final : public object_store {
   explicit faulty_store(object_store& inner) : inner_(inner) {}
 
   void inject(fault f);
-  void clear();                       // forget the faults not yet spent
+  void clear();  // forget the faults not yet spent
   // Waits until a call is held by a `hold` fault (false after `timeout`); release() lets the calls
   // held now go on.
   bool wait_until_held(std::chrono::milliseconds timeout = std::chrono::seconds(30));
@@ -87,8 +87,8 @@ class faulty_store final : public object_store {
   mutable std::mutex mutex_;
   std::deque<fault> faults_;
   std::condition_variable held_changed_;
-  int held_ = 0;          // calls waiting in a hold
-  int releases_ = 0;      // release() calls so far
+  int held_ = 0;      // calls waiting in a hold
+  int releases_ = 0;  // release() calls so far
   std::array<int, fault_point_count> calls_{};
   std::array<int, fault_point_count> injected_{};
 };

@@ -69,7 +69,8 @@ TEST_P(conditional_writes, an_upload_never_overwrites_an_object) {
     EXPECT_EQ(**store_->get(key), "first");
   }
   if (s3()) {
-    EXPECT_TRUE(static_cast<s3_store&>(*store_).pending_uploads("")->empty()) << "the refused upload was aborted";
+    EXPECT_TRUE(static_cast<s3_store&>(*store_).pending_uploads("")->empty())
+        << "the refused upload was aborted";
   }
 }
 
@@ -141,7 +142,8 @@ TEST_P(conditional_writes, racing_writers_each_round_exactly_one_wins) {
     std::mutex mutex;
     for (int w = 0; w < writers; ++w) {
       threads.emplace_back([&, w] {
-        auto r = store_->put_if("race", "round " + std::to_string(round) + " writer " + std::to_string(w), version);
+        auto r = store_->put_if("race", "round " + std::to_string(round) + " writer " + std::to_string(w),
+                                version);
         ASSERT_TRUE(r) << r.err().message;
         if (*r) {
           ++winners;

@@ -304,7 +304,8 @@ TEST(s3_retries, a_lost_put_if_answer_is_recognised_by_its_bytes) {
 TEST(s3_missing_keys, a_403_for_a_key_that_is_not_listed_means_missing_and_one_that_is_listed_is_refused) {
   REQUIRE_S3();
   fault_proxy proxy([](const stub_request& r, int) -> std::optional<stub_response> {
-    const bool object_read = (r.method == "GET" || r.method == "HEAD") && r.target.find("list-type=") == std::string::npos;
+    const bool object_read =
+        (r.method == "GET" || r.method == "HEAD") && r.target.find("list-type=") == std::string::npos;
     if (!object_read) return std::nullopt;
     auto denied = loopback_server::s3_error(403, "AccessDenied", "Access Denied");
     if (r.method == "HEAD") denied.body.clear();

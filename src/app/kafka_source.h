@@ -27,7 +27,7 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
   base::result<std::vector<std::unique_ptr<sink::source_record>>> poll(
       std::size_t max, std::chrono::milliseconds timeout) override;
   base::status commit(std::int32_t partition, std::int64_t offset) override;
-  base::status seek(std::int32_t partition, std::int64_t offset) override {
+  base::status seek(std::int32_t partition, std::optional<std::int64_t> offset) override {
     return consumer_->seek(partition, offset);
   }
   base::result<std::optional<std::int64_t>> committed(std::int32_t partition) override;

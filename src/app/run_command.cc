@@ -28,6 +28,7 @@
 #include "http/ops_routes.h"
 #include "http/server.h"
 #include "ingest/pipeline.h"
+#include "sink/partition_claim.h"
 #include "store/open_store.h"
 #include "wal/log.h"
 
@@ -54,23 +55,36 @@ std::string offset_path(const config::config& c, std::string_view lane) {
   return fmt::format("{}/{}.offset", c.wal.dir, lane);
 }
 
-// A log opens knowing where its sink has committed, so that its offsets never fall below it.
-base::result<std::unique_ptr<wal::log>> open_log(const config::config& c, const char* name, const char* lane,
+// A log opens knowing where its sink has committed — the intent object in the output is the
+// commit record, the offset file follows it — so that its offsets never fall below that: records
+// the sink wrote out and the log lost since (a data directory restored from an old copy, or a new
+// one) leave their offsets unused rather than handing them to new records. An offset file behind
+// the intent is brought up to it.
+base::result<std::unique_ptr<wal::log>> open_log(const config::config& c, store::object_store& output,
+                                                 const char* name, const char* lane,
                                                  base::registry& metrics) {
-  auto committed = wal::offset_file(offset_path(c, lane)).load();
-  if (!committed) return std::move(committed).err();
-  return wal::log::open({.dir = c.wal.dir + "/" + name,
-                         .segment_bytes = c.wal.segment_bytes,
-                         .retention = c.wal.retention,
-                         .continue_from = committed->value_or(0)},
-                        name, metrics);
+  const wal::offset_file offsets(offset_path(c, lane));
+  auto in_file = offsets.load();
+  if (!in_file) return std::move(in_file).err();
+  auto in_intent = sink::partition_claim::committed_in(output, lane, 0);
+  if (!in_intent) return std::move(in_intent).err();
+  auto log = wal::log::open({.dir = c.wal.dir + "/" + name,
+                             .segment_bytes = c.wal.segment_bytes,
+                             .retention = c.wal.retention,
+                             .continue_from = std::max(in_file->value_or(0), *in_intent)},
+                            name, metrics);
+  if (log && *in_intent > in_file->value_or(0)) {
+    if (auto s = offsets.store(*in_intent); !s) return std::move(s).err();
+  }
+  return log;
 }
 
-base::result<embedded> open_embedded(const config::config& c, base::registry& metrics) {
+base::result<embedded> open_embedded(const config::config& c, store::object_store& output,
+                                     base::registry& metrics) {
   embedded e;
-  auto events = open_log(c, "events", "wal", metrics);
+  auto events = open_log(c, output, "events", "wal", metrics);
   if (!events) return std::move(events).err();
-  auto bad = open_log(c, "bad", "wal.bad", metrics);
+  auto bad = open_log(c, output, "bad", "wal.bad", metrics);
   if (!bad) return std::move(bad).err();
   e.events = std::move(events).value();
   e.bad = std::move(bad).value();
@@ -149,7 +163,7 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
       return exit_bad_config;
     }
   } else {
-    auto opened = open_embedded(cfg, metrics);
+    auto opened = open_embedded(cfg, **store, metrics);
     if (!opened) {
       log.error("cannot open the embedded log in {}: {}", cfg.wal.dir, opened.err().message);
       return exit_failure;

@@ -31,8 +31,8 @@ class wal_source : public sink::source {
   std::string how_to_commit(std::int32_t, std::int64_t) const override {
     return fmt::format("restore the sink's offset file {} (from a backup of wal.dir)", offsets_.path());
   }
-  base::status seek(std::int32_t, std::int64_t offset) override {
-    position_ = offset;
+  base::status seek(std::int32_t, std::optional<std::int64_t> offset) override {
+    position_ = offset.value_or(log_.start_offset());
     return {};
   }
   base::result<std::map<std::int32_t, std::int64_t>> end_offsets(std::chrono::milliseconds) override {

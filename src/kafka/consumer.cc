@@ -35,8 +35,10 @@ using namespace std::chrono_literals;
 // How long an assignment may wait for the group's committed offsets. librdkafka retries while the
 // coordinator moves; past this the member cannot start safely and poll() reports fail.
 constexpr auto committed_fetch_timeout = 30s;
-// How long a seek waits for the fetcher to take the new position.
+// How long a seek waits for the fetcher to take the new position, and a partition's watermarks
+// may take to come back.
 constexpr int seek_timeout_ms = 10'000;
+constexpr int watermark_timeout_ms = 10'000;
 
 class librdkafka_consumer final : public consumer {
  public:
@@ -118,7 +120,6 @@ class librdkafka_consumer final : public consumer {
         if (auto s = on_message_error(*m); !s) return std::move(s).err();
         continue;
       }
-      if (before_start(*m)) continue;
       out.push_back(std::make_unique<message_record>(std::move(m), client_));
     }
     probe_.consumed(out.size());
@@ -131,20 +132,22 @@ class librdkafka_consumer final : public consumer {
     return s;
   }
 
-  base::status seek(std::int32_t partition, std::int64_t offset) override {
+  base::status seek(std::int32_t partition, std::optional<std::int64_t> offset) override {
     if (broken_) return *broken_;
+    auto to = offset ? base::result<std::int64_t>(*offset) : first_offset(partition);
+    if (!to) return std::move(to).err();
     const partition_list_ptr list = list_of(topic_, {partition});
-    list->elems[0].offset = offset;
+    list->elems[0].offset = *to;
     // Waits for the fetcher to take the new position, so nothing fetched for the old one follows.
     if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk(), list.get(), seek_timeout_ms)) {
       const auto err = rd_kafka_error_code(e);
       rd_kafka_error_destroy(e);
-      return consumer_error(err, topic_, fmt::format("seeking partition {} to offset {}", partition, offset));
+      return consumer_error(err, topic_, fmt::format("seeking partition {} to offset {}", partition, *to));
     }
     if (const auto err = list->elems[0].err; err) {
-      return consumer_error(err, topic_, fmt::format("seeking partition {} to offset {}", partition, offset));
+      return consumer_error(err, topic_, fmt::format("seeking partition {} to offset {}", partition, *to));
     }
-    start_[partition] = offset;
+    start_[partition] = *to;
     return base::ok_v;
   }
 
@@ -236,7 +239,7 @@ class librdkafka_consumer final : public consumer {
       rd_kafka_topic_partition_t& tp = partitions.elems[i];
       const auto it = found->find(tp.partition);
       committed[tp.partition] = it == found->end() ? std::nullopt : std::optional(it->second);
-      tp.offset = it == found->end() ? RD_KAFKA_OFFSET_BEGINNING : it->second;
+      tp.offset = it == found->end() ? RD_KAFKA_OFFSET_INVALID : it->second;
     }
     kafka_log().info("kafka consumer was assigned partitions group={} topic={} committed={}", group_, topic_,
                      describe(committed));
@@ -248,7 +251,19 @@ class librdkafka_consumer final : public consumer {
     for (int i = 0; i < partitions.cnt; ++i) {
       rd_kafka_topic_partition_t& tp = partitions.elems[i];
       if (const auto it = starts.find(tp.partition); it != starts.end()) tp.offset = it->second;
-      if (tp.offset >= 0) start_[tp.partition] = tp.offset;
+      // Never a logical start (BEGINNING): librdkafka looks those up asynchronously, and a lookup
+      // still pending when the partition is revoked and assigned again at an offset rewinds it
+      // to the start when it answers, handing out records the owner has.
+      if (tp.offset < 0) {
+        auto first = first_offset(tp.partition);
+        if (!first) {
+          note_broken(std::move(first).err());
+          set_assignment(nullptr);
+          return;
+        }
+        tp.offset = *first;
+      }
+      start_[tp.partition] = tp.offset;
     }
     topic_missing_ = false;
     for (const auto& [p, offset] : committed) assigned_.insert(p);
@@ -303,22 +318,72 @@ class librdkafka_consumer final : public consumer {
     return false;
   }
 
-  // A record below where its partition was started (or sought) in this assignment. librdkafka
-  // can deliver some: a partition first started at BEGINNING, revoked while that offset lookup was
-  // pending and assigned again at its committed offset, is rewound to 0 when the stale lookup
-  // answers. The owner must not see them again, so they are dropped here; reading goes on past
-  // them.
-  bool before_start(const rd_kafka_message_t& m) {
-    const auto it = start_.find(m.partition);
-    if (it == start_.end() || m.offset >= it->second) return false;
-    if (std::exchange(warned_rewind_, true) == false) {
-      kafka_log().warn(
-          "kafka consumer received records below where the partition was started, after a rewind; dropping "
-          "them "
-          "group={} topic={} partition={} offset={} start={}",
-          group_, topic_, m.partition, m.offset, it->second);
+  // The partition's first record still kept (its low watermark), asked of its leader.
+  base::result<std::int64_t> first_offset(std::int32_t partition) {
+    std::int64_t low = 0, high = 0;
+    if (const auto err = rd_kafka_query_watermark_offsets(rk(), topic_.c_str(), partition, &low, &high,
+                                                          watermark_timeout_ms);
+        err) {
+      return consumer_error(err, topic_, fmt::format("looking up where partition {} starts", partition));
     }
-    return true;
+    return low;
+  }
+
+  // Starts fetching `partition` again at `offset` after an offset error stopped it (a seek cannot
+  // move a partition that is not fetching): the same assignment is made again, every other
+  // partition at its position — the record after the last one handed out, or where it started.
+  base::status restart(std::int32_t partition, std::int64_t offset) {
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (const auto err = rd_kafka_assignment(rk(), &raw); err) {
+      return consumer_error(err, topic_, fmt::format("restarting partition {}", partition));
+    }
+    const partition_list_ptr current(raw);
+    if (const auto err = rd_kafka_position(rk(), current.get()); err) {
+      return consumer_error(err, topic_, fmt::format("restarting partition {}", partition));
+    }
+    start_[partition] = offset;
+    for (int i = 0; i < current->cnt; ++i) {
+      rd_kafka_topic_partition_t& tp = current->elems[i];
+      if (tp.partition == partition) {
+        tp.offset = offset;
+      } else if (tp.offset < 0) {
+        const auto it = start_.find(tp.partition);
+        tp.offset = it == start_.end() ? RD_KAFKA_OFFSET_INVALID : it->second;
+      }
+    }
+    if (const auto err = rd_kafka_assign(rk(), current.get()); err) {
+      return consumer_error(err, topic_,
+                            fmt::format("restarting partition {} at offset {}", partition, offset));
+    }
+    return base::ok_v;
+  }
+
+  // auto.offset.reset=error: the offset to read from is not in the partition any more.
+  base::status on_offset_out_of_range(const rd_kafka_message_t& m) {
+    std::int64_t low = 0, high = 0;
+    if (const auto err = rd_kafka_query_watermark_offsets(rk(), topic_.c_str(), m.partition, &low, &high,
+                                                          watermark_timeout_ms);
+        err) {
+      return consumer_error(err, topic_, fmt::format("looking up the offsets of partition {}", m.partition));
+    }
+    if (m.offset >= 0 && m.offset < low) {
+      // Retention (or DeleteRecords) removed records before this group read them: they are gone
+      // from Kafka, and were never written out. Reading goes on from what is left, loudly.
+      kafka_log().error(
+          "kafka records were deleted before this consumer read them; going on from the partition's first "
+          "record group={} topic={} partition={} lost_offsets={}..{}",
+          group_, topic_, m.partition, m.offset, low - 1);
+      probe_.lost(static_cast<std::uint64_t>(low - m.offset));
+      return restart(m.partition, low);
+    }
+    note_broken(
+        base::error::fail(fmt::format("kafka partition {}[{}] ends at offset {}, but this consumer was to "
+                                      "read it from offset {}: the topic was "
+                                      "deleted and created again, or its log was cut back (an unclean leader "
+                                      "election). Nothing past offset {} "
+                                      "was read; start again, and the sink says what to do",
+                                      topic_, m.partition, high, m.offset, high)));
+    return *broken_;
   }
 
   // A record-level error: most are librdkafka telling us what it recovers from by itself.
@@ -336,12 +401,11 @@ class librdkafka_consumer final : public consumer {
                        group_, topic_);
       return base::ok_v;
     }
-    // Offset reset: the committed offset was deleted by retention before this group read it.
-    const auto level = err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ? spdlog::level::err : spdlog::level::warn;
-    kafka_log().log(level,
-                    "kafka consumer error; librdkafka recovers by itself group={} topic={} partition={} "
-                    "code={} reason=\"{}\"",
-                    group_, topic_, m.partition, rd_kafka_err2name(err), rd_kafka_message_errstr(&m));
+    if (err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) return on_offset_out_of_range(m);
+    kafka_log().warn(
+        "kafka consumer error; librdkafka recovers by itself group={} topic={} partition={} code={} "
+        "reason=\"{}\"",
+        group_, topic_, m.partition, rd_kafka_err2name(err), rd_kafka_message_errstr(&m));
     return base::ok_v;
   }
 
@@ -389,13 +453,12 @@ class librdkafka_consumer final : public consumer {
   consumer_probe probe_;
   client_ref client_;
   std::set<std::int32_t> assigned_;             // what the listener has been told it owns
-  std::map<std::int32_t, std::int64_t> start_;  // where each assigned partition was started or sought
-  bool warned_rewind_ = false;
-  std::uint64_t epoch_ = 0;                 // rebalance callbacks run so far
-  bool closing_ = false;                    // inside the destructor
-  bool closed_ = false;                     // rd_kafka_consumer_close() has returned
-  std::optional<base::error> broken_;       // set once; every later call returns it
-  std::atomic<bool> topic_missing_{false};  // read by other threads (topic_missing())
+  std::map<std::int32_t, std::int64_t> start_;  // where each assigned partition started or was sought
+  std::uint64_t epoch_ = 0;                     // rebalance callbacks run so far
+  bool closing_ = false;                        // inside the destructor
+  bool closed_ = false;                         // rd_kafka_consumer_close() has returned
+  std::optional<base::error> broken_;           // set once; every later call returns it
+  std::atomic<bool> topic_missing_{false};      // read by other threads (topic_missing())
 };
 
 }  // namespace

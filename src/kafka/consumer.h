@@ -68,9 +68,9 @@ class consumer {
 
   // Commits `offset` (the next record to read) for `partition`, synchronously.
   virtual base::status commit(std::int32_t partition, std::int64_t offset) = 0;
-  // Reading of an assigned `partition` goes on from `offset`: no record fetched before for the old
-  // position is returned after this.
-  virtual base::status seek(std::int32_t partition, std::int64_t offset) = 0;
+  // Reading of an assigned `partition` goes on from `offset` (nullopt: its first record): no record
+  // fetched before for the old position is returned after this.
+  virtual base::status seek(std::int32_t partition, std::optional<std::int64_t> offset) = 0;
   // The group's committed offset for each partition; absent when none was committed.
   virtual base::result<std::map<std::int32_t, std::int64_t>> committed(
       const std::vector<std::int32_t>& partitions, std::chrono::milliseconds timeout) = 0;

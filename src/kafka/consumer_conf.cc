@@ -34,9 +34,12 @@ base::result<conf_ptr> make_consumer_conf(const consumer_options& options) {
       // The sink commits an offset only once every record before it is in the object store.
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
-      // A partition with no committed offset starts at its first record: nothing is skipped.
-      // The same applies when the committed offset has been deleted by retention (logged).
-      {"auto.offset.reset", "earliest"},
+      // An offset out of range is reported to us, not reset in silence: below the partition's
+      // start, retention deleted records before they were read (the consumer goes on from the
+      // start, loudly); past its end, the partition went back (a topic created again, a truncated
+      // log), which the owner must decide about. A partition with no committed offset starts at
+      // its first record (the consumer looks it up).
+      {"auto.offset.reset", "error"},
       // The eager protocol: every rebalance revokes the whole assignment, then assigns anew
       // (consumer_conf.h says why not cooperative-sticky).
       {"partition.assignment.strategy", "range,roundrobin"},
@@ -53,6 +56,12 @@ base::result<conf_ptr> make_consumer_conf(const consumer_options& options) {
     return base::error::fail(
         "kafka.consumer property \"enable.auto.commit\" must stay false: the sink commits an offset only "
         "after the files holding the records before it are uploaded; remove it from [kafka.consumer]");
+  }
+  if (value_of(conf.get(), "auto.offset.reset") != "error") {
+    return base::error::fail(
+        "kafka.consumer property \"auto.offset.reset\" must stay \"error\": the sink decides what an offset "
+        "out of range means (records deleted before they were read, or a topic created again); remove it "
+        "from [kafka.consumer]");
   }
   if (value_of(conf.get(), "partition.assignment.strategy").find("cooperative") != std::string::npos) {
     return base::error::fail(

@@ -21,12 +21,15 @@ class consumer_probe {
         assigns_(rebalances(r, "assign")),
         revokes_(rebalances(r, "revoke")),
         assigned_(r.add_gauge("clicktrail_kafka_consumer_assigned_partitions",
-                              "Partitions currently assigned to this process's consumers.")) {}
+                              "Partitions currently assigned to this process's consumers.")),
+        lost_(r.add_counter("clicktrail_kafka_consumer_lost_records_total",
+                            "Records deleted from Kafka (retention) before the consumer read them.")) {}
 
   consumer_probe(const consumer_probe&) = delete;
   consumer_probe& operator=(const consumer_probe&) = delete;
 
   void consumed(std::uint64_t n) noexcept { records_.inc(n); }
+  void lost(std::uint64_t n) noexcept { lost_.inc(n); }
 
   void committed(const base::status& s) noexcept {
     if (s) {
@@ -66,6 +69,7 @@ class consumer_probe {
   base::counter& assigns_;
   base::counter& revokes_;
   base::gauge& assigned_;
+  base::counter& lost_;
 };
 
 }  // namespace clicktrail::kafka

@@ -86,6 +86,7 @@ base::result<partition_claim> partition_claim::take(store::object_store& store, 
   // owner that crashed or stalled. Intents written before the intent was the commit record can
   // list files below where the group resumes, which it committed: those stay.
   const std::int64_t leftover_from = reset ? previous.committed : *resume;
+  std::vector<std::string> leftovers;
   for (const auto& f : previous.files) {
     const auto start = start_offset_of(f);
     if (!start) {
@@ -93,9 +94,13 @@ base::result<partition_claim> partition_claim::take(store::object_store& store, 
           "the intent object lists a key that is not a file of the sink; ignoring it intent={} key={}", key,
           f);
     } else if (*start >= leftover_from) {
-      next.files.push_back(f);
+      leftovers.push_back(f);
     }
   }
+  // Leftovers stay listed until retired, so that a crash before then leaves them to the next
+  // owner. After an accepted reset they are kept, and must not be listed: a later takeover would
+  // retire them.
+  if (!reset) next.files = leftovers;
   auto swapped =
       store.put_if(key, encode_intent(next), *current ? std::optional((*current)->version) : std::nullopt);
   if (!swapped) return std::move(swapped).err();
@@ -110,7 +115,7 @@ base::result<partition_claim> partition_claim::take(store::object_store& store, 
 
   // The intent now names this generation; no earlier owner can list a new file. What they
   // listed is retired: a publish still on its way fails, and what was published holds nothing.
-  for (const auto& f : next.files) {
+  for (const auto& f : leftovers) {
     base::status s;
     if (reset) {
       // The topic those files came from is gone or rewound: a published one may be the only
@@ -119,14 +124,14 @@ base::result<partition_claim> partition_claim::take(store::object_store& store, 
     } else if (const auto empty = format::empty_file(extension_of(f))) {
       s = store.retire(f, *empty);
     } else {
-      s = base::error::fail(
-          fmt::format("the intent object {} lists {}, whose extension is no output format of "
-                      "the sink; it cannot be retired safely — remove the line by hand",
-                      key, f));
+      s = base::error::fail(fmt::format(
+          "the intent object {} lists {}, whose extension is no output format of the sink, so it cannot be "
+          "retired; the intent object is damaged — restore it from a backup or the bucket's versions",
+          key, f));
     }
     if (!s) return std::move(s).err();
   }
-  retired = reset ? 0 : static_cast<std::int64_t>(next.files.size());
+  retired = reset ? 0 : static_cast<std::int64_t>(leftovers.size());
   if (reset) {
     sink_log().warn(
         "offset reset accepted: reading again from the group's offset, below what the sink wrote "
@@ -134,7 +139,10 @@ base::result<partition_claim> partition_claim::take(store::object_store& store, 
         "source={} resume_at={} written_up_to={} generation={}",
         t.partition, t.source_name, *resume, previous.committed, next.generation);
   }
-  return partition_claim(store, key, std::move(**swapped), std::move(next));
+  // Nothing committed anywhere: reading starts wherever the source's records begin (retention may
+  // have deleted the first ones long ago), not at offset 0.
+  const bool from_the_start = !t.committed && *resume == 0;
+  return partition_claim(store, key, std::move(**swapped), std::move(next), from_the_start);
 }
 
 base::result<std::int64_t> partition_claim::committed_in(store::object_store& store,

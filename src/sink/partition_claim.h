@@ -41,7 +41,7 @@ class partition_claim {
     std::function<std::string(std::int64_t)> how_to_commit;
   };
 
-  // Recovery (docs/sink.md, step 6): reads the intent, decides where reading resumes (the
+  // Recovery on assignment (docs/sink.md): reads the intent, decides where reading resumes (the
   // intent's committed offset, which the group's may trail by a commit), replaces the intent with
   // the next generation by compare-and-swap, then retires every file the previous owners listed at
   // or above it: none of them can be published any more, and none holds records. `retired` counts
@@ -56,25 +56,29 @@ class partition_claim {
 
   std::int64_t generation() const noexcept { return last_.generation; }
   // Where reading starts: every record below it is in a complete file the intent counts as
-  // committed.
+  // committed. With from_the_start(), wherever the source's records begin.
   std::int64_t resume_at() const noexcept { return resume_at_; }
+  bool from_the_start() const noexcept { return from_the_start_; }
   // Replaces the intent's files and committed offset: a commit when `committed` rises.
   // outcome::conflict when another owner has taken the partition over; the claim is then lost for
   // good.
   base::status record(std::vector<std::string> files, std::int64_t committed);
 
  private:
-  partition_claim(store::object_store& store, std::string key, std::string version, intent last)
+  partition_claim(store::object_store& store, std::string key, std::string version, intent last,
+                  bool from_the_start)
       : store_(&store),
         key_(std::move(key)),
         version_(std::move(version)),
         resume_at_(last.committed),
+        from_the_start_(from_the_start),
         last_(std::move(last)) {}
 
   store::object_store* store_;
   std::string key_;
   std::string version_;  // of the intent as this claim last wrote it
   std::int64_t resume_at_;
+  bool from_the_start_;
   intent last_;
 };
 

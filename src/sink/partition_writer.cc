@@ -183,9 +183,21 @@ base::status partition_writer::write_intent() {
 }
 
 void partition_writer::release() {
-  if (open_.empty()) return;
   probe_.open_files.add(-static_cast<std::int64_t>(open_.size()));
   open_.clear();  // aborts the uploads: none of them can publish after this
+  // Complete files not covered by a commit (a file that straddled the commit point) would be
+  // replayed by the next owner: remove them now, while they are ours alone — their keys carry our
+  // generation, so nothing else is ever written there.
+  for (const auto& f : uncommitted_) {
+    if (auto s = store_.remove(f.key); !s) {
+      base::logger_for("sink").info(
+          "could not remove an uncommitted file on revocation; the next owner retires it "
+          "partition={} key={} error={}",
+          partition_, f.key, s.err().message);
+      return;  // it stays listed
+    }
+  }
+  uncommitted_.clear();
   if (auto s = write_intent(); !s) {
     base::logger_for("sink").info(
         "could not take the aborted files off the intent on revocation; the next owner retires them "

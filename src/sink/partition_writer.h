@@ -47,6 +47,12 @@ class partition_writer {
   void mirrored_to(std::int64_t offset) noexcept { mirrored_ = offset; }
   std::int64_t generation() const noexcept { return claim_.generation(); }
   std::int64_t next_offset() const noexcept { return next_offset_; }
+  // Where the source should read from: next_offset(), or nullopt for wherever its records begin
+  // (nothing committed yet, and none read).
+  std::optional<std::int64_t> read_from() const noexcept {
+    if (claim_.from_the_start() && next_offset_ == 0) return std::nullopt;
+    return next_offset_;
+  }
   std::size_t open_files() const noexcept { return open_.size(); }
   // The partition's end offset as last seen: sets its lag metric.
   void note_end_offset(std::int64_t end) { lag_.set(std::max<std::int64_t>(0, end - next_offset_)); }

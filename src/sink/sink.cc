@@ -12,8 +12,11 @@ namespace {
 constexpr std::chrono::milliseconds poll_wait{200};
 // How often a fenced partition that was not revoked is checked with the source.
 constexpr std::chrono::seconds fence_check_every{1};
+// The group's offset trails a failed commit by this much, doubling to the most.
+constexpr std::chrono::milliseconds first_mirror_backoff{500};
+constexpr std::chrono::milliseconds max_mirror_backoff{10'000};
 // Taking a partition back more often than this means two groups write one output.
-constexpr std::size_t max_retakes = 3;
+constexpr std::size_t max_retakes = 5;
 constexpr std::chrono::minutes retake_window{10};
 
 spdlog::logger& sink_log() {
@@ -135,15 +138,19 @@ base::status sink::commit() {
       if (!partitions_.contains(p)) continue;  // taken over
       probe_.commits.inc();
     }
-    if (writer->mirrored() >= writer->committed()) continue;
+    if (writer->mirrored() >= writer->committed() || base::steady::now() < mirror_retry_at_) continue;
     // Then the source follows. A coordinator that moved, a rebalance under way: it is told again
-    // next turn (after a poll, which also runs the rebalance); only a fatal error stops the sink.
+    // after a backoff (a commit to an unreachable coordinator blocks, and the loop must go on
+    // polling); only a fatal error stops the sink.
     if (auto s = source_.commit(p, writer->committed()); !s) {
       if (!s.err().retriable()) return s;
+      mirror_backoff_ = std::min(max_mirror_backoff, std::max(2 * mirror_backoff_, first_mirror_backoff));
+      mirror_retry_at_ = base::steady::now() + mirror_backoff_;
       if (failed_commits_++ == 0) {
         sink_log().warn(
-            "the group's offset could not follow the commit; trying again at every turn partition={} "
-            "offset={} error={}",
+            "the group's offset could not follow the commit; trying again with backoff partition={} "
+            "offset={} "
+            "error={}",
             p, writer->committed(), s.err().message);
       }
       probe_.commit_retries.inc();
@@ -153,6 +160,7 @@ base::status sink::commit() {
       sink_log().info("the group's offsets follow again failed_attempts={}",
                       std::exchange(failed_commits_, 0));
     }
+    mirror_backoff_ = {};
     writer->mirrored_to(writer->committed());
   }
   return {};
@@ -181,13 +189,13 @@ base::status sink::settle(std::int32_t p, base::status s) {
   return {};
 }
 
-void sink::fence(std::int32_t p, std::int64_t group_offset, const std::string& why) {
+void sink::fence(std::int32_t p, std::int64_t probe_offset, const std::string& why) {
   sink_log().warn(
       "partition taken over by another owner: dropping it and waiting for the group to revoke it "
       "partition={} "
       "source={} reason=\"{}\"",
       p, source_.name(), why);
-  fenced_[p] = fenced_partition{.group_offset = group_offset, .checked = base::steady::now()};
+  fenced_[p] = fenced_partition{.probe_offset = probe_offset, .checked = base::steady::now()};
   fenced_count_ = fenced_.size();
   probe_.fenced.inc();
   probe_.lag(source_.name(), p).set(0);
@@ -200,7 +208,9 @@ base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset
       {.source_name = source_.name(),
        .partition = p,
        .committed = group_offset,
-       .accept_offset_reset = options_.accept_offset_reset,
+       // --accept-offset-reset answers what the operator saw at start: a partition's first takeover
+       // in this process, not the ones after (a group trailing the intent is normal then).
+       .accept_offset_reset = options_.accept_offset_reset && !taken_.contains(p),
        .ask_group = [this, p] { return source_.committed(p); },
        .how_to_commit = [this, p](std::int64_t offset) { return source_.how_to_commit(p, offset); }},
       retired);
@@ -212,6 +222,7 @@ base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset
     }
     return std::move(claim).err();
   }
+  taken_.insert(p);
   probe_.recovered_deletes.inc(static_cast<std::uint64_t>(retired));
   auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset.value_or(0),
                                                    source_.name(), options_, store_, probe_);
@@ -229,7 +240,7 @@ base::status sink::check_fences() {
     f.checked = now;
     // A member that lost the partition cannot commit it (the group's generation moved on), and
     // its revocation is on its way; one that can still owns it.
-    if (source_.commit(p, f.group_offset)) ours.push_back(p);
+    if (source_.commit(p, f.probe_offset)) ours.push_back(p);
   }
   for (const auto p : ours) {
     // Whoever took the claim is a sink of this group that stalled while it was taking the
@@ -248,7 +259,7 @@ base::status sink::check_fences() {
                       std::chrono::duration_cast<std::chrono::minutes>(retake_window).count()));
     }
     times.push_back(now);
-    const std::int64_t group_offset = fenced_.at(p).group_offset;
+    const std::int64_t group_offset = fenced_.at(p).probe_offset;
     fenced_.erase(p);
     fenced_count_ = fenced_.size();
     sink_log().warn("partition is still this sink's in its group: taking it back partition={} source={}", p,
@@ -256,7 +267,7 @@ base::status sink::check_fences() {
     if (auto s = take(p, group_offset); !s) return s;
     // Records read while the partition was dropped were not written: read them again.
     if (const auto it = partitions_.find(p); it != partitions_.end()) {
-      if (auto s = source_.seek(p, it->second->next_offset()); !s) return s;
+      if (auto s = source_.seek(p, it->second->read_from()); !s) return s;
     }
   }
   return {};
@@ -274,7 +285,9 @@ std::map<std::int32_t, std::int64_t> sink::on_assigned(
       if (!assignment_error_) assignment_error_ = std::move(s).err();
       continue;
     }
-    if (const auto it = partitions_.find(p); it != partitions_.end()) starts[p] = it->second->next_offset();
+    if (const auto it = partitions_.find(p); it != partitions_.end()) {
+      if (const auto from = it->second->read_from()) starts[p] = *from;
+    }
   }
   return starts;
 }

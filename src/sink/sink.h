@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "base/metrics.h"
 #include "sink/partition_writer.h"
@@ -65,7 +66,7 @@ class sink : public assignment_listener {
   // Closes files early while the sink holds more than max_open_files or max_buffered_bytes.
   base::status keep_within_bounds();
   base::status commit();
-  // Step 6 of the algorithm (docs/sink.md): takes the partition's claim (partition_claim::take)
+  // Recovery on assignment (docs/sink.md): takes the partition's claim (partition_claim::take)
   // and makes its writer; a claim that another writer changed meanwhile leaves it fenced.
   base::status take(std::int32_t partition, std::optional<std::int64_t> group_offset);
   bool caught_up() const;
@@ -73,14 +74,14 @@ class sink : public assignment_listener {
   // A conflict from partition `p`'s writer drops the partition (a fence) and is no error for the
   // sink; any other error is returned as it is.
   base::status settle(std::int32_t p, base::status s);
-  void fence(std::int32_t p, std::int64_t group_offset, const std::string& why);
+  void fence(std::int32_t p, std::int64_t probe_offset, const std::string& why);
   // Every fenced partition still assigned is checked once a second: a commit of its committed
   // offset that the source accepts means it is ours after all — the writer that took it was a
   // stalled sink of the group, or one outside it — and the sink takes it back (a few times).
   base::status check_fences();
 
   struct fenced_partition {
-    std::int64_t group_offset = 0;  // what the group has for it: what a probe commits again
+    std::int64_t probe_offset = 0;  // what the source was last told: what a probe commits again
     base::steady::time_point checked;
   };
 
@@ -92,17 +93,20 @@ class sink : public assignment_listener {
   std::map<std::int32_t, std::unique_ptr<partition_writer>> partitions_;
   std::map<std::int32_t, fenced_partition> fenced_;  // claims lost, waiting for revocation
   std::map<std::int32_t, std::vector<base::steady::time_point>> retakes_;  // partitions taken back, when
-  std::map<std::int32_t, std::int64_t> end_offsets_;                       // until_caught_up: the targets
-  std::optional<base::status> assignment_error_;  // a failure inside a callback, raised by run()
+  std::set<std::int32_t> taken_;                      // partitions this process has taken over at least once
+  std::map<std::int32_t, std::int64_t> end_offsets_;  // until_caught_up: the targets
+  std::optional<base::status> assignment_error_;      // a failure inside a callback, raised by run()
   std::atomic<bool> stopping_{false};
   std::atomic<bool> assigned_once_{false};      // the source has told us our partitions (maybe none)
   std::atomic<bool> nothing_to_assign_{false};  // the source's word after the last poll
   std::atomic<std::size_t> fenced_count_{0};    // fenced_.size(), for other threads
   std::atomic<bool> draining_{false};
   std::int64_t records_ = 0;
-  std::int64_t buffered_ = 0;         // what this sink last added to probe_.buffered_bytes
-  std::int64_t unchecked_bytes_ = 0;  // record bytes appended since keep_within_bounds() last ran
-  int failed_commits_ = 0;            // in a row, each retried at the next turn
+  std::int64_t buffered_ = 0;                   // what this sink last added to probe_.buffered_bytes
+  std::int64_t unchecked_bytes_ = 0;            // record bytes appended since keep_within_bounds() last ran
+  int failed_commits_ = 0;                      // commits of the group's offset that failed in a row
+  std::chrono::milliseconds mirror_backoff_{};  // and the wait before the next attempt
+  base::steady::time_point mirror_retry_at_{};
 };
 
 }  // namespace clicktrail::sink

@@ -54,9 +54,9 @@ class source {
   // For messages: how an operator sets the committed offset of `partition` to `offset` by hand
   // ("commit it for the group: kafka-consumer-groups.sh …").
   virtual std::string how_to_commit(std::int32_t partition, std::int64_t offset) const = 0;
-  // Reading of an assigned partition goes on from `offset`; nothing read before for the old
-  // position comes after this.
-  virtual base::status seek(std::int32_t partition, std::int64_t offset) = 0;
+  // Reading of an assigned partition goes on from `offset` (nullopt: its first record); nothing
+  // read before for the old position comes after this.
+  virtual base::status seek(std::int32_t partition, std::optional<std::int64_t> offset) = 0;
   // End offsets of every partition, for --until-caught-up.
   virtual base::result<std::map<std::int32_t, std::int64_t>> end_offsets(
       std::chrono::milliseconds timeout) = 0;

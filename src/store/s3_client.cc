@@ -76,18 +76,22 @@ std::string s3_client::object_name(std::string_view key) const {
 
 void s3_client::note_attempt(const base::error* failed) {
   std::lock_guard lock(trouble_mutex_);
+  const auto now = std::chrono::steady_clock::now();
   if (!failed) {
     trouble_.reset();
   } else if (trouble_) {
     trouble_->last_error = failed->message;
+    trouble_->last = now;
   } else {
-    trouble_ = trouble{std::chrono::steady_clock::now(), failed->message};
+    trouble_ = trouble{now, now, failed->message};
   }
 }
 
 std::optional<std::string> s3_client::failing() const {
   std::lock_guard lock(trouble_mutex_);
-  if (!trouble_) return std::nullopt;
+  // A failure long past with no request since (a quiet site) says nothing about the store now.
+  constexpr std::chrono::minutes stale{1};
+  if (!trouble_ || std::chrono::steady_clock::now() - trouble_->last > stale) return std::nullopt;
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - trouble_->since).count();
   return fmt::format("S3 requests have been failing for {:.0f} s: {}", seconds, trouble_->last_error);

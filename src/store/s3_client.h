@@ -101,7 +101,8 @@ class s3_client {
   bool virtual_hosted_ = false;
 
   struct trouble {
-    std::chrono::steady_clock::time_point since;
+    std::chrono::steady_clock::time_point since;  // the first failure in a row
+    std::chrono::steady_clock::time_point last;   // the latest
     std::string last_error;
   };
   mutable std::mutex trouble_mutex_;

@@ -42,7 +42,8 @@ TEST(consumer_test, settings_that_break_exactly_once_are_refused) {
   base::registry metrics;
   recording_listener l;
   for (const auto& [name, value] : property_list{{"enable.auto.commit", "true"},
-                                                 {"partition.assignment.strategy", "cooperative-sticky"}}) {
+                                                 {"partition.assignment.strategy", "cooperative-sticky"},
+                                                 {"auto.offset.reset", "earliest"}}) {
     auto o = options_for("127.0.0.1:1", "g", "t");
     o.extra.emplace_back(name, value);
     auto c = consumer::create(o, l, metrics);
@@ -151,6 +152,78 @@ TEST(consumer_test, a_new_member_resumes_at_the_committed_offsets) {
   EXPECT_EQ(first[1], ends[1] / 2);
   EXPECT_EQ(first[2], 1);
   EXPECT_EQ(first[3], 0);
+}
+
+// Deletes the records of `partition` below `before`, as retention does (DeleteRecords).
+void delete_records_below(const std::string& topic, std::int32_t partition, std::int64_t before) {
+  conf_ptr conf(rd_kafka_conf_new());
+  std::array<char, 256> why{};
+  ASSERT_EQ(rd_kafka_conf_set(conf.get(), "bootstrap.servers", bootstrap().c_str(), why.data(), why.size()),
+            RD_KAFKA_CONF_OK);
+  client_ptr rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), why.data(), why.size()));
+  ASSERT_TRUE(rk) << why.data();
+  (void)conf.release();
+  const partition_list_ptr offsets(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), partition)->offset = before;
+  rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(offsets.get());
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk.get());
+  rd_kafka_DeleteRecords(rk.get(), &request, 1, nullptr, queue);
+  rd_kafka_event_t* done = rd_kafka_queue_poll(queue, 30'000);
+  ASSERT_NE(done, nullptr);
+  EXPECT_EQ(rd_kafka_event_error(done), RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_event_error_string(done);
+  const auto* result = rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(done));
+  ASSERT_EQ(result->cnt, 1);
+  EXPECT_EQ(result->elems[0].err, RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_event_destroy(done);
+  rd_kafka_DeleteRecords_destroy(request);
+  rd_kafka_queue_destroy(queue);
+}
+
+TEST(consumer_test, records_deleted_before_they_were_read_are_skipped_loudly) {
+  // The owner asks to read partition 0 from offset 5, but retention removed everything below 60:
+  // the consumer goes on from 60 and counts 55 records lost.
+  REQUIRE_BROKER();
+  const std::string topic = fresh_name("deleted");
+  base::registry metrics;
+  for (size_t i = 0; i < 100; ++i) produce_raw(bootstrap(), topic, 0, "k", value_of(i));
+  delete_records_below(topic, 0, 60);
+  recording_listener l;
+  l.start_at = {{0, 5}, {1, 0}, {2, 0}, {3, 0}};
+  auto c = make(options_for(bootstrap(), fresh_name("group"), topic), l, metrics);
+  ASSERT_TRUE(c);
+  const auto got = drain(*c, 40, 30s, 500ms);
+  ASSERT_EQ(got.size(), 40u);
+  EXPECT_EQ(got.front().offset, 60);
+  EXPECT_NE(metrics.expose().find("clicktrail_kafka_consumer_lost_records_total 55"), std::string::npos)
+      << metrics.expose();
+}
+
+TEST(consumer_test, an_offset_past_the_partitions_end_stops_the_consumer_with_the_cause) {
+  // The owner wants to read from 500, but the partition ends at 10: the topic was created again
+  // (or its log cut back). Reading from the start instead would hand out other records under
+  // offsets the owner has.
+  REQUIRE_BROKER();
+  const std::string topic = fresh_name("behind");
+  base::registry metrics;
+  for (size_t i = 0; i < 10; ++i) produce_raw(bootstrap(), topic, 0, "k", value_of(i));
+  recording_listener l;
+  l.start_at = {{0, 500}};
+  auto c = make(options_for(bootstrap(), fresh_name("group"), topic), l, metrics);
+  ASSERT_TRUE(c);
+  std::optional<base::error> stopped;
+  for (const auto deadline = std::chrono::steady_clock::now() + 30s;
+       !stopped && std::chrono::steady_clock::now() < deadline;) {
+    auto batch = c->poll(100, 200ms);
+    if (!batch) {
+      stopped = batch.err();
+    } else {
+      EXPECT_TRUE(batch->empty()) << "no record may be handed out";
+    }
+  }
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->what, base::outcome::fail);
+  EXPECT_NE(stopped->message.find("ends at offset 10"), std::string::npos) << stopped->message;
+  EXPECT_NE(stopped->message.find("created again"), std::string::npos) << stopped->message;
 }
 
 TEST(consumer_test, a_commit_inside_on_revoked_while_closing_is_kept) {

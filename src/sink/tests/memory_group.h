@@ -121,8 +121,8 @@ class memory_group::member final : public source {
     return fmt::format("commit offset {} of partition {} for the test's group", offset, p);
   }
 
-  base::status seek(std::int32_t p, std::int64_t offset) override {
-    position_[p] = offset;
+  base::status seek(std::int32_t p, std::optional<std::int64_t> offset) override {
+    position_[p] = offset.value_or(0);
     return base::ok_v;
   }
 

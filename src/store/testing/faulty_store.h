@@ -75,6 +75,7 @@ class faulty_store final : public object_store {
   base::status remove_unfinished(std::string_view key) override { return inner_.remove_unfinished(key); }
   base::status retire(std::string_view key, std::string_view empty) override;
   std::string describe() const override { return "faulty(" + inner_.describe() + ")"; }
+  std::optional<std::string> failing() const override { return inner_.failing(); }
 
   // For faulty uploads: counts the call and, when a fault matches, spends it and returns it.
   // `bytes_before`/`bytes` matter to write faults only.

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""./dev chaos [--rounds N] [--seed S]: a randomized, bounded fault campaign against clicktrail
+running on this machine (see campaign.py for the pipelines, schedule.py for the faults,
+check.py for what counts as a violation). Prints the seed, one line a round and a summary; exits
+1 on any violation or finding, with the evidence, and keeps every process's log in the work
+directory. The same seed gives the same fault schedule.
+
+Needs the services with the 3-node cluster:
+  ./dev services start --kafka-cluster && eval "$(./dev services env)"
+and CLICKTRAIL_BIN (or build/clicktrail). `./dev chaos` does all of that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from campaign import GIVE_UP_AFTER_FAILED_ROUNDS, Campaign, say  # noqa: E402
+from check import PipelineResult  # noqa: E402
+from schedule import FAULT_KINDS, plan  # noqa: E402
+from shared import REPO_ROOT, Services  # noqa: E402
+
+REQUIRED_ENV = ("KAFKA_CLUSTER_BOOTSTRAP", "S3_ENDPOINT", "S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                "AWS_REGION")
+
+
+def services() -> Services:
+    missing = [n for n in REQUIRED_ENV if not os.environ.get(n)]
+    if missing:
+        sys.exit(f"chaos: missing environment: {', '.join(missing)}. Start the services with the 3-node cluster "
+                 'and export their addresses: ./dev services start --kafka-cluster && eval "$(./dev services env)" '
+                 "(or run ./dev chaos, which does both)")
+    env = os.environ
+    return Services(env["KAFKA_BOOTSTRAP"] if env.get("KAFKA_BOOTSTRAP") else "", env["S3_ENDPOINT"].rstrip("/"),
+                    env["S3_BUCKET"], env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_REGION"])
+
+
+def interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+def result_lines(r: PipelineResult, fmt: str, label: str) -> list[str]:
+    c = r.counts
+    twice = c["acknowledged, found twice or more after a retried ambiguous answer"]
+    lines = [
+        f"store {r.name} ({label}, {fmt}): {c['files']:,} files ({c['empty files']:,} empty), {c['rows']:,} rows",
+        f"  acknowledged {c['acknowledged']:,}: found once {c['acknowledged, found once']:,}, "
+        f"twice after a retry of an ambiguous answer {twice:,}, missing {c['violation: acknowledged event missing']:,}, "
+        f"more than the tries explain "
+        f"{c['violation: acknowledged event stored more often than its tries explain']:,}",
+        f"  never acknowledged {c['never acknowledged']:,}: found 0 {c['never acknowledged, found 0']:,}, "
+        f"once {c['never acknowledged, found 1']:,}, twice or more {c['never acknowledged, found 2+']:,}",
+        f"  rejected on purpose and found in the bad table {c['rejected on purpose, found in the bad table']:,}; "
+        f"events judged wrongly or refused {c['wrongly judged by a 2xx, or refused with a 4xx']:,}",
+    ]
+    if "topic records" in c:
+        lost = c["violation: record of the topic missing from the store (the sink lost it)"]
+        twice_by_sink = c["violation: the sink wrote one copy more than once"]
+        lines.append(f"  topic records {c['topic records']:,} vs store rows {c['rows']:,}: "
+                     f"lost by the sink {lost:,}, written twice by the sink {twice_by_sink:,}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="./dev chaos", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=len(FAULT_KINDS), help="faults to inject (default: one deck, "
+                        f"{len(FAULT_KINDS)} rounds, each kind once)")
+    parser.add_argument("--seed", type=int, default=None, help="the fault schedule's seed (default: random)")
+    parser.add_argument("--workdir", type=Path, default=None, help="logs and data (default: build/chaos/<seed>-<time>)")
+    parser.add_argument("--clients-a", type=int, default=4, help="tracker threads sending to the collectors")
+    parser.add_argument("--clients-b", type=int, default=2, help="tracker threads sending to `clicktrail run`")
+    args = parser.parse_args()
+    if args.rounds < 0:
+        parser.error("--rounds must be 0 or more")
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1 << 31)
+    svc = services()
+    work = args.workdir or REPO_ROOT / "build" / "chaos" / f"{seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    work.mkdir(parents=True, exist_ok=True)
+    the_plan = plan(seed, args.rounds)
+
+    say(f"chaos: seed {seed}, {args.rounds} rounds (reproduce the schedule with --seed {seed}); work dir {work}")
+    say(f"  A: 2 collectors → 3-node Kafka → 2 sinks → S3 via the fault proxy, {the_plan.format_a}; "
+        f"B: clicktrail run → local directory, {the_plan.format_b}")
+    campaign = Campaign(the_plan, svc, os.environ["KAFKA_CLUSTER_BOOTSTRAP"], work, args.clients_a, args.clients_b)
+    # SIGTERM (a CI timeout) ends the campaign the way Ctrl-C does: through the cleanup below.
+    signal.signal(signal.SIGTERM, interrupt)
+    started = time.monotonic()
+    results: list[PipelineResult] = []
+    try:
+        campaign.start()
+        say(f"  started: topic {campaign.topic}, S3 prefix {campaign.name}/, proxy {campaign.proxy.endpoint}")
+        failed_in_a_row = 0
+        for n, fault in enumerate(the_plan.faults, 1):
+            failed_in_a_row = 0 if campaign.play(n, fault) else failed_in_a_row + 1
+            if failed_in_a_row >= GIVE_UP_AFTER_FAILED_ROUNDS:
+                campaign.finding(f"round {n}", f"{failed_in_a_row} rounds in a row did not recover: no more faults")
+                break
+        rounds_s = time.monotonic() - started
+        campaign.drain()
+        results = campaign.verify()
+    except KeyboardInterrupt:
+        campaign.finding("campaign", "interrupted")
+        rounds_s = time.monotonic() - started
+    except Exception as e:
+        campaign.finding("campaign", f"stopped by an error: {type(e).__name__}: {e}")
+        rounds_s = time.monotonic() - started
+    finally:
+        campaign.cleanup()
+
+    ledger = campaign.ledger
+    by_pipeline = Counter((s.pipeline, s.acked) for s in ledger.events.values() if s.valid)
+    say("")
+    say(f"summary: seed {seed}, {campaign.rounds_done} rounds in {minutes(rounds_s)} "
+        f"(all with the drain and the check: {minutes(time.monotonic() - started)}), "
+        f"{campaign.rounds_failed} did not recover")
+    say("faults: " + ", ".join(f"{k} {campaign.faults_done[k]}" for k in FAULT_KINDS))
+    say(f"events sent: A acknowledged {by_pipeline[('A', True)]:,}, never acknowledged {by_pipeline[('A', False)]:,}; "
+        f"B acknowledged {by_pipeline[('B', True)]:,}, never acknowledged {by_pipeline[('B', False)]:,}; "
+        f"batches given up {ledger.batches_given_up:,}; invalid on purpose "
+        f"{sum(not s.valid for s in ledger.events.values()):,}")
+    say("answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(ledger.statuses.items())))
+    say("S3 proxy: " + ", ".join(f"{k} {v:,}" for k, v in campaign.proxy.counts.items()))
+    for r, fmt, label in zip(results, (the_plan.format_a, the_plan.format_b), ("distributed", "run")):
+        for line in result_lines(r, fmt, label):
+            say(line)
+    violations = sum(r.violation_count for r in results)
+    for r in results:
+        for kind, evidence in r.violations.items():
+            say(f"\nVIOLATION in {r.name}: {kind} ({r.counts['violation: ' + kind]:,}), e.g.:")
+            for line in evidence:
+                say(f"  {line}")
+    for f in campaign.findings:
+        say(f"\nFINDING ({f.where}): {f.what}")
+        if f.evidence:
+            say(f.evidence)
+    ok = violations == 0 and not campaign.findings and len(results) == 2
+    say(f"\nverdict: {'OK' if ok else 'FAILED'} — {violations:,} violations, {len(campaign.findings)} findings; "
+        f"logs in {work}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

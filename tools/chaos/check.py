@@ -1,0 +1,184 @@
+"""The verdict: the store read back against what the clients were told, and for the distributed
+pipeline against the topic too.
+
+An event's *copies* are its distinct ingests (event_id, collector_ts, sent_ts): each try of a
+request that made it durable is one copy, so a client's retry after an ambiguous answer (a 503
+whose records were delivered after all, a connection cut after the events were logged) can make
+two — at-least-once at the HTTP edge, which the design accepts (src/kafka/producer_conf.cc) and
+event_id lets a query remove. The same copy in two rows can only be the sink's doing.
+
+Violations (the campaign exits non-zero):
+- an acknowledged event with no copy in the store (lost), or with more copies than its ambiguous
+  tries explain;
+- an event never acknowledged with more copies than its ambiguous tries explain;
+- a copy in more than one row (the sink wrote it twice); for the distributed pipeline also any
+  record of the topic missing from the store or stored twice, and an acknowledged event that is
+  not in the topic;
+- an id no client sent, an event in the other pipeline's store, an event in the wrong table, a
+  file that does not decode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from store import Row, StoreContents
+from traffic import EventState
+
+EVIDENCE_PER_KIND = 15
+KEY_OFFSET = re.compile(r"\+(\d+)\+(\d{20})-g(\d+)\.")
+
+
+@dataclass
+class TopicCopies:
+    """The events topic as read back: each copy's (partition, offset) positions."""
+    positions: dict[tuple, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    records: int = 0
+    not_events: int = 0
+
+    def by_event(self) -> dict[str, list[tuple[int, int]]]:
+        out: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for copy, positions in self.positions.items():
+            out[copy[0]] += positions
+        return out
+
+
+@dataclass
+class PipelineResult:
+    name: str
+    counts: Counter = field(default_factory=Counter)
+    violations: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def violate(self, kind: str, evidence: str) -> None:
+        self.counts[f"violation: {kind}"] += 1
+        if len(self.violations[kind]) < EVIDENCE_PER_KIND:
+            self.violations[kind].append(evidence)
+
+    @property
+    def violation_count(self) -> int:
+        return sum(v for k, v in self.counts.items() if k.startswith("violation: "))
+
+
+def describe(state: EventState) -> str:
+    return (f"{'acknowledged' if state.acked else 'never acknowledged'}, {state.attempts} tries "
+            f"({state.ambiguous} ambiguous){', refused' if state.refused else ''}")
+
+
+def objects_near(keys: list[str], partition: int, offset: int) -> str:
+    """The objects of `partition` whose start offsets bracket `offset`: where a lost record
+    should have been."""
+    starts = sorted((int(m.group(2)), k) for k in keys if (m := KEY_OFFSET.search(k)) and int(m.group(1)) == partition)
+    before = [k for s, k in starts if s <= offset][-2:]
+    after = [k for s, k in starts if s > offset][:1]
+    return ", ".join(before + after) or "none"
+
+
+def check_pipeline(name: str, events: dict[str, EventState], contents: StoreContents,
+                   topic: TopicCopies | None) -> PipelineResult:
+    result = PipelineResult(name)
+    rows_by_id: dict[str, list[Row]] = defaultdict(list)
+    for row in contents.events:
+        rows_by_id[row.event_id].append(row)
+    bad_by_id: dict[str, list[Row]] = defaultdict(list)
+    for row in contents.bad:
+        bad_by_id[row.event_id].append(row)
+    result.counts["files"] = contents.files
+    result.counts["empty files"] = contents.empty_files
+    result.counts["rows"] = len(contents.events)
+    in_topic = topic.by_event() if topic is not None else None
+    keys = sorted({r.key for r in contents.events})
+    for key, why in contents.unreadable.items():
+        result.violate("file that does not decode", f"{key}: {why}")
+
+    for event_id, rows in rows_by_id.items():
+        state = events.get(event_id)
+        if state is None:
+            result.violate("event no client of this pipeline sent",
+                           f"{event_id} in {sorted({r.key for r in rows})[:3]}")
+        elif not state.valid:
+            result.violate("invalid event in the events table", f"{event_id} ({describe(state)}) in {rows[0].key}")
+        copies = Counter(r.copy for r in rows)
+        for copy, n in copies.items():
+            if n > 1:
+                result.violate("the sink wrote one copy more than once",
+                               f"{event_id} collector_ts={copy[1]} {n} times, in "
+                               f"{[r.key for r in rows if r.copy == copy]}")
+
+    for event_id, state in events.items():
+        if not state.valid:
+            found = len({r.copy for r in bad_by_id.get(event_id, [])})
+            if state.acked and found == 0:
+                result.violate("acknowledged rejection missing from the bad table",
+                               f"{event_id} ({describe(state)})")
+            elif found > state.ambiguous + state.acked:
+                result.violate("rejected event in the bad table more often than its tries explain",
+                               f"{event_id} ({describe(state)}) {found} copies")
+            result.counts["rejected on purpose, found in the bad table"] += found > 0
+            continue
+        found = len({r.copy for r in rows_by_id.get(event_id, [])})
+        allowed = state.ambiguous + (1 if state.acked else 0)
+        if state.acked:
+            result.counts["acknowledged"] += 1
+            if found == 0:
+                result.violate("acknowledged event missing", f"{event_id} ({describe(state)})" +
+                               kafka_evidence(in_topic, event_id, keys))
+            elif found == 1:
+                result.counts["acknowledged, found once"] += 1
+            elif found <= allowed:
+                result.counts["acknowledged, found twice or more after a retried ambiguous answer"] += 1
+            else:
+                result.violate("acknowledged event stored more often than its tries explain",
+                               f"{event_id} ({describe(state)}) {found} copies in "
+                               f"{sorted({r.key for r in rows_by_id[event_id]})}")
+        else:
+            result.counts["never acknowledged"] += 1
+            result.counts[f"never acknowledged, found {min(found, 2)}{'+' if found > 1 else ''}"] += 1
+            if found > allowed:
+                result.violate("unacknowledged event stored more often than its ambiguous tries",
+                               f"{event_id} ({describe(state)}) {found} copies in "
+                               f"{sorted({r.key for r in rows_by_id[event_id]})}")
+        if state.refused:
+            result.counts["wrongly judged by a 2xx, or refused with a 4xx"] += 1
+
+    if topic is not None:
+        check_against_topic(result, events, contents, topic)
+    return result
+
+
+def kafka_evidence(in_topic: dict[str, list[tuple[int, int]]] | None, event_id: str, keys: list[str]) -> str:
+    if in_topic is None:
+        return "; in no stored file"
+    where = in_topic.get(event_id)
+    if not where:
+        return "; not in the topic either (the collector acknowledged what Kafka does not hold)"
+    return "; in the topic at " + ", ".join(
+        f"partition {p} offset {o} (objects around it: {objects_near(keys, p, o)})" for p, o in where)
+
+
+def check_against_topic(result: PipelineResult, events: dict[str, EventState], contents: StoreContents,
+                        topic: TopicCopies) -> None:
+    """Every record of the topic in the store exactly once: what only the sink decides."""
+    stored = Counter(r.copy for r in contents.events)
+    result.counts["topic records"] = topic.records
+    keys = None
+    for copy, positions in topic.positions.items():
+        if len(positions) > 1:
+            result.violate("the topic holds one copy twice (the producer wrote it twice)",
+                           f"{copy[0]} collector_ts={copy[1]} at {positions}")
+        n = stored.get(copy, 0)
+        if n == 0:
+            keys = keys if keys is not None else sorted({r.key for r in contents.events})
+            p, o = positions[0]
+            result.violate("record of the topic missing from the store (the sink lost it)",
+                           f"{copy[0]} collector_ts={copy[1]} partition {p} offset {o}; objects around it: "
+                           f"{objects_near(keys, p, o)}")
+    for copy, n in stored.items():
+        if copy not in topic.positions:
+            result.violate("stored copy that is not in the topic", f"{copy}")
+    ids_in_topic = {c[0] for c in topic.positions}
+    for event_id, state in events.items():
+        if state.valid and state.acked and event_id not in ids_in_topic:
+            result.violate("acknowledged event not in the topic (lost before the sink)",
+                           f"{event_id} ({describe(state)})")

@@ -49,15 +49,16 @@ def say(line: str) -> None:
 
 
 class Campaign:
-    def __init__(self, plan: Plan, svc: Services, cluster_bootstrap: str, work: Path, clients_a: int, clients_b: int):
+    def __init__(self, plan: Plan, svc: Services, cluster_bootstrap: str, work: Path, clients_a: int, clients_b: int,
+                 produce_timeout: str):
         self.plan, self.svc, self.bootstrap, self.work = plan, svc, cluster_bootstrap, work
         self.tag = int.from_bytes(os.urandom(6), "big")
         self.name = f"chaos-{plan.seed}-{self.tag:012x}"[:40]
         self.topic, self.bad_topic = self.name, self.name + ".bad"
         self.proxy = BurstProxy(svc.s3_endpoint, plan.seed)
         self.run_data = work / "run-data"
-        self.collectors = [processes.collector(work, i, free_port(), cluster_bootstrap, self.topic, self.bad_topic)
-                           for i in range(2)]
+        self.collectors = [processes.collector(work, i, free_port(), cluster_bootstrap, self.topic, self.bad_topic,
+                                               produce_timeout) for i in range(2)]
         self.sinks: list[Managed] = []
         self.run = processes.run(work, free_port(), self.run_data, plan.format_b)
         self.ledger = Ledger()
@@ -260,7 +261,7 @@ class Campaign:
     def verify(self) -> list[PipelineResult]:
         events_a = {i: s for i, s in self.ledger.events.items() if s.pipeline == "A"}
         events_b = {i: s for i, s in self.ledger.events.items() if s.pipeline == "B"}
-        topic = TopicCopies()
+        topic, bad_topic = TopicCopies(), TopicCopies()
         for rec in cluster.read_topic(self.bootstrap, self.topic):
             topic.records += 1
             v = rec.value
@@ -269,9 +270,16 @@ class Campaign:
                     (rec.partition, rec.offset))
             else:
                 topic.not_events += 1
+        for rec in cluster.read_topic(self.bootstrap, self.bad_topic):
+            bad_topic.records += 1
+            v = rec.value if isinstance(rec.value, dict) else {}
+            event = store.bad_row_event(v)
+            event_id = event.get("event_id") if isinstance(event, dict) else None
+            bad_topic.positions[(event_id, v.get("collector_ts"), None)].append((rec.partition, rec.offset))
         contents_a = store.read_s3(self.svc, self.name, self.work / "fetched")
         contents_b = store.read_local(self.run_data)
-        return [check_pipeline("A", events_a, contents_a, topic), check_pipeline("B", events_b, contents_b, None)]
+        return [check_pipeline("A", events_a, contents_a, topic, bad_topic),
+                check_pipeline("B", events_b, contents_b, None)]
 
     def cleanup(self) -> None:
         """Whatever happened: nothing of the campaign's keeps running, and the cluster is left

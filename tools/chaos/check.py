@@ -3,14 +3,14 @@ pipeline against the topic too.
 
 An event's *copies* are its distinct ingests (event_id, collector_ts, sent_ts): each try of a
 request that made it durable is one copy, so a client's retry after an ambiguous answer (a 503
-whose records were delivered after all, a connection cut after the events were logged) can make
-two — at-least-once at the HTTP edge, which the design accepts (src/kafka/producer_conf.cc) and
-event_id lets a query remove. The same copy in two rows can only be the sink's doing.
+whose records were delivered after all, a connection cut after the events were logged) makes a
+second one at the HTTP edge, before any sink. The same copy in two rows can only be the sink's
+doing. Telling them apart says where a duplicate comes from; both are violations.
 
 Violations (the campaign exits non-zero):
-- an acknowledged event with no copy in the store (lost), or with more copies than its ambiguous
-  tries explain;
-- an event never acknowledged with more copies than its ambiguous tries explain;
+- an acknowledged event not stored exactly once: missing, or stored as several copies (the
+  evidence says how many of its tries got an ambiguous answer);
+- an event never acknowledged stored more than once;
 - a copy in more than one row (the sink wrote it twice); for the distributed pipeline also any
   record of the topic missing from the store or stored twice, and an acknowledged event that is
   not in the topic;
@@ -66,6 +66,19 @@ def describe(state: EventState) -> str:
             f"({state.ambiguous} ambiguous){', refused' if state.refused else ''}")
 
 
+def why_copies(state: EventState, found: int) -> str:
+    """Where extra copies come from: each retry after an ambiguous answer may store one more; more
+    copies than that cannot come from the clients."""
+    if found <= state.ambiguous + state.acked:
+        return "retries after ambiguous answers: at-least-once at the HTTP edge"
+    return "more copies than ambiguous answers"
+
+
+def copies_evidence(rows: list[Row]) -> str:
+    return "; ".join(f"collector_ts={c[1]} sent_ts={c[2]} in {sorted({r.key for r in rows if r.copy == c})}"
+                     for c in sorted({r.copy for r in rows}, key=lambda c: (c[1] or 0)))
+
+
 def objects_near(keys: list[str], partition: int, offset: int) -> str:
     """The objects of `partition` whose start offsets bracket `offset`: where a lost record
     should have been."""
@@ -76,7 +89,7 @@ def objects_near(keys: list[str], partition: int, offset: int) -> str:
 
 
 def check_pipeline(name: str, events: dict[str, EventState], contents: StoreContents,
-                   topic: TopicCopies | None) -> PipelineResult:
+                   topic: TopicCopies | None, bad_topic: TopicCopies | None = None) -> PipelineResult:
     result = PipelineResult(name)
     rows_by_id: dict[str, list[Row]] = defaultdict(list)
     for row in contents.events:
@@ -117,8 +130,8 @@ def check_pipeline(name: str, events: dict[str, EventState], contents: StoreCont
                                f"{event_id} ({describe(state)}) {found} copies")
             result.counts["rejected on purpose, found in the bad table"] += found > 0
             continue
-        found = len({r.copy for r in rows_by_id.get(event_id, [])})
-        allowed = state.ambiguous + (1 if state.acked else 0)
+        rows = rows_by_id.get(event_id, [])
+        found = len({r.copy for r in rows})
         if state.acked:
             result.counts["acknowledged"] += 1
             if found == 0:
@@ -126,25 +139,37 @@ def check_pipeline(name: str, events: dict[str, EventState], contents: StoreCont
                                kafka_evidence(in_topic, event_id, keys))
             elif found == 1:
                 result.counts["acknowledged, found once"] += 1
-            elif found <= allowed:
-                result.counts["acknowledged, found twice or more after a retried ambiguous answer"] += 1
             else:
-                result.violate("acknowledged event stored more often than its tries explain",
-                               f"{event_id} ({describe(state)}) {found} copies in "
-                               f"{sorted({r.key for r in rows_by_id[event_id]})}")
+                result.violate(f"acknowledged event stored twice or more ({why_copies(state, found)})",
+                               f"{event_id} ({describe(state)}): {copies_evidence(rows)}" +
+                               (kafka_evidence(in_topic, event_id, keys) if in_topic is not None else ""))
         else:
             result.counts["never acknowledged"] += 1
             result.counts[f"never acknowledged, found {min(found, 2)}{'+' if found > 1 else ''}"] += 1
-            if found > allowed:
-                result.violate("unacknowledged event stored more often than its ambiguous tries",
-                               f"{event_id} ({describe(state)}) {found} copies in "
-                               f"{sorted({r.key for r in rows_by_id[event_id]})}")
+            if found > 1:
+                result.violate(f"unacknowledged event stored twice or more ({why_copies(state, found)})",
+                               f"{event_id} ({describe(state)}): {copies_evidence(rows)}")
         if state.refused:
             result.counts["wrongly judged by a 2xx, or refused with a 4xx"] += 1
 
     if topic is not None:
         check_against_topic(result, events, contents, topic)
+    if bad_topic is not None:
+        check_bad_against_topic(result, contents, bad_topic)
     return result
+
+
+def check_bad_against_topic(result: PipelineResult, contents: StoreContents, bad_topic: TopicCopies) -> None:
+    """Every record of the bad topic (the collectors' rejected input) in the bad table exactly once."""
+    stored = Counter((r.event_id, r.collector_ts) for r in contents.bad)
+    result.counts["bad topic records"] = bad_topic.records
+    for (event_id, collector_ts, _), positions in bad_topic.positions.items():
+        n = stored.pop((event_id, collector_ts), 0)
+        if n != len(positions):
+            result.violate("bad-topic record not in the bad table exactly once",
+                           f"{event_id} collector_ts={collector_ts} at {positions}: {n} rows")
+    for (event_id, collector_ts), n in stored.items():
+        result.violate("bad-table row that is not in the bad topic", f"{event_id} collector_ts={collector_ts}")
 
 
 def kafka_evidence(in_topic: dict[str, list[tuple[int, int]]] | None, event_id: str, keys: list[str]) -> str:

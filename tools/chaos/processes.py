@@ -122,12 +122,16 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def collector(work: Path, index: int, port: int, bootstrap: str, topic: str, bad_topic: str) -> Managed:
+def collector(work: Path, index: int, port: int, bootstrap: str, topic: str, bad_topic: str,
+              produce_timeout: str) -> Managed:
     name = f"collector-{index + 1}"
     config = work / f"{name}.toml"
     config.write_text(f"""\
 [http]
 listen = "127.0.0.1:{port}"
+
+[ingest]
+produce_timeout = "{produce_timeout}"
 
 [[sites]]
 key = "demo"

@@ -89,12 +89,14 @@ def draw(kind: str, rng: random.Random) -> Fault:
     raise ValueError(f"unknown fault kind {kind!r}")
 
 
-def plan(seed: int, rounds: int) -> Plan:
+def plan(seed: int, rounds: int, kinds: tuple[str, ...] = FAULT_KINDS) -> Plan:
+    """The first `rounds` faults of the seed's decks of `kinds` (all of them unless narrowed, e.g.
+    to replay one kind many times)."""
     rng = random.Random(seed)
     format_a = rng.choice(["parquet", "jsonl"])
     faults: list[Fault] = []
     while len(faults) < rounds:
-        deck = list(FAULT_KINDS)
+        deck = list(kinds)
         rng.shuffle(deck)
         faults += [draw(kind, rng) for kind in deck]
     return Plan(seed, format_a, tuple(faults[:rounds]))

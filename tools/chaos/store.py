@@ -129,9 +129,12 @@ def fetch_all(svc: Services, keys: list[str], into: Path) -> dict[str, Path]:
             # SigV4's canonical URI: RFC 3986 percent-encoding, '/' kept (as conftest.s3_request).
             url = f"{svc.s3_endpoint}/{svc.s3_bucket}/{urllib.parse.quote(key, safe='/~')}"
             lines += [f'url = "{url}"', f'output = "{paths[key]}"']
-        config = into / "curl.config"
+        config = into / "curl.config"  # holds the secret key: removed at once
         config.write_text("\n".join(lines) + "\n")
-        done = subprocess.run(["curl", "-K", str(config)], capture_output=True, text=True, timeout=600)
+        try:
+            done = subprocess.run(["curl", "-K", str(config)], capture_output=True, text=True, timeout=600)
+        finally:
+            config.unlink()
         if done.returncode != 0:
             raise RuntimeError(f"curl could not fetch objects: {done.stderr[-2000:]}")
     return paths

@@ -50,7 +50,7 @@ def say(line: str) -> None:
 
 class Campaign:
     def __init__(self, plan: Plan, svc: Services, cluster_bootstrap: str, work: Path, clients_a: int, clients_b: int,
-                 produce_timeout: str):
+                 produce_timeout: str, strict: bool):
         self.plan, self.svc, self.bootstrap, self.work = plan, svc, cluster_bootstrap, work
         self.tag = int.from_bytes(os.urandom(6), "big")
         self.name = f"chaos-{plan.seed}-{self.tag:012x}"[:40]
@@ -68,6 +68,7 @@ class Campaign:
                         for i in range(clients_a)]
         self.clients += [TrackerClient(clients_a + i, "B", [Endpoint("run", self.run.port)], self.ledger, self.tag,
                                        self.stopping) for i in range(clients_b)]
+        self.strict = strict
         self.findings: list[Finding] = []
         self.faults_done: Counter = Counter()
         self.rounds_done = 0
@@ -278,8 +279,8 @@ class Campaign:
             bad_topic.positions[(event_id, v.get("collector_ts"), None)].append((rec.partition, rec.offset))
         contents_a = store.read_s3(self.svc, self.name, self.work / "fetched")
         contents_b = store.read_local(self.run_data)
-        return [check_pipeline("A", events_a, contents_a, topic, bad_topic),
-                check_pipeline("B", events_b, contents_b, None)]
+        return [check_pipeline("A", events_a, contents_a, topic, bad_topic, self.strict),
+                check_pipeline("B", events_b, contents_b, None, strict=self.strict)]
 
     def cleanup(self) -> None:
         """Whatever happened: nothing of the campaign's keeps running, and the cluster is left

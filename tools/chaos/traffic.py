@@ -11,10 +11,9 @@ What the ledger keeps per event decides what the store may hold:
 - acknowledged: a 2xx took it (for a 200 with rejections, only the accepted indices; an event
   sent invalid on purpose is acknowledged when its index is among the rejected — it then belongs
   in the bad table);
-- ambiguous attempts: answers that leave it unknown whether the event was made durable — a 5xx
-  (a 503 after the produce timeout may still be delivered later, see src/kafka/producer_conf.cc)
-  or a connection lost after the request was sent. Each may have stored one more copy; a refused
-  connection or a 429 stores none.
+- its batch's tries, each with its sent_ts (a new one per try, as the tracker's envelope has) and
+  what it got. A stored copy carries the sent_ts of the try that stored it, so check.py knows
+  which answer each copy got.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-REQUEST_TIMEOUT_S = 15  # above the collector's produce_timeout (5 s)
+REQUEST_TIMEOUT_S = 30  # well above the collectors' produce_timeout: a late 503 is not taken for a cut
 BACKOFF_BASE_S = 0.25   # the tracker starts at 1 s; shorter here so that rounds stay short
 BACKOFF_MAX_S = 4.0     # the tracker's cap is 60 s
 GIVE_UP_S = 45          # the tracker never gives up; a campaign must end
@@ -38,19 +37,23 @@ INVALID_TYPE = "Not A Valid Type!"  # refused by the collector's type rule: goes
 
 
 class EventState:
-    __slots__ = ("pipeline", "valid", "acked", "ambiguous", "attempts", "refused")
+    """What one event's requests got. `tries` is shared by the events of one batch: (sent_ts, what
+    the try got — see Outcome.kind), in order; the collector stores each try's events with that
+    try's sent_ts, which tells stored copies apart."""
 
-    def __init__(self, pipeline: str, valid: bool):
+    __slots__ = ("pipeline", "valid", "acked", "refused", "tries")
+
+    def __init__(self, pipeline: str, valid: bool, tries: list[tuple[int, str]]):
         self.pipeline = pipeline
         self.valid = valid
         self.acked = False
-        self.ambiguous = 0
-        self.attempts = 0
         self.refused = False  # a final 4xx (never retried), or a 2xx that judged it wrongly
+        self.tries = tries
 
 
 @dataclass
 class Outcome:
+    sent_ts: int
     status: int = 0          # HTTP status; 0 when the request got no answer
     error: str = ""          # the network error, if any
     rejected: frozenset[int] = frozenset()  # indices a 200 rejected
@@ -65,11 +68,17 @@ class Outcome:
         return self.status == 0 or self.status == 429 or self.status >= 500
 
     @property
-    def ambiguous(self) -> bool:
-        # Refused connections and 429 never reach the log; anything else without a 2xx may have.
+    def kind(self) -> str:
+        """2xx; 5xx (the collector says: not durable), 429 and other 4xx (not taken); refused (the
+        connection was, so nothing was sent); cut (sent, then no answer: the collector may have
+        made the events durable and died, or the network dropped the answer)."""
         if self.status == 0:
-            return self.error != "ConnectionRefusedError"
-        return self.status >= 500 or self.status < 200 or 300 <= self.status < 400
+            return "refused" if self.error == "ConnectionRefusedError" else "cut"
+        if 200 <= self.status < 300:
+            return "2xx"
+        if self.status >= 500:
+            return "5xx"
+        return str(self.status) if self.status == 429 or self.status < 400 else "4xx"
 
 
 class Ledger:
@@ -82,32 +91,32 @@ class Ledger:
         self.batches_given_up = 0
         self.lock = threading.Lock()
 
-    def sent(self, pipeline: str, events: list[dict], valid: list[bool]) -> None:
+    def sent(self, pipeline: str, events: list[dict], valid: list[bool]) -> list[tuple[int, str]]:
+        """Registers a new batch; returns its list of tries, for answered()."""
+        tries: list[tuple[int, str]] = []
         with self.lock:
             for e, ok in zip(events, valid):
-                self.events[e["event_id"]] = EventState(pipeline, ok)
+                self.events[e["event_id"]] = EventState(pipeline, ok, tries)
+        return tries
 
-    def answered(self, endpoint: str, events: list[dict], valid: list[bool], outcome: Outcome) -> None:
+    def answered(self, endpoint: str, events: list[dict], valid: list[bool], tries: list[tuple[int, str]],
+                 outcome: Outcome) -> None:
         with self.lock:
             key = str(outcome.status) if outcome.status else outcome.error
             self.statuses[key] = self.statuses.get(key, 0) + 1
-            for i, e in enumerate(events):
-                state = self.events[e["event_id"]]
-                state.attempts += 1
-                if outcome.acknowledged:
-                    # An invalid event is acknowledged by its rejection (it is in the bad topic),
-                    # a valid one by its acceptance; the other way round is a wrong answer, which
-                    # the store check reports.
-                    if (i in outcome.rejected) != valid[i]:
-                        state.acked = True
-                    else:
-                        state.refused = True
-                elif outcome.ambiguous:
-                    state.ambiguous += 1
-                elif not outcome.retriable:
-                    state.refused = True
+            tries.append((outcome.sent_ts, outcome.kind))
             if outcome.acknowledged:
                 self.acks_by_endpoint[endpoint] = self.acks_by_endpoint.get(endpoint, 0) + 1
+            if outcome.retriable:
+                return
+            for i, e in enumerate(events):
+                state = self.events[e["event_id"]]
+                # An invalid event is acknowledged by its rejection (it is in the bad topic), a
+                # valid one by its acceptance; the other way round, or a final 4xx, is a refusal.
+                if outcome.acknowledged and (i in outcome.rejected) != valid[i]:
+                    state.acked = True
+                else:
+                    state.refused = True
 
     def gave_up(self) -> None:
         with self.lock:
@@ -161,7 +170,7 @@ class TrackerClient(threading.Thread):
         self.seq += 1
         return str(uuid.UUID(int=(self.tag << 80) | (self.index << 64) | self.seq, version=4))
 
-    def batch(self) -> tuple[list[dict], list[bool]]:
+    def batch(self) -> tuple[list[dict], list[bool], list[tuple[int, str]]]:
         # Mostly the tracker's batches of up to 10; sometimes what sendBeacon hands over when a
         # page hides (up to the collector's 500 a request).
         n = self.rng.randint(1, 12) if self.rng.random() < 0.95 else self.rng.randint(50, 300)
@@ -182,16 +191,15 @@ class TrackerClient(threading.Thread):
                 e.update(target_tag="a", target_selector="main > a", x=self.rng.randrange(1280), y=300)
             events.append(e)
             valid.append(ok)
-        self.ledger.sent(self.pipeline, events, valid)
-        return events, valid
+        return events, valid, self.ledger.sent(self.pipeline, events, valid)
 
-    def send(self, events: list[dict], valid: list[bool]) -> None:
+    def send(self, events: list[dict], valid: list[bool], tries: list[tuple[int, str]]) -> None:
         first = time.monotonic()
         attempt = 0
         while True:
             endpoint = self.rng.choice(self.endpoints)
             outcome = self.post(endpoint, events)
-            self.ledger.answered(endpoint.name, events, valid, outcome)
+            self.ledger.answered(endpoint.name, events, valid, tries, outcome)
             if not outcome.retriable:
                 return  # 2xx: durable; another 4xx: the collector will never take it
             backoff = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** attempt) * (0.5 + self.rng.random() / 2)
@@ -203,8 +211,8 @@ class TrackerClient(threading.Thread):
             time.sleep(wait)
 
     def post(self, endpoint: Endpoint, events: list[dict]) -> Outcome:
-        body = json.dumps({"sent_ts": int(time.time() * 1000), "site": "demo", "events": events},
-                          separators=(",", ":")).encode()
+        sent_ts = int(time.time() * 1000)
+        body = json.dumps({"sent_ts": sent_ts, "site": "demo", "events": events}, separators=(",", ":")).encode()
         headers = {"Content-Type": "text/plain;charset=UTF-8", "Origin": ORIGIN, "User-Agent": USER_AGENT}
         conn = self.conns.get(endpoint.name)
         if conn is None:
@@ -217,11 +225,11 @@ class TrackerClient(threading.Thread):
         except (OSError, http.client.HTTPException) as e:
             conn.close()
             del self.conns[endpoint.name]
-            return Outcome(error=type(e).__name__)
+            return Outcome(sent_ts, error=type(e).__name__)
         if resp.getheader("Connection", "").lower() == "close":
             conn.close()
             del self.conns[endpoint.name]
-        outcome = Outcome(status=resp.status)
+        outcome = Outcome(sent_ts, status=resp.status)
         try:
             outcome.retry_after_s = float(resp.getheader("Retry-After") or 0)
         except ValueError:

@@ -154,6 +154,10 @@ def main() -> int:
             say(line)
     violations = sum(r.violation_count for r in results)
     for r in results:
+        for kind, evidence in r.notes.items():
+            say(f"\nnot a violation, in {r.name}: {kind}, e.g.:")
+            for line in evidence:
+                say(f"  {line}")
         for kind, evidence in r.violations.items():
             say(f"\nVIOLATION in {r.name}: {kind} ({r.counts['violation: ' + kind]:,}), e.g.:")
             for line in evidence:

@@ -53,6 +53,7 @@ class PipelineResult:
     name: str
     counts: Counter = field(default_factory=Counter)
     violations: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    notes: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # evidence of what is not
 
     def violate(self, kind: str, evidence: str) -> None:
         self.counts[f"violation: {kind}"] += 1
@@ -151,9 +152,11 @@ def check_pipeline(name: str, events: dict[str, EventState], contents: StoreCont
                            (kafka_evidence(in_topic, event_id, keys) if in_topic is not None else ""))
         if by_try["cut"]:
             result.counts[f"{status}, stored by a cut try"] += 1
+            evidence = f"{event_id} ({describe(state)}): {copies_evidence(rows)}"
             if strict:
-                result.violate("stored by a try whose connection was cut (--strict)",
-                               f"{event_id} ({describe(state)}): {copies_evidence(rows)}")
+                result.violate("stored by a try whose connection was cut (--strict)", evidence)
+            elif len(result.notes["stored by a try whose connection was cut"]) < EVIDENCE_PER_KIND:
+                result.notes["stored by a try whose connection was cut"].append(evidence)
         elif not wrong and (by_try["2xx"] == 1) == state.acked:
             result.counts[f"{status}, stored exactly as told"] += 1
 

@@ -1,5 +1,6 @@
 """tests/e2e's S3 fault proxy, with its faults in bursts of one kind that the campaign switches on
-and off (the shared proxy fails a fixed share of requests, of every kind, all the time)."""
+and off (the shared proxy fails a fixed share of requests, of every kind, all the time). Holding
+every request (FaultProxy.holding) is the shared proxy's own."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 then a drain and the store read back.
 
   A (distributed): 2 × `clicktrail collect` → the 3-node cluster (replication 3, min.insync 2,
-    acks=all) → 2 × `clicktrail sink` in one group → the S3 server through the fault proxy.
+    acks=all) → 2 × `clicktrail sink` in one group → the S3 server, each sink through a fault
+    proxy of its own (so that one sink's requests can be held while the other's go on).
   B (embedded): `clicktrail run` (its own durable log and sink) → a local directory.
 
 Only the campaign's thread starts, stops and signals processes; client threads only send.
@@ -55,7 +56,7 @@ class Campaign:
         self.tag = int.from_bytes(os.urandom(6), "big")
         self.name = f"chaos-{plan.seed}-{self.tag:012x}"[:40]
         self.topic, self.bad_topic = self.name, self.name + ".bad"
-        self.proxy = BurstProxy(svc.s3_endpoint, plan.seed)
+        self.proxies = [BurstProxy(svc.s3_endpoint, plan.seed * 2 + i) for i in range(2)]
         self.run_data = work / "run-data"
         self.collectors = [processes.collector(work, i, free_port(), cluster_bootstrap, self.topic, self.bad_topic,
                                                produce_timeout) for i in range(2)]
@@ -85,7 +86,8 @@ class Campaign:
     # ---- start ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.proxy.__enter__()
+        for proxy in self.proxies:
+            proxy.__enter__()
         for t in (self.topic, self.bad_topic):
             # Created by a metadata request: 4 partitions, replication 3 (the cluster's defaults).
             subprocess.run(["kcat", "-L", "-b", self.bootstrap, "-t", t], capture_output=True, timeout=30)
@@ -96,8 +98,9 @@ class Campaign:
             time.sleep(0.5)
         sink_settings = dict(bootstrap=self.bootstrap, topic=self.topic, bad_topic=self.bad_topic,
                              output=f"s3://{self.svc.s3_bucket}/{self.name}", fmt=self.plan.format_a,
-                             group=self.name, s3_endpoint=self.proxy.endpoint, region=self.svc.region)
-        self.sinks = [processes.sink(self.work, i, free_port(), **sink_settings) for i in range(2)]
+                             group=self.name, region=self.svc.region)
+        self.sinks = [processes.sink(self.work, i, free_port(), s3_endpoint=self.proxies[i].endpoint, **sink_settings)
+                      for i in range(2)]
         for p in self.processes:
             p.start()
         if problems := self.settle(SETTLE_DEFAULT_S, "start"):
@@ -162,10 +165,17 @@ class Campaign:
             time.sleep(d)
             self.broker(where, "start", node)
             return f" (node {node})"
+        elif k == "s3-hold":
+            # Held requests reach the store late, after the group gave the sink's partitions away:
+            # the zombie writes that fencing must refuse.
+            with self.proxies[t].holding():
+                time.sleep(d)
         else:
-            self.proxy.burst(k, fault.rate, fault.stall_s)
+            for proxy in self.proxies:
+                proxy.burst(k, fault.rate, fault.stall_s)
             time.sleep(d)
-            self.proxy.calm()
+            for proxy in self.proxies:
+                proxy.calm()
         return ""
 
     def broker(self, where: str, action: str, node: int) -> None:
@@ -232,7 +242,8 @@ class Campaign:
             c.join(timeout=GIVE_UP_S + REQUEST_TIMEOUT_S + 15)
             if c.is_alive() or c.crashed:
                 self.finding("drain", f"client {c.name} did not end cleanly: {c.crashed!r}")
-        self.proxy.calm()
+        for proxy in self.proxies:
+            proxy.calm()
         for p in self.processes:
             p.thaw()
         for node in sorted({1, 2, 3} - cluster.nodes_running()):
@@ -296,4 +307,8 @@ class Campaign:
                 broker("start", node)
         except subprocess.SubprocessError as e:
             say(f"could not start a cluster node again: {e}")
-        self.proxy.__exit__(None, None, None)
+        for proxy in self.proxies:
+            proxy.__exit__(None, None, None)
+
+    def proxy_counts(self) -> Counter:
+        return sum((Counter(p.counts) for p in self.proxies), Counter())

@@ -107,8 +107,8 @@ def main() -> int:
 
     narrowed = "" if kinds == FAULT_KINDS else f" --faults {','.join(kinds)}"
     say(f"chaos: seed {seed}, {args.rounds} rounds (the same schedule: --seed {seed}{narrowed}); work dir {work}")
-    say(f"  A: 2 collectors (produce_timeout {args.produce_timeout}) → 3-node Kafka → 2 sinks → S3 via the fault "
-        f"proxy, {the_plan.format_a}; B: clicktrail run → local directory, {the_plan.format_b}")
+    say(f"  A: 2 collectors (produce_timeout {args.produce_timeout}) → 3-node Kafka → 2 sinks → S3, each via a "
+        f"fault proxy, {the_plan.format_a}; B: clicktrail run → local directory, {the_plan.format_b}")
     campaign = Campaign(the_plan, svc, os.environ["KAFKA_CLUSTER_BOOTSTRAP"], work, args.clients_a, args.clients_b,
                         args.produce_timeout, args.strict)
     # SIGTERM (a CI timeout) ends the campaign the way Ctrl-C does: through the cleanup below.
@@ -117,7 +117,8 @@ def main() -> int:
     results: list[PipelineResult] = []
     try:
         campaign.start()
-        say(f"  started: topic {campaign.topic}, S3 prefix {campaign.name}/, proxy {campaign.proxy.endpoint}")
+        say(f"  started: topic {campaign.topic}, S3 prefix {campaign.name}/, proxies "
+            f"{', '.join(p.endpoint for p in campaign.proxies)}")
         failed_in_a_row = 0
         for n, fault in enumerate(the_plan.faults, 1):
             failed_in_a_row = 0 if campaign.play(n, fault) else failed_in_a_row + 1
@@ -148,7 +149,7 @@ def main() -> int:
         f"batches given up {ledger.batches_given_up:,}; invalid on purpose "
         f"{sum(not s.valid for s in ledger.events.values()):,}")
     say("answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(ledger.statuses.items())))
-    say("S3 proxy: " + ", ".join(f"{k} {v:,}" for k, v in campaign.proxy.counts.items()))
+    say("S3 proxies: " + ", ".join(f"{k} {v:,}" for k, v in campaign.proxy_counts().items()))
     for r, fmt, label in zip(results, (the_plan.format_a, the_plan.format_b), ("distributed", "run")):
         for line in result_lines(r, fmt, label):
             say(line)

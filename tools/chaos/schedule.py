@@ -13,7 +13,8 @@ import random
 from dataclasses import dataclass
 
 # Longer than the sinks' max.poll.interval.ms (7 s) and session.timeout.ms (6 s): the group gives
-# a frozen sink's partitions to the other one before it wakes.
+# a frozen sink's partitions (or those of a sink whose S3 requests are held) to the other one
+# before it wakes.
 FREEZE_S = (9.0, 14.0)
 
 FAULT_KINDS = (
@@ -26,6 +27,7 @@ FAULT_KINDS = (
     "s3-errors",       # a burst of 500 InternalError / 503 SlowDown answers from the S3 proxy
     "s3-resets",       # a burst of reset connections
     "s3-stalls",       # a burst of requests held past the poll interval, then cut
+    "s3-hold",         # every S3 request of one sink held past the poll interval, then let through late
 )
 
 
@@ -46,6 +48,8 @@ class Fault:
             return f"{k}, down {d:.1f}s"
         if k == "freeze-sink":
             return f"{k} sink-{self.target + 1} for {d:.1f}s"
+        if k == "s3-hold":
+            return f"{k} of sink-{self.target + 1}'s requests for {d:.1f}s"
         if k == "restart-broker":
             return f"{k} {self.target}, down {d:.1f}s"
         if k == "kill-leader":
@@ -83,6 +87,8 @@ def draw(kind: str, rng: random.Random) -> Fault:
         # Low enough that the S3 client's 8 tries rarely all fail (0.4^8 < 0.1 %): a sink that
         # gives up on the store stops, which the campaign would report.
         return Fault(kind, delay, round(rng.uniform(3.0, 8.0), 2), rate=round(rng.uniform(0.2, 0.4), 2))
+    if kind == "s3-hold":
+        return Fault(kind, delay, round(rng.uniform(*FREEZE_S), 2), target=rng.randrange(2))
     if kind == "s3-stalls":
         return Fault(kind, delay, round(rng.uniform(4.0, 10.0), 2), rate=round(rng.uniform(0.1, 0.25), 2),
                      stall_s=round(rng.uniform(8.0, 14.0), 1))

@@ -40,8 +40,12 @@ constexpr std::array table{
     setting{"ingest", "max_event_bytes", size, "32KiB",
             "Largest single event; a larger one is rejected (to the bad topic), the rest go on.", 1 * KiB,
             1 * MiB},
-    setting{"ingest", "produce_timeout", duration, "5s",
-            "How long a request waits for its events to be durable before answering 503.", 100, 5 * minute},
+    setting{"ingest", "produce_timeout", duration, "15s",
+            "How long a request waits for its events to be durable before answering 503. Keep it above the "
+            "cluster's failover time (Kafka's broker.session.timeout.ms, 9 s by default, plus the election): a "
+            "503 while a partition has no leader is answered for records that may still become durable, and the "
+            "tracker's retry then stores them twice.",
+            100, 5 * minute},
     setting{"ingest", "anonymize_ip", boolean, "true",
             "Keep only the network part of client addresses (IPv4 /24, IPv6 /48)."},
     setting{"ingest", "trusted_proxies", string_list, "[]",

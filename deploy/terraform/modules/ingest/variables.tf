@@ -118,9 +118,9 @@ variable "memory_mb" {
 }
 
 variable "produce_timeout_seconds" {
-  description = "How long a request waits for its events to be durable in Kafka before answering 503 (CLICKTRAIL_INGEST_PRODUCE_TIMEOUT)."
+  description = "How long a request waits for its events to be durable in Kafka before answering 503 (CLICKTRAIL_INGEST_PRODUCE_TIMEOUT). Above Kafka's failover time (about 10 s): a 503 answered while a partition has no leader makes the tracker retry records that may still land, and they are stored twice."
   type        = number
-  default     = 5
+  default     = 15
 
   validation {
     condition     = var.produce_timeout_seconds >= 1 && var.produce_timeout_seconds <= 25 && floor(var.produce_timeout_seconds) == var.produce_timeout_seconds
@@ -131,7 +131,7 @@ variable "produce_timeout_seconds" {
 variable "timeout_seconds" {
   description = "Lambda timeout. Above produce_timeout_seconds, so that the function answers 503 itself rather than being cut off; at most 29, so that API Gateway (30 s at most) never answers first."
   type        = number
-  default     = 10
+  default     = 20
 
   validation {
     condition     = var.timeout_seconds >= 2 && var.timeout_seconds <= 29 && floor(var.timeout_seconds) == var.timeout_seconds

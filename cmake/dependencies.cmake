@@ -25,3 +25,10 @@ endif()
 # for SigV4's SHA-256 and HMAC.
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
+# enrich/: RE2 (libre2-dev) runs uap-core's user-agent rules, Vectorscan (libvectorscan-dev, the
+# portable Hyperscan: x86-64 and arm64) picks the few rules worth running, yaml-cpp reads the rule
+# file, libmaxminddb reads the operator's geo databases.
+pkg_check_modules(re2 REQUIRED IMPORTED_TARGET re2)
+pkg_check_modules(hyperscan REQUIRED IMPORTED_TARGET libhs)
+pkg_check_modules(maxminddb REQUIRED IMPORTED_TARGET libmaxminddb)
+find_package(yaml-cpp REQUIRED)

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
+#include <vector>
 #include <thread>
 
 namespace clicktrail::http {
@@ -35,11 +37,14 @@ class server_test : public ::testing::Test {
       reply(std::move(out));
     });
     // Answers later, from another thread, as the ingest route does after delivery reports.
-    r.add("POST", "/later", [](request&&, reply_fn reply) {
-      std::thread([reply = std::move(reply)] {
+    // The thread is joined at teardown: a reply (which holds its connection) must not outlive
+    // the server, and the server does not yet wait for replies it handed out (issue 15).
+    r.add("POST", "/later", [this](request&&, reply_fn reply) {
+      const std::lock_guard lock(repliers_mutex_);
+      repliers_.emplace_back([reply = std::move(reply)] {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         reply(response{204, "", "", {}, {}});
-      }).detach();
+      });
     });
     r.add("GET", "/throws", [](request&&, reply_fn) { throw std::runtime_error("boom"); });
     server_options options;
@@ -50,7 +55,13 @@ class server_test : public ::testing::Test {
     srv_ = std::make_unique<server>(options, std::move(r), metrics_);
     srv_->start();
   }
-  void TearDown() override { srv_->stop(); }
+  void TearDown() override {
+    {
+      const std::lock_guard lock(repliers_mutex_);
+      for (auto& t : repliers_) t.join();
+    }
+    srv_->stop();
+  }
 
   tcp::socket connect() {
     tcp::socket socket(io_);
@@ -76,6 +87,8 @@ class server_test : public ::testing::Test {
   net::io_context io_;
   base::registry metrics_;
   std::unique_ptr<server> srv_;
+  std::mutex repliers_mutex_;
+  std::vector<std::thread> repliers_;  // the /later route's answering threads
 };
 
 TEST_F(server_test, routes_by_method_and_path_and_keeps_the_connection_alive) {

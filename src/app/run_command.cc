@@ -39,7 +39,9 @@ namespace {
 // configuration. A real site lists its own key and origins.
 void add_demo_site(config::config& c, spdlog::logger& log) {
   if (!c.sites.empty()) return;
-  c.sites.push_back(config::site_config{"demo", {}, true});
+  config::site_config& demo = c.sites.emplace_back();
+  demo.key = "demo";
+  demo.any_origin = true;
   log.info(
       "no [[sites]] configured: accepting site key \"demo\" from any origin; add [[sites]] to choose keys "
       "and origins");

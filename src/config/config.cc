@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -20,6 +21,12 @@ using problems = std::vector<std::string>;
 template <class T>
 const T& get(const raw_config& raw, std::string_view name) {
   return std::get<T>(raw.values.find(name)->second.v);
+}
+
+// A string setting without a default: empty when no source sets it.
+std::string string_or_empty(const raw_config& raw, std::string_view name) {
+  const auto v = raw.values.find(name);
+  return v == raw.values.end() ? std::string() : std::get<std::string>(v->second.v);
 }
 
 const std::string& origin_of(const raw_config& raw, std::string_view name) {
@@ -175,7 +182,42 @@ void validate_sites(const raw_config& raw, config& out, problems& found) {
         }
       }
     }
+    const auto flag = [&site](std::string_view name) {
+      const auto v = site.find(name);
+      return v != site.end() && std::get<bool>(v->second.v);
+    };
+    parsed.drop_bots = flag("drop_bots");
+    parsed.cookieless = flag("cookieless");
+    parsed.pseudonymize_user_id = flag("pseudonymize_user_id");
+    if (const auto params = site.find("private_params"); params != site.end())
+      parsed.private_params = std::get<std::vector<std::string>>(params->second.v);
     out.sites.push_back(std::move(parsed));
+  }
+}
+
+// The key of derived ids: long enough that it cannot be guessed, and present whenever a site
+// derives ids with it (a missing key would make them a plain, reversible-by-guessing hash).
+constexpr std::size_t min_secret_bytes = 32;
+
+void validate_enrich(const raw_config& raw, config& out, problems& found) {
+  enrich_config& e = out.enrich;
+  e.geoip_db = string_or_empty(raw, "enrich.geoip_db");
+  e.asn_db = string_or_empty(raw, "enrich.asn_db");
+  e.ua_rules = string_or_empty(raw, "enrich.ua_rules");
+  e.referrer_rules = string_or_empty(raw, "enrich.referrer_rules");
+  e.ua_cache_entries = get<std::int64_t>(raw, "enrich.ua_cache_entries");
+  e.secret = string_or_empty(raw, "enrich.secret");
+  e.private_params = get<std::vector<std::string>>(raw, "enrich.private_params");
+  std::vector<std::string> needing;
+  for (const auto& site : out.sites) {
+    if (site.cookieless) needing.push_back(fmt::format("sites \"{}\" cookieless", site.key));
+    if (site.pseudonymize_user_id) needing.push_back(fmt::format("sites \"{}\" pseudonymize_user_id", site.key));
+  }
+  if (!needing.empty() && e.secret.size() < min_secret_bytes) {
+    found.push_back(fmt::format(
+        "enrich.secret must be at least {} characters for {}; set CLICKTRAIL_ENRICH_SECRET to the output "
+        "of `openssl rand -hex 32`, the same on every collector",
+        min_secret_bytes, fmt::join(needing, ", ")));
   }
 }
 
@@ -385,6 +427,7 @@ base::result<config> load_config(const load_options& options) {
   validate_http(*raw, out, found);
   validate_ingest(*raw, out, found);
   validate_sites(*raw, out, found);
+  validate_enrich(*raw, out, found);
   validate_kafka(*raw, out, found);
   validate_sink(*raw, out, found);
   validate_s3(*raw, out, found);

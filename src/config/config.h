@@ -53,6 +53,20 @@ struct site_config {
   std::string key;
   std::vector<std::string> origins;  // normalised scheme://host[:port]
   bool any_origin = false;           // "*" was listed
+  bool drop_bots = false;
+  bool cookieless = false;
+  bool pseudonymize_user_id = false;
+  std::vector<std::string> private_params;  // besides the built-in list and enrich.private_params
+};
+
+struct enrich_config {
+  std::string geoip_db;        // empty: not configured
+  std::string asn_db;          // empty: not configured
+  std::string ua_rules;        // empty: the built-in uap-core rules
+  std::string referrer_rules;  // empty: the built-in referrer list
+  std::int64_t ua_cache_entries = 0;
+  std::string secret;  // empty unless a site needs it (checked)
+  std::vector<std::string> private_params;
 };
 
 using property_list = std::vector<std::pair<std::string, std::string>>;
@@ -111,6 +125,7 @@ struct config {
   http_config http;
   ingest_config ingest;
   std::vector<site_config> sites;
+  enrich_config enrich;
   std::optional<kafka_config> kafka;  // absent: the embedded log
   sink_config sink;
   s3_config s3;

@@ -58,6 +58,43 @@ constexpr std::array table{
     setting{"sites", "origins", string_list, "[]",
             "Origins allowed to send events for this site (CORS), as scheme://host[:port]; "
             "\"*\" allows any origin and must be written out."},
+    setting{"sites", "drop_bots", boolean, "false",
+            "Drop this site's events from bots (crawlers, spiders, headless browsers) at the sink instead of "
+            "storing them with is_bot = true; counted in clicktrail_sink_bot_events_dropped_total."},
+    setting{"sites", "cookieless", boolean, "false",
+            "The collector derives anonymous_id and session_id from a keyed hash of a daily salt, the site, "
+            "the full client address and the user agent (ids change every day, differ between sites), "
+            "replacing any the tracker sent; pair it with the tracker's data-cookieless, which stores "
+            "nothing in the browser. Needs enrich.secret."},
+    setting{"sites", "pseudonymize_user_id", boolean, "false",
+            "Replace user_id with a keyed hash (per site) before the event is stored. Needs enrich.secret."},
+    setting{"sites", "private_params", string_list, "[]",
+            "More query parameters to remove from this site's page_url and referrer, besides the built-in "
+            "list and enrich.private_params."},
+
+    setting{"enrich", "geoip_db", string, "",
+            "A MaxMind-format city database (GeoLite2-City.mmdb, dbip-city-lite.mmdb) for geo_country, "
+            "geo_region and geo_city, looked up by the collector on the full client address before it is "
+            "anonymised. Empty: no geo columns."},
+    setting{"enrich", "asn_db", string, "",
+            "A MaxMind-format ASN database (GeoLite2-ASN.mmdb, dbip-asn-lite.mmdb) for geo_asn and "
+            "geo_asn_org. Empty: none."},
+    setting{"enrich", "ua_rules", string, "",
+            "A uap-core regexes.yaml to parse user agents with, instead of the built-in uap-core 0.16.0 "
+            "(e.g. a newer release's file)."},
+    setting{"enrich", "referrer_rules", string, "",
+            "A referrer list in Snowplow referer-parser's JSON shape (referers.json), instead of the built-in "
+            "one; see docs/enrichment.md for what each file's licence allows."},
+    setting{"enrich", "ua_cache_entries", integer, "20000",
+            "User agents whose parse the sink remembers, per sink (most traffic repeats a few thousand).", 0,
+            10'000'000},
+    setting{"enrich", "secret", string, "",
+            "The key of cookieless ids and user_id pseudonyms: 32 or more random characters (openssl rand -hex "
+            "32), the same on every collector; changing it changes every derived id. Prefer the "
+            "environment (CLICKTRAIL_ENRICH_SECRET) to the file."},
+    setting{"enrich", "private_params", string_list, "[]",
+            "More query parameters to remove from every site's page_url and referrer, besides the built-in "
+            "list (email, token, password, … see docs/enrichment.md)."},
 
     setting{"kafka", "brokers", string, "",
             "Kafka bootstrap servers, host:port[,host:port…]. Without a [kafka] section "

@@ -278,7 +278,7 @@ void read_file(const std::filesystem::path& path, raw_config& config, problems& 
       out.push_back(fmt::format("{}: \"{}\" must be a [{}] table", where(file, node), section, section));
     } else {
       out.push_back(
-          fmt::format("{}: unknown section [{}]; the sections are log, http, ingest, sites, kafka, sink, s3",
+          fmt::format("{}: unknown section [{}]; the sections are log, http, ingest, sites, enrich, kafka, sink, s3, wal",
                       where(file, node), section));
     }
   }

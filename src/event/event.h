@@ -4,7 +4,8 @@
 //
 // Optional fields are std::optional so that "absent" (null in Parquet) and "empty" stay
 // distinct. The tracker fills most fields; the collector fills site, collector_ts, event_ts,
-// ip, ua and (when absent) event_id; enrichment fills utm_*, ua_* and geo_*.
+// ip, ua and (when absent) event_id; enrichment (src/enrich/) fills utm_*, referrer_*, click_id_kind,
+// ua_*, is_bot, bot_name and geo_*.
 
 #include <cstdint>
 #include <optional>
@@ -31,14 +32,18 @@ struct event {
   opt_string anonymous_id, user_id, session_id;
   opt_string page_url, page_path, page_title, referrer;
   opt_string utm_source, utm_medium, utm_campaign, utm_term, utm_content;
+  opt_string referrer_medium, referrer_source, referrer_term, click_id_kind;
   opt_string target_tag, target_id, target_classes, target_text, target_href, target_selector;
   opt_i32 x, y, scroll_depth, engaged_ms;
   opt_i32 viewport_w, viewport_h, screen_w, screen_h;
   opt_string locale, timezone;
-  opt_string ua, ua_browser, ua_browser_version, ua_os, ua_device;
+  opt_string ua, ua_browser, ua_browser_version, ua_os, ua_os_version, ua_device, ua_device_brand, ua_device_model;
   std::optional<bool> is_bot;
+  opt_string bot_name;
   opt_string ip;
   opt_string geo_country, geo_region, geo_city;
+  opt_i64 geo_asn;
+  opt_string geo_asn_org;
   opt_string props;        // a JSON object as compact text
   bool truncated = false;  // some string was cut to its column limit
   std::int32_t version = schema_version;

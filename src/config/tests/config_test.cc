@@ -228,6 +228,37 @@ TEST_F(config_file, jsonl_defaults_to_gzip_but_refuses_an_explicit_zstd) {
   EXPECT_NE(message.find("not offered for JSON Lines"), std::string::npos) << message;
 }
 
+TEST_F(config_file, site_privacy_options_and_the_secret_they_need) {
+  const std::string sites = R"([[sites]]
+key = "blog"
+origins = ["https://me.github.io"]
+cookieless = true
+drop_bots = true
+private_params = ["ref_email"]
+[[sites]]
+key = "shop"
+pseudonymize_user_id = true
+)";
+  const auto message = error_of(with_file(sites));
+  EXPECT_NE(message.find("enrich.secret must be at least 32 characters for sites \"blog\" cookieless, sites "
+                         "\"shop\" pseudonymize_user_id; set CLICKTRAIL_ENRICH_SECRET"),
+            std::string::npos)
+      << message;
+  auto c = load_config(with_file(sites + "[enrich]\nsecret = \"" + std::string(32, 'k') +
+                                 "\"\nprivate_params = [\"promo\"]\nua_cache_entries = 5\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  ASSERT_EQ(c->sites.size(), 2u);
+  EXPECT_TRUE(c->sites[0].cookieless);
+  EXPECT_TRUE(c->sites[0].drop_bots);
+  EXPECT_FALSE(c->sites[0].pseudonymize_user_id);
+  EXPECT_EQ(c->sites[0].private_params, std::vector<std::string>{"ref_email"});
+  EXPECT_TRUE(c->sites[1].pseudonymize_user_id);
+  EXPECT_FALSE(c->sites[1].cookieless);
+  EXPECT_EQ(c->enrich.private_params, std::vector<std::string>{"promo"});
+  EXPECT_EQ(c->enrich.ua_cache_entries, 5);
+  EXPECT_EQ(c->enrich.geoip_db, "") << "no geo database unless one is configured";
+}
+
 TEST_F(config_file, duplicate_site_keys_are_refused) {
   const auto message = error_of(with_file("[[sites]]\nkey = \"a\"\n[[sites]]\nkey = \"a\"\n"));
   EXPECT_NE(message.find("site key \"a\" is listed twice"), std::string::npos) << message;

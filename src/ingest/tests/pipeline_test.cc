@@ -26,7 +26,12 @@ class pipeline_test : public ::testing::Test {
     return c;
   }
   static std::vector<config::site_config> sites() {
-    return {{"demo", {"http://localhost:8080"}, false}, {"open", {}, true}};
+    config::site_config demo, open;
+    demo.key = "demo";
+    demo.origins = {"http://localhost:8080"};
+    open.key = "open";
+    open.any_origin = true;
+    return {demo, open};
   }
 
   ingest_request post(std::string body, std::string query = "site=demo") {

@@ -63,8 +63,8 @@ std::string format(address a, bool anonymize) {
 
 }  // namespace
 
-std::string client_ip(std::string_view peer, std::string_view forwarded_for,
-                      const std::vector<config::cidr>& trusted_proxies, bool anonymize) {
+client_address client_ip(std::string_view peer, std::string_view forwarded_for,
+                         const std::vector<config::cidr>& trusted_proxies, bool anonymize) {
   auto client = parse(peer);
   if (!client) return {};
   if (!forwarded_for.empty() && trusted(*client, trusted_proxies)) {
@@ -80,7 +80,9 @@ std::string client_ip(std::string_view peer, std::string_view forwarded_for,
       if (!trusted(*client, trusted_proxies)) break;
     }
   }
-  return format(*client, anonymize);
+  client_address out{format(*client, false), {}};
+  out.stored = anonymize ? format(*client, true) : out.full;
+  return out;
 }
 
 }  // namespace clicktrail::ingest

@@ -2,7 +2,7 @@
 // The client's address as stored in the `ip` column: the connecting peer, or — when the peer is
 // a trusted proxy — the nearest address in X-Forwarded-For that is not itself a trusted proxy
 // (the header's left part is whatever the client wrote, so only the proxies' own additions on
-// the right are believed). Anonymised by default: IPv4 keeps its /24, IPv6 its /48.
+// the right are believed). Stored anonymised by default: IPv4 keeps its /24, IPv6 its /48.
 
 #include <string>
 #include <string_view>
@@ -12,8 +12,13 @@
 
 namespace clicktrail::ingest {
 
-// Empty when no valid address is found.
-std::string client_ip(std::string_view peer, std::string_view forwarded_for,
-                      const std::vector<config::cidr>& trusted_proxies, bool anonymize);
+struct client_address {
+  std::string full;    // never stored: the geo lookup and cookieless ids use it, then it is gone
+  std::string stored;  // the `ip` column: anonymised unless ingest.anonymize_ip = false
+};
+
+// Both empty when no valid address is found.
+client_address client_ip(std::string_view peer, std::string_view forwarded_for,
+                         const std::vector<config::cidr>& trusted_proxies, bool anonymize);
 
 }  // namespace clicktrail::ingest

@@ -1,0 +1,78 @@
+#pragma once
+// The privacy rules applied to an event before it is stored: query parameters that carry
+// secrets or personal data, ids derived without cookies, pseudonymous user ids. Pure functions
+// and one immutable-after-construction class; everything here is safe to call from any thread.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace clicktrail::enrich {
+
+// The query parameters removed from page_url and referrer unless the operator says otherwise:
+// credentials (tokens, keys, passwords, signatures of signed URLs, session ids, one-time codes)
+// and personal data (email, phone, names, identity and card numbers). privacy.cc lists them
+// with the reason for each borderline one. Names compare as strip_params says, so `api_key`
+// also removes `apiKey`, `API-KEY` and `api%5Fkey`.
+std::span<const std::string_view> default_private_params();
+
+// `url` without the parameters whose names are in `names` or `extra`, or nullopt when none was
+// there (the caller keeps its string; the common case allocates nothing).
+//
+// A parameter's name is what precedes its first '=' (or all of it), percent-decoded, '+' read as
+// a space; it matches a listed name ignoring ASCII case and every '-' and '_', so snake_case,
+// kebab-case and camelCase spellings of one name are one name. A removed parameter takes one
+// '&' with it; when none is left the '?' goes too. Everything else stays byte for byte: the
+// order, the encoding, empty pieces between "&&", and the fragment's text, except that
+// parameters inside the fragment are removed the same way when it has a query of its own
+// ("#/reset?token=…", hash-routed apps) or is one ("#access_token=…&token_type=bearer", OAuth's
+// implicit grant, RFC 6749 §4.2.2), because browsers report them in location.href too. A name
+// longer than 64 compared characters never matches.
+std::optional<std::string> strip_params(std::string_view url, std::span<const std::string_view> names,
+                                        std::span<const std::string> extra);
+
+// Cookieless mode: ids from a keyed hash, so visitor counts work with nothing stored in the
+// browser. For each UTC day, salt = HMAC-SHA256(secret, "clicktrail-salt:YYYY-MM-DD"); a
+// visitor's hash is HMAC-SHA256(salt, site, ip, user agent), each field length-prefixed so no two
+// field lists hash alike. anonymous_id is its first 128 bits and session_id its last 128 bits,
+// each written as a UUID of version 8 (RFC 9562's custom version: 36 characters, like the
+// tracker's random v4 ids, and told apart from them by the '8', their 15th character).
+//
+// One visitor per (site, address, browser) per UTC day: ids change at 00:00 UTC and differ
+// between sites; nobody without the secret can link two days or recompute an id from an address.
+// The session is the whole day, since nothing is stored to end one; 30-minute sessions come
+// from the events at query time (docs/privacy.md has the SQL). The secret never leaves the
+// object; it is wiped on destruction.
+//
+// Created at start-up; derive() is called by every request thread and is thread-safe.
+class cookieless_ids {
+ public:
+  explicit cookieless_ids(std::string secret);
+  ~cookieless_ids();
+  cookieless_ids(const cookieless_ids&) = delete;
+  cookieless_ids& operator=(const cookieless_ids&) = delete;
+
+  struct ids {
+    std::string anonymous_id, session_id;
+  };
+  ids derive(std::string_view site, std::string_view ip, std::string_view user_agent,
+             std::int64_t unix_ms) const;
+
+ private:
+  std::string secret_;
+  // Tells this object's keys apart from those of an earlier one at the same address in the
+  // per-thread cache of privacy.cc, which keeps one HMAC keyed with the day's salt per thread.
+  std::uint64_t generation_;
+};
+
+// A user_id as stored when pseudonymisation is on: "p:" and 32 lower-case hex digits, the first
+// 128 bits of HMAC-SHA256(secret, site + '\0' + user_id) (site keys hold no NUL, so the message
+// is unambiguous). The same user on the same site gets the same pseudonym on every day and
+// collector; on another site another one; reversing it needs the secret. 128 bits make a
+// collision among even 10^12 users a 10^-15 chance; the "p:" tells an analyst it is not the id
+// the site sent.
+std::string pseudonymize_user_id(std::string_view secret, std::string_view site, std::string_view user_id);
+
+}  // namespace clicktrail::enrich

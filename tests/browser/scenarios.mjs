@@ -16,6 +16,7 @@
 //   absent_event_ids  event_ids that must not be stored
 //   absent_marker  no stored event's page_url or referrer may contain this string
 //   only_before_opt_out  {anonymous_id, types}: all that this id may have stored
+//   stored_as      [{event_id, field: value…}]: each of these events is stored with these values
 //
 // verify.mjs checks these against Kafka; tests/browser/README.md describes the whole summary.
 import {
@@ -42,6 +43,7 @@ export const scenarios = {
   privacy,
   opt_out: optOut,
   options,
+  cookieless,
 };
 
 /** (a) A visit through the whole demo: page view, a link-like button, the data-ct button,
@@ -375,4 +377,116 @@ export async function options(browser, baseUrl) {
     await settle(context, log);
   }
   return end(s, logs.flat());
+}
+
+/** Cookieless mode: the demo with its tracker tag in cookieless mode; two page views, a click on
+ *  each and identify() in one browser, then a click while offline and the page hidden and shown
+ *  again. The tracker must store nothing (no cookie; no key in localStorage, sessionStorage,
+ *  IndexedDB or Cache Storage), keep the offline click in memory until the browser is online,
+ *  and send no anonymous_id and no
+ *  session_id, whatever the collector later derives; user_id is sent on the page that set it and
+ *  not kept for the next. The stored events are found by event_id (the store's anonymous_id is
+ *  the collector's to derive), or by the marker in their page_url. */
+export async function cookieless(browser, baseUrl) {
+  const s = begin("cookieless", baseUrl);
+  const context = await browser.newContext();
+  await serveCookieless(context);
+  const log = watchIngest(context);
+  const page = await context.newPage();
+  const first = `${baseUrl}/?run=${s.marker}`;
+  const second = `${baseUrl}/about.html?run=${s.marker}`;
+  s.storage = {};
+
+  await step(s, "load", () => page.goto(first));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the first page view to be delivered", undefined, log);
+  await step(s, "click_data_ct_button", () => page.click("#cta"));
+  await step(s, "identify", () => page.click("#identify"));
+  await waitFor(() => deliveredOf(log, "identify").length == 1, "the identify event to be delivered", undefined, log);
+  s.storage.first_page = await browserStorage(context, page, baseUrl);
+  await step(s, "load_second_page", () => page.goto(second));
+  await step(s, "click_on_second_page", () => page.click("#about-cta"));
+  await waitFor(() => deliveredOf(log, "click").length == 3, "the second page's click to be delivered", undefined, log);
+  s.storage.second_page = await browserStorage(context, page, baseUrl);
+  await step(s, "go_offline", () => context.setOffline(true));
+  await step(s, "click_offline", () => page.click("#about-cta"));
+  await page.waitForTimeout(1500); // past the batch window: a flush was due and could not go
+  s.storage.offline = await browserStorage(context, page, baseUrl);
+  // hidden while it cannot send, the page keeps the click (with storage it would release it to
+  // the stored queue); headless chromium never hides a page, so the page is told it is
+  await step(s, "hide_and_show_offline", () =>
+    page.evaluate(() => {
+      for (const hidden of [true, false]) {
+        Object.defineProperty(document, "hidden", { value: hidden, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }
+      delete document.hidden;
+    }),
+  );
+  await step(s, "go_online", () => context.setOffline(false));
+  await waitFor(() => deliveredOf(log, "click").length == 4, "the offline click to be delivered once online", undefined, log);
+  await step(s, "close_page", () => page.close());
+  await settle(context, log);
+
+  for (const [at, found] of Object.entries(s.storage)) {
+    if (!found.cookieless_tag) s.problems.push(`${at}: the tracker tag has no data-cookieless, so nothing was tested`);
+    for (const [where, what] of Object.entries(found.kept))
+      if (what.length) s.problems.push(`${at}: ${where} is not empty: ${JSON.stringify(what)}`);
+  }
+  const sent = log.flatMap((r) => r.events);
+  for (const e of sent)
+    for (const field of ["anonymous_id", "session_id"])
+      if (field in e) s.problems.push(`${e.type} ${e.event_id} was sent with ${field} ${e[field]}`);
+  const got = (type) => deliveredOf(log, type);
+  const identify = got("identify")[0];
+  if (identify?.user_id != "user-42") s.problems.push(`identify was sent with user_id ${identify?.user_id}, not user-42`);
+  const secondView = got("page_view").find((e) => e.page_url == second);
+  if (!secondView) s.problems.push("the second page view was not delivered");
+  else if ("user_id" in secondView) s.problems.push(`the user_id outlived its page: the second page view has ${secondView.user_id}`);
+
+  s.sent_event_ids = sent.map((e) => e.event_id);
+  const id = (type, fields) => got(type).find((e) => Object.entries(fields).every(([k, v]) => e[k] == v))?.event_id;
+  const stored = (type, fields) => ({ event_id: id(type, fields), type, ...fields });
+  s.expect = {
+    once: deliveredIds(log),
+    stored_as: [
+      stored("page_view", { page_url: first }),
+      stored("click", { target_id: "cta", page_url: first }),
+      stored("identify", { user_id: "user-42", page_url: first }),
+      stored("page_view", { page_url: second }),
+      ...got("click").slice(2).map(({ event_id }) => ({ event_id, type: "click", target_id: "about-cta", page_url: second })),
+    ],
+  };
+  return end(s, log);
+}
+
+/** Serves the demo's pages (/, /about.html) with `data-cookieless` on their tracker tag: the
+ *  deployment's own pages, changed on their way to the browser. The tracker is the deployment's. */
+export async function serveCookieless(context) {
+  const tag = '<script src="/clicktrail.js" data-site="demo"';
+  await context.route(
+    (url) => url.pathname == "/" || url.pathname == "/about.html",
+    async (route) => {
+      const response = await route.fetch();
+      const html = await response.text();
+      await route.fulfill({ response, body: html.replace(tag, tag + " data-cookieless") });
+    },
+  );
+}
+
+/** What the origin keeps in this browser, where a tracker could store: cookies (the context's for
+ *  the origin, and document.cookie), localStorage and sessionStorage keys, IndexedDB databases,
+ *  Cache Storage caches; and whether the page's tracker tag is in cookieless mode. */
+async function browserStorage(context, page, baseUrl) {
+  const inPage = await page.evaluate(async () => ({
+    cookieless_tag: !!document.querySelector('script[src="/clicktrail.js"][data-cookieless]'),
+    kept: {
+      "document.cookie": document.cookie ? [document.cookie] : [],
+      localStorage: Object.keys(localStorage),
+      sessionStorage: Object.keys(sessionStorage),
+      IndexedDB: (await indexedDB.databases()).map((d) => d.name),
+      "Cache Storage": globalThis.caches ? await caches.keys() : [],
+    },
+  }));
+  inPage.kept.cookies = (await context.cookies(baseUrl)).map((c) => c.name);
+  return inPage;
 }

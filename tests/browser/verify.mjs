@@ -88,6 +88,11 @@ export function verify(summary, stored) {
     const leaked = all.filter((e) => (e.page_url || "").includes(expect.absent_marker) || (e.referrer || "").includes(expect.absent_marker));
     if (leaked.length) failures.push(`${leaked.length} events were stored that should not have been sent: ${leaked.map((e) => e.type)}`);
   }
+  for (const want of expect.stored_as || []) {
+    const got = all.find((e) => e.event_id == want.event_id);
+    if (!got) failures.push(`event ${want.event_id} (${want.type}) is not stored`);
+    else if (!matches(got, want)) failures.push(`event ${want.event_id} is stored as ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+  }
   if (expect.only_before_opt_out) {
     const { anonymous_id, types } = expect.only_before_opt_out;
     const got = all.filter((e) => e.anonymous_id == anonymous_id).map((e) => e.type);

@@ -1,5 +1,6 @@
 // Who the events are about: the browser (anonymous_id), the visit (session_id), the signed-in
-// user (user_id), and whether this browser may be tracked at all.
+// user (user_id), and whether this browser may be tracked at all. In cookieless mode the tracker
+// calls none of the id functions here: only the opt-out flag is read, and stored by optOut().
 import { get, set, uuid } from "./util";
 
 const AID = "ct_aid"; // first-party cookie, and its localStorage fallback
@@ -42,6 +43,12 @@ export const optedOut = (): boolean => get(OPT_OUT) == "1";
 /** Stops tracking this browser and forgets its ids. */
 export function optOut(): void {
   set(OPT_OUT, "1");
+  forget();
+}
+
+/** Deletes the ids stored in this browser (optOut, and cookieless mode, which removes what the
+ *  tracker stored before the site turned it on). Only removes: reads nothing, stores nothing. */
+export function forget(): void {
   for (const key of [AID, SESSION, USER]) set(key);
   session = "";
   document.cookie = `${AID}=; max-age=0; path=/`;

@@ -42,5 +42,7 @@ if (!w.clicktrail) {
       // NaN when absent, which the defaults replace
       batchSize: +data.batchSize!,
       flushMs: +data.flushMs!,
+      // a boolean attribute, as in HTML: present means on, whatever its value
+      cookieless: data.cookieless != null,
     });
 }

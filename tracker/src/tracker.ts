@@ -19,6 +19,9 @@ export interface Options {
   batchSize?: number;
   /** How long an event may wait for its batch, in ms. Default 1000. */
   flushMs?: number;
+  /** Store nothing in the browser and send no anonymous_id or session_id: the collector derives
+   *  them (its site option `cookieless`). Unsent events are kept in memory only. Default false. */
+  cookieless?: boolean;
 }
 
 let options: Options | undefined;
@@ -36,7 +39,11 @@ export function init(o: Options, base: string): boolean {
   if (options || !o?.site) return false;
   options = o;
   endpoint = new URL(o.endpoint || "/v1/events", base).href;
-  user = identity.storedUser();
+  if (o.cookieless) {
+    // what the tracker stored before the site turned the mode on goes, unread
+    identity.forget();
+    transport.clear();
+  } else user = identity.storedUser();
   return true;
 }
 
@@ -56,15 +63,17 @@ export const pageUrl = (): string | undefined => page.page_url;
 export function emit(type: string, fields?: object, props?: Props): void {
   if (!allowed()) return;
   const o = options!;
-  transport.start(endpoint, o.site, Math.min(500, o.batchSize || 10), o.flushMs || 1000);
+  transport.start(endpoint, o.site, Math.min(500, o.batchSize || 10), o.flushMs || 1000, o.cookieless);
   const t = now();
-  anonymousId ||= identity.anonymousId();
   const event: TrackedEvent = {
     event_id: uuid(),
     type,
     client_ts: t,
-    anonymous_id: anonymousId,
-    session_id: identity.sessionId(t),
+    // in cookieless mode the collector derives both
+    ...(!o.cookieless && {
+      anonymous_id: (anonymousId ||= identity.anonymousId()),
+      session_id: identity.sessionId(t),
+    }),
     user_id: user,
     ...page,
     ...fields,
@@ -88,9 +97,12 @@ export function track(type: string, props?: Props): void {
   } catch {}
 }
 
+/** Sets user_id on this and later events; stored for later pages, except in cookieless mode,
+ *  where it lasts as long as the page and the page calls identify() on each load. */
 export function identify(userId: string): void {
   if (!allowed()) return;
-  identity.storeUser((user = String(userId)));
+  user = String(userId);
+  if (!options!.cookieless) identity.storeUser(user);
   emit("identify");
 }
 

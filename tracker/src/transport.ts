@@ -11,6 +11,10 @@
 // sends only its own events; when it is hidden or unloaded it hands what it could not send to
 // the browser or, offline or while the collector fails, releases it (owner ""). Whichever page
 // flushes next while online claims the released events and sends them, once.
+//
+// In cookieless mode nothing is stored: unsent events stay in this page's memory (`pending`),
+// a hidden page keeps what it could not hand over and sends it when it can, and what is unsent
+// when the page goes (offline, backing off after a failure, past the beacon quota) is lost.
 import type { TrackedEvent } from "./event";
 import { get, set, now } from "./util";
 
@@ -29,13 +33,16 @@ let attempt = 0;
 let retryAt = 0;
 let timer: ReturnType<typeof setTimeout> | 0 = 0;
 let held = false; // the page is being unloaded: start no fetch it could not see the end of
+let memory = false; // cookieless mode: the queue is `pending` alone, never stored
 const page = Math.random() + ""; // this page's mark on the stored events it owns
 
 type Entry = [owner: string, event: TrackedEvent];
 
-/** Starts delivery (once); the first flush takes over the events earlier pages left unsent. */
-export function start(endpoint: string, siteKey: string, size: number, ms: number): void {
+/** Starts delivery (once); the first flush takes over the events earlier pages left unsent,
+ *  unless `inMemory` (cookieless mode) keeps the queue out of storage. */
+export function start(endpoint: string, siteKey: string, size: number, ms: number, inMemory?: boolean): void {
   if (site) return;
+  memory = !!inMemory;
   // site keys are letters, digits, '.', '_' and '-' (the collector's rule): nothing to escape
   url = endpoint + "?site=" + siteKey;
   site = siteKey;
@@ -148,14 +155,16 @@ function envelope(events: TrackedEvent[]): string {
 
 const size = (text: string): number => new Blob([text]).size;
 
+/** Hands what is pending to the stored queue for any page to send; in memory, this page keeps it. */
 function release(): void {
+  if (memory) return;
   store(pending, pending, "");
   pending = [];
 }
 
 function load(): Entry[] {
   try {
-    return JSON.parse(get(QUEUE_KEY) || "[]");
+    return memory ? [] : JSON.parse(get(QUEUE_KEY) || "[]");
   } catch {
     return [];
   }
@@ -164,6 +173,7 @@ function load(): Entry[] {
 /** Read-modify-write of the stored queue, so that tabs do not overwrite each other's events:
  *  removes `remove`, then adds `add` as owned by `owner`. */
 function store(add: TrackedEvent[], remove: TrackedEvent[], owner = page): void {
+  if (memory) return;
   const ids = new Set(remove.map((e) => e.event_id));
   set(
     QUEUE_KEY,

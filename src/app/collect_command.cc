@@ -10,6 +10,7 @@
 #include "app/signals.h"
 #include "app/startup.h"
 #include "base/log.h"
+#include "enrich/collector_enricher.h"
 #include "config/config.h"
 #include "http/ingest_routes.h"
 #include "http/ops_routes.h"
@@ -43,7 +44,12 @@ int collect(const config::load_options& sources) {
     return exit_bad_config;
   }
   kafka_event_log event_log(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, event_log, metrics);
+  auto enricher = enrich::collector_enricher::open(cfg.enrich, cfg.sites);
+  if (!enricher) {
+    log.error("{}", enricher.err().message);
+    return exit_bad_config;
+  }
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics);
 
   http::router routes;
   http::add_ops_routes(routes, metrics, [&event_log]() -> std::optional<std::string> {

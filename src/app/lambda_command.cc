@@ -11,6 +11,7 @@
 #include "app/server_options.h"
 #include "app/startup.h"
 #include "base/log.h"
+#include "enrich/collector_enricher.h"
 #include "ingest/pipeline.h"
 #include "lambda/function.h"
 #include "lambda/runtime_loop.h"
@@ -65,7 +66,9 @@ int lambda_runtime(const config::load_options& sources) {
   if (!producer) return init_failed(runtime, "Clicktrail.KafkaProducer", producer.err().message);
   kafka_event_log event_log(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
   event_log.prepare();  // the first invocation is usually already waiting: start now
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, event_log, metrics);
+  auto enricher = enrich::collector_enricher::open(cfg.enrich, cfg.sites);
+  if (!enricher) return init_failed(runtime, "Clicktrail.InvalidConfiguration", enricher.err().message);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics);
   lambda::function function(pipeline);
 
   auto& log = base::logger_for("lambda");

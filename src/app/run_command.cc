@@ -23,6 +23,7 @@
 #include "app/wal_source.h"
 #include "app/web_routes.h"
 #include "base/log.h"
+#include "enrich/collector_enricher.h"
 #include "config/config.h"
 #include "http/ingest_routes.h"
 #include "http/ops_routes.h"
@@ -178,7 +179,12 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   }
   ingest::event_log& durable = kafka_log ? static_cast<ingest::event_log&>(*kafka_log) : *wal->event_log;
   inspect_feed feed(durable);
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, feed, metrics);
+  auto enricher = enrich::collector_enricher::open(cfg.enrich, cfg.sites);
+  if (!enricher) {
+    log.error("{}", enricher.err().message);
+    return exit_bad_config;
+  }
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, feed, metrics);
 
   http::router routes;
   http::add_ops_routes(routes, metrics, [&feed, &lanes, &store = **store]() -> std::optional<std::string> {

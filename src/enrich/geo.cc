@@ -27,7 +27,7 @@ constexpr database_kind city_kind{
 constexpr database_kind asn_kind{
     "ASN database",
     "download GeoLite2-ASN.mmdb (maxmind.com) or dbip-asn-lite.mmdb (db-ip.com) and set [enrich] "
-    "geoip_asn_db to its path, or remove the setting"};
+    "asn_db to its path, or remove the setting"};
 
 base::error open_error(const database_kind& kind, const std::string& path, int status, int saved_errno) {
   std::string why = MMDB_strerror(status);

@@ -64,9 +64,9 @@ ingest_response gif_answer() {
 
 }  // namespace
 
-pipeline::pipeline(const config::ingest_config& cfg, std::vector<config::site_config> sites, event_log& log,
-                   base::registry& metrics)
-    : cfg_(cfg), sites_(std::move(sites)), log_(log), probe_(metrics) {
+pipeline::pipeline(const config::ingest_config& cfg, std::vector<config::site_config> sites,
+                   const enrich::collector_enricher& enrich, event_log& log, base::registry& metrics)
+    : cfg_(cfg), sites_(std::move(sites)), enrich_(enrich), log_(log), probe_(metrics) {
   limits_.max_events = static_cast<std::size_t>(cfg.max_events);
   limits_.max_event_bytes = static_cast<std::size_t>(cfg.max_event_bytes);
 }
@@ -125,9 +125,8 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
                   respond);
   }
 
-  const arrival from{site, base::now_unix_ms(),
-                     client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip),
-                     req.user_agent};
+  const client_address address = client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip);
+  const arrival from{site, base::now_unix_ms(), address.stored, req.user_agent};
   for (const auto& r : batch.rejected) {
     probe_.rejected.inc({event::to_string(r.what.why)});
     write_bad(site, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index, r.raw);
@@ -143,9 +142,12 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
   std::shared_ptr<pending_answer> pending(
       new pending_answer(batch.events.size(), std::move(success), std::move(respond), probe_));
   deadlines_.watch(answer_by(req), pending);
+  // The full address is used here, once per request, and goes no further.
+  const auto facts = enrich_.facts(*known, address.full, req.user_agent, from.collector_ts);
   std::string value;
   for (auto& e : batch.events) {
     stamp(e, from);
+    enrich_.apply(e, *known, facts);
     value.clear();
     event::encode(e, value);
     log_.append(stream::events, partition_key(e), value,

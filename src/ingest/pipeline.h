@@ -14,6 +14,7 @@
 
 #include "base/metrics.h"
 #include "config/config.h"
+#include "enrich/collector_enricher.h"
 #include "event/decode.h"
 #include "ingest/answer_deadlines.h"
 #include "ingest/event_log.h"
@@ -25,8 +26,9 @@ namespace clicktrail::ingest {
 
 class pipeline {
  public:
-  pipeline(const config::ingest_config& cfg, std::vector<config::site_config> sites, event_log& log,
-           base::registry& metrics);
+  // `enrich` is shared with the other front end of the process, if any; it outlives the pipeline.
+  pipeline(const config::ingest_config& cfg, std::vector<config::site_config> sites,
+           const enrich::collector_enricher& enrich, event_log& log, base::registry& metrics);
 
   // POST /v1/events
   void post_events(ingest_request req, respond_fn respond);
@@ -50,6 +52,7 @@ class pipeline {
   config::ingest_config cfg_;
   event::limits limits_;
   site_registry sites_;
+  const enrich::collector_enricher& enrich_;
   event_log& log_;
   probe probe_;
   answer_deadlines deadlines_;

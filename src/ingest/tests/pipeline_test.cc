@@ -14,7 +14,7 @@ namespace {
 
 class pipeline_test : public ::testing::Test {
  protected:
-  pipeline_test() : pipe_(config_for_test(), sites(), log_, metrics_) {}
+  pipeline_test() : pipe_(config_for_test(), sites(), enrich_, log_, metrics_) {}
 
   static config::ingest_config config_for_test() {
     config::ingest_config c;
@@ -26,12 +26,24 @@ class pipeline_test : public ::testing::Test {
     return c;
   }
   static std::vector<config::site_config> sites() {
-    config::site_config demo, open;
+    config::site_config demo, open, quiet;
     demo.key = "demo";
     demo.origins = {"http://localhost:8080"};
     open.key = "open";
     open.any_origin = true;
-    return {demo, open};
+    // Stores no person: ids derived without cookies, a pseudonymous user id, one more private
+    // query parameter of its own.
+    quiet.key = "quiet";
+    quiet.any_origin = true;
+    quiet.cookieless = true;
+    quiet.pseudonymize_user_id = true;
+    quiet.private_params = {"ref_mail"};
+    return {demo, open, quiet};
+  }
+  static enrich::collector_enricher enricher() {
+    config::enrich_config e;
+    e.secret = std::string(32, 's');
+    return std::move(enrich::collector_enricher::open(e, sites())).value();
   }
 
   ingest_request post(std::string body, std::string query = "site=demo") {
@@ -61,6 +73,7 @@ class pipeline_test : public ::testing::Test {
 
   base::registry metrics_;
   recording_log log_;
+  enrich::collector_enricher enrich_ = enricher();
   pipeline pipe_;
 };
 
@@ -83,6 +96,43 @@ TEST_F(pipeline_test, accepted_events_are_stamped_keyed_and_answered_204_with_co
   EXPECT_GT(e->collector_ts, 0);
   EXPECT_FALSE(e->event_id.empty());
   EXPECT_TRUE(log_.records(stream::bad).empty());
+}
+
+TEST_F(pipeline_test, private_query_parameters_never_reach_the_log) {
+  call(post(R"({"type":"page_view","page_url":"http://localhost:8080/a?email=a%40b.c&token=t0k&utm_source=x#top",
+                "referrer":"https://mail.example/?session=s1&ref_mail=me"})",
+            "site=quiet"));
+  const auto records = log_.records(stream::events);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].value.find("a%40b.c"), std::string::npos) << records[0].value;
+  EXPECT_EQ(records[0].value.find("t0k"), std::string::npos) << records[0].value;
+  const auto e = event::decode_stored(records[0].value);
+  ASSERT_TRUE(e.ok()) << e.err().message;
+  EXPECT_EQ(e->page_url, "http://localhost:8080/a?utm_source=x#top");
+  EXPECT_EQ(e->utm_source, "x");
+  EXPECT_EQ(e->referrer, "https://mail.example/") << "the site's own private parameter goes too";
+}
+
+TEST_F(pipeline_test, a_cookieless_site_derives_its_ids_and_pseudonymises_user_ids) {
+  const auto body = R"({"type":"page_view","anonymous_id":"from-a-cookie","session_id":"s","user_id":"alice"})";
+  call(post(body, "site=quiet"));
+  call(post(body, "site=quiet"));
+  call(post(body, "site=demo"));
+  const auto records = log_.records(stream::events);
+  ASSERT_EQ(records.size(), 3u);
+  const auto first = event::decode_stored(records[0].value).value();
+  const auto second = event::decode_stored(records[1].value).value();
+  const auto elsewhere = event::decode_stored(records[2].value).value();
+  ASSERT_TRUE(first.anonymous_id && first.session_id);
+  EXPECT_NE(*first.anonymous_id, "from-a-cookie") << "a cookieless site replaces what a tracker sent";
+  EXPECT_EQ(first.anonymous_id->size(), 36u);
+  EXPECT_EQ(first.anonymous_id, second.anonymous_id) << "one visitor, one day: one id";
+  EXPECT_EQ(first.session_id, second.session_id);
+  EXPECT_EQ(records[0].key, *first.anonymous_id) << "the derived id keys the record";
+  EXPECT_NE(first.user_id, "alice");
+  EXPECT_TRUE(first.user_id->starts_with("p:")) << *first.user_id;
+  EXPECT_EQ(elsewhere.anonymous_id, "from-a-cookie") << "other sites keep the tracker's ids";
+  EXPECT_EQ(elsewhere.user_id, "alice");
 }
 
 TEST_F(pipeline_test, rejected_events_are_listed_and_sent_to_the_bad_stream) {
@@ -173,7 +223,7 @@ TEST_F(pipeline_test,
 TEST_F(pipeline_test, a_transports_earlier_deadline_wins) {
   auto cfg = config_for_test();
   cfg.produce_timeout = std::chrono::minutes(5);
-  pipeline patient(cfg, sites(), log_, metrics_);
+  pipeline patient(cfg, sites(), enrich_, log_, metrics_);
   log_.hold_from_now();
   std::promise<unsigned> answered;
   auto req = post(R"({"type":"page_view"})");

@@ -1,0 +1,69 @@
+#include "enrich/collector_enricher.h"
+
+#include "base/log.h"
+
+namespace clicktrail::enrich {
+
+base::result<collector_enricher> collector_enricher::open(const config::enrich_config& cfg,
+                                                          const std::vector<config::site_config>& sites) {
+  auto geo = geo_databases::open(cfg.geoip_db, cfg.asn_db);
+  if (!geo) return std::move(geo).err();
+  auto& log = base::logger_for("enrich");
+  if (cfg.geoip_db.empty() && cfg.asn_db.empty()) {
+    log.info("no geo database configured (enrich.geoip_db, enrich.asn_db): the geo columns stay empty");
+  } else {
+    log.info("geo databases city=\"{}\" asn=\"{}\"", cfg.geoip_db, cfg.asn_db);
+  }
+  std::unique_ptr<const cookieless_ids> cookieless;
+  if (!cfg.secret.empty()) cookieless = std::make_unique<const cookieless_ids>(cfg.secret);
+  std::map<std::string, std::vector<std::string>, std::less<>> params;
+  for (const auto& site : sites) {
+    auto& list = params[site.key];
+    list = cfg.private_params;
+    list.insert(list.end(), site.private_params.begin(), site.private_params.end());
+  }
+  return collector_enricher(std::move(geo).value(), std::move(cookieless), cfg.secret, std::move(params));
+}
+
+collector_enricher::request_facts collector_enricher::facts(const config::site_config& site,
+                                                            std::string_view full_ip,
+                                                            std::string_view user_agent,
+                                                            std::int64_t collector_ts) const {
+  request_facts out;
+  if (!full_ip.empty()) out.geo = geo_.lookup(full_ip);
+  // config refuses a cookieless site without a secret, so cookieless_ is there when needed.
+  if (site.cookieless && cookieless_) out.ids = cookieless_->derive(site.key, full_ip, user_agent, collector_ts);
+  return out;
+}
+
+void collector_enricher::apply(event::event& e, const config::site_config& site,
+                               const request_facts& facts) const {
+  const geo_fields& g = facts.geo;
+  e.geo_country = g.country;
+  e.geo_region = g.region;
+  e.geo_city = g.city;
+  e.geo_asn = g.asn;
+  e.geo_asn_org = g.asn_org;
+  if (facts.ids) {
+    // The site derives its ids: whatever a tracker sent is replaced, so that no browser-stored
+    // id reaches the store under a cookieless site.
+    e.anonymous_id = facts.ids->anonymous_id;
+    e.session_id = facts.ids->session_id;
+  }
+  if (site.pseudonymize_user_id && e.user_id && !e.user_id->empty()) {
+    e.user_id = pseudonymize_user_id(secret_, site.key, *e.user_id);
+  }
+  static const std::vector<std::string> none;
+  const auto extra = private_params_.find(site.key);
+  const auto& params = extra == private_params_.end() ? none : extra->second;
+  remove_private_params(e.page_url, params);
+  remove_private_params(e.referrer, params);
+  remove_private_params(e.target_href, params);
+}
+
+void collector_enricher::remove_private_params(event::opt_string& url, const std::vector<std::string>& extra) const {
+  if (!url) return;
+  if (auto kept = strip_params(*url, default_private_params(), extra)) *url = std::move(*kept);
+}
+
+}  // namespace clicktrail::enrich

@@ -1,0 +1,96 @@
+#include "enrich/sink_enricher.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "base/log.h"
+#include "enrich/embedded_data.h"
+
+namespace clicktrail::enrich {
+namespace {
+
+// The configured file's text, or the built-in one's.
+base::result<std::string> rule_text(const std::string& path, std::string_view built_in, std::string_view setting) {
+  if (path.empty()) return std::string(built_in);
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) {
+    return base::error::fail(fmt::format("cannot read {} = \"{}\": {}; fix the path, or remove the setting to "
+                                         "use the built-in rules",
+                                         setting, path, std::strerror(errno)));
+  }
+  return std::move(text).str();
+}
+
+}  // namespace
+
+base::result<std::shared_ptr<const sink_rules>> sink_rules::load(const config::config& cfg) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto& e = cfg.enrich;
+  auto ua_text = rule_text(e.ua_rules, uap_core_regexes(), "enrich.ua_rules");
+  if (!ua_text) return std::move(ua_text).err();
+  auto ua = user_agent_parser::compile(*ua_text, e.ua_rules.empty() ? "uap-core 0.16.0 (built in)" : e.ua_rules);
+  if (!ua) return std::move(ua).err();
+  auto bots = bot_detector::compile(crawler_user_agents(), "crawler-user-agents (built in)");
+  if (!bots) return std::move(bots).err();
+  auto referrer_text = rule_text(e.referrer_rules, referrer_sources(), "enrich.referrer_rules");
+  if (!referrer_text) return std::move(referrer_text).err();
+  auto referrers = referrer_classifier::compile(
+      *referrer_text, e.referrer_rules.empty() ? "the built-in referrer list" : e.referrer_rules);
+  if (!referrers) return std::move(referrers).err();
+
+  auto rules = std::make_shared<sink_rules>(sink_rules{std::move(ua).value(), std::move(bots).value(),
+                                                       std::move(referrers).value(), {},
+                                                       static_cast<std::size_t>(e.ua_cache_entries)});
+  for (const auto& site : cfg.sites) {
+    if (site.drop_bots) rules->sites_dropping_bots.insert(site.key);
+  }
+  base::logger_for("enrich").info(
+      "enrichment rules ready in {} ms ua_rules=\"{}\" referrer_rules=\"{}\" ua_cache_entries={}",
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
+      e.ua_rules.empty() ? "built in" : e.ua_rules, e.referrer_rules.empty() ? "built in" : e.referrer_rules,
+      e.ua_cache_entries);
+  return std::shared_ptr<const sink_rules>(std::move(rules));
+}
+
+const sink_enricher::agent& sink_enricher::parse(const std::string& ua) {
+  if (const agent* cached = cache_.find(ua)) {
+    ++hits_;
+    return *cached;
+  }
+  ++misses_;
+  agent a;
+  a.fields = rules_->user_agents.parse(ua);
+  a.bot = rules_->bots.detect(ua, a.fields);
+  return cache_.insert(ua, std::move(a));
+}
+
+sink_enricher::verdict sink_enricher::apply(event::event& e) {
+  if (e.ua) {
+    const agent& a = parse(*e.ua);
+    e.ua_browser = a.fields.browser;
+    e.ua_browser_version = a.fields.browser_version;
+    e.ua_os = a.fields.os;
+    e.ua_os_version = a.fields.os_version;
+    e.ua_device = a.fields.device;
+    e.ua_device_brand = a.fields.device_brand;
+    e.ua_device_model = a.fields.device_model;
+    e.is_bot = a.bot.has_value();
+    e.bot_name = a.bot;
+  }
+  const referrer_fields r = rules_->referrers.classify(e.referrer, e.page_url, e.utm_medium);
+  e.referrer_medium = r.medium;
+  e.referrer_source = r.source;
+  e.referrer_term = r.term;
+  if (e.page_url) e.click_id_kind = click_id_kind(*e.page_url);
+  const bool drop = e.is_bot.value_or(false) && rules_->sites_dropping_bots.contains(e.site);
+  return drop ? verdict::drop : verdict::keep;
+}
+
+}  // namespace clicktrail::enrich

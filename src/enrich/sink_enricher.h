@@ -1,0 +1,62 @@
+#pragma once
+// What the sink adds to each event before writing it: the browser, OS and device of its user
+// agent, whether it is a bot and which, and where the visit came from (referrer medium, source
+// and search term; the kind of ad click id). User agents repeat, so their parse is cached.
+//
+// Lifetime: `sink_rules` is compiled once at start-up and shared (const); each sink owns one
+// `sink_enricher` and calls it from its own thread only (the cache has no lock).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "base/result.h"
+#include "config/config.h"
+#include "enrich/bots.h"
+#include "enrich/lru_cache.h"
+#include "enrich/referrer.h"
+#include "enrich/user_agent.h"
+#include "event/event.h"
+
+namespace clicktrail::enrich {
+
+struct sink_rules {
+  user_agent_parser user_agents;
+  bot_detector bots;
+  referrer_classifier referrers;
+  std::set<std::string, std::less<>> sites_dropping_bots;
+  std::size_t cache_entries = 0;
+
+  // The built-in rule files, or the ones enrich.ua_rules and enrich.referrer_rules name; a file
+  // that cannot be read or compiled is an error naming it and the fix.
+  static base::result<std::shared_ptr<const sink_rules>> load(const config::config& cfg);
+};
+
+class sink_enricher {
+ public:
+  explicit sink_enricher(std::shared_ptr<const sink_rules> rules)
+      : rules_(std::move(rules)), cache_(rules_->cache_entries) {}
+
+  enum class verdict { keep, drop };
+  // Fills ua_*, is_bot, bot_name, referrer_* and click_id_kind. `drop` for a bot's event when
+  // its site asks for bots to be dropped.
+  verdict apply(event::event& e);
+
+  std::uint64_t cache_hits() const noexcept { return hits_; }
+  std::uint64_t cache_misses() const noexcept { return misses_; }
+
+ private:
+  struct agent {
+    user_agent_fields fields;
+    std::optional<std::string> bot;
+  };
+  const agent& parse(const std::string& ua);
+
+  std::shared_ptr<const sink_rules> rules_;
+  lru_cache<agent> cache_;
+  std::uint64_t hits_ = 0, misses_ = 0;
+};
+
+}  // namespace clicktrail::enrich

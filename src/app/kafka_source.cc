@@ -77,7 +77,8 @@ void kafka_source::on_revoked(const std::vector<std::int32_t>& partitions) {
 }
 
 base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::object_store& store,
-                             base::registry& metrics, bool accept_offset_reset) {
+                             base::registry& metrics, bool accept_offset_reset,
+                             std::shared_ptr<const enrich::sink_rules> enrichment) {
   for (const auto& [topic, input] : {std::pair{c.kafka->topic, sink::input_kind::events},
                                      std::pair{c.kafka->bad_topic, sink::input_kind::rejected}}) {
     auto source = std::make_unique<kafka_source>(kafka_consumer_options(c, topic), metrics);
@@ -85,6 +86,7 @@ base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::
     auto options = sink::options_from(c.sink);
     options.input = input;
     options.accept_offset_reset = accept_offset_reset;
+    if (input == sink::input_kind::events) options.enrichment = enrichment;
     auto s = lanes.add(
         std::move(source), [&raw](sink::sink& listener) { return raw.attach(listener); },
         [&raw] { raw.close(); }, store, options, metrics);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "enrich/sink_enricher.h"
 #include "kafka/consumer.h"
 #include "sink/source.h"
 #include "store/object_store.h"
@@ -53,6 +54,7 @@ class kafka_source : public sink::source, private kafka::rebalance_listener {
 // The two lanes of a sink on Kafka: the events topic, and the rejected input (kafka.bad_topic).
 class sink_lanes;
 base::status add_kafka_lanes(sink_lanes& lanes, const config::config& c, store::object_store& store,
-                             base::registry& metrics, bool accept_offset_reset);
+                             base::registry& metrics, bool accept_offset_reset,
+                             std::shared_ptr<const enrich::sink_rules> enrichment);
 
 }  // namespace clicktrail::app

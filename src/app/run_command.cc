@@ -24,6 +24,7 @@
 #include "app/web_routes.h"
 #include "base/log.h"
 #include "enrich/collector_enricher.h"
+#include "enrich/sink_enricher.h"
 #include "config/config.h"
 #include "http/ingest_routes.h"
 #include "http/ops_routes.h"
@@ -96,8 +97,8 @@ base::result<embedded> open_embedded(const config::config& c, store::object_stor
 }
 
 base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embedded& e,
-                                store::object_store& store, base::registry& metrics,
-                                bool accept_offset_reset) {
+                                store::object_store& store, base::registry& metrics, bool accept_offset_reset,
+                                const std::shared_ptr<const enrich::sink_rules>& enrichment) {
   struct lane_spec {
     wal::log& log;
     const char* name;
@@ -110,6 +111,7 @@ base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embe
     auto options = sink::options_from(c.sink);
     options.input = spec.input;
     options.accept_offset_reset = accept_offset_reset;
+    if (spec.input == sink::input_kind::events) options.enrichment = enrichment;
     auto s = lanes.add(
         std::move(source),
         [&raw](sink::sink& listener) {
@@ -142,6 +144,17 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   auto& log = base::logger_for("run");
   add_demo_site(cfg, log);
 
+  // Enrichment's rules and databases first: a file that cannot be read stops start-up at once.
+  auto enricher = enrich::collector_enricher::open(cfg.enrich, cfg.sites);
+  if (!enricher) {
+    log.error("{}", enricher.err().message);
+    return exit_bad_config;
+  }
+  const auto rules = enrich::sink_rules::load(cfg);
+  if (!rules) {
+    log.error("{}", rules.err().message);
+    return exit_bad_config;
+  }
   base::registry metrics;
   auto store = store::open_store(cfg.sink.output, cfg.s3, metrics);
   if (!store) {
@@ -161,7 +174,7 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
     }
     kafka_log = std::make_unique<kafka_event_log>(std::move(producer).value(), cfg.kafka->topic,
                                                   cfg.kafka->bad_topic);
-    if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics, accept_offset_reset); !s) {
+    if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics, accept_offset_reset, *rules); !s) {
       log.error("{}", s.err().message);
       return exit_bad_config;
     }
@@ -172,18 +185,13 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
       return exit_failure;
     }
     wal.emplace(std::move(opened).value());
-    if (auto s = add_embedded_lanes(lanes, cfg, *wal, **store, metrics, accept_offset_reset); !s) {
+    if (auto s = add_embedded_lanes(lanes, cfg, *wal, **store, metrics, accept_offset_reset, *rules); !s) {
       log.error("{}", s.err().message);
       return exit_failure;
     }
   }
   ingest::event_log& durable = kafka_log ? static_cast<ingest::event_log&>(*kafka_log) : *wal->event_log;
   inspect_feed feed(durable);
-  auto enricher = enrich::collector_enricher::open(cfg.enrich, cfg.sites);
-  if (!enricher) {
-    log.error("{}", enricher.err().message);
-    return exit_bad_config;
-  }
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, feed, metrics);
 
   http::router routes;

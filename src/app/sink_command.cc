@@ -16,6 +16,7 @@
 #include "app/sink_lanes.h"
 #include "app/startup.h"
 #include "base/log.h"
+#include "enrich/sink_enricher.h"
 #include "config/config.h"
 #include "http/ops_routes.h"
 #include "http/server.h"
@@ -44,6 +45,11 @@ int sink_run(const config::load_options& sources, bool until_caught_up, bool acc
   const config::config& cfg = *loaded;
   auto& log = base::logger_for("sink");
 
+  const auto rules = enrich::sink_rules::load(cfg);
+  if (!rules) {
+    log.error("{}", rules.err().message);
+    return exit_bad_config;
+  }
   base::registry metrics;
   auto store = store::open_store(cfg.sink.output, cfg.s3, metrics);
   if (!store) {
@@ -51,7 +57,7 @@ int sink_run(const config::load_options& sources, bool until_caught_up, bool acc
     return exit_bad_config;
   }
   sink_lanes lanes;
-  if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics, accept_offset_reset); !s) {
+  if (auto s = add_kafka_lanes(lanes, cfg, **store, metrics, accept_offset_reset, *rules); !s) {
     log.error("{}", s.err().message);
     return exit_bad_config;
   }

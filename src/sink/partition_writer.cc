@@ -15,12 +15,13 @@ constexpr auto bad_codec = config::compression::gzip;
 }  // namespace
 
 partition_writer::partition_writer(std::int32_t partition, partition_claim claim,
-                                   std::int64_t source_committed, std::string source_name,
+                                   std::optional<std::int64_t> source_committed, std::string source_name,
                                    const sink_options& options, store::object_store& store, probe& metrics)
     : partition_(partition),
       claim_(std::move(claim)),
       committed_(claim_.resume_at()),
-      mirrored_(source_committed),
+      mirrored_(source_committed.value_or(0)),
+      source_has_offset_(source_committed.has_value()),
       next_offset_(claim_.resume_at()),
       source_name_(std::move(source_name)),
       options_(options),
@@ -28,16 +29,23 @@ partition_writer::partition_writer(std::int32_t partition, partition_claim claim
       probe_(metrics),
       lag_(metrics.lag(source_name_, partition)) {}
 
+base::status partition_writer::skip(std::int64_t offset) {
+  if (auto s = check_order(offset); !s) return s;
+  next_offset_ = offset + 1;
+  return {};
+}
+
+base::status partition_writer::check_order(std::int64_t offset) const {
+  if (offset >= next_offset_) return {};
+  return base::error::fail(
+      fmt::format("partition {} of {} went back from offset {} to {} while the sink read it: the topic was "
+                  "deleted and created again, or its offsets were reset. Nothing from offset {} on was written; "
+                  "start the sink again, and it will say how to go on",
+                  partition_, source_name_, next_offset_ - 1, offset, offset));
+}
+
 base::status partition_writer::append(routed_record&& r) {
-  if (r.offset < next_offset_) {
-    return base::error::fail(
-        fmt::format("partition {} of {} went back from offset {} to {} while the sink read it: the topic was "
-                    "deleted and created "
-                    "again, or its offsets were reset. Nothing from offset {} on was written; start the sink "
-                    "again, and it will "
-                    "say how to go on",
-                    partition_, source_name_, next_offset_ - 1, r.offset, r.offset));
-  }
+  if (auto s = check_order(r.offset); !s) return s;
   auto file = open_for(r);
   if (!file) return std::move(file).err();
   open_file& f = **file;

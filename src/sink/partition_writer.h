@@ -33,7 +33,7 @@ namespace clicktrail::sink {
 class partition_writer {
  public:
   // Reading starts at claim.resume_at(); `source_committed` is what the source has committed.
-  partition_writer(std::int32_t partition, partition_claim claim, std::int64_t source_committed,
+  partition_writer(std::int32_t partition, partition_claim claim, std::optional<std::int64_t> source_committed,
                    std::string source_name, const sink_options& options, store::object_store& store,
                    probe& metrics);
   partition_writer(const partition_writer&) = delete;
@@ -44,7 +44,14 @@ class partition_writer {
   std::int64_t committed() const noexcept { return committed_; }
   // The committed offset the source has been told of (it follows committed()).
   std::int64_t mirrored() const noexcept { return mirrored_; }
-  void mirrored_to(std::int64_t offset) noexcept { mirrored_ = offset; }
+  void mirrored_to(std::int64_t offset) noexcept {
+    mirrored_ = offset;
+    source_has_offset_ = true;
+  }
+  // Whether the source (the group) holds any offset for the partition. Until it does, the intent
+  // must not commit past where reading began: a restart that found the intent ahead of a group
+  // with no offset could not tell a crash between the two commits from a topic created again.
+  bool source_has_offset() const noexcept { return source_has_offset_; }
   std::int64_t generation() const noexcept { return claim_.generation(); }
   std::int64_t next_offset() const noexcept { return next_offset_; }
   // Where the source should read from: next_offset(), or nullopt for wherever its records begin
@@ -60,6 +67,9 @@ class partition_writer {
   // Opens the record's file if needed (intent first, then the upload), appends, and closes the
   // file when it is full.
   base::status append(routed_record&& r);
+  // Consumes a record that is written nowhere (a dropped bot event): the commit may pass it.
+  base::status skip(std::int64_t offset);
+
 
   // Closes files open longer than max_age (all of them when `everything`).
   base::status close_due(base::steady::time_point now, bool everything);
@@ -84,6 +94,7 @@ class partition_writer {
   void release();
 
  private:
+  base::status check_order(std::int64_t offset) const;  // refuses an offset that went back
   struct open_file {
     std::string key;
     std::int64_t start = 0;
@@ -105,6 +116,7 @@ class partition_writer {
   partition_claim claim_;
   std::int64_t committed_;
   std::int64_t mirrored_;
+  bool source_has_offset_;
   std::int64_t next_offset_;
   std::string source_name_;
   const sink_options& options_;

@@ -30,6 +30,14 @@ struct probe {
         fenced(r.add_counter(
             "clicktrail_sink_fenced_partitions_total",
             "Partitions dropped because another owner took them over while this sink stalled.")),
+        bot_events(r, "clicktrail_sink_bot_events_total",
+                   "Events from bots, by site and what became of them (stored with is_bot, or dropped by the "
+                   "site's drop_bots).",
+                   {"site", "action"}),
+        ua_cache_hits(r.add_counter("clicktrail_sink_ua_cache_hits_total",
+                                    "Events whose user agent was parsed already (enrich.ua_cache_entries).")),
+        ua_cache_misses(
+            r.add_counter("clicktrail_sink_ua_cache_misses_total", "Events whose user agent was parsed anew.")),
         open_files(r.add_gauge("clicktrail_sink_open_files", "Files open (being written).")),
         upload_seconds(
             r.add_histogram("clicktrail_sink_upload_seconds",
@@ -57,6 +65,9 @@ struct probe {
   base::counter& recovered_deletes;
   base::counter& commit_retries;
   base::counter& fenced;
+  base::counter_family bot_events;
+  base::counter& ua_cache_hits;
+  base::counter& ua_cache_misses;
   base::gauge& open_files;
   base::histogram& upload_seconds;
   base::gauge& buffered_bytes;

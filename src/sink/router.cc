@@ -41,7 +41,16 @@ routed_record router::route(const source_record& r) {
   out.to = table::events;
   out.time_partition =
       time_partition(layout_, by_ == config::time_source::event_ts ? out.e.event_ts : out.e.collector_ts);
-  out.line = std::string(*value);
+  if (enricher_ && enricher_->apply(out.e) == enrich::sink_enricher::verdict::drop) {
+    out.dropped = true;
+    return out;
+  }
+  if (enricher_ && rewrite_line_) {
+    event::encode(out.e, out.line);
+  } else {
+    // Parquet takes the event; the line only sizes row groups, and the stored one is close enough.
+    out.line = std::string(*value);
+  }
   return out;
 }
 

@@ -5,12 +5,17 @@
 // never stops its partition. Records of the collector's rejected input are bad-table rows
 // already: they go to the bad table as they are, under the time partition of their
 // collector_ts.
+//
+// Events are enriched here (enrich/sink_enricher.h), each sink with its own user-agent cache.
 
 #include <simdjson.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
+#include "enrich/sink_enricher.h"
 #include "sink/routed_record.h"
 #include "sink/sink_options.h"
 #include "sink/source.h"
@@ -19,10 +24,19 @@ namespace clicktrail::sink {
 
 class router {
  public:
-  router(input_kind input, std::string layout, config::time_source by, std::string source_name)
-      : input_(input), layout_(std::move(layout)), by_(by), source_name_(std::move(source_name)) {}
+  router(const sink_options& options, std::string source_name)
+      : input_(options.input),
+        layout_(options.layout),
+        by_(options.partition_by),
+        source_name_(std::move(source_name)),
+        rewrite_line_(options.format == config::output_format::jsonl) {
+    if (options.enrichment) enricher_.emplace(options.enrichment);
+  }
 
   routed_record route(const source_record& r);
+  // The user-agent cache's hits and misses so far (none without enrichment).
+  std::uint64_t cache_hits() const noexcept { return enricher_ ? enricher_->cache_hits() : 0; }
+  std::uint64_t cache_misses() const noexcept { return enricher_ ? enricher_->cache_misses() : 0; }
 
  private:
   routed_record route_rejected(const source_record& r);
@@ -33,6 +47,8 @@ class router {
   std::string layout_;
   config::time_source by_;
   std::string source_name_;
+  bool rewrite_line_;  // the format stores the JSON line, so an enriched event is encoded again
+  std::optional<enrich::sink_enricher> enricher_;
 };
 
 }  // namespace clicktrail::sink

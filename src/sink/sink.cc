@@ -30,7 +30,7 @@ sink::sink(source& from, store::object_store& to, sink_options options, base::re
       store_(to),
       options_(std::move(options)),
       probe_(metrics),
-      router_(options_.input, options_.layout, options_.partition_by, from.name()) {}
+      router_(options_, from.name()) {}
 
 sink::~sink() {
   probe_.buffered_bytes.add(-buffered_);
@@ -74,8 +74,11 @@ base::status sink::step() {
     routed_record routed = router_.route(*record);
     if (routed.to == table::bad) {
       probe_.bad_records.inc({options_.input == input_kind::rejected ? "rejected_input" : "invalid_record"});
+    } else if (routed.e.is_bot.value_or(false)) {
+      probe_.bot_events.inc({routed.e.site, routed.dropped ? "dropped" : "stored"});
     }
-    if (auto s = settle(p->first, p->second->append(std::move(routed))); !s) return s;
+    auto appended = routed.dropped ? p->second->skip(routed.offset) : p->second->append(std::move(routed));
+    if (auto s = settle(p->first, std::move(appended)); !s) return s;
     ++records_;
     // Memory is checked within a batch too, each time a sixteenth of the bound has come in, so
     // a large batch cannot carry it far past the bound.
@@ -84,6 +87,8 @@ base::status sink::step() {
       if (auto s = keep_within_bounds(); !s) return s;
     }
   }
+  probe_.ua_cache_hits.inc(router_.cache_hits() - std::exchange(ua_hits_counted_, router_.cache_hits()));
+  probe_.ua_cache_misses.inc(router_.cache_misses() - std::exchange(ua_misses_counted_, router_.cache_misses()));
   if (auto s = rotate(base::steady::now(), false); !s) return s;
   return commit();
 }
@@ -132,37 +137,50 @@ base::status sink::commit() {
     const auto [p, writer] = std::pair{it->first, it->second.get()};
     ++it;  // settle() may drop this one
     if (const auto end = source_.last_seen_end_offset(p)) writer->note_end_offset(*end);
-    if (const auto offset = writer->commit_point()) {
+    const auto offset = writer->commit_point();
+    if (offset && !writer->source_has_offset()) {
+      // A partition's first commit: the group gets an offset (where reading began) before the
+      // intent moves past it, so that a restart never finds the intent ahead of a group with no
+      // offset unless the offsets were really lost (partition_claim::take stops on that).
+      if (auto s = tell_source(p, writer->committed()); !s) return s;
+      if (!writer->source_has_offset()) continue;  // not yet: the intent waits too
+    }
+    if (offset) {
       // The commit itself: the intent, by compare-and-swap (a stalled owner's fails here).
       if (auto s = settle(p, writer->commit(*offset)); !s) return s;
       if (!partitions_.contains(p)) continue;  // taken over
       probe_.commits.inc();
     }
-    if (writer->mirrored() >= writer->committed() || base::steady::now() < mirror_retry_at_) continue;
-    // Then the source follows. A coordinator that moved, a rebalance under way: it is told again
-    // after a backoff (a commit to an unreachable coordinator blocks, and the loop must go on
-    // polling); only a fatal error stops the sink.
-    if (auto s = source_.commit(p, writer->committed()); !s) {
-      if (!s.err().retriable()) return s;
-      mirror_backoff_ = std::min(max_mirror_backoff, std::max(2 * mirror_backoff_, first_mirror_backoff));
-      mirror_retry_at_ = base::steady::now() + mirror_backoff_;
-      if (failed_commits_++ == 0) {
-        sink_log().warn(
-            "the group's offset could not follow the commit; trying again with backoff partition={} "
-            "offset={} "
-            "error={}",
-            p, writer->committed(), s.err().message);
-      }
-      probe_.commit_retries.inc();
-      continue;
+    // Then the source follows.
+    if (writer->mirrored() < writer->committed()) {
+      if (auto s = tell_source(p, writer->committed()); !s) return s;
     }
-    if (failed_commits_ > 0) {
-      sink_log().info("the group's offsets follow again failed_attempts={}",
-                      std::exchange(failed_commits_, 0));
-    }
-    mirror_backoff_ = {};
-    writer->mirrored_to(writer->committed());
   }
+  return {};
+}
+
+// Commits `offset` to the source for partition p. A coordinator that moved, a rebalance under
+// way: it is told again after a backoff (a commit to an unreachable coordinator blocks, and the
+// loop must go on polling); only a fatal error stops the sink.
+base::status sink::tell_source(std::int32_t p, std::int64_t offset) {
+  if (base::steady::now() < mirror_retry_at_) return {};
+  if (auto s = source_.commit(p, offset); !s) {
+    if (!s.err().retriable()) return s;
+    mirror_backoff_ = std::min(max_mirror_backoff, std::max(2 * mirror_backoff_, first_mirror_backoff));
+    mirror_retry_at_ = base::steady::now() + mirror_backoff_;
+    if (failed_commits_++ == 0) {
+      sink_log().warn("the group's offset could not follow the commit; trying again with backoff partition={} "
+                      "offset={} error={}",
+                      p, offset, s.err().message);
+    }
+    probe_.commit_retries.inc();
+    return {};
+  }
+  if (failed_commits_ > 0) {
+    sink_log().info("the group's offsets follow again failed_attempts={}", std::exchange(failed_commits_, 0));
+  }
+  mirror_backoff_ = {};
+  partitions_.at(p)->mirrored_to(offset);
   return {};
 }
 
@@ -224,7 +242,7 @@ base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset
   }
   taken_.insert(p);
   probe_.recovered_deletes.inc(static_cast<std::uint64_t>(retired));
-  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset.value_or(0),
+  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset,
                                                    source_.name(), options_, store_, probe_);
   sink_log().info("assigned partition={} committed={} resume_at={} generation={} retired_files={}", p,
                   group_offset.value_or(0), writer->next_offset(), writer->generation(), retired);

@@ -74,6 +74,7 @@ class sink : public assignment_listener {
   // A conflict from partition `p`'s writer drops the partition (a fence) and is no error for the
   // sink; any other error is returned as it is.
   base::status settle(std::int32_t p, base::status s);
+  base::status tell_source(std::int32_t p, std::int64_t offset);
   void fence(std::int32_t p, std::int64_t probe_offset, const std::string& why);
   // Every fenced partition still assigned is checked once a second: a commit of its committed
   // offset that the source accepts means it is ours after all — the writer that took it was a
@@ -90,6 +91,7 @@ class sink : public assignment_listener {
   sink_options options_;
   probe probe_;
   router router_;
+  std::uint64_t ua_hits_counted_ = 0, ua_misses_counted_ = 0;  // the router's, added to the metrics
   std::map<std::int32_t, std::unique_ptr<partition_writer>> partitions_;
   std::map<std::int32_t, fenced_partition> fenced_;  // claims lost, waiting for revocation
   std::map<std::int32_t, std::vector<base::steady::time_point>> retakes_;  // partitions taken back, when

@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "config/config.h"
+#include "enrich/sink_enricher.h"
 
 namespace clicktrail::sink {
 
@@ -30,6 +32,9 @@ struct sink_options {
   // Resume where the source says even when that is below what the store holds (a topic created
   // again): --accept-offset-reset, never a setting — it answers one event (partition_claim.h).
   bool accept_offset_reset = false;
+  // The enrichment rules (user agent, bots, referrer), shared by the sinks of a process; null for
+  // the rejected input, whose rows are not events.
+  std::shared_ptr<const enrich::sink_rules> enrichment;
 };
 
 sink_options options_from(const config::sink_config& c);

@@ -120,7 +120,7 @@ base::result<user_agent_parser> user_agent_parser::compile(std::string_view rege
     options.set_log_errors(false);
     options.set_case_sensitive(!spec.caseless);
     int id = -1;
-    if (built->filter.Add(spec.regex, options, &id) != re2::RE2::NoError) {
+    if (built->filter.Add(unbounded_repeats(spec.regex), options, &id) != re2::RE2::NoError) {
       re2::RE2 probe(spec.regex, options);  // for the message, which Add() does not keep
       return base::error::fail(
           fmt::format("{}: {}: RE2 cannot compile it: {}; rewrite it in RE2's syntax "

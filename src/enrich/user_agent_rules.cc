@@ -95,6 +95,53 @@ std::string describe(const ua_rule& rule) {
                      rule.caseless ? "i" : "");
 }
 
+std::string unbounded_repeats(std::string_view regex) {
+  auto digits = [&](std::size_t at) {
+    std::size_t end = at;
+    while (end < regex.size() && regex[end] >= '0' && regex[end] <= '9') ++end;
+    return end - at;
+  };
+  auto spaces = [&](std::size_t at) {
+    while (at < regex.size() && regex[at] == ' ') ++at;
+    return at;
+  };
+  std::string out;
+  out.reserve(regex.size());
+  bool in_class = false;
+  for (std::size_t i = 0; i < regex.size(); ++i) {
+    const char c = regex[i];
+    if (c == '\\' && i + 1 < regex.size()) {
+      out.append(regex.substr(i++, 2));
+      continue;
+    }
+    if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+      // A ']' first in the class (after any '^') is one of its characters, not its end.
+      std::size_t next = i + 1 < regex.size() && regex[i + 1] == '^' ? i + 2 : i + 1;
+      if (next < regex.size() && regex[next] == ']') {
+        out.append(regex.substr(i, next + 1 - i));
+        i = next;
+        continue;
+      }
+    } else if (c == '{' && i + 1 < regex.size() && (regex[i + 1] == '0' || regex[i + 1] == '1')) {
+      // {0,N} or {1,N}, spaces allowed around the comma, N of three digits or more
+      std::size_t comma = spaces(i + 2);
+      if (comma < regex.size() && regex[comma] == ',') {
+        std::size_t bound = spaces(comma + 1), length = digits(bound);
+        if (length >= 3 && bound + length < regex.size() && regex[bound + length] == '}') {
+          out += regex[i + 1] == '0' ? '*' : '+';
+          i = bound + length;
+          continue;
+        }
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
 base::result<std::vector<ua_rule>> read_uap_rules(std::string_view regexes_yaml, std::string_view origin) {
   YAML::Node root;
   try {

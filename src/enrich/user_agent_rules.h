@@ -47,6 +47,14 @@ struct ua_rule {
 // section, or a rule without a regex or with an unknown regex_flag, by section and index.
 base::result<std::vector<ua_rule>> read_uap_rules(std::string_view regexes_yaml, std::string_view origin);
 
+// `regex` with each bounded repetition {0,N} or {1,N} of N ≥ 100 made unbounded (* or +).
+// uap-core bounds its repetitions to cap backtracking in the engines that backtrack; RE2 does
+// not backtrack, but bounds that large multiply the states of its DFA until the DFA gives up
+// and RE2 falls back to its NFA, 20-100× slower on those rules. The reference parsers that run
+// an automaton (uap-python's re2 resolver, uap-rust behind ua-parser-rs) make the same rewrite;
+// uap-core's test suites pass with it. Escaped braces and braces in a class are left alone.
+std::string unbounded_repeats(std::string_view regex);
+
 // "user_agent_parsers[12] /regex/", the way errors name a rule.
 std::string describe(const ua_rule& rule);
 

@@ -139,6 +139,14 @@ TEST(user_agent_parser, compiles_every_rule_of_uap_core_in_re2) {
   EXPECT_TRUE(compiled.ok()) << compiled.err().message;
 }
 
+TEST(user_agent_rules, large_bounded_repetitions_become_unbounded_and_nothing_else_changes) {
+  EXPECT_EQ(unbounded_repeats("^.{0,100}(bot|spider)"), "^.*(bot|spider)");
+  EXPECT_EQ(unbounded_repeats("Mozilla.{1,200}Mobile.{1, 100}x"), "Mozilla.+Mobile.+x");
+  EXPECT_EQ(unbounded_repeats("; {0,2}(IQ.{0,20}?) [a-z]{1,50}"), "; {0,2}(IQ.{0,20}?) [a-z]{1,50}");
+  EXPECT_EQ(unbounded_repeats("a{2,100}b{0,}c{100}"), "a{2,100}b{0,}c{100}");
+  EXPECT_EQ(unbounded_repeats(R"(\{0,100}[{0,100}][]{0,100}]x{0,999})"), R"(\{0,100}[{0,100}][]{0,100}]x*)");
+}
+
 // A small rule file with each part of the semantics in it.
 constexpr std::string_view small_rules = R"(
 user_agent_parsers:

@@ -1,0 +1,186 @@
+#include "enrich/url.h"
+
+#include <algorithm>
+
+#include "base/utf8.h"
+
+namespace clicktrail::enrich {
+namespace {
+
+constexpr std::size_t max_host = 253;  // RFC 1035's limit for a name written out
+
+bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':'. npos when there is none.
+std::size_t scheme_end(std::string_view text) noexcept {
+  if (text.empty() || !is_alpha(text[0])) return std::string_view::npos;
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ':') return i;
+    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return std::string_view::npos;
+  }
+  return std::string_view::npos;
+}
+
+// Lower-cases a registered name into `out`; false when a byte cannot be part of one. Non-ASCII
+// must be well-formed UTF-8 (internationalised names as a browser may show them).
+bool lower_host(std::string_view host, std::string& out) {
+  out.clear();
+  out.reserve(host.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(host.data());
+  for (std::size_t i = 0; i < host.size();) {
+    const unsigned char c = p[i];
+    if (c >= 0x80) {
+      const std::size_t n = base::utf8_length(p + i, host.size() - i);
+      if (n == 0) return false;
+      out.append(host.substr(i, n));
+      i += n;
+      continue;
+    }
+    if (is_alpha(static_cast<char>(c))) {
+      out += static_cast<char>(c | 0x20);
+    } else if (is_digit(static_cast<char>(c)) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      return false;
+    }
+    ++i;
+  }
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  return !out.empty();
+}
+
+// An IPv6 literal "[…]": hex digits, ':' and '.' only (an IPv4 tail), lower-cased.
+bool lower_ipv6(std::string_view literal, std::string& out) {
+  if (literal.size() < 3) return false;
+  out.assign(literal);
+  for (std::size_t i = 1; i + 1 < out.size(); ++i) {
+    char& c = out[i];
+    if (hex_value(c) < 0 && c != ':' && c != '.') return false;
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c | 0x20);
+  }
+  return true;
+}
+
+void append_replacement(std::string& out) {
+  out += "\xEF\xBF\xBD";
+}  // U+FFFD
+
+}  // namespace
+
+std::optional<url_parts> parse_url(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+
+  url_parts url;
+  if (const std::size_t colon = scheme_end(text); colon != std::string_view::npos) {
+    url.scheme = text.substr(0, colon);
+    text.remove_prefix(colon + 1);
+  }
+  if (!text.starts_with("//")) return std::nullopt;
+  text.remove_prefix(2);
+
+  const std::size_t authority_end = text.find_first_of("/?#");
+  std::string_view authority = text.substr(0, authority_end);
+  const std::string_view rest = authority_end == std::string_view::npos ? "" : text.substr(authority_end);
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos)
+    authority.remove_prefix(at + 1);
+
+  std::string_view host = authority;
+  if (authority.starts_with('[')) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(0, close + 1);
+    if (!lower_ipv6(host, url.host)) return std::nullopt;
+  } else {
+    host = authority.substr(0, authority.find(':'));
+    if (host.size() > max_host || !lower_host(host, url.host)) return std::nullopt;
+  }
+
+  const std::size_t query_start = rest.find('?');
+  const std::size_t fragment_start = rest.find('#');
+  url.path = rest.substr(0, std::min(query_start, fragment_start));
+  if (query_start != std::string_view::npos && query_start < fragment_start) {
+    const std::size_t end = fragment_start == std::string_view::npos ? rest.size() : fragment_start;
+    url.query = rest.substr(query_start + 1, end - query_start - 1);
+  }
+  return url;
+}
+
+bool next_query_parameter(std::string_view& query, query_parameter& out) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query.remove_prefix(amp == std::string_view::npos ? query.size() : amp + 1);
+    if (pair.empty()) continue;
+    const std::size_t eq = pair.find('=');
+    out.name = pair.substr(0, eq);
+    out.value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    return true;
+  }
+  return false;
+}
+
+std::optional<std::string_view> find_query_value(std::string_view query, std::string_view name) {
+  query_parameter p;
+  while (next_query_parameter(query, p)) {
+    if (p.name == name && !p.value.empty()) return p.value;
+  }
+  return std::nullopt;
+}
+
+std::string decode_query_component(std::string_view raw, std::size_t max_bytes) {
+  std::string bytes;
+  bytes.reserve(std::min(raw.size(), max_bytes + 4));
+  // Bounded work however long `raw` is: every decoded byte gives at least one output byte, so
+  // the output is full before the repair below reads past decoded byte max_bytes, and a
+  // character starting there is at most 4 bytes long.
+  for (std::size_t i = 0; i < raw.size() && bytes.size() < max_bytes + 4; ++i) {
+    const char c = raw[i];
+    if (c == '+') {
+      bytes += ' ';
+    } else if (c == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 && hex_value(raw[i + 2]) >= 0) {
+      bytes += static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+      i += 2;
+    } else {
+      bytes += c;
+    }
+  }
+
+  std::string out;
+  out.reserve(std::min(bytes.size(), max_bytes));
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  for (std::size_t i = 0; i < bytes.size();) {
+    const unsigned char c = p[i];
+    std::size_t n = 1;
+    std::string piece;
+    if (c < 0x20 || c == 0x7F) {
+      piece = " ";
+    } else if (c < 0x80) {
+      piece.assign(1, static_cast<char>(c));
+    } else if ((n = base::utf8_length(p + i, bytes.size() - i)) > 0) {
+      piece.assign(bytes, i, n);
+    } else {
+      n = 1;
+      append_replacement(piece);
+    }
+    if (out.size() + piece.size() > max_bytes) break;
+    out += piece;
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace clicktrail::enrich

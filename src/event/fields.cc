@@ -22,10 +22,10 @@ constexpr field int32(std::string_view name, opt_i32 event::*m, std::int64_t min
   return {name, m, setter::tracker, true, rule::none, 0, min, max, note};
 }
 constexpr field client_ms(std::string_view name, opt_i64 event::*m, std::string_view note) {
-  return {name, m, setter::tracker, true, rule::none, 0, 0, max_unix_ms, note};
+  return {name, m, setter::tracker, true, rule::unix_ms, 0, 0, max_unix_ms, note};
 }
 constexpr field collector_ms(std::string_view name, std::int64_t event::*m, std::string_view note) {
-  return {name, m, setter::collector, false, rule::none, 0, 0, max_unix_ms, note};
+  return {name, m, setter::collector, false, rule::unix_ms, 0, 0, max_unix_ms, note};
 }
 
 constexpr auto enrich = setter::enrichment;

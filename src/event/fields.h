@@ -26,6 +26,7 @@ enum class rule : std::uint8_t {
   event_type,   // type: a known type or [a-z][a-z0-9_.:-]{0,63}
   key,          // site: an identifier the collector matches, so too long is refused, never cut
   json_object,  // props: a JSON object, kept as compact text
+  unix_ms,      // an integer time in ms since 1970 (a timestamp column in Parquet)
 };
 
 // The member a field's value is read into and written from.

@@ -145,6 +145,7 @@ struct field_reader {
         }
         break;
       case rule::json_object:  // read by props()
+      case rule::unix_ms:      // an integer, never text
         break;
     }
     target.assign(s);

@@ -225,8 +225,8 @@ std::unique_ptr<column> bools(column_schema s, const column_limits& l, Get get) 
   return std::make_unique<bool_column<Get>>(std::move(s), l, get);
 }
 
-// The column of one field: its physical and logical type follow from the member's C++ type
-// (every 64-bit integer of the schema is a time in ms).
+// The column of one field: its physical and logical type follow from the member's C++ type, and
+// a 64-bit integer's from its rule (a time in ms, or a plain number such as geo_asn).
 std::unique_ptr<column> column_for(const event::field& f, const column_limits& l) {
   column_schema s{.name = std::string(f.name)};
   using ev = event::event;
@@ -241,7 +241,8 @@ std::unique_ptr<column> column_for(const event::field& f, const column_limits& l
           s.logical = f.check == event::rule::json_object ? logical_type::json : logical_type::string;
           return strings(std::move(s), l, [m](const ev& e) { return (e.*m) ? &*(e.*m) : nullptr; });
         } else if constexpr (std::is_same_v<member, event::opt_i64>) {
-          s.type = physical_type::int64, s.logical = logical_type::timestamp_ms_utc;
+          s.type = physical_type::int64;
+          s.logical = f.check == event::rule::unix_ms ? logical_type::timestamp_ms_utc : logical_type::int64;
           return ints<std::int64_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
         } else if constexpr (std::is_same_v<member, std::int64_t>) {
           s.type = physical_type::int64, s.optional = false, s.logical = logical_type::timestamp_ms_utc;

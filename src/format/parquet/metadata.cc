@@ -13,6 +13,7 @@ constexpr std::int32_t repetition_optional = 1;
 constexpr std::int32_t converted_utf8 = 0;
 constexpr std::int32_t converted_timestamp_millis = 9;
 constexpr std::int32_t converted_int_32 = 17;
+constexpr std::int32_t converted_int_64 = 18;
 constexpr std::int32_t converted_json = 19;
 
 void write_logical(compact_writer& w, logical_type t) {
@@ -44,6 +45,13 @@ void write_logical(compact_writer& w, logical_type t) {
       w.begin_struct(10);
       w.begin_struct(10);  // INTEGER
       w.field_i8(1, 32);   // bitWidth
+      w.field_bool(2, true);
+      break;
+    case logical_type::int64:
+      w.field_i32(6, converted_int_64);
+      w.begin_struct(10);
+      w.begin_struct(10);  // INTEGER
+      w.field_i8(1, 64);   // bitWidth
       w.field_bool(2, true);
       break;
   }

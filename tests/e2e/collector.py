@@ -93,7 +93,9 @@ class Collector(IngestClient):
 
 
 def start_collector(tmp: Path, bootstrap: str, produce_timeout: str = "3s", read_timeout: str = "2s",
-                    env: dict[str, str] | None = None) -> Collector:
+                    env: dict[str, str] | None = None, trusted_proxies: list[str] | None = None,
+                    more_toml: str = "") -> Collector:
+    """`more_toml` is appended to the config: more [[sites]], an [enrich] section."""
     port = free_port()
     suffix = uuid.uuid4().hex[:10]
     topic, bad_topic = f"e2e-events-{suffix}", f"e2e-bad-{suffix}"
@@ -105,6 +107,7 @@ read_timeout = "{read_timeout}"
 
 [ingest]
 produce_timeout = "{produce_timeout}"
+trusted_proxies = {json.dumps(trusted_proxies or [])}
 
 [[sites]]
 key = "demo"
@@ -118,7 +121,7 @@ origins = ["*"]
 brokers = "{bootstrap}"
 topic = "{topic}"
 bad_topic = "{bad_topic}"
-""")
+{more_toml}""")
     log_path = tmp / f"collector-{suffix}.log"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CLICKTRAIL_")}
     proc = subprocess.Popen([binary(), "collect", "--config", str(config)], stdout=log_path.open("w"),

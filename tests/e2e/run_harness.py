@@ -24,6 +24,7 @@ class Run(Stoppable):
     port: int = 0
     proc: subprocess.Popen | None = None
     env: dict[str, str] = field(default_factory=dict)
+    config: Path | None = None  # a TOML file for --config (--listen and --data still win)
 
     @property
     def url(self) -> str:
@@ -33,7 +34,9 @@ class Run(Stoppable):
         self.port = free_port()
         clean = {k: v for k, v in os.environ.items() if not k.startswith("CLICKTRAIL_")}
         clean.update({"CLICKTRAIL_SINK_MAX_AGE": "1s", **self.env})
-        self.proc = subprocess.Popen([binary(), "run", "--listen", f"127.0.0.1:{self.port}", "--data", str(self.data)],
+        config = ["--config", str(self.config)] if self.config else []
+        self.proc = subprocess.Popen([binary(), "run", *config, "--listen", f"127.0.0.1:{self.port}",
+                                      "--data", str(self.data)],
                                      stdout=self.log.open("a"), stderr=subprocess.STDOUT, env=clean)
         if wait:
             deadline = time.monotonic() + 20
@@ -65,9 +68,9 @@ class Run(Stoppable):
             return r.status, r.headers.get("Content-Type", ""), r.read()
 
 
-def new_run(tmp: Path, **env: str) -> Run:
+def new_run(tmp: Path, config: Path | None = None, **env: str) -> Run:
     name = uuid.uuid4().hex[:8]
-    return Run(tmp / f"data-{name}", tmp / f"run-{name}.log", env=env)
+    return Run(tmp / f"data-{name}", tmp / f"run-{name}.log", env=env, config=config)
 
 
 def stored_events(data: Path, con=None) -> list[dict]:

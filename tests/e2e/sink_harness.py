@@ -116,9 +116,10 @@ class SinkRun(Stoppable):
 
 def sink_config(tmp: Path, bootstrap: str, topic: str, output: str, group: str | None = None,
                 s3=None, bad_topic: str | None = None, format: str = "jsonl",
-                consumer: dict[str, str] | None = None, **sink: str | int) -> SinkRun:
+                consumer: dict[str, str] | None = None, more_toml: str = "", **sink: str | int) -> SinkRun:
     """A config file of its own for one `clicktrail sink` (not started); `consumer` are raw
-    librdkafka properties for [kafka.consumer], `sink` more keys of [sink]."""
+    librdkafka properties for [kafka.consumer], `sink` more keys of [sink], `more_toml` more
+    sections ([[sites]], [enrich])."""
     name = uuid.uuid4().hex[:8]
     # Each test's rejected input in a topic of its own (the default, clicktrail.bad, is shared).
     lines = [f'[kafka]\nbrokers = "{bootstrap}"\ntopic = "{topic}"\nbad_topic = "{bad_topic or topic + ".bad"}"\n',
@@ -131,6 +132,7 @@ def sink_config(tmp: Path, bootstrap: str, topic: str, output: str, group: str |
         lines.append("\n[kafka.consumer]")
         lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in consumer.items()]
     lines.append('\n[log]\nlevel = "info"\n')
+    lines.append(more_toml)
     config = tmp / f"sink-{name}.toml"
     config.write_text("\n".join(lines))
     return SinkRun(config, tmp / f"sink-{name}.log")

@@ -117,6 +117,28 @@ def test_cookieless_mode_stores_nothing_in_the_browser_and_sends_no_ids(run):
                     ("page_view", "/about.html", None), ("click", "/about.html", None), ("click", "/about.html", None)], seen
 
 
+def test_a_cookieless_site_gives_a_visit_one_derived_anonymous_id_and_session_id(tmp_path):
+    # the demo's own key, cookieless at the collector: [[sites]] replaces the demo site run adds
+    config = tmp_path / "cookieless.toml"
+    config.write_text('[[sites]]\nkey = "demo"\norigins = ["*"]\ncookieless = true\n\n'
+                      '[enrich]\nsecret = "e2e-browser-secret-0123456789abcdef0123"\n')
+    cookieless_run = new_run(tmp_path, config=config).start()
+    try:
+        events = cookieless_visit(cookieless_run)
+        assert cookieless_run.proc.poll() is None, cookieless_run.log.read_text()[-3000:]
+    finally:
+        assert cookieless_run.stop() == 0, cookieless_run.log.read_text()[-3000:]
+    views = [e for e in events if e["type"] == "page_view"]
+    assert [e["page_path"] for e in views] == ["/", "/about.html"], views
+    ids = {(e.get("anonymous_id"), e.get("session_id")) for e in views}
+    assert len(ids) == 1 and None not in next(iter(ids)), ids
+    anonymous_id, session_id = next(iter(ids))
+    assert len(anonymous_id) == 36 and len(session_id) == 36 and anonymous_id != session_id, ids
+    # the clicks, identify and the beacons of the same browser are the same visitor and session
+    assert {(e.get("anonymous_id"), e.get("session_id")) for e in events} == ids, \
+        [(e["type"], e.get("anonymous_id"), e.get("session_id")) for e in events]
+
+
 def test_inspect_shows_a_click_within_a_second(run):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "inspect.png"

@@ -37,6 +37,11 @@ int collect(const config::load_options& sources) {
   const config::config& cfg = *loaded;
   auto& log = base::logger_for("collect");
 
+  auto enricher = enrich::collector_enricher::open(cfg.enrich, cfg.sites);
+  if (!enricher) {
+    log.error("{}", enricher.err().message);
+    return exit_bad_config;
+  }
   base::registry metrics;
   auto producer = kafka::producer::create(producer_options_from(cfg), metrics);
   if (!producer) {
@@ -44,11 +49,6 @@ int collect(const config::load_options& sources) {
     return exit_bad_config;
   }
   kafka_event_log event_log(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
-  auto enricher = enrich::collector_enricher::open(cfg.enrich, cfg.sites);
-  if (!enricher) {
-    log.error("{}", enricher.err().message);
-    return exit_bad_config;
-  }
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics);
 
   http::router routes;

@@ -208,16 +208,13 @@ void validate_enrich(const raw_config& raw, config& out, problems& found) {
   e.ua_cache_entries = get<std::int64_t>(raw, "enrich.ua_cache_entries");
   e.secret = string_or_empty(raw, "enrich.secret");
   e.private_params = get<std::vector<std::string>>(raw, "enrich.private_params");
-  std::vector<std::string> needing;
-  for (const auto& site : out.sites) {
-    if (site.cookieless) needing.push_back(fmt::format("sites \"{}\" cookieless", site.key));
-    if (site.pseudonymize_user_id) needing.push_back(fmt::format("sites \"{}\" pseudonymize_user_id", site.key));
-  }
-  if (!needing.empty() && e.secret.size() < min_secret_bytes) {
+  // Only the collectors derive ids, so only they insist on a secret (collector_enricher::open);
+  // here a secret that is set must be long enough.
+  if (!e.secret.empty() && e.secret.size() < min_secret_bytes) {
     found.push_back(fmt::format(
-        "enrich.secret must be at least {} characters for {}; set CLICKTRAIL_ENRICH_SECRET to the output "
-        "of `openssl rand -hex 32`, the same on every collector",
-        min_secret_bytes, fmt::join(needing, ", ")));
+        "{}: enrich.secret is {} characters; it must be at least {}: set it (CLICKTRAIL_ENRICH_SECRET) to the "
+        "output of `openssl rand -hex 32`, the same on every collector",
+        origin_of(raw, "enrich.secret"), e.secret.size(), min_secret_bytes));
   }
 }
 

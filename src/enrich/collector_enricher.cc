@@ -1,11 +1,26 @@
 #include "enrich/collector_enricher.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "base/log.h"
 
 namespace clicktrail::enrich {
 
 base::result<collector_enricher> collector_enricher::open(const config::enrich_config& cfg,
                                                           const std::vector<config::site_config>& sites) {
+  std::vector<std::string> needing;
+  for (const auto& site : sites) {
+    if (site.cookieless) needing.push_back(fmt::format("sites \"{}\" cookieless", site.key));
+    if (site.pseudonymize_user_id) needing.push_back(fmt::format("sites \"{}\" pseudonymize_user_id", site.key));
+  }
+  // config checked the length of a secret that is set; a site that derives ids needs one.
+  if (!needing.empty() && cfg.secret.empty()) {
+    return base::error::fail(fmt::format(
+        "enrich.secret is not set, and {} need it: set CLICKTRAIL_ENRICH_SECRET to the output of `openssl rand -hex "
+        "32`, the same on every collector",
+        fmt::join(needing, ", ")));
+  }
   auto geo = geo_databases::open(cfg.geoip_db, cfg.asn_db);
   if (!geo) return std::move(geo).err();
   auto& log = base::logger_for("enrich");

@@ -98,6 +98,15 @@ TEST_F(pipeline_test, accepted_events_are_stamped_keyed_and_answered_204_with_co
   EXPECT_TRUE(log_.records(stream::bad).empty());
 }
 
+TEST_F(pipeline_test, a_site_that_derives_ids_needs_the_secret_to_start) {
+  const auto opened = enrich::collector_enricher::open(config::enrich_config{}, sites());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.err().message.find("enrich.secret is not set, and sites \"quiet\" cookieless, sites \"quiet\" "
+                                      "pseudonymize_user_id need it"),
+            std::string::npos)
+      << opened.err().message;
+}
+
 TEST_F(pipeline_test, private_query_parameters_never_reach_the_log) {
   call(post(R"({"type":"page_view","page_url":"http://localhost:8080/a?email=a%40b.c&token=t0k&utm_source=x#top",
                 "referrer":"https://mail.example/?session=s1&ref_mail=me"})",

@@ -110,15 +110,20 @@ std::vector<event::event> make_events(const std::vector<std::string>& uas, std::
   std::iota(by_rank.begin(), by_rank.end(), 0U);
   std::shuffle(by_rank.begin(), by_rank.end(), rng);
   std::vector<double> weights(uas.size());
-  for (std::size_t r = 0; r < weights.size(); ++r) weights[r] = 1.0 / std::pow(static_cast<double>(r + 1), zipf);
+  for (std::size_t r = 0; r < weights.size(); ++r)
+    weights[r] = 1.0 / std::pow(static_cast<double>(r + 1), zipf);
   std::discrete_distribution<std::size_t> rank(weights.begin(), weights.end());
 
-  static constexpr std::string_view paths[] = {"/", "/shoes/running", "/shoes/running/pegasus-41", "/cart",
-                                               "/blog/how-to-choose-running-shoes", "/search"};
-  static constexpr std::string_view referrers[] = {
-      "https://www.google.com/", "https://www.bing.com/search?q=running+shoes&form=QBLH", "https://duckduckgo.com/",
-      "https://www.facebook.com/", "https://t.co/x3kD9aPq", "https://news.ycombinator.com/item?id=40000000",
-      "https://shop.example/shoes/running"};
+  static constexpr std::string_view paths[] = {
+      "/",      "/shoes/running", "/shoes/running/pegasus-41", "/cart", "/blog/how-to-choose-running-shoes",
+      "/search"};
+  static constexpr std::string_view referrers[] = {"https://www.google.com/",
+                                                   "https://www.bing.com/search?q=running+shoes&form=QBLH",
+                                                   "https://duckduckgo.com/",
+                                                   "https://www.facebook.com/",
+                                                   "https://t.co/x3kD9aPq",
+                                                   "https://news.ycombinator.com/item?id=40000000",
+                                                   "https://shop.example/shoes/running"};
   std::vector<event::event> out(n);
   const std::int64_t t0 = 1'735'689'600'000;  // 2025-01-01
   for (std::size_t i = 0; i < n; ++i) {
@@ -144,12 +149,19 @@ std::vector<event::event> make_events(const std::vector<std::string>& uas, std::
         url += "?utm_source=google&utm_medium=cpc&utm_campaign=shoes&gclid=Cj0KCQiA2eKtBhDcARIsAEGTG40";
         e.utm_source = "google", e.utm_medium = "cpc", e.utm_campaign = "shoes";
         break;
-      case 3: url += "?fbclid=IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_GFBrUqHjN"; break;
-      case 4: url += "?q=trail+shoes&page=2"; break;
-      default: url += (rng() % 100 == 0) ? "?token=3f9a0c1e&ref=mail" : ""; break;  // now and then a secret
+      case 3:
+        url += "?fbclid=IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_GFBrUqHjN";
+        break;
+      case 4:
+        url += "?q=trail+shoes&page=2";
+        break;
+      default:
+        url += (rng() % 100 == 0) ? "?token=3f9a0c1e&ref=mail" : "";
+        break;  // now and then a secret
     }
     e.page_url = std::move(url);
-    if (const int r = pick(rng, {40}); r == 1) e.referrer = std::string(referrers[rng() % std::size(referrers)]);
+    if (const int r = pick(rng, {40}); r == 1)
+      e.referrer = std::string(referrers[rng() % std::size(referrers)]);
     if (rng() % 100 < 15) {
       e.type = "click";
       e.target_tag = "a";
@@ -234,9 +246,10 @@ void sink_side(const config::config& cfg, const std::vector<event::event>& track
       });
       if (r > 0) copy.push_back(c), apply.push_back(a);
     }
-    fmt::print("{{\"what\": \"sink_apply\", \"events\": {}, \"copy_cpu_s\": {}, \"apply_cpu_s\": {}, "
-               "\"sink\": {}}}\n",
-               decoded.size(), json_list(copy), json_list(apply), sink);
+    fmt::print(
+        "{{\"what\": \"sink_apply\", \"events\": {}, \"copy_cpu_s\": {}, \"apply_cpu_s\": {}, "
+        "\"sink\": {}}}\n",
+        decoded.size(), json_list(copy), json_list(apply), sink);
   }
 
   struct target {
@@ -270,7 +283,8 @@ void sink_side(const config::config& cfg, const std::vector<event::event>& track
       warm.push_back(sink_pass(lines, options, &warm_enricher, bytes_after));
     }
     fmt::print(
-        "{{\"what\": \"sink\", \"format\": \"{}\", \"events\": {}, \"line_bytes\": {}, \"cache_entries\": {}, "
+        "{{\"what\": \"sink\", \"format\": \"{}\", \"events\": {}, \"line_bytes\": {}, \"cache_entries\": "
+        "{}, "
         "\"cold_misses\": {}, \"warm_misses\": {}, \"bytes_before\": {}, \"bytes_after\": {}, "
         "\"before_cpu_s\": {}, \"cold_cpu_s\": {}, \"warm_cpu_s\": {}}}\n",
         t.name, lines.size(), line_bytes, rules->cache_entries, cold_misses,
@@ -280,12 +294,12 @@ void sink_side(const config::config& cfg, const std::vector<event::event>& track
   }
 }
 
-void collector_side(config::config cfg, const std::vector<event::event>& tracker_events, const std::string& geo_dir,
-                    int runs) {
+void collector_side(config::config cfg, const std::vector<event::event>& tracker_events,
+                    const std::string& geo_dir, int runs) {
   // Client addresses: in the test databases' networks and outside them, IPv4, IPv4-mapped, IPv6.
-  static const std::vector<std::string> addresses = {"192.0.2.10",    "::ffff:192.0.2.77", "198.51.100.7",
-                                                     "203.0.113.5",   "203.0.113.200",     "2001:db8:1::1",
-                                                     "2001:db8:2::9", "81.2.69.160",       "2a02:c7f:1234::1"};
+  static const std::vector<std::string> addresses = {
+      "192.0.2.10",    "::ffff:192.0.2.77", "198.51.100.7", "203.0.113.5",     "203.0.113.200",
+      "2001:db8:1::1", "2001:db8:2::9",     "81.2.69.160",  "2a02:c7f:1234::1"};
   config::site_config plain;
   plain.key = "shop";
   config::site_config cookieless = plain;
@@ -336,9 +350,10 @@ void collector_side(config::config cfg, const std::vector<event::event>& tracker
       }));
     }
   }
-  fmt::print("{{\"what\": \"collector\", \"variant\": \"nothing (the event's copy)\", \"requests\": {}, "
-             "\"cpu_s\": {}, \"sink\": {}}}\n",
-             tracker_events.size(), json_list(none), sink);
+  fmt::print(
+      "{{\"what\": \"collector\", \"variant\": \"nothing (the event's copy)\", \"requests\": {}, "
+      "\"cpu_s\": {}, \"sink\": {}}}\n",
+      tracker_events.size(), json_list(none), sink);
   for (std::size_t k = 0; k < std::size(variants); ++k) {
     fmt::print("{{\"what\": \"collector\", \"variant\": \"{}\", \"requests\": {}, \"cpu_s\": {}}}\n",
                variants[k].name, tracker_events.size(), json_list(timed[k]));

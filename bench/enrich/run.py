@@ -18,6 +18,17 @@ user_agents — clicktrail's user-agent parser beside ua-parser 1.0 with ua-pars
 4. Cached (ours only): N events (1,000,000) whose user agents follow Zipf's law over the set
    (rank r with probability ∝ 1/r^S, S = 1, ranks dealt in a seeded order) through a fresh
    lru_cache of C entries (4,096): µs per event including misses, and the miss rate.
+costs — what enrichment adds to the sink's and the collector's CPU per event (the issue's
+target: at most 1 µs per event on average with the cache), timed by enrich_cost_bench (this
+folder) on N events (200,000) with the "browsers" user agents drawn by Zipf's law (S = 1):
+1. Sink, for Parquet, JSON Lines and JSON Lines gzip: decode_stored + the file writer per stored
+   line, before and after sink_enricher::apply (and, for JSON Lines, the line encoded again, as
+   sink::router does); after with a warm cache (the steady state) and a cold one (a fresh
+   enricher per run: every distinct user agent one miss). And apply() alone.
+2. Collector: collector_enricher::facts() + apply() per one-event request, with no geo database,
+   with the test databases of tests/data/geo/make_test_mmdb.py (a handful of networks: a real
+   GeoLite2 tree is deeper, so its lookups cost more), and with those plus a cookieless site
+   that pseudonymises user_id; against copying the event alone.
 Times are CPU seconds of the one thread (this machine is shared, and CPU time is what a busy
 machine steals least from); wall seconds are in the JSON. A sanity line says on how many user
 agents both parsers give the same seven fields.
@@ -26,6 +37,7 @@ agents both parsers give the same seven fields.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -113,7 +125,10 @@ def us(seconds: list[float], count: int) -> float:
     return min(seconds) / count * 1e6
 
 
-def user_agents(args) -> dict:
+@functools.cache
+def user_agent_sets() -> tuple[Parser, float, list[str], list[dict], list[str]]:
+    """ua-parser on uap-core's rules, its compile time, the test suites' distinct user agents,
+    its fields for each, and those it calls a mainstream browser; shared by the sections."""
     every = distinct_test_user_agents()
     print(f"run.py: loading {RULES} into ua-parser {version('ua-parser')} with ua-parser-rs "
           f"{version('ua-parser-rs')}", file=sys.stderr)
@@ -122,6 +137,11 @@ def user_agents(args) -> dict:
     peer_compile_s = time.process_time() - started
     theirs_fields = [peer_fields(peer.parse(ua)) for ua in every]
     browsers = [ua for ua, f in zip(every, theirs_fields) if f["browser"] in BROWSERS]
+    return peer, peer_compile_s, every, theirs_fields, browsers
+
+
+def user_agents(args) -> dict:
+    peer, peer_compile_s, every, theirs_fields, browsers = user_agent_sets()
     sets = {"uap-core tests": every, "browsers": browsers}
 
     results: dict = {"rules": str(RULES), "peer": f"ua-parser {version('ua-parser')} + ua-parser-rs "
@@ -166,13 +186,57 @@ def user_agents(args) -> dict:
     return results
 
 
+def costs(args) -> dict:
+    browsers = user_agent_sets()[4]
+    sys.path.insert(0, str(ROOT / "tests" / "data" / "geo"))
+    import make_test_mmdb  # noqa: E402 (tests/data/geo is not a package)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        make_test_mmdb.write(Path(tmp) / "geo")
+        uas = Path(tmp) / "uas.txt"
+        uas.write_text("".join(ua + "\n" for ua in browsers), encoding="utf-8")
+        print(f"run.py: costs: timing the sink and the collector on {args.cost_events:,} events", file=sys.stderr)
+        command = [args.enrich_cost_bench, str(uas), "--geo-dir", str(Path(tmp) / "geo"), "--runs", str(args.runs),
+                   "--events", str(args.cost_events), "--zipf", str(args.zipf), "--seed", str(args.seed)]
+        out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    n = args.cost_events
+    apply = next(r for r in rows if r["what"] == "sink_apply")
+    sink = [r for r in rows if r["what"] == "sink"]
+    collector = [r for r in rows if r["what"] == "collector"]
+
+    print(f"Sink: µs of CPU per event, decode_stored + enrichment + the file writer (finish included), "
+          f"best of {args.runs} runs, one thread; {n:,} events, {sink[0]['line_bytes'] / n:.0f} bytes a stored line")
+    print(f"{'format':<9} {'before':>7} {'after':>7} {'added':>7} {'÷ 1 µs':>7} {'after, cold':>11} {'added':>7}"
+          f" {'bytes out':>9}")
+    for r in sink:
+        before, warm, cold = (us(r[k], n) for k in ("before_cpu_s", "warm_cpu_s", "cold_cpu_s"))
+        r.update(before_us=before, warm_us=warm, cold_us=cold, added_us=warm - before, added_cold_us=cold - before)
+        print(f"{r['format']:<9} {before:>7.2f} {warm:>7.2f} {warm - before:>+7.2f} {(warm - before) / 1.0:>6.2f}×"
+              f" {cold:>11.2f} {cold - before:>+7.2f} {r['bytes_after'] / r['bytes_before']:>8.2f}×")
+    apply_us = us(apply["apply_cpu_s"], n) - us(apply["copy_cpu_s"], n)
+    print(f"after: warm cache (no misses); cold: a fresh cache per run, {sink[0]['cold_misses']:,} misses "
+          f"({sink[0]['cold_misses'] / n:.1%}); ÷ 1 µs: added µs ÷ the issue's target; bytes out: after ÷ before")
+    print(f"sink_enricher::apply alone (warm): {apply_us:.2f} µs per event; JSON Lines adds the line's encoding, "
+          "Parquet the enriched columns")
+    print()
+    print(f"Collector: µs of CPU per one-event request, collector_enricher facts() + apply(), best of {args.runs} runs")
+    print(f"{'variant':<48} {'µs':>6} {'added':>6}")
+    nothing = us(collector[0]["cpu_s"], n)
+    for r in collector:
+        per = us(r["cpu_s"], n)
+        r.update(us=per, added_us=per - nothing)
+        print(f"{r['variant']:<48} {per:>6.2f} {per - nothing:>+6.2f}")
+    return {"events": n, "sink": sink, "sink_apply_us": apply_us, "collector": collector}
+
+
 def version(package: str) -> str:
     from importlib.metadata import version as v
     return v(package)
 
 
 # The sections, in order; each prints its table and returns its figures.
-SECTIONS: dict[str, Callable[[argparse.Namespace], dict]] = {"user_agents": user_agents}
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict]] = {"user_agents": user_agents, "costs": costs}
 
 
 def main() -> None:
@@ -182,10 +246,12 @@ def main() -> None:
     parser.add_argument("--zipf", type=float, default=1.0, help="Zipf exponent of the cached traffic")
     parser.add_argument("--cache-entries", type=int, default=4096)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cost-events", type=int, default=200_000, help="events of the costs section")
     parser.add_argument("--user-agent-bench", required=True, help="the user_agent_bench binary")
+    parser.add_argument("--enrich-cost-bench", required=True, help="the enrich_cost_bench binary")
     args = parser.parse_args()
-    if args.runs < 1 or args.events < 1 or args.cache_entries < 1:
-        parser.error("--runs, --events and --cache-entries take positive numbers")
+    if args.runs < 1 or args.events < 1 or args.cache_entries < 1 or args.cost_events < 1:
+        parser.error("--runs, --events, --cache-entries and --cost-events take positive numbers")
     results = {"cores": os.cpu_count()}
     for name, section in SECTIONS.items():
         results[name] = section(args)

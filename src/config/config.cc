@@ -211,10 +211,11 @@ void validate_enrich(const raw_config& raw, config& out, problems& found) {
   // Only the collectors derive ids, so only they insist on a secret (collector_enricher::open);
   // here a secret that is set must be long enough.
   if (!e.secret.empty() && e.secret.size() < min_secret_bytes) {
-    found.push_back(fmt::format(
-        "{}: enrich.secret is {} characters; it must be at least {}: set it (CLICKTRAIL_ENRICH_SECRET) to the "
-        "output of `openssl rand -hex 32`, the same on every collector",
-        origin_of(raw, "enrich.secret"), e.secret.size(), min_secret_bytes));
+    found.push_back(
+        fmt::format("{}: enrich.secret is {} characters; it must be at least {}: set it "
+                    "(CLICKTRAIL_ENRICH_SECRET) to the "
+                    "output of `openssl rand -hex 32`, the same on every collector",
+                    origin_of(raw, "enrich.secret"), e.secret.size(), min_secret_bytes));
   }
 }
 

@@ -64,7 +64,7 @@ struct enrich_config {
   std::string asn_db;          // empty: not configured
   std::string ua_rules;        // empty: the built-in uap-core rules
   std::string referrer_rules;  // empty: the built-in referrer list
-  std::int64_t ua_cache_entries = 0;
+  std::int64_t ua_cache_entries = 20'000;
   std::string secret;  // empty unless a site needs it (checked)
   std::vector<std::string> private_params;
 };

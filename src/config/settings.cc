@@ -40,12 +40,13 @@ constexpr std::array table{
     setting{"ingest", "max_event_bytes", size, "32KiB",
             "Largest single event; a larger one is rejected (to the bad topic), the rest go on.", 1 * KiB,
             1 * MiB},
-    setting{"ingest", "produce_timeout", duration, "15s",
-            "How long a request waits for its events to be durable before answering 503. Keep it above the "
-            "cluster's failover time (Kafka's broker.session.timeout.ms, 9 s by default, plus the election): a "
-            "503 while a partition has no leader is answered for records that may still become durable, and the "
-            "tracker's retry then stores them twice.",
-            100, 5 * minute},
+    setting{
+        "ingest", "produce_timeout", duration, "15s",
+        "How long a request waits for its events to be durable before answering 503. Keep it above the "
+        "cluster's failover time (Kafka's broker.session.timeout.ms, 9 s by default, plus the election): a "
+        "503 while a partition has no leader is answered for records that may still become durable, and the "
+        "tracker's retry then stores them twice.",
+        100, 5 * minute},
     setting{"ingest", "anonymize_ip", boolean, "true",
             "Keep only the network part of client addresses (IPv4 /24, IPv6 /48)."},
     setting{"ingest", "trusted_proxies", string_list, "[]",
@@ -82,16 +83,18 @@ constexpr std::array table{
     setting{"enrich", "ua_rules", string, "",
             "A uap-core regexes.yaml to parse user agents with, instead of the built-in uap-core 0.16.0 "
             "(e.g. a newer release's file)."},
-    setting{"enrich", "referrer_rules", string, "",
-            "A referrer list in Snowplow referer-parser's JSON shape (referers.json), instead of the built-in "
-            "one; see docs/enrichment.md for what each file's licence allows."},
+    setting{
+        "enrich", "referrer_rules", string, "",
+        "A referrer list in Snowplow referer-parser's JSON shape (referers.json), instead of the built-in "
+        "one; see docs/enrichment.md for what each file's licence allows."},
     setting{"enrich", "ua_cache_entries", integer, "20000",
-            "User agents whose parse the sink remembers, per sink (most traffic repeats a few thousand).", 0,
+            "User agents whose parse the sink remembers, per sink (most traffic repeats a few thousand).", 1,
             10'000'000},
-    setting{"enrich", "secret", string, "",
-            "The key of cookieless ids and user_id pseudonyms: 32 or more random characters (openssl rand -hex "
-            "32), the same on every collector; changing it changes every derived id. Prefer the "
-            "environment (CLICKTRAIL_ENRICH_SECRET) to the file."},
+    setting{
+        "enrich", "secret", string, "",
+        "The key of cookieless ids and user_id pseudonyms: 32 or more random characters (openssl rand -hex "
+        "32), the same on every collector; changing it changes every derived id. Prefer the "
+        "environment (CLICKTRAIL_ENRICH_SECRET) to the file."},
     setting{"enrich", "private_params", string_list, "[]",
             "More query parameters to remove from every site's page_url and referrer, besides the built-in "
             "list (email, token, password, … see docs/enrichment.md)."},

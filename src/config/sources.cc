@@ -277,9 +277,9 @@ void read_file(const std::filesystem::path& path, raw_config& config, problems& 
     } else if (is_section(section)) {
       out.push_back(fmt::format("{}: \"{}\" must be a [{}] table", where(file, node), section, section));
     } else {
-      out.push_back(
-          fmt::format("{}: unknown section [{}]; the sections are log, http, ingest, sites, enrich, kafka, sink, s3, wal",
-                      where(file, node), section));
+      out.push_back(fmt::format(
+          "{}: unknown section [{}]; the sections are log, http, ingest, sites, enrich, kafka, sink, s3, wal",
+          where(file, node), section));
     }
   }
 }

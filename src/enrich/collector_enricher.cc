@@ -12,14 +12,16 @@ base::result<collector_enricher> collector_enricher::open(const config::enrich_c
   std::vector<std::string> needing;
   for (const auto& site : sites) {
     if (site.cookieless) needing.push_back(fmt::format("sites \"{}\" cookieless", site.key));
-    if (site.pseudonymize_user_id) needing.push_back(fmt::format("sites \"{}\" pseudonymize_user_id", site.key));
+    if (site.pseudonymize_user_id)
+      needing.push_back(fmt::format("sites \"{}\" pseudonymize_user_id", site.key));
   }
   // config checked the length of a secret that is set; a site that derives ids needs one.
   if (!needing.empty() && cfg.secret.empty()) {
-    return base::error::fail(fmt::format(
-        "enrich.secret is not set, and {} need it: set CLICKTRAIL_ENRICH_SECRET to the output of `openssl rand -hex "
-        "32`, the same on every collector",
-        fmt::join(needing, ", ")));
+    return base::error::fail(
+        fmt::format("enrich.secret is not set, and {} need it: set CLICKTRAIL_ENRICH_SECRET to the output of "
+                    "`openssl rand -hex "
+                    "32`, the same on every collector",
+                    fmt::join(needing, ", ")));
   }
   auto geo = geo_databases::open(cfg.geoip_db, cfg.asn_db);
   if (!geo) return std::move(geo).err();
@@ -47,7 +49,8 @@ collector_enricher::request_facts collector_enricher::facts(const config::site_c
   request_facts out;
   if (!full_ip.empty()) out.geo = geo_.lookup(full_ip);
   // config refuses a cookieless site without a secret, so cookieless_ is there when needed.
-  if (site.cookieless && cookieless_) out.ids = cookieless_->derive(site.key, full_ip, user_agent, collector_ts);
+  if (site.cookieless && cookieless_)
+    out.ids = cookieless_->derive(site.key, full_ip, user_agent, collector_ts);
   return out;
 }
 
@@ -76,7 +79,8 @@ void collector_enricher::apply(event::event& e, const config::site_config& site,
   remove_private_params(e.target_href, params);
 }
 
-void collector_enricher::remove_private_params(event::opt_string& url, const std::vector<std::string>& extra) const {
+void collector_enricher::remove_private_params(event::opt_string& url,
+                                               const std::vector<std::string>& extra) const {
   if (!url) return;
   if (auto kept = strip_params(*url, default_private_params(), extra)) *url = std::move(*kept);
 }

@@ -15,15 +15,17 @@ namespace clicktrail::enrich {
 namespace {
 
 // The configured file's text, or the built-in one's.
-base::result<std::string> rule_text(const std::string& path, std::string_view built_in, std::string_view setting) {
+base::result<std::string> rule_text(const std::string& path, std::string_view built_in,
+                                    std::string_view setting) {
   if (path.empty()) return std::string(built_in);
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   if (in) text << in.rdbuf();
   if (!in || in.bad()) {
-    return base::error::fail(fmt::format("cannot read {} = \"{}\": {}; fix the path, or remove the setting to "
-                                         "use the built-in rules",
-                                         setting, path, std::strerror(errno)));
+    return base::error::fail(
+        fmt::format("cannot read {} = \"{}\": {}; fix the path, or remove the setting to "
+                    "use the built-in rules",
+                    setting, path, std::strerror(errno)));
   }
   return std::move(text).str();
 }
@@ -35,7 +37,8 @@ base::result<std::shared_ptr<const sink_rules>> sink_rules::load(const config::c
   const auto& e = cfg.enrich;
   auto ua_text = rule_text(e.ua_rules, uap_core_regexes(), "enrich.ua_rules");
   if (!ua_text) return std::move(ua_text).err();
-  auto ua = user_agent_parser::compile(*ua_text, e.ua_rules.empty() ? "uap-core 0.16.0 (built in)" : e.ua_rules);
+  auto ua =
+      user_agent_parser::compile(*ua_text, e.ua_rules.empty() ? "uap-core 0.16.0 (built in)" : e.ua_rules);
   if (!ua) return std::move(ua).err();
   auto bots = bot_detector::compile(crawler_user_agents(), "crawler-user-agents (built in)");
   if (!bots) return std::move(bots).err();
@@ -45,15 +48,18 @@ base::result<std::shared_ptr<const sink_rules>> sink_rules::load(const config::c
       *referrer_text, e.referrer_rules.empty() ? "the built-in referrer list" : e.referrer_rules);
   if (!referrers) return std::move(referrers).err();
 
-  auto rules = std::make_shared<sink_rules>(sink_rules{std::move(ua).value(), std::move(bots).value(),
-                                                       std::move(referrers).value(), {},
+  auto rules = std::make_shared<sink_rules>(sink_rules{std::move(ua).value(),
+                                                       std::move(bots).value(),
+                                                       std::move(referrers).value(),
+                                                       {},
                                                        static_cast<std::size_t>(e.ua_cache_entries)});
   for (const auto& site : cfg.sites) {
     if (site.drop_bots) rules->sites_dropping_bots.insert(site.key);
   }
   base::logger_for("enrich").info(
       "enrichment rules ready in {} ms ua_rules=\"{}\" referrer_rules=\"{}\" ua_cache_entries={}",
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+          .count(),
       e.ua_rules.empty() ? "built in" : e.ua_rules, e.referrer_rules.empty() ? "built in" : e.referrer_rules,
       e.ua_cache_entries);
   return std::shared_ptr<const sink_rules>(std::move(rules));

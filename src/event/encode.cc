@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cassert>
 #include <variant>
 #include <vector>
@@ -80,8 +81,12 @@ void encode(const event& e, std::string& out) {
   // event_id comes first and is always written, so every later field starts with a comma.
   out.append("{\"event_id\":", 12);
   write_string(out, e.event_id);
+  encode_tail(e, 1, out);
+}
+
+void encode_tail(const event& e, std::size_t first, std::string& out) {
   const auto& quoted = keys();
-  for (std::size_t i = 1; i < all_fields().size(); ++i) {
+  for (std::size_t i = std::max<std::size_t>(first, 1); i < all_fields().size(); ++i) {
     const field& f = all_fields()[i];
     std::visit([&](auto m) { field_writer{f, quoted[i], out}(e.*m); }, f.where);
   }

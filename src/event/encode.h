@@ -14,6 +14,12 @@ namespace clicktrail::event {
 // Appends the canonical JSON of `e` to `out` (no trailing newline).
 void encode(const event& e, std::string& out);
 
+// Appends the fields of `e` from all_fields()[first] on, and the closing '}'. When `out` holds a
+// canonical record, less its '}', in which none of those fields is present, the result is what
+// encode(e) writes: the sink adds its fields to the record it read this way, without encoding
+// the whole event again.
+void encode_tail(const event& e, std::size_t first, std::string& out);
+
 // Reads a canonical record back. Trusts nothing: anything that is not a valid schema-v1 record
 // is an error with outcome::reject, whose message names the problem (the sink sends such
 // records to the bad table).

@@ -32,14 +32,11 @@ struct event {
   opt_string anonymous_id, user_id, session_id;
   opt_string page_url, page_path, page_title, referrer;
   opt_string utm_source, utm_medium, utm_campaign, utm_term, utm_content;
-  opt_string referrer_medium, referrer_source, referrer_term, click_id_kind;
   opt_string target_tag, target_id, target_classes, target_text, target_href, target_selector;
   opt_i32 x, y, scroll_depth, engaged_ms;
   opt_i32 viewport_w, viewport_h, screen_w, screen_h;
   opt_string locale, timezone;
-  opt_string ua, ua_browser, ua_browser_version, ua_os, ua_os_version, ua_device, ua_device_brand, ua_device_model;
-  std::optional<bool> is_bot;
-  opt_string bot_name;
+  opt_string ua;
   opt_string ip;
   opt_string geo_country, geo_region, geo_city;
   opt_i64 geo_asn;
@@ -47,6 +44,13 @@ struct event {
   opt_string props;        // a JSON object as compact text
   bool truncated = false;  // some string was cut to its column limit
   std::int32_t version = schema_version;
+  // Set by the sink (src/enrich/sink_enricher.h), last so that the sink can append them to the
+  // record it read instead of encoding the event again (event::encode_tail).
+  opt_string ua_browser, ua_browser_version, ua_os, ua_os_version, ua_device, ua_device_brand,
+      ua_device_model;
+  std::optional<bool> is_bot;
+  opt_string bot_name;
+  opt_string referrer_medium, referrer_source, referrer_term, click_id_kind;
 
   friend bool operator==(const event&, const event&) = default;
 };

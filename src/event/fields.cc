@@ -57,13 +57,6 @@ constexpr std::array table{
     text("utm_campaign", &event::utm_campaign, 256, enrich, "parsed from page_url"),
     text("utm_term", &event::utm_term, 256, enrich, "parsed from page_url"),
     text("utm_content", &event::utm_content, 256, enrich, "parsed from page_url"),
-    text("referrer_medium", &event::referrer_medium, 32, enrich,
-         "`search`, `social`, `email`, `paid`, `internal` or `unknown`; null for direct visits (docs/enrichment.md)"),
-    text("referrer_source", &event::referrer_source, 256, enrich,
-         "the search engine, network or mail service by name (`Google`), else the referrer's host"),
-    text("referrer_term", &event::referrer_term, 1 * kib, enrich, "the search words, when the referrer carries them"),
-    text("click_id_kind", &event::click_id_kind, 32, enrich,
-         "which ad click id page_url carries (`gclid`, `fbclid`, `msclkid`, …)"),
     text("target_tag", &event::target_tag, 256, setter::tracker, "clicks: the element's tag name"),
     text("target_id", &event::target_id, 256),
     text("target_classes", &event::target_classes, 1 * kib),
@@ -81,19 +74,11 @@ constexpr std::array table{
     text("locale", &event::locale, 256, setter::tracker, "e.g. `en-GB`"),
     text("timezone", &event::timezone, 256, setter::tracker, "IANA name, e.g. `Europe/Paris`"),
     text("ua", &event::ua, 1 * kib, setter::collector, "the User-Agent header"),
-    text("ua_browser", &event::ua_browser, 256, enrich, "the browser's family, by uap-core's rules (`Chrome`, `Other`)"),
-    text("ua_browser_version", &event::ua_browser_version, 256, enrich, "major.minor.patch, as far as ua says"),
-    text("ua_os", &event::ua_os, 256, enrich, "the operating system's family (`Windows`, `iOS`)"),
-    text("ua_os_version", &event::ua_os_version, 256, enrich, "major.minor.patch, as far as ua says"),
-    text("ua_device", &event::ua_device, 256, enrich, "the device's family (`iPhone`, `Spider`, `Other`)"),
-    text("ua_device_brand", &event::ua_device_brand, 256, enrich, "e.g. `Apple`, `Samsung`"),
-    text("ua_device_model", &event::ua_device_model, 256, enrich, "e.g. `iPhone`, `SM-G991B`"),
-    field{"is_bot", &event::is_bot, enrich, false, rule::none, 0, 0, 0,
-          "a crawler, a spider or a headless browser, by ua"},
-    text("bot_name", &event::bot_name, 256, enrich, "which bot, when is_bot"),
     text("ip", &event::ip, 256, setter::collector, "anonymized by default (IPv4 /24, IPv6 /48)"),
-    text("geo_country", &event::geo_country, 256, enrich, "ISO 3166-1 alpha-2, from the full address before it is anonymised"),
-    text("geo_region", &event::geo_region, 256, enrich, "the first subdivision's English name (`England`, `California`)"),
+    text("geo_country", &event::geo_country, 256, enrich,
+         "ISO 3166-1 alpha-2, from the full address before it is anonymised"),
+    text("geo_region", &event::geo_region, 256, enrich,
+         "the first subdivision's English name (`England`, `California`)"),
     text("geo_city", &event::geo_city, 256, enrich, "the English name"),
     field{"geo_asn", &event::geo_asn, enrich, false, rule::none, 0, 0, 4'294'967'295,
           "the network's autonomous system number, when an ASN database is configured"},
@@ -104,6 +89,28 @@ constexpr std::array table{
     field{"truncated", &event::truncated, setter::collector, false, rule::none, 0, 0, 0,
           "some string was cut to its column limit; written only when true"},
     field{"schema_version", &event::version, setter::collector, false, rule::none, 0, 1, 1, "always 1"},
+    // The sink's enrichment, last (event.h says why).
+    text("ua_browser", &event::ua_browser, 256, enrich,
+         "the browser's family, by uap-core's rules (`Chrome`, `Other`)"),
+    text("ua_browser_version", &event::ua_browser_version, 256, enrich,
+         "major.minor.patch, as far as ua says"),
+    text("ua_os", &event::ua_os, 256, enrich, "the operating system's family (`Windows`, `iOS`)"),
+    text("ua_os_version", &event::ua_os_version, 256, enrich, "major.minor.patch, as far as ua says"),
+    text("ua_device", &event::ua_device, 256, enrich, "the device's family (`iPhone`, `Spider`, `Other`)"),
+    text("ua_device_brand", &event::ua_device_brand, 256, enrich, "e.g. `Apple`, `Samsung`"),
+    text("ua_device_model", &event::ua_device_model, 256, enrich, "e.g. `iPhone`, `SM-G991B`"),
+    field{"is_bot", &event::is_bot, enrich, false, rule::none, 0, 0, 0,
+          "a crawler, a spider or a headless browser, by ua"},
+    text("bot_name", &event::bot_name, 256, enrich, "which bot, when is_bot"),
+    text("referrer_medium", &event::referrer_medium, 32, enrich,
+         "`search`, `social`, `email`, `paid`, `internal` or `unknown`; null for direct visits "
+         "(docs/enrichment.md)"),
+    text("referrer_source", &event::referrer_source, 256, enrich,
+         "the search engine, network or mail service by name (`Google`), else the referrer's host"),
+    text("referrer_term", &event::referrer_term, 1 * kib, enrich,
+         "the search words, when the referrer carries them"),
+    text("click_id_kind", &event::click_id_kind, 32, enrich,
+         "which ad click id page_url carries (`gclid`, `fbclid`, `msclkid`, …)"),
 };
 static_assert(table.size() < 64, "field_index() must fit a 64-bit seen set");
 
@@ -171,6 +178,11 @@ bool same(std::string_view a, std::string_view b) noexcept {
 }
 
 }  // namespace
+
+std::size_t sink_fields_begin() noexcept {
+  static const std::size_t first = field_index(*find_field("ua_browser"));
+  return first;
+}
 
 std::span<const field> all_fields() noexcept {
   return table;

@@ -50,6 +50,10 @@ inline constexpr std::int64_t max_unix_ms = 253'402'300'799'999;  // 9999-12-31T
 
 std::span<const field> all_fields() noexcept;
 
+// The rows from this index on are the ones the sink fills after reading a record (ua_browser …
+// click_id_kind): last in the table, so that they can be appended to the record (encode_tail).
+std::size_t sink_fields_begin() noexcept;
+
 // The field named `name`, or nullptr. Fast enough for every key of every event.
 const field* find_field(std::string_view name) noexcept;
 

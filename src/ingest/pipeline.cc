@@ -125,7 +125,8 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
                   respond);
   }
 
-  const client_address address = client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip);
+  const client_address address =
+      client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip);
   const arrival from{site, base::now_unix_ms(), address.stored, req.user_agent};
   for (const auto& r : batch.rejected) {
     probe_.rejected.inc({event::to_string(r.what.why)});

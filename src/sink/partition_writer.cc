@@ -37,11 +37,11 @@ base::status partition_writer::skip(std::int64_t offset) {
 
 base::status partition_writer::check_order(std::int64_t offset) const {
   if (offset >= next_offset_) return {};
-  return base::error::fail(
-      fmt::format("partition {} of {} went back from offset {} to {} while the sink read it: the topic was "
-                  "deleted and created again, or its offsets were reset. Nothing from offset {} on was written; "
-                  "start the sink again, and it will say how to go on",
-                  partition_, source_name_, next_offset_ - 1, offset, offset));
+  return base::error::fail(fmt::format(
+      "partition {} of {} went back from offset {} to {} while the sink read it: the topic was "
+      "deleted and created again, or its offsets were reset. Nothing from offset {} on was written; "
+      "start the sink again, and it will say how to go on",
+      partition_, source_name_, next_offset_ - 1, offset, offset));
 }
 
 base::status partition_writer::append(routed_record&& r) {

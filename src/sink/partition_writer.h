@@ -33,9 +33,9 @@ namespace clicktrail::sink {
 class partition_writer {
  public:
   // Reading starts at claim.resume_at(); `source_committed` is what the source has committed.
-  partition_writer(std::int32_t partition, partition_claim claim, std::optional<std::int64_t> source_committed,
-                   std::string source_name, const sink_options& options, store::object_store& store,
-                   probe& metrics);
+  partition_writer(std::int32_t partition, partition_claim claim,
+                   std::optional<std::int64_t> source_committed, std::string source_name,
+                   const sink_options& options, store::object_store& store, probe& metrics);
   partition_writer(const partition_writer&) = delete;
   partition_writer& operator=(const partition_writer&) = delete;
   ~partition_writer() { probe_.open_files.add(-static_cast<std::int64_t>(open_.size())); }
@@ -69,7 +69,6 @@ class partition_writer {
   base::status append(routed_record&& r);
   // Consumes a record that is written nowhere (a dropped bot event): the commit may pass it.
   base::status skip(std::int64_t offset);
-
 
   // Closes files open longer than max_age (all of them when `everything`).
   base::status close_due(base::steady::time_point now, bool everything);

@@ -36,8 +36,8 @@ struct probe {
                    {"site", "action"}),
         ua_cache_hits(r.add_counter("clicktrail_sink_ua_cache_hits_total",
                                     "Events whose user agent was parsed already (enrich.ua_cache_entries).")),
-        ua_cache_misses(
-            r.add_counter("clicktrail_sink_ua_cache_misses_total", "Events whose user agent was parsed anew.")),
+        ua_cache_misses(r.add_counter("clicktrail_sink_ua_cache_misses_total",
+                                      "Events whose user agent was parsed anew.")),
         open_files(r.add_gauge("clicktrail_sink_open_files", "Files open (being written).")),
         upload_seconds(
             r.add_histogram("clicktrail_sink_upload_seconds",

@@ -17,8 +17,8 @@ struct routed_record {
   std::int64_t offset = 0;
   table to = table::events;
   std::string time_partition;
-  event::event e;    // events: the decoded event, enriched
-  std::string line;  // events: the canonical JSON; bad: the bad-table JSON line
+  event::event e;        // events: the decoded event, enriched
+  std::string line;      // events: the canonical JSON; bad: the bad-table JSON line
   bool dropped = false;  // a bot's event for a site that drops them: consumed, written nowhere
 };
 

@@ -88,7 +88,8 @@ base::status sink::step() {
     }
   }
   probe_.ua_cache_hits.inc(router_.cache_hits() - std::exchange(ua_hits_counted_, router_.cache_hits()));
-  probe_.ua_cache_misses.inc(router_.cache_misses() - std::exchange(ua_misses_counted_, router_.cache_misses()));
+  probe_.ua_cache_misses.inc(router_.cache_misses() -
+                             std::exchange(ua_misses_counted_, router_.cache_misses()));
   if (auto s = rotate(base::steady::now(), false); !s) return s;
   return commit();
 }
@@ -169,9 +170,10 @@ base::status sink::tell_source(std::int32_t p, std::int64_t offset) {
     mirror_backoff_ = std::min(max_mirror_backoff, std::max(2 * mirror_backoff_, first_mirror_backoff));
     mirror_retry_at_ = base::steady::now() + mirror_backoff_;
     if (failed_commits_++ == 0) {
-      sink_log().warn("the group's offset could not follow the commit; trying again with backoff partition={} "
-                      "offset={} error={}",
-                      p, offset, s.err().message);
+      sink_log().warn(
+          "the group's offset could not follow the commit; trying again with backoff partition={} "
+          "offset={} error={}",
+          p, offset, s.err().message);
     }
     probe_.commit_retries.inc();
     return {};
@@ -242,8 +244,8 @@ base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset
   }
   taken_.insert(p);
   probe_.recovered_deletes.inc(static_cast<std::uint64_t>(retired));
-  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset,
-                                                   source_.name(), options_, store_, probe_);
+  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset, source_.name(),
+                                                   options_, store_, probe_);
   sink_log().info("assigned partition={} committed={} resume_at={} generation={} retired_files={}", p,
                   group_offset.value_or(0), writer->next_offset(), writer->generation(), retired);
   partitions_[p] = std::move(writer);

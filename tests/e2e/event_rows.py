@@ -14,17 +14,18 @@ FIELDS = [
     ("collector_ts", "ts!"), ("event_ts", "ts!"), ("anonymous_id", "text"), ("user_id", "text"),
     ("session_id", "text"), ("page_url", "text"), ("page_path", "text"), ("page_title", "text"),
     ("referrer", "text"), ("utm_source", "text"), ("utm_medium", "text"), ("utm_campaign", "text"),
-    ("utm_term", "text"), ("utm_content", "text"), ("referrer_medium", "text"), ("referrer_source", "text"),
-    ("referrer_term", "text"), ("click_id_kind", "text"), ("target_tag", "text"), ("target_id", "text"),
+    ("utm_term", "text"), ("utm_content", "text"), ("target_tag", "text"), ("target_id", "text"),
     ("target_classes", "text"), ("target_text", "text"), ("target_href", "text"), ("target_selector", "text"),
     ("x", "int32"), ("y", "int32"), ("scroll_depth", "percent"), ("engaged_ms", "count"),
     ("viewport_w", "count"), ("viewport_h", "count"), ("screen_w", "count"), ("screen_h", "count"),
-    ("locale", "text"), ("timezone", "text"), ("ua", "text"), ("ua_browser", "text"),
-    ("ua_browser_version", "text"), ("ua_os", "text"), ("ua_os_version", "text"), ("ua_device", "text"),
-    ("ua_device_brand", "text"), ("ua_device_model", "text"), ("is_bot", "bool"), ("bot_name", "text"), ("ip", "text"),
+    ("locale", "text"), ("timezone", "text"), ("ua", "text"), ("ip", "text"),
     ("geo_country", "text"), ("geo_region", "text"), ("geo_city", "text"), ("geo_asn", "asn"), ("geo_asn_org", "text"),
-    ("props", "json"),
-    ("truncated", "bool!"), ("schema_version", "version"),
+    ("props", "json"), ("truncated", "bool!"), ("schema_version", "version"),
+    # the sink's enrichment comes last (src/event/event.h)
+    ("ua_browser", "text"), ("ua_browser_version", "text"), ("ua_os", "text"), ("ua_os_version", "text"),
+    ("ua_device", "text"), ("ua_device_brand", "text"), ("ua_device_model", "text"), ("is_bot", "bool"),
+    ("bot_name", "text"), ("referrer_medium", "text"), ("referrer_source", "text"), ("referrer_term", "text"),
+    ("click_id_kind", "text"),
 ]
 REQUIRED = {name for name, kind in FIELDS if kind in ("uuid", "type", "site", "ts!", "bool!", "version")}
 TIMESTAMPS = {name for name, kind in FIELDS if kind.startswith("ts")}

@@ -242,7 +242,8 @@ pseudonymize_user_id = true
   // The sink reads the same file and needs no secret: only the collector insists on one.
   EXPECT_TRUE(load_config(with_file(sites)).ok());
   const auto message = error_of(with_file(sites + "[enrich]\nsecret = \"short\"\n"));
-  EXPECT_NE(message.find("enrich.secret is 5 characters; it must be at least 32"), std::string::npos) << message;
+  EXPECT_NE(message.find("enrich.secret is 5 characters; it must be at least 32"), std::string::npos)
+      << message;
   auto c = load_config(with_file(sites + "[enrich]\nsecret = \"" + std::string(32, 'k') +
                                  "\"\nprivate_params = [\"promo\"]\nua_cache_entries = 5\n"));
   ASSERT_TRUE(c.ok()) << c.err().message;

@@ -47,8 +47,8 @@ TEST(encode, fields_in_schema_order_absent_ones_left_out) {
             R"({"event_id":"0190e5b4-5a3c-7c6e-9a44-1b2c3d4e5f60","type":"click","site":"shop",)"
             R"("client_ts":1700000000000,"sent_ts":1700000000100,"collector_ts":1700000000300,)"
             R"("event_ts":1700000000200,"anonymous_id":"anon","page_url":"https://shop.example/",)"
-            R"("utm_source":"news","x":10,"y":-20,"scroll_depth":0,"ua":"Mozilla/5.0","is_bot":false,)"
-            R"("ip":"203.0.113.0","props":{"a":[1,2]},"truncated":true,"schema_version":1})");
+            R"("utm_source":"news","x":10,"y":-20,"scroll_depth":0,"ua":"Mozilla/5.0",)"
+            R"("ip":"203.0.113.0","props":{"a":[1,2]},"truncated":true,"schema_version":1,"is_bot":false})");
 }
 
 TEST(encode, the_fields_always_written) {

@@ -11,8 +11,8 @@
 
 #include <future>
 #include <mutex>
-#include <vector>
 #include <thread>
+#include <vector>
 
 namespace clicktrail::http {
 namespace {

@@ -101,16 +101,18 @@ TEST_F(pipeline_test, accepted_events_are_stamped_keyed_and_answered_204_with_co
 TEST_F(pipeline_test, a_site_that_derives_ids_needs_the_secret_to_start) {
   const auto opened = enrich::collector_enricher::open(config::enrich_config{}, sites());
   ASSERT_FALSE(opened.ok());
-  EXPECT_NE(opened.err().message.find("enrich.secret is not set, and sites \"quiet\" cookieless, sites \"quiet\" "
-                                      "pseudonymize_user_id need it"),
-            std::string::npos)
+  EXPECT_NE(
+      opened.err().message.find("enrich.secret is not set, and sites \"quiet\" cookieless, sites \"quiet\" "
+                                "pseudonymize_user_id need it"),
+      std::string::npos)
       << opened.err().message;
 }
 
 TEST_F(pipeline_test, private_query_parameters_never_reach_the_log) {
-  call(post(R"({"type":"page_view","page_url":"http://localhost:8080/a?email=a%40b.c&token=t0k&utm_source=x#top",
+  call(post(
+      R"({"type":"page_view","page_url":"http://localhost:8080/a?email=a%40b.c&token=t0k&utm_source=x#top",
                 "referrer":"https://mail.example/?session=s1&ref_mail=me"})",
-            "site=quiet"));
+      "site=quiet"));
   const auto records = log_.records(stream::events);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].value.find("a%40b.c"), std::string::npos) << records[0].value;
@@ -123,7 +125,8 @@ TEST_F(pipeline_test, private_query_parameters_never_reach_the_log) {
 }
 
 TEST_F(pipeline_test, a_cookieless_site_derives_its_ids_and_pseudonymises_user_ids) {
-  const auto body = R"({"type":"page_view","anonymous_id":"from-a-cookie","session_id":"s","user_id":"alice"})";
+  const auto body =
+      R"({"type":"page_view","anonymous_id":"from-a-cookie","session_id":"s","user_id":"alice"})";
   call(post(body, "site=quiet"));
   call(post(body, "site=quiet"));
   call(post(body, "site=demo"));

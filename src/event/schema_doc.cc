@@ -14,6 +14,7 @@ namespace {
 std::string type_of(const field& f) {
   if (f.check == rule::uuid) return "string (UUID)";
   if (f.check == rule::json_object) return "JSON object";
+  if (f.check == rule::unix_ms) return "int64 (ms)";
   if (std::holds_alternative<std::string event::*>(f.where) ||
       std::holds_alternative<opt_string event::*>(f.where)) {
     return "string";

@@ -405,8 +405,8 @@ def test_the_lambda_function_is_configured_by_environment_and_outlives_its_produ
 def test_the_glue_table_has_the_event_schemas_columns_in_order(modules):
     schema = (REPO_ROOT / "docs" / "event-schema.md").read_text().split("## Input forms")[0]
     fields = re.findall(r"^\| `(\w+)` \| ([\w ()]+?) \|", schema, re.M)
-    kinds = {"string": "string", "string (UUID)": "string", "int64": "timestamp", "int32": "int", "bool": "boolean",
-             "JSON object": "string"}
+    kinds = {"string": "string", "string (UUID)": "string", "int64 (ms)": "timestamp", "int64": "bigint",
+             "int32": "int", "bool": "boolean", "JSON object": "string"}
     expected = [[name, kinds[kind]] for name, kind in fields]
     assert len(expected) > 40, "could not read the fields of docs/event-schema.md"
     columns = mod(modules, "analytics").locals()["columns"]

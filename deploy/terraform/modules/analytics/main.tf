@@ -23,10 +23,16 @@ locals {
     ["x", "int"], ["y", "int"], ["scroll_depth", "int"], ["engaged_ms", "int"],
     ["viewport_w", "int"], ["viewport_h", "int"], ["screen_w", "int"], ["screen_h", "int"],
     ["locale", "string"], ["timezone", "string"],
-    ["ua", "string"], ["ua_browser", "string"], ["ua_browser_version", "string"], ["ua_os", "string"],
-    ["ua_device", "string"], ["is_bot", "boolean"], ["ip", "string"],
-    ["geo_country", "string"], ["geo_region", "string"], ["geo_city", "string"],
+    ["ua", "string"], ["ip", "string"],
+    ["geo_country", "string"], ["geo_region", "string"], ["geo_city", "string"], ["geo_asn", "bigint"],
+    ["geo_asn_org", "string"],
     ["props", "string"], ["truncated", "boolean"], ["schema_version", "int"],
+    # the sink's enrichment, last (docs/event-schema.md)
+    ["ua_browser", "string"], ["ua_browser_version", "string"], ["ua_os", "string"], ["ua_os_version", "string"],
+    ["ua_device", "string"], ["ua_device_brand", "string"], ["ua_device_model", "string"],
+    ["is_bot", "boolean"], ["bot_name", "string"],
+    ["referrer_medium", "string"], ["referrer_source", "string"], ["referrer_term", "string"],
+    ["click_id_kind", "string"],
   ]
 
   events_location = "s3://${var.bucket}/${var.sink_prefix}/events"

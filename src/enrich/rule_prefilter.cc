@@ -79,17 +79,24 @@ rule_prefilter::rule_prefilter(const std::vector<std::vector<atom_clause>>& rule
   atom_begin_.push_back(0);
   for (std::size_t r = 0; r < rules.size(); ++r) {
     const auto& clauses = rules[r];
+    const atom_clause* trigger = nullptr;
     if (clauses.empty()) {
       always_[r / 64] |= std::uint64_t{1} << (r % 64);
     } else {
-      const atom_clause* trigger = &clauses.front();
       double least = std::numeric_limits<double>::infinity();
       for (const atom_clause& c : clauses) {
         if (double l = likelihood(c, atoms); l < least) least = l, trigger = &c;
       }
       for (int a : *trigger) by_atom[static_cast<std::size_t>(a)].push_back(static_cast<std::uint32_t>(r));
     }
+    // The trigger is kept first, for admits() to skip: it holds on every rule it triggered.
     for (const atom_clause& c : clauses) {
+      if (&c != trigger) continue;
+      for (int a : c) atoms_.push_back(static_cast<std::uint32_t>(a));
+      atom_begin_.push_back(static_cast<std::uint32_t>(atoms_.size()));
+    }
+    for (const atom_clause& c : clauses) {
+      if (&c == trigger) continue;
       for (int a : c) atoms_.push_back(static_cast<std::uint32_t>(a));
       atom_begin_.push_back(static_cast<std::uint32_t>(atoms_.size()));
     }
@@ -112,7 +119,8 @@ void rule_prefilter::trigger(std::span<const int> found, std::span<std::uint64_t
 }
 
 bool rule_prefilter::admits(std::size_t rule, std::span<const std::uint64_t> found) const {
-  for (std::uint32_t c = clause_begin_[rule]; c < clause_begin_[rule + 1]; ++c) {
+  // Its first clause, the trigger, holds: the rule would not be a candidate otherwise.
+  for (std::uint32_t c = clause_begin_[rule] + 1; c < clause_begin_[rule + 1]; ++c) {
     bool holds = false;
     for (std::uint32_t i = atom_begin_[c]; i < atom_begin_[c + 1] && !holds; ++i)
       holds = has_bit(found, atoms_[i]);

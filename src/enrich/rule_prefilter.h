@@ -48,7 +48,7 @@ class rule_prefilter {
   // rule whose trigger holds one of the `found` atoms.
   void trigger(std::span<const int> found, std::span<std::uint64_t> candidates) const;
 
-  // Whether every clause of `rule` holds an atom set in `found` (atom_words() words).
+  // Whether every clause of candidate `rule` holds an atom set in `found` (atom_words() words).
   bool admits(std::size_t rule, std::span<const std::uint64_t> found) const;
 
  private:

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "enrich/literal_clauses.h"
 #include "enrich/literal_scanner.h"
 #include "enrich/rule_prefilter.h"
 #include "enrich/user_agent_rules.h"
@@ -25,7 +26,7 @@ namespace {
 // every user agent. bench/enrich measured 2 fastest on uap-core 0.16.0's test user agents
 // (2,914 atoms, 6 rules without one, ~14 regexes run per user agent): 7.0 µs per user agent,
 // against 7.5 µs with 3 (~28 run) and 25 µs with 4 (~58 run).
-constexpr int min_atom_length = 2;
+constexpr std::size_t min_atom_length = 2;
 
 // $1..$9 in a template; $0 and higher groups are not captured.
 constexpr int max_groups = 9;
@@ -143,7 +144,7 @@ base::result<user_agent_parser> user_agent_parser::compile(std::string_view rege
     re2::RE2::Options options;
     options.set_log_errors(false);
     options.set_case_sensitive(!spec.caseless);
-    auto filter = std::make_unique<re2::FilteredRE2>(min_atom_length);
+    auto filter = std::make_unique<re2::FilteredRE2>(static_cast<int>(min_atom_length));
     int id = -1;
     if (filter->Add(unbounded_repeats(spec.regex), options, &id) != re2::RE2::NoError) {
       re2::RE2 probe(spec.regex, options);  // for the message, which Add() does not keep
@@ -154,16 +155,24 @@ base::result<user_agent_parser> user_agent_parser::compile(std::string_view rege
     }
     std::vector<std::string> own_atoms;
     filter->Compile(&own_atoms);
-    auto own_clauses = prefilter_clauses(*filter, static_cast<int>(own_atoms.size()));
-    for (atom_clause& c : own_clauses) {
-      for (int& a : c) {
-        auto [at, added] =
-            atom_ids.try_emplace(own_atoms[static_cast<std::size_t>(a)], static_cast<int>(atoms.size()));
+    // FilteredRE2's prefilter of the rule, or what literal_clauses reads off its text.
+    std::vector<std::vector<std::string>> texts;
+    for (const atom_clause& c : prefilter_clauses(*filter, static_cast<int>(own_atoms.size()))) {
+      auto& text = texts.emplace_back();
+      for (int a : c) text.push_back(own_atoms[static_cast<std::size_t>(a)]);
+    }
+    // Only where the prefilter has nothing: elsewhere the literals' extra atoms cost the scan
+    // about what the RE2 runs they spare save (callgrind, uap-core's test user agents).
+    if (texts.empty()) texts = literal_clauses(spec.regex, spec.caseless, min_atom_length);
+    auto& own_clauses = clauses.emplace_back();
+    for (const auto& text : texts) {
+      auto& c = own_clauses.emplace_back();
+      for (const std::string& atom : text) {
+        auto [at, added] = atom_ids.try_emplace(atom, static_cast<int>(atoms.size()));
         if (added) atoms.push_back(at->first);
-        a = at->second;
+        c.push_back(at->second);
       }
     }
-    clauses.push_back(std::move(own_clauses));
     // Ids are given in order from 0; the sections arrive one after the other.
     const int rule_id = static_cast<int>(built->rules.size());
     for (auto s = static_cast<std::size_t>(spec.section) + 1; s <= ua_section_count; ++s)

@@ -37,10 +37,11 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-// A replacement template with $1..$9 replaced, trimmed; none when that leaves nothing.
+// A replacement template with $1..$9 replaced, trimmed; none when that leaves nothing. Built and
+// trimmed in place, without reserving: most results fit std::string's inline buffer, and then
+// parse() allocates nothing for them.
 std::optional<std::string> substitute(std::string_view pattern, groups_view groups) {
   std::string out;
-  out.reserve(pattern.size() + 16);
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     char c = pattern[i];
     if (c == '$' && i + 1 < pattern.size() && pattern[i + 1] >= '0' && pattern[i + 1] <= '9') {
@@ -50,10 +51,11 @@ std::optional<std::string> substitute(std::string_view pattern, groups_view grou
       out.push_back(c);
     }
   }
-  auto first = std::find_if_not(out.begin(), out.end(), is_space);
-  auto last = std::find_if_not(out.rbegin(), std::make_reverse_iterator(first), is_space).base();
-  if (first == last) return std::nullopt;
-  return std::string(first, last);
+  auto last = std::find_if_not(out.rbegin(), out.rend(), is_space).base();
+  out.erase(last, out.end());
+  out.erase(out.begin(), std::find_if_not(out.begin(), out.end(), is_space));
+  if (out.empty()) return std::nullopt;
+  return out;
 }
 
 std::optional<std::string> field_value(const ua_field_rule& rule, groups_view groups) {

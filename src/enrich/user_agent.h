@@ -4,10 +4,10 @@
 // Semantics are uap-core's specification: in each of the three sections the first rule in file
 // order whose regex matches wins; its *_replacement fields take $1..$9 from the capture groups;
 // nothing matching gives the family "Other". Each regex runs in RE2. A user agent is not run
-// against all ~1,160 of them: every regex's required literals ("atoms", re2::FilteredRE2) are
-// looked for in one Vectorscan pass, and only the rules whose atoms are all present (or that have
-// none) run, in file order — the way ua-parser-rs does it. uap-core's test suites pass in full
-// (tests/user_agent_test.cc).
+// against all ~1,160 of them: every regex's required literals ("atoms", re2::FilteredRE2's
+// prefilter of that regex, kept as clauses by rule_prefilter.h) are looked for in one Vectorscan
+// pass, and only the rules whose clauses all hold (or that have none) run, in file order — the
+// way ua-parser-rs does it. uap-core's test suites pass in full (tests/user_agent_test.cc).
 //
 // Compiled once at start-up (about 70 ms of CPU for uap-core 0.16.0), then read-only:
 // parse() may be called from any number of threads at once. Repeating user agents are best
@@ -43,7 +43,8 @@ class user_agent_parser {
   ~user_agent_parser();
 
  private:
-  struct engine;  // RE2 and Vectorscan stay out of this header
+  struct engine;   // RE2 and Vectorscan stay out of this header
+  struct scratch;  // one thread's buffers
   explicit user_agent_parser(std::unique_ptr<const engine> compiled);
 
   std::unique_ptr<const engine> engine_;

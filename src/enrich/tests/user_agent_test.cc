@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <re2/filtered_re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -11,6 +13,8 @@
 #include <vector>
 
 #include "enrich/embedded_data.h"
+#include "enrich/literal_clauses.h"
+#include "enrich/rule_prefilter.h"
 #include "enrich/user_agent_rules.h"
 
 namespace clicktrail::enrich {
@@ -283,6 +287,75 @@ device_parsers: []
   EXPECT_NE(message.find("custom.yaml: os_parsers[1] /Mac(?! OS)/: RE2 cannot compile it: "),
             std::string::npos)
       << message;
+}
+
+}  // namespace
+}  // namespace clicktrail::enrich
+
+namespace clicktrail::enrich {
+namespace {
+
+using text_clauses = std::vector<std::vector<std::string>>;
+
+// The clauses of `regex`'s FilteredRE2 prefilter, as atom texts, each clause sorted.
+text_clauses clauses_of(const std::string& regex) {
+  re2::FilteredRE2 filter(2);
+  int id = -1;
+  EXPECT_EQ(filter.Add(regex, re2::RE2::Options(), &id), re2::RE2::NoError);
+  std::vector<std::string> atoms;
+  filter.Compile(&atoms);
+  text_clauses out;
+  for (const atom_clause& c : prefilter_clauses(filter, static_cast<int>(atoms.size()))) {
+    auto& text = out.emplace_back();
+    for (int a : c) text.push_back(atoms[static_cast<std::size_t>(a)]);
+    std::sort(text.begin(), text.end());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(rule_prefilter, reads_an_and_of_ors_off_filtered_re2_as_one_clause_each) {
+  EXPECT_EQ(clauses_of("Foo.*Bar"), (text_clauses{{"bar"}, {"foo"}}));
+  EXPECT_EQ(clauses_of("(?:Foo|Quux).*(?:Bar|Baz)"), (text_clauses{{"bar", "baz"}, {"foo", "quux"}}));
+  EXPECT_EQ(clauses_of("\\d+"), text_clauses{});  // no atom: a candidate on every text
+}
+
+TEST(rule_prefilter, a_rule_is_a_candidate_only_when_every_clause_holds) {
+  // atoms: 0 foo, 1 bar, 2 baz; rule 0: foo AND (bar OR baz); rule 1: always; rule 2: baz
+  const rule_prefilter prefilter({{{0}, {1, 2}}, {}, {{2}}}, {"foo", "bar", "baz"});
+  auto candidates = [&](std::vector<int> found) {
+    std::vector<std::uint64_t> found_bits(prefilter.atom_words()), bits(prefilter.rule_words());
+    for (int a : found) found_bits[0] |= std::uint64_t{1} << a;
+    prefilter.trigger(found, bits);
+    std::vector<std::size_t> out;
+    for (std::size_t r = 0; r < 3; ++r)
+      if ((bits[0] >> r & 1U) != 0 && prefilter.admits(r, found_bits)) out.push_back(r);
+    return out;
+  };
+  EXPECT_EQ(candidates({}), (std::vector<std::size_t>{1}));
+  EXPECT_EQ(candidates({0}), (std::vector<std::size_t>{1}));
+  EXPECT_EQ(candidates({0, 1}), (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(candidates({2}), (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(candidates({0, 2}), (std::vector<std::size_t>{0, 1, 2}));
+}
+
+TEST(literal_clauses, finds_the_literals_filtered_re2_gives_up_on) {
+  // RE2's prefilter has no atom for this one (uap-core's UC Browser rule).
+  EXPECT_EQ(literal_clauses("(UC? ?Browser|UCWEB|U3)[ /]?(\\d+)\\.(\\d+)", false, 2),
+            (text_clauses{{"browser", "ucweb", "u3"}}));
+  EXPECT_EQ(literal_clauses("; {0,2}(L-\\d+|LGL)(?:/V\\d+|) {0,2}Build", false, 2),
+            (text_clauses{{"l-", "lgl"}, {"build"}}));
+  EXPECT_EQ(literal_clauses("ab+c", false, 2), (text_clauses{{"ab"}, {"bc"}}));
+  EXPECT_EQ(literal_clauses("Foo\\/Bar(?:Baz)?", false, 2), (text_clauses{{"foo/bar"}}));
+}
+
+TEST(literal_clauses, never_asks_for_what_a_match_may_lack) {
+  EXPECT_EQ(literal_clauses("(?:Foo|)Bar", false, 2), (text_clauses{{"bar"}}));  // an empty alternative
+  EXPECT_EQ(literal_clauses("Fo?o", false, 2), text_clauses{});                  // runs of one letter
+  EXPECT_EQ(literal_clauses("(?i)Foo", false, 2), text_clauses{});               // flags it does not read
+  EXPECT_EQ(literal_clauses("\\QFoo\\E", false, 2), text_clauses{});
+  // Caseless, RE2 matches 's' and 'k' as U+017F and U+212A too, which an ASCII scan would miss.
+  EXPECT_EQ(literal_clauses("Desk top", true, 2), (text_clauses{{"de"}, {" top"}}));
 }
 
 }  // namespace

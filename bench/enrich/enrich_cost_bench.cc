@@ -13,8 +13,8 @@
 // sink::router::route and the file writer do per record (src/sink/router.cc), timed over the N
 // lines into one writer whose bytes are discarded, finish() included:
 //   before: decode_stored(line), the line copied, writer.append;
-//   after:  the same with sink_enricher::apply (rules from sink_rules::load of the default
-//           config) and, for JSON Lines, the enriched event encoded again instead of copied;
+//   after:  the same with the router's enrichment (rules from sink_rules::load of the default
+//           config), and for JSON Lines its line: the sink's fields appended to the record;
 //           "cold" with a fresh enricher each run (an empty cache, as after a restart: every
 //           distinct user agent a miss), "warm" with one whose cache has seen the traffic.
 // Also sink_enricher::apply alone (warm), on copies of decoded events, against the copies alone.
@@ -47,6 +47,7 @@
 #include "enrich/collector_enricher.h"
 #include "enrich/sink_enricher.h"
 #include "event/encode.h"
+#include "sink/router.h"
 #include "format/file_writer.h"
 
 namespace {
@@ -182,27 +183,35 @@ std::vector<event::event> make_events(const std::vector<std::string>& uas, std::
   return out;
 }
 
-// The sink: route + append for every line, into one writer whose bytes go nowhere.
+// A consumed record as the source hands it to the router.
+class bench_record final : public sink::source_record {
+ public:
+  explicit bench_record(std::string_view value) : value_(value) {}
+  std::int32_t partition() const override { return 0; }
+  std::int64_t offset() const override { return 0; }
+  std::optional<std::string_view> value() const override { return value_; }
+  std::int64_t timestamp_ms() const override { return 0; }
+
+ private:
+  std::string_view value_;
+};
+
+// The sink: the router (decode, enrich when the options say so, the line for JSON Lines: the
+// sink's own code) and the file writer's append for every line, into one writer whose bytes go
+// nowhere.
 double sink_pass(const std::vector<std::string>& lines, const format::writer_options& options,
-                 enrich::sink_enricher* enricher, std::int64_t& bytes_out) {
+                 sink::router& router, std::int64_t& bytes_out) {
   std::int64_t bytes = 0;
   const double cpu = cpu_of([&] {
     auto writer = format::make_writer(options, [&bytes](std::string_view b) {
       bytes += static_cast<std::int64_t>(b.size());
       return base::status{};
     });
-    const bool rewrite_line = options.format == config::output_format::jsonl;
     for (const std::string& value : lines) {
-      auto e = event::decode_stored(value);
-      if (!e) throw std::runtime_error("decode_stored: " + e.err().message);
-      std::string line;
-      if (enricher && enricher->apply(*e) == enrich::sink_enricher::verdict::drop) continue;
-      if (enricher && rewrite_line) {
-        event::encode(*e, line);
-      } else {
-        line = std::string(value);
-      }
-      if (auto s = writer->append(*e, line); !s) throw std::runtime_error("append: " + s.err().message);
+      sink::routed_record r = router.route(bench_record(value));
+      if (r.to != sink::table::events) throw std::runtime_error("not an event: " + r.line);
+      if (r.dropped) continue;
+      if (auto s = writer->append(r.e, r.line); !s) throw std::runtime_error("append: " + s.err().message);
     }
     if (auto s = writer->finish({}); !s) throw std::runtime_error("finish: " + s.err().message);
   });
@@ -269,18 +278,24 @@ void sink_side(const config::config& cfg, const std::vector<event::event>& track
     std::vector<double> before, cold, warm;
     std::int64_t bytes_before = 0, bytes_after = 0;
     std::uint64_t cold_misses = 0;
-    // Warm: one enricher for every run, whose cache has seen the traffic once (untimed, with
-    // the warm-up of the path without enrichment).
-    enrich::sink_enricher warm_enricher(rules);
-    sink_pass(lines, options, nullptr, bytes_before);
-    sink_pass(lines, options, &warm_enricher, bytes_after);
-    const std::uint64_t warm_misses_before = warm_enricher.cache_misses();
+    sink::sink_options plain;
+    plain.format = t.format;
+    plain.codec = t.codec;
+    sink::sink_options enriched = plain;
+    enriched.enrichment = rules;
+    // Warm: one router for every run, whose cache has seen the traffic once (untimed, with the
+    // warm-up of the path without enrichment).
+    sink::router without(plain, "bench");
+    sink::router warm_router(enriched, "bench");
+    sink_pass(lines, options, without, bytes_before);
+    sink_pass(lines, options, warm_router, bytes_after);
+    const std::uint64_t warm_misses_before = warm_router.cache_misses();
     for (int r = 0; r < runs; ++r) {
-      before.push_back(sink_pass(lines, options, nullptr, bytes_before));
-      enrich::sink_enricher enricher(rules);  // cold: an empty cache, as after a restart
-      cold.push_back(sink_pass(lines, options, &enricher, bytes_after));
-      cold_misses = enricher.cache_misses();
-      warm.push_back(sink_pass(lines, options, &warm_enricher, bytes_after));
+      before.push_back(sink_pass(lines, options, without, bytes_before));
+      sink::router cold_router(enriched, "bench");  // cold: an empty cache, as after a restart
+      cold.push_back(sink_pass(lines, options, cold_router, bytes_after));
+      cold_misses = cold_router.cache_misses();
+      warm.push_back(sink_pass(lines, options, warm_router, bytes_after));
     }
     fmt::print(
         "{{\"what\": \"sink\", \"format\": \"{}\", \"events\": {}, \"line_bytes\": {}, \"cache_entries\": "
@@ -288,7 +303,7 @@ void sink_side(const config::config& cfg, const std::vector<event::event>& track
         "\"cold_misses\": {}, \"warm_misses\": {}, \"bytes_before\": {}, \"bytes_after\": {}, "
         "\"before_cpu_s\": {}, \"cold_cpu_s\": {}, \"warm_cpu_s\": {}}}\n",
         t.name, lines.size(), line_bytes, rules->cache_entries, cold_misses,
-        (warm_enricher.cache_misses() - warm_misses_before) / static_cast<std::uint64_t>(runs), bytes_before,
+        (warm_router.cache_misses() - warm_misses_before) / static_cast<std::uint64_t>(runs), bytes_before,
         bytes_after, json_list(before), json_list(cold), json_list(warm));
     std::fflush(stdout);
   }

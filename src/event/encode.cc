@@ -93,7 +93,7 @@ void encode_tail(const event& e, std::size_t first, std::string& out) {
   out.push_back('}');
 }
 
-base::result<event> decode_stored(std::string_view json) {
+base::result<event> decode_stored(std::string_view json, std::uint64_t* named) {
   thread_local json_parser parser;
   namespace dom = simdjson::dom;
   dom::element root;
@@ -108,7 +108,7 @@ base::result<event> decode_stored(std::string_view json) {
         "the record is {}, not an object; schema-v1 records are what encode() writes", json_type_name(root)));
   }
   event e;
-  if (const auto why = read_event(object, origin::stored, limits{}, e)) {
+  if (const auto why = read_event(object, origin::stored, limits{}, e, named)) {
     return base::error::reject(fmt::format("the record is not schema v1: {}", why->detail));
   }
   return e;

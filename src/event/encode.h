@@ -3,6 +3,7 @@
 // omitted, `props` embedded as its JSON object. This is the Kafka record value and the JSON
 // Lines line; decode_stored() reads it back (the sink's input).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,7 @@ void encode_tail(const event& e, std::size_t first, std::string& out);
 // Reads a canonical record back. Trusts nothing: anything that is not a valid schema-v1 record
 // is an error with outcome::reject, whose message names the problem (the sink sends such
 // records to the bad table).
-base::result<event> decode_stored(std::string_view json);
+// `named`, if given, gets the set of fields the record names, null ones too (bit field_index(f)).
+base::result<event> decode_stored(std::string_view json, std::uint64_t* named = nullptr);
 
 }  // namespace clicktrail::event

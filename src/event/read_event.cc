@@ -241,7 +241,8 @@ std::optional<problem> read_field(const field& f, dom::element value, origin fro
   return std::visit(field_reader{f, value, from, lim, out}, f.where);
 }
 
-std::optional<problem> read_event(dom::object object, origin from, const limits& lim, event& out) {
+std::optional<problem> read_event(dom::object object, origin from, const limits& lim, event& out,
+                                  std::uint64_t* named) {
   std::uint64_t seen = 0;
   for (const dom::key_value_pair member : object) {
     const field* f = find_field(member.key);
@@ -261,6 +262,7 @@ std::optional<problem> read_event(dom::object object, origin from, const limits&
     if (member.value.is_null() && !(from == origin::stored && always_written(*f))) continue;
     if (auto p = read_field(*f, member.value, from, lim, out)) return p;
   }
+  if (named) *named = seen;
   if (from == origin::tracker) {
     if (out.type.empty())
       return problem{reason::missing_field, fmt::format("type is required; send {}", type_rule)};

@@ -28,8 +28,10 @@ enum class origin : std::uint8_t { tracker, stored };
 std::optional<problem> read_field(const field& f, simdjson::dom::element value, origin from,
                                   const limits& lim, event& out);
 
-// Reads every member of `object` into `out`; the first problem stops it.
-std::optional<problem> read_event(simdjson::dom::object object, origin from, const limits& lim, event& out);
+// Reads every member of `object` into `out`; the first problem stops it. `named`, if given, gets
+// the set of fields the object names, null ones too (bit field_index(f)).
+std::optional<problem> read_event(simdjson::dom::object object, origin from, const limits& lim, event& out,
+                                  std::uint64_t* named = nullptr);
 
 // "a number", "an object", …: what a client sent instead, for messages.
 const char* json_type_name(simdjson::dom::element value) noexcept;

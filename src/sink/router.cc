@@ -19,18 +19,6 @@ constexpr std::size_t max_raw_bytes = 64 * 1024;
 // 64 KiB, base64 makes that ~86 KiB); it is kept wrapped, like any other poison record.
 constexpr std::size_t max_rejected_row = 256 * 1024;
 
-// Whether a record names none of the fields the sink adds, not even as null: then they can be
-// appended to it. Outside strings a quote is bare, inside them escaped, so these bytes are keys
-// (or keys inside props, which only costs the fast path).
-bool without_sink_keys(std::string_view record) {
-  if (record.empty() || record.back() != '}') return false;
-  for (const std::string_view key :
-       {"\"ua_", "\"is_bot\"", "\"bot_name\"", "\"referrer_", "\"click_id_kind\""}) {
-    if (record.find(key) != std::string_view::npos) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 const char* to_string(table t) noexcept {
@@ -42,7 +30,8 @@ routed_record router::route(const source_record& r) {
   const auto value = r.value();
   if (!value) return to_bad_table(r, "a null value (tombstone), not an event");
   if (value->empty()) return to_bad_table(r, "an empty value, not an event");
-  auto e = event::decode_stored(*value);
+  std::uint64_t named = 0;  // the fields the record names, null ones too
+  auto e = event::decode_stored(*value, &named);
   if (!e) {
     // The message may quote the record; keep the line valid JSON whatever the record held.
     const std::string& why = e.err().message;
@@ -56,7 +45,8 @@ routed_record router::route(const source_record& r) {
       time_partition(layout_, by_ == config::time_source::event_ts ? out.e.event_ts : out.e.collector_ts);
   // The sink's fields are the schema's last: a record without them (as collectors write them)
   // takes them appended, which is its canonical encoding, at a fraction of encoding it again.
-  const bool appendable = enricher_ && rewrite_line_ && without_sink_keys(*value);
+  const bool appendable =
+      enricher_ && rewrite_line_ && (named >> event::sink_fields_begin()) == 0 && value->back() == '}';
   if (enricher_ && enricher_->apply(out.e) == enrich::sink_enricher::verdict::drop) {
     out.dropped = true;
     return out;

@@ -47,8 +47,8 @@
 #include "enrich/collector_enricher.h"
 #include "enrich/sink_enricher.h"
 #include "event/encode.h"
-#include "sink/router.h"
 #include "format/file_writer.h"
+#include "sink/router.h"
 
 namespace {
 

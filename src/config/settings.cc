@@ -70,7 +70,8 @@ constexpr std::array table{
     setting{"sites", "pseudonymize_user_id", boolean, "false",
             "Replace user_id with a keyed hash (per site) before the event is stored. Needs enrich.secret."},
     setting{"sites", "private_params", string_list, "[]",
-            "More query parameters to remove from this site's page_url, referrer and target_href, besides the built-in "
+            "More query parameters to remove from this site's page_url, referrer and target_href, besides "
+            "the built-in "
             "list and enrich.private_params."},
 
     setting{"enrich", "geoip_db", string, "",
@@ -96,7 +97,8 @@ constexpr std::array table{
         "32), the same on every collector; changing it changes every derived id. Prefer the "
         "environment (CLICKTRAIL_ENRICH_SECRET) to the file."},
     setting{"enrich", "private_params", string_list, "[]",
-            "More query parameters to remove from every site's page_url, referrer and target_href, besides the built-in "
+            "More query parameters to remove from every site's page_url, referrer and target_href, besides "
+            "the built-in "
             "list (email, token, password, … see docs/enrichment.md)."},
 
     setting{"kafka", "brokers", string, "",

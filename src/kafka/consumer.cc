@@ -332,7 +332,8 @@ class librdkafka_consumer final : public consumer {
       const auto err = rd_kafka_query_watermark_offsets(rk(), topic_.c_str(), partition, &low, &high,
                                                         watermark_timeout_ms);
       if (!err) return low;
-      auto failed = consumer_error(err, topic_, fmt::format("looking up where partition {} starts", partition));
+      auto failed =
+          consumer_error(err, topic_, fmt::format("looking up where partition {} starts", partition));
       if (!failed.retriable() || std::chrono::steady_clock::now() + pause > give_up_at) return failed;
       std::this_thread::sleep_for(pause);
       pause = std::min<std::chrono::milliseconds>(2 * pause, std::chrono::seconds(1));

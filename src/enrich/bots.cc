@@ -5,11 +5,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <climits>
 #include <cstdlib>
-#include <new>
 
 namespace clicktrail::enrich {
 namespace {
@@ -192,19 +190,6 @@ std::size_t alnum_count(std::string_view s) noexcept {
   return n;
 }
 
-// This thread's Vectorscan scratch space, grown to fit every detector it has scanned with.
-struct thread_scratch {
-  hs_scratch_t* scratch = nullptr;
-  unsigned long fitted = 0;  // the serial of the last detector it was checked against
-  thread_scratch() = default;
-  thread_scratch(const thread_scratch&) = delete;
-  thread_scratch& operator=(const thread_scratch&) = delete;
-  ~thread_scratch() { hs_free_scratch(scratch); }
-};
-thread_local thread_scratch this_thread;
-
-std::atomic<unsigned long> next_serial{1};
-
 // Keeps the lowest id that matched: the earliest list entry names the bot.
 int on_match(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned int /*flags*/,
              void* context) {
@@ -240,10 +225,6 @@ std::string bot_name_from_pattern(std::string_view pattern) {
     }
   }
   return v.empty() ? std::string(pattern) : std::string(v);
-}
-
-void bot_detector::free_database::operator()(hs_database* db) const noexcept {
-  hs_free_database(db);
 }
 
 bot_detector::bot_detector(bot_detector&&) noexcept = default;
@@ -317,7 +298,7 @@ base::result<bot_detector> bot_detector::compile(std::string_view crawler_json, 
     hs_compile_error_t* error = nullptr;
     if (hs_compile_multi(texts.data(), flags.data(), ids.data(), static_cast<unsigned int>(texts.size()),
                          HS_MODE_BLOCK, nullptr, &db, &error) == HS_SUCCESS) {
-      detector.database_.reset(db);
+      detector.database_ = vectorscan_database::adopt(db);
       break;
     }
     const int failed = error != nullptr ? error->expression : -1;
@@ -330,21 +311,16 @@ base::result<bot_detector> bot_detector::compile(std::string_view crawler_json, 
     detector.rejected_.push_back({id, patterns[id], std::move(message)});
     expressions[id].clear();
   }
-  detector.serial_ = next_serial.fetch_add(1, std::memory_order_relaxed);
   return detector;
 }
 
 std::optional<std::string> bot_detector::detect(std::string_view ua, const user_agent_fields& parsed) const {
   unsigned int lowest = UINT_MAX;
-  if (this_thread.fitted != serial_) {
-    // Grows this thread's scratch when this detector needs more; a no-op when it is big enough.
-    if (hs_alloc_scratch(database_.get(), &this_thread.scratch) != HS_SUCCESS) throw std::bad_alloc();
-    this_thread.fitted = serial_;
-  }
+  hs_scratch_t* scratch = thread_scratch<bot_detector>(database_);
   const auto length = static_cast<unsigned int>(std::min<std::size_t>(ua.size(), UINT_MAX));
   // An error here (none is expected: the scratch is this thread's and fits) leaves `lowest` as far
   // as the scan got: a user agent is never called a bot by a failure.
-  hs_scan(database_.get(), ua.data(), length, 0, this_thread.scratch, on_match, &lowest);
+  hs_scan(database_.db.get(), ua.data(), length, 0, scratch, on_match, &lowest);
 
   if (lowest < list_size_) return names_[lowest];
   if (parsed.device == "Spider") {

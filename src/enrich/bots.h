@@ -41,8 +41,7 @@
 
 #include "base/result.h"
 #include "enrich/user_agent.h"
-
-struct hs_database;
+#include "enrich/vectorscan.h"
 
 namespace clicktrail::enrich {
 
@@ -73,19 +72,14 @@ class bot_detector {
   ~bot_detector();
 
  private:
-  struct free_database {
-    void operator()(hs_database* db) const noexcept;
-  };
-
   bot_detector() = default;
 
-  std::unique_ptr<hs_database, free_database> database_;
+  vectorscan_database database_;
   // By Vectorscan id: the list's entries first (id = index in the list), then the automation
   // patterns (id = list_size_ + i).
   std::vector<std::string> names_;
   std::size_t list_size_ = 0;
   std::vector<rejected_pattern> rejected_;
-  unsigned long serial_ = 0;  // tells each thread whether its scratch fits this database
 };
 
 // The name a list pattern gives its bot (the rule above). Exposed for tests.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "enrich/vectorscan.h"
 
 struct hs_database;
 
@@ -33,16 +34,11 @@ class literal_scanner {
   ~literal_scanner();
 
  private:
-  struct free_database {
-    void operator()(hs_database* db) const noexcept;
-  };
-
   literal_scanner() = default;
 
-  std::unique_ptr<hs_database, free_database> database_;  // null when no literal is ASCII
-  std::vector<int> always_found_;                         // the literals with bytes beyond ASCII
+  vectorscan_database database_;   // null when no literal is ASCII
+  std::vector<int> always_found_;  // the literals with bytes beyond ASCII
   std::size_t literal_count_ = 0;
-  unsigned long serial_ = 0;  // tells each thread whether its scratch fits
 };
 
 }  // namespace clicktrail::enrich

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "enrich/embedded_data.h"
+#include "event/fields.h"
 
 namespace clicktrail::enrich {
 namespace {
@@ -36,6 +37,19 @@ base::result<std::string> rule_text(const std::string& path, std::string_view bu
                     setting, path, std::strerror(errno)));
   }
   return std::move(text).str();
+}
+
+// The user agent's fields into the event's columns.
+void put(const user_agent_fields& f, const std::optional<std::string>& bot, event::event& e) {
+  e.ua_browser = f.browser;
+  e.ua_browser_version = f.browser_version;
+  e.ua_os = f.os;
+  e.ua_os_version = f.os_version;
+  e.ua_device = f.device;
+  e.ua_device_brand = f.device_brand;
+  e.ua_device_model = f.device_model;
+  e.is_bot = bot.has_value();
+  e.bot_name = bot;
 }
 
 }  // namespace
@@ -90,21 +104,26 @@ const sink_enricher::agent& sink_enricher::parse(const std::string& ua) {
   agent a;
   a.fields = rules_->user_agents.parse(ua);
   a.bot = rules_->bots.detect(ua, a.fields);
+  // A user agent can make these longer than their columns (a 700-byte device model): cut once
+  // here, so that every event of it takes them as they are.
+  event::event probe;
+  put(a.fields, a.bot, probe);
+  if (event::cut_to_column_limits_from(probe, event::sink_fields_begin())) {
+    a.cut = true;
+    a.fields = {std::move(probe.ua_browser),     std::move(probe.ua_browser_version),
+                std::move(probe.ua_os),          std::move(probe.ua_os_version),
+                std::move(probe.ua_device),      std::move(probe.ua_device_brand),
+                std::move(probe.ua_device_model)};
+    a.bot = std::move(probe.bot_name);
+  }
   return cache_.insert(ua, std::move(a));
 }
 
 sink_enricher::verdict sink_enricher::apply(event::event& e) {
   if (e.ua) {
     const agent& a = parse(*e.ua);
-    e.ua_browser = a.fields.browser;
-    e.ua_browser_version = a.fields.browser_version;
-    e.ua_os = a.fields.os;
-    e.ua_os_version = a.fields.os_version;
-    e.ua_device = a.fields.device;
-    e.ua_device_brand = a.fields.device_brand;
-    e.ua_device_model = a.fields.device_model;
-    e.is_bot = a.bot.has_value();
-    e.bot_name = a.bot;
+    put(a.fields, a.bot, e);
+    if (a.cut) e.truncated = true;
   }
   const referrer_fields r = rules_->referrers.classify(e.referrer, e.page_url, e.utm_medium);
   e.referrer_medium = r.medium;

@@ -40,8 +40,9 @@ class sink_enricher {
       : rules_(std::move(rules)), cache_(rules_->cache_entries) {}
 
   enum class verdict { keep, drop };
-  // Fills ua_*, is_bot, bot_name, referrer_* and click_id_kind. `drop` for a bot's event when
-  // its site asks for bots to be dropped.
+  // Fills ua_*, is_bot, bot_name, referrer_* and click_id_kind, within their column limits (and
+  // sets `truncated` when a user agent's fields had to be cut). `drop` for a bot's event when its
+  // site asks for bots to be dropped.
   verdict apply(event::event& e);
 
   std::uint64_t cache_hits() const noexcept { return hits_; }
@@ -49,8 +50,9 @@ class sink_enricher {
 
  private:
   struct agent {
-    user_agent_fields fields;
+    user_agent_fields fields;  // cut to their column limits once, when parsed
     std::optional<std::string> bot;
+    bool cut = false;  // some field was cut: the event is `truncated`
   };
   const agent& parse(const std::string& ua);
 

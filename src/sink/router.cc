@@ -47,17 +47,17 @@ routed_record router::route(const source_record& r) {
     out.line = std::string(*value);
     return out;
   }
+  const bool was_truncated = out.e.truncated;
   if (enricher_->apply(out.e) == enrich::sink_enricher::verdict::drop) {
     out.dropped = true;
     return out;
   }
-  // A user agent can make ua_* longer than their columns allow; cutting one sets `truncated`.
-  const bool cut = event::cut_to_column_limits_from(out.e, event::sink_fields_begin());
-  if (cut) out.e.truncated = true;
+  // A user agent's fields cut to their columns set `truncated`, which comes before them: the
+  // record read says otherwise, so the event is encoded whole.
+  const bool cut = out.e.truncated != was_truncated;
   // The sink's fields are the schema's last: a canonical record without them (as collectors
   // write them) takes them appended, which is its canonical encoding, at a fraction of encoding
-  // it again.
-  // (Any other record naming none of them stays valid JSON, if not canonical, as it was before.)
+  // it again. (Any other record naming none of them stays valid JSON, if not canonical, as it was before.)
   const bool appendable =
       rewrite_line_ && !cut && (named >> event::sink_fields_begin()) == 0 && value->back() == '}';
   if (appendable) {

@@ -77,5 +77,25 @@ TEST(router, a_record_naming_the_sinks_fields_as_null_gets_them_once) {
   EXPECT_EQ(out.line.find("\"ua_browser\""), out.line.rfind("\"ua_browser\"")) << "one key, once";
 }
 
+TEST(router, a_user_agent_longer_than_its_columns_is_cut_and_the_event_flagged) {
+  auto r = jsonl_router();
+  std::string value = collected;
+  const std::string ua =
+      "Mozilla/5.0 (Linux; Android 10; " + std::string(700, 'Z') +
+      " Build/QP1A.190711.020) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36";
+  const auto from = value.find(R"("ua":")") + 6;
+  value.replace(from, value.find('"', from) - from, ua);
+  for (int twice = 0; twice < 2; ++twice) {  // parsed, then from the cache
+    const routed_record out = r.route(record(value));
+    ASSERT_EQ(out.to, table::events) << out.line;
+    ASSERT_TRUE(out.e.ua_device_model);
+    EXPECT_LE(out.e.ua_device_model->size(), 256u);
+    EXPECT_TRUE(out.e.truncated);
+    std::string canonical;
+    event::encode(out.e, canonical);
+    EXPECT_EQ(out.line, canonical);
+  }
+}
+
 }  // namespace
 }  // namespace clicktrail::sink

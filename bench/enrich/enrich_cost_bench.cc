@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_input.h"
 #include "config/config.h"
 #include "enrich/collector_enricher.h"
 #include "enrich/sink_enricher.h"
@@ -54,26 +55,11 @@ namespace {
 
 using namespace clicktrail;
 
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CLI::ValidationError("UAS", fmt::format("cannot read {}", path));
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
-  if (lines.empty()) throw CLI::ValidationError("UAS", fmt::format("{} holds no user agents", path));
-  return lines;
-}
-
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 template <class F>
 double cpu_of(F&& work) {
-  const double start = thread_cpu_seconds();
+  const double start = bench::thread_cpu_seconds();
   work();
-  return thread_cpu_seconds() - start;
+  return bench::thread_cpu_seconds() - start;
 }
 
 std::string json_list(const std::vector<double>& values) {
@@ -394,7 +380,7 @@ int main(int argc, char** argv) {
 
   try {
     const auto cfg = must(config::load_config({}));  // every default
-    const auto tracker_events = make_events(read_lines(uas_path), events, zipf, seed);
+    const auto tracker_events = make_events(bench::read_lines(uas_path), events, zipf, seed);
     sink_side(cfg, tracker_events, runs);
     if (!geo_dir.empty()) collector_side(cfg, tracker_events, geo_dir, runs);
   } catch (const CLI::Error& e) {

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "base/json_string.h"
+#include "bench_input.h"
 #include "enrich/lru_cache.h"
 #include "enrich/user_agent.h"
 
@@ -51,32 +52,17 @@ std::string read_file(const std::string& path) {
   return std::move(text).str();
 }
 
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CLI::ValidationError("UAS", fmt::format("cannot read {}", path));
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
-  if (lines.empty()) throw CLI::ValidationError("UAS", fmt::format("{} holds no user agents", path));
-  return lines;
-}
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 struct timing {
   std::vector<double> wall_s, cpu_s;
 };
 
 template <class F>
 void time_once(timing& t, F&& work) {
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = bench::thread_cpu_seconds();
   const auto wall0 = std::chrono::steady_clock::now();
   work();
   t.wall_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
-  t.cpu_s.push_back(cpu_seconds() - cpu0);
+  t.cpu_s.push_back(bench::thread_cpu_seconds() - cpu0);
 }
 
 // N indices into `distinct` user agents, Zipf-distributed over ranks dealt in a seeded order.
@@ -147,7 +133,7 @@ int main(int argc, char** argv) {
 
   try {
     const std::string rules = read_file(rules_path);
-    const std::vector<std::string> uas = read_lines(uas_path);
+    const std::vector<std::string> uas = bench::read_lines(uas_path);
     timing compile;
     std::optional<enrich::user_agent_parser> parser;
     time_once(compile, [&] {

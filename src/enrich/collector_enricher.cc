@@ -48,6 +48,7 @@ collector_enricher::request_facts collector_enricher::facts(const config::site_c
                                                             std::string_view user_agent,
                                                             std::int64_t collector_ts) const {
   request_facts out;
+  out.private_params = private_params_of(&site);
   if (!full_ip.empty()) out.geo = geo_.lookup(full_ip);
   // config refuses a cookieless site without a secret, so cookieless_ is there when needed.
   if (site.cookieless && cookieless_)
@@ -72,9 +73,7 @@ void collector_enricher::apply(event::event& e, const config::site_config& site,
   if (site.pseudonymize_user_id && e.user_id && !e.user_id->empty()) {
     e.user_id = pseudonymize_user_id(secret_, site.key, *e.user_id);
   }
-  static const std::vector<std::string> none;
-  const auto extra = private_params_.find(site.key);
-  const auto& params = extra == private_params_.end() ? none : extra->second;
+  const auto params = facts.private_params;
   remove_private_params(e.page_url, params);
   remove_private_params(e.referrer, params);
   remove_private_params(e.target_href, params);
@@ -84,13 +83,16 @@ std::string collector_enricher::scrub_raw(const config::site_config* site, std::
   std::vector<std::string_view> json_keys;
   if (site && site->pseudonymize_user_id) json_keys.push_back("user_id");
   if (site && site->cookieless) json_keys.insert(json_keys.end(), {"anonymous_id", "session_id"});
-  const auto extra = site ? private_params_.find(site->key) : private_params_.end();
-  return enrich::scrub_raw(raw, default_private_params(),
-                           extra == private_params_.end() ? global_params_ : extra->second, json_keys);
+  return enrich::scrub_raw(raw, default_private_params(), private_params_of(site), json_keys);
+}
+
+std::span<const std::string> collector_enricher::private_params_of(const config::site_config* site) const {
+  const auto it = site ? private_params_.find(site->key) : private_params_.end();
+  return it == private_params_.end() ? std::span<const std::string>(global_params_) : it->second;
 }
 
 void collector_enricher::remove_private_params(event::opt_string& url,
-                                               const std::vector<std::string>& extra) const {
+                                               std::span<const std::string> extra) const {
   if (!url) return;
   if (auto kept = strip_params(*url, default_private_params(), extra)) *url = std::move(*kept);
 }

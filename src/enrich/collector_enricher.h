@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,8 @@ class collector_enricher {
   struct request_facts {
     geo_fields geo;
     std::optional<cookieless_ids::ids> ids;  // cookieless sites only
+    // The site's private parameters besides the built-in list (enrich.private_params and its own).
+    std::span<const std::string> private_params;
   };
   request_facts facts(const config::site_config& site, std::string_view full_ip, std::string_view user_agent,
                       std::int64_t collector_ts) const;
@@ -57,7 +60,8 @@ class collector_enricher {
         global_params_(std::move(global_params)),
         private_params_(std::move(private_params)) {}
 
-  void remove_private_params(event::opt_string& url, const std::vector<std::string>& extra) const;
+  void remove_private_params(event::opt_string& url, std::span<const std::string> extra) const;
+  std::span<const std::string> private_params_of(const config::site_config* site) const;
 
   geo_databases geo_;
   std::unique_ptr<const cookieless_ids> cookieless_;  // when enrich.secret is set

@@ -34,7 +34,9 @@ objcopy --strip-debug "$binary" "$out/var/task/bin/clicktrail"
 
 # "libx.so.1 => /path (0x…)" and the loader's "/lib64/ld-linux-x86-64.so.2 (0x…)".
 needed() { ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'; }
-curl=$("$(command -v ldconfig || echo /sbin/ldconfig)" -p | awk '$1 == "libcurl.so.4" && /x86-64/ { print $NF; exit }')
+# awk reads to the end: an early exit would kill ldconfig with SIGPIPE, which pipefail reports.
+curl=$("$(command -v ldconfig || echo /sbin/ldconfig)" -p |
+  awk '$1 == "libcurl.so.4" && /x86-64/ && !found { found = $NF } END { print found }')
 [[ -n $curl ]] || die "libcurl.so.4 not found (package libcurl4); clicktrail loads it for S3"
 libs=$( (needed "$binary"; echo "$curl"; needed "$curl") | sort -u)
 [[ -n $libs ]] || die "ldd found no shared libraries in '$binary'; is it a dynamically linked x86-64 ELF?"

@@ -70,7 +70,7 @@ kafka_launch() {
 # kafka_ready ADDRESS ID: the node at ADDRESS answers metadata requests and lists
 # itself, which KRaft does only once the broker is registered and unfenced. (Not
 # "lists N brokers": a node restarted while another is down must count as ready.)
-kafka_ready() { kcat -L -b "$1" -m 3 2>/dev/null | grep -q "^  broker $2 at $1\b"; }
+kafka_ready() { kcat -L -b "$1" -m 3 2>/dev/null | grep "^  broker $2 at $1\b" >/dev/null; }
 
 # kafka_await NAME: wait until node NAME is ready.
 kafka_await() {

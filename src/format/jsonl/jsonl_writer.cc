@@ -1,56 +1,83 @@
 #include "format/jsonl/jsonl_writer.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
+#include <memory>
 #include <string>
 
 namespace clicktrail::format {
 namespace {
 
-// Encoded bytes are handed on in chunks of this size: large enough that an S3 part is a few
-// calls, small enough to keep memory flat.
+// Plain lines are handed on in chunks of this size: large enough that an S3 part is a few
+// calls, small enough to keep memory flat. gzip hands on each member as it is compressed.
 constexpr std::size_t chunk_bytes = 256 * 1024;
+
+// gzip: lines are gathered up to this many bytes and compressed as one gzip member. A file is
+// then several members end to end, which RFC 1952 allows and every reader we know takes as one
+// stream (gzip, zlib's gzread, Python, DuckDB, pyarrow, Hadoop's codec under Athena and Spark).
+// libdeflate compresses a whole buffer 2.2× faster than zlib's streaming deflate at the same
+// level, 4% smaller (bench/enrich's JSON Lines gzip row); a member of 1 MiB loses nothing
+// measurable to the restart of its 32 KiB window.
+constexpr std::size_t member_input_bytes = 1 << 20;
+// Level 6, as gzip's and zlib's default: the usual trade-off of speed and size.
+constexpr int gzip_level = 6;
+
+struct compressor_deleter {
+  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+};
 
 class jsonl_writer final : public file_writer {
  public:
   jsonl_writer(bool gzip, write_fn out) : gzip_(gzip), out_(std::move(out)) {
     if (gzip_) {
-      // Level 6 is zlib's default trade-off; windowBits 16+15 asks for the gzip wrapper.
-      deflateInit2(&zs_, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+      compressor_.reset(libdeflate_alloc_compressor(gzip_level));
+      member_.reserve(member_input_bytes + 64 * 1024);
     }
     pending_.reserve(chunk_bytes);
-  }
-  ~jsonl_writer() override {
-    if (gzip_) deflateEnd(&zs_);
   }
 
   base::status append(const event::event&, std::string_view canonical) override {
     ++records_;
-    line_.assign(canonical);
-    line_.push_back('\n');
-    return gzip_ ? deflate_some(line_, Z_NO_FLUSH) : buffer(line_);
+    if (!gzip_) {
+      pending_.append(canonical);
+      pending_.push_back('\n');
+      return pending_.size() >= chunk_bytes ? flush_pending() : base::status{};
+    }
+    member_.append(canonical);
+    member_.push_back('\n');
+    return member_.size() >= member_input_bytes ? compress_member() : base::status{};
   }
 
   base::status finish(const file_labels&) override {
-    if (gzip_) {
-      if (auto s = deflate_some({}, Z_FINISH); !s) return s;
+    // A file without lines is still one (empty) member: a valid gzip file.
+    if (gzip_ && (!member_.empty() || members_ == 0)) {
+      if (auto s = compress_member(); !s) return s;
     }
     return flush_pending();
   }
 
   std::int64_t encoded_bytes() const override {
-    // zlib holds up to a window of input before emitting; counting the input not yet emitted
-    // at a typical 8:1 ratio keeps size-based rotation close without flushing the compressor.
-    const auto held = gzip_ ? static_cast<std::int64_t>(zs_.total_in - emitted_in_) / 8 : 0;
-    return written_ + static_cast<std::int64_t>(pending_.size()) + held;
+    // Lines not yet compressed count at a typical 8:1 ratio: size-based rotation stays close
+    // without cutting members short.
+    return written_ + static_cast<std::int64_t>(pending_.size() + member_.size() / 8);
   }
   std::int64_t records() const override { return records_; }
-  std::int64_t buffered_bytes() const override { return static_cast<std::int64_t>(pending_.size()); }
+  std::int64_t buffered_bytes() const override {
+    return static_cast<std::int64_t>(pending_.size() + member_.size());
+  }
 
  private:
-  base::status buffer(std::string_view bytes) {
-    pending_.append(bytes);
-    return pending_.size() >= chunk_bytes ? flush_pending() : base::status{};
+  base::status compress_member() {
+    if (!compressor_) return base::error::fail("gzip: out of memory for the compressor");
+    const std::size_t at = pending_.size();
+    pending_.resize(at + libdeflate_gzip_compress_bound(compressor_.get(), member_.size()));
+    const std::size_t n = libdeflate_gzip_compress(compressor_.get(), member_.data(), member_.size(),
+                                                   pending_.data() + at, pending_.size() - at);
+    pending_.resize(at + n);
+    member_.clear();
+    ++members_;
+    if (n == 0) return base::error::fail("gzip: compression failed");
+    return flush_pending();  // a member's bytes, about 1/8 of its lines', are one chunk
   }
 
   base::status flush_pending() {
@@ -58,36 +85,17 @@ class jsonl_writer final : public file_writer {
     auto s = out_(pending_);
     written_ += static_cast<std::int64_t>(pending_.size());
     pending_.clear();
-    if (gzip_) emitted_in_ = zs_.total_in;
     return s;
-  }
-
-  base::status deflate_some(std::string_view in, int flush) {
-    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs_.avail_in = static_cast<uInt>(in.size());
-    char out[64 * 1024];
-    int rc = Z_OK;
-    do {
-      zs_.next_out = reinterpret_cast<Bytef*>(out);
-      zs_.avail_out = sizeof out;
-      rc = deflate(&zs_, flush);
-      if (rc == Z_STREAM_ERROR) return base::error::fail("gzip compression failed");
-      const std::size_t produced = sizeof out - zs_.avail_out;
-      if (produced > 0) {
-        if (auto s = buffer(std::string_view(out, produced)); !s) return s;
-      }
-    } while (zs_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-    return {};
   }
 
   bool gzip_;
   write_fn out_;
-  z_stream zs_{};
-  std::string line_;
-  std::string pending_;
+  std::unique_ptr<libdeflate_compressor, compressor_deleter> compressor_;
+  std::string member_;   // gzip: the lines of the member being gathered
+  std::string pending_;  // bytes of the file not yet handed on
   std::int64_t written_ = 0;
   std::int64_t records_ = 0;
-  uLong emitted_in_ = 0;
+  std::int64_t members_ = 0;
 };
 
 }  // namespace

@@ -42,11 +42,10 @@ bool is_paid_medium(std::string_view medium) {
                      [&](std::string_view m) { return base::iequals(m, medium); });
 }
 
-// The first click id in the query and whether it means paid.
-const click_id* find_click_id(std::string_view page_url) {
-  const std::optional<url_parts> url = parse_url(page_url);
-  if (!url) return nullptr;
-  std::string_view query = url->query;
+// The first click id in the page's query and whether it means paid.
+const click_id* find_click_id(const std::optional<url_parts>& page) {
+  if (!page) return nullptr;
+  std::string_view query = page->query;
   query_parameter p;
   while (next_query_parameter(query, p)) {
     if (p.value.empty()) continue;
@@ -59,6 +58,13 @@ const click_id* find_click_id(std::string_view page_url) {
 
 std::string_view without_www(std::string_view host) {
   return host.starts_with("www.") ? host.substr(4) : host;
+}
+
+referrer_fields fields_of(std::string medium, std::optional<std::string> source = std::nullopt) {
+  referrer_fields f;
+  f.medium = std::move(medium);
+  f.source = std::move(source);
+  return f;
 }
 
 bool blank(const std::optional<std::string>& s) {
@@ -195,31 +201,37 @@ const referrer_classifier::source* referrer_classifier::lookup_wildcard(std::str
 referrer_fields referrer_classifier::classify(const std::optional<std::string>& referrer,
                                               const std::optional<std::string>& page_url,
                                               const std::optional<std::string>& utm_medium) const {
-  const click_id* id = page_url ? find_click_id(*page_url) : nullptr;
-  const bool paid = (id != nullptr && id->paid) || (utm_medium && is_paid_medium(*utm_medium));
+  const std::optional<url_parts> page = page_url ? parse_url(*page_url) : std::nullopt;
+  const click_id* id = find_click_id(page);
+  referrer_fields fields = arrival(referrer, page, id != nullptr && id->paid, utm_medium);
+  if (id != nullptr) fields.click_id_kind = std::string(id->name);
+  return fields;
+}
+
+// Rules 1-5 of referrer.h, without the click id's name.
+referrer_fields referrer_classifier::arrival(const std::optional<std::string>& referrer,
+                                             const std::optional<url_parts>& page, bool paid_click,
+                                             const std::optional<std::string>& utm_medium) const {
+  const bool paid = paid_click || (utm_medium && is_paid_medium(*utm_medium));
   if (!paid && blank(referrer)) return {};  // direct
 
   const std::optional<url_parts> from = blank(referrer) ? std::nullopt : parse_url(*referrer);
-  bool internal = false;
-  if (from && page_url) {
-    const std::optional<url_parts> page = parse_url(*page_url);
-    internal = page && without_www(page->host) == without_www(from->host);
-  }
+  const bool internal = from && page && without_www(page->host) == without_www(from->host);
   if (paid) {
     referrer_fields fields = from && !internal ? describe(*from) : referrer_fields{};
     fields.medium = "paid";
     return fields;
   }
-  if (!from) return {"unknown", std::nullopt, std::nullopt};
-  if (internal) return {"internal", std::nullopt, std::nullopt};
+  if (!from) return fields_of("unknown");
+  if (internal) return fields_of("internal");
   return describe(*from);
 }
 
 // Rules 4 and 5 of referrer.h: the list's medium, source and term, or unknown with the host.
 referrer_fields referrer_classifier::describe(const url_parts& from) const {
   const source* s = lookup(from.host, from.path);
-  if (s == nullptr) return {"unknown", from.host, std::nullopt};
-  referrer_fields fields{s->medium, s->name, std::nullopt};
+  if (s == nullptr) return fields_of("unknown", from.host);
+  referrer_fields fields = fields_of(s->medium, s->name);
   for (const std::string& parameter : s->parameters) {
     if (const auto value = find_query_value(from.query, parameter)) {
       fields.term = decode_query_component(*value, max_term_bytes);
@@ -227,12 +239,6 @@ referrer_fields referrer_classifier::describe(const url_parts& from) const {
     }
   }
   return fields;
-}
-
-std::optional<std::string> click_id_kind(std::string_view page_url) {
-  const click_id* id = find_click_id(page_url);
-  if (id == nullptr) return std::nullopt;
-  return std::string(id->name);
 }
 
 }  // namespace clicktrail::enrich

@@ -3,7 +3,7 @@
 // click id its URL carries.
 //
 // classify() decides, first rule that applies:
-//   1. paid: the page URL carries a paid click id (click_id_kind(), all but fbclid: Facebook adds
+//   1. paid: the page URL carries a paid click id (click_id_kind, all but fbclid: Facebook adds
 //      fbclid to links in ordinary posts too), or utm_medium (trimmed, ASCII case ignored) is a
 //      paid medium: cpc, ppc, cpm, cpv, cpa, cpl, display, banner, retargeting, remarketing,
 //      interstitial, or anything starting with "paid" (paid, paidsearch, paid_search, paid-social,
@@ -49,6 +49,12 @@ namespace clicktrail::enrich {
 
 struct referrer_fields {
   std::optional<std::string> medium, source, term;
+  // The first ad click id in the page URL's query, in the query's order, with a value: its name
+  // as listed here, or nullopt. Names compared ignoring ASCII case.
+  //   gclid, gbraid, wbraid, dclid (Google Ads, Display & Video 360), msclkid (Microsoft
+  //   Advertising), fbclid (Meta; also on organic links, so not "paid" by itself), ttclid (TikTok),
+  //   twclid (X), li_fat_id (LinkedIn), ScCid (Snapchat), rdt_cid (Reddit), yclid (Yandex Direct).
+  std::optional<std::string> click_id_kind;
   friend bool operator==(const referrer_fields&, const referrer_fields&) = default;
 };
 
@@ -59,7 +65,7 @@ class referrer_classifier {
   static base::result<referrer_classifier> compile(std::string_view referrers_json, std::string_view origin);
 
   // medium: "search", "social", "email", "paid", "internal" or "unknown"; all nullopt for direct
-  // traffic. Thread-safe.
+  // traffic. The page URL is parsed once, for its click id and its host. Thread-safe.
   referrer_fields classify(const std::optional<std::string>& referrer,
                            const std::optional<std::string>& page_url,
                            const std::optional<std::string>& utm_medium) const;
@@ -82,6 +88,8 @@ class referrer_classifier {
   const source* lookup(std::string_view host, std::string_view path) const;
   const source* lookup_wildcard(std::string_view domain) const;
   referrer_fields describe(const url_parts& from) const;
+  referrer_fields arrival(const std::optional<std::string>& referrer, const std::optional<url_parts>& page,
+                          bool paid_click, const std::optional<std::string>& utm_medium) const;
 
   std::vector<source> sources_;
   domain_map domains_;    // "google.com", "icloud.com/mail" → index in sources_
@@ -89,12 +97,5 @@ class referrer_classifier {
   bool has_paths_ = false;
   std::size_t domain_count_ = 0;
 };
-
-// The first ad click id in `page_url`'s query, in the query's order, with a value: its name as
-// listed here, or nullopt. Names compared ignoring ASCII case.
-//   gclid, gbraid, wbraid, dclid (Google Ads, Display & Video 360), msclkid (Microsoft
-//   Advertising), fbclid (Meta; also on organic links, so not "paid" by itself), ttclid (TikTok),
-//   twclid (X), li_fat_id (LinkedIn), ScCid (Snapchat), rdt_cid (Reddit), yclid (Yandex Direct).
-std::optional<std::string> click_id_kind(std::string_view page_url);
 
 }  // namespace clicktrail::enrich

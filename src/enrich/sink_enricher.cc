@@ -125,11 +125,11 @@ sink_enricher::verdict sink_enricher::apply(event::event& e) {
     put(a.fields, a.bot, e);
     if (a.cut) e.truncated = true;
   }
-  const referrer_fields r = rules_->referrers.classify(e.referrer, e.page_url, e.utm_medium);
-  e.referrer_medium = r.medium;
-  e.referrer_source = r.source;
-  e.referrer_term = r.term;
-  if (e.page_url) e.click_id_kind = click_id_kind(*e.page_url);
+  referrer_fields r = rules_->referrers.classify(e.referrer, e.page_url, e.utm_medium);
+  e.referrer_medium = std::move(r.medium);
+  e.referrer_source = std::move(r.source);
+  e.referrer_term = std::move(r.term);
+  e.click_id_kind = std::move(r.click_id_kind);
   const bool drop = e.is_bot.value_or(false) && rules_->sites_dropping_bots.contains(e.site);
   return drop ? verdict::drop : verdict::keep;
 }

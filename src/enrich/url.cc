@@ -37,23 +37,19 @@ std::size_t scheme_end(std::string_view text) noexcept {
 // Lower-cases a registered name into `out`; false when a byte cannot be part of one. Non-ASCII
 // must be well-formed UTF-8 (internationalised names as a browser may show them).
 bool lower_host(std::string_view host, std::string& out) {
-  out.clear();
-  out.reserve(host.size());
+  out.assign(host);  // then lower-cased in place: each byte is kept or changes case
   const auto* p = reinterpret_cast<const unsigned char*>(host.data());
   for (std::size_t i = 0; i < host.size();) {
     const unsigned char c = p[i];
     if (c >= 0x80) {
       const std::size_t n = base::utf8_length(p + i, host.size() - i);
       if (n == 0) return false;
-      out.append(host.substr(i, n));
       i += n;
       continue;
     }
     if (is_alpha(static_cast<char>(c))) {
-      out += static_cast<char>(c | 0x20);
-    } else if (is_digit(static_cast<char>(c)) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
+      out[i] = static_cast<char>(c | 0x20);
+    } else if (!is_digit(static_cast<char>(c)) && c != '-' && c != '.' && c != '_' && c != '~') {
       return false;
     }
     ++i;
@@ -92,11 +88,15 @@ std::optional<url_parts> parse_url(std::string_view text) {
   if (!text.starts_with("//")) return std::nullopt;
   text.remove_prefix(2);
 
-  const std::size_t authority_end = text.find_first_of("/?#");
-  std::string_view authority = text.substr(0, authority_end);
-  const std::string_view rest = authority_end == std::string_view::npos ? "" : text.substr(authority_end);
-  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos)
-    authority.remove_prefix(at + 1);
+  // One pass to the authority's end, noting its last '@' (userinfo ends there).
+  std::size_t authority_end = 0, host_start = 0;
+  for (; authority_end < text.size(); ++authority_end) {
+    const char c = text[authority_end];
+    if (c == '/' || c == '?' || c == '#') break;
+    if (c == '@') host_start = authority_end + 1;
+  }
+  const std::string_view authority = text.substr(host_start, authority_end - host_start);
+  const std::string_view rest = text.substr(authority_end);
 
   std::string_view host = authority;
   if (authority.starts_with('[')) {
@@ -109,12 +109,13 @@ std::optional<url_parts> parse_url(std::string_view text) {
     if (host.size() > max_host || !lower_host(host, url.host)) return std::nullopt;
   }
 
-  const std::size_t query_start = rest.find('?');
-  const std::size_t fragment_start = rest.find('#');
-  url.path = rest.substr(0, std::min(query_start, fragment_start));
-  if (query_start != std::string_view::npos && query_start < fragment_start) {
-    const std::size_t end = fragment_start == std::string_view::npos ? rest.size() : fragment_start;
-    url.query = rest.substr(query_start + 1, end - query_start - 1);
+  // The path ends at the first '?' or '#'; a query runs from '?' to '#'.
+  std::size_t path_end = 0;
+  while (path_end < rest.size() && rest[path_end] != '?' && rest[path_end] != '#') ++path_end;
+  url.path = rest.substr(0, path_end);
+  if (path_end < rest.size() && rest[path_end] == '?') {
+    const std::string_view after = rest.substr(path_end + 1);
+    url.query = after.substr(0, after.find('#'));
   }
   return url;
 }

@@ -16,7 +16,7 @@ namespace clicktrail::enrich {
 void PrintTo(const referrer_fields& f, std::ostream* os);
 void PrintTo(const referrer_fields& f, std::ostream* os) {
   *os << "{" << f.medium.value_or("-") << ", " << f.source.value_or("-") << ", " << f.term.value_or("-")
-      << "}";
+      << ", " << f.click_id_kind.value_or("-") << "}";
 }
 
 namespace {
@@ -38,8 +38,14 @@ referrer_fields from(std::optional<std::string> referrer,
 }
 
 referrer_fields fields(std::optional<std::string> medium, std::optional<std::string> source = std::nullopt,
-                       std::optional<std::string> term = std::nullopt) {
-  return {std::move(medium), std::move(source), std::move(term)};
+                       std::optional<std::string> term = std::nullopt,
+                       std::optional<std::string> click_id_kind = std::nullopt) {
+  return {std::move(medium), std::move(source), std::move(term), std::move(click_id_kind)};
+}
+
+// The click id kind of a direct visit to `page`.
+std::optional<std::string> click_id_kind(const std::string& page) {
+  return from(std::nullopt, std::nullopt, page).click_id_kind;
 }
 
 TEST(Referrer, TheBuiltInListLoadsAndUsesOnlyTheAllowedMedia) {
@@ -120,8 +126,9 @@ TEST(Referrer, Webmail) {
 
 TEST(Referrer, PaidByClickIdOrUtmMedium) {
   EXPECT_EQ(from("https://www.google.com/", std::nullopt, "https://shop.example/?gclid=abc"),
-            fields("paid", "Google"));
-  EXPECT_EQ(from(std::nullopt, std::nullopt, "https://shop.example/?msclkid=1"), fields("paid"));
+            fields("paid", "Google", std::nullopt, "gclid"));
+  EXPECT_EQ(from(std::nullopt, std::nullopt, "https://shop.example/?msclkid=1"),
+            fields("paid", std::nullopt, std::nullopt, "msclkid"));
   EXPECT_EQ(from("https://www.bing.com/search?q=shoes", "cpc"), fields("paid", "Bing", "shoes"));
   for (const char* medium :
        {"cpc", "PPC", " cpm ", "display", "paid", "paidsearch", "paid_social", "Paid-Social"}) {
@@ -131,7 +138,7 @@ TEST(Referrer, PaidByClickIdOrUtmMedium) {
   EXPECT_EQ(from("https://example.org/", "social"), fields("unknown", "example.org"));
   // fbclid is on organic Facebook links too: social, not paid.
   EXPECT_EQ(from("https://l.facebook.com/", std::nullopt, "https://shop.example/?fbclid=IwAR0"),
-            fields("social", "Facebook"));
+            fields("social", "Facebook", std::nullopt, "fbclid"));
   // Paid with an internal referrer (the landing page reloaded): no source.
   EXPECT_EQ(from("https://shop.example/landing", "cpc"), fields("paid"));
 }
@@ -147,6 +154,9 @@ TEST(Referrer, ClickIdKind) {
   EXPECT_EQ(click_id_kind("https://shop.example/#gclid=1"), std::nullopt);
   EXPECT_EQ(click_id_kind("https://shop.example/?q=1"), std::nullopt);
   EXPECT_EQ(click_id_kind("not a url?gclid=1"), std::nullopt);
+  // Direct traffic keeps its click id (an ad opened in a new window sends no referrer).
+  EXPECT_EQ(from(std::nullopt, std::nullopt, "https://shop.example/?fbclid=1"),
+            fields(std::nullopt, std::nullopt, std::nullopt, "fbclid"));
 }
 
 TEST(Referrer, DirectWhenThereIsNoReferrer) {

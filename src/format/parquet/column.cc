@@ -39,6 +39,12 @@ class string_column final : public column {
     const std::string* v = get_(e);
     if (v == nullptr) return false;
     if (dictionary_) {
+      // Neighbouring rows often repeat a value (a browser, a country, a page): one compare
+      // then saves the hash and the table's probe.
+      if (!indices_.empty() && dictionary_->at(indices_.back()) == *v) {
+        indices_.push_back(indices_.back());
+        return true;
+      }
       indices_.push_back(dictionary_->index_of(*v));
       if (dictionary_->encoded_bytes() > limits_.dictionary_bytes) fall_back_to_plain();
     } else {

@@ -1,5 +1,6 @@
 #include "base/uuid.h"
 
+#include <openssl/sha.h>
 #include <sys/random.h>
 
 #include <random>
@@ -90,6 +91,19 @@ uuid make_uuid_v7(unix_ms now) {
   id.bytes[7] = static_cast<std::uint8_t>(state.counter & 0xff);
   for (size_t i = 8; i < 16; ++i) id.bytes[i] = static_cast<std::uint8_t>(random >> (8 * (i - 8)));
   id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));  // variant 10xx
+  return id;
+}
+
+uuid make_uuid_v5(const uuid& ns, std::string_view name) {
+  // One-shot SHA1() (the SHA1_Init family is deprecated in OpenSSL 3); names are short.
+  std::string input(reinterpret_cast<const char*>(ns.bytes.data()), ns.bytes.size());
+  input.append(name);
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  uuid id;
+  for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = digest[i];
+  id.bytes[6] = static_cast<std::uint8_t>(0x50 | (id.bytes[6] & 0x0f));
+  id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));
   return id;
 }
 

@@ -56,5 +56,21 @@ TEST(uuid, parse_round_trips_and_rejects_malformed_text) {
   EXPECT_FALSE(parse_uuid("{189abcd-ef01-7abc-8def-0123456789ab}").has_value());
 }
 
+// Vectors computed with Python 3's uuid.uuid5 (the design's namespaces and id rule:
+// uuid.uuid5(ns, f"{site}\n{id}")).
+TEST(uuid, v5_matches_pythons_uuid5) {
+  const uuid dns = *parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8");  // uuid.NAMESPACE_DNS
+  EXPECT_EQ(make_uuid_v5(dns, "python.org").to_string(), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+  const uuid url = *parse_uuid("6ba7b811-9dad-11d1-80b4-00c04fd430c8");  // uuid.NAMESPACE_URL
+  const uuid segment_ns = make_uuid_v5(url, "https://github.com/clicktrail/clicktrail#segment-message-id");
+  EXPECT_EQ(segment_ns.to_string(), "ca0ce16b-88b8-543c-a35d-0ea05e9eebec");
+  EXPECT_EQ(make_uuid_v5(segment_ns, "shop\najs-next-1700000000000-4f9c2b7e-1d2a-4c1b-9e3f-0a1b2c3d4e5f")
+                .to_string(),
+            "020a170b-22a4-5c11-8833-6c8692053f02");
+  EXPECT_EQ(make_uuid_v5(segment_ns, "shop\n1").to_string(), "ae0bd322-537d-5b11-b20b-c496c5f8b46f");
+  EXPECT_EQ(make_uuid_v5(segment_ns, "other\n1").to_string(), "47dcaf4d-2b37-5076-b31b-c4b869a60214");
+  EXPECT_EQ(make_uuid_v5(segment_ns, "shop\n1").version(), 5);
+}
+
 }  // namespace
 }  // namespace clicktrail::base

@@ -61,7 +61,8 @@ constexpr std::array table{
             "\"*\" allows any origin and must be written out."},
     setting{"sites", "drop_bots", boolean, "false",
             "Drop this site's events from bots (crawlers, spiders, headless browsers) at the sink instead of "
-            "storing them with is_bot = true; counted in clicktrail_sink_bot_events_dropped_total."},
+            "storing them with is_bot = true; counted in clicktrail_sink_bot_events_total. Read by the sink: "
+            "its configuration must list the site."},
     setting{"sites", "cookieless", boolean, "false",
             "The collector derives anonymous_id and session_id from a keyed hash of a daily salt, the site, "
             "the full client address and the user agent (ids change every day, differ between sites), "
@@ -89,8 +90,9 @@ constexpr std::array table{
         "A referrer list in Snowplow referer-parser's JSON shape (referers.json), instead of the built-in "
         "one; see docs/enrichment.md for what each file's licence allows."},
     setting{"enrich", "ua_cache_entries", integer, "20000",
-            "User agents whose parse the sink remembers, per sink (most traffic repeats a few thousand).", 1,
-            10'000'000},
+            "User agents whose parse the sink remembers, per sink (most traffic repeats a few thousand); "
+            "about 1.5 KB each.",
+            1, 1'000'000},
     setting{
         "enrich", "secret", string, "",
         "The key of cookieless ids and user_id pseudonyms: 32 or more random characters (openssl rand -hex "
@@ -99,7 +101,7 @@ constexpr std::array table{
     setting{"enrich", "private_params", string_list, "[]",
             "More query parameters to remove from every site's page_url, referrer and target_href, besides "
             "the built-in "
-            "list (email, token, password, … see docs/enrichment.md)."},
+            "list (email, token, password, … see docs/privacy.md)."},
 
     setting{"kafka", "brokers", string, "",
             "Kafka bootstrap servers, host:port[,host:port…]. Without a [kafka] section "

@@ -3,7 +3,8 @@
 // which one?
 //
 // Three signals, asked in this order; the first that speaks names the bot:
-//   1. the crawler list (npm crawler-user-agents, built in; an operator may load a newer copy):
+//   1. the crawler list (npm crawler-user-agents, built in; a newer copy comes with a rebuild,
+//   docs/enrichment.md):
 //      its ~1,500 patterns run as one Vectorscan database, one pass over the user agent. When
 //      several match, the one earliest in the list names the bot.
 //   2. uap-core's device family "Spider" (the user-agent parser's verdict, passed in): the bot is
@@ -45,7 +46,7 @@ struct hs_database;
 
 namespace clicktrail::enrich {
 
-// A list pattern Vectorscan refused. It never matches; the caller logs each at start-up.
+// A list pattern Vectorscan refused. It never matches; sink_rules::load logs each at start-up.
 struct rejected_pattern {
   std::size_t index = 0;  // its place in the list
   std::string pattern;

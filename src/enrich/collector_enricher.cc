@@ -39,7 +39,8 @@ base::result<collector_enricher> collector_enricher::open(const config::enrich_c
     list = cfg.private_params;
     list.insert(list.end(), site.private_params.begin(), site.private_params.end());
   }
-  return collector_enricher(std::move(geo).value(), std::move(cookieless), cfg.secret, std::move(params));
+  return collector_enricher(std::move(geo).value(), std::move(cookieless), cfg.secret, cfg.private_params,
+                            std::move(params));
 }
 
 collector_enricher::request_facts collector_enricher::facts(const config::site_config& site,
@@ -77,6 +78,15 @@ void collector_enricher::apply(event::event& e, const config::site_config& site,
   remove_private_params(e.page_url, params);
   remove_private_params(e.referrer, params);
   remove_private_params(e.target_href, params);
+}
+
+std::string collector_enricher::scrub_raw(const config::site_config* site, std::string_view raw) const {
+  std::vector<std::string_view> json_keys;
+  if (site && site->pseudonymize_user_id) json_keys.push_back("user_id");
+  if (site && site->cookieless) json_keys.insert(json_keys.end(), {"anonymous_id", "session_id"});
+  const auto extra = site ? private_params_.find(site->key) : private_params_.end();
+  return enrich::scrub_raw(raw, default_private_params(),
+                           extra == private_params_.end() ? global_params_ : extra->second, json_keys);
 }
 
 void collector_enricher::remove_private_params(event::opt_string& url,

@@ -42,12 +42,19 @@ class collector_enricher {
   // from page_url, referrer and target_href.
   void apply(event::event& e, const config::site_config& site, const request_facts& facts) const;
 
+  // Raw input for the bad table, with what apply() would have removed from an event blanked:
+  // private query parameters, and the user and visitor ids of a site that derives or
+  // pseudonymises them. `site`: nullptr when the request named no configured site.
+  std::string scrub_raw(const config::site_config* site, std::string_view raw) const;
+
  private:
   collector_enricher(geo_databases geo, std::unique_ptr<const cookieless_ids> cookieless, std::string secret,
+                     std::vector<std::string> global_params,
                      std::map<std::string, std::vector<std::string>, std::less<>> private_params)
       : geo_(std::move(geo)),
         cookieless_(std::move(cookieless)),
         secret_(std::move(secret)),
+        global_params_(std::move(global_params)),
         private_params_(std::move(private_params)) {}
 
   void remove_private_params(event::opt_string& url, const std::vector<std::string>& extra) const;
@@ -55,6 +62,7 @@ class collector_enricher {
   geo_databases geo_;
   std::unique_ptr<const cookieless_ids> cookieless_;  // when enrich.secret is set
   std::string secret_;
+  std::vector<std::string> global_params_;  // enrich.private_params
   // Per site key: enrich.private_params and the site's own, besides the built-in list.
   std::map<std::string, std::vector<std::string>, std::less<>> private_params_;
 };

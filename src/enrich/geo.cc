@@ -176,7 +176,9 @@ geo_fields geo_databases::lookup(std::string_view ip) const {
   }
   if (asn_) {
     if (const auto e = find(*asn_, address.base)) {
+      // An AS number is 32 bits; anything else in a damaged database is no number at all.
       out.asn = number_at(*e, asn_path);
+      if (out.asn && (*out.asn < 0 || *out.asn > 4'294'967'295)) out.asn.reset();
       out.asn_org = text_at(*e, asn_org_path);
     }
   }

@@ -5,10 +5,16 @@
 // cache per thread answers most lookups without sharing anything).
 //
 // A pointer or reference it returns stays valid until that entry is evicted (a later insert).
+// Keys come from outside (user agents): the index hashes them with a seed of its own, so that
+// nobody can pick keys that all land in one bucket.
+
+#include <xxhash.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <list>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,7 +25,9 @@ namespace clicktrail::enrich {
 template <class V>
 class lru_cache {
  public:
-  explicit lru_cache(std::size_t max_entries) : max_entries_(max_entries < 1 ? 1 : max_entries) {
+  explicit lru_cache(std::size_t max_entries)
+      : max_entries_(max_entries < 1 ? 1 : max_entries),
+        index_(0, key_hash{std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32)}) {
     index_.reserve(max_entries_);
   }
   lru_cache(const lru_cache&) = delete;  // the index points into the list's nodes
@@ -58,7 +66,10 @@ class lru_cache {
   // Lets the index be searched with a string_view, without building a std::string per lookup.
   struct key_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
+    std::uint64_t seed = 0;
+    std::size_t operator()(std::string_view key) const noexcept {
+      return static_cast<std::size_t>(XXH3_64bits_withSeed(key.data(), key.size(), seed));
+    }
   };
 
   std::size_t max_entries_;

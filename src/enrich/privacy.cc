@@ -318,6 +318,50 @@ std::optional<std::string> strip_params(std::string_view url, std::span<const st
   return out;
 }
 
+std::string scrub_raw(std::string_view raw, std::span<const std::string_view> names,
+                      std::span<const std::string> extra, std::span<const std::string_view> json_keys) {
+  const name_lists lists{names, extra};
+  const auto value_ends = [](char c) {
+    return c == '&' || c == '#' || c == '"' || c == '\\' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+  };
+  std::string out;
+  out.reserve(raw.size());
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    const char c = raw[i];
+    out.push_back(c);
+    ++i;
+    if (c == '?' || c == '&' || c == '#' || c == ';') {
+      // A NAME=value piece starts here: blank the value if NAME is listed.
+      std::size_t eq = i;
+      while (eq < raw.size() && eq - i < 128 && raw[eq] != '=' && !value_ends(raw[eq])) ++eq;
+      if (eq < raw.size() && raw[eq] == '=' && eq > i && lists.contains(raw.substr(i, eq - i))) {
+        out.append(raw.substr(i, eq + 1 - i));
+        i = eq + 1;
+        while (i < raw.size() && !value_ends(raw[i])) ++i;
+      }
+    } else if (c == '"') {
+      // A JSON key listed in json_keys: its string value is emptied.
+      for (const std::string_view key : json_keys) {
+        if (raw.substr(i, key.size()) != key || i + key.size() >= raw.size() || raw[i + key.size()] != '"')
+          continue;
+        std::size_t j = i + key.size() + 1;
+        while (j < raw.size() && (raw[j] == ' ' || raw[j] == '\t' || raw[j] == '\n' || raw[j] == '\r')) ++j;
+        if (j >= raw.size() || raw[j] != ':') break;
+        ++j;
+        while (j < raw.size() && (raw[j] == ' ' || raw[j] == '\t' || raw[j] == '\n' || raw[j] == '\r')) ++j;
+        if (j >= raw.size() || raw[j] != '"') break;
+        out.append(raw.substr(i, j + 1 - i));  // key"  :  "
+        j += 1;
+        while (j < raw.size() && raw[j] != '"') j += raw[j] == '\\' ? 2u : 1u;  // the value, escapes skipped
+        i = std::min(j, raw.size());  // the closing quote is copied next
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 cookieless_ids::cookieless_ids(std::string secret)
     : secret_(std::move(secret)), generation_(next_generation.fetch_add(1)) {}
 

@@ -33,6 +33,15 @@ std::span<const std::string_view> default_private_params();
 std::optional<std::string> strip_params(std::string_view url, std::span<const std::string_view> names,
                                         std::span<const std::string> extra);
 
+// Raw input as the bad table keeps it (a rejected event, a refused body): the values of listed
+// query parameters blanked wherever the text has NAME=value after '?', '&', '#' or ';' (NAME as
+// strip_params compares it, the value up to the next '&', '#', quote, backslash or space), and the
+// JSON string values of `json_keys` ("user_id": "…") emptied. The collector could not read this
+// input as events, so it cannot strip them field by field; this keeps the bad table from storing
+// what an event would have had removed.
+std::string scrub_raw(std::string_view raw, std::span<const std::string_view> names,
+                      std::span<const std::string> extra, std::span<const std::string_view> json_keys);
+
 // Cookieless mode: ids from a keyed hash, so visitor counts work with nothing stored in the
 // browser. For each UTC day, salt = HMAC-SHA256(secret, "clicktrail-salt:YYYY-MM-DD"); a
 // visitor's hash is HMAC-SHA256(salt, site, ip, user agent), each field length-prefixed so no two
@@ -43,8 +52,9 @@ std::optional<std::string> strip_params(std::string_view url, std::span<const st
 // One visitor per (site, address, browser) per UTC day: ids change at 00:00 UTC and differ
 // between sites; nobody without the secret can link two days or recompute an id from an address.
 // The session is the whole day, since nothing is stored to end one; 30-minute sessions come
-// from the events at query time (docs/privacy.md has the SQL). The secret never leaves the
-// object; it is wiped on destruction.
+// from the events at query time (docs/privacy.md has the SQL). The secret is never logged or
+// written anywhere; this object's copy is wiped on destruction (the configuration keeps its own
+// for the process's life, so that is tidiness, not a guarantee).
 //
 // Created at start-up; derive() is called by every request thread and is thread-safe.
 class cookieless_ids {

@@ -1,10 +1,12 @@
 #include "enrich/sink_enricher.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -18,6 +20,12 @@ namespace {
 base::result<std::string> rule_text(const std::string& path, std::string_view built_in,
                                     std::string_view setting) {
   if (path.empty()) return std::string(built_in);
+  if (std::filesystem::is_directory(path)) {
+    return base::error::fail(
+        fmt::format("{} = \"{}\" is a directory; name the rule file in it, or remove the "
+                    "setting to use the built-in rules",
+                    setting, path));
+  }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   if (in) text << in.rdbuf();
@@ -56,12 +64,20 @@ base::result<std::shared_ptr<const sink_rules>> sink_rules::load(const config::c
   for (const auto& site : cfg.sites) {
     if (site.drop_bots) rules->sites_dropping_bots.insert(site.key);
   }
-  base::logger_for("enrich").info(
-      "enrichment rules ready in {} ms ua_rules=\"{}\" referrer_rules=\"{}\" ua_cache_entries={}",
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-          .count(),
-      e.ua_rules.empty() ? "built in" : e.ua_rules, e.referrer_rules.empty() ? "built in" : e.referrer_rules,
-      e.ua_cache_entries);
+  auto& log = base::logger_for("enrich");
+  for (const auto& r : rules->bots.rejected()) {
+    log.warn(
+        "a crawler-list pattern does not compile and never matches index={} pattern=\"{}\" reason=\"{}\"",
+        r.index, r.pattern, r.reason);
+  }
+  if (!rules->sites_dropping_bots.empty()) {
+    log.info("bot events are dropped for sites={}", fmt::join(rules->sites_dropping_bots, ","));
+  }
+  log.info("enrichment rules ready in {} ms ua_rules=\"{}\" referrer_rules=\"{}\" ua_cache_entries={}",
+           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+               .count(),
+           e.ua_rules.empty() ? "built in" : e.ua_rules,
+           e.referrer_rules.empty() ? "built in" : e.referrer_rules, e.ua_cache_entries);
   return std::shared_ptr<const sink_rules>(std::move(rules));
 }
 

@@ -188,9 +188,10 @@ std::span<const field> all_fields() noexcept {
   return table;
 }
 
-bool cut_to_column_limits(event& e) {
+bool cut_to_column_limits_from(event& e, std::size_t first) {
   bool cut = false;
-  for (const field& f : table) {
+  for (std::size_t i = first; i < table.size(); ++i) {
+    const field& f = table[i];
     const auto* m = std::get_if<opt_string event::*>(&f.where);
     if (!m || f.check != rule::none) continue;
     opt_string& value = e.**m;
@@ -199,6 +200,11 @@ bool cut_to_column_limits(event& e) {
       cut = true;
     }
   }
+  return cut;
+}
+
+bool cut_to_column_limits(event& e) {
+  const bool cut = cut_to_column_limits_from(e, 0);
   if (cut) e.truncated = true;
   return cut;
 }

@@ -65,7 +65,10 @@ inline std::size_t field_index(const field& f) noexcept {
 // Cuts every free-text field of `e` to its column limit, at a UTF-8 character boundary, and sets
 // `truncated` if any was cut. decode_batch already does this for what the tracker sent; the
 // collector calls it after filling ua, ip and the enrichment fields. Returns whether it cut.
+// `first`: only the fields from all_fields()[first] on, and without setting `truncated` (the sink's
+// fields, which come after it).
 bool cut_to_column_limits(event& e);
+bool cut_to_column_limits_from(event& e, std::size_t first);
 
 // docs/event-schema.md, generated from the table; a test keeps the committed copy current.
 std::string schema_markdown();

@@ -147,8 +147,10 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
   const auto facts = enrich_.facts(*known, address.full, req.user_agent, from.collector_ts);
   std::string value;
   for (auto& e : batch.events) {
-    stamp(e, from);
+    // Enrichment first: private parameters leave the URLs before stamp() reads utm_* from them,
+    // and stamp() then cuts every field, the looked-up ones too, to its column limit.
     enrich_.apply(e, *known, facts);
+    stamp(e, from);
     value.clear();
     event::encode(e, value);
     log_.append(stream::events, partition_key(e), value,
@@ -175,7 +177,9 @@ void pipeline::refuse(const ingest_request& req, std::string_view site_key, cons
 
 void pipeline::write_bad(std::string_view site_key, std::int64_t collector_ts, std::string_view reason,
                          std::string_view detail, std::optional<std::size_t> index, std::string_view raw) {
-  const std::string record = encode_bad_record({reason, detail, site_key, collector_ts, index, raw});
+  // What the collector would have removed from an event is blanked in input it could not read.
+  const std::string scrubbed = enrich_.scrub_raw(sites_.find(site_key), raw);
+  const std::string record = encode_bad_record({reason, detail, site_key, collector_ts, index, scrubbed});
   // Rejected input is answered at once; its bad-topic record is written in the background and,
   // if that fails, counted and logged rather than holding the client.
   log_.append(stream::bad, site_key, record, [this, reason = std::string(reason)](base::status s) {

@@ -13,9 +13,11 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "base/clock.h"
@@ -318,15 +320,24 @@ class librdkafka_consumer final : public consumer {
     return false;
   }
 
-  // The partition's first record still kept (its low watermark), asked of its leader.
+  // The partition's first record still kept (its low watermark), asked of its leader. A leader
+  // that moved (a broker restarting) answers NOT_LEADER until the metadata catches up: such
+  // transient errors are asked again for a few seconds — not longer, since this runs inside the
+  // rebalance callback, which holds up the group's poll.
   base::result<std::int64_t> first_offset(std::int32_t partition) {
-    std::int64_t low = 0, high = 0;
-    if (const auto err = rd_kafka_query_watermark_offsets(rk(), topic_.c_str(), partition, &low, &high,
-                                                          watermark_timeout_ms);
-        err) {
-      return consumer_error(err, topic_, fmt::format("looking up where partition {} starts", partition));
+    const auto give_up_at = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    auto pause = std::chrono::milliseconds(100);
+    for (;;) {
+      std::int64_t low = 0, high = 0;
+      const auto err = rd_kafka_query_watermark_offsets(rk(), topic_.c_str(), partition, &low, &high,
+                                                        watermark_timeout_ms);
+      if (!err) return low;
+      auto failed =
+          consumer_error(err, topic_, fmt::format("looking up where partition {} starts", partition));
+      if (!failed.retriable() || std::chrono::steady_clock::now() + pause > give_up_at) return failed;
+      std::this_thread::sleep_for(pause);
+      pause = std::min<std::chrono::milliseconds>(2 * pause, std::chrono::seconds(1));
     }
-    return low;
   }
 
   // Starts fetching `partition` again at `offset` after an offset error stopped it (a seek cannot

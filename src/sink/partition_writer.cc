@@ -31,6 +31,7 @@ partition_writer::partition_writer(std::int32_t partition, partition_claim claim
 
 base::status partition_writer::skip(std::int64_t offset) {
   if (auto s = check_order(offset); !s) return s;
+  if (!first_read_) first_read_ = offset;
   next_offset_ = offset + 1;
   return {};
 }
@@ -51,6 +52,7 @@ base::status partition_writer::append(routed_record&& r) {
   open_file& f = **file;
   if (auto s = f.writer->append(r.e, r.line); !s) return s;
   f.last = r.offset;
+  if (!first_read_) first_read_ = r.offset;
   next_offset_ = r.offset + 1;
   probe_.records_in.inc();
   if (f.writer->records() >= options_.max_records || f.writer->encoded_bytes() >= options_.max_bytes) {

@@ -52,6 +52,12 @@ class partition_writer {
   // must not commit past where reading began: a restart that found the intent ahead of a group
   // with no offset could not tell a crash between the two commits from a topic created again.
   bool source_has_offset() const noexcept { return source_has_offset_; }
+  // The offset that first commit gives the group: where reading began — the first record read
+  // when the claim starts wherever the source's records begin (not 0, which a log whose start
+  // was deleted would report as records lost), else the committed offset.
+  std::int64_t first_source_offset() const noexcept {
+    return claim_.from_the_start() && first_read_ ? *first_read_ : committed_;
+  }
   std::int64_t generation() const noexcept { return claim_.generation(); }
   std::int64_t next_offset() const noexcept { return next_offset_; }
   // Where the source should read from: next_offset(), or nullopt for wherever its records begin
@@ -116,6 +122,7 @@ class partition_writer {
   std::int64_t committed_;
   std::int64_t mirrored_;
   bool source_has_offset_;
+  std::optional<std::int64_t> first_read_;  // the offset of the first record appended or skipped
   std::int64_t next_offset_;
   std::string source_name_;
   const sink_options& options_;

@@ -43,19 +43,28 @@ routed_record router::route(const source_record& r) {
   out.to = table::events;
   out.time_partition =
       time_partition(layout_, by_ == config::time_source::event_ts ? out.e.event_ts : out.e.collector_ts);
-  // The sink's fields are the schema's last: a record without them (as collectors write them)
-  // takes them appended, which is its canonical encoding, at a fraction of encoding it again.
-  const bool appendable =
-      enricher_ && rewrite_line_ && (named >> event::sink_fields_begin()) == 0 && value->back() == '}';
-  if (enricher_ && enricher_->apply(out.e) == enrich::sink_enricher::verdict::drop) {
+  if (!enricher_) {
+    out.line = std::string(*value);
+    return out;
+  }
+  if (enricher_->apply(out.e) == enrich::sink_enricher::verdict::drop) {
     out.dropped = true;
     return out;
   }
+  // A user agent can make ua_* longer than their columns allow; cutting one sets `truncated`.
+  const bool cut = event::cut_to_column_limits_from(out.e, event::sink_fields_begin());
+  if (cut) out.e.truncated = true;
+  // The sink's fields are the schema's last: a canonical record without them (as collectors
+  // write them) takes them appended, which is its canonical encoding, at a fraction of encoding
+  // it again.
+  // (Any other record naming none of them stays valid JSON, if not canonical, as it was before.)
+  const bool appendable =
+      rewrite_line_ && !cut && (named >> event::sink_fields_begin()) == 0 && value->back() == '}';
   if (appendable) {
     out.line.reserve(value->size() + 256);
     out.line.assign(value->substr(0, value->size() - 1));  // without its '}'
     event::encode_tail(out.e, event::sink_fields_begin(), out.line);
-  } else if (enricher_ && rewrite_line_) {
+  } else if (rewrite_line_) {
     event::encode(out.e, out.line);
   } else {
     // Parquet takes the event; the line only sizes row groups, and the stored one is close enough.

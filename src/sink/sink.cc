@@ -143,7 +143,7 @@ base::status sink::commit() {
       // A partition's first commit: the group gets an offset (where reading began) before the
       // intent moves past it, so that a restart never finds the intent ahead of a group with no
       // offset unless the offsets were really lost (partition_claim::take stops on that).
-      if (auto s = tell_source(p, writer->committed()); !s) return s;
+      if (auto s = tell_source(p, writer->first_source_offset()); !s) return s;
       if (!writer->source_has_offset()) continue;  // not yet: the intent waits too
     }
     if (offset) {

@@ -242,6 +242,37 @@ TEST(cookieless_ids, days_before_1970_do_not_break) {
             c.derive("s", "192.0.2.1", "ua", -24 * hour_ms).anonymous_id);
 }
 
+// ---- raw input for the bad table ----
+
+TEST(scrub_raw, blanks_listed_parameter_values_wherever_the_text_has_them) {
+  const std::vector<std::string> extra{"ref_mail"};
+  const std::string raw =
+      R"([{"type":"page_view","page_url":"https://s.example/r?token=T0K&email=a%40b.c&utm_source=x#access_token=J",)"
+      R"("referrer":"https://m.example/;session=S3&ref_mail=me","x":"far"}])";
+  const std::string out = scrub_raw(raw, default_private_params(), extra, {});
+  EXPECT_EQ(
+      out,
+      R"([{"type":"page_view","page_url":"https://s.example/r?token=&email=&utm_source=x#access_token=",)"
+      R"("referrer":"https://m.example/;session=&ref_mail=","x":"far"}])");
+  // Form-encoded and JSON-escaped text too; nothing listed, nothing changed.
+  EXPECT_EQ(
+      scrub_raw("type=page_view&url=https%3A%2F%2Fs%2F&Password=hunter2", default_private_params(), {}, {}),
+      "type=page_view&url=https%3A%2F%2Fs%2F&Password=");
+  EXPECT_EQ(scrub_raw(R"({"page_url":"https:\/\/s\/?q=shoes"})", default_private_params(), {}, {}),
+            R"({"page_url":"https:\/\/s\/?q=shoes"})");
+}
+
+TEST(scrub_raw, empties_the_json_string_values_of_the_keys_given) {
+  const std::string raw = R"({"user_id" : "alice@example.com","anonymous_id":"a\"b","type":"user_id"})";
+  EXPECT_EQ(
+      scrub_raw(raw, default_private_params(), {}, std::vector<std::string_view>{"user_id", "anonymous_id"}),
+      R"({"user_id" : "","anonymous_id":"","type":"user_id"})");
+  // Cut off in the middle: still bounded, still blanked.
+  EXPECT_EQ(
+      scrub_raw(R"({"user_id":"ali)", default_private_params(), {}, std::vector<std::string_view>{"user_id"}),
+      R"({"user_id":")");
+}
+
 // ---- pseudonymous user ids ----
 
 TEST(pseudonymize_user_id, matches_the_documented_construction) {

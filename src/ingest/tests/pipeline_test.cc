@@ -6,6 +6,7 @@
 #include <future>
 #include <optional>
 
+#include "base/base64.h"
 #include "event/encode.h"
 #include "ingest/tests/recording_log.h"
 
@@ -37,7 +38,7 @@ class pipeline_test : public ::testing::Test {
     quiet.any_origin = true;
     quiet.cookieless = true;
     quiet.pseudonymize_user_id = true;
-    quiet.private_params = {"ref_mail"};
+    quiet.private_params = {"ref_mail", "utm_content"};
     return {demo, open, quiet};
   }
   static enrich::collector_enricher enricher() {
@@ -121,7 +122,24 @@ TEST_F(pipeline_test, private_query_parameters_never_reach_the_log) {
   ASSERT_TRUE(e.ok()) << e.err().message;
   EXPECT_EQ(e->page_url, "http://localhost:8080/a?utm_source=x#top");
   EXPECT_EQ(e->utm_source, "x");
+  EXPECT_FALSE(e->utm_content) << "a listed utm_ parameter is gone before utm_* are read from the URL";
   EXPECT_EQ(e->referrer, "https://mail.example/") << "the site's own private parameter goes too";
+}
+
+TEST_F(pipeline_test, rejected_input_keeps_no_private_parameter_and_no_user_id_of_a_private_site) {
+  // The second event is rejected (x is not a number): its raw text goes to the bad table.
+  call(post(R"([{"type":"page_view"},
+                {"type":"page_view","page_url":"https://s.example/reset?token=T0K&email=bob%40b.c",
+                 "user_id":"bob@example.com","x":"far"}])",
+            "site=quiet"));
+  const auto bad = log_.records(stream::bad);
+  ASSERT_EQ(bad.size(), 1u);
+  const std::string& row = bad[0].value;  // raw_base64 is its last field: …"raw_base64":"…"}
+  const auto from = row.find("\"raw_base64\":\"") + 14;
+  const std::string raw = base::decode_base64(row.substr(from, row.rfind('"') - from)).value_or("");
+  ASSERT_NE(raw.find("reset?token=&email="), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("T0K"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("bob"), std::string::npos) << raw;
 }
 
 TEST_F(pipeline_test, a_cookieless_site_derives_its_ids_and_pseudonymises_user_ids) {

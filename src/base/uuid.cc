@@ -1,8 +1,11 @@
 #include "base/uuid.h"
 
+#include <openssl/evp.h>
 #include <sys/random.h>
 
+#include <new>
 #include <random>
+#include <string>
 
 namespace clicktrail::base {
 namespace {
@@ -89,6 +92,22 @@ uuid make_uuid_v7(unix_ms now) {
   id.bytes[6] = static_cast<std::uint8_t>(0x70 | (state.counter >> 8));
   id.bytes[7] = static_cast<std::uint8_t>(state.counter & 0xff);
   for (size_t i = 8; i < 16; ++i) id.bytes[i] = static_cast<std::uint8_t>(random >> (8 * (i - 8)));
+  id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));  // variant 10xx
+  return id;
+}
+
+uuid make_uuid_v5(const uuid& ns, std::string_view name) {
+  std::string input(ns.bytes.begin(), ns.bytes.end());
+  input.append(name);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  // SHA-1 of a buffer in memory fails only when OpenSSL cannot allocate; the id would be wrong,
+  // and an id is no place for a result type, so stop (std::bad_alloc, as `input` would throw).
+  if (EVP_Digest(input.data(), input.size(), digest.data(), &size, EVP_sha1(), nullptr) != 1 || size < 16)
+    throw std::bad_alloc();
+  uuid id;
+  for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = digest[i];
+  id.bytes[6] = static_cast<std::uint8_t>(0x50 | (id.bytes[6] & 0x0f));
   id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));  // variant 10xx
   return id;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // UUIDs: version 7 generation (RFC 9562: 48-bit Unix milliseconds, then randomness) for event
-// ids the collector assigns, and parsing/formatting of the canonical 36-character form.
+// ids the collector assigns, version 5 (name-based, SHA-1) for ids derived from another
+// protocol's non-UUID ids, and parsing/formatting of the canonical 36-character form.
 
 #include <array>
 #include <cstdint>
@@ -30,5 +31,10 @@ std::optional<uuid> parse_uuid(std::string_view text) noexcept;
 // millisecond (RFC 9562 §6.2 method 1: a 12-bit counter in rand_a, seeded randomly each
 // millisecond). Thread-safe: each thread has its own state, seeded from the OS entropy source.
 uuid make_uuid_v7(unix_ms now = now_unix_ms());
+
+// The version-5 uuid of `name` in namespace `ns` (RFC 9562 §5.5): the first 16 bytes of
+// SHA-1(ns bytes ‖ name), version and variant set. The same as Python's uuid.uuid5(ns, name) for
+// a `name` given as UTF-8, so that an analyst can recompute a derived id.
+uuid make_uuid_v5(const uuid& ns, std::string_view name);
 
 }  // namespace clicktrail::base

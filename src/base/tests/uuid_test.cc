@@ -56,5 +56,22 @@ TEST(uuid, parse_round_trips_and_rejects_malformed_text) {
   EXPECT_FALSE(parse_uuid("{189abcd-ef01-7abc-8def-0123456789ab}").has_value());
 }
 
+TEST(uuid, v5_matches_pythons_uuid5) {
+  // Each expected value from Python 3: uuid.uuid5(ns, name).
+  const uuid namespace_dns = *parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8");
+  const uuid namespace_url = *parse_uuid("6ba7b811-9dad-11d1-80b4-00c04fd430c8");
+  EXPECT_EQ(make_uuid_v5(namespace_dns, "python.org").to_string(), "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+  // docs/design/issue-14.md: the namespace of ids derived from Snowplow eids, and one id in it.
+  const uuid snowplow_ns =
+      make_uuid_v5(namespace_url, "https://github.com/clicktrail/clicktrail#snowplow-event-id");
+  EXPECT_EQ(snowplow_ns.to_string(), "4c83709b-cd83-554c-88f6-b8b9b901884e");
+  EXPECT_EQ(make_uuid_v5(snowplow_ns, "shop\n42").to_string(), "a67986c5-d724-5acf-a47f-8de48710c5cb");
+  EXPECT_EQ(
+      make_uuid_v5(namespace_url, "https://github.com/clicktrail/clicktrail#segment-message-id").to_string(),
+      "ca0ce16b-88b8-543c-a35d-0ea05e9eebec");
+  EXPECT_EQ(snowplow_ns.version(), 5);
+  EXPECT_EQ(snowplow_ns.bytes[8] >> 6, 0b10);
+}
+
 }  // namespace
 }  // namespace clicktrail::base

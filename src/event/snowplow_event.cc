@@ -1,7 +1,6 @@
 #include "event/snowplow_event.h"
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <array>
@@ -13,48 +12,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "base/base64.h"
 #include "base/uuid.h"
 #include "event/fields.h"
-#include "event/json_parser.h"
 #include "event/json_text.h"
 #include "event/read_event.h"
 
 namespace clicktrail::event {
-namespace {
-
-namespace dom = simdjson::dom;
-
-constexpr std::string_view contexts_schema = "iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-";
-constexpr std::string_view unstruct_schema =
-    "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-";
-constexpr std::string_view link_click_schema =
-    "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-";
-
-constexpr std::string_view kinds = "pv, pp, se, ue, tr or ti";
-
-// The parameters read so far that need the others before they land: `e` decides what se_* and
-// ue_* mean, ttm wins over dtm, the scroll depth needs three of them.
-struct tp2_event {
-  event& e;
-  foreign_hints& hints;
-  std::string_view kind = {};
-  opt_i64 dtm = {}, ttm = {};
-  std::array<const tp2_param*, 5> se{};  // se_ca, se_ac, se_la, se_pr, se_va
-  const tp2_param* ue = nullptr;         // ue_pr or ue_px
-  const tp2_param* co = nullptr;         // co or cx
-  opt_i64 pp_may = {}, vp_h = {}, ds_h = {};
-  std::string snowplow = {};  // the members of props.snowplow so far, comma-separated
-  std::string top = {};       // the members of props itself
-  bool kept_schema = false, kept_data = false, kept_contexts = false;
-};
-
-using handler = std::optional<problem> (*)(tp2_event&, const tp2_param&, const field*);
-
-struct tp2_row {
-  handler read;
-  const field* column = nullptr;  // the schema-v1 column, for the text handlers
-};
+namespace tp2 {
 
 problem invalid(const tp2_param& p, std::string_view what) {
   return {reason::invalid_field, fmt::format("parameter {} (\"{}\") {}", p.name, shown(p.value), what)};
@@ -66,6 +30,43 @@ void member(std::string& object, std::string_view name) {
   object.push_back(':');
 }
 
+void assign_text(const field& f, std::string_view value, event& e) {
+  if (value.size() > f.max_bytes) {
+    value = cut_utf8(value, f.max_bytes);
+    e.truncated = true;
+  }
+  (e.*std::get<opt_string event::*>(f.where)).emplace(value);
+}
+
+std::size_t depth_left(const limits& lim, std::size_t used) noexcept {
+  return lim.max_props_depth > used ? lim.max_props_depth - used : 0;
+}
+
+problem too_deep(const limits& lim, std::string_view what) {
+  return {
+      reason::props_invalid,
+      fmt::format("props nests deeper than {} levels of objects and arrays with {}; send fewer nested values",
+                  lim.max_props_depth, what)};
+}
+
+}  // namespace tp2
+
+namespace {
+
+using tp2::assign_text;
+using tp2::invalid;
+using tp2::member;
+using tp2_event = tp2::reading;
+
+constexpr std::string_view kinds = "pv, pp, se, ue, tr or ti";
+
+using handler = std::optional<problem> (*)(tp2_event&, const tp2_param&, const field*);
+
+struct tp2_row {
+  handler read;
+  const field* column = nullptr;  // the schema-v1 column, for the text handlers
+};
+
 // Keeps the parameter in props.snowplow under its name, its value as sent.
 std::optional<problem> keep(tp2_event& ev, const tp2_param& p, const field* = nullptr) {
   member(ev.snowplow, p.name);
@@ -74,14 +75,6 @@ std::optional<problem> keep(tp2_event& ev, const tp2_param& p, const field* = nu
   ev.kept_data |= p.name == "data";
   ev.kept_contexts |= p.name == "contexts";
   return std::nullopt;
-}
-
-void assign_text(const field& f, std::string_view value, event& e) {
-  if (value.size() > f.max_bytes) {
-    value = cut_utf8(value, f.max_bytes);
-    e.truncated = true;
-  }
-  (e.*std::get<opt_string event::*>(f.where)).emplace(value);
 }
 
 // A whole decimal number from `min` to `max`: digits only, as the trackers write them.
@@ -273,139 +266,6 @@ const std::unordered_map<std::string_view, tp2_row>& tp2_table() {
   return table;
 }
 
-std::size_t depth_left(const limits& lim, std::size_t used) noexcept {
-  return lim.max_props_depth > used ? lim.max_props_depth - used : 0;
-}
-
-problem too_deep(const limits& lim, std::string_view what) {
-  return {
-      reason::props_invalid,
-      fmt::format("props nests deeper than {} levels of objects and arrays with {}; send fewer nested values",
-                  lim.max_props_depth, what)};
-}
-
-// Parses the JSON in `p` (plain, or base64 for ue_px and cx) with a parser of its own: the body's
-// DOM is still in use.
-std::optional<problem> nested_json(const tp2_param& p, bool base64, std::string_view what, const limits& lim,
-                                   dom::element& root) {
-  thread_local json_parser parser;
-  thread_local std::string decoded;
-  std::string_view text = p.value;
-  if (base64) {
-    auto bytes = base::decode_base64_any(p.value);
-    if (!bytes) return invalid(p, fmt::format("is not base64 of {} JSON", what));
-    decoded = std::move(*bytes);
-    text = decoded;
-  }
-  if (const auto error = parser.parse(text, lim.max_depth, root)) {
-    return invalid(p, fmt::format("is not {} JSON ({})", what, simdjson::error_message(error)));
-  }
-  return std::nullopt;
-}
-
-// `iglu:vendor/name/format/version` → name.
-std::optional<std::string_view> iglu_name(std::string_view uri) {
-  if (!uri.starts_with("iglu:")) return std::nullopt;
-  uri.remove_prefix(5);
-  std::array<std::string_view, 4> parts;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::size_t slash = i + 1 < parts.size() ? uri.find('/') : uri.size();
-    if (slash == std::string_view::npos || slash == 0) return std::nullopt;
-    parts[i] = uri.substr(0, slash);
-    uri.remove_prefix(std::min(slash + 1, uri.size()));
-  }
-  if (parts[3].find('/') != std::string_view::npos) return std::nullopt;
-  return parts[1];
-}
-
-// The link click plugin's members that have columns; true when `name` was one and is used.
-bool link_click_column(tp2_event& ev, std::string_view name, dom::element value) {
-  std::string_view s;
-  const char* column = name == "targetUrl"        ? "target_href"
-                       : name == "elementId"      ? "target_id"
-                       : name == "elementContent" ? "target_text"
-                                                  : nullptr;
-  if (column) {
-    if (value.get_string().get(s)) return false;
-    assign_text(*find_field(column), s, ev.e);
-    return true;
-  }
-  if (name != "elementClasses") return false;
-  dom::array classes;
-  if (value.get_array().get(classes)) return false;
-  std::string joined;
-  for (const dom::element c : classes) {
-    if (c.get_string().get(s)) return false;
-    if (!joined.empty()) joined.push_back(' ');
-    joined.append(s);
-  }
-  assign_text(*find_field("target_classes"), joined, ev.e);
-  return true;
-}
-
-// ue_pr / ue_px: {"schema": "…/unstruct_event/…/1-0-*", "data": {"schema": "iglu:…", "data": …}}.
-std::optional<problem> read_self_describing(tp2_event& ev, const limits& lim) {
-  const tp2_param& p = *ev.ue;
-  dom::element root;
-  if (auto why = nested_json(p, p.name == "ue_px", "a self-describing event", lim, root)) return why;
-  std::string_view outer, schema;
-  dom::object inner;
-  dom::element data;
-  if (root["schema"].get_string().get(outer) || !outer.starts_with(unstruct_schema) ||
-      root["data"].get_object().get(inner) || inner["schema"].get_string().get(schema) ||
-      inner["data"].get(data)) {
-    return invalid(p, "is not an unstruct_event 1-0-* JSON with data {\"schema\": \"iglu:…\", \"data\": …}");
-  }
-  const auto name = iglu_name(schema);
-  if (!name) return invalid(p, "has an event schema that is not iglu:vendor/name/format/version");
-  std::string type(*name);
-  for (char& c : type) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  if (!is_event_type(type)) {
-    return problem{reason::invalid_type,
-                   fmt::format("the self-describing event's schema name \"{}\", lower-cased, is not a type "
-                               "[a-z][a-z0-9_.:-]{{0,63}}; rename the schema",
-                               shown(type))};
-  }
-  ev.e.type = std::move(type);
-  if (ev.kept_schema)
-    return invalid(p, "comes with a parameter named schema, which props.snowplow.schema needs");
-  member(ev.snowplow, "schema");
-  write_string(ev.snowplow, schema);
-
-  dom::object object;
-  const bool lift = data.get_object().get(object) == simdjson::SUCCESS && object["snowplow"].error();
-  if (!lift) {
-    if (ev.kept_data) return invalid(p, "comes with a parameter named data, which props.snowplow.data needs");
-    member(ev.snowplow, "data");
-    if (!write_compact(ev.snowplow, data, depth_left(lim, 2))) return too_deep(lim, "the event's data");
-    return std::nullopt;
-  }
-  const bool link_click = schema.starts_with(link_click_schema);
-  for (const dom::key_value_pair m : object) {
-    if (link_click && link_click_column(ev, m.key, m.value)) continue;
-    member(ev.top, m.key);
-    if (!write_compact(ev.top, m.value, depth_left(lim, 1))) return too_deep(lim, "the event's data");
-  }
-  return std::nullopt;
-}
-
-// co / cx: {"schema": "…/contexts/…/1-0-*", "data": [entities]} → props.snowplow.contexts.
-std::optional<problem> read_contexts(tp2_event& ev, const limits& lim) {
-  const tp2_param& p = *ev.co;
-  dom::element root, data;
-  if (auto why = nested_json(p, p.name == "cx", "a contexts", lim, root)) return why;
-  std::string_view schema;
-  if (root["schema"].get_string().get(schema) || !schema.starts_with(contexts_schema) ||
-      root["data"].get(data) || !data.is_array()) {
-    return invalid(p, "is not a contexts 1-0-* JSON with a data array");
-  }
-  if (ev.kept_contexts)
-    return invalid(p, "comes with a parameter named contexts, which props.snowplow.contexts needs");
-  member(ev.snowplow, "contexts");
-  if (!write_compact(ev.snowplow, data, depth_left(lim, 2))) return too_deep(lim, "the contexts");
-  return std::nullopt;
-}
-
 // se_*: props.category … props.value for a structured event; kept as sent on any other.
 std::optional<problem> read_structured(tp2_event& ev) {
   static constexpr std::array<std::string_view, 5> props_names{"category", "action", "label", "property",
@@ -477,7 +337,7 @@ std::optional<problem> assemble_props(tp2_event& ev, const limits& lim) {
   props.push_back('{');
   props.append(ev.top);
   if (!ev.snowplow.empty()) {
-    if (lim.max_props_depth < 2) return too_deep(lim, "props.snowplow");
+    if (lim.max_props_depth < 2) return tp2::too_deep(lim, "props.snowplow");
     if (!ev.top.empty()) props.push_back(',');
     props.append("\"snowplow\":");
     props.push_back('{');
@@ -517,12 +377,12 @@ std::optional<problem> read_tp2_event(std::span<const tp2_param> params, const l
   }
   if (auto why = read_type(ev)) return why;
   if (ev.ue) {
-    auto why = ev.kind == "ue" ? read_self_describing(ev, lim) : keep(ev, *ev.ue);
+    auto why = ev.kind == "ue" ? tp2::read_self_describing(ev, lim) : keep(ev, *ev.ue);
     if (why) return why;
   }
   if (auto why = read_structured(ev)) return why;
   if (ev.co) {
-    if (auto why = read_contexts(ev, lim)) return why;
+    if (auto why = tp2::read_contexts(ev, lim)) return why;
   }
   out.client_ts = ev.ttm ? ev.ttm : ev.dtm;
   derive_scroll_depth(ev);

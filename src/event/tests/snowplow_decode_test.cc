@@ -251,10 +251,10 @@ TEST(snowplow_decode, base64_contexts_and_events_with_and_without_padding_in_eit
   const std::string ue = unstruct("iglu:com.acme/signup/jsonschema/1-0-0", R"({"plan":"pro é~?>>"})");
   const std::string co =
       std::string(R"({"schema":"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1",)") +
-      R"("data":[{"schema":"iglu:com.acme/user/jsonschema/1-0-0","data":{"tier":"gold ?>"}}]})";
+      R"("data":[{"schema":"iglu:com.acme/user/jsonschema/1-0-0","data":{"tier":"gold ??>"}}]})";
   const std::string expected_props =
       R"({"plan":"pro é~?>>","snowplow":{"schema":"iglu:com.acme/signup/jsonschema/1-0-0","contexts":)"
-      R"([{"schema":"iglu:com.acme/user/jsonschema/1-0-0","data":{"tier":"gold ?>"}}]}})";
+      R"([{"schema":"iglu:com.acme/user/jsonschema/1-0-0","data":{"tier":"gold ??>"}}]}})";
   ASSERT_NE(standard_base64(ue).find('+'), std::string::npos);
   ASSERT_NE(standard_base64(co).find('/'), std::string::npos);
   ASSERT_TRUE(standard_base64(ue).ends_with('=') || standard_base64(co).ends_with('='));

@@ -72,6 +72,8 @@ void read_object(dom::element value, std::size_t index, const RawText& raw_text,
     return reject({reason::not_an_object, fmt::format("event {} is {}, not an object of tp2 parameters",
                                                       index, json_type_name(value))});
   }
+  std::string_view aid;
+  if (index == 0 && object["aid"].get_string().get(aid) == simdjson::SUCCESS) out.source_key.emplace(aid);
   if (check_size) {
     if (const std::size_t size = raw_text().size(); size > lim.max_event_bytes) {
       return reject(
@@ -108,10 +110,11 @@ int hex_value(char c) noexcept {
 }
 
 // application/x-www-form-urlencoded: %XX is the byte, '+' a space (as Snowplow's enrich reads
-// it; the trackers' encodeURIComponent writes a '+' as %2B). False on a malformed escape.
-bool percent_decode(std::string_view in, std::string& out) {
-  out.clear();
-  out.reserve(in.size());
+// it; the trackers' encodeURIComponent writes a '+' as %2B). Appends the decoded text to `out`
+// and gives a view of it; nullopt on a malformed escape. The text is never longer than `in`, so
+// an `out` reserved for the whole query never moves and earlier views stay valid.
+std::optional<std::string_view> percent_decode(std::string_view in, std::string& out) {
+  const std::size_t start = out.size();
   for (std::size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
     if (c == '+') {
@@ -121,12 +124,12 @@ bool percent_decode(std::string_view in, std::string& out) {
     } else {
       const int hi = i + 2 < in.size() ? hex_value(in[i + 1]) : -1;
       const int lo = hi >= 0 ? hex_value(in[i + 2]) : -1;
-      if (lo < 0) return false;
+      if (lo < 0) return std::nullopt;
       out.push_back(static_cast<char>(hi << 4 | lo));
       i += 2;
     }
   }
-  return true;
+  return std::string_view(out).substr(start);
 }
 
 }  // namespace
@@ -226,13 +229,12 @@ foreign_batch decode_tp2_query(std::string_view query, const limits& lim) {
                         query.size(), lim.max_event_bytes)});
     return out;
   }
-  // Decoded names and values; reserved up front so that the views into them stay valid.
-  thread_local std::vector<std::string> decoded;
+  // The decoded names and values, one after another.
+  thread_local std::string decoded;
   thread_local std::vector<tp2_param> params;
-  const std::size_t most = 1 + static_cast<std::size_t>(std::count(query.begin(), query.end(), '&'));
-  if (decoded.size() < 2 * most) decoded.resize(2 * most);
+  decoded.clear();
+  decoded.reserve(query.size());
   params.clear();
-  std::size_t used = 0;
   for (std::size_t begin = 0; begin <= query.size();) {
     std::size_t end = query.find('&', begin);
     if (end == std::string_view::npos) end = query.size();
@@ -240,23 +242,23 @@ foreign_batch decode_tp2_query(std::string_view query, const limits& lim) {
     begin = end + 1;
     if (pair.empty()) continue;
     const std::size_t equals = std::min(pair.find('='), pair.size());
-    std::string& name = decoded[used++];
-    std::string& value = decoded[used++];
-    if (!percent_decode(pair.substr(0, equals), name) ||
-        !percent_decode(pair.substr(std::min(equals + 1, pair.size())), value)) {
+    const auto name = percent_decode(pair.substr(0, equals), decoded);
+    const auto value = name ? percent_decode(pair.substr(std::min(equals + 1, pair.size())), decoded) : name;
+    if (!name || !value) {
       reject({reason::invalid_field,
               fmt::format("the query string has a malformed %-escape in \"{}\"; percent-encode it as "
                           "encodeURIComponent does",
                           shown(pair))});
       return out;
     }
-    if (!simdjson::validate_utf8(name) || !simdjson::validate_utf8(value)) {
+    if (!simdjson::validate_utf8(*name) || !simdjson::validate_utf8(*value)) {
       reject({reason::invalid_field,
               fmt::format("parameter {} is not valid UTF-8 once percent-decoded; send UTF-8",
                           shown(pair.substr(0, equals)))});
       return out;
     }
-    params.push_back({name, value});
+    params.push_back({*name, *value});
+    if (*name == "aid" && !out.source_key) out.source_key.emplace(*value);
   }
   read_params(params, 0, raw_text, lim, out);
   return out;

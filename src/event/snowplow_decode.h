@@ -34,6 +34,10 @@ struct foreign_hints {
 struct foreign_batch {
   batch base;
   std::vector<foreign_hints> hints;
+  // The first event's aid, also when that event is rejected: the request's site (one site a
+  // request, docs/design/issue-14.md), so that even its bad records go to a site. Absent when the
+  // first event has none, or is not an object of strings.
+  opt_string source_key;
 };
 
 // A `payload_data` body: {"schema": "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-N",

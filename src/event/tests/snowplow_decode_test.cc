@@ -394,6 +394,16 @@ TEST(snowplow_decode, a_bad_event_is_rejected_alone_with_its_text) {
   EXPECT_EQ(b.base.rejected[0].raw, "7");
   EXPECT_EQ(b.base.rejected[1].index, 2u);
   EXPECT_EQ(b.base.rejected[1].raw, bad);
+  EXPECT_EQ(b.source_key, "a");
+}
+
+TEST(snowplow_decode, the_request_source_key_is_the_first_events_aid_even_when_it_is_rejected) {
+  EXPECT_EQ(decode_tp2_body(payload_data(R"({"e":"nope","aid":"shop"},{"e":"pv","aid":"blog"})")).source_key,
+            "shop");
+  EXPECT_EQ(decode_tp2_body(payload_data(R"({"e":"pv","aid":"shop","dtm":1})")).source_key, "shop");
+  EXPECT_FALSE(decode_tp2_body(payload_data(R"({"e":"pv"},{"e":"pv","aid":"blog"})")).source_key);
+  EXPECT_EQ(decode_tp2_query("e=nope&aid=sh%6Fp").source_key, "shop");
+  EXPECT_FALSE(decode_tp2_body("[]").source_key);
 }
 
 TEST(snowplow_decode, long_text_is_cut_to_its_column_and_flagged) {

@@ -24,8 +24,8 @@ using namespace clicktrail::event;
 
 void check(foreign_batch b, const limits& lim) {
   if (b.base.refused) {
-    if (!b.base.events.empty() || !b.base.rejected.empty() || !b.hints.empty() || b.base.site ||
-        b.base.sent_ts)
+    if (!b.base.events.empty() || !b.base.rejected.empty() || !b.hints.empty() || b.source_key ||
+        b.base.site || b.base.sent_ts)
       broken("a refusal sets nothing else", "");
     return;
   }

@@ -22,8 +22,7 @@ struct tp2_param {
   std::string_view name, value;
 };
 
-// Reads the parameters (in the order sent) into `out` and `hints`, both empty on entry. A problem
-// rejects the event; `out` and `hints` are then to be dropped.
+// What snowplow_event.cc and snowplow_nested.cc share.
 namespace tp2 {
 
 // The parameters read so far that need the others before they land: `e` decides what se_* and
@@ -64,6 +63,8 @@ std::optional<problem> read_contexts(reading& ev, const limits& lim);
 
 }  // namespace tp2
 
+// Reads the parameters (in the order sent) into `out` and `hints`, both empty on entry. A problem
+// rejects the event; `out` and `hints` are then to be dropped.
 std::optional<problem> read_tp2_event(std::span<const tp2_param> params, const limits& lim, event& out,
                                       foreign_hints& hints);
 

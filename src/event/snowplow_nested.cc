@@ -1,3 +1,7 @@
+// The JSON inside two tp2 parameters: the self-describing event (ue_pr, or ue_px in base64) and
+// the contexts (co, or cx in base64), each parsed once more on a parser of its own. See
+// snowplow_event.h.
+
 #include <fmt/format.h>
 #include <simdjson.h>
 

@@ -16,6 +16,7 @@
 
 #include "event/snowplow_decode.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -265,7 +266,7 @@ TEST(snowplow_decode, base64_contexts_and_events_with_and_without_padding_in_eit
   };
   for (const auto& [px, cx] : forms) {
     const event e = only_event(
-        decode_tp2_body(payload_data(R"({"e":"ue","ue_px":")" + px + R"(","cx":")" + cx + R"("})")));
+        decode_tp2_body(payload_data(fmt::format(R"({{"e":"ue","ue_px":"{}","cx":"{}"}})", px, cx))));
     EXPECT_EQ(e.type, "signup");
     EXPECT_EQ(e.props, expected_props) << px;
   }

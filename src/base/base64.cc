@@ -18,6 +18,34 @@ constexpr std::array<std::uint8_t, 256> sextets = [] {
   return t;
 }();
 
+// The same, with the URL-safe '-' and '_' for 62 and 63 as well.
+constexpr std::array<std::uint8_t, 256> sextets_any = [] {
+  std::array<std::uint8_t, 256> t = sextets;
+  t['-'] = 62;
+  t['_'] = 63;
+  return t;
+}();
+
+std::optional<std::string> decode_with(std::string_view text, const std::array<std::uint8_t, 256>& table) {
+  for (int pad = 0; pad < 2 && text.ends_with('='); ++pad) text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;  // no group of 1 character encodes a byte
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 2);
+  std::uint32_t bits = 0;
+  int held = 0;  // bits in `bits` not yet written
+  for (const char c : text) {
+    const std::uint8_t v = table[static_cast<unsigned char>(c)];
+    if (v == not_base64) return std::nullopt;
+    bits = bits << 6 | v;
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      out.push_back(static_cast<char>((bits >> held) & 0xff));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void append_base64(std::string& out, std::string_view in) {
@@ -37,23 +65,11 @@ void append_base64(std::string& out, std::string_view in) {
 }
 
 std::optional<std::string> decode_base64(std::string_view text) {
-  for (int pad = 0; pad < 2 && text.ends_with('='); ++pad) text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;  // no group of 1 character encodes a byte
-  std::string out;
-  out.reserve(text.size() / 4 * 3 + 2);
-  std::uint32_t bits = 0;
-  int held = 0;  // bits in `bits` not yet written
-  for (const char c : text) {
-    const std::uint8_t v = sextets[static_cast<unsigned char>(c)];
-    if (v == not_base64) return std::nullopt;
-    bits = bits << 6 | v;
-    held += 6;
-    if (held >= 8) {
-      held -= 8;
-      out.push_back(static_cast<char>((bits >> held) & 0xff));
-    }
-  }
-  return out;
+  return decode_with(text, sextets);
+}
+
+std::optional<std::string> decode_base64_any(std::string_view text) {
+  return decode_with(text, sextets_any);
 }
 
 }  // namespace clicktrail::base

@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include <random>
+#include <string>
 
 namespace clicktrail::base {
 namespace {

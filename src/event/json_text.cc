@@ -35,6 +35,8 @@ void write_escape(std::string& out, unsigned char c) {
   out.append(code, 6);
 }
 
+}  // namespace
+
 void write_double(std::string& out, double d) {
   char buf[32];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
@@ -42,8 +44,6 @@ void write_double(std::string& out, double d) {
   out.append(text);
   if (text.find_first_of(".e") == std::string_view::npos) out.append(".0");
 }
-
-}  // namespace
 
 void write_string(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());

@@ -19,6 +19,9 @@ void write_string(std::string& out, std::string_view s);
 
 void write_int(std::string& out, std::int64_t v);
 
+// A finite double in its shortest round-trip form, with a '.' or an exponent (see write_compact).
+void write_double(std::string& out, double d);
+
 // Appends `value` as compact JSON. Returns false, with `out` partly written, when containers nest
 // more than `max_depth` deep (a lone object is depth 1).
 //

@@ -67,16 +67,6 @@ problem out_of_range(const field& f, std::string_view got) {
                       f.min, f.max, got)};
 }
 
-bool is_event_type(std::string_view s) noexcept {
-  if (s.empty() || s.size() > 64 || s[0] < 'a' || s[0] > 'z') return false;
-  for (const char c : s.substr(1)) {
-    const bool ok =
-        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // The plain type behind a member: int32_t for opt_i32 and int32_t alike.
 template <class T>
 struct value_type {
@@ -230,6 +220,16 @@ problem not_from_tracker(const field& f) {
 }
 
 }  // namespace
+
+bool is_event_type(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 64 || s[0] < 'a' || s[0] > 'z') return false;
+  for (const char c : s.substr(1)) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 std::string shown(std::string_view value) {
   const std::string_view cut = cut_utf8(value, 64);

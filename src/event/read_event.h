@@ -33,6 +33,9 @@ std::optional<problem> read_field(const field& f, simdjson::dom::element value, 
 std::optional<problem> read_event(simdjson::dom::object object, origin from, const limits& lim, event& out,
                                   std::uint64_t* named = nullptr);
 
+// Whether `s` is a valid `type`: [a-z][a-z0-9_.:-]{0,63} (the built-in names match it too).
+bool is_event_type(std::string_view s) noexcept;
+
 // "a number", "an object", …: what a client sent instead, for messages.
 const char* json_type_name(simdjson::dom::element value) noexcept;
 

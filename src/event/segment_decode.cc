@@ -48,10 +48,10 @@ constexpr call_name calls[] = {
 struct decoder {
   const limits& lim;
   const segment_limits& seg;
-  segment_batch& out;
+  foreign_batch& out;
 
   void refuse(problem why) {
-    out = segment_batch{};
+    out = foreign_batch{};
     out.base.refused = std::move(why);
   }
 
@@ -108,19 +108,19 @@ struct decoder {
       }
     }
     event& e = out.base.events.emplace_back();
-    segment_hints& h = out.hints.emplace_back();
+    foreign_hints& h = out.hints.emplace_back();
     if (auto why = read_segment_message(message, *call, lim, e, h)) {
       out.base.events.pop_back();
       out.hints.pop_back();
       return reject(index, std::move(*why), raw_text());
     }
     if (!e.sent_ts) e.sent_ts = batch_sent_ts;
-    if (h.write_key.empty()) h.write_key = out.write_key;
+    if (h.source_key.empty()) h.source_key = out.source_key;
   }
 
   void single(dom::element root, dom::object message, std::string_view text, segment_call call) {
     std::string_view key;
-    if (message.at_key("writeKey").get_string().get(key) == simdjson::SUCCESS) out.write_key.assign(key);
+    if (message.at_key("writeKey").get_string().get(key) == simdjson::SUCCESS) out.source_key.assign(key);
     read_one(
         root, 0, call, [&] { return text; }, false, std::nullopt);
   }
@@ -147,7 +147,7 @@ struct decoder {
         if (member.value.get_string().get(write_key)) {
           return refuse(segment_wrong_type("writeKey", member.value, "a string"));
         }
-        out.write_key.assign(write_key);
+        out.source_key.assign(write_key);
       } else if (key == "sentAt" && !member.value.is_null()) {
         if (auto why = read_segment_time("sentAt", member.value, sent_ts)) return refuse(std::move(*why));
       }
@@ -164,10 +164,10 @@ struct decoder {
                      fmt::format("batch has {} messages, over the limit of {}; send them in several requests",
                                  count, lim.max_events)});
     }
-    if (out.write_key.empty()) {  // the first message's, as docs/compat-segment.md says
+    if (out.source_key.empty()) {  // the first message's, as docs/compat-segment.md says
       std::string_view write_key;
       if (messages.at(0).at_key("writeKey").get_string().get(write_key) == simdjson::SUCCESS)
-        out.write_key.assign(write_key);
+        out.source_key.assign(write_key);
     }
     out.base.events.reserve(count);
     out.hints.reserve(count);
@@ -183,15 +183,15 @@ struct decoder {
 
 }  // namespace
 
-const base::uuid& segment_namespace() noexcept {
+const base::uuid& segment_id_namespace() noexcept {
   static const base::uuid ns = *base::parse_uuid("ca0ce16b-88b8-543c-a35d-0ea05e9eebec");
   return ns;
 }
 
-segment_batch decode_segment(std::string_view body, segment_call call, const limits& lim,
+foreign_batch decode_segment(std::string_view body, segment_call call, const limits& lim,
                              const segment_limits& seg) {
   thread_local json_parser parser;
-  segment_batch out;
+  foreign_batch out;
   decoder d{lim, seg, out};
   if (body.size() > seg.max_batch_bytes) {
     d.refuse(
@@ -228,18 +228,6 @@ segment_batch decode_segment(std::string_view body, segment_call call, const lim
     d.single(root, object, text, call);
   }
   return out;
-}
-
-void derive_segment_event_ids(segment_batch& b, std::string_view site) {
-  std::string name;
-  for (std::size_t i = 0; i < b.base.events.size() && i < b.hints.size(); ++i) {
-    const opt_string& id = b.hints[i].message_id;
-    if (!id) continue;
-    name.assign(site);
-    name.push_back('\n');
-    name.append(*id);
-    b.base.events[i].event_id = base::make_uuid_v5(segment_namespace(), name).to_string();
-  }
 }
 
 std::string segment_type_name(std::string_view event_name) {

@@ -140,7 +140,7 @@ struct props_builder {
 // Reads one message into an event and its hints. The reader lives for one message.
 class message_reader {
  public:
-  message_reader(segment_call call, const limits& lim, event& e, segment_hints& h)
+  message_reader(segment_call call, const limits& lim, event& e, foreign_hints& h)
       : call_(call), lim_(lim), e_(e), h_(h), p_(lim.max_props_depth) {}
 
   std::optional<problem> read(dom::object message) {
@@ -162,7 +162,7 @@ class message_reader {
         e_.event_id.assign(text);
         for (char& c : e_.event_id) c = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
       } else {
-        h_.message_id.emplace(text);
+        h_.foreign_id.emplace(text);
         p_.add(p_.segment, 2, key, value);
       }
       return std::nullopt;
@@ -177,7 +177,7 @@ class message_reader {
     if (key == "sentAt") return read_segment_time(key, value, e_.sent_ts);
     if (key == "writeKey") {  // a credential: into the hints, never into props
       if (value.get_string().get(text)) return segment_wrong_type(key, value, "a string");
-      h_.write_key.assign(text);
+      h_.source_key.assign(text);
       return std::nullopt;
     }
     if (key == "context") {
@@ -403,7 +403,7 @@ class message_reader {
   segment_call call_;
   const limits& lim_;
   event& e_;
-  segment_hints& h_;
+  foreign_hints& h_;
   props_builder p_;
   opt_i64 timestamp_, original_timestamp_;
   std::optional<dom::element> original_, lifted_, search_;
@@ -414,7 +414,7 @@ class message_reader {
 }  // namespace
 
 std::optional<problem> read_segment_message(dom::object message, segment_call call, const limits& lim,
-                                            event& e, segment_hints& h) {
+                                            event& e, foreign_hints& h) {
   return message_reader(call, lim, e, h).read(message);
 }
 

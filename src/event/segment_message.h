@@ -15,7 +15,7 @@ namespace clicktrail::event {
 // Reads `message` as a `call` (not segment_call::batch) into `e` (empty) and `h`. A problem
 // leaves both partly filled: the caller drops them.
 std::optional<problem> read_segment_message(simdjson::dom::object message, segment_call call,
-                                            const limits& lim, event& e, segment_hints& h);
+                                            const limits& lim, event& e, foreign_hints& h);
 
 // A Segment time: ISO 8601 text with a zone (what Date.toISOString() writes) or an integer of ms
 // since 1970, from 1970 to 9999.

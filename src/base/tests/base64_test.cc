@@ -48,5 +48,23 @@ TEST(base64, random_bytes_round_trip) {
   }
 }
 
+TEST(base64, either_alphabet_with_or_without_padding) {
+  // "{\"a\":\"\xff?\"}" needs 62 and 63: standard "/" and "+" are URL-safe "_" and "-".
+  const std::string plain = "{\"a\":\"\xff\xfe?>\"}";
+  const std::string standard = encoded(plain);
+  std::string url = standard;
+  for (char& c : url) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  ASSERT_NE(url, standard);
+  std::string url_unpadded = url;
+  while (url_unpadded.ends_with('=')) url_unpadded.pop_back();
+  EXPECT_EQ(decode_base64_any(standard), plain);
+  EXPECT_EQ(decode_base64_any(url), plain);
+  EXPECT_EQ(decode_base64_any(url_unpadded), plain);
+  EXPECT_FALSE(decode_base64(url));
+  EXPECT_FALSE(decode_base64_any("Zm9v\n"));
+  EXPECT_FALSE(decode_base64_any("Z"));
+  EXPECT_FALSE(decode_base64_any("Zm.v"));
+}
+
 }  // namespace
 }  // namespace clicktrail::base

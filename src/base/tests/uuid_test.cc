@@ -72,5 +72,17 @@ TEST(uuid, v5_matches_pythons_uuid5) {
   EXPECT_EQ(make_uuid_v5(segment_ns, "shop\n1").version(), 5);
 }
 
+TEST(uuid, v5_gives_the_snowplow_namespace_of_the_design) {
+  // Each expected value from Python 3: uuid.uuid5(ns, name).
+  const uuid namespace_url = *parse_uuid("6ba7b811-9dad-11d1-80b4-00c04fd430c8");
+  // docs/design/issue-14.md: the namespace of ids derived from Snowplow eids, and one id in it.
+  const uuid snowplow_ns =
+      make_uuid_v5(namespace_url, "https://github.com/clicktrail/clicktrail#snowplow-event-id");
+  EXPECT_EQ(snowplow_ns.to_string(), "4c83709b-cd83-554c-88f6-b8b9b901884e");
+  EXPECT_EQ(make_uuid_v5(snowplow_ns, "shop\n42").to_string(), "a67986c5-d724-5acf-a47f-8de48710c5cb");
+  EXPECT_EQ(snowplow_ns.version(), 5);
+  EXPECT_EQ(snowplow_ns.bytes[8] >> 6, 0b10);
+}
+
 }  // namespace
 }  // namespace clicktrail::base

@@ -22,9 +22,9 @@ using namespace clicktrail::event;
 }
 
 void check(std::string_view body, segment_call call, const limits& lim, const segment_limits& seg) {
-  segment_batch b = decode_segment(body, call, lim, seg);
+  foreign_batch b = decode_segment(body, call, lim, seg);
   if (b.base.refused) {
-    if (!b.base.events.empty() || !b.base.rejected.empty() || !b.hints.empty() || !b.write_key.empty())
+    if (!b.base.events.empty() || !b.base.rejected.empty() || !b.hints.empty() || !b.source_key.empty())
       broken("a refusal sets nothing else", "");
     return;
   }
@@ -38,7 +38,7 @@ void check(std::string_view body, segment_call call, const limits& lim, const se
       broken("rejections keep order", "");
     if (r.raw.size() > seg.max_message_bytes) broken("raw text is cut to max_message_bytes", r.raw);
   }
-  derive_segment_event_ids(b, "site");
+  derive_event_ids(b, segment_id_namespace(), "site");
   std::string record;
   for (event e : b.base.events) {
     if (e.type.empty()) broken("every event has a type", "");

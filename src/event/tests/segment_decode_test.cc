@@ -95,25 +95,25 @@ constexpr std::string_view node_batch = R"({"batch":[
    "timestamp":"2024-05-01T12:00:00.005Z","messageId":"node-next-1714564800005-c43be593-7789-4b74-8078-cbcc8894c586"}
  ],"writeKey":"wk_node","sentAt":"2024-05-01T12:00:02.000Z"})";
 
-segment_batch decode(std::string_view body, segment_call call) {
-  segment_batch b = decode_segment(body, call);
+foreign_batch decode(std::string_view body, segment_call call) {
+  foreign_batch b = decode_segment(body, call);
   EXPECT_FALSE(b.base.refused) << b.base.refused->detail;
   EXPECT_EQ(b.hints.size(), b.base.events.size());
   return b;
 }
 
 problem refusal(std::string_view body, segment_call call, const segment_limits& seg = {}) {
-  const segment_batch b = decode_segment(body, call, {}, seg);
+  const foreign_batch b = decode_segment(body, call, {}, seg);
   EXPECT_TRUE(b.base.refused) << body.substr(0, 200);
   EXPECT_TRUE(b.base.events.empty());
   EXPECT_TRUE(b.base.rejected.empty());
   EXPECT_TRUE(b.hints.empty());
-  EXPECT_TRUE(b.write_key.empty());
+  EXPECT_TRUE(b.source_key.empty());
   return b.base.refused.value_or(problem{});
 }
 
 problem rejection(std::string_view body, segment_call call) {
-  const segment_batch b = decode_segment(body, call);
+  const foreign_batch b = decode_segment(body, call);
   EXPECT_FALSE(b.base.refused);
   EXPECT_TRUE(b.base.events.empty());
   EXPECT_EQ(b.base.rejected.size(), 1u);
@@ -121,14 +121,14 @@ problem rejection(std::string_view body, segment_call call) {
 }
 
 TEST(segment_decode, an_analytics_js_page_view) {
-  const segment_batch b = decode(ajs_page, segment_call::page);
+  const foreign_batch b = decode(ajs_page, segment_call::page);
   ASSERT_EQ(b.base.events.size(), 1u);
   const event& e = b.base.events[0];
-  EXPECT_EQ(b.write_key, "wk_shop");
-  EXPECT_EQ(b.hints[0].write_key, "wk_shop");
+  EXPECT_EQ(b.source_key, "wk_shop");
+  EXPECT_EQ(b.hints[0].source_key, "wk_shop");
   EXPECT_EQ(e.type, "page_view");
   EXPECT_EQ(e.event_id, "");  // derived once the write key names the site
-  EXPECT_EQ(b.hints[0].message_id, "ajs-next-1714564800123-7c9e6679-7425-40de-944b-e07fc1f90ae7");
+  EXPECT_EQ(b.hints[0].foreign_id, "ajs-next-1714564800123-7c9e6679-7425-40de-944b-e07fc1f90ae7");
   EXPECT_EQ(e.anonymous_id, "5d3b8e2a-4f11-4c4e-9f0a-2a7c1b3d9e10");
   EXPECT_FALSE(e.user_id);
   EXPECT_EQ(e.client_ts, 1'714'564'800'123);
@@ -158,7 +158,7 @@ TEST(segment_decode, an_analytics_js_page_view) {
 }
 
 TEST(segment_decode, an_analytics_js_track_with_an_offset_time) {
-  const segment_batch b = decode(ajs_track, segment_call::track);
+  const foreign_batch b = decode(ajs_track, segment_call::track);
   ASSERT_EQ(b.base.events.size(), 1u);
   const event& e = b.base.events[0];
   EXPECT_EQ(e.type, "order_completed");
@@ -178,10 +178,10 @@ TEST(segment_decode, an_analytics_js_track_with_an_offset_time) {
 }
 
 TEST(segment_decode, an_analytics_node_batch_of_every_call_kind) {
-  const segment_batch b = decode(node_batch, segment_call::batch);
+  const foreign_batch b = decode(node_batch, segment_call::batch);
   ASSERT_TRUE(b.base.rejected.empty()) << b.base.rejected[0].what.detail;
   ASSERT_EQ(b.base.events.size(), 6u);
-  EXPECT_EQ(b.write_key, "wk_node");
+  EXPECT_EQ(b.source_key, "wk_node");
   const auto& ev = b.base.events;
   EXPECT_EQ(ev[0].type, "signed_up");
   EXPECT_EQ(ev[1].type, "identify");
@@ -190,10 +190,10 @@ TEST(segment_decode, an_analytics_node_batch_of_every_call_kind) {
   EXPECT_EQ(ev[4].type, "page_view");
   EXPECT_EQ(ev[5].type, "screen_view");
   for (std::size_t i = 0; i < ev.size(); ++i) {
-    EXPECT_EQ(b.hints[i].write_key, "wk_node") << i;   // the body's, for messages without one
+    EXPECT_EQ(b.hints[i].source_key, "wk_node") << i;  // the body's, for messages without one
     EXPECT_EQ(ev[i].sent_ts, 1'714'564'802'000) << i;  // the batch's sentAt
     EXPECT_EQ(ev[i].client_ts, 1'714'564'800'000 + static_cast<std::int64_t>(i)) << i;
-    EXPECT_TRUE(b.hints[i].message_id) << i;
+    EXPECT_TRUE(b.hints[i].foreign_id) << i;
   }
   EXPECT_EQ(
       ev[0].props,
@@ -229,7 +229,7 @@ TEST(segment_decode, every_single_call_kind_takes_its_type_from_the_route) {
                {segment_call::alias, "alias"}};
   for (const auto& c : cases) {
     // The route decides; a body's own type is not read.
-    const segment_batch b = decode(R"({"userId":"u","type":"track"})", c.call);
+    const foreign_batch b = decode(R"({"userId":"u","type":"track"})", c.call);
     ASSERT_EQ(b.base.events.size(), 1u) << c.type;
     EXPECT_EQ(b.base.events[0].type, c.type);
     EXPECT_FALSE(b.base.events[0].props) << c.type;
@@ -240,7 +240,7 @@ TEST(segment_decode, a_batch_with_one_bad_message_rejects_it_with_its_index) {
   const std::string_view body = R"({"writeKey":"wk","batch":[{"type":"track","event":"A","userId":"u"},)"
                                 R"({"type":"track","userId":"u"},)"
                                 R"({"type":"page","anonymousId":"a"}]})";
-  const segment_batch b = decode(body, segment_call::batch);
+  const foreign_batch b = decode(body, segment_call::batch);
   ASSERT_EQ(b.base.events.size(), 2u);
   ASSERT_EQ(b.base.rejected.size(), 1u);
   EXPECT_EQ(b.base.rejected[0].index, 1u);
@@ -252,7 +252,7 @@ TEST(segment_decode, a_batch_with_one_bad_message_rejects_it_with_its_index) {
 }
 
 TEST(segment_decode, batch_members_need_a_known_type) {
-  const segment_batch b =
+  const foreign_batch b =
       decode(R"({"batch":[{"userId":"u"},{"type":"purchase","userId":"u"},{"type":7,"userId":"u"},[1],)"
              R"({"type":"identify","userId":"u","writeKey":"own"}]})",
              segment_call::batch);
@@ -265,58 +265,58 @@ TEST(segment_decode, batch_members_need_a_known_type) {
   ASSERT_EQ(b.base.events.size(), 1u);
   // No body writeKey: the first message's (none here); a message's own travels in its hint for
   // ingest's site check.
-  EXPECT_EQ(b.write_key, "");
-  EXPECT_EQ(b.hints[0].write_key, "own");
+  EXPECT_EQ(b.source_key, "");
+  EXPECT_EQ(b.hints[0].source_key, "own");
 }
 
 TEST(segment_decode, the_same_message_id_gives_the_same_event_id_per_site) {
   const std::string_view body = R"({"type":"track","event":"x","userId":"u","messageId":"1"})";
-  segment_batch a = decode(body, segment_call::track), again = decode(body, segment_call::track),
+  foreign_batch a = decode(body, segment_call::track), again = decode(body, segment_call::track),
                 other = decode(body, segment_call::track);
-  derive_segment_event_ids(a, "shop");
-  derive_segment_event_ids(again, "shop");
-  derive_segment_event_ids(other, "other");
+  derive_event_ids(a, segment_id_namespace(), "shop");
+  derive_event_ids(again, segment_id_namespace(), "shop");
+  derive_event_ids(other, segment_id_namespace(), "other");
   // Python: uuid.uuid5(uuid.UUID("ca0ce16b-88b8-543c-a35d-0ea05e9eebec"), "shop\n1")
   EXPECT_EQ(a.base.events[0].event_id, "ae0bd322-537d-5b11-b20b-c496c5f8b46f");
   EXPECT_EQ(again.base.events[0].event_id, a.base.events[0].event_id);
   EXPECT_EQ(other.base.events[0].event_id, "47dcaf4d-2b37-5076-b31b-c4b869a60214");
   EXPECT_EQ(a.base.events[0].props, R"({"segment":{"event":"x","messageId":"1"}})");
 
-  segment_batch ajs = decode(ajs_page, segment_call::page);
-  derive_segment_event_ids(ajs, "shop");
+  foreign_batch ajs = decode(ajs_page, segment_call::page);
+  derive_event_ids(ajs, segment_id_namespace(), "shop");
   // Python: uuid.uuid5(ns, "shop\najs-next-1714564800123-7c9e6679-7425-40de-944b-e07fc1f90ae7")
   EXPECT_EQ(ajs.base.events[0].event_id, "92c827cb-73b4-5b97-9bbc-1bd53cc345a1");
 }
 
 TEST(segment_decode, a_uuid_message_id_is_the_event_id) {
-  segment_batch b =
+  foreign_batch b =
       decode(R"({"userId":"u","messageId":"0190E5B4-5A3C-7C6E-9A44-1B2C3D4E5F60"})", segment_call::identify);
-  derive_segment_event_ids(b, "shop");
+  derive_event_ids(b, segment_id_namespace(), "shop");
   EXPECT_EQ(b.base.events[0].event_id, "0190e5b4-5a3c-7c6e-9a44-1b2c3d4e5f60");
-  EXPECT_FALSE(b.hints[0].message_id);
+  EXPECT_FALSE(b.hints[0].foreign_id);
   EXPECT_FALSE(b.base.events[0].props);
   // No messageId: empty, the collector assigns a UUIDv7.
-  segment_batch none = decode(R"({"userId":"u"})", segment_call::identify);
-  derive_segment_event_ids(none, "shop");
+  foreign_batch none = decode(R"({"userId":"u"})", segment_call::identify);
+  derive_event_ids(none, segment_id_namespace(), "shop");
   EXPECT_EQ(none.base.events[0].event_id, "");
 }
 
 TEST(segment_decode, times) {
   const auto client_ts = [](std::string_view members) {
-    const segment_batch b = decode(fmt::format(R"({{"userId":"u",{}}})", members), segment_call::identify);
+    const foreign_batch b = decode(fmt::format(R"({{"userId":"u",{}}})", members), segment_call::identify);
     return b.base.events.empty() ? std::nullopt : b.base.events[0].client_ts;
   };
   EXPECT_EQ(client_ts(R"("timestamp":"2024-05-01T08:00:00.5-04:00")"), 1'714'564'800'500);
   EXPECT_EQ(client_ts(R"("timestamp":1714564800500)"), 1'714'564'800'500);
   EXPECT_EQ(client_ts(R"("originalTimestamp":"2024-05-01T12:00:00Z")"), 1'714'564'800'000);
   // timestamp wins; originalTimestamp is kept.
-  const segment_batch both = decode(
+  const foreign_batch both = decode(
       R"({"userId":"u","originalTimestamp":"2024-05-01T11:00:00Z","timestamp":"2024-05-01T12:00:00Z"})",
       segment_call::identify);
   EXPECT_EQ(both.base.events[0].client_ts, 1'714'564'800'000);
   EXPECT_EQ(both.base.events[0].props, R"({"segment":{"originalTimestamp":"2024-05-01T11:00:00Z"}})");
   // A message's sentAt wins over the batch's.
-  const segment_batch b = decode(R"({"sentAt":"2024-05-01T12:00:02Z","batch":[)"
+  const foreign_batch b = decode(R"({"sentAt":"2024-05-01T12:00:02Z","batch":[)"
                                  R"({"type":"identify","userId":"u","sentAt":"2024-05-01T12:00:01Z"}]})",
                                  segment_call::batch);
   EXPECT_EQ(b.base.events[0].sent_ts, 1'714'564'801'000);
@@ -344,7 +344,7 @@ TEST(segment_decode, missing_required_fields) {
             reason::invalid_field);
   EXPECT_EQ(rejection(R"({"userId":"u","context":{"screen":{"width":-1}}})", segment_call::screen).why,
             reason::invalid_field);
-  const segment_batch b = decode_segment(R"({"event":"x"})", segment_call::track);
+  const foreign_batch b = decode_segment(R"({"event":"x"})", segment_call::track);
   ASSERT_EQ(b.base.rejected.size(), 1u);
   EXPECT_EQ(b.base.rejected[0].raw, R"({"event":"x"})");
 }
@@ -369,7 +369,7 @@ TEST(segment_decode, malformed_bodies_are_refused) {
 TEST(segment_decode, segments_size_limits) {
   const std::string big(33 * 1024, 'x');
   // A single route: the body is the message; rejected unread, with its text for the bad table.
-  const segment_batch one = decode_segment(
+  const foreign_batch one = decode_segment(
       R"({"userId":"u","event":"x","properties":{"blob":")" + big + "\"}}", segment_call::track);
   ASSERT_EQ(one.base.rejected.size(), 1u);
   EXPECT_EQ(one.base.rejected[0].what.why, reason::event_too_large);
@@ -378,7 +378,7 @@ TEST(segment_decode, segments_size_limits) {
   const std::string body = R"({"batch":[{"type":"identify","userId":"u"},)"
                            R"({"type":"track","event":"x","userId":"u","properties":{"blob":")" +
                            big + R"("}},{"type":"identify","userId":"v"}]})";
-  const segment_batch b = decode(body, segment_call::batch);
+  const foreign_batch b = decode(body, segment_call::batch);
   ASSERT_EQ(b.base.rejected.size(), 1u);
   EXPECT_EQ(b.base.rejected[0].index, 1u);
   EXPECT_EQ(b.base.rejected[0].what.why, reason::event_too_large);
@@ -417,18 +417,18 @@ TEST(segment_decode, props_keep_their_limits) {
 }
 
 TEST(segment_decode, properties_that_cannot_be_lifted_stay_under_segment) {
-  const segment_batch b =
+  const foreign_batch b =
       decode(R"({"userId":"u","event":"x","properties":{"segment":1,"a":2}})", segment_call::track);
   EXPECT_EQ(b.base.events[0].props, R"({"segment":{"event":"x","properties":{"segment":1,"a":2}}})");
-  const segment_batch c = decode(R"({"userId":"u","event":"x","properties":[1,2]})", segment_call::track);
+  const foreign_batch c = decode(R"({"userId":"u","event":"x","properties":[1,2]})", segment_call::track);
   EXPECT_EQ(c.base.events[0].props, R"({"segment":{"event":"x","properties":[1,2]}})");
   // identify's properties and track's traits are not what the call carries: kept under segment.
-  const segment_batch d = decode(R"({"userId":"u","properties":{"a":1}})", segment_call::identify);
+  const foreign_batch d = decode(R"({"userId":"u","properties":{"a":1}})", segment_call::identify);
   EXPECT_EQ(d.base.events[0].props, R"({"segment":{"properties":{"a":1}}})");
 }
 
 TEST(segment_decode, context_ip_and_search_without_a_url) {
-  const segment_batch b =
+  const foreign_batch b =
       decode(R"({"anonymousId":"a","context":{"ip":"203.0.113.9","page":{"search":"?q=1","path":"/s"},)"
              R"("campaign":{"term":"shoes","content":"banner","id":"c9"}}})",
              segment_call::page);
@@ -442,7 +442,7 @@ TEST(segment_decode, context_ip_and_search_without_a_url) {
 
 TEST(segment_decode, long_text_is_cut_to_its_column) {
   const std::string title(2000, 't');
-  const segment_batch b =
+  const foreign_batch b =
       decode(R"({"anonymousId":"a","context":{"page":{"title":")" + title + "\"}}}", segment_call::page);
   EXPECT_EQ(b.base.events[0].page_title->size(), 1024u);
   EXPECT_TRUE(b.base.events[0].truncated);

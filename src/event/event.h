@@ -30,6 +30,7 @@ struct event {
   std::int64_t event_ts = 0;      // ms: collector_ts corrected by the client's clock skew
 
   opt_string anonymous_id, user_id, session_id;
+  opt_string network_id;  // the collector's first-party cookie id (Snowplow's network_userid)
   opt_string page_url, page_path, page_title, referrer;
   opt_string utm_source, utm_medium, utm_campaign, utm_term, utm_content;
   opt_string target_tag, target_id, target_classes, target_text, target_href, target_selector;

@@ -48,6 +48,8 @@ constexpr std::array table{
     text("anonymous_id", &event::anonymous_id, 128, setter::tracker, "per browser; the Kafka record key"),
     text("user_id", &event::user_id, 128, setter::tracker, "set after `identify`"),
     text("session_id", &event::session_id, 128, setter::tracker, "new after 30 min of inactivity"),
+    text("network_id", &event::network_id, 128, setter::collector,
+         "the collector's first-party cookie id (Snowplow's network_userid, `sp`), when a cookie is set"),
     text("page_url", &event::page_url, 8 * kib),
     text("page_path", &event::page_path, 256),
     text("page_title", &event::page_title, 1 * kib),

@@ -12,7 +12,7 @@ import uuid
 FIELDS = [
     ("event_id", "uuid"), ("type", "type"), ("site", "site"), ("client_ts", "ts"), ("sent_ts", "ts"),
     ("collector_ts", "ts!"), ("event_ts", "ts!"), ("anonymous_id", "text"), ("user_id", "text"),
-    ("session_id", "text"), ("page_url", "text"), ("page_path", "text"), ("page_title", "text"),
+    ("session_id", "text"), ("network_id", "text"), ("page_url", "text"), ("page_path", "text"), ("page_title", "text"),
     ("referrer", "text"), ("utm_source", "text"), ("utm_medium", "text"), ("utm_campaign", "text"),
     ("utm_term", "text"), ("utm_content", "text"), ("target_tag", "text"), ("target_id", "text"),
     ("target_classes", "text"), ("target_text", "text"), ("target_href", "text"), ("target_selector", "text"),

@@ -14,7 +14,7 @@ locals {
   columns = [
     ["event_id", "string"], ["type", "string"], ["site", "string"],
     ["client_ts", "timestamp"], ["sent_ts", "timestamp"], ["collector_ts", "timestamp"], ["event_ts", "timestamp"],
-    ["anonymous_id", "string"], ["user_id", "string"], ["session_id", "string"],
+    ["anonymous_id", "string"], ["user_id", "string"], ["session_id", "string"], ["network_id", "string"],
     ["page_url", "string"], ["page_path", "string"], ["page_title", "string"], ["referrer", "string"],
     ["utm_source", "string"], ["utm_medium", "string"], ["utm_campaign", "string"], ["utm_term", "string"],
     ["utm_content", "string"],

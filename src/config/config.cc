@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -149,6 +150,113 @@ void validate_ingest(const raw_config& raw, config& out, problems& found) {
   }
 }
 
+// Snowplow app ids and Segment write keys name one site each: a key two sites list would send
+// one site's events to the other.
+void check_foreign_keys(const std::vector<site_config>& sites, problems& found) {
+  std::map<std::string, std::string, std::less<>> app_ids, write_keys;  // → the site listing it
+  for (const auto& site : sites) {
+    const auto claim = [&](std::map<std::string, std::string, std::less<>>& owners, const std::string& key,
+                           std::string_view what) {
+      if (key.empty() || key.size() > 256) {
+        found.push_back(fmt::format("site \"{}\": a {} must be 1–256 characters", site.key, what));
+        return;
+      }
+      const auto [at, added] = owners.emplace(key, site.key);
+      if (!added && at->second != site.key) {
+        found.push_back(fmt::format("{} \"{}\" is listed by sites \"{}\" and \"{}\"; give it to one of them",
+                                    what, key, at->second, site.key));
+      }
+    };
+    for (const auto& id : site.snowplow_app_ids) claim(app_ids, id, "snowplow app id");
+    for (const auto& key : site.segment_write_keys) claim(write_keys, key, "segment write key");
+  }
+  // A site without app ids answers to its key: it must not be another site's app id.
+  for (const auto& site : sites) {
+    const auto other = app_ids.find(site.key);
+    if (site.snowplow_app_ids.empty() && other != app_ids.end() && other->second != site.key) {
+      found.push_back(fmt::format(
+          "site \"{}\" has no snowplow_app_ids, so its key is its app id, but site \"{}\" lists that app "
+          "id; list the app ids of both sites",
+          site.key, other->second));
+    }
+  }
+}
+
+// An ingest path alias: absolute, plain characters, no query.
+bool valid_path(std::string_view path) {
+  if (path.size() < 2 || path.size() > 256 || path.front() != '/') return false;
+  return std::all_of(path.begin(), path.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '-' || c == '_' || c == '.' ||
+           c == '~';
+  });
+}
+
+void validate_compat(const raw_config& raw, config& out, problems& found) {
+  snowplow_config& sp = out.snowplow;
+  sp.enabled = get<bool>(raw, "snowplow.enabled");
+  sp.paths = get<std::vector<std::string>>(raw, "snowplow.paths");
+  for (const auto& p : sp.paths) {
+    if (!valid_path(p)) {
+      found.push_back(
+          fmt::format("{}: snowplow.paths entry \"{}\" must start with '/' and hold only letters, "
+                      "digits and - _ . ~ /, at most 256",
+                      origin_of(raw, "snowplow.paths"), p));
+    }
+  }
+  sp.cookie = get<bool>(raw, "snowplow.cookie");
+  sp.cookie_name = get<std::string>(raw, "snowplow.cookie_name");
+  // RFC 6265's cookie-name is a token; keep to the characters every browser takes.
+  const bool name_ok =
+      !sp.cookie_name.empty() && sp.cookie_name.size() <= 64 &&
+      std::all_of(sp.cookie_name.begin(), sp.cookie_name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
+  if (!name_ok) {
+    found.push_back(
+        fmt::format("{}: snowplow.cookie_name = \"{}\" must be 1–64 letters, digits, '_', '-' or '.'",
+                    origin_of(raw, "snowplow.cookie_name"), sp.cookie_name));
+  }
+  sp.cookie_lifetime = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::milliseconds(get<std::int64_t>(raw, "snowplow.cookie_lifetime")));
+  const auto domain = [&](std::string d, std::string_view setting) {
+    while (!d.empty() && d.front() == '.') d.erase(0, 1);
+    for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool ok = !d.empty() && d.size() <= 253 && std::all_of(d.begin(), d.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+    });
+    if (!ok) {
+      found.push_back(fmt::format("{}: {} entry \"{}\" must be a domain name such as example.com",
+                                  origin_of(raw, setting), setting, d));
+    }
+    return d;
+  };
+  for (const auto& d : get<std::vector<std::string>>(raw, "snowplow.cookie_domains"))
+    sp.cookie_domains.push_back(domain(d, "snowplow.cookie_domains"));
+  if (const auto fallback = string_or_empty(raw, "snowplow.cookie_fallback_domain"); !fallback.empty())
+    sp.cookie_fallback_domain = domain(fallback, "snowplow.cookie_fallback_domain");
+
+  segment_config& seg = out.segment;
+  seg.enabled = get<bool>(raw, "segment.enabled");
+  for (std::string prefix : get<std::vector<std::string>>(raw, "segment.prefixes")) {
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    if (!valid_path(prefix)) {
+      found.push_back(
+          fmt::format("{}: segment.prefixes entry \"{}\" must start with '/' and hold only letters, "
+                      "digits and - _ . ~ /, e.g. \"/v1\"",
+                      origin_of(raw, "segment.prefixes"), prefix));
+    }
+    seg.prefixes.push_back(std::move(prefix));
+  }
+  seg.max_message_bytes = get<std::int64_t>(raw, "segment.max_message_bytes");
+  seg.max_batch_bytes = get<std::int64_t>(raw, "segment.max_batch_bytes");
+  if (seg.max_message_bytes > seg.max_batch_bytes) {
+    found.push_back(
+        fmt::format("segment.max_message_bytes ({}) is larger than segment.max_batch_bytes ({}); "
+                    "lower it or raise max_batch_bytes",
+                    format_size(seg.max_message_bytes), format_size(seg.max_batch_bytes)));
+  }
+}
+
 void validate_sites(const raw_config& raw, config& out, problems& found) {
   std::set<std::string, std::less<>> seen;
   for (size_t i = 0; i < raw.sites.size(); ++i) {
@@ -189,10 +297,16 @@ void validate_sites(const raw_config& raw, config& out, problems& found) {
     parsed.drop_bots = flag("drop_bots");
     parsed.cookieless = flag("cookieless");
     parsed.pseudonymize_user_id = flag("pseudonymize_user_id");
-    if (const auto params = site.find("private_params"); params != site.end())
-      parsed.private_params = std::get<std::vector<std::string>>(params->second.v);
+    const auto list = [&site](std::string_view name) {
+      const auto v = site.find(name);
+      return v == site.end() ? std::vector<std::string>{} : std::get<std::vector<std::string>>(v->second.v);
+    };
+    parsed.private_params = list("private_params");
+    parsed.snowplow_app_ids = list("snowplow_app_ids");
+    parsed.segment_write_keys = list("segment_write_keys");
     out.sites.push_back(std::move(parsed));
   }
+  check_foreign_keys(out.sites, found);
 }
 
 // The key of derived ids: long enough that it cannot be guessed, and present whenever a site
@@ -425,6 +539,7 @@ base::result<config> load_config(const load_options& options) {
   validate_http(*raw, out, found);
   validate_ingest(*raw, out, found);
   validate_sites(*raw, out, found);
+  validate_compat(*raw, out, found);
   validate_enrich(*raw, out, found);
   validate_kafka(*raw, out, found);
   validate_sink(*raw, out, found);

@@ -56,7 +56,29 @@ struct site_config {
   bool drop_bots = false;
   bool cookieless = false;
   bool pseudonymize_user_id = false;
-  std::vector<std::string> private_params;  // besides the built-in list and enrich.private_params
+  std::vector<std::string> private_params;      // besides the built-in list and enrich.private_params
+  std::vector<std::string> snowplow_app_ids;    // empty: the key is the one app id
+  std::vector<std::string> segment_write_keys;  // empty: no Segment traffic
+};
+
+// Snowplow's tracker protocol (docs/compat-snowplow.md).
+struct snowplow_config {
+  bool enabled = true;
+  std::vector<std::string> paths;  // more tp2 / pixel paths
+  bool cookie = true;
+  std::string cookie_name;
+  std::chrono::seconds cookie_lifetime{0};
+  std::vector<std::string> cookie_domains;  // lower case, no leading '.'
+  std::string cookie_fallback_domain;       // empty: host-only
+};
+
+// Segment's HTTP Tracking API (docs/compat-segment.md).
+struct segment_config {
+  bool enabled = true;
+  std::vector<std::string> prefixes;  // "/v1", without a trailing '/'
+
+  std::int64_t max_message_bytes = 0;
+  std::int64_t max_batch_bytes = 0;
 };
 
 struct enrich_config {
@@ -125,6 +147,8 @@ struct config {
   http_config http;
   ingest_config ingest;
   std::vector<site_config> sites;
+  snowplow_config snowplow;
+  segment_config segment;
   enrich_config enrich;
   std::optional<kafka_config> kafka;  // absent: the embedded log
   sink_config sink;

@@ -15,7 +15,7 @@ enum class setting_type {
   integer,  // bounded by min/max
   boolean,
   size,         // bytes; "128MiB", "64KiB", "1GB" or a plain integer; bounded by min/max
-  duration,     // milliseconds; "250ms", "30s", "5m", "1h"; bounded by min/max
+  duration,     // milliseconds; "250ms", "30s", "5m", "1h", "365d"; bounded by min/max
   string_list,  // a TOML array of strings; in the environment, comma-separated
   choice,       // one of `choices`, a '|'-separated list
 };

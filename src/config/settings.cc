@@ -20,6 +20,7 @@ constexpr std::int64_t GiB = 1024 * MiB;
 constexpr std::int64_t second = 1000;
 constexpr std::int64_t minute = 60 * second;
 constexpr std::int64_t hour = 60 * minute;
+constexpr std::int64_t day = 24 * hour;
 
 constexpr std::array table{
     setting{"log", "level", choice, "info", "How much to log to stderr.", 0, 0,
@@ -74,6 +75,46 @@ constexpr std::array table{
             "More query parameters to remove from this site's page_url, referrer and target_href, besides "
             "the built-in "
             "list and enrich.private_params."},
+
+    setting{"sites", "snowplow_app_ids", string_list, "[]",
+            "Snowplow app ids (the trackers' appId, sent as aid) whose events belong to this site; "
+            "empty: the site key is its one app id."},
+    setting{"sites", "segment_write_keys", string_list, "[]",
+            "Segment write keys whose events belong to this site; empty: the site takes no Segment "
+            "traffic."},
+
+    setting{"snowplow", "enabled", boolean, "true",
+            "Serve Snowplow's tracker protocol: POST /com.snowplowanalytics.snowplow/tp2, GET /i and "
+            "/ice.png (docs/compat-snowplow.md)."},
+    setting{"snowplow", "paths", string_list, "[]",
+            "More paths answered as tp2 (POST) and as its pixel (GET): a tracker's custom postPath, past "
+            "blockers. Each starts with '/'."},
+    setting{"snowplow", "cookie", boolean, "true",
+            "Answer with the network user id cookie, as Snowplow's collector does, and store its value as "
+            "network_id; never under SP-Anonymous."},
+    setting{"snowplow", "cookie_name", string, "sp", "Name of the network user id cookie."},
+    setting{"snowplow", "cookie_lifetime", duration, "365d",
+            "How long the cookie lives from its last event (browsers cap it at 400 days).", 1 * second,
+            400 * day},
+    setting{"snowplow", "cookie_domains", string_list, "[]",
+            "Domains for the cookie: the first that the request's Origin host is, or ends in, becomes its "
+            "Domain (a collector at c.example.com lists example.com)."},
+    setting{"snowplow", "cookie_fallback_domain", string, "",
+            "The cookie's Domain when no cookie_domains entry matches; empty: a cookie for the "
+            "collector's host alone."},
+
+    setting{"segment", "enabled", boolean, "true",
+            "Serve Segment's HTTP Tracking API: POST /v1/track, /page, /screen, /identify, /group, /alias, "
+            "/batch, /import and analytics.js's /v1/t, /p, /s, /i, /g, /a, /b (docs/compat-segment.md)."},
+    setting{"segment", "prefixes", string_list, "/v1",
+            "Path prefixes of the Segment routes (analytics.js's apiHost is host + prefix), each starting "
+            "with '/'."},
+    setting{"segment", "max_message_bytes", size, "32KiB",
+            "Largest Segment message; a larger one is rejected (to the bad topic), as Segment does.", 1 * KiB,
+            1 * MiB},
+    setting{"segment", "max_batch_bytes", size, "500KiB",
+            "Largest Segment request body, after gunzip; larger gets 400, as Segment answers.", 1 * KiB,
+            64 * MiB},
 
     setting{"enrich", "geoip_db", string, "",
             "A MaxMind-format city database (GeoLite2-City.mmdb, dbip-city-lite.mmdb) for geo_country, "

@@ -80,7 +80,8 @@ std::string expected_text(const setting& s) {
     case setting_type::size:
       return fmt::format("a size such as \"64KiB\", \"128MiB\" or \"1GiB\", from {}", bounds_text(s));
     case setting_type::duration:
-      return fmt::format("a duration such as \"500ms\", \"30s\", \"5m\" or \"1h\", from {}", bounds_text(s));
+      return fmt::format("a duration such as \"500ms\", \"30s\", \"5m\", \"1h\" or \"7d\", from {}",
+                         bounds_text(s));
     case setting_type::string_list:
       return "a list of strings";
     case setting_type::choice:

@@ -36,11 +36,12 @@ constexpr std::array<std::pair<std::string_view, std::int64_t>, 9> size_units{{
     {"GB", 1000'000'000},
 }};
 
-constexpr std::array<std::pair<std::string_view, std::int64_t>, 4> duration_units{{
+constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> duration_units{{
     {"ms", 1},
     {"s", 1000},
     {"m", 60'000},
     {"h", 3'600'000},
+    {"d", 86'400'000},
 }};
 
 }  // namespace
@@ -81,7 +82,8 @@ std::string format_size(std::int64_t bytes) {
 }
 
 std::string format_duration_ms(std::int64_t ms) {
-  for (auto [suffix, factor] : {std::pair{"h", 3'600'000LL}, {"m", 60'000LL}, {"s", 1000LL}}) {
+  for (auto [suffix, factor] :
+       {std::pair{"d", 86'400'000LL}, {"h", 3'600'000LL}, {"m", 60'000LL}, {"s", 1000LL}}) {
     if (ms != 0 && ms % factor == 0) return fmt::format("{}{}", ms / factor, suffix);
   }
   return fmt::format("{}ms", ms);

@@ -259,6 +259,58 @@ pseudonymize_user_id = true
   EXPECT_EQ(c->enrich.geoip_db, "") << "no geo database unless one is configured";
 }
 
+TEST_F(config_file, snowplow_and_segment_doors_load_with_their_defaults) {
+  auto c = load_config(with_file(R"([[sites]]
+key = "shop"
+snowplow_app_ids = ["shop-web", "shop-app"]
+segment_write_keys = ["wk_shop"]
+[snowplow]
+paths = ["/collect/tp2"]
+cookie_domains = [".Example.com"]
+cookie_lifetime = "30d"
+[segment]
+prefixes = ["/seg/v1/"]
+)"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sites[0].snowplow_app_ids, (std::vector<std::string>{"shop-web", "shop-app"}));
+  EXPECT_EQ(c->sites[0].segment_write_keys, std::vector<std::string>{"wk_shop"});
+  EXPECT_TRUE(c->snowplow.enabled);
+  EXPECT_TRUE(c->snowplow.cookie);
+  EXPECT_EQ(c->snowplow.cookie_name, "sp");
+  EXPECT_EQ(c->snowplow.cookie_lifetime, std::chrono::hours(24 * 30));
+  EXPECT_EQ(c->snowplow.cookie_domains, std::vector<std::string>{"example.com"});
+  EXPECT_EQ(c->snowplow.paths, std::vector<std::string>{"/collect/tp2"});
+  EXPECT_EQ(c->segment.prefixes, std::vector<std::string>{"/seg/v1"});
+  EXPECT_EQ(c->segment.max_message_bytes, 32 * 1024);
+  EXPECT_EQ(c->segment.max_batch_bytes, 500 * 1024);
+
+  auto defaults = load_config({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->segment.prefixes, std::vector<std::string>{"/v1"});
+  EXPECT_EQ(defaults->snowplow.cookie_lifetime, std::chrono::hours(24 * 365));
+}
+
+TEST_F(config_file, a_foreign_key_names_one_site_and_aliases_are_plain_paths) {
+  auto message = error_of(with_file(
+      "[[sites]]\nkey = \"a\"\nsegment_write_keys = [\"k\"]\n[[sites]]\nkey = \"b\"\nsegment_write_keys = "
+      "[\"k\"]\n"));
+  EXPECT_NE(message.find("segment write key \"k\" is listed by sites \"a\" and \"b\""), std::string::npos)
+      << message;
+  message =
+      error_of(with_file("[[sites]]\nkey = \"a\"\n[[sites]]\nkey = \"b\"\nsnowplow_app_ids = [\"a\"]\n"));
+  EXPECT_NE(message.find("site \"a\" has no snowplow_app_ids, so its key is its app id, but site \"b\""),
+            std::string::npos)
+      << message;
+  message = error_of(with_file("[snowplow]\npaths = [\"tp2\", \"/a?b\"]\ncookie_name = \"s p\"\n"));
+  EXPECT_NE(message.find("snowplow.paths entry \"tp2\" must start with '/'"), std::string::npos) << message;
+  EXPECT_NE(message.find("snowplow.paths entry \"/a?b\""), std::string::npos) << message;
+  EXPECT_NE(message.find("snowplow.cookie_name = \"s p\""), std::string::npos) << message;
+  message = error_of(with_file("[segment]\nmax_message_bytes = \"64KiB\"\nmax_batch_bytes = \"32KiB\"\n"));
+  EXPECT_NE(message.find("segment.max_message_bytes (64KiB) is larger than segment.max_batch_bytes"),
+            std::string::npos)
+      << message;
+}
+
 TEST_F(config_file, duplicate_site_keys_are_refused) {
   const auto message = error_of(with_file("[[sites]]\nkey = \"a\"\n[[sites]]\nkey = \"a\"\n"));
   EXPECT_NE(message.find("site key \"a\" is listed twice"), std::string::npos) << message;

@@ -28,6 +28,7 @@ TEST(units, durations) {
   EXPECT_EQ(parse_duration_ms("30s"), 30'000);
   EXPECT_EQ(parse_duration_ms("5m"), 300'000);
   EXPECT_EQ(parse_duration_ms("1h"), 3'600'000);
+  EXPECT_EQ(parse_duration_ms("365d"), 365LL * 86'400'000);
   EXPECT_EQ(parse_duration_ms("1h30m"), 5'400'000);
   EXPECT_EQ(parse_duration_ms("1m500ms"), 60'500);
   EXPECT_FALSE(parse_duration_ms("300"));  // a unit is required
@@ -42,7 +43,8 @@ TEST(units, formatting_round_trips) {
   EXPECT_EQ(format_size(64 * 1024), "64KiB");
   EXPECT_EQ(format_size(1000), "1000");
   EXPECT_EQ(format_duration_ms(300'000), "5m");
-  EXPECT_EQ(format_duration_ms(86'400'000), "24h");
+  EXPECT_EQ(format_duration_ms(86'400'000), "1d");
+  EXPECT_EQ(format_duration_ms(90'000'000), "25h");
   EXPECT_EQ(format_duration_ms(1500), "1500ms");
   for (std::int64_t ms : {1LL, 999LL, 1000LL, 61'000LL, 3'600'000LL}) {
     EXPECT_EQ(parse_duration_ms(format_duration_ms(ms)), ms);

@@ -42,6 +42,11 @@ int collect(const config::load_options& sources) {
     log.error("{}", enricher.err().message);
     return exit_bad_config;
   }
+  const auto ingest_routes = ingest::ingest_routes(cfg);
+  if (!ingest_routes) {
+    log.error("{}", ingest_routes.err().message);
+    return exit_bad_config;
+  }
   base::registry metrics;
   auto producer = kafka::producer::create(producer_options_from(cfg), metrics);
   if (!producer) {
@@ -49,14 +54,14 @@ int collect(const config::load_options& sources) {
     return exit_bad_config;
   }
   kafka_event_log event_log(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics, cfg.snowplow, cfg.segment);
 
   http::router routes;
   http::add_ops_routes(routes, metrics, [&event_log]() -> std::optional<std::string> {
     if (event_log.ready(std::chrono::seconds(2))) return std::nullopt;
     return "the event log (Kafka) cannot be reached; see the logs";
   });
-  http::add_ingest_routes(routes, pipeline);
+  http::add_ingest_routes(routes, pipeline, *ingest_routes);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
   if (!start_server(server)) return exit_failure;
   log.info("collecting url=http://{}:{}/v1/events brokers={} topic={} sites={}", cfg.http.listen.host,

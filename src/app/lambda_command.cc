@@ -68,8 +68,11 @@ int lambda_runtime(const config::load_options& sources) {
   event_log.prepare();  // the first invocation is usually already waiting: start now
   auto enricher = enrich::collector_enricher::open(cfg.enrich, cfg.sites);
   if (!enricher) return init_failed(runtime, "Clicktrail.InvalidConfiguration", enricher.err().message);
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics);
-  lambda::function function(pipeline);
+  auto ingest_routes = ingest::ingest_routes(cfg);
+  if (!ingest_routes)
+    return init_failed(runtime, "Clicktrail.InvalidConfiguration", ingest_routes.err().message);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics, cfg.snowplow, cfg.segment);
+  lambda::function function(pipeline, std::move(ingest_routes).value());
 
   auto& log = base::logger_for("lambda");
   log.info("ready brokers={} topic={} sites={}", cfg.kafka->brokers, cfg.kafka->topic, cfg.sites.size());

@@ -150,6 +150,11 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
     log.error("{}", enricher.err().message);
     return exit_bad_config;
   }
+  const auto ingest_routes = ingest::ingest_routes(cfg);
+  if (!ingest_routes) {
+    log.error("{}", ingest_routes.err().message);
+    return exit_bad_config;
+  }
   const auto rules = enrich::sink_rules::load(cfg);
   if (!rules) {
     log.error("{}", rules.err().message);
@@ -192,14 +197,14 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   }
   ingest::event_log& durable = kafka_log ? static_cast<ingest::event_log&>(*kafka_log) : *wal->event_log;
   inspect_feed feed(durable);
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, feed, metrics);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, feed, metrics, cfg.snowplow, cfg.segment);
 
   http::router routes;
   http::add_ops_routes(routes, metrics, [&feed, &lanes, &store = **store]() -> std::optional<std::string> {
     if (!feed.ready(std::chrono::seconds(2))) return "the event log cannot be reached; see the logs";
     return lanes.not_ready(store);
   });
-  http::add_ingest_routes(routes, pipeline);
+  http::add_ingest_routes(routes, pipeline, *ingest_routes);
   add_web_routes(routes, feed);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
   lanes.start(sink::sink::mode::forever);

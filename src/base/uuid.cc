@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 #include <sys/random.h>
 
+#include <cerrno>
 #include <random>
 #include <string>
 
@@ -104,6 +105,25 @@ uuid make_uuid_v5(const uuid& ns, std::string_view name) {
   uuid id;
   for (size_t i = 0; i < id.bytes.size(); ++i) id.bytes[i] = digest[i];
   id.bytes[6] = static_cast<std::uint8_t>(0x50 | (id.bytes[6] & 0x0f));
+  id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));
+  return id;
+}
+
+uuid make_uuid_v4() {
+  uuid id;
+  std::size_t filled = 0;
+  while (filled < id.bytes.size()) {
+    const ssize_t n = getrandom(id.bytes.data() + filled, id.bytes.size() - filled, 0);
+    if (n > 0) {
+      filled += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      // No OS entropy (a kernel before 3.17): the seeded generator is the best there is.
+      thread_local std::mt19937_64 rng{os_random_seed()};
+      for (auto& b : id.bytes) b = static_cast<std::uint8_t>(rng());
+      break;
+    }
+  }
+  id.bytes[6] = static_cast<std::uint8_t>(0x40 | (id.bytes[6] & 0x0f));
   id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));
   return id;
 }

@@ -36,4 +36,8 @@ uuid make_uuid_v7(unix_ms now = now_unix_ms());
 // name) computes it, so an analyst can recompute an id. Pure; thread-safe.
 uuid make_uuid_v5(const uuid& ns, std::string_view name);
 
+// RFC 9562 §5.4: 122 random bits from the OS (getrandom), for ids that must say nothing about
+// when or where they were made and cannot be guessed from others (a visitor's cookie).
+uuid make_uuid_v4();
+
 }  // namespace clicktrail::base

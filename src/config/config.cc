@@ -237,6 +237,7 @@ void validate_compat(const raw_config& raw, config& out, problems& found) {
 
   segment_config& seg = out.segment;
   seg.enabled = get<bool>(raw, "segment.enabled");
+  seg.prefixes.clear();
   for (std::string prefix : get<std::vector<std::string>>(raw, "segment.prefixes")) {
     while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
     if (!valid_path(prefix)) {

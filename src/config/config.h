@@ -66,8 +66,8 @@ struct snowplow_config {
   bool enabled = true;
   std::vector<std::string> paths;  // more tp2 / pixel paths
   bool cookie = true;
-  std::string cookie_name;
-  std::chrono::seconds cookie_lifetime{0};
+  std::string cookie_name = "sp";
+  std::chrono::seconds cookie_lifetime{365 * 24 * 3600};
   std::vector<std::string> cookie_domains;  // lower case, no leading '.'
   std::string cookie_fallback_domain;       // empty: host-only
 };
@@ -75,10 +75,9 @@ struct snowplow_config {
 // Segment's HTTP Tracking API (docs/compat-segment.md).
 struct segment_config {
   bool enabled = true;
-  std::vector<std::string> prefixes;  // "/v1", without a trailing '/'
-
-  std::int64_t max_message_bytes = 0;
-  std::int64_t max_batch_bytes = 0;
+  std::vector<std::string> prefixes = {"/v1"};  // without a trailing '/'
+  std::int64_t max_message_bytes = 32 * 1024;
+  std::int64_t max_batch_bytes = 500 * 1024;
 };
 
 struct enrich_config {

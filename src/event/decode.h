@@ -41,6 +41,7 @@ enum class reason {
   invalid_type,      // event: `type` is not a known type nor [a-z][a-z0-9_.:-]{0,63}
   invalid_event_id,  // event: `event_id` present but not a UUID
   props_invalid,     // event: `props` not an object, over max_props_bytes or max_props_depth
+  site_mismatch,     // event: names another site (app id, write key) than its request (compat doors)
 };
 const char* to_string(reason r) noexcept;
 

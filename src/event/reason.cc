@@ -6,7 +6,7 @@ namespace clicktrail::event {
 namespace {
 
 // In enum order, so that to_string() is an index.
-constexpr std::array<reason_info, 13> reasons{{
+constexpr std::array<reason_info, 14> reasons{{
     {reason::invalid_json, "invalid_json", true, "the body is not JSON"},
     {reason::invalid_utf8, "invalid_utf8", true, "the body is not valid UTF-8"},
     {reason::too_deep, "too_deep", true, "the body nests deeper than the depth limit (16)"},
@@ -27,6 +27,8 @@ constexpr std::array<reason_info, 13> reasons{{
     {reason::invalid_event_id, "invalid_event_id", false, "`event_id` is present but not a UUID"},
     {reason::props_invalid, "props_invalid", false,
      "`props` is not an object, or over its size (16 KiB) or depth (8) limit"},
+    {reason::site_mismatch, "site_mismatch", false,
+     "Snowplow and Segment: the event's app id or write key names another site than its request's"},
 }};
 
 constexpr bool in_enum_order() {

@@ -241,6 +241,7 @@ const std::unordered_map<std::string_view, tp2_row>& tp2_table() {
         {"duid", {on_text, column("anonymous_id")}},
         {"sid", {on_text, column("session_id")}},
         {"uid", {on_text, column("user_id")}},
+        {"nuid", {on_text, column("network_id")}},
         {"url", {on_url, column("page_url")}},
         {"refr", {on_text, column("referrer")}},
         {"page", {on_text, column("page_title")}},

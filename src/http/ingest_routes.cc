@@ -14,6 +14,9 @@ ingest::ingest_request to_ingest(request&& req) {
   out.site_header = req.header("x-clicktrail-site");
   out.user_agent = req.header("user-agent");
   out.forwarded_for = req.header("x-forwarded-for");
+  out.cookie = req.header("cookie");
+  out.authorization = req.header("authorization");
+  out.sp_anonymous = !req.header("sp-anonymous").empty();
   return out;
 }
 
@@ -32,16 +35,13 @@ ingest::respond_fn forward(reply_fn reply) {
 
 }  // namespace
 
-void add_ingest_routes(router& routes, ingest::pipeline& pipeline) {
-  routes.add("POST", std::string(ingest::events_path), [&pipeline](request&& req, reply_fn reply) {
-    pipeline.post_events(to_ingest(std::move(req)), forward(std::move(reply)));
-  });
-  routes.add("OPTIONS", std::string(ingest::events_path), [&pipeline](request&& req, reply_fn reply) {
-    reply(to_http(pipeline.preflight(to_ingest(std::move(req)))));
-  });
-  routes.add("GET", std::string(ingest::pixel_path), [&pipeline](request&& req, reply_fn reply) {
-    pipeline.pixel(to_ingest(std::move(req)), forward(std::move(reply)));
-  });
+void add_ingest_routes(router& routes, ingest::pipeline& pipeline,
+                       const std::vector<ingest::ingest_route>& ingest) {
+  for (const ingest::ingest_route& route : ingest) {
+    routes.add(route.method, route.path, [&pipeline, route](request&& req, reply_fn reply) {
+      pipeline.serve(route, to_ingest(std::move(req)), forward(std::move(reply)));
+    });
+  }
 }
 
 }  // namespace clicktrail::http

@@ -1,13 +1,17 @@
 #pragma once
-// The collector's native ingest API on HTTP: POST and OPTIONS /v1/events, GET /v1/p.gif. Each
-// route only translates between HTTP and ingest's transport-free request and answer.
+// Ingest on HTTP: every route of ingest/routes.h (clicktrail's own, Snowplow's and Segment's),
+// each only translating between HTTP and ingest's transport-free request and answer.
+
+#include <vector>
 
 #include "http/router.h"
 #include "ingest/pipeline.h"
+#include "ingest/routes.h"
 
 namespace clicktrail::http {
 
 // `pipeline` must outlive the server.
-void add_ingest_routes(router& routes, ingest::pipeline& pipeline);
+void add_ingest_routes(router& routes, ingest::pipeline& pipeline,
+                       const std::vector<ingest::ingest_route>& ingest);
 
 }  // namespace clicktrail::http

@@ -17,6 +17,9 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 // The paths every front end serves ingest on (docs/ingest-api.md).
 inline constexpr std::string_view events_path = "/v1/events";  // POST, and OPTIONS (preflight)
 inline constexpr std::string_view pixel_path = "/v1/p.gif";    // GET
+// Snowplow's (docs/compat-snowplow.md); Segment's are under segment.prefixes (ingest/routes.cc).
+inline constexpr std::string_view snowplow_tp2_path = "/com.snowplowanalytics.snowplow/tp2";
+inline constexpr std::string_view snowplow_pixel_paths[] = {"/i", "/ice.png"};
 
 struct ingest_request {
   std::string query;  // undecoded, without '?'
@@ -24,6 +27,9 @@ struct ingest_request {
   std::string peer;  // the connecting address (the proxy's, behind one)
   // Header values by name; empty when absent.
   std::string content_type, content_encoding, origin, site_header, user_agent, forwarded_for;
+  std::string cookie;         // the Cookie header (several joined with "; ")
+  std::string authorization;  // Segment's write key, as HTTP Basic
+  bool sp_anonymous = false;  // the SP-Anonymous header: no cookie, no address (Snowplow)
   // The transport's own deadline for the answer (a Lambda invocation's end), if earlier than
   // ingest.produce_timeout from now; the default means none.
   base::steady::time_point answer_by{};

@@ -65,14 +65,41 @@ ingest_response gif_answer() {
 }  // namespace
 
 pipeline::pipeline(const config::ingest_config& cfg, std::vector<config::site_config> sites,
-                   const enrich::collector_enricher& enrich, event_log& log, base::registry& metrics)
-    : cfg_(cfg), sites_(std::move(sites)), enrich_(enrich), log_(log), probe_(metrics) {
+                   const enrich::collector_enricher& enrich, event_log& log, base::registry& metrics,
+                   const config::snowplow_config& snowplow, const config::segment_config& segment)
+    : cfg_(cfg),
+      snowplow_(snowplow),
+      snowplow_cookie_{snowplow.cookie_name, snowplow.cookie_lifetime, snowplow.cookie_domains,
+                       snowplow.cookie_fallback_domain},
+      segment_(segment),
+      sites_(std::move(sites)),
+      enrich_(enrich),
+      log_(log),
+      probe_(metrics) {
   limits_.max_events = static_cast<std::size_t>(cfg.max_events);
   limits_.max_event_bytes = static_cast<std::size_t>(cfg.max_event_bytes);
 }
 
-ingest_response pipeline::preflight(const ingest_request& req) const {
-  return sites_.preflight(site_outside_body(req), req.origin);
+void pipeline::serve(const ingest_route& route, ingest_request req, respond_fn respond) {
+  switch (route.door) {
+    case door::events:
+      return post_events(std::move(req), std::move(respond));
+    case door::pixel:
+      return pixel(std::move(req), std::move(respond));
+    case door::snowplow_post:
+      return snowplow(std::move(req), false, std::move(respond));
+    case door::snowplow_pixel:
+      return snowplow(std::move(req), true, std::move(respond));
+    case door::segment:
+      return segment(std::move(req), route.call, std::move(respond));
+    case door::preflight:
+      return respond(preflight(req, route.of));
+  }
+}
+
+ingest_response pipeline::preflight(const ingest_request& req, protocol of) const {
+  return of == protocol::native ? sites_.preflight(site_outside_body(req), req.origin)
+                                : sites_.compat_preflight(of, req.origin);
 }
 
 void pipeline::post_events(ingest_request req, respond_fn respond) {
@@ -125,32 +152,62 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
                   respond);
   }
 
-  const client_address address =
-      client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip);
-  const arrival from{site, base::now_unix_ms(), address.stored, req.user_agent};
-  for (const auto& r : batch.rejected) {
-    probe_.rejected.inc({event::to_string(r.what.why)});
-    write_bad(site, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index, r.raw);
-  }
   ingest_response success =
       kind == answer_kind::gif ? gif_answer() : accepted_answer(batch.events.size(), batch.rejected);
   if (!req.origin.empty()) site_registry::add_cors_headers(req.origin, success.headers);
-  if (batch.events.empty()) return respond(std::move(success));
+  admit(req, batch, admission{*known, std::move(success), false, false, {}, nullptr}, std::move(respond));
+}
 
-  probe_.accepted.inc({site}, batch.events.size());
+void pipeline::admit(ingest_request& req, event::batch& batch, admission a, respond_fn respond) {
+  const config::site_config& site = a.site;
+  const client_address address =
+      a.anonymous ? client_address{}
+                  : client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip);
+  const arrival from{site.key, base::now_unix_ms(), address.stored, req.user_agent, a.network_id};
+  const std::size_t waited_bad = a.wait_for_bad_records ? batch.rejected.size() : 0;
+  if (batch.events.empty() && waited_bad == 0) {
+    for (const auto& r : batch.rejected) {
+      probe_.rejected.inc({event::to_string(r.what.why)});
+      write_bad(site.key, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index, r.raw);
+    }
+    return respond(std::move(a.success));
+  }
   // Not make_shared: the deadline's weak reference would keep the whole answer's memory alive
   // until the deadline, not just the control block.
   std::shared_ptr<pending_answer> pending(
-      new pending_answer(batch.events.size(), std::move(success), std::move(respond), probe_));
+      new pending_answer(batch.events.size() + waited_bad, std::move(a.success), std::move(respond), probe_));
   deadlines_.watch(answer_by(req), pending);
+  for (const auto& r : batch.rejected) {
+    probe_.rejected.inc({event::to_string(r.what.why)});
+    write_bad(site.key, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index, r.raw,
+              a.wait_for_bad_records ? pending : nullptr);
+  }
+  if (batch.events.empty()) return;
+
+  probe_.accepted.inc({site.key}, batch.events.size());
   // The full address is used here, once per request, and goes no further.
-  const auto facts = enrich_.facts(*known, address.full, req.user_agent, from.collector_ts);
+  auto facts = enrich_.facts(site, address.full, req.user_agent, from.collector_ts);
+  if (a.anonymous) facts.ids.reset();  // derived from the address, which SP-Anonymous withholds
   std::string value;
-  for (auto& e : batch.events) {
-    // Enrichment first: private parameters leave the URLs before stamp() reads utm_* from them,
-    // and stamp() then cuts every field, the looked-up ones too, to its column limit.
-    enrich_.apply(e, *known, facts);
-    stamp(e, from);
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    event::event& e = batch.events[i];
+    // A server-side tracker names the end user's address and user agent: they replace the
+    // request's (its own), for the stored columns and for what is derived from them.
+    const event::foreign_hints* hint = a.hints && i < a.hints->size() ? &(*a.hints)[i] : nullptr;
+    if (hint && ((hint->ip && !a.anonymous) || hint->user_agent)) {
+      const client_address theirs =
+          hint->ip && !a.anonymous ? client_ip(*hint->ip, "", {}, cfg_.anonymize_ip) : address;
+      const std::string& ua = hint->user_agent ? *hint->user_agent : req.user_agent;
+      auto own = enrich_.facts(site, theirs.full, ua, from.collector_ts);
+      if (a.anonymous) own.ids.reset();
+      enrich_.apply(e, site, own);
+      stamp(e, arrival{from.site, from.collector_ts, theirs.stored, ua, from.network_id});
+    } else {
+      // Enrichment first: private parameters leave the URLs before stamp() reads utm_* from
+      // them, and stamp() then cuts every field, the looked-up ones too, to its column limit.
+      enrich_.apply(e, site, facts);
+      stamp(e, from);
+    }
     value.clear();
     event::encode(e, value);
     log_.append(stream::events, partition_key(e), value,
@@ -164,25 +221,73 @@ base::steady::time_point pipeline::answer_by(const ingest_request& req) const {
 }
 
 void pipeline::refuse(const ingest_request& req, std::string_view site_key, const refusal& r,
-                      respond_fn& respond) {
+                      respond_fn& respond, protocol of) {
   probe_.refused.inc({r.code});
   // Only a configured site's key goes into the record: anything else is untrusted text.
   const std::string_view site = sites_.find(site_key) ? site_key : std::string_view{};
   write_bad(site, base::now_unix_ms(), r.code, r.message, std::nullopt, req.body);
   ingest_response answer = r.to_response();
+  if (of == protocol::segment) answer.body.insert(1, "\"success\":false,");
   if (!req.origin.empty() && sites_.any_site_allows(req.origin))
-    site_registry::add_cors_headers(req.origin, answer.headers);
+    site_registry::add_cors_headers(req.origin, answer.headers, of != protocol::native);
   respond(std::move(answer));
 }
 
+void pipeline::reject_other_sites(event::foreign_batch& b, std::string_view source_key) const {
+  // Positions in the body: the accepted events fill the gaps the rejected leave.
+  std::vector<std::size_t> position;
+  position.reserve(b.base.events.size());
+  for (std::size_t at = 0, r = 0; position.size() < b.base.events.size(); ++at) {
+    while (r < b.base.rejected.size() && b.base.rejected[r].index < at) ++r;
+    if (r < b.base.rejected.size() && b.base.rejected[r].index == at) continue;
+    position.push_back(at);
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < b.base.events.size(); ++i) {
+    const std::string_view own = i < b.hints.size() ? std::string_view(b.hints[i].source_key) : source_key;
+    if (own.empty() || own == source_key) {
+      if (kept != i) {
+        b.base.events[kept] = std::move(b.base.events[i]);
+        b.hints[kept] = std::move(b.hints[i]);
+      }
+      ++kept;
+      continue;
+    }
+    std::string raw;
+    event::encode(b.base.events[i], raw);
+    b.base.rejected.push_back(
+        {position[i],
+         {event::reason::site_mismatch,
+          fmt::format("this event names \"{}\", another source than its request's \"{}\"; send each site's "
+                      "events in their own requests",
+                      own.substr(0, 64), source_key.substr(0, 64))},
+         std::move(raw)});
+  }
+  b.base.events.resize(kept);
+  b.hints.resize(std::min(kept, b.hints.size()));
+}
+
+void pipeline::refuse_durably(const ingest_request& req, std::string_view site_key, const refusal& r,
+                              std::string_view raw, ingest_response answer, respond_fn respond) {
+  probe_.refused.inc({r.code});
+  const std::string_view site = sites_.find(site_key) ? site_key : std::string_view{};
+  std::shared_ptr<pending_answer> pending(
+      new pending_answer(1, std::move(answer), std::move(respond), probe_));
+  deadlines_.watch(answer_by(req), pending);
+  write_bad(site, base::now_unix_ms(), r.code, r.message, std::nullopt, raw, pending);
+}
+
 void pipeline::write_bad(std::string_view site_key, std::int64_t collector_ts, std::string_view reason,
-                         std::string_view detail, std::optional<std::size_t> index, std::string_view raw) {
+                         std::string_view detail, std::optional<std::size_t> index, std::string_view raw,
+                         std::shared_ptr<pending_answer> waiting) {
   // What the collector would have removed from an event is blanked in input it could not read.
   const std::string scrubbed = enrich_.scrub_raw(sites_.find(site_key), raw);
   const std::string record = encode_bad_record({reason, detail, site_key, collector_ts, index, scrubbed});
-  // Rejected input is answered at once; its bad-topic record is written in the background and,
-  // if that fails, counted and logged rather than holding the client.
-  log_.append(stream::bad, site_key, record, [this, reason = std::string(reason)](base::status s) {
+  // Unless an answer waits for it, rejected input is answered at once; its bad-topic record is
+  // written in the background and, if that fails, counted and logged rather than holding the
+  // client.
+  log_.append(stream::bad, site_key, record, [this, reason = std::string(reason), waiting](base::status s) {
+    if (waiting) waiting->delivered(s);
     if (s) return;
     probe_.bad_records_lost.inc();
     base::logger_for("ingest").warn("bad record not written reason={} error=\"{}\"", reason, s.err().message);

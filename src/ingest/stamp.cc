@@ -53,6 +53,7 @@ void stamp(event::event& e, const arrival& a) {
   if (e.event_id.empty()) e.event_id = base::make_uuid_v7(a.collector_ts).to_string();
   if (!a.ip.empty()) e.ip = a.ip;
   if (!a.user_agent.empty()) e.ua = a.user_agent;
+  if (!a.network_id.empty() && !e.network_id) e.network_id = a.network_id;
   parse_utm(e);
   event::cut_to_column_limits(e);
 }

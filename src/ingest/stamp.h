@@ -14,6 +14,7 @@ struct arrival {
   std::int64_t collector_ts = 0;  // ms
   std::string ip;                 // already anonymised as configured; empty when unknown
   std::string user_agent;
+  std::string network_id;  // the collector's cookie id; empty: none
 };
 
 // How far back a client clock's account of an event is believed (events queued offline are
@@ -21,7 +22,8 @@ struct arrival {
 inline constexpr std::int64_t max_event_age_ms = 7LL * 24 * 3600 * 1000;
 
 // Fills site, collector_ts, event_ts (corrected for the client's clock skew), event_id when
-// absent, ip, ua and utm_* (from page_url's query, unless already set).
+// absent, ip, ua, network_id (unless the event has one) and utm_* (from page_url's query,
+// unless already set).
 void stamp(event::event& e, const arrival& a);
 
 // The Kafka key: anonymous_id, else session_id, else a hash of ip and user agent, so that one

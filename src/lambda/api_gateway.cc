@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <utility>
+#include <vector>
 
 #include "base/base64.h"
 #include "base/json_string.h"
@@ -129,6 +130,20 @@ base::result<proxy_request> decode_proxy_event(std::string_view event_json) {
   out.ingest.site_header = header(event, "x-clicktrail-site");
   out.ingest.user_agent = header(event, "user-agent");
   out.ingest.forwarded_for = header(event, "x-forwarded-for");
+  out.ingest.authorization = header(event, "authorization");
+  out.ingest.sp_anonymous = !header(event, "sp-anonymous").empty();
+  // Payload 2.0 moves the Cookie header into `cookies`, one string a cookie.
+  dom::array cookies;
+  if (v2 && event["cookies"].get(cookies) == simdjson::SUCCESS) {
+    for (const auto c : cookies) {
+      std::string_view text;
+      if (c.get(text) != simdjson::SUCCESS) continue;
+      if (!out.ingest.cookie.empty()) out.ingest.cookie += "; ";
+      out.ingest.cookie += text;
+    }
+  } else {
+    out.ingest.cookie = header(event, "cookie");
+  }
   return out;
 }
 
@@ -143,8 +158,25 @@ std::string encode_proxy_response(payload_format format, const ingest::ingest_re
     base::append_json_string(out, value);
   };
   if (!r.content_type.empty()) add_header("Content-Type", r.content_type);
-  for (const auto& [name, value] : r.headers) add_header(name, value);
-  out += "},\"body\":";
+  // Payload 2.0 takes Set-Cookie in `cookies` (its headers hold one value a name).
+  std::vector<std::string_view> cookies;
+  for (const auto& [name, value] : r.headers) {
+    if (format == payload_format::v2 && base::iequals(name, "Set-Cookie")) {
+      cookies.push_back(value);
+    } else {
+      add_header(name, value);
+    }
+  }
+  out += "}";
+  if (!cookies.empty()) {
+    out += ",\"cookies\":[";
+    for (std::size_t i = 0; i < cookies.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      base::append_json_string(out, cookies[i]);
+    }
+    out.push_back(']');
+  }
+  out += ",\"body\":";
   const bool text = is_text(r.content_type);
   if (text) {
     base::append_json_string(out, r.body);

@@ -8,9 +8,6 @@
 
 namespace clicktrail::lambda {
 
-using ingest::events_path;
-using ingest::pixel_path;
-
 base::result<std::string> function::handle(std::string_view event, base::steady::time_point answer_by) {
   auto decoded = decode_proxy_event(event);
   if (!decoded) return std::move(decoded).err();
@@ -19,14 +16,11 @@ base::result<std::string> function::handle(std::string_view event, base::steady:
 
   std::promise<ingest::ingest_response> answered;
   auto respond = [&answered](ingest::ingest_response r) { answered.set_value(std::move(r)); };
-  if (req.method == "POST" && req.path == events_path) {
-    pipeline_.post_events(std::move(req.ingest), respond);
-  } else if (req.method == "OPTIONS" && req.path == events_path) {
-    respond(pipeline_.preflight(req.ingest));
-  } else if (req.method == "GET" && req.path == pixel_path) {
-    pipeline_.pixel(std::move(req.ingest), respond);
+  bool path_known = false;
+  if (const ingest::ingest_route* route = ingest::find_route(routes_, req.method, req.path, path_known)) {
+    pipeline_.serve(*route, std::move(req.ingest), respond);
   } else {
-    respond(ingest::no_route(req.method, req.path, req.path == events_path || req.path == pixel_path));
+    respond(ingest::no_route(req.method, req.path, path_known));
   }
   // Bounded: the pipeline answers by answer_by whatever its event log does.
   return encode_proxy_response(req.format, answered.get_future().get());

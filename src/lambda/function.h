@@ -7,16 +7,20 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/result.h"
 #include "ingest/pipeline.h"
+#include "ingest/routes.h"
 
 namespace clicktrail::lambda {
 
 class function {
  public:
-  explicit function(ingest::pipeline& pipeline) : pipeline_(pipeline) {}
+  function(ingest::pipeline& pipeline, std::vector<ingest::ingest_route> routes)
+      : pipeline_(pipeline), routes_(std::move(routes)) {}
 
   // The proxy response for `event`, or a reject error when `event` is not from API Gateway.
   // Returns by `answer_by` at the latest: the pipeline answers 503 then if the events are not
@@ -25,6 +29,7 @@ class function {
 
  private:
   ingest::pipeline& pipeline_;
+  std::vector<ingest::ingest_route> routes_;  // the HTTP collector's (ingest/routes.h)
 };
 
 }  // namespace clicktrail::lambda

@@ -72,6 +72,16 @@ TEST(uuid, v5_matches_pythons_uuid5) {
   EXPECT_EQ(make_uuid_v5(segment_ns, "shop\n1").version(), 5);
 }
 
+TEST(uuid, v4_is_random_with_its_version_and_variant) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const uuid id = make_uuid_v4();
+    EXPECT_EQ(id.version(), 4);
+    EXPECT_EQ(id.bytes[8] >> 6, 0b10);
+    EXPECT_TRUE(seen.insert(id.to_string()).second);
+  }
+}
+
 TEST(uuid, v5_gives_the_snowplow_namespace_of_the_design) {
   // Each expected value from Python 3: uuid.uuid5(ns, name).
   const uuid namespace_url = *parse_uuid("6ba7b811-9dad-11d1-80b4-00c04fd430c8");

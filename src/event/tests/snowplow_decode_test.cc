@@ -293,9 +293,9 @@ TEST(snowplow_decode, the_node_tracker_sends_base64_and_server_side_hints) {
   ASSERT_EQ(b.hints.size(), 1u);
   EXPECT_EQ(b.hints[0].ip, "203.0.113.7");
   EXPECT_EQ(b.hints[0].user_agent, "Mozilla/5.0 (X11)");
-  // nuid waits for the network_id column (issue 14, step 2); kept until then.
+  EXPECT_EQ(e.network_id, "ecdff4d0-9175-40ac-a8bb-325c49733607");  // nuid: the tracker's own
   EXPECT_EQ(e.props, R"({"order":"o-1","snowplow":{"tv":"node-4.8.0","tna":"srv","aid":"shop","p":"srv",)"
-                     R"("ttm":"1717990000000","nuid":"ecdff4d0-9175-40ac-a8bb-325c49733607","vid":"2",)"
+                     R"("ttm":"1717990000000","vid":"2",)"
                      R"("schema":"iglu:com.acme/order_paid/jsonschema/1-0-0"}})");
 }
 

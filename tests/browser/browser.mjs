@@ -7,11 +7,11 @@ const require = createRequire(new URL("../../tracker/package.json", import.meta.
 const { chromium } = require("playwright-core");
 
 /** A headless chromium; CHROMIUM overrides the binary. --no-sandbox because the tests run as
- *  root, where chromium's sandbox refuses to start. */
-export function launch() {
+ *  root, where chromium's sandbox refuses to start. `args` are more command-line switches. */
+export function launch({ args = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
-    args: ["--no-sandbox"],
+    args: ["--no-sandbox", ...args],
   });
 }

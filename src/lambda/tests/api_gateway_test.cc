@@ -57,6 +57,32 @@ TEST(api_gateway, a_rest_api_event_has_its_decoded_parameters_encoded_again_and_
   EXPECT_TRUE(r->ingest.body.empty());
 }
 
+TEST(api_gateway, cookies_come_from_payload_2s_array_or_1s_header_and_set_cookie_goes_back_the_same_way) {
+  const auto v2 = decode_proxy_event(
+      R"({"version":"2.0","rawPath":"/i","cookies":["sp=9d1f","_sp_id.1=x"],)"
+      R"("headers":{"sp-anonymous":"*","authorization":"Basic d2s6"},"requestContext":{"http":{"method":"GET"}}})");
+  ASSERT_TRUE(v2) << v2.err().message;
+  EXPECT_EQ(v2->ingest.cookie, "sp=9d1f; _sp_id.1=x");
+  EXPECT_TRUE(v2->ingest.sp_anonymous);
+  EXPECT_EQ(v2->ingest.authorization, "Basic d2s6");
+  const auto v1 = decode_proxy_event(R"({"httpMethod":"GET","path":"/i","headers":{"Cookie":"sp=9d1f"}})");
+  ASSERT_TRUE(v1) << v1.err().message;
+  EXPECT_EQ(v1->ingest.cookie, "sp=9d1f");
+  EXPECT_FALSE(v1->ingest.sp_anonymous);
+
+  ingest::ingest_response ok;
+  ok.status = 200;
+  ok.content_type = "text/plain";
+  ok.body = "ok";
+  ok.headers = {{"Set-Cookie", "sp=9d1f; Path=/"}, {"Vary", "Origin"}};
+  simdjson::dom::parser parser;
+  simdjson::dom::element out2 = parser.parse(encode_proxy_response(payload_format::v2, ok));
+  EXPECT_EQ(std::string_view(out2["cookies"].at(0)), "sp=9d1f; Path=/");
+  EXPECT_TRUE(out2["headers"]["Set-Cookie"].error()) << "payload 2.0 takes cookies only in `cookies`";
+  simdjson::dom::element out1 = parser.parse(encode_proxy_response(payload_format::v1, ok));
+  EXPECT_EQ(std::string_view(out1["headers"]["Set-Cookie"]), "sp=9d1f; Path=/");
+}
+
 TEST(api_gateway, events_that_are_not_from_a_proxy_integration_are_rejected_with_the_reason) {
   for (std::string_view bad : {"", "not json", "[]", R"({"detail-type":"Scheduled Event"})",
                                R"({"version":"2.0","rawPath":"/v1/events"})"}) {

@@ -54,7 +54,8 @@ int collect(const config::load_options& sources) {
     return exit_bad_config;
   }
   kafka_event_log event_log(std::move(producer).value(), cfg.kafka->topic, cfg.kafka->bad_topic);
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics, cfg.snowplow, cfg.segment);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics, cfg.snowplow, cfg.segment,
+                            cfg.identity);
 
   http::router routes;
   http::add_ops_routes(routes, metrics, [&event_log]() -> std::optional<std::string> {

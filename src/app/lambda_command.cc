@@ -71,7 +71,8 @@ int lambda_runtime(const config::load_options& sources) {
   auto ingest_routes = ingest::ingest_routes(cfg);
   if (!ingest_routes)
     return init_failed(runtime, "Clicktrail.InvalidConfiguration", ingest_routes.err().message);
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics, cfg.snowplow, cfg.segment);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics, cfg.snowplow, cfg.segment,
+                            cfg.identity);
   lambda::function function(pipeline, std::move(ingest_routes).value());
 
   auto& log = base::logger_for("lambda");

@@ -197,7 +197,8 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   }
   ingest::event_log& durable = kafka_log ? static_cast<ingest::event_log&>(*kafka_log) : *wal->event_log;
   inspect_feed feed(durable);
-  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, feed, metrics, cfg.snowplow, cfg.segment);
+  ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, feed, metrics, cfg.snowplow, cfg.segment,
+                            cfg.identity);
 
   http::router routes;
   http::add_ops_routes(routes, metrics, [&feed, &lanes, &store = **store]() -> std::optional<std::string> {
@@ -205,7 +206,7 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
     return lanes.not_ready(store);
   });
   http::add_ingest_routes(routes, pipeline, *ingest_routes);
-  add_web_routes(routes, feed);
+  add_web_routes(routes, feed, cfg.http.tracker_path);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
   lanes.start(sink::sink::mode::forever);
   if (!start_server(server)) {

@@ -1,15 +1,35 @@
 #include "app/web_routes.h"
 
+#include <string>
+
 #include "app/assets.h"
 
 namespace clicktrail::app {
+namespace {
 
-void add_web_routes(http::router& routes, inspect_feed& feed) {
+constexpr std::string_view built_in_tracker_path = "/clicktrail.js";
+
+// The demo pages load the tracker from where it is served.
+std::string with_tracker_at(std::string page, std::string_view tracker_path) {
+  const std::string from = "src=\"" + std::string(built_in_tracker_path) + "\"";
+  const std::string to = "src=\"" + std::string(tracker_path) + "\"";
+  for (auto at = page.find(from); at != std::string::npos; at = page.find(from, at + to.size()))
+    page.replace(at, from.size(), to);
+  return page;
+}
+
+}  // namespace
+
+void add_web_routes(http::router& routes, inspect_feed& feed, std::string_view tracker_path) {
   for (const asset& a : embedded_assets()) {
-    routes.add("GET", std::string(a.path), [&a](http::request&&, http::reply_fn reply) {
+    const bool tracker = a.path == built_in_tracker_path;
+    std::string path(tracker ? tracker_path : a.path);
+    std::string body(a.bytes);
+    if (a.content_type.starts_with("text/html") && tracker_path != built_in_tracker_path)
+      body = with_tracker_at(std::move(body), tracker_path);
+    routes.add("GET", std::move(path), [&a, body = std::move(body)](http::request&&, http::reply_fn reply) {
       // The tracker may change with the binary; pages are small. Caching stays short.
-      reply(http::response{
-          200, std::string(a.content_type), std::string(a.bytes), {{"Cache-Control", "max-age=60"}}, {}});
+      reply(http::response{200, std::string(a.content_type), body, {{"Cache-Control", "max-age=60"}}, {}});
     });
   }
   routes.add("GET", "/inspect/stream", [&feed](http::request&&, http::reply_fn reply) {

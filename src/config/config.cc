@@ -191,6 +191,38 @@ bool valid_path(std::string_view path) {
   });
 }
 
+// RFC 6265's cookie-name is a token; keep to the characters every browser takes.
+void check_cookie_name(const raw_config& raw, const std::string& name, std::string_view setting,
+                       problems& found) {
+  const bool ok = !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+  if (!ok) {
+    found.push_back(fmt::format("{}: {} = \"{}\" must be 1–64 letters, digits, '_', '-' or '.'",
+                                origin_of(raw, setting), setting, name));
+  }
+}
+
+// A cookie's Domain, lower-cased, without a leading '.'.
+std::string cookie_domain(const raw_config& raw, std::string d, std::string_view setting, problems& found) {
+  while (!d.empty() && d.front() == '.') d.erase(0, 1);
+  for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool ok = !d.empty() && d.size() <= 253 && std::all_of(d.begin(), d.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+  });
+  if (!ok) {
+    found.push_back(fmt::format("{}: {} entry \"{}\" must be a domain name such as example.com",
+                                origin_of(raw, setting), setting, d));
+  }
+  return d;
+}
+
+std::chrono::seconds seconds_of(const raw_config& raw, std::string_view setting) {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::milliseconds(get<std::int64_t>(raw, setting)));
+}
+
+// Snowplow's and Segment's doors, clicktrail's own cookie and path aliases.
 void validate_compat(const raw_config& raw, config& out, problems& found) {
   snowplow_config& sp = out.snowplow;
   sp.enabled = get<bool>(raw, "snowplow.enabled");
@@ -205,35 +237,41 @@ void validate_compat(const raw_config& raw, config& out, problems& found) {
   }
   sp.cookie = get<bool>(raw, "snowplow.cookie");
   sp.cookie_name = get<std::string>(raw, "snowplow.cookie_name");
-  // RFC 6265's cookie-name is a token; keep to the characters every browser takes.
-  const bool name_ok =
-      !sp.cookie_name.empty() && sp.cookie_name.size() <= 64 &&
-      std::all_of(sp.cookie_name.begin(), sp.cookie_name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-      });
-  if (!name_ok) {
-    found.push_back(
-        fmt::format("{}: snowplow.cookie_name = \"{}\" must be 1–64 letters, digits, '_', '-' or '.'",
-                    origin_of(raw, "snowplow.cookie_name"), sp.cookie_name));
-  }
-  sp.cookie_lifetime = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::milliseconds(get<std::int64_t>(raw, "snowplow.cookie_lifetime")));
-  const auto domain = [&](std::string d, std::string_view setting) {
-    while (!d.empty() && d.front() == '.') d.erase(0, 1);
-    for (char& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const bool ok = !d.empty() && d.size() <= 253 && std::all_of(d.begin(), d.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-    });
-    if (!ok) {
-      found.push_back(fmt::format("{}: {} entry \"{}\" must be a domain name such as example.com",
-                                  origin_of(raw, setting), setting, d));
-    }
-    return d;
-  };
+  check_cookie_name(raw, sp.cookie_name, "snowplow.cookie_name", found);
+  sp.cookie_lifetime = seconds_of(raw, "snowplow.cookie_lifetime");
   for (const auto& d : get<std::vector<std::string>>(raw, "snowplow.cookie_domains"))
-    sp.cookie_domains.push_back(domain(d, "snowplow.cookie_domains"));
+    sp.cookie_domains.push_back(cookie_domain(raw, d, "snowplow.cookie_domains", found));
   if (const auto fallback = string_or_empty(raw, "snowplow.cookie_fallback_domain"); !fallback.empty())
-    sp.cookie_fallback_domain = domain(fallback, "snowplow.cookie_fallback_domain");
+    sp.cookie_fallback_domain = cookie_domain(raw, fallback, "snowplow.cookie_fallback_domain", found);
+
+  identity_config& id = out.identity;
+  id.cookie = get<bool>(raw, "identity.cookie");
+  id.cookie_name = get<std::string>(raw, "identity.cookie_name");
+  check_cookie_name(raw, id.cookie_name, "identity.cookie_name", found);
+  id.cookie_lifetime = seconds_of(raw, "identity.cookie_lifetime");
+  for (const auto& d : get<std::vector<std::string>>(raw, "identity.cookie_domains"))
+    id.cookie_domains.push_back(cookie_domain(raw, d, "identity.cookie_domains", found));
+  id.same_site = get<std::string>(raw, "identity.same_site");
+
+  for (const auto* setting : {"ingest.events_paths", "ingest.pixel_paths"}) {
+    for (const auto& p : get<std::vector<std::string>>(raw, setting)) {
+      if (!valid_path(p)) {
+        found.push_back(
+            fmt::format("{}: {} entry \"{}\" must start with '/' and hold only letters, digits and "
+                        "- _ . ~ /, at most 256",
+                        origin_of(raw, setting), setting, p));
+      }
+    }
+  }
+  out.ingest.events_paths = get<std::vector<std::string>>(raw, "ingest.events_paths");
+  out.ingest.pixel_paths = get<std::vector<std::string>>(raw, "ingest.pixel_paths");
+  out.http.tracker_path = get<std::string>(raw, "http.tracker_path");
+  if (!valid_path(out.http.tracker_path)) {
+    found.push_back(
+        fmt::format("{}: http.tracker_path = \"{}\" must start with '/' and hold only letters, "
+                    "digits and - _ . ~ /",
+                    origin_of(raw, "http.tracker_path"), out.http.tracker_path));
+  }
 
   segment_config& seg = out.segment;
   seg.enabled = get<bool>(raw, "segment.enabled");

@@ -28,7 +28,8 @@ struct endpoint {
 
 struct http_config {
   endpoint listen;
-  int threads = 0;  // resolved: never 0 here
+  std::string tracker_path;  // `clicktrail run` serves the tracker here
+  int threads = 0;           // resolved: never 0 here
   std::chrono::milliseconds read_timeout{0};
   std::chrono::milliseconds idle_timeout{0};
 };
@@ -41,6 +42,8 @@ struct cidr {
 };
 
 struct ingest_config {
+  std::vector<std::string> events_paths;  // more paths for POST /v1/events
+  std::vector<std::string> pixel_paths;   // more paths for GET /v1/p.gif
   std::int64_t max_body = 0;
   std::int64_t max_events = 0;
   std::int64_t max_event_bytes = 0;
@@ -59,6 +62,15 @@ struct site_config {
   std::vector<std::string> private_params;      // besides the built-in list and enrich.private_params
   std::vector<std::string> snowplow_app_ids;    // empty: the key is the one app id
   std::vector<std::string> segment_write_keys;  // empty: no Segment traffic
+};
+
+// The first-party id cookie of clicktrail's own tracker (docs/first-party.md).
+struct identity_config {
+  bool cookie = false;
+  std::string cookie_name = "ct_nid";
+  std::chrono::seconds cookie_lifetime{400 * 24 * 3600};
+  std::vector<std::string> cookie_domains;  // lower case, no leading '.'
+  std::string same_site = "Lax";            // Lax, Strict or None
 };
 
 // Snowplow's tracker protocol (docs/compat-snowplow.md).
@@ -146,6 +158,7 @@ struct config {
   http_config http;
   ingest_config ingest;
   std::vector<site_config> sites;
+  identity_config identity;
   snowplow_config snowplow;
   segment_config segment;
   enrich_config enrich;

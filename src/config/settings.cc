@@ -35,6 +35,14 @@ constexpr std::array table{
     setting{"http", "idle_timeout", duration, "60s",
             "How long a kept-alive connection may wait for its next request.", 1 * second, 1 * hour},
 
+    setting{"http", "tracker_path", string, "/clicktrail.js",
+            "`clicktrail run`: the path the tracker is served at (a name of your own is one a blocker's "
+            "list does not have)."},
+
+    setting{"ingest", "events_paths", string_list, "[]",
+            "More paths answered as POST /v1/events: past blockers that know clicktrail's paths. Each "
+            "starts with '/'."},
+    setting{"ingest", "pixel_paths", string_list, "[]", "More paths answered as GET /v1/p.gif."},
     setting{"ingest", "max_body", size, "1MiB", "Largest request body, after gunzip; larger bodies get 413.",
             1 * KiB, 64 * MiB},
     setting{"ingest", "max_events", integer, "500", "Most events in one request; more gets 413.", 1, 100'000},
@@ -82,6 +90,23 @@ constexpr std::array table{
     setting{"sites", "segment_write_keys", string_list, "[]",
             "Segment write keys whose events belong to this site; empty: the site takes no Segment "
             "traffic."},
+
+    setting{"identity", "cookie", boolean, "false",
+            "Answer clicktrail's own tracker with a first-party id cookie, set by the collector (HttpOnly), "
+            "and store its value as network_id: browsers keep a server-set cookie its whole lifetime where "
+            "Safari caps one set by a script at 7 days (docs/first-party.md). Needs the tracker's "
+            "data-credentials."},
+    setting{"identity", "cookie_name", string, "ct_nid", "Name of the id cookie."},
+    setting{"identity", "cookie_lifetime", duration, "400d",
+            "How long the cookie lives from its last event (browsers cap it at 400 days).", 1 * second,
+            400 * day},
+    setting{"identity", "cookie_domains", string_list, "[]",
+            "Domains for the cookie, as snowplow.cookie_domains: a collector at c.example.com lists "
+            "example.com so that the site's pages share it."},
+    setting{"identity", "same_site", choice, "Lax",
+            "The cookie's SameSite: Lax for a collector on the site's own domain; None (sent with Secure) "
+            "when pages of another site post to it.",
+            0, 0, "Lax|Strict|None"},
 
     setting{"snowplow", "enabled", boolean, "true",
             "Serve Snowplow's tracker protocol: POST /com.snowplowanalytics.snowplow/tp2, GET /i and "

@@ -68,8 +68,9 @@ std::string set_cookie(const cookie_settings& s, std::string_view value, std::st
   if (const std::string domain = cookie_domain(s, origin); !domain.empty())
     out += fmt::format("; Domain={}", domain);
   // A collector on another site than the page needs SameSite=None, which browsers take only
-  // with Secure; Snowplow's collector sets the same.
-  out += "; Secure; HttpOnly; SameSite=None";
+  // with Secure (Snowplow's collector sets the same); Secure always, since an id must not travel
+  // in clear text.
+  out += fmt::format("; Secure; HttpOnly; SameSite={}", s.same_site);
   return out;
 }
 

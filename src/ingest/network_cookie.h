@@ -17,6 +17,7 @@ struct cookie_settings {
   std::chrono::seconds lifetime{0};
   std::vector<std::string> domains;  // lower case, without a leading '.'
   std::string fallback_domain;       // empty: a cookie for the collector's host alone
+  std::string same_site = "None";    // None (a collector of other sites), Lax or Strict
 };
 
 // The value of the cookie called `name` in a Cookie header, if there is one.
@@ -26,7 +27,7 @@ std::optional<std::string_view> cookie_value(std::string_view cookie_header, std
 // the domains that the origin's host is or ends in (at a '.'), else the fallback; empty: none.
 std::string cookie_domain(const cookie_settings& s, std::string_view origin);
 
-// `name=value; Expires=…; Path=/; [Domain=…; ]Secure; HttpOnly; SameSite=None`, expiring
+// `name=value; Expires=…; Path=/; [Domain=…; ]Secure; HttpOnly; SameSite=…`, expiring
 // `lifetime` after `now_unix_s`.
 std::string set_cookie(const cookie_settings& s, std::string_view value, std::string_view origin,
                        std::int64_t now_unix_s);

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/json_string.h"
 #include "base/log.h"
+#include "base/uuid.h"
 #include "event/encode.h"
 #include "ingest/bad_record.h"
 #include "ingest/body.h"
@@ -66,7 +67,8 @@ ingest_response gif_answer() {
 
 pipeline::pipeline(const config::ingest_config& cfg, std::vector<config::site_config> sites,
                    const enrich::collector_enricher& enrich, event_log& log, base::registry& metrics,
-                   const config::snowplow_config& snowplow, const config::segment_config& segment)
+                   const config::snowplow_config& snowplow, const config::segment_config& segment,
+                   const config::identity_config& identity)
     : cfg_(cfg),
       snowplow_(snowplow),
       snowplow_cookie_{snowplow.cookie_name, snowplow.cookie_lifetime, snowplow.cookie_domains,
@@ -78,6 +80,20 @@ pipeline::pipeline(const config::ingest_config& cfg, std::vector<config::site_co
       probe_(metrics) {
   limits_.max_events = static_cast<std::size_t>(cfg.max_events);
   limits_.max_event_bytes = static_cast<std::size_t>(cfg.max_event_bytes);
+  if (identity.cookie) {
+    identity_cookie_ = cookie_settings{identity.cookie_name, identity.cookie_lifetime,
+                                       identity.cookie_domains, "", identity.same_site};
+  }
+}
+
+std::string pipeline::identity_of(const ingest_request& req, ingest_response& success) const {
+  if (!identity_cookie_) return {};
+  const auto sent = cookie_value(req.cookie, identity_cookie_->name);
+  const auto id = sent ? base::parse_uuid(*sent) : std::nullopt;
+  std::string network_id = (id ? *id : base::make_uuid_v4()).to_string();
+  success.headers.emplace_back(
+      "Set-Cookie", set_cookie(*identity_cookie_, network_id, req.origin, base::now_unix_ms() / 1000));
+  return network_id;
 }
 
 void pipeline::serve(const ingest_route& route, ingest_request req, respond_fn respond) {
@@ -98,8 +114,10 @@ void pipeline::serve(const ingest_route& route, ingest_request req, respond_fn r
 }
 
 ingest_response pipeline::preflight(const ingest_request& req, protocol of) const {
-  return of == protocol::native ? sites_.preflight(site_outside_body(req), req.origin)
-                                : sites_.compat_preflight(of, req.origin);
+  if (of != protocol::native) return sites_.compat_preflight(of, req.origin);
+  ingest_response r = sites_.preflight(site_outside_body(req), req.origin);
+  if (identity_cookie_ && r.status == 204) r.headers.emplace_back("Access-Control-Allow-Credentials", "true");
+  return r;
 }
 
 void pipeline::post_events(ingest_request req, respond_fn respond) {
@@ -154,8 +172,13 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
 
   ingest_response success =
       kind == answer_kind::gif ? gif_answer() : accepted_answer(batch.events.size(), batch.rejected);
-  if (!req.origin.empty()) site_registry::add_cors_headers(req.origin, success.headers);
-  admit(req, batch, admission{*known, std::move(success), false, false, {}, nullptr}, std::move(respond));
+  // With the id cookie on, the tracker sends credentials, and the browser shows it an answer
+  // only if the collector allows them.
+  if (!req.origin.empty())
+    site_registry::add_cors_headers(req.origin, success.headers, identity_cookie_.has_value());
+  std::string network_id = identity_of(req, success);
+  admit(req, batch, admission{*known, std::move(success), false, false, std::move(network_id), nullptr},
+        std::move(respond));
 }
 
 void pipeline::admit(ingest_request& req, event::batch& batch, admission a, respond_fn respond) {
@@ -228,8 +251,10 @@ void pipeline::refuse(const ingest_request& req, std::string_view site_key, cons
   write_bad(site, base::now_unix_ms(), r.code, r.message, std::nullopt, req.body);
   ingest_response answer = r.to_response();
   if (of == protocol::segment) answer.body.insert(1, "\"success\":false,");
-  if (!req.origin.empty() && sites_.any_site_allows(req.origin))
-    site_registry::add_cors_headers(req.origin, answer.headers, of != protocol::native);
+  if (!req.origin.empty() && sites_.any_site_allows(req.origin)) {
+    site_registry::add_cors_headers(req.origin, answer.headers,
+                                    of != protocol::native || identity_cookie_.has_value());
+  }
   respond(std::move(answer));
 }
 

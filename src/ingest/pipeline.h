@@ -39,7 +39,8 @@ class pipeline {
   // `enrich` is shared with the other front end of the process, if any; it outlives the pipeline.
   pipeline(const config::ingest_config& cfg, std::vector<config::site_config> sites,
            const enrich::collector_enricher& enrich, event_log& log, base::registry& metrics,
-           const config::snowplow_config& snowplow = {}, const config::segment_config& segment = {});
+           const config::snowplow_config& snowplow = {}, const config::segment_config& segment = {},
+           const config::identity_config& identity = {});
 
   // The door of `route` (ingest/routes.h).
   void serve(const ingest_route& route, ingest_request req, respond_fn respond);
@@ -75,6 +76,9 @@ class pipeline {
   enum class answer_kind { json, gif };
   void accept_json(ingest_request& req, std::string_view site_key, answer_kind kind, respond_fn respond);
   // Answers `r` at once (Segment's answers carry "success": false) and writes its bad record.
+  // The network id of a request to a native door, from clicktrail's own cookie (or a new one),
+  // and its Set-Cookie on `success`; empty when the cookie is off.
+  std::string identity_of(const ingest_request& req, ingest_response& success) const;
   void refuse(const ingest_request& req, std::string_view site_key, const struct refusal& r,
               respond_fn& respond, protocol of = protocol::native);
   // A compat door's refusal answered 2xx: `answer` once the bad record is durable, else 503.
@@ -95,6 +99,7 @@ class pipeline {
   config::snowplow_config snowplow_;
   cookie_settings snowplow_cookie_;
   config::segment_config segment_;
+  std::optional<cookie_settings> identity_cookie_;  // clicktrail's own id cookie, when on
   event::limits limits_;
   site_registry sites_;
   const enrich::collector_enricher& enrich_;

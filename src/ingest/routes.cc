@@ -40,7 +40,10 @@ base::result<std::vector<ingest_route>> ingest_routes(const config::config& cfg)
     routes.push_back({"OPTIONS", std::move(path), door::preflight, p, call});
   };
   post(std::string(events_path), door::events, protocol::native);
+  for (const auto& alias : cfg.ingest.events_paths) post(alias, door::events, protocol::native);
   routes.push_back({"GET", std::string(pixel_path), door::pixel, protocol::native});
+  for (const auto& alias : cfg.ingest.pixel_paths)
+    routes.push_back({"GET", alias, door::pixel, protocol::native});
 
   if (cfg.snowplow.enabled) {
     // The tp2 path and every alias take the POST body, and the pixel's GET as Snowplow's
@@ -67,8 +70,8 @@ base::result<std::vector<ingest_route>> ingest_routes(const config::config& cfg)
     for (std::size_t j = 0; j < i; ++j) {
       if (routes[i].method == routes[j].method && routes[i].path == routes[j].path) {
         return base::error::fail(fmt::format(
-            "{} {} is claimed twice (snowplow.paths, segment.prefixes and the built-in ingest paths must "
-            "not overlap); change one of them",
+            "{} {} is claimed twice (ingest.events_paths, ingest.pixel_paths, snowplow.paths, "
+            "segment.prefixes and the built-in ingest paths must not overlap); change one of them",
             routes[i].method, routes[i].path));
       }
     }

@@ -34,7 +34,8 @@ struct ingest_route {
   event::segment_call call = event::segment_call::track;  // door::segment
 };
 
-// The native routes always; Snowplow's and Segment's when enabled, with their configured paths.
+// The native routes and their aliases always; Snowplow's and Segment's when enabled, with their
+// configured paths.
 // An error names a (method, path) that two routes claim (a snowplow.paths entry equal to a
 // Segment route, say).
 base::result<std::vector<ingest_route>> ingest_routes(const config::config& cfg);

@@ -44,5 +44,6 @@ if (!w.clicktrail) {
       flushMs: +data.flushMs!,
       // a boolean attribute, as in HTML: present means on, whatever its value
       cookieless: data.cookieless != null,
+      credentials: data.credentials != null,
     });
 }

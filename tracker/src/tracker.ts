@@ -22,6 +22,9 @@ export interface Options {
   /** Store nothing in the browser and send no anonymous_id or session_id: the collector derives
    *  them (its site option `cookieless`). Unsent events are kept in memory only. Default false. */
   cookieless?: boolean;
+  /** Send cookies with each request (fetch's credentials: 'include'), so that a collector with
+   *  its id cookie on (`[identity] cookie`) sees it on a subdomain of the site. Default false. */
+  credentials?: boolean;
 }
 
 let options: Options | undefined;
@@ -63,7 +66,7 @@ export const pageUrl = (): string | undefined => page.page_url;
 export function emit(type: string, fields?: object, props?: Props): void {
   if (!allowed()) return;
   const o = options!;
-  transport.start(endpoint, o.site, Math.min(500, o.batchSize || 10), o.flushMs || 1000, o.cookieless);
+  transport.start(endpoint, o.site, Math.min(500, o.batchSize || 10), o.flushMs || 1000, o.cookieless, o.credentials);
   const t = now();
   const event: TrackedEvent = {
     event_id: uuid(),

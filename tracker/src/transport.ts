@@ -34,15 +34,25 @@ let retryAt = 0;
 let timer: ReturnType<typeof setTimeout> | 0 = 0;
 let held = false; // the page is being unloaded: start no fetch it could not see the end of
 let memory = false; // cookieless mode: the queue is `pending` alone, never stored
+let credentials: RequestCredentials | undefined; // "include" sends the collector's own cookie
 const page = Math.random() + ""; // this page's mark on the stored events it owns
 
 type Entry = [owner: string, event: TrackedEvent];
 
 /** Starts delivery (once); the first flush takes over the events earlier pages left unsent,
- *  unless `inMemory` (cookieless mode) keeps the queue out of storage. */
-export function start(endpoint: string, siteKey: string, size: number, ms: number, inMemory?: boolean): void {
+ *  unless `inMemory` (cookieless mode) keeps the queue out of storage. `withCookies` sends
+ *  cookies to a collector on another origin (sendBeacon always sends them). */
+export function start(
+  endpoint: string,
+  siteKey: string,
+  size: number,
+  ms: number,
+  inMemory?: boolean,
+  withCookies?: boolean,
+): void {
   if (site) return;
   memory = !!inMemory;
+  if (withCookies) credentials = "include";
   // site keys are letters, digits, '.', '_' and '-' (the collector's rule): nothing to escape
   url = endpoint + "?site=" + siteKey;
   site = siteKey;
@@ -80,7 +90,7 @@ export function flush(): void {
   const batch = (sending = take(batchSize));
   const body = envelope(batch);
   // A string body goes as text/plain;charset=UTF-8, which needs no CORS preflight.
-  fetch(url, { method: "POST", body, keepalive: size(body) < MAX_BODY }).then(
+  fetch(url, { method: "POST", body, keepalive: size(body) < MAX_BODY, credentials }).then(
     (r) => settle(batch, r.status, r.headers.get("Retry-After")),
     // A page that navigates away sees its keepalive fetch fail just before pagehide, while the
     // browser still delivers it. Waiting lets pagehide hand the batch over as sent; the page

@@ -283,6 +283,37 @@ TEST_F(pipeline_test, pixel_answers_a_gif_and_refuses_unknown_parameters) {
   EXPECT_EQ(answer->status, 400u);
 }
 
+TEST_F(pipeline_test, the_identity_cookie_gives_a_network_id_and_credentialed_cors) {
+  config::identity_config identity;
+  identity.cookie = true;
+  identity.cookie_domains = {"localhost"};
+  pipeline with_cookie(config_for_test(), sites(), enrich_, log_, metrics_, {}, {}, identity);
+  auto req = post(R"({"type":"page_view"})");
+  std::optional<ingest_response> first;
+  with_cookie.post_events(req, [&](ingest_response r) { first = std::move(r); });
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 204u);
+  EXPECT_EQ(header(*first, "Access-Control-Allow-Credentials"), "true");
+  const std::string cookie = header(*first, "Set-Cookie");
+  ASSERT_TRUE(cookie.starts_with("ct_nid=")) << cookie;
+  EXPECT_NE(cookie.find("; Domain=localhost; Secure; HttpOnly; SameSite=Lax"), std::string::npos) << cookie;
+  const std::string id = cookie.substr(7, 36);
+
+  req.cookie = "ct_nid=" + id;  // the next page view sends it back
+  std::optional<ingest_response> second;
+  with_cookie.post_events(req, [&](ingest_response r) { second = std::move(r); });
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(header(*second, "Set-Cookie").starts_with("ct_nid=" + id + ";")) << "renewed, not replaced";
+  const auto records = log_.records(stream::events);
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& r : records) EXPECT_EQ(event::decode_stored(r.value)->network_id, id);
+
+  auto preflight = post("");
+  EXPECT_EQ(header(with_cookie.preflight(preflight), "Access-Control-Allow-Credentials"), "true");
+  EXPECT_EQ(header(pipe_.preflight(preflight), "Access-Control-Allow-Credentials"), "")
+      << "without the cookie, no credentials";
+}
+
 TEST_F(pipeline_test, preflight_allows_listed_origins_only) {
   ingest_request req;
   req.query = "site=demo";

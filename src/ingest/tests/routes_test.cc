@@ -14,8 +14,13 @@ const ingest_route* route(const std::vector<ingest_route>& routes, std::string_v
 TEST(ingest_routes, every_protocol_has_its_paths_and_methods) {
   config::config cfg;
   cfg.snowplow.paths = {"/collect"};
+  cfg.ingest.events_paths = {"/a/e"};
+  cfg.ingest.pixel_paths = {"/a/p.gif"};
   auto routes = ingest_routes(cfg);
   ASSERT_TRUE(routes) << routes.err().message;
+  EXPECT_EQ(route(*routes, "POST", "/a/e")->door, door::events);
+  EXPECT_EQ(route(*routes, "OPTIONS", "/a/e")->of, protocol::native);
+  EXPECT_EQ(route(*routes, "GET", "/a/p.gif")->door, door::pixel);
   EXPECT_EQ(route(*routes, "POST", "/v1/events")->door, door::events);
   EXPECT_EQ(route(*routes, "OPTIONS", "/v1/events")->door, door::preflight);
   EXPECT_EQ(route(*routes, "GET", "/v1/p.gif")->door, door::pixel);

@@ -140,14 +140,15 @@ class librdkafka_reader final : public reader {
  private:
   rd_kafka_t* rk() const { return client_.get(); }
 
-  // An error while learning the partitions: the brokers did not answer (the usual cause is a
-  // wrong address or brokers that are down), or something an operator must change.
+  // An error while learning the partitions: the brokers did not answer (a wrong address, brokers
+  // that are down; librdkafka's log lines above it say which connection failed how), or
+  // something an operator must change, which the error names.
   base::error unreachable_or(base::error e, std::chrono::milliseconds timeout) const {
     if (e.what != base::outcome::retry) return e;
     return base::error::retry(fmt::format(
         "kafka brokers {} did not answer about topic \"{}\" within {} s: check that they are up and that "
-        "kafka.brokers names them ({})",
-        brokers_, topic_, std::chrono::duration_cast<std::chrono::seconds>(timeout).count(), e.message));
+        "kafka.brokers names them",
+        brokers_, topic_, std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
   }
 
   base::status on_message_error(const rd_kafka_message_t& m) {

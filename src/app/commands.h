@@ -13,8 +13,8 @@ namespace clicktrail::app {
 
 // Exit codes shared by every subcommand.
 inline constexpr int exit_ok = 0;
-inline constexpr int exit_failure = 1;      // a runtime failure, logged
-inline constexpr int exit_bad_config = 2;   // the configuration or the command line is wrong
+inline constexpr int exit_failure = 1;     // a runtime failure, logged
+inline constexpr int exit_bad_config = 2;  // the configuration or the command line is wrong
 
 // The sources every config-reading subcommand combines: --config FILE, the environment, flags.
 config::load_options config_sources(const std::optional<std::string>& file,

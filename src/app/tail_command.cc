@@ -80,11 +80,13 @@ bool stdout_closed() {
 
 int tail(const config::load_options& sources, const tail_options& options) {
   if (options.bad && !options.types.empty()) {
-    fmt::print(stderr, "clicktrail tail: --type filters events; rejected input (--bad) has no type. Use --site "
-                       "with --bad, or leave --bad out\n");
+    fmt::print(stderr,
+               "clicktrail tail: --type filters events; rejected input (--bad) has no type. Use --site "
+               "with --bad, or leave --bad out\n");
     return exit_bad_config;
   }
-  const auto cfg = start_up(sources, "tail", [&](const config::config& c) { return needs_a_log(c, options.bad); });
+  const auto cfg =
+      start_up(sources, "tail", [&](const config::config& c) { return needs_a_log(c, options.bad); });
   if (!cfg) return exit_bad_config;
   auto& log = base::logger_for("tail");
   // A closed stdout then shows as EPIPE from write(2) instead of killing the process.
@@ -95,8 +97,7 @@ int tail(const config::load_options& sources, const tail_options& options) {
     fmt::print(stderr, "clicktrail tail: {}\n", source.err().message);
     return source.err().retriable() ? exit_failure : exit_bad_config;
   }
-  log.info("following {}{}; stop with Ctrl-C", (*source)->describe(),
-           options.bad ? " (rejected input)" : "");
+  log.info("following {}{}; stop with Ctrl-C", (*source)->describe(), options.bad ? " (rejected input)" : "");
 
   tail_printer printer(options);
   std::string out, notes;
@@ -110,7 +111,8 @@ int tail(const config::load_options& sources, const tail_options& options) {
     notes.clear();
     for (const auto& r : *records) printer.add(r, out, notes);
     if (!notes.empty()) (void)write_all(STDERR_FILENO, notes);
-    const written w = out.empty() ? (stdout_closed() ? written::closed : written::ok) : write_all(STDOUT_FILENO, out);
+    const written w =
+        out.empty() ? (stdout_closed() ? written::closed : written::ok) : write_all(STDOUT_FILENO, out);
     if (w == written::closed) return exit_ok;
     if (w == written::failed) {
       log.error("cannot write to stdout: {}", std::strerror(errno));

@@ -51,7 +51,8 @@ bool tail_printer::wanted_type(std::string_view type) const {
 
 void tail_printer::add(const tail_record& r, std::string& out, std::string& notes) {
   if (!r.value) {
-    add_note(r, options_.bad ? "not a row of rejected input" : "not a stored event", "a null value", out, notes);
+    add_note(r, options_.bad ? "not a row of rejected input" : "not a stored event", "a null value", out,
+             notes);
     return;
   }
   if (options_.bad) {
@@ -122,8 +123,8 @@ void tail_printer::add_rejected(const tail_record& r, std::string_view value, st
   out += '\n';
 }
 
-void tail_printer::add_note(const tail_record& r, std::string_view what, std::string_view why, std::string& out,
-                            std::string& notes) const {
+void tail_printer::add_note(const tail_record& r, std::string_view what, std::string_view why,
+                            std::string& out, std::string& notes) const {
   std::string& to = options_.json ? notes : out;
   fmt::format_to(std::back_inserter(to), "partition {} offset {}: {} (", r.partition, r.offset, what);
   append_printable(to, why, max_reason_bytes);

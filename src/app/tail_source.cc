@@ -19,7 +19,8 @@ constexpr auto embedded_log_interval = 50ms;
 
 class kafka_tail final : public tail_source {
  public:
-  kafka_tail(std::unique_ptr<kafka::reader> reader, std::string topic, std::string brokers, bool from_beginning)
+  kafka_tail(std::unique_ptr<kafka::reader> reader, std::string topic, std::string brokers,
+             bool from_beginning)
       : reader_(std::move(reader)),
         topic_(std::move(topic)),
         brokers_(std::move(brokers)),
@@ -39,7 +40,8 @@ class kafka_tail final : public tail_source {
 
   std::string describe() const override {
     std::string where;
-    for (const auto& [p, offset] : reader_->starts()) where += fmt::format("{}{}@{}", where.empty() ? "" : ",", p, offset);
+    for (const auto& [p, offset] : reader_->starts())
+      where += fmt::format("{}{}@{}", where.empty() ? "" : ",", p, offset);
     return fmt::format("Kafka topic \"{}\" on {}, every partition from its {} (partition@offset: {})", topic_,
                        brokers_, from_beginning_ ? "start" : "end", where);
   }
@@ -91,17 +93,18 @@ base::result<std::unique_ptr<tail_source>> open_tail_source(const config::config
                                                             bool from_beginning) {
   if (c.kafka) {
     const std::string& topic = bad ? c.kafka->bad_topic : c.kafka->topic;
-    auto reader = kafka::reader::open({c.kafka->brokers, topic, c.kafka->consumer},
-                                      from_beginning ? kafka::reader::start::beginning : kafka::reader::start::end,
-                                      kafka_open_timeout);
+    auto reader = kafka::reader::open(
+        {c.kafka->brokers, topic, c.kafka->consumer},
+        from_beginning ? kafka::reader::start::beginning : kafka::reader::start::end, kafka_open_timeout);
     if (!reader) return std::move(reader).err();
     return std::unique_ptr<tail_source>(
         std::make_unique<kafka_tail>(std::move(reader).value(), topic, c.kafka->brokers, from_beginning));
   }
-  auto follower = wal::follower::open(embedded_log_dir(c, bad),
-                                      from_beginning ? wal::follower::start::beginning : wal::follower::start::end);
+  auto follower = wal::follower::open(
+      embedded_log_dir(c, bad), from_beginning ? wal::follower::start::beginning : wal::follower::start::end);
   if (!follower) return std::move(follower).err();
-  return std::unique_ptr<tail_source>(std::make_unique<embedded_tail>(std::move(follower).value(), from_beginning));
+  return std::unique_ptr<tail_source>(
+      std::make_unique<embedded_tail>(std::move(follower).value(), from_beginning));
 }
 
 }  // namespace clicktrail::app

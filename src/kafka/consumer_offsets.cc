@@ -104,7 +104,8 @@ base::result<std::map<std::int32_t, std::int64_t>> read_end_offsets(rd_kafka_t* 
   return read_edge_offsets(rk, topic, RD_KAFKA_OFFSET_END, timeout);
 }
 
-base::result<std::map<std::int32_t, std::int64_t>> read_start_offsets(rd_kafka_t* rk, const std::string& topic,
+base::result<std::map<std::int32_t, std::int64_t>> read_start_offsets(rd_kafka_t* rk,
+                                                                      const std::string& topic,
                                                                       std::chrono::milliseconds timeout) {
   return read_edge_offsets(rk, topic, RD_KAFKA_OFFSET_BEGINNING, timeout);
 }

@@ -34,7 +34,8 @@ base::result<std::map<std::int32_t, std::int64_t>> read_end_offsets(rd_kafka_t* 
                                                                     std::chrono::milliseconds timeout);
 // The offset of the first record still kept of every partition of `topic`; none when the topic
 // does not exist.
-base::result<std::map<std::int32_t, std::int64_t>> read_start_offsets(rd_kafka_t* rk, const std::string& topic,
+base::result<std::map<std::int32_t, std::int64_t>> read_start_offsets(rd_kafka_t* rk,
+                                                                      const std::string& topic,
                                                                       std::chrono::milliseconds timeout);
 
 }  // namespace clicktrail::kafka

@@ -31,10 +31,15 @@ using namespace std::chrono_literals;
 // Properties that would make the reader a group member, commit, or reset offsets in a way it does
 // not expect: [kafka.consumer] sets them for the sinks, not for it.
 bool belongs_to_groups(const std::string& name) {
-  static const std::set<std::string, std::less<>> ours = {
-      "enable.auto.commit",    "enable.auto.offset.store", "auto.commit.interval.ms", "auto.commit.enable",
-      "auto.offset.reset",     "offset.store.method",      "offset.store.path",       "offset.store.sync.interval.ms",
-      "partition.assignment.strategy"};
+  static const std::set<std::string, std::less<>> ours = {"enable.auto.commit",
+                                                          "enable.auto.offset.store",
+                                                          "auto.commit.interval.ms",
+                                                          "auto.commit.enable",
+                                                          "auto.offset.reset",
+                                                          "offset.store.method",
+                                                          "offset.store.path",
+                                                          "offset.store.sync.interval.ms",
+                                                          "partition.assignment.strategy"};
   return name.starts_with("group.") || ours.contains(name);
 }
 
@@ -63,7 +68,8 @@ base::result<conf_ptr> make_reader_conf(const reader_options& options) {
 
 class librdkafka_reader final : public reader {
  public:
-  explicit librdkafka_reader(const reader_options& options) : topic_(options.topic), brokers_(options.brokers) {}
+  explicit librdkafka_reader(const reader_options& options)
+      : topic_(options.topic), brokers_(options.brokers) {}
   librdkafka_reader(const librdkafka_reader&) = delete;
   librdkafka_reader& operator=(const librdkafka_reader&) = delete;
 
@@ -163,8 +169,8 @@ class librdkafka_reader final : public reader {
     if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && said_missing_) return base::ok_v;
     said_missing_ = said_missing_ || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
     kafka_log().warn(
-        "kafka reader error; librdkafka recovers by itself topic={} partition={} code={} reason=\"{}\"", topic_,
-        m.partition, rd_kafka_err2name(err), rd_kafka_message_errstr(&m));
+        "kafka reader error; librdkafka recovers by itself topic={} partition={} code={} reason=\"{}\"",
+        topic_, m.partition, rd_kafka_err2name(err), rd_kafka_message_errstr(&m));
     return base::ok_v;
   }
 
@@ -194,7 +200,7 @@ class librdkafka_reader final : public reader {
   topic_ptr handle_;
   queue_ptr queue_;
   std::map<std::int32_t, std::int64_t> starts_;  // the partitions started
-  std::optional<base::error> broken_;  // set once; every later poll returns it
+  std::optional<base::error> broken_;            // set once; every later poll returns it
   bool said_missing_ = false;
 };
 
@@ -206,7 +212,8 @@ base::result<std::unique_ptr<reader>> reader::open(const reader_options& options
   auto conf = make_reader_conf(options);
   if (!conf) return std::move(conf).err();
   auto r = std::make_unique<librdkafka_reader>(options);
-  if (auto started = r->start(std::move(conf).value(), from, timeout); !started) return std::move(started).err();
+  if (auto started = r->start(std::move(conf).value(), from, timeout); !started)
+    return std::move(started).err();
   kafka_log().info("kafka reader started brokers={} topic={} partitions={} from={}", options.brokers,
                    options.topic, r->starts().size(), from == start::beginning ? "beginning" : "end");
   return std::unique_ptr<reader>(std::move(r));

@@ -89,7 +89,8 @@ base::result<std::vector<stored_record>> follower::poll(std::size_t max) {
     // means the committer had written this one whole before that read.
     auto bases = segments();
     if (!bases) return std::move(bases).err();
-    const std::vector<std::int64_t> newer(std::upper_bound(bases->begin(), bases->end(), base_), bases->end());
+    const std::vector<std::int64_t> newer(std::upper_bound(bases->begin(), bases->end(), base_),
+                                          bases->end());
     if (newer.empty()) {
       auto reopened = reopen_if_replaced();
       if (!reopened) return std::move(reopened).err();
@@ -152,11 +153,13 @@ base::result<bool> follower::go_to_newer(const std::vector<std::int64_t>& newer)
     if (!*opened) continue;  // deleted by retention meanwhile
     if (left_at < *size) {
       wal_log().warn(
-          "log dir={} bytes {}..{} of {} hold no whole record (damage); going on at the next segment, offset {}",
+          "log dir={} bytes {}..{} of {} hold no whole record (damage); going on at the next segment, offset "
+          "{}",
           dir_, left_at, *size, finished, base_);
     } else if (base_ != end) {
-      wal_log().warn("log dir={} offsets {}..{} are not in the log (deleted, or lost to damage); going on at {}",
-                     dir_, end, base_ - 1, base_);
+      wal_log().warn(
+          "log dir={} offsets {}..{} are not in the log (deleted, or lost to damage); going on at {}", dir_,
+          end, base_ - 1, base_);
     }
     return true;
   }
@@ -178,7 +181,8 @@ base::result<bool> follower::reopen_if_replaced() {
   if (*ours == *theirs || *ours != *ours_again) return false;
   const std::int64_t from = offset_;
   wal_log().warn(
-      "log dir={} segment {} was replaced (a restarted clicktrail run rebuilt it); reading it again from offset "
+      "log dir={} segment {} was replaced (a restarted clicktrail run rebuilt it); reading it again from "
+      "offset "
       "{}",
       dir_, path_, from);
   in_ = std::move(fresh).value();

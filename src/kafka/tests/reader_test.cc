@@ -38,7 +38,8 @@ std::vector<got_record> drain(reader& r, size_t want, std::chrono::milliseconds 
   while (out.size() < want && std::chrono::steady_clock::now() < deadline) {
     if (!take(200ms)) return out;
   }
-  for (const auto until = std::chrono::steady_clock::now() + settle; std::chrono::steady_clock::now() < until;) {
+  for (const auto until = std::chrono::steady_clock::now() + settle;
+       std::chrono::steady_clock::now() < until;) {
     if (!take(100ms)) break;
   }
   return out;
@@ -139,7 +140,8 @@ TEST(reader_test, brokers_that_do_not_answer_fail_in_time_naming_them) {
 TEST(reader_test, an_unknown_property_fails_naming_it) {
   auto r = reader::open({"127.0.0.1:1", "events", {{"foo.bar", "1"}}}, reader::start::end, 1s);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.err().message.find("kafka.consumer property \"foo.bar\""), std::string::npos) << r.err().message;
+  EXPECT_NE(r.err().message.find("kafka.consumer property \"foo.bar\""), std::string::npos)
+      << r.err().message;
 }
 
 }  // namespace

@@ -36,7 +36,9 @@ class recording_files final : public file_system {
     }
     return posix_files().open(path, mode);
   }
-  base::result<std::vector<std::string>> list(const std::string& dir) override { return posix_files().list(dir); }
+  base::result<std::vector<std::string>> list(const std::string& dir) override {
+    return posix_files().list(dir);
+  }
   base::status rename(const std::string&, const std::string&) override { return refuse("rename"); }
   base::status remove(const std::string&) override { return refuse("remove"); }
   base::status sync_dir(const std::string&) override { return refuse("sync_dir"); }
@@ -77,7 +79,8 @@ class follower_test : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  std::unique_ptr<log> open_log(std::int64_t segment_bytes = 64 << 20, std::chrono::milliseconds retention = 1h) {
+  std::unique_ptr<log> open_log(std::int64_t segment_bytes = 64 << 20,
+                                std::chrono::milliseconds retention = 1h) {
     auto l = log::open({.dir = dir_.string(), .segment_bytes = segment_bytes, .retention = retention}, "test",
                        metrics_);
     EXPECT_TRUE(l) << (l ? "" : l.err().message);
@@ -163,7 +166,8 @@ TEST_F(follower_test, waits_at_a_partial_frame_until_it_is_whole) {
 TEST_F(follower_test, goes_on_across_segments_and_reads_a_frame_larger_than_its_reads) {
   auto l = open_log(1024);
   std::vector<std::string> values, want;
-  for (std::size_t i = 0; i < 300; ++i) values.push_back(fmt::format("value-{}-{}", i, std::string(i % 50, 'x')));
+  for (std::size_t i = 0; i < 300; ++i)
+    values.push_back(fmt::format("value-{}-{}", i, std::string(i % 50, 'x')));
   values.push_back(std::string(3u << 20, 'L'));  // over the follower's 1 MiB reads
   auto f = follow(follower::start::beginning);
   for (const auto& v : values) append_all(*l, {v});
@@ -234,7 +238,8 @@ TEST_F(follower_test, sees_every_record_once_in_order_while_a_log_appends_in_bat
   std::thread writer([&] {
     for (std::size_t i = 0; i < total; i += 50) {
       std::vector<std::string> batch;
-      for (std::size_t j = i; j < i + 50; ++j) batch.push_back(fmt::format("{}:{}", j, std::string(j % 97, 'v')));
+      for (std::size_t j = i; j < i + 50; ++j)
+        batch.push_back(fmt::format("{}:{}", j, std::string(j % 97, 'v')));
       append_all(*l, batch);
     }
   });

@@ -119,13 +119,13 @@ class librdkafka_reader final : public reader {
   base::result<std::vector<std::unique_ptr<record>>> poll(std::size_t max,
                                                           std::chrono::milliseconds timeout) override {
     std::vector<std::unique_ptr<record>> out;
+    rd_kafka_poll(rk(), 0);  // serves the error callback
     if (broken_) return *broken_;
     const auto deadline = base::steady::now() + timeout;
     while (out.size() < max) {
       // Wait only for the first record; after it, take what is already queued.
       const auto wait =
           out.empty() ? std::chrono::ceil<std::chrono::milliseconds>(deadline - base::steady::now()) : 0ms;
-      rd_kafka_poll(rk(), 0);  // the error callback
       message_ptr m(rd_kafka_consume_queue(queue_.get(), to_ms(wait)));
       if (broken_) return *broken_;
       if (m == nullptr) {

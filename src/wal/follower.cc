@@ -152,10 +152,8 @@ base::result<bool> follower::go_to_newer(const std::vector<std::int64_t>& newer)
     if (!opened) return std::move(opened).err();
     if (!*opened) continue;  // deleted by retention meanwhile
     if (left_at < *size) {
-      wal_log().warn(
-          "log dir={} bytes {}..{} of {} hold no whole record (damage); going on at the next segment, offset "
-          "{}",
-          dir_, left_at, *size, finished, base_);
+      wal_log().warn("log dir={} bytes {}..{} of {} hold no whole record (damage); going on at offset {}",
+                     dir_, left_at, *size, finished, base_);
     } else if (base_ != end) {
       wal_log().warn(
           "log dir={} offsets {}..{} are not in the log (deleted, or lost to damage); going on at {}", dir_,
@@ -181,9 +179,8 @@ base::result<bool> follower::reopen_if_replaced() {
   if (*ours == *theirs || *ours != *ours_again) return false;
   const std::int64_t from = offset_;
   wal_log().warn(
-      "log dir={} segment {} was replaced (a restarted clicktrail run rebuilt it); reading it again from "
-      "offset "
-      "{}",
+      "log dir={} segment {} was replaced (a restarted clicktrail run rebuilt it); reading on "
+      "in it from offset {}",
       dir_, path_, from);
   in_ = std::move(fresh).value();
   byte_ = 0;

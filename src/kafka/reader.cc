@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "base/clock.h"
+#include "kafka/client.h"
 #include "kafka/client_conf.h"
 #include "kafka/client_log.h"
 #include "kafka/consumer_error.h"
@@ -80,18 +81,10 @@ class librdkafka_reader final : public reader {
   }
 
   base::status start(conf_ptr conf, start from, std::chrono::milliseconds timeout) {
-    rd_kafka_conf_set_opaque(conf.get(), this);
-    rd_kafka_conf_set_error_cb(conf.get(), &on_error);
-    rd_kafka_conf_set_log_cb(conf.get(), &log_from_librdkafka);
-    std::array<char, 512> why{};
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), why.data(), why.size());
-    if (rk == nullptr) {
-      return base::error::fail(fmt::format(
-          "kafka reader could not be created: {}; check [kafka] and [kafka.consumer] against librdkafka's "
-          "CONFIGURATION.md",
-          why.data()));
-    }
-    (void)conf.release();  // rd_kafka_new() owns the configuration now
+    auto created =
+        new_client(RD_KAFKA_CONSUMER, std::move(conf), this, &on_error, "kafka reader", "kafka.consumer");
+    if (!created) return std::move(created).err();
+    rd_kafka_t* rk = *created;
     client_ = client_ref(rk, client_deleter{});
     auto offsets = from == start::beginning ? read_start_offsets(rk, topic_, timeout)
                                             : read_end_offsets(rk, topic_, timeout);
@@ -187,12 +180,7 @@ class librdkafka_reader final : public reader {
                     self.topic_, rd_kafka_err2name(code), reason);
   }
 
-  base::error fatal_error() const {
-    std::array<char, 512> why{};
-    const auto code = rd_kafka_fatal_error(rk(), why.data(), why.size());
-    return base::error::fail(fmt::format("kafka reader hit a fatal error ({}: {}) and cannot read again",
-                                         rd_kafka_err2name(code), why.data()));
-  }
+  base::error fatal_error() const { return base::error::fail(fatal_message(rk(), "kafka reader", "read")); }
 
   const std::string topic_;
   const std::string brokers_;

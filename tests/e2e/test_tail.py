@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -21,8 +20,6 @@ import urllib.request
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-
-import pytest
 
 from collector import binary, free_port, start_collector
 from conftest import Stoppable, kcat_produce, wait_for
@@ -82,6 +79,15 @@ class Tail(Stoppable):
         if self._reader:
             self._reader.join(timeout=10)
         assert "stopped signal=" in self.stderr()
+
+
+def kill_left(procs: list) -> None:
+    """Kills what a failed test left running (a tail runs until it is told to stop)."""
+    for p in procs:
+        proc = getattr(p, "proc", p)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def post(url: str, site: str, events: list[dict]) -> int:
@@ -186,16 +192,16 @@ def test_tail_follows_the_embedded_log_of_a_running_run(tmp_path):
 
     run = start_run(tmp_path, config)
     tails: list[Tail] = []
+
+    def tail(*args: str) -> Tail:
+        tails.append(Tail(tmp_path, config, *args))
+        return tails[-1].started()
+
     try:
         before = [{"type": "page_view", "event_id": str(uuid.uuid4())} for _ in range(2)]
         assert post(run.url, "demo", before) == 204  # durable before any tail starts
-        everything = Tail(tmp_path, config).started()
-        shop = Tail(tmp_path, config, "--site", "shop").started()
-        clicks = Tail(tmp_path, config, "--type", "click").started()
-        as_json = Tail(tmp_path, config, "--json").started()
-        from_start = Tail(tmp_path, config, "--from-beginning").started()
-        bad = Tail(tmp_path, config, "--bad", "--site", "demo").started()
-        tails = [everything, shop, clicks, as_json, from_start, bad]
+        everything, shop, clicks = tail(), tail("--site", "shop"), tail("--type", "click")
+        as_json, from_start, bad = tail("--json"), tail("--from-beginning"), tail("--bad", "--site", "demo")
 
         sent = sample_events("shop")
         assert post(run.url, "demo", sent["demo"] + [{"type": "Not A Type"}]) == 200
@@ -211,9 +217,7 @@ def test_tail_follows_the_embedded_log_of_a_running_run(tmp_path):
         for t in tails:
             t.stop_cleanly()
     finally:
-        for t in tails:
-            if t.proc.poll() is None:
-                t.proc.kill()
+        kill_left(tails)
         assert run.stop() == 0, run.log.read_text()
 
 
@@ -221,9 +225,11 @@ def test_tail_keeps_up_while_segments_roll_over_and_retention_deletes_them(tmp_p
     # Segments of 64 KiB (the least) that the sink deletes as soon as it has written them out.
     config = embedded_config(tmp_path, tmp_path / "data", '\nsegment_bytes = "64KiB"\nretention = "0s"\n')
     run = start_run(tmp_path, config)
-    as_json = None
+    tails: list[Tail] = []
     try:
-        as_json = Tail(tmp_path, config, "--json").started()
+        as_json = Tail(tmp_path, config, "--json")
+        tails.append(as_json)
+        as_json.started()
         ids = []
         for _ in range(16):
             batch = [{"type": "page_view", "event_id": str(uuid.uuid4()), "page_url": "https://me.github.io/" + "p" * 200}
@@ -240,18 +246,19 @@ def test_tail_keeps_up_while_segments_roll_over_and_retention_deletes_them(tmp_p
         assert run.get("/readyz")[0] == 200
         as_json.stop_cleanly()
     finally:
-        if as_json and as_json.proc.poll() is None:
-            as_json.proc.kill()
+        kill_left(tails)
         assert run.stop() == 0, run.log.read_text()
 
 
 def test_tail_ends_with_exit_0_when_its_reader_goes(tmp_path):
     config = embedded_config(tmp_path, tmp_path / "data")
     run = start_run(tmp_path, config)
+    procs: list = []
     try:
         # `clicktrail tail | head -n 2`: head exits after two lines, tail at its next write.
         tail = Tail(tmp_path, config, read=False)
         head = subprocess.Popen(["head", "-n", "2"], stdin=tail.proc.stdout, stdout=subprocess.PIPE, text=True)
+        procs += [tail, head]
         tail.proc.stdout.close()
         tail.started()
         assert post(run.url, "demo", [{"type": "click", "event_id": str(uuid.uuid4())} for _ in range(3)]) == 204
@@ -260,11 +267,14 @@ def test_tail_ends_with_exit_0_when_its_reader_goes(tmp_path):
         assert tail.proc.wait(timeout=10) == 0, tail.stderr()
 
         # A reader that goes while nothing arrives ends tail too, without another event.
-        quiet = Tail(tmp_path, config, read=False).started()
+        quiet = Tail(tmp_path, config, read=False)
+        procs.append(quiet)
+        quiet.started()
         quiet.proc.stdout.close()
         assert quiet.proc.wait(timeout=10) == 0, quiet.stderr()
         assert run.get("/readyz")[0] == 200
     finally:
+        kill_left(procs)
         assert run.stop() == 0, run.log.read_text()
 
 
@@ -296,6 +306,11 @@ def test_tail_reads_kafka_outside_the_sinks_group(services, tmp_path):
     sink = sink_config(tmp_path, bootstrap, collector.topic, str(tmp_path / "out"), group=sink_group,
                        bad_topic=collector.bad_topic, max_age="1s")
     tails: list[Tail] = []
+
+    def tail(*args: str) -> Tail:
+        tails.append(Tail(tmp_path, config, *args))
+        return tails[-1].started()
+
     try:
         # The topic does not exist before the collector's first event: tail names it and the fix.
         missing = subprocess.run([binary(), "tail", "--config", str(config)], capture_output=True, text=True,
@@ -312,13 +327,8 @@ def test_tail_reads_kafka_outside_the_sinks_group(services, tmp_path):
         assert sink.proc.poll() is None, sink.log.read_text()
         groups_before = consumer_groups(bootstrap)
 
-        everything = Tail(tmp_path, config).started()
-        one_site = Tail(tmp_path, config, "--site", "open").started()
-        clicks = Tail(tmp_path, config, "--type", "click").started()
-        as_json = Tail(tmp_path, config, "--json").started()
-        from_start = Tail(tmp_path, config, "--from-beginning").started()
-        bad = Tail(tmp_path, config, "--bad", "--from-beginning").started()
-        tails = [everything, one_site, clicks, as_json, from_start, bad]
+        everything, one_site, clicks = tail(), tail("--site", "open"), tail("--type", "click")
+        as_json, from_start, bad = tail("--json"), tail("--from-beginning"), tail("--bad", "--from-beginning")
         assert "every partition from its end" in everything.stderr()
 
         sent = sample_events("open")
@@ -352,9 +362,7 @@ def test_tail_reads_kafka_outside_the_sinks_group(services, tmp_path):
         for t in tails:
             t.stop_cleanly()
     finally:
-        for t in tails:
-            if t.proc.poll() is None:
-                t.proc.kill()
+        kill_left(tails)
         if sink.proc is not None:
             assert sink.stop() == 0, sink.log.read_text()
         assert collector.stop() == 0, collector.log()

@@ -13,9 +13,8 @@ namespace clicktrail::app {
 
 // Exit codes shared by every subcommand.
 inline constexpr int exit_ok = 0;
-inline constexpr int exit_failure = 1;      // a runtime failure, logged
-inline constexpr int exit_bad_config = 2;   // the configuration or the command line is wrong
-inline constexpr int exit_unavailable = 3;  // the subcommand is not built into this version yet
+inline constexpr int exit_failure = 1;     // a runtime failure, logged
+inline constexpr int exit_bad_config = 2;  // the configuration or the command line is wrong
 
 // The sources every config-reading subcommand combines: --config FILE, the environment, flags.
 config::load_options config_sources(const std::optional<std::string>& file,
@@ -37,9 +36,13 @@ struct convert_options {
 int convert(const convert_options& options);
 int inspect(const std::string& path, std::size_t rows);
 
-// Subcommands whose modules have not landed yet: they check their configuration, then say
-// which part is missing and exit with exit_unavailable.
-int not_yet_available(const std::string& command, const std::string& what,
-                      const std::optional<config::load_options>& sources);
+// `clicktrail tail`: the events arriving in Kafka or the embedded log, one line each.
+struct tail_options {
+  std::vector<std::string> sites, types;  // print only these (any of them); empty: all
+  bool json = false;                      // the stored JSON line instead of the short line
+  bool from_beginning = false;            // from the first record kept, not from the end
+  bool bad = false;                       // the rejected input instead of the events
+};
+int tail(const config::load_options& sources, const tail_options& options);
 
 }  // namespace clicktrail::app

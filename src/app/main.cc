@@ -82,8 +82,16 @@ int main(int argc, char** argv) {
   convert->add_option("--row-group-rows", convert_with.writer.row_group_rows, "Parquet: rows per row group")
       ->check(CLI::Range(1, 16 * 1024 * 1024));
 
-  auto* tail = cli.add_subcommand("tail", "Print live events as they arrive");
+  app::tail_options tail_with;
+  auto* tail = cli.add_subcommand(
+      "tail", "Print the events arriving in Kafka or the embedded log, one line each, as they come");
   tail->add_option("--config", config_file, "TOML config file")->required()->check(CLI::ExistingFile);
+  tail->add_option("--site", tail_with.sites, "Only events of this site key (repeat for more)");
+  tail->add_option("--type", tail_with.types, "Only events of this type, e.g. click (repeat for more)");
+  tail->add_flag("--json", tail_with.json, "Print each record's JSON as stored instead of a short line");
+  tail->add_flag("--from-beginning", tail_with.from_beginning,
+                 "Start at the first record kept instead of at the end");
+  tail->add_flag("--bad", tail_with.bad, "Print the rejected input (reason, detail) instead of the events");
 
   try {
     cli.parse(argc, argv);
@@ -121,6 +129,6 @@ int main(int argc, char** argv) {
     }
     return app::convert(convert_with);
   }
-  if (*tail) return app::not_yet_available("tail", "live tailing", app::config_sources(config_file));
+  if (*tail) return app::tail(app::config_sources(config_file), tail_with);
   return app::exit_bad_config;
 }

@@ -243,18 +243,4 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   return ok && signal != 0 ? exit_ok : exit_failure;
 }
 
-int not_yet_available(const std::string& command, const std::string& what,
-                      const std::optional<config::load_options>& sources) {
-  if (sources) {
-    const auto loaded = config::load_config(*sources);
-    if (!loaded) {
-      fmt::print(stderr, "{}\nclicktrail {}: invalid configuration\n", loaded.err().message, command);
-      return exit_bad_config;
-    }
-  }
-  fmt::print(stderr, "clicktrail {}: {} is not built into this version ({}) yet.\n", command, what,
-             "see the project's issues for when it lands");
-  return exit_unavailable;
-}
-
 }  // namespace clicktrail::app

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "base/clock.h"
+#include "kafka/client.h"
 #include "kafka/client_log.h"
 #include "kafka/consumer_conf.h"
 #include "kafka/consumer_error.h"
@@ -51,19 +52,11 @@ class librdkafka_consumer final : public consumer {
   librdkafka_consumer& operator=(const librdkafka_consumer&) = delete;
 
   base::status start(conf_ptr conf) {
-    rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &on_rebalance);
-    rd_kafka_conf_set_error_cb(conf.get(), &on_error);
-    rd_kafka_conf_set_log_cb(conf.get(), &log_from_librdkafka);
-    std::array<char, 512> why{};
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), why.data(), why.size());
-    if (rk == nullptr) {
-      return base::error::fail(fmt::format(
-          "kafka consumer could not be created: {}; check [kafka] and [kafka.consumer] against librdkafka's "
-          "CONFIGURATION.md",
-          why.data()));
-    }
-    (void)conf.release();  // rd_kafka_new() owns the configuration now
+    auto created =
+        new_client(RD_KAFKA_CONSUMER, std::move(conf), this, &on_error, "kafka consumer", "kafka.consumer");
+    if (!created) return std::move(created).err();
+    rd_kafka_t* rk = *created;
     client_ = client_ref(rk, client_deleter{});
     if (const auto err = rd_kafka_poll_set_consumer(rk); err) {
       return consumer_error(err, topic_, "routing events to the consumer queue");
@@ -435,11 +428,7 @@ class librdkafka_consumer final : public consumer {
   }
 
   base::error fatal_error() const {
-    std::array<char, 512> why{};
-    const auto code = rd_kafka_fatal_error(rk(), why.data(), why.size());
-    return base::error::fail(
-        fmt::format("kafka consumer hit a fatal error ({}: {}) and cannot consume again; restart the process",
-                    rd_kafka_err2name(code), why.data()));
+    return base::error::fail(fatal_message(rk(), "kafka consumer", "consume"));
   }
 
   void note_broken(base::error e) {

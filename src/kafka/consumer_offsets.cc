@@ -60,34 +60,54 @@ base::result<std::map<std::int32_t, std::int64_t>> read_committed(rd_kafka_t* rk
   return out;
 }
 
-base::result<std::map<std::int32_t, std::int64_t>> read_end_offsets(rd_kafka_t* rk, const std::string& topic,
-                                                                    std::chrono::milliseconds timeout) {
+namespace {
+
+// The offset of every partition of `topic` at `edge`: RD_KAFKA_OFFSET_BEGINNING (its first record
+// still kept) or RD_KAFKA_OFFSET_END (one past its last).
+base::result<std::map<std::int32_t, std::int64_t>> read_edge_offsets(rd_kafka_t* rk, const std::string& topic,
+                                                                     std::int64_t edge,
+                                                                     std::chrono::milliseconds timeout) {
   const auto deadline = base::steady::now() + timeout;
   auto partitions = partitions_of(rk, topic, timeout);
   if (!partitions) return std::move(partitions).err();
   if (partitions->empty()) return std::map<std::int32_t, std::int64_t>{};
-  // One ListOffsets request per leader for all partitions, asking for the latest offset
-  // (timestamp -1, RD_KAFKA_OFFSET_END). rd_kafka_query_watermark_offsets() would make a round
-  // trip per partition. Each request shares its connection with the consumer's fetches, so it
-  // may wait up to fetch.wait.max.ms (500 ms) for an in-flight one to be answered.
-  // With isolation.level=read_committed the broker answers the last stable offset: the high
-  // watermark for a topic without open transactions (ours), the offset after the last record.
+  // One ListOffsets request per leader for all partitions, asking for the earliest or the latest
+  // offset (the timestamps -2 and -1 mean those). rd_kafka_query_watermark_offsets() would make a
+  // round trip per partition. Each request shares its connection with the consumer's fetches, so
+  // it may wait up to fetch.wait.max.ms (500 ms) for an in-flight one to be answered.
+  // With isolation.level=read_committed the broker answers the last stable offset for the end:
+  // the high watermark for a topic without open transactions (ours), the offset after the last
+  // record.
+  const char* which = edge == RD_KAFKA_OFFSET_END ? "end" : "start";
   const partition_list_ptr list = list_of(topic, *partitions);
-  for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = RD_KAFKA_OFFSET_END;
+  for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = edge;
   const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - base::steady::now());
   if (const auto err = rd_kafka_offsets_for_times(rk, list.get(), to_ms(left)); err) {
-    return consumer_error(err, topic, "reading the end offsets");
+    return consumer_error(err, topic, fmt::format("reading the {} offsets", which));
   }
   std::map<std::int32_t, std::int64_t> out;
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& tp = list->elems[i];
     if (tp.err || tp.offset < 0) {
       return consumer_error(tp.err ? tp.err : RD_KAFKA_RESP_ERR__NO_OFFSET, topic,
-                            fmt::format("reading the end offset of partition {}", tp.partition));
+                            fmt::format("reading the {} offset of partition {}", which, tp.partition));
     }
     out[tp.partition] = tp.offset;
   }
   return out;
+}
+
+}  // namespace
+
+base::result<std::map<std::int32_t, std::int64_t>> read_end_offsets(rd_kafka_t* rk, const std::string& topic,
+                                                                    std::chrono::milliseconds timeout) {
+  return read_edge_offsets(rk, topic, RD_KAFKA_OFFSET_END, timeout);
+}
+
+base::result<std::map<std::int32_t, std::int64_t>> read_start_offsets(rd_kafka_t* rk,
+                                                                      const std::string& topic,
+                                                                      std::chrono::milliseconds timeout) {
+  return read_edge_offsets(rk, topic, RD_KAFKA_OFFSET_BEGINNING, timeout);
 }
 
 }  // namespace clicktrail::kafka

@@ -1,6 +1,6 @@
 #pragma once
 // The consumer's questions to the cluster about offsets: what the group has committed, and where
-// each partition ends. Blocking; called on the consumer's owner thread (the committed-offset
+// each partition starts and ends. Blocking; called on the consumer's owner thread (the committed-offset
 // query also from its rebalance callback, which runs there).
 
 #include <librdkafka/rdkafka.h>
@@ -28,8 +28,14 @@ base::result<std::map<std::int32_t, std::int64_t>> read_committed(rd_kafka_t* rk
                                                                   rd_kafka_topic_partition_list_t& list,
                                                                   std::chrono::milliseconds timeout);
 
-// The offset after the last readable record of every partition of `topic`.
+// The offset after the last readable record of every partition of `topic`; none when the topic
+// does not exist.
 base::result<std::map<std::int32_t, std::int64_t>> read_end_offsets(rd_kafka_t* rk, const std::string& topic,
                                                                     std::chrono::milliseconds timeout);
+// The offset of the first record still kept of every partition of `topic`; none when the topic
+// does not exist.
+base::result<std::map<std::int32_t, std::int64_t>> read_start_offsets(rd_kafka_t* rk,
+                                                                      const std::string& topic,
+                                                                      std::chrono::milliseconds timeout);
 
 }  // namespace clicktrail::kafka

@@ -36,6 +36,11 @@ struct error_deleter {
 };
 using error_ptr = std::unique_ptr<rd_kafka_error_t, error_deleter>;
 
+struct queue_deleter {
+  void operator()(rd_kafka_queue_t* q) const noexcept { rd_kafka_queue_destroy(q); }
+};
+using queue_ptr = std::unique_ptr<rd_kafka_queue_t, queue_deleter>;
+
 // A consumed message holds references into its client: destroy it before the client.
 struct message_deleter {
   void operator()(rd_kafka_message_t* m) const noexcept { rd_kafka_message_destroy(m); }

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "kafka/client.h"
 #include "kafka/client_log.h"
 #include "kafka/delivery_error.h"
 #include "kafka/handles.h"
@@ -48,19 +49,11 @@ class librdkafka_producer final : public producer {
 
   // Creates the client and starts the poll thread. Called once, before the producer is shared.
   base::status start(conf_ptr conf) {
-    rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery);
-    rd_kafka_conf_set_error_cb(conf.get(), &on_error);
-    rd_kafka_conf_set_log_cb(conf.get(), &log_from_librdkafka);
-    std::array<char, 512> why{};
-    rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), why.data(), why.size()));
-    if (!rk_) {
-      return base::error::fail(fmt::format(
-          "kafka producer could not be created: {}; check [kafka] and [kafka.producer] against librdkafka's "
-          "CONFIGURATION.md",
-          why.data()));
-    }
-    (void)conf.release();  // rd_kafka_new() owns the configuration now
+    auto created =
+        new_client(RD_KAFKA_PRODUCER, std::move(conf), this, &on_error, "kafka producer", "kafka.producer");
+    if (!created) return std::move(created).err();
+    rk_.reset(*created);
     probe_.watch_queue(rk_.get());
     poller_ = std::jthread([this](const std::stop_token& stop) {
       while (!stop.stop_requested()) rd_kafka_poll(rk_.get(), 100);
@@ -217,13 +210,7 @@ class librdkafka_producer final : public producer {
     kafka_log().critical("{}", fatal_message());
   }
 
-  std::string fatal_message() const {
-    std::array<char, 512> why{};
-    const auto code = rd_kafka_fatal_error(rk_.get(), why.data(), why.size());
-    return fmt::format(
-        "kafka producer hit a fatal error ({}: {}) and cannot produce again; restart the process",
-        rd_kafka_err2name(code), why.data());
-  }
+  std::string fatal_message() const { return kafka::fatal_message(rk_.get(), "kafka producer", "produce"); }
 
   base::error error_for(rd_kafka_resp_err_t code, std::string_view topic) const {
     if (code == RD_KAFKA_RESP_ERR__FATAL || fatal_.load(std::memory_order_acquire)) {

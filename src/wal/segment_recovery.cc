@@ -25,17 +25,6 @@ spdlog::logger& wal_log() {
   return base::logger_for("wal");
 }
 
-// "00000000000000000042.seg" → 42.
-std::optional<std::int64_t> base_of(std::string_view name) {
-  if (name.size() != 20 + segment_suffix.size() || !name.ends_with(segment_suffix)) return std::nullopt;
-  std::int64_t base = 0;
-  for (const char c : name.substr(0, 20)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    base = base * 10 + (c - '0');
-  }
-  return base;
-}
-
 std::string file_name(const std::string& path) {
   return path.substr(path.find_last_of('/') + 1);
 }
@@ -140,7 +129,7 @@ class recovery {
     if (auto s = finish_rebuilds(); !s) return std::move(s).err();
     std::vector<std::int64_t> bases;
     for (const auto& name : names_) {
-      if (auto base = base_of(name)) bases.push_back(*base);
+      if (auto base = segment_base(name)) bases.push_back(*base);
     }
     std::sort(bases.begin(), bases.end());
     std::vector<segment_info> segments;
@@ -179,7 +168,7 @@ class recovery {
     for (const auto& name : std::set<std::string>(names_)) {
       if (!name.ends_with(rebuild_suffix)) continue;
       const std::string segment = name.substr(0, name.size() - rebuild_suffix.size());
-      if (!base_of(segment)) continue;
+      if (!segment_base(segment)) continue;
       if (names_.contains(segment)) {
         if (auto s = files_.remove(dir_ + "/" + name); !s) return s;
         wal_log().warn("log={} redoing the move aside of a damaged segment a crash interrupted file={}",
@@ -259,6 +248,16 @@ class recovery {
 };
 
 }  // namespace
+
+std::optional<std::int64_t> segment_base(std::string_view name) {
+  if (name.size() != 20 + segment_suffix.size() || !name.ends_with(segment_suffix)) return std::nullopt;
+  std::int64_t base = 0;
+  for (const char c : name.substr(0, 20)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    base = base * 10 + (c - '0');
+  }
+  return base;
+}
 
 std::string segment_path(const std::string& dir, std::int64_t base) {
   return fmt::format("{}/{:020}{}", dir, base, segment_suffix);

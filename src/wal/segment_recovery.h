@@ -27,7 +27,9 @@
 // it (the original is still there).
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -45,6 +47,9 @@ struct segment_info {
 };
 
 std::string segment_path(const std::string& dir, std::int64_t base);
+// The base of a segment from its file name ("00000000000000000042.seg" → 42); nullopt for any
+// other name (a .damaged or .rebuild file, a stray file).
+std::optional<std::int64_t> segment_base(std::string_view file_name);
 
 // Every segment of `dir`, by base, each made whole. Errors when segments are missing between
 // others, or a file cannot be read or written. `log_name` labels log lines.

@@ -129,15 +129,6 @@ def test_run_serves_health_and_metrics_and_stops_on_sigterm(clicktrail, tmp_path
     assert f"open http://127.0.0.1:{port}/" in out and "read_parquet(" in out  # says where to look
 
 
-@pytest.mark.parametrize("command", ["tail"])
-def test_subcommands_not_built_yet_say_so(clicktrail, tmp_path, command):
-    cfg = tmp_path / "c.toml"
-    cfg.write_text('[kafka]\nbrokers = "127.0.0.1:9092"\n')
-    out = ct(clicktrail, command, "--config", str(cfg))
-    assert out.returncode == 3
-    assert "is not built into this version" in out.stderr
-
-
 def test_lambda_outside_lambda_says_where_it_runs(clicktrail):
     out = ct(clicktrail, "lambda")  # no AWS_LAMBDA_RUNTIME_API: not inside Lambda
     assert out.returncode == 2

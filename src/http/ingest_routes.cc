@@ -17,6 +17,8 @@ ingest::ingest_request to_ingest(request&& req) {
   out.cookie = req.header("cookie");
   out.authorization = req.header("authorization");
   out.sp_anonymous = !req.header("sp-anonymous").empty();
+  const auto retries = req.header("x-retry-count");
+  out.retry = !retries.empty() && retries != "0";
   return out;
 }
 

@@ -30,6 +30,7 @@ struct ingest_request {
   std::string cookie;         // the Cookie header (several joined with "; ")
   std::string authorization;  // Segment's write key, as HTTP Basic
   bool sp_anonymous = false;  // the SP-Anonymous header: no cookie, no address (Snowplow)
+  bool retry = false;         // X-Retry-Count above 0: a client's retry (Segment's libraries)
   // The transport's own deadline for the answer (a Lambda invocation's end), if earlier than
   // ingest.produce_timeout from now; the default means none.
   base::steady::time_point answer_by{};

@@ -12,6 +12,8 @@ struct probe {
                  "Events rejected (sent to the bad topic), by reason.", {"reason"}),
         refused(r, "clicktrail_ingest_requests_refused_total",
                 "Requests refused as a whole (4xx), by reason.", {"reason"}),
+        retries(r, "clicktrail_ingest_retries_total",
+                "Requests a client says are retries (X-Retry-Count above 0), by protocol.", {"protocol"}),
         not_durable(r.add_counter("clicktrail_ingest_requests_not_durable_total",
                                   "Requests answered 503 because their events were not durable in time.")),
         bad_records_lost(
@@ -21,6 +23,7 @@ struct probe {
   base::counter_family accepted;
   base::counter_family rejected;
   base::counter_family refused;
+  base::counter_family retries;
   base::counter& not_durable;
   base::counter& bad_records_lost;
 };

@@ -33,6 +33,7 @@ ingest_response success_answer() {
 }  // namespace
 
 void pipeline::segment(ingest_request req, event::segment_call call, respond_fn respond) {
+  if (req.retry) probe_.retries.inc({"segment"});
   std::string key = basic_user(req.authorization);
   const auto site_of = [this](std::string_view k) {
     const config::site_config* s = sites_.find_by_write_key(k);

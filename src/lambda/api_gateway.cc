@@ -132,6 +132,8 @@ base::result<proxy_request> decode_proxy_event(std::string_view event_json) {
   out.ingest.forwarded_for = header(event, "x-forwarded-for");
   out.ingest.authorization = header(event, "authorization");
   out.ingest.sp_anonymous = !header(event, "sp-anonymous").empty();
+  const std::string retries = header(event, "x-retry-count");
+  out.ingest.retry = !retries.empty() && retries != "0";
   // Payload 2.0 moves the Cookie header into `cookies`, one string a cookie.
   dom::array cookies;
   if (v2 && event["cookies"].get(cookies) == simdjson::SUCCESS) {

@@ -202,9 +202,12 @@ TEST_F(compat_doors_test, a_segment_batch_is_answered_success_with_ids_derived_p
   std::string auth = "Basic ";
   base::append_base64(auth, "wk_shop:");
   req.authorization = auth;
+  req.retry = true;
   const auto r = segment(std::move(req), event::segment_call::batch);
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, R"({"success":true})");
+  EXPECT_NE(metrics_.expose().find(R"(clicktrail_ingest_retries_total{protocol="segment"} 1)"),
+            std::string::npos);
   EXPECT_EQ(header(r, "Access-Control-Allow-Credentials"), "true");
   const auto events = stored();
   ASSERT_EQ(events.size(), 2u);

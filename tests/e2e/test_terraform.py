@@ -392,7 +392,9 @@ def test_the_lambda_function_is_configured_by_environment_and_outlives_its_produ
     assert function.value("package_type") == "Image"
     assert function.child("vpc_config").attrs["security_group_ids"].refs == ["aws_security_group.lambda.id"]
     routes = ingest.locals()["routes"].src
-    for method, path in (("POST", "/v1/events"), ("OPTIONS", "/v1/events"), ("GET", "/v1/p.gif")):
+    for method, path in (("POST", "/v1/events"), ("OPTIONS", "/v1/events"), ("GET", "/v1/p.gif"),
+                         ("POST", "/com.snowplowanalytics.snowplow/tp2"), ("GET", "/i"),
+                         ("POST", "/v1/{call}"), ("OPTIONS", "/v1/{call}")):
         assert re.search(rf'method = "{method}", path = "{re.escape(path)}"', routes), (method, path)
     stage = ingest.resource("aws_apigatewayv2_stage", "default").child("default_route_settings")
     assert stage.attrs["throttling_rate_limit"].refs and stage.attrs["throttling_burst_limit"].refs

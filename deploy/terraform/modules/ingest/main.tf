@@ -28,6 +28,17 @@ locals {
     events    = { method = "POST", path = "/v1/events" }
     preflight = { method = "OPTIONS", path = "/v1/events" }
     pixel     = { method = "GET", path = "/v1/p.gif" }
+    # Snowplow's trackers (docs/compat-snowplow.md).
+    snowplow           = { method = "POST", path = "/com.snowplowanalytics.snowplow/tp2" }
+    snowplow_preflight = { method = "OPTIONS", path = "/com.snowplowanalytics.snowplow/tp2" }
+    snowplow_get       = { method = "GET", path = "/com.snowplowanalytics.snowplow/tp2" }
+    snowplow_pixel     = { method = "GET", path = "/i" }
+    snowplow_pixel_pre = { method = "OPTIONS", path = "/i" }
+    snowplow_ice       = { method = "GET", path = "/ice.png" }
+    # Segment's calls, /v1/track … /v1/b (docs/compat-segment.md); /v1/events is matched first,
+    # as API Gateway prefers a route without a path variable.
+    segment           = { method = "POST", path = "/v1/{call}" }
+    segment_preflight = { method = "OPTIONS", path = "/v1/{call}" }
   }
 }
 
@@ -199,5 +210,6 @@ resource "aws_lambda_permission" "api" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/${each.value.method}${each.value.path}"
+  # A path variable matches any one segment in the invocation's source ARN.
+  source_arn = "${aws_apigatewayv2_api.this.execution_arn}/*/${each.value.method}${replace(each.value.path, "{call}", "*")}"
 }

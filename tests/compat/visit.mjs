@@ -4,20 +4,24 @@
 // was stored: tests/e2e/test_compat_browser.py compares this report with the Parquet files.
 //
 //   node tests/compat/visit.mjs SCENARIO --pages http://localhost:P1 --collector localhost:P2 \
-//       --app APP_ID --key WRITE_KEY --marker M [--referrer URL]
+//       --app APP_ID --key WRITE_KEY --marker M [--referrer URL] [--post-path P] [--segment-prefix P] \
+//       [--cookie-name NAME]
 //
 // --pages serves the pages (the same site as the collector, another origin); every page URL
 // carries ?run=M so that its events can be found among the stored ones. The first page of each
 // scenario is opened with --referrer (default https://news.example.org/article?id=7), so that the
-// trackers have a referrer to send. Scenarios:
+// trackers have a referrer to send. --post-path is the Snowplow tracker's postPath (default its
+// own, /com.snowplowanalytics.snowplow/tp2), --segment-prefix the path analytics.js's apiHost has
+// after the collector (default /v1), --cookie-name the collector's network id cookie (default sp),
+// for collectors with snowplow.paths, segment.prefixes and snowplow.cookie_name set. Scenarios:
 //
 //   snowplow_visit      POST with bufferSize 3: setUserId, page view, structured and
 //                       self-describing events, a link click, activity pings, flushBuffer(); then,
 //                       by a link from that page, a second page in GET mode (page view, structured,
 //                       self-describing), in the same browser context
 //   snowplow_anonymous  anonymousTracking {withServerAnonymisation: true}: a page with bufferSize 2
-//                       (setUserId, page view, structured); then, with an `sp` cookie already in the
-//                       jar (as a returning visitor has), a second page (page view)
+//                       (setUserId, page view, structured); then, with a network id cookie already
+//                       in the jar (as a returning visitor has), a second page (page view)
 //   segment             analytics.js: page, track, identify, group, alias, a request each
 //   segment_batching    the same with deliveryStrategy batching (/v1/b)
 //
@@ -35,7 +39,8 @@ const RUN_TIMEOUT = 90_000;
 const QUIET = 1000; // after the last request to the collector: time for a late or repeated one
 const KEPT_REQUEST_HEADERS = ["origin", "cookie", "sp-anonymous", "content-type", "authorization", "x-retry-count"];
 const KEPT_RESPONSE_HEADERS = [
-  "access-control-allow-origin", "access-control-allow-credentials", "vary", "set-cookie", "content-type", "cache-control",
+  "access-control-allow-origin", "access-control-allow-credentials", "vary", "set-cookie", "content-type",
+  "cache-control",
 ];
 
 const arg = (name) => {
@@ -43,13 +48,19 @@ const arg = (name) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const scenario = process.argv[2];
-const opts = { pages: arg("--pages"), collector: arg("--collector"), app: arg("--app"), key: arg("--key"), marker: arg("--marker") };
+const opts = {
+  pages: arg("--pages"), collector: arg("--collector"), app: arg("--app"), key: arg("--key"), marker: arg("--marker"),
+};
 const referrer = arg("--referrer") || "https://news.example.org/article?id=7";
+const postPath = arg("--post-path");
+const segmentPrefix = arg("--segment-prefix");
+const cookieName = arg("--cookie-name") || "sp";
 
 const report = { scenario, pages: [], requests: [], cookies: {}, returned: null, problems: [] };
 let browser;
 
-const pick = (headers, names) => Object.fromEntries(names.filter((n) => headers[n] !== undefined).map((n) => [n, headers[n]]));
+const pick = (headers, names) =>
+  Object.fromEntries(names.filter((n) => headers[n] !== undefined).map((n) => [n, headers[n]]));
 
 /** Records every request of `context` to the collector (answer included) in report.requests, and
  *  notes requests that leave this machine. Returns `idle(ms)`: nothing in flight and no request
@@ -61,7 +72,8 @@ function watch(context) {
   let last = Date.now();
   context.on("request", (r) => {
     const url = new URL(r.url());
-    if (url.hostname !== "localhost" && url.hostname !== "127.0.0.1") report.problems.push(`request off this machine: ${r.url()}`);
+    if (url.hostname !== "localhost" && url.hostname !== "127.0.0.1")
+      report.problems.push(`request off this machine: ${r.url()}`);
     if (url.origin !== collector) return;
     inFlight++;
     last = Date.now();
@@ -110,8 +122,10 @@ const snowplowKinds = () => snowplowEvents(answered()).map((e) => e.e);
 const count = (list, x) => list.filter((y) => y === x).length;
 
 function pageUrl(page, query) {
-  const collector = page.startsWith("snowplow") ? `http://${opts.collector}` : opts.collector;
-  const url = `${opts.pages}/${page}?${new URLSearchParams({ run: opts.marker, collector, ...query })}`;
+  const snowplow = page.startsWith("snowplow");
+  const collector = snowplow ? `http://${opts.collector}` : opts.collector;
+  const custom = snowplow ? (postPath ? { path: postPath } : {}) : segmentPrefix ? { prefix: segmentPrefix } : {};
+  const url = `${opts.pages}/${page}?${new URLSearchParams({ run: opts.marker, collector, ...custom, ...query })}`;
   report.pages.push(url);
   return url;
 }
@@ -120,6 +134,12 @@ async function newPage(context) {
   const page = await context.newPage();
   page.on("pageerror", (e) => report.problems.push(`the page threw: ${e.message}`));
   return page;
+}
+
+// A scenario's first page, arrived at from --referrer.
+async function open(page, url) {
+  await page.goto(url, { referer: referrer });
+  await page.waitForFunction(() => window.compat?.ready);
 }
 
 // A link from the page to the next: document.referrer is the page, as after a click.
@@ -143,15 +163,15 @@ async function snowplowVisit() {
   const context = await browser.newContext();
   const idle = watch(context);
   const page = await newPage(context);
-  await page.goto(pageUrl("snowplow.html", { app: opts.app, buffer: "3", calls: "uid,pv,se,ue,link,pings" }), { referer: referrer });
-  await page.waitForFunction(() => window.compat?.ready);
+  await open(page, pageUrl("snowplow.html", { app: opts.app, buffer: "3", calls: "uid,pv,se,ue,link,pings" }));
   await page.evaluate(() => window.compat.link());
   await beActive(page, 2500);
   await page.waitForTimeout(1200); // the last heartbeat's ping, before the flush
   await page.evaluate(() => window.compat.flush());
   await waitFor(() => {
     const kinds = snowplowKinds();
-    return kinds.includes("pv") && kinds.includes("se") && count(kinds, "ue") === 2 && kinds.includes("pp") && idle(QUIET);
+    const all = kinds.includes("pv") && kinds.includes("se") && count(kinds, "ue") === 2 && kinds.includes("pp");
+    return all && idle(QUIET);
   }, "the first page's events");
   report.cookies.first_page = await context.cookies();
 
@@ -166,15 +186,14 @@ async function snowplowAnonymous() {
   const context = await browser.newContext();
   const idle = watch(context);
   const page = await newPage(context);
-  await page.goto(pageUrl("snowplow.html", { app: opts.app, anon: "1", buffer: "2", calls: "uid,pv,se" }), { referer: referrer });
-  await page.waitForFunction(() => window.compat?.ready);
+  await open(page, pageUrl("snowplow.html", { app: opts.app, anon: "1", buffer: "2", calls: "uid,pv,se" }));
   await waitFor(() => snowplowKinds().length >= 2 && idle(QUIET), "the first page's events");
   report.cookies.first_page = await context.cookies();
 
   // A returning visitor's network id cookie, as the collector would have set it a day ago.
   const returning = {
-    name: "sp", value: randomUUID(), domain: "localhost", path: "/", httpOnly: true, secure: true, sameSite: "None",
-    expires: Math.floor(Date.now() / 1000) + 3600,
+    name: cookieName, value: randomUUID(), domain: "localhost", path: "/", httpOnly: true, secure: true,
+    sameSite: "None", expires: Math.floor(Date.now() / 1000) + 3600,
   };
   await context.addCookies([returning]);
   report.cookies.seeded = [returning];
@@ -188,8 +207,7 @@ async function segment(batching) {
   const context = await browser.newContext();
   const idle = watch(context);
   const page = await newPage(context);
-  await page.goto(pageUrl("segment.html", { key: opts.key, ...(batching ? { batching: "1" } : {}) }), { referer: referrer });
-  await page.waitForFunction(() => window.compat?.ready);
+  await open(page, pageUrl("segment.html", { key: opts.key, ...(batching ? { batching: "1" } : {}) }));
   report.returned = await page.evaluate(() => window.compat.run());
   const ids = report.returned.map((r) => r.messageId);
   await waitFor(() => {

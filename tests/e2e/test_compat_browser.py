@@ -5,7 +5,9 @@ origin, as a collector on the site's subdomain — and tests/compat/visit.mjs dr
 chromium. Each event the trackers sent is read back from the Parquet files by DuckDB exactly once,
 with the fields docs/compat-snowplow.md and docs/compat-segment.md map it to; Snowplow's `sp`
 cookie is set once and is the network_id of every page view; under SP-Anonymous nothing
-identifies the browser."""
+identifies the browser. All of it twice: with the defaults, and with a collector whose
+[snowplow] and [segment] settings (an alias path, the cookie's name, lifetime and domain, the
+Segment prefix) are not the defaults, the trackers configured to match."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -66,6 +69,28 @@ pytestmark = pytest.mark.skipif(bool(missing()), reason=f"needs {', '.join(missi
 
 # --- the two servers ----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Setup:
+    """A collector's compat settings (`toml`, added to its config) and what they mean for the test."""
+    name: str
+    toml: str = ""
+    post_path: str = TP2  # the Snowplow tracker's postPath
+    segment_prefix: str = "/v1"  # analytics.js's apiHost after the collector
+    cookie_name: str = "sp"
+    cookie_days: int = 365
+    cookie_domain: str | None = None  # the Set-Cookie's Domain attribute
+
+
+SETUPS = [
+    Setup("defaults"),
+    Setup("configured",
+          toml='[snowplow]\npaths = ["/com.acme/events"]\ncookie_name = "acme_nuid"\ncookie_lifetime = "30d"\n'
+               'cookie_domains = ["example.com", "localhost"]\n\n[segment]\nprefixes = ["/collect/v1"]\n',
+          post_path="/com.acme/events", segment_prefix="/collect/v1", cookie_name="acme_nuid", cookie_days=30,
+          cookie_domain="localhost"),
+]
+
+
 class PageServer:
     """build.mjs's pages and bundles on 127.0.0.1 (the browser asks for localhost), from a thread
     of the test process; `served` lists each path (with its query) it answered 200."""
@@ -107,12 +132,17 @@ def pages(tmp_path_factory):
     server.close()
 
 
+@pytest.fixture(scope="module", params=SETUPS, ids=lambda s: s.name)
+def setup(request) -> Setup:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def run(pages, tmp_path_factory):
+def run(setup, pages, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("compat-browser")
     config = tmp / "compat.toml"
     config.write_text(f'[[sites]]\nkey = "{SITE}"\norigins = ["{pages.origin}"]\n'
-                      f'snowplow_app_ids = ["{APP_ID}"]\nsegment_write_keys = ["{WRITE_KEY}"]\n')
+                      f'snowplow_app_ids = ["{APP_ID}"]\nsegment_write_keys = ["{WRITE_KEY}"]\n\n{setup.toml}')
     r = new_run(tmp, config=config).start()
     yield r
     assert r.stop() == 0, r.log.read_text()[-3000:]
@@ -120,7 +150,7 @@ def run(pages, tmp_path_factory):
 
 # --- a visit, and what it stored -----------------------------------------------------------------
 
-def visit(run: Run, pages: PageServer, scenario: str) -> dict:
+def visit(run: Run, pages: PageServer, setup: Setup, scenario: str) -> dict:
     """Runs visit.mjs's scenario against `run` and returns its report (tests/compat/visit.mjs),
     with `marker`: the ?run= of its pages. Checks that visit.mjs, the page server and the collector
     each did their part."""
@@ -128,7 +158,8 @@ def visit(run: Run, pages: PageServer, scenario: str) -> dict:
     served_before = len(pages.served)
     proc = subprocess.Popen(
         ["node", str(COMPAT / "visit.mjs"), scenario, "--pages", pages.origin, "--collector", f"localhost:{run.port}",
-         "--app", APP_ID, "--key", WRITE_KEY, "--marker", marker, "--referrer", REFERRER],
+         "--app", APP_ID, "--key", WRITE_KEY, "--marker", marker, "--referrer", REFERRER,
+         "--post-path", setup.post_path, "--segment-prefix", setup.segment_prefix, "--cookie-name", setup.cookie_name],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "CHROMIUM": CHROMIUM})
     try:
         out, err = proc.communicate(timeout=150)  # visit.mjs stops itself after 90 s
@@ -284,15 +315,15 @@ def snowplow_expected(e: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def snowplow_visit(run, pages):
-    report = visit(run, pages, "snowplow_visit")
+def snowplow_visit(run, pages, setup):
+    report = visit(run, pages, setup, "snowplow_visit")
     sent = snowplow_sent(report)
     return report, sent, stored_once(run, report, [e["eid"] for e in sent])
 
 
 @pytest.fixture(scope="module")
-def snowplow_anonymous(run, pages):
-    report = visit(run, pages, "snowplow_anonymous")
+def snowplow_anonymous(run, pages, setup):
+    report = visit(run, pages, setup, "snowplow_anonymous")
     sent = snowplow_sent(report)
     return report, sent, stored_once(run, report, [e["eid"] for e in sent])
 
@@ -316,11 +347,12 @@ def test_snowplow_events_are_stored_once_with_their_mapped_fields(snowplow_visit
     assert {rows[e["eid"]]["type"] for e in sent} >= {"page_view", "page_ping", "struct", "button_press", "link_click"}
 
 
-def test_snowplow_sends_batches_by_post_and_events_by_get_and_every_answer_allows_credentials(snowplow_visit, pages):
+def test_snowplow_sends_batches_by_post_and_events_by_get_and_every_answer_allows_credentials(snowplow_visit, pages,
+                                                                                               setup):
     report, _, _ = snowplow_visit
     posts = [r for r in report["requests"] if r["method"] == "POST"]
     gets = [r for r in report["requests"] if r["method"] == "GET"]
-    assert {r["path"] for r in posts} == {TP2} and {r["path"] for r in gets} == {"/i"}, report["requests"]
+    assert {r["path"] for r in posts} == {setup.post_path} and {r["path"] for r in gets} == {"/i"}, report["requests"]
     # bufferSize 3: page view, structured and self-describing event leave together
     assert [e["e"] for e in json.loads(posts[0]["body"])["data"]] == ["pv", "se", "ue"]
     assert len(gets) == 3
@@ -332,46 +364,50 @@ def test_snowplow_sends_batches_by_post_and_events_by_get_and_every_answer_allow
         assert r["response_headers"]["cache-control"] == "no-cache, no-store, must-revalidate", r
 
 
-def sp_cookies(jar: list[dict]) -> list[dict]:
-    return [c for c in jar if c["name"] == "sp"]
+def network_cookies(jar: list[dict], setup: Setup) -> list[dict]:
+    return [c for c in jar if c["name"] == setup.cookie_name]
 
 
-def cookie_header_sp(r: dict) -> str | None:
-    m = re.search(r"(?:^|;\s*)sp=([^;]*)", r["request_headers"].get("cookie", ""))
+def cookie_sent(r: dict, setup: Setup) -> str | None:
+    """The network id cookie's value in the request's Cookie header."""
+    m = re.search(rf"(?:^|;\s*){setup.cookie_name}=([^;]*)", r["request_headers"].get("cookie", ""))
     return m.group(1) if m else None
 
 
-def test_snowplow_sp_cookie_is_set_once_and_is_the_network_id_of_both_page_views(snowplow_visit):
+def test_snowplow_network_id_cookie_is_set_once_and_is_the_network_id_of_both_page_views(snowplow_visit, setup):
     report, sent, rows = snowplow_visit
-    jar = sp_cookies(report["cookies"]["first_page"])
+    jar = network_cookies(report["cookies"]["first_page"], setup)
     assert len(jar) == 1, report["cookies"]["first_page"]
     sp = jar[0]
     network_id = sp["value"]
     assert str(uuid.UUID(network_id)) == network_id, sp
-    # the collector's own cookie: host-only for the collector's host (no cookie_domains), out of
-    # the page's scripts' reach, for a year (snowplow.cookie_lifetime's default)
+    # the collector's own cookie, from the collector's host, out of the page's scripts' reach, for
+    # snowplow.cookie_lifetime (chromium keeps Domain=localhost host-only: localhost has no
+    # registrable domain; the Domain attribute itself is checked on the wire below)
     assert (sp["domain"], sp["path"], sp["httpOnly"], sp["secure"], sp["sameSite"]) == \
         ("localhost", "/", True, True, "None"), sp
-    assert abs(sp["expires"] - (time.time() + 365 * DAY_S)) < DAY_S, sp
+    assert abs(sp["expires"] - (time.time() + setup.cookie_days * DAY_S)) < DAY_S, sp
     # the same cookie after the second page view: the answers renew it, never replace it
-    assert [c["value"] for c in sp_cookies(report["cookies"]["second_page"])] == [network_id]
+    assert [c["value"] for c in network_cookies(report["cookies"]["second_page"], setup)] == [network_id]
 
-    # on the wire: the first request had no sp cookie and got one; every later one sent it back
+    # on the wire: the first request had no cookie and got one; every later one sent it back
     requests = report["requests"]
-    assert cookie_header_sp(requests[0]) is None, requests[0]
-    assert [cookie_header_sp(r) for r in requests[1:]] == [network_id] * (len(requests) - 1)
+    assert cookie_sent(requests[0], setup) is None, requests[0]
+    assert [cookie_sent(r, setup) for r in requests[1:]] == [network_id] * (len(requests) - 1)
     for r in requests:
         set_cookie = r["response_headers"].get("set-cookie", "")
-        assert set_cookie.startswith(f"sp={network_id}; Expires="), r
-        attributes = {a.strip().split("=")[0] for a in set_cookie.split(";")[1:]}
-        assert attributes == {"Expires", "Path", "Secure", "HttpOnly", "SameSite"}, set_cookie
+        assert set_cookie.startswith(f"{setup.cookie_name}={network_id}; Expires="), r
+        attributes = dict((a.strip().split("=") + [""])[:2] for a in set_cookie.split(";")[1:])
+        assert attributes.pop("Domain", None) == setup.cookie_domain, set_cookie
+        assert attributes == {"Expires": attributes["Expires"], "Path": "/", "Secure": "", "HttpOnly": "",
+                              "SameSite": "None"}, set_cookie
 
     # stored: every event of both page views has it, the first request's included
     assert {rows[e["eid"]].get("network_id") for e in sent} == {network_id}
     assert {rows[e["eid"]]["page_url"] for e in sent} == set(report["pages"])
 
 
-def test_snowplow_server_anonymisation_sets_no_cookie_and_stores_no_ip_or_network_id(snowplow_anonymous, pages):
+def test_snowplow_server_anonymisation_sets_no_cookie_and_stores_no_ip_or_network_id(snowplow_anonymous, pages, setup):
     report, sent, rows = snowplow_anonymous
     check_answers_allow_the_page(report, pages)
     assert [e["e"] for e in sent] == ["pv", "se", "pv"]
@@ -379,10 +415,10 @@ def test_snowplow_server_anonymisation_sets_no_cookie_and_stores_no_ip_or_networ
     assert [r["request_headers"].get("sp-anonymous") for r in requests] == ["*"] * len(requests)
     # no cookie set, neither for a new visitor nor for one who has one already
     assert [r["response_headers"].get("set-cookie") for r in requests] == [None] * len(requests)
-    assert sp_cookies(report["cookies"]["first_page"]) == []
+    assert network_cookies(report["cookies"]["first_page"], setup) == []
     seeded = report["cookies"]["seeded"][0]
-    assert cookie_header_sp(requests[-1]) == seeded["value"], requests[-1]  # the collector had one to read
-    [kept] = sp_cookies(report["cookies"]["second_page"])
+    assert cookie_sent(requests[-1], setup) == seeded["value"], requests[-1]  # the collector had one to read
+    [kept] = network_cookies(report["cookies"]["second_page"], setup)
     assert (kept["value"], round(kept["expires"])) == (seeded["value"], seeded["expires"]), kept
     for e in sent:
         expected = snowplow_expected(e)
@@ -449,17 +485,17 @@ def segment_expected(m: dict, batch_sent_at: str | None) -> dict:
 
 
 @pytest.mark.parametrize("scenario", ["segment", "segment_batching"])
-def test_segment_calls_are_stored_once_with_their_mapped_fields(run, pages, scenario):
-    report = visit(run, pages, scenario)
+def test_segment_calls_are_stored_once_with_their_mapped_fields(run, pages, setup, scenario):
+    report = visit(run, pages, setup, scenario)
     sent = segment_sent(report)
     messages = [m for m, _ in sent]
     assert [m["messageId"] for m in messages] == [r["messageId"] for r in report["returned"]]
     assert [m["type"] for m in messages] == ["page", "track", "identify", "group", "alias"]
     paths = [r["path"] for r in report["requests"]]
     if scenario == "segment":
-        assert paths == ["/v1/p", "/v1/t", "/v1/i", "/v1/g", "/v1/a"], paths
-    else:
-        assert set(paths) == {"/v1/b"} and len(paths) < len(messages), paths  # batches, not one call a request
+        assert paths == [f"{setup.segment_prefix}/{c}" for c in "ptiga"], paths
+    else:  # batches, not one call a request
+        assert set(paths) == {f"{setup.segment_prefix}/b"} and len(paths) < len(messages), paths
 
     check_answers_allow_the_page(report, pages)
     authorization = "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()

@@ -82,3 +82,28 @@ def stored_events(data: Path, con=None) -> list[dict]:
     rel = con.execute(f"select * from read_parquet('{data}/events/**/*.parquet', hive_partitioning=true)")
     names = [d[0] for d in rel.description]
     return [dict(zip(names, row)) for row in rel.fetchall()]
+
+
+def stored(data: Path) -> list[dict]:
+    """The stored events as JSON Lines would hold them, in the order they happened (client_ts:
+    a page's beacon may overtake its keepalive fetch still in flight, so arrival order is not
+    the session's order), timestamps as ms, props as objects, absent fields left out."""
+    import duckdb
+    if not list((data / "events").rglob("*.parquet")):
+        return []
+    rel = duckdb.connect().execute(
+        f"select * exclude (year, month, day, hour, filename, file_row_number), "
+        f"epoch_ms(collector_ts) as collector_ts, epoch_ms(event_ts) as event_ts, "
+        f"epoch_ms(client_ts) as client_ts, epoch_ms(sent_ts) as sent_ts "
+        f"from read_parquet('{data}/events/**/*.parquet', hive_partitioning=true, filename=true, file_row_number=true) "
+        f"order by client_ts, collector_ts, filename, file_row_number")
+    names = [d[0] for d in rel.description]
+    out = []
+    for row in rel.fetchall():
+        e = {k: v for k, v in zip(names, row) if v is not None}
+        if "props" in e:
+            e["props"] = json.loads(e["props"])
+        if e.get("truncated") is False:
+            del e["truncated"]
+        out.append(e)
+    return out

@@ -2,8 +2,9 @@
 // so that one bundle serves every compat test:
 //
 //   ?collector=localhost:P  key=WRITE_KEY  batching=1  calls=page,track,identify,group,alias
+//   prefix=/v1 (one of the collector's segment.prefixes)
 //
-// apiHost is `<collector>/v1`; analytics.js appends `/p`, `/t`, … (or `/b` when batching).
+// apiHost is `<collector><prefix>`; analytics.js appends `/p`, `/t`, … (or `/b` when batching).
 // window.compat.run() makes the calls and resolves once analytics.js reports them delivered
 // (standard mode) or queued (batching mode, which sends on its own timer).
 import { AnalyticsBrowser } from "@segment/analytics-next";
@@ -12,12 +13,13 @@ const query = new URLSearchParams(location.search);
 const collector = query.get("collector");
 const writeKey = query.get("key") || "demo-write-key";
 const calls = (query.get("calls") || "page,track,identify,group,alias").split(",");
+const prefix = query.get("prefix") || "/v1";
 
 const segmentio = {
   // The CDN serves the write key as the integration's apiKey, and analytics.js takes the
   // body's writeKey and the Authorization header from there, not from load()'s writeKey.
   apiKey: writeKey,
-  apiHost: `${collector}/v1`,
+  apiHost: `${collector}${prefix}`,
   protocol: "http",
 };
 if (query.get("batching") === "1")

@@ -138,7 +138,8 @@ class session : public std::enable_shared_from_this<session> {
     if (r.stream) return start_stream(std::move(r));
     auto out = std::make_shared<beast_response>(static_cast<beast::http::status>(r.status), 11);
     out->set(beast::http::field::server, "clicktrail");
-    if (r.status != 204 && !r.content_type.empty()) out->set(beast::http::field::content_type, r.content_type);
+    if (r.status != 204 && !r.content_type.empty())
+      out->set(beast::http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) out->set(name, value);
     out->body() = std::move(r.body);
     keep_alive_ = keep_alive_ && !state_->draining.load();

@@ -162,12 +162,7 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
         respond);
   }
   if (!site_registry::origin_allowed(*known, req.origin)) {
-    return refuse(req, site,
-                  refusal{403, "origin_not_allowed",
-                          fmt::format("origin \"{}\" may not send events for site \"{}\"; add it to that "
-                                      "site's origins",
-                                      req.origin.substr(0, 256), site)},
-                  respond);
+    return refuse(req, site, origin_not_allowed(req.origin, site), respond);
   }
 
   ingest_response success =

@@ -4,6 +4,7 @@
 // for the client.
 
 #include <string>
+#include <string_view>
 
 #include "ingest/exchange.h"
 #include "ingest/responses.h"
@@ -17,5 +18,8 @@ struct refusal {
 
   ingest_response to_response() const { return error_response(status, code, message); }
 };
+
+// 403: a browser page at `origin` may not send events for `site` (CORS).
+refusal origin_not_allowed(std::string_view origin, std::string_view site);
 
 }  // namespace clicktrail::ingest

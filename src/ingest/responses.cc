@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/json_string.h"
+#include "ingest/refusal.h"
 
 namespace clicktrail::ingest {
 
@@ -19,6 +20,12 @@ ingest_response no_route(std::string_view method, std::string_view path, bool pa
     return error_response(405, "method_not_allowed", fmt::format("{} does not accept {}", path, method));
   }
   return error_response(404, "not_found", fmt::format("no route for {}", path));
+}
+
+refusal origin_not_allowed(std::string_view origin, std::string_view site) {
+  return {403, "origin_not_allowed",
+          fmt::format("origin \"{}\" may not send events for site \"{}\"; add it to that site's origins",
+                      origin.substr(0, 256), site)};
 }
 
 }  // namespace clicktrail::ingest

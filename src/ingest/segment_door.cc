@@ -74,12 +74,7 @@ void pipeline::segment(ingest_request req, event::segment_call call, respond_fn 
     return refuse(req, "", r, respond, protocol::segment);
   }
   if (!site_registry::origin_allowed(*site, req.origin)) {
-    return refuse(req, site->key,
-                  refusal{403, "origin_not_allowed",
-                          fmt::format("origin \"{}\" may not send events for site \"{}\"; add it to that "
-                                      "site's origins",
-                                      req.origin.substr(0, 256), site->key)},
-                  respond, protocol::segment);
+    return refuse(req, site->key, origin_not_allowed(req.origin, site->key), respond, protocol::segment);
   }
   reject_other_sites(b, key);
   // A single message that was rejected is the request's failure: Segment answers 400.

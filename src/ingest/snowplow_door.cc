@@ -74,12 +74,7 @@ void pipeline::snowplow(ingest_request req, bool pixel, respond_fn respond) {
     return refuse_durably(req, "", r, raw, std::move(ok), std::move(respond));
   }
   if (!site_registry::origin_allowed(*site, req.origin)) {
-    return refuse(req, site->key,
-                  refusal{403, "origin_not_allowed",
-                          fmt::format("origin \"{}\" may not send events for site \"{}\"; add it to that "
-                                      "site's origins",
-                                      req.origin.substr(0, 256), site->key)},
-                  respond, protocol::snowplow);
+    return refuse(req, site->key, origin_not_allowed(req.origin, site->key), respond, protocol::snowplow);
   }
   reject_other_sites(b, b.source_key);
   event::derive_event_ids(b, event::snowplow_id_namespace(), site->key);

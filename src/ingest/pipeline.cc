@@ -253,7 +253,8 @@ void pipeline::refuse(const ingest_request& req, std::string_view site_key, cons
   respond(std::move(answer));
 }
 
-void pipeline::reject_other_sites(event::foreign_batch& b, std::string_view source_key) const {
+void pipeline::reject_other_sites(event::foreign_batch& b, const config::site_config& site,
+                                  protocol of) const {
   // Positions in the body: the accepted events fill the gaps the rejected leave.
   std::vector<std::size_t> position;
   position.reserve(b.base.events.size());
@@ -264,8 +265,10 @@ void pipeline::reject_other_sites(event::foreign_batch& b, std::string_view sour
   }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < b.base.events.size(); ++i) {
-    const std::string_view own = i < b.hints.size() ? std::string_view(b.hints[i].source_key) : source_key;
-    if (own.empty() || own == source_key) {
+    const std::string_view own = i < b.hints.size() ? std::string_view(b.hints[i].source_key) : "";
+    const config::site_config* theirs =
+        of == protocol::snowplow ? sites_.find_by_app_id(own) : sites_.find_by_write_key(own);
+    if (own.empty() || theirs == &site) {
       if (kept != i) {
         b.base.events[kept] = std::move(b.base.events[i]);
         b.hints[kept] = std::move(b.hints[i]);
@@ -278,9 +281,9 @@ void pipeline::reject_other_sites(event::foreign_batch& b, std::string_view sour
     b.base.rejected.push_back(
         {position[i],
          {event::reason::site_mismatch,
-          fmt::format("this event names \"{}\", another source than its request's \"{}\"; send each site's "
-                      "events in their own requests",
-                      own.substr(0, 64), source_key.substr(0, 64))},
+          fmt::format("this event names \"{}\", which is not site \"{}\"'s, the site of its request; "
+                      "send each site's events in their own requests",
+                      own.substr(0, 64), site.key)},
          std::move(raw)});
   }
   b.base.events.resize(kept);

@@ -89,9 +89,9 @@ class pipeline {
                  std::string_view detail, std::optional<std::size_t> index, std::string_view raw,
                  std::shared_ptr<pending_answer> waiting = nullptr);
 
-  // Moves the events whose own source key is not the request's into the rejected, as
-  // site_mismatch (one site a request).
-  void reject_other_sites(event::foreign_batch& b, std::string_view source_key) const;
+  // Moves the events whose own source key (app id, write key) names another site than `site`
+  // into the rejected, as site_mismatch (one site a request).
+  void reject_other_sites(event::foreign_batch& b, const config::site_config& site, protocol of) const;
 
   base::steady::time_point answer_by(const ingest_request& req) const;
 

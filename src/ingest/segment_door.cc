@@ -62,6 +62,22 @@ void pipeline::segment(ingest_request req, event::segment_call call, respond_fn 
                   refusal{400, event::to_string(b.base.refused->why), b.base.refused->detail}, respond,
                   protocol::segment);
   }
+  // A single message that was rejected is the request's failure: Segment answers 400, also
+  // before its write key is known (an oversized message is not read for one).
+  const auto single_rejected = [&] {
+    return call != event::segment_call::batch && b.base.events.empty() && !b.base.rejected.empty();
+  };
+  const auto refuse_the_message = [&](std::string_view site_key) {
+    const event::rejection& r = b.base.rejected.front();
+    probe_.rejected.inc({event::to_string(r.what.why)});
+    write_bad(site_key, base::now_unix_ms(), event::to_string(r.what.why), r.what.detail, r.index, r.raw);
+    ingest_response answer = error_response(400, event::to_string(r.what.why), r.what.detail);
+    answer.body.insert(1, "\"success\":false,");
+    if (!req.origin.empty() && sites_.any_site_allows(req.origin))
+      site_registry::add_cors_headers(req.origin, answer.headers, true);
+    respond(std::move(answer));
+  };
+  if (single_rejected()) return refuse_the_message(site_of(key));
   if (!site) {
     const refusal r =
         key.empty()
@@ -76,17 +92,8 @@ void pipeline::segment(ingest_request req, event::segment_call call, respond_fn 
   if (!site_registry::origin_allowed(*site, req.origin)) {
     return refuse(req, site->key, origin_not_allowed(req.origin, site->key), respond, protocol::segment);
   }
-  reject_other_sites(b, key);
-  // A single message that was rejected is the request's failure: Segment answers 400.
-  if (call != event::segment_call::batch && b.base.events.empty() && !b.base.rejected.empty()) {
-    const event::rejection& r = b.base.rejected.front();
-    probe_.rejected.inc({event::to_string(r.what.why)});
-    write_bad(site->key, base::now_unix_ms(), event::to_string(r.what.why), r.what.detail, r.index, r.raw);
-    ingest_response answer = error_response(400, event::to_string(r.what.why), r.what.detail);
-    answer.body.insert(1, "\"success\":false,");
-    site_registry::add_cors_headers(req.origin, answer.headers, true);
-    return respond(std::move(answer));
-  }
+  reject_other_sites(b, *site, protocol::segment);
+  if (single_rejected()) return refuse_the_message(site->key);  // its write key is another site's
   event::derive_event_ids(b, event::segment_id_namespace(), site->key);
   ingest_response success = success_answer();
   site_registry::add_cors_headers(req.origin, success.headers, true);

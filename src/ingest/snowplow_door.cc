@@ -51,8 +51,12 @@ void pipeline::snowplow(ingest_request req, bool pixel, respond_fn respond) {
   if (!pixel) {
     if (auto r = check_content_type(req.content_type))
       return refuse_durably(req, "", *r, req.body.substr(0, max_body), std::move(ok), std::move(respond));
-    if (auto r = decode_content(req.body, req.content_encoding, max_body))
+    if (auto r = decode_content(req.body, req.content_encoding, max_body)) {
+      // Over the limit is 413 as on every route, since the HTTP server stops reading such a body
+      // before any door sees it (the JS tracker sends at most maxPostBytes, 40,000 bytes).
+      if (r->status == 413) return refuse(req, "", *r, respond, protocol::snowplow);
       return refuse_durably(req, "", *r, req.body.substr(0, max_body), std::move(ok), std::move(respond));
+    }
   }
   event::foreign_batch b =
       pixel ? event::decode_tp2_query(req.query, limits_) : event::decode_tp2_body(req.body, limits_);
@@ -76,7 +80,7 @@ void pipeline::snowplow(ingest_request req, bool pixel, respond_fn respond) {
   if (!site_registry::origin_allowed(*site, req.origin)) {
     return refuse(req, site->key, origin_not_allowed(req.origin, site->key), respond, protocol::snowplow);
   }
-  reject_other_sites(b, b.source_key);
+  reject_other_sites(b, *site, protocol::snowplow);
   event::derive_event_ids(b, event::snowplow_id_namespace(), site->key);
   admit(req, b.base, admission{*site, std::move(ok), true, req.sp_anonymous, std::move(network_id), &b.hints},
         std::move(respond));

@@ -40,7 +40,7 @@ class compat_doors_test : public ::testing::Test {
     config::site_config shop, blog;
     shop.key = "shop";
     shop.origins = {"https://www.example.com"};
-    shop.snowplow_app_ids = {"shop-web"};
+    shop.snowplow_app_ids = {"shop-web", "shop-app"};
     shop.segment_write_keys = {"wk_shop"};
     blog.key = "blog";  // no app ids: its key is its app id; no write keys: no Segment traffic
     blog.any_origin = true;
@@ -174,6 +174,20 @@ TEST_F(compat_doors_test, events_of_another_app_id_are_rejected_as_site_mismatch
   ASSERT_EQ(bad.size(), 1u);
   EXPECT_NE(bad[0].value.find(R"("reason":"site_mismatch")"), std::string::npos) << bad[0].value;
   EXPECT_NE(bad[0].value.find(R"("index":1)"), std::string::npos) << bad[0].value;
+}
+
+TEST_F(compat_doors_test, two_app_ids_of_one_site_share_a_request) {
+  EXPECT_EQ(snowplow(request(tp2(R"({"e":"pv","aid":"shop-web"},{"e":"pv","aid":"shop-app"})"))).status, 200u);
+  EXPECT_EQ(stored().size(), 2u);
+  EXPECT_TRUE(log_.records(stream::bad).empty());
+}
+
+TEST_F(compat_doors_test, an_oversized_single_message_is_400_even_before_its_write_key_is_read) {
+  auto req = request(R"({"event":"x","userId":"u","writeKey":"wk_shop","properties":{"p":")" +
+                     std::string(40 * 1024, 'x') + R"("}})");
+  const auto r = segment(std::move(req), event::segment_call::track);
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_TRUE(r.body.starts_with(R"({"success":false,"error":"event_too_large")")) << r.body.substr(0, 200);
 }
 
 TEST_F(compat_doors_test, an_origin_the_site_does_not_allow_is_403) {

@@ -286,3 +286,69 @@ SEGMENT_BAD_INPUTS = [
         415, "unsupported_content_type", site="shop"),
     BadInput("GET /v1/track", lambda c, m: c.request("GET", "/v1/track"), 405, None),
 ]
+
+
+# --- what the node libraries' events become (the same for the topic's JSON and DuckDB's rows) ----
+
+def expected_snowplow_node_event(line: dict, site: str, app_id: str) -> dict:
+    """The stored fields of snowplow_send.mjs's event `line` ({"seq", "e", "eid"})."""
+    seq = line["seq"]
+    kept = {"p": "srv", "tv": "node-4.8.0", "tna": "compat-node", "aid": app_id, "vid": "3"}
+    common = {"event_id": line["eid"], "site": site, "anonymous_id": NODE_DUID, "session_id": NODE_SID,
+              "user_id": "user-42", "network_id": NODE_NUID, "ip": NODE_IP_STORED, "ua": NODE_UA}
+    if line["e"] == "pv":
+        return {**common, "type": "page_view", "page_url": f"https://shop.example/item/{seq}?ref=node",
+                "page_path": f"/item/{seq}", "page_title": f"Item {seq}", "referrer": "https://search.example/",
+                "props": {"snowplow": kept}}
+    if line["e"] == "se":
+        return {**common, "type": "struct", "props": {"category": "shop", "action": "add", "label": f"sku-{seq}",
+                                                      "property": "size m", "value": seq + 0.5, "snowplow": kept}}
+    assert line["e"] == "ue", line
+    return {**common, "type": "order", "props": {"order": f"o-{seq}", "total": seq * 10, "snowplow": {
+        **kept, "schema": "iglu:com.example/order/jsonschema/1-0-0"}}}
+
+
+SEGMENT_TYPES = {"track": "order_completed", "identify": "identify", "page": "page_view",
+                 "screen": "screen_view", "group": "group", "alias": "alias"}
+
+
+def expected_segment_node_event(line: dict, site: str) -> tuple[dict, dict]:
+    """The stored fields of segment_send.mjs's message `line` ({"seq", "type", "messageId"}), and
+    the members its props.segment must have."""
+    seq, kind = line["seq"], line["type"]
+    e = {"event_id": str(uuid.uuid5(SEGMENT_NS, f"{site}\n{line['messageId']}")), "site": site,
+         "type": SEGMENT_TYPES[kind], "user_id": "user-42", "anonymous_id": "anon-7",
+         "ua": "analytics-node-next/latest"}
+    segment = {"messageId": line["messageId"]}
+    props = {}
+    if kind == "track":
+        props, segment["event"] = {"order_id": f"o-{seq}", "revenue": seq + 0.5}, "Order Completed"
+    elif kind == "identify":
+        props = {"plan": "pro", "seq": seq}
+    elif kind == "page":
+        e.update(page_url=f"https://shop.example/docs/{seq}", page_path=f"/docs/{seq}")
+        props, segment["name"], segment["category"] = {"category": "Docs"}, "Compat", "Docs"
+    elif kind == "screen":
+        props, segment["name"] = {"seq": seq}, "Home"
+    elif kind == "group":
+        props, segment["groupId"] = {"name": "Acme"}, "group-7"
+    else:
+        e.update(user_id="user-43", anonymous_id=None)
+        segment["previousId"] = "user-42"
+    e["props"] = props
+    return e, segment
+
+
+def check_node_event(stored: dict, expected: dict, started_ms: int, ended_ms: int,
+                     segment: dict | None = None) -> None:
+    """`stored` has the `expected` fields; client_ts and sent_ts are times of the send; with
+    `segment`, props.segment holds those members and props is `expected`'s beside it."""
+    got = {k: stored.get(k) for k in expected}
+    if segment is not None:
+        got["props"] = {k: v for k, v in stored["props"].items() if k != "segment"}
+        have = stored["props"]["segment"]
+        assert {k: have.get(k) for k in segment} == segment, (stored["event_id"], have)
+        assert have["context"]["library"]["name"] == "@segment/analytics-node" and "writeKey" not in have
+    assert got == expected, stored
+    assert started_ms - 1000 <= stored["client_ts"] <= stored["sent_ts"] <= ended_ms + 1000, stored
+    assert stored["event_ts"] <= stored["collector_ts"] <= ended_ms + 1000, stored

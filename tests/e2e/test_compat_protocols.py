@@ -139,11 +139,14 @@ def test_tp2_events_of_another_site_than_the_first_events_are_rejected(collector
 def test_tp2_events_of_two_app_ids_of_one_site_are_all_that_sites(collector, services):
     # docs/compat-snowplow.md, Answers: only the events whose aid names another *site* than the
     # first event's are rejected; shop-app and shop-web are both the shop's.
-    events = [tp2_event("shop-app"), tp2_event("shop-web")]
+    marker = f"marker-{uuid.uuid4().hex}"
+    events = [tp2_event("shop-app"), tp2_event("shop-web", url=f"https://shop.example/{marker}")]
     assert tp2_post(collector, tp2_body(events)).status == 200
     stored = events_with_ids(services.kafka_bootstrap, collector.topic, [e["eid"] for e in events], wait_s=10)
-    assert sorted((e["props"]["snowplow"]["aid"], e["site"]) for e in stored) == [("shop-app", "shop"),
-                                                                                  ("shop-web", "shop")]
+    rejected = [(b["reason"], b["detail"]) for b in bad_records_with(services.kafka_bootstrap, collector.bad_topic,
+                                                                      marker, wait_s=2)]
+    assert sorted((e["props"]["snowplow"]["aid"], e["site"]) for e in stored) == [
+        ("shop-app", "shop"), ("shop-web", "shop")], f"rejected: {rejected}"
 
 
 # --- the network user id cookie and SP-Anonymous ------------------------------------------------

@@ -17,7 +17,7 @@ import time
 import uuid
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -75,7 +75,8 @@ def now_ms() -> int:
 
 def node_send(script: Path, url: str, key: str, count: int, server) -> list[dict]:
     """Runs one of tests/compat/node's senders against `url` and returns the JSON lines it printed,
-    one a delivered event. `server` (a Popen) must stay alive the whole time."""
+    one an event; its exit code 0 says the library saw every request succeed. `server` (a Popen)
+    must stay alive the whole time."""
     proc = subprocess.Popen(["node", str(script), url, key, str(count)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=COMPAT)
     deadline = time.monotonic() + NODE_TIMEOUT_S
@@ -225,7 +226,6 @@ class BadInput:
     reason: str | None
     site: str = ""
     index: int | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def _padded_tp2(marker: str, size: int) -> bytes:

@@ -36,7 +36,8 @@ def collector(services, tmp_path_factory):
 
 def exactly_once(events: list[dict], ids) -> dict[str, dict]:
     counts = Counter(e["event_id"] for e in events)
-    assert counts == Counter(set(ids)), f"missing {set(ids) - set(counts)}, twice {[i for i, n in counts.items() if n > 1]}"
+    twice = [i for i, n in counts.items() if n > 1]
+    assert counts == Counter(set(ids)), f"missing {set(ids) - set(counts)}, more than once {twice}"
     return {e["event_id"]: e for e in events}
 
 
@@ -70,8 +71,9 @@ def test_segment_analytics_node_messages_are_in_the_topic_once_with_their_mapped
 
 def test_segment_context_ip_and_user_agent_are_the_end_users(collector, services):
     # What a backend passes to analytics-node for the browser it serves.
+    page = {"url": "https://shop.example/cart?x=1", "path": "/cart"}
     message = segment_message(context={"ip": "198.51.100.23", "userAgent": "Mozilla/5.0 (end user)",
-                                       "locale": "de-DE", "page": {"url": "https://shop.example/cart?x=1", "path": "/cart"}})
+                                       "locale": "de-DE", "page": page})
     r = segment_post(collector, "/v1/batch", segment_batch([message]))
     assert (r.status, r.json()) == (200, {"success": True})
     [e] = events_with_ids(services.kafka_bootstrap, collector.topic, [message["messageId"]])
@@ -198,7 +200,8 @@ def test_sp_anonymous_reads_and_sets_no_cookie_and_stores_no_address(collector, 
 
 
 def test_snowplow_preflight_and_pixel(collector, services):
-    ok = collector.request("OPTIONS", TP2_PATH, headers={"Origin": SHOP_ORIGIN, "Access-Control-Request-Method": "POST"})
+    ok = collector.request("OPTIONS", TP2_PATH, headers={"Origin": SHOP_ORIGIN,
+                                                         "Access-Control-Request-Method": "POST"})
     assert (ok.status, ok.headers["access-control-allow-origin"], ok.headers["access-control-max-age"]) == (
         200, SHOP_ORIGIN, "3600")
     assert "SP-Anonymous" in ok.headers["access-control-allow-headers"]

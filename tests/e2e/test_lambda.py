@@ -16,8 +16,8 @@ import pytest
 from collector import binary as collector_binary
 from collector import start_collector
 from compat_cases import (SEGMENT_BAD_INPUTS, SEGMENT_NS, SHOP_ORIGIN, SITES_TOML, SNOWPLOW_BAD_INPUTS,
-                          bad_records_with, events_with_ids, segment_batch, segment_message, segment_post, tp2_body, tp2_event,
-                          tp2_post)
+                          bad_records_with, events_with_ids, segment_batch, segment_message, segment_post,
+                          tp2_body, tp2_event, tp2_post)
 from conftest import wait_for
 from ingest_cases import BAD_EVENTS, BAD_INPUTS, consume
 from lambda_harness import SOURCE_IP, Function, assemble

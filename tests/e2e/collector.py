@@ -33,6 +33,7 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+    cookies: list[str] = field(default_factory=list)  # API Gateway 2.0's Set-Cookie values
 
     def json(self):
         return json.loads(self.body)

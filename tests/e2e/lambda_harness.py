@@ -38,10 +38,11 @@ def rie_binary() -> str:
     return out.stdout.strip()
 
 
-def assemble(binary: str, out: Path) -> Path:
-    """The function's file tree (deploy/lambda/assemble.sh); returns its bootstrap."""
-    subprocess.run([str(REPO_ROOT / "deploy" / "lambda" / "assemble.sh"), binary, str(out)], check=True,
-                   capture_output=True, timeout=120)
+def assemble(binary: str, out: Path, config: Path | None = None) -> Path:
+    """The function's file tree (deploy/lambda/assemble.sh), with `config` as the clicktrail.toml
+    baked into it; returns its bootstrap."""
+    subprocess.run([str(REPO_ROOT / "deploy" / "lambda" / "assemble.sh"), binary, str(out),
+                    *([str(config)] if config else [])], check=True, capture_output=True, timeout=120)
     return out / "var" / "runtime" / "bootstrap"
 
 
@@ -96,7 +97,7 @@ class Function(Stoppable):
 def proxy_event(payload: str, method: str, path: str, body: bytes | None, headers: dict[str, str],
                 base64_body: bool) -> dict:
     """The event API Gateway would send for this request: HTTP API payload "2.0", or "1.0"
-    (what REST APIs send)."""
+    (what REST APIs send). Payload 2.0 moves the Cookie header into `cookies`, one a cookie."""
     path, _, query = path.partition("?")
     if body is None:
         text, encoded = None, False
@@ -107,9 +108,12 @@ def proxy_event(payload: str, method: str, path: str, body: bytes | None, header
     user_agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), "")
     params = urllib.parse.parse_qs(query, keep_blank_values=True)
     if payload == "2.0":
+        lowered = {k.lower(): v for k, v in headers.items()}
+        cookie = lowered.pop("cookie", None)
         return {
             "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
-            "headers": {k.lower(): v for k, v in headers.items()},
+            **({"cookies": [c.strip() for c in cookie.split(";") if c.strip()]} if cookie else {}),
+            "headers": lowered,
             # Repeated parameters are joined with commas, as HTTP APIs do.
             "queryStringParameters": {k: ",".join(v) for k, v in params.items()} or None,
             "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1",
@@ -147,7 +151,8 @@ class ApiGateway(IngestClient):
             raise AssertionError(f"the function did not return a proxy result: {raw[:500]!r}\n{self.function.log()}")
         out = result.get("body") or ""
         data = base64.b64decode(out) if result.get("isBase64Encoded") else out.encode()
-        return Response(result["statusCode"], {k.lower(): v for k, v in (result.get("headers") or {}).items()}, data)
+        return Response(result["statusCode"], {k.lower(): v for k, v in (result.get("headers") or {}).items()}, data,
+                        result.get("cookies") or [])
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -15,6 +15,9 @@ import pytest
 
 from collector import binary as collector_binary
 from collector import start_collector
+from compat_cases import (SEGMENT_BAD_INPUTS, SEGMENT_NS, SHOP_ORIGIN, SITES_TOML, SNOWPLOW_BAD_INPUTS,
+                          bad_records_with, events_with_ids, segment_batch, segment_message, segment_post,
+                          tp2_body, tp2_event, tp2_post)
 from conftest import wait_for
 from ingest_cases import BAD_EVENTS, BAD_INPUTS, consume
 from lambda_harness import SOURCE_IP, Function, assemble
@@ -36,12 +39,13 @@ def bootstrap_path(tmp_path_factory):
 
 
 def start_function(bootstrap_path, tmp, brokers: str, env: dict[str, str] | None = None,
-                   timeout_s: int = 30) -> tuple[Function, str, str]:
+                   timeout_s: int = 30, sites: str | None = SITES) -> tuple[Function, str, str]:
+    """`sites` None: the sites of the clicktrail.toml baked into the tree."""
     suffix = uuid.uuid4().hex[:10]
     topic, bad_topic = f"e2e-lambda-{suffix}", f"e2e-lambda-bad-{suffix}"
     base = {"CLICKTRAIL_KAFKA_BROKERS": brokers, "CLICKTRAIL_KAFKA_TOPIC": topic,
-            "CLICKTRAIL_KAFKA_BAD_TOPIC": bad_topic, "CLICKTRAIL_SITES": SITES,
-            "CLICKTRAIL_INGEST_PRODUCE_TIMEOUT": "3s"}
+            "CLICKTRAIL_KAFKA_BAD_TOPIC": bad_topic, "CLICKTRAIL_INGEST_PRODUCE_TIMEOUT": "3s",
+            **({"CLICKTRAIL_SITES": sites} if sites is not None else {})}
     # Created up front: auto-creation on the first produce can take longer than a short deadline.
     create_topic(brokers, topic)
     create_topic(brokers, bad_topic)
@@ -201,3 +205,94 @@ def test_broker_down_is_answered_503_before_the_timeout_and_the_next_invocation_
                  "the function did not succeed within 60 s of the brokers' return", every=0.5)
     finally:
         fn.stop()
+
+
+# --- Snowplow's and Segment's routes (docs/compat-snowplow.md, docs/compat-segment.md) -----------
+
+# The collector harness's sites and the compat ones, baked into the function's tree as its
+# clicktrail.toml: the environment's CLICKTRAIL_SITES cannot list app ids or write keys.
+COMPAT_TOML = f"""[[sites]]
+key = "demo"
+origins = ["http://localhost:8080"]
+
+[[sites]]
+key = "open"
+origins = ["*"]
+{SITES_TOML}
+[snowplow]
+cookie_domains = ["shop.example"]
+"""
+
+
+@pytest.fixture(scope="module")
+def compat_function(services, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lambda-compat")
+    (tmp / "clicktrail.toml").write_text(COMPAT_TOML)
+    binary = os.environ.get("CLICKTRAIL_BIN") or collector_binary()
+    bootstrap = assemble(binary, tmp / "root", tmp / "clicktrail.toml")
+    fn, topic, bad_topic = start_function(bootstrap, tmp, services.kafka_bootstrap, sites=None)
+    fn.topic, fn.bad_topic = topic, bad_topic
+    yield fn
+    fn.stop()
+
+
+@pytest.fixture(scope="module")
+def compat_collector(services, tmp_path_factory):
+    c = start_collector(tmp_path_factory.mktemp("collector-compat"), services.kafka_bootstrap,
+                        more_toml=SITES_TOML + '\n[snowplow]\ncookie_domains = ["shop.example"]\n')
+    yield c
+    assert c.stop() == 0, c.log()
+
+
+def test_a_tp2_post_takes_its_network_id_from_api_gateways_cookies_and_sets_it_in_cookies(compat_function, services):
+    gw = compat_function.gateway("2.0")
+    known = str(uuid.uuid4())
+    with_cookie, without = tp2_event("shop-app"), tp2_event("shop-app")
+    r = tp2_post(gw, tp2_body([with_cookie]), origin=SHOP_ORIGIN, Cookie=f"other=1; sp={known}")
+    assert (r.status, r.body, r.headers["access-control-allow-origin"]) == (200, b"ok", SHOP_ORIGIN)
+    assert "set-cookie" not in r.headers  # payload 2.0 answers cookies in their own array
+    [cookie] = r.cookies
+    assert cookie.startswith(f"sp={known}; Expires=") and cookie.endswith(
+        "; Path=/; Domain=shop.example; Secure; HttpOnly; SameSite=None"), cookie
+    fresh = tp2_post(gw, tp2_body([without]))
+    [fresh_cookie] = fresh.cookies
+    fresh_id = fresh_cookie.split(";")[0].removeprefix("sp=")
+    assert fresh.status == 200 and fresh_id != known and uuid.UUID(fresh_id).version == 4
+    stored = {e["event_id"]: e for e in events_with_ids(services.kafka_bootstrap, compat_function.topic,
+                                                         [with_cookie["eid"], without["eid"]])}
+    assert stored[with_cookie["eid"]]["network_id"] == known
+    assert stored[without["eid"]]["network_id"] == fresh_id
+    assert {e["ip"] for e in stored.values()} == {SOURCE_IP.rsplit(".", 1)[0] + ".0"}
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_a_segment_batch_with_basic_authorization_is_accepted(compat_function, services, payload):
+    messages = [segment_message(), segment_message("identify", userId="user-42"),
+                segment_message("page", properties={"url": "https://shop.example/p"})]
+    r = segment_post(compat_function.gateway(payload), "/v1/batch", segment_batch(messages))
+    assert (r.status, r.json()) == (200, {"success": True})
+    ids = [m["messageId"] for m in messages]  # UUIDs: kept as the event ids
+    stored = events_with_ids(services.kafka_bootstrap, compat_function.topic, ids)
+    assert sorted((e["event_id"], e["type"], e["site"]) for e in stored) == sorted(
+        zip(ids, ["order_completed", "identify", "page_view"], ["shop"] * 3))
+    named = segment_message(message_id=f"node-next-{uuid.uuid4().hex}")
+    assert segment_post(compat_function.gateway(payload), "/v1/batch", segment_batch([named])).status == 200
+    [e] = events_with_ids(services.kafka_bootstrap, compat_function.topic,
+                          [str(uuid.uuid5(SEGMENT_NS, "shop\n" + named["messageId"]))])
+    assert e["props"]["segment"]["messageId"] == named["messageId"]
+
+
+COMPAT_BAD_INPUTS = [("snowplow", c) for c in SNOWPLOW_BAD_INPUTS] + [("segment", c) for c in SEGMENT_BAD_INPUTS]
+
+
+@pytest.mark.parametrize("protocol,case", COMPAT_BAD_INPUTS, ids=[f"{p}: {c.name}" for p, c in COMPAT_BAD_INPUTS])
+def test_each_compat_bad_input_gets_the_collectors_answer(compat_function, compat_collector, services, protocol,
+                                                          case):
+    marker = f"marker-{uuid.uuid4().hex}"
+    http = case.send(compat_collector, marker)
+    lam = case.send(compat_function.gateway("2.0"), marker)
+    assert lam.status == case.status, lam.body[:300]
+    if case.reason:
+        records = bad_records_with(services.kafka_bootstrap, compat_function.bad_topic, marker)
+        assert [(b["reason"], b["site"]) for b in records] == [(case.reason, case.site)]
+    same_answer(http, lam)

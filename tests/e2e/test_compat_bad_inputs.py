@@ -35,7 +35,7 @@ def check_bad_input(collector, bootstrap: str, case: BadInput, protocol: str) ->
         assert answer["message"]
         if protocol == "segment" and case.reason:
             assert answer["success"] is False
-    if case.reason is None:
+    if case.reason is None or not case.http_records:
         return
     records = bad_records_with(bootstrap, collector.bad_topic, marker)
     assert [(b["reason"], b["site"], b.get("index")) for b in records] == [(case.reason, case.site, case.index)], \
@@ -97,4 +97,5 @@ def test_a_segment_message_over_32_kib_with_its_key_in_the_body_is_still_too_lar
     r = segment_post(collector, "/v1/track", json.dumps(message).encode(), write_key=None)
     assert (r.status, r.json()["error"]) == (400, "event_too_large"), r.body[:300]
     [record] = bad_records_with(services.kafka_bootstrap, collector.bad_topic, marker)
-    assert (record["reason"], record["site"]) == ("event_too_large", "shop")
+    # The oversized message is not parsed, so its key, and the site, stay unknown.
+    assert (record["reason"], record["site"]) == ("event_too_large", "")

@@ -177,7 +177,8 @@ TEST_F(compat_doors_test, events_of_another_app_id_are_rejected_as_site_mismatch
 }
 
 TEST_F(compat_doors_test, two_app_ids_of_one_site_share_a_request) {
-  EXPECT_EQ(snowplow(request(tp2(R"({"e":"pv","aid":"shop-web"},{"e":"pv","aid":"shop-app"})"))).status, 200u);
+  EXPECT_EQ(snowplow(request(tp2(R"({"e":"pv","aid":"shop-web"},{"e":"pv","aid":"shop-app"})"))).status,
+            200u);
   EXPECT_EQ(stored().size(), 2u);
   EXPECT_TRUE(log_.records(stream::bad).empty());
 }

@@ -4,8 +4,9 @@
     report.py WORK_DIR OUT_JSON
 
 WORK_DIR holds what `run` measured: results.jsonl (one line per load phase), run.json (the
-topic's record count and the run's settings), requests.json and check-SERVER-WORKLOAD.json.
-Exits 1 when the run is not valid (an error answer, a socket error, or records ≠
+topic's record count and the run's settings), requests.json, check-SERVER-WORKLOAD.json,
+requests/ids-WORKLOAD.json (each body's event ids) and event-ids.txt (the topic's records by
+event id). Exits 1 when the run is not valid (an error answer, a socket error, or records ≠
 acknowledged events): such a run has no figures worth comparing.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 # DESIGN.md, "Performance targets".
@@ -32,7 +34,17 @@ def load(work: Path):
     bodies = {b["workload"]: b for b in
               (json.loads(l) for l in (work / "requests.json").read_text().splitlines() if l.strip())}
     checks = {(s, w): json.loads((work / f"check-{s}-{w}.json").read_text()) for s in SERVERS for w in bodies}
-    return results, run, bodies, checks
+    ids = {w: json.loads((work / "requests" / f"ids-{w}.json").read_text()) for w in bodies}
+    counted = None
+    if run.get("event_ids_counted"):
+        counted = {"ids": Counter(), "records": 0, "unreadable": 0}
+        for line in (work / "event-ids.txt").read_text().splitlines():
+            key, n = line.split()
+            if key in ("records", "unreadable"):
+                counted[key] = int(n)
+            else:
+                counted["ids"][key] = int(n)
+    return results, run, bodies, checks, ids, counted
 
 
 def saturated(r: dict) -> dict:
@@ -81,8 +93,10 @@ def at_half(r: dict) -> dict:
     }
 
 
-def verify(results, run, bodies, checks) -> tuple[list[str], dict]:
-    """Every answer 2xx, no socket error, and the topic holds exactly the events acknowledged."""
+def verify(results, run, bodies, checks, ids, counted) -> tuple[list[str], dict]:
+    """Every answer 2xx, no socket error, and the topic holds exactly the events acknowledged:
+    as many records as events, and by event id each workload's events as often as its requests
+    were acknowledged, every event of a request as often as the others, and no other event."""
     problems: list[str] = []
     # the one-off check of every body
     server_acked = {w: checks[("collector", w)]["events"] for w in bodies}
@@ -132,9 +146,34 @@ def verify(results, run, bodies, checks) -> tuple[list[str], dict]:
     if run["collector_exit"] != 0:
         problems.append(f"clicktrail collect exited {run['collector_exit']} on SIGTERM (expected 0)")
 
+    by_event_id = None
+    if counted is not None:
+        by_event_id = {}
+        owner = {i: (w, b) for w, per_body in ids.items() for b, body_ids in enumerate(per_body) for i in body_ids}
+        if counted["records"] != records:
+            problems.append(f"read back {counted['records']} records by event id, the topic's offsets say {records}")
+        if counted["unreadable"]:
+            problems.append(f"{counted['unreadable']} records do not start with an event_id")
+        unknown = {i: n for i, n in counted["ids"].items() if i not in owner}
+        if unknown:
+            sample = ", ".join(f"{i} ×{n}" for i, n in list(unknown.items())[:3])
+            problems.append(f"{len(unknown)} event ids in the topic are in no request ({sample}…): the collector "
+                            f"did not keep the ids sent")
+        for w, per_body in ids.items():
+            in_topic = sum(counted["ids"][i] for body_ids in per_body for i in body_ids)
+            # A request is taken whole or not at all: each of its events as often as the others.
+            partial = [b for b, body_ids in enumerate(per_body) if len({counted["ids"][i] for i in body_ids}) > 1]
+            by_event_id[w] = {"records": in_topic, "acknowledged": server_acked[w], "partial_bodies": len(partial)}
+            if in_topic != server_acked[w]:
+                problems.append(f"{w}: the topic holds {in_topic} of its events, the collector acknowledged "
+                                f"{server_acked[w]}")
+            if partial:
+                b = partial[0]
+                problems.append(f"{w}: {len(partial)} bodies' events are in the topic unequal numbers of times "
+                                f"(body {b}: {sorted(Counter(counted['ids'][i] for i in per_body[b]).items())})")
     return problems, {"topic_records": records, "events_acknowledged_by_collector": acked,
                       "events_acknowledged_seen_by_clients": seen, "in_flight_allowance": slack,
-                      "acknowledged_by_workload": server_acked,
+                      "acknowledged_by_workload": server_acked, "by_event_id": by_event_id,
                       "bad_topic_records": run["bad_topic_records"], "collector_exit": run["collector_exit"]}
 
 
@@ -148,8 +187,8 @@ def fmt_ms(x) -> str:
 
 def main() -> int:
     work, out_json = Path(sys.argv[1]), Path(sys.argv[2])
-    results, run, bodies, checks = load(work)
-    problems, verification = verify(results, run, bodies, checks)
+    results, run, bodies, checks, ids, counted = load(work)
+    problems, verification = verify(results, run, bodies, checks, ids, counted)
 
     order = [w for w in run.get("workloads", bodies) if w in bodies]
     workloads: dict[str, dict] = {}
@@ -322,6 +361,13 @@ def main() -> int:
     print(f"verified: {v['topic_records']:,} records in the topic, {v['events_acknowledged_by_collector']:,} events "
           f"acknowledged by the collector (clients saw {v['events_acknowledged_seen_by_clients']:,}), "
           f"{v['bad_topic_records']} bad records, clean exit {v['collector_exit'] == 0}")
+    if v["by_event_id"] is not None:
+        print("  by event id: " + "; ".join(
+            f"{w} {c['records']:,} in the topic of {c['acknowledged']:,} acknowledged"
+            + (f", {c['partial_bodies']} requests partly" if c["partial_bodies"] else "")
+            for w, c in v["by_event_id"].items()))
+    else:
+        print("  NOTE: not read back by event id (no JDK to run CountEventIds.java): the count alone was checked")
     if problems:
         print("\nRUN FAILED — its figures are not results:")
         for p in problems:

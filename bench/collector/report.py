@@ -273,11 +273,12 @@ def main() -> int:
     # --- the table ---
     print()
     print(f"clicktrail collect vs nginx {run['nginx_version']}: the same requests, in one run "
-          f"(commit {run['commit']}, {run['duration_s']} s per phase, wrk {run['connections']} connections)")
+          f"(checkout {run['commit']}, {run['duration_s']} s per phase, wrk {run['connections']} connections)")
     print(f"Both servers, the Kafka broker (Java) and the load generator share this machine's "
           f"{run['cores']} cores; compare the ratios, not the absolute figures. Load average before the "
           f"run: {run['loadavg_before']}.")
-    print(f"  binary: {run['binary']}")
+    # The commit above is this checkout's (the bench's code); --bin may name a binary built elsewhere.
+    print(f"  binary: {run['binary']} (sha256 {run.get('binary_sha256', '?')}…, modified {run.get('binary_mtime', '?')})")
     for name in order:
         b = bodies[name]
         print(f"  {name:<11} POST {b['path']}: bodies of {b['body_bytes_mean']:,} bytes on average; "

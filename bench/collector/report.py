@@ -4,29 +4,47 @@
     report.py WORK_DIR OUT_JSON
 
 WORK_DIR holds what `run` measured: results.jsonl (one line per load phase), run.json (the
-topic's record count and the run's settings), requests.json and check-*.json. Exits 1 when the
-run is not valid (an error answer, a socket error, or records ≠ acknowledged events): such a
-run has no figures worth comparing.
+topic's record count and the run's settings), requests.json, check-SERVER-WORKLOAD.json,
+requests/ids-WORKLOAD.json (each body's event ids) and event-ids.txt (the topic's records by
+event id). Exits 1 when the run is not valid (an error answer, a socket error, or records ≠
+acknowledged events): such a run has no figures worth comparing.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 # DESIGN.md, "Performance targets".
 MAX_CPU_RATIO = 2.0          # collector CPU per single-event request ≤ 2× nginx's, same run
 MIN_EVENTS_PER_CORE = 500_000  # batched ingest, events/s per core of collector CPU
 MAX_P99_MS = 10.0            # at half of saturation
+# Issue 14: the Snowplow and Segment doors' CPU per event ≤ 1.5× /v1/events' for the same events.
+MAX_COMPAT_RATIO = 1.5
+NATIVE_BATCH = "native-20"
+COMPAT = ("snowplow-20", "segment-20")
+SERVERS = ("nginx", "collector")
 
 
 def load(work: Path):
     results = [json.loads(l) for l in (work / "results.jsonl").read_text().splitlines() if l.strip()]
     run = json.loads((work / "run.json").read_text())
-    bodies = [json.loads(l) for l in (work / "requests.json").read_text().splitlines() if l.strip()]
-    checks = {s: json.loads((work / f"check-{s}.json").read_text()) for s in ("nginx", "collector")}
-    return results, run, bodies, checks
+    bodies = {b["workload"]: b for b in
+              (json.loads(l) for l in (work / "requests.json").read_text().splitlines() if l.strip())}
+    checks = {(s, w): json.loads((work / f"check-{s}-{w}.json").read_text()) for s in SERVERS for w in bodies}
+    ids = {w: json.loads((work / "requests" / f"ids-{w}.json").read_text()) for w in bodies}
+    counted = None
+    if run.get("event_ids_counted"):
+        counted = {"ids": Counter(), "records": 0, "unreadable": 0}
+        for line in (work / "event-ids.txt").read_text().splitlines():
+            key, n = line.split()
+            if key in ("records", "unreadable"):
+                counted[key] = int(n)
+            else:
+                counted["ids"][key] = int(n)
+    return results, run, bodies, checks, ids, counted
 
 
 def saturated(r: dict) -> dict:
@@ -42,6 +60,7 @@ def saturated(r: dict) -> dict:
         "events_per_s": requests * epr / seconds,
         "cpu_s": cpu,
         "cpu_us_per_request": cpu * 1e6 / requests if requests else None,
+        "cpu_us_per_event": cpu * 1e6 / (requests * epr) if requests else None,
         "cpu_cores_used": cpu / seconds,
         "events_per_core_s": requests * epr / cpu if cpu else None,
         "broker_cpu_us_per_request": r["broker_cpu_s"] * 1e6 / requests if requests else None,
@@ -51,6 +70,21 @@ def saturated(r: dict) -> dict:
         "latency_ms_saturated": {k: v / 1000 for k, v in w["latency_us"].items()},
         "errors": w["errors"],
     }
+
+
+def summed(rounds: list[dict]) -> dict:
+    """One saturated phase from the rounds of one server and workload: their sums (the latencies
+    under saturation: the worst round's)."""
+    if len(rounds) == 1:
+        return rounds[0]
+    total = lambda key: sum(r[key] for r in rounds)
+    wrk = {"requests": sum(r["wrk"]["requests"] for r in rounds),
+           "duration_us": sum(r["wrk"]["duration_us"] for r in rounds),
+           "errors": {k: sum(r["wrk"]["errors"][k] for r in rounds) for k in rounds[0]["wrk"]["errors"]},
+           "latency_us": {k: max(r["wrk"]["latency_us"][k] for r in rounds) for k in rounds[0]["wrk"]["latency_us"]}}
+    return {**rounds[0], "wrk": wrk, "server_cpu_s": total("server_cpu_s"), "broker_cpu_s": total("broker_cpu_s"),
+            "loadgen_cpu_s": total("loadgen_cpu_s"), "others_cpu_s": total("others_cpu_s"),
+            "machine_busy": sum(r["machine_busy"] for r in rounds) / len(rounds)}
 
 
 def at_half(r: dict) -> dict:
@@ -74,15 +108,20 @@ def at_half(r: dict) -> dict:
     }
 
 
-def verify(results, run, checks) -> tuple[list[str], dict]:
-    """Every answer 2xx, no socket error, and the topic holds exactly the events acknowledged."""
+def verify(results, run, bodies, checks, ids, counted) -> tuple[list[str], dict]:
+    """Every answer 2xx, no socket error, and the topic holds exactly the events acknowledged:
+    as many records as events, and by event id each workload's events as often as its requests
+    were acknowledged, every event of a request as often as the others, and no other event."""
     problems: list[str] = []
-    server_acked = checks["collector"]["events"]  # the one-off check of every body
-    client_acked = checks["collector"]["events"]
+    # the one-off check of every body
+    server_acked = {w: checks[("collector", w)]["events"] for w in bodies}
+    client_acked = dict(server_acked)
     slack = 0  # requests wrk abandoned in flight when its time ran out (≤ 1 per connection)
     for r in results:
-        name = f'{r["phase"]} {r["server"]} {r["events_per_request"]}/req'
+        w = r["workload"]
+        name = f'{r["phase"]} {r["server"]} {w}'
         epr = r["events_per_request"]
+        status = str(bodies[w]["success_status"])
         if "wrk" in r:
             e = r["wrk"]["errors"]
             if any(e.values()):
@@ -91,36 +130,65 @@ def verify(results, run, checks) -> tuple[list[str], dict]:
         else:
             v = r["vegeta"]
             codes = v.get("status_codes") or {}
-            bad = {c: n for c, n in codes.items() if c != "204"}
+            bad = {c: n for c, n in codes.items() if c != status}
             if bad or v.get("errors"):
                 problems.append(f"{name}: vegeta got {bad or ''} {(v.get('errors') or [])[:3]}")
-            done = codes.get("204", 0)
+            done = codes.get(status, 0)
         if r["server"] != "collector":
             continue
         answers = r["server_answers"]
         if answers["other"]:
-            problems.append(f"{name}: the collector answered {answers['other']} requests with other than 204")
-        over = answers["204"] - done
+            problems.append(f"{name}: the collector answered {answers['other']} requests with other than {status}")
+        over = answers["ok"] - done
         if "wrk" in r and not 0 <= over <= run["connections"]:
-            problems.append(f"{name}: the collector answered {answers['204']} requests, wrk counted {done}")
+            problems.append(f"{name}: the collector answered {answers['ok']} requests, wrk counted {done}")
         if "vegeta" in r and over != 0:
-            problems.append(f"{name}: the collector answered {answers['204']} requests, vegeta counted {done}")
-        server_acked += answers["204"] * epr
-        client_acked += done * epr
+            problems.append(f"{name}: the collector answered {answers['ok']} requests, vegeta counted {done}")
+        server_acked[w] += answers["ok"] * epr
+        client_acked[w] += done * epr
         if "wrk" in r:
             slack += run["connections"] * epr
     records = run["topic_records"]
-    if records != server_acked:
-        problems.append(f"the topic holds {records} records, the collector acknowledged {server_acked} events")
-    if not client_acked <= records <= client_acked + slack:
-        problems.append(f"the topic holds {records} records; clients saw {client_acked} acknowledged "
+    acked = sum(server_acked.values())
+    if records != acked:
+        problems.append(f"the topic holds {records} records, the collector acknowledged {acked} events")
+    seen = sum(client_acked.values())
+    if not seen <= records <= seen + slack:
+        problems.append(f"the topic holds {records} records; clients saw {seen} acknowledged "
                         f"(+ at most {slack} in flight when wrk stopped)")
     if run["bad_topic_records"]:
         problems.append(f"{run['bad_topic_records']} records went to the bad topic")
     if run["collector_exit"] != 0:
         problems.append(f"clicktrail collect exited {run['collector_exit']} on SIGTERM (expected 0)")
-    return problems, {"topic_records": records, "events_acknowledged_by_collector": server_acked,
-                      "events_acknowledged_seen_by_clients": client_acked, "in_flight_allowance": slack,
+
+    by_event_id = None
+    if counted is not None:
+        by_event_id = {}
+        owner = {i: (w, b) for w, per_body in ids.items() for b, body_ids in enumerate(per_body) for i in body_ids}
+        if counted["records"] != records:
+            problems.append(f"read back {counted['records']} records by event id, the topic's offsets say {records}")
+        if counted["unreadable"]:
+            problems.append(f"{counted['unreadable']} records do not start with an event_id")
+        unknown = {i: n for i, n in counted["ids"].items() if i not in owner}
+        if unknown:
+            sample = ", ".join(f"{i} ×{n}" for i, n in list(unknown.items())[:3])
+            problems.append(f"{len(unknown)} event ids in the topic are in no request ({sample}…): the collector "
+                            f"did not keep the ids sent")
+        for w, per_body in ids.items():
+            in_topic = sum(counted["ids"][i] for body_ids in per_body for i in body_ids)
+            # A request is taken whole or not at all: each of its events as often as the others.
+            partial = [b for b, body_ids in enumerate(per_body) if len({counted["ids"][i] for i in body_ids}) > 1]
+            by_event_id[w] = {"records": in_topic, "acknowledged": server_acked[w], "partial_bodies": len(partial)}
+            if in_topic != server_acked[w]:
+                problems.append(f"{w}: the topic holds {in_topic} of its events, the collector acknowledged "
+                                f"{server_acked[w]}")
+            if partial:
+                b = partial[0]
+                problems.append(f"{w}: {len(partial)} bodies' events are in the topic unequal numbers of times "
+                                f"(body {b}: {sorted(Counter(counted['ids'][i] for i in per_body[b]).items())})")
+    return problems, {"topic_records": records, "events_acknowledged_by_collector": acked,
+                      "events_acknowledged_seen_by_clients": seen, "in_flight_allowance": slack,
+                      "acknowledged_by_workload": server_acked, "by_event_id": by_event_id,
                       "bad_topic_records": run["bad_topic_records"], "collector_exit": run["collector_exit"]}
 
 
@@ -134,27 +202,60 @@ def fmt_ms(x) -> str:
 
 def main() -> int:
     work, out_json = Path(sys.argv[1]), Path(sys.argv[2])
-    results, run, bodies, checks = load(work)
-    problems, verification = verify(results, run, checks)
+    results, run, bodies, checks, ids, counted = load(work)
+    problems, verification = verify(results, run, bodies, checks, ids, counted)
 
-    workloads: dict[int, dict] = {}
+    order = [w for w in run.get("workloads", bodies) if w in bodies]
+    workloads: dict[str, dict] = {}
+    rounds: dict[tuple[str, str], list[dict]] = {}  # the saturated phases of (workload, server)
     for r in results:
         if r["phase"] == "warmup":
             continue
-        w = workloads.setdefault(r["events_per_request"], {})
+        w = workloads.setdefault(r["workload"], {"events_per_request": r["events_per_request"]})
         s = w.setdefault(r["server"], {})
-        key = {"saturate": "saturated", "latency": "half_saturation", "latency-peer": "at_collector_rate"}[r["phase"]]
-        s[key] = saturated(r) if r["phase"] == "saturate" else at_half(r)
-    for epr, w in workloads.items():
+        if r["phase"] == "saturate":
+            rounds.setdefault((r["workload"], r["server"]), []).append(r)
+            continue
+        key = {"latency": "half_saturation", "latency-peer": "at_collector_rate"}[r["phase"]]
+        s[key] = at_half(r)
+    for (name, server), rs in rounds.items():
+        workloads[name][server]["saturated"] = saturated(summed(rs))
+        if len(rs) > 1:
+            workloads[name][server]["rounds"] = [saturated(r) for r in rs]
+    for name, w in workloads.items():
         c, n = w["collector"]["saturated"], w["nginx"]["saturated"]
         w["cpu_ratio_collector_to_nginx"] = c["cpu_us_per_request"] / n["cpu_us_per_request"]
         w["throughput_ratio_collector_to_nginx"] = c["requests_per_s"] / n["requests_per_s"]
-        for server in ("nginx", "collector"):
+        for server in SERVERS:
             # as `run` asked vegeta for it: half the saturated rate
             w[server]["half_saturation"]["rate_asked"] = max(1, round(w[server]["saturated"]["requests_per_s"] / 2))
 
+    # The Snowplow and Segment doors against /v1/events: CPU per event, the same events, same run.
+    compat = {}
+    native = workloads.get(NATIVE_BATCH)
+    for name in COMPAT:
+        w = workloads.get(name)
+        if not (w and native):
+            continue
+        per_event = {s: w[s]["saturated"]["cpu_us_per_event"] for s in SERVERS}
+        native_per_event = {s: native[s]["saturated"]["cpu_us_per_event"] for s in SERVERS}
+        compat[name] = {
+            "collector_cpu_us_per_event": per_event["collector"],
+            "native_collector_cpu_us_per_event": native_per_event["collector"],
+            "ratio_to_native": per_event["collector"] / native_per_event["collector"],
+            "nginx_cpu_us_per_event": per_event["nginx"],
+            "nginx_ratio_to_native": per_event["nginx"] / native_per_event["nginx"],
+            "collector_to_nginx": w["cpu_ratio_collector_to_nginx"],
+            "native_collector_to_nginx": native["cpu_ratio_collector_to_nginx"],
+            "event_bytes_mean": bodies[name]["event_bytes_mean"],
+            # the same ratio in each round alone: how much the rounds agree
+            "ratio_to_native_by_round": [
+                mine["cpu_us_per_event"] / theirs["cpu_us_per_event"]
+                for mine, theirs in zip(w["collector"].get("rounds", []), native["collector"].get("rounds", []))],
+        }
+
     valid = not problems
-    one, batch = workloads.get(1), workloads.get(20)
+    one, batch = workloads.get("native-1"), native
     targets = []
     if one:
         ratio = one["cpu_ratio_collector_to_nginx"]
@@ -170,14 +271,27 @@ def main() -> int:
         epc = batch["collector"]["saturated"]["events_per_core_s"]
         targets.append({
             "target": f"batched ingest ≥ {MIN_EVENTS_PER_CORE:,} events/s per core of collector CPU, real broker",
-            "measured": f"{epc:,.0f} events/s per core (20 events/request)",
+            "measured": f"{epc:,.0f} events/s per core ({NATIVE_BATCH})",
             "value": epc, "pass": epc >= MIN_EVENTS_PER_CORE,
             "gap": None if epc >= MIN_EVENTS_PER_CORE else f"{MIN_EVENTS_PER_CORE / epc:.1f}× short",
         })
-    for epr, w in sorted(workloads.items()):
+    for name, c in compat.items():
+        ratio = c["ratio_to_native"]
+        targets.append({
+            "target": f"{name}: collector CPU per event ≤ {MAX_COMPAT_RATIO:g}× {NATIVE_BATCH}'s (issue 14, same run)",
+            "measured": f"{ratio:.2f}× ({c['collector_cpu_us_per_event']:.2f} µs vs "
+                        f"{c['native_collector_cpu_us_per_event']:.2f} µs)",
+            "value": ratio, "pass": ratio <= MAX_COMPAT_RATIO,
+            "gap": None if ratio <= MAX_COMPAT_RATIO else
+            f"its CPU per event must fall {100 * (1 - MAX_COMPAT_RATIO / ratio):.0f}%",
+        })
+    for name in order:
+        w = workloads.get(name)
+        if not w:
+            continue
         p99 = w["collector"]["half_saturation"]["p99_ms"]
         targets.append({
-            "target": f"collector p99 ≤ {MAX_P99_MS:g} ms at half of saturation ({epr} event{'s' if epr > 1 else ''}/request)",
+            "target": f"collector p99 ≤ {MAX_P99_MS:g} ms at half of saturation ({name})",
             "measured": f"p99 {p99:.2f} ms at {w['collector']['half_saturation']['rate_achieved']:,.0f} req/s",
             "value": p99, "pass": p99 <= MAX_P99_MS,
             "gap": None if p99 <= MAX_P99_MS else f"{p99 / MAX_P99_MS:.1f}× over",
@@ -186,31 +300,39 @@ def main() -> int:
     # --- the table ---
     print()
     print(f"clicktrail collect vs nginx {run['nginx_version']}: the same requests, in one run "
-          f"(commit {run['commit']}, {run['duration_s']} s per phase, wrk {run['connections']} connections)")
+          f"(checkout {run['commit']}, {run['duration_s']} s per phase"
+          f"{', saturated in ' + str(run['rounds']) + ' rounds' if run.get('rounds', 1) > 1 else ''}, "
+          f"wrk {run['connections']} connections)")
     print(f"Both servers, the Kafka broker (Java) and the load generator share this machine's "
           f"{run['cores']} cores; compare the ratios, not the absolute figures. Load average before the "
           f"run: {run['loadavg_before']}.")
-    for b in bodies:
-        print(f"  {b['events_per_request']:>2} event(s)/request: bodies of {b['body_bytes_mean']:,} bytes on average; "
-              f"events {b['event_bytes_min']}–{b['event_bytes_max']} bytes (mean {b['event_bytes_mean']})")
+    # The commit above is this checkout's (the bench's code); --bin may name a binary built elsewhere.
+    print(f"  binary: {run['binary']} (sha256 {run.get('binary_sha256', '?')}…, modified {run.get('binary_mtime', '?')})")
+    for name in order:
+        b = bodies[name]
+        print(f"  {name:<11} POST {b['path']}: bodies of {b['body_bytes_mean']:,} bytes on average; "
+              f"events {b['event_bytes_min']}–{b['event_bytes_max']} bytes as sent (mean {b['event_bytes_mean']})")
     if run.get("producer_overrides"):
         print(f"  the collector's producer was tuned for this run: {', '.join(run['producer_overrides'])}")
     if run["nginx_body"] != "read":
         print("  nginx discards the bodies (no echo module): its figures are a little flattering")
     print()
-    head = (f"{'workload':<14} {'server':<10} {'req/s':>9} {'events/s':>10} {'CPU µs/req':>11} {'ratio':>6} "
-            f"{'events/s/core':>14} {'p50 ms':>7} {'p99 ms':>7} {'@ req/s':>8}  {'broker µs/req':>13} "
+    head = (f"{'workload':<12} {'server':<10} {'req/s':>9} {'events/s':>10} {'CPU µs/req':>11} {'µs/event':>9} "
+            f"{'ratio':>6} {'events/s/core':>14} {'p50 ms':>7} {'p99 ms':>7} {'@ req/s':>8}  {'broker µs/req':>13} "
             f"{'wrk':>5} {'others':>6}")
     print(head)
     print("-" * len(head))
-    for epr, w in sorted(workloads.items()):
-        for i, server in enumerate(("nginx", "collector")):
+    for name in order:
+        w = workloads.get(name)
+        if not w:
+            continue
+        for i, server in enumerate(SERVERS):
             s, h = w[server]["saturated"], w[server]["half_saturation"]
-            label = f"{epr} event{'s' if epr > 1 else ''}/req" if i == 0 else ""
             ratio = f"{w['cpu_ratio_collector_to_nginx']:.2f}×" if server == "collector" else ""
             per_core = fmt_int(s["events_per_core_s"]) if server == "collector" else ""
-            print(f"{label:<14} {server:<10} {fmt_int(s['requests_per_s']):>9} {fmt_int(s['events_per_s']):>10} "
-                  f"{s['cpu_us_per_request']:>11.1f} {ratio:>6} {per_core:>14} {fmt_ms(h['p50_ms']):>7} "
+            print(f"{name if i == 0 else '':<12} {server:<10} {fmt_int(s['requests_per_s']):>9} "
+                  f"{fmt_int(s['events_per_s']):>10} {s['cpu_us_per_request']:>11.1f} {s['cpu_us_per_event']:>9.2f} "
+                  f"{ratio:>6} {per_core:>14} {fmt_ms(h['p50_ms']):>7} "
                   f"{fmt_ms(h['p99_ms']):>7} {fmt_int(h['rate_achieved']):>8}  "
                   f"{s['broker_cpu_us_per_request']:>13.1f} {s['loadgen_cpu_cores']:>4.2f}c "
                   f"{s['others_cpu_cores']:>5.2f}c")
@@ -219,29 +341,53 @@ def main() -> int:
           "collector CPU seconds.\np50/p99: vegeta at a constant half of the saturated rate (@ req/s achieved). "
           "broker: the Kafka JVM's CPU per request;\nwrk: its CPU in cores; others: cores busy with anything "
           "else on the machine (noise) during the saturated phase.")
-    noisy = [(f'{r["phase"]} {r["server"]} {r["events_per_request"]}/req', r["others_cpu_s"] / r["wall_s"])
+    noisy = [(f'{r["phase"]} {r["server"]} {r["workload"]}', r["others_cpu_s"] / r["wall_s"])
              for r in results if r["phase"] != "warmup" and r["others_cpu_s"] / r["wall_s"] > 0.25]
     if noisy:
         worst = max(noisy, key=lambda x: x[1])
         print(f"NOTE: other work on the machine took over 0.25 cores in {len(noisy)} phase(s) (worst: {worst[1]:.2f} "
               f"cores, {worst[0]}); figures from a quiet machine are steadier.")
+    if compat:
+        print()
+        print(f"Snowplow and Segment doors against {NATIVE_BATCH}, the same events in the same run "
+              f"(CPU µs per event, saturated):")
+        chead = (f"  {'workload':<12} {'collector':>9} {'÷ ' + NATIVE_BATCH:>12} {'nginx':>7} {'÷ ' + NATIVE_BATCH:>12} "
+                 f"{'collector÷nginx':>16} {'bytes/event':>12}")
+        print(chead)
+        nat = native
+        print(f"  {NATIVE_BATCH:<12} {nat['collector']['saturated']['cpu_us_per_event']:>9.2f} {'1.00×':>12} "
+              f"{nat['nginx']['saturated']['cpu_us_per_event']:>7.3f} {'1.00×':>12} "
+              f"{nat['cpu_ratio_collector_to_nginx']:>15.2f}× {bodies[NATIVE_BATCH]['event_bytes_mean']:>12,}")
+        for name, c in compat.items():
+            print(f"  {name:<12} {c['collector_cpu_us_per_event']:>9.2f} {c['ratio_to_native']:>11.2f}× "
+                  f"{c['nginx_cpu_us_per_event']:>7.3f} {c['nginx_ratio_to_native']:>11.2f}× "
+                  f"{c['collector_to_nginx']:>15.2f}× {c['event_bytes_mean']:>12,}")
+        for name, c in compat.items():
+            if c["ratio_to_native_by_round"]:
+                print(f"  {name}, collector ÷ {NATIVE_BATCH} in each of the {len(c['ratio_to_native_by_round'])} rounds: "
+                      + ", ".join(f"{x:.2f}×" for x in c["ratio_to_native_by_round"]))
+        print(f"  target (issue 14): the collector's ÷ {NATIVE_BATCH} ≤ {MAX_COMPAT_RATIO:g}×; nginx's shows what the "
+              f"larger bodies alone cost a server that only reads them.")
     print()
     print("at half of saturation (vegeta, constant rate):")
-    for epr, w in sorted(workloads.items()):
-        for server in ("nginx", "collector"):
+    for name in order:
+        w = workloads.get(name)
+        if not w:
+            continue
+        for server in SERVERS:
             h = w[server]["half_saturation"]
             # Short of the asked rate: the server, vegeta or both ran out of CPU (see their cores), or
             # vegeta's 1024 workers were all waiting on a server that fell behind.
             short = (" (short of the asked rate: this machine could not carry it)"
                      if h["rate_achieved"] < 0.9 * h["rate_asked"] else "")
-            print(f"  {epr:>2}/req {server:<9}  asked {h['rate_asked']:>7,} req/s, sent {h['rate_achieved']:>9,.0f}"
+            print(f"  {name:<11} {server:<9}  asked {h['rate_asked']:>7,} req/s, sent {h['rate_achieved']:>9,.0f}"
                   f"{short}; "
                   f"p50 {fmt_ms(h['p50_ms'])}  p99 {fmt_ms(h['p99_ms'])}  max {fmt_ms(h['max_ms'])} ms; "
                   f"server {h['server_cpu_us_per_request']:.1f} µs/req; vegeta {h['loadgen_cpu_cores']:.2f} cores, "
                   f"others {h['others_cpu_cores']:.2f} cores")
         peer = w["nginx"].get("at_collector_rate")
         if peer:
-            print(f"  {epr:>2}/req nginx at the collector's rate: sent {peer['rate_achieved']:>9,.0f} req/s; "
+            print(f"  {name:<11} nginx at the collector's rate: sent {peer['rate_achieved']:>9,.0f} req/s; "
                   f"p50 {fmt_ms(peer['p50_ms'])}  p99 {fmt_ms(peer['p99_ms'])}  max {fmt_ms(peer['max_ms'])} ms "
                   f"(what vegeta and this machine add to any server)")
     print()
@@ -249,11 +395,18 @@ def main() -> int:
     print(f"verified: {v['topic_records']:,} records in the topic, {v['events_acknowledged_by_collector']:,} events "
           f"acknowledged by the collector (clients saw {v['events_acknowledged_seen_by_clients']:,}), "
           f"{v['bad_topic_records']} bad records, clean exit {v['collector_exit'] == 0}")
+    if v["by_event_id"] is not None:
+        print("  by event id: " + "; ".join(
+            f"{w} {c['records']:,} in the topic of {c['acknowledged']:,} acknowledged"
+            + (f", {c['partial_bodies']} requests partly" if c["partial_bodies"] else "")
+            for w, c in v["by_event_id"].items()))
+    else:
+        print("  NOTE: not read back by event id (no JDK to run CountEventIds.java): the count alone was checked")
     if problems:
         print("\nRUN FAILED — its figures are not results:")
         for p in problems:
             print(f"  - {p}")
-    print("\ntargets (DESIGN.md, Performance targets):")
+    print("\ntargets (DESIGN.md, Performance targets; issue 14 for the Snowplow and Segment doors):")
     for t in targets:
         verdict = ("PASS" if t["pass"] else "MISS") if valid else "FAILED RUN"
         gap = f"  ({t['gap']})" if t["gap"] and valid else ""
@@ -261,8 +414,8 @@ def main() -> int:
 
     out_json.write_text(json.dumps({
         "valid": valid, "problems": problems, "run": run, "requests": bodies,
-        "workloads": {str(k): v for k, v in sorted(workloads.items())},
-        "targets": targets, "verification": verification,
+        "workloads": {k: workloads[k] for k in order if k in workloads},
+        "compat": compat, "targets": targets, "verification": verification,
         "phases": [{k: v for k, v in r.items() if k != "wrk_text"} for r in results],
     }, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten: {out_json}")

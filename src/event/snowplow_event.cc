@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -65,6 +66,7 @@ using handler = std::optional<problem> (*)(tp2_event&, const tp2_param&, const f
 struct tp2_row {
   handler read;
   const field* column = nullptr;  // the schema-v1 column, for the text handlers
+  std::uint8_t bit = 0;           // this row's bit in an event's set of parameters seen
 };
 
 // Keeps the parameter in props.snowplow under its name, its value as sent.
@@ -226,12 +228,13 @@ std::optional<problem> on_co(tp2_event& ev, const tp2_param& p, const field*) {
   return std::nullopt;
 }
 
-// The tp2 parameters with a meaning of their own (docs/compat-snowplow.md, "Fields"); any other
-// is kept.
+// The tp2 parameters with a meaning of their own (docs/compat-snowplow.md, "Fields"), and those
+// every browser tracker sends that are kept as they are (so that one lookup also finds them given
+// twice); any other is kept too.
 const std::unordered_map<std::string_view, tp2_row>& tp2_table() {
   static const std::unordered_map<std::string_view, tp2_row> table = [] {
     const auto column = [](std::string_view name) { return find_field(name); };
-    return std::unordered_map<std::string_view, tp2_row>{
+    std::unordered_map<std::string_view, tp2_row> rows{
         {"e", {on_kind}},
         {"eid", {on_eid}},
         {"aid", {on_aid}},
@@ -262,7 +265,18 @@ const std::unordered_map<std::string_view, tp2_row>& tp2_table() {
         {"ue_px", {on_ue}},
         {"co", {on_co}},
         {"cx", {on_co}},
+        {"tv", {keep}},
+        {"tna", {keep}},
+        {"p", {keep}},
+        {"cookie", {keep}},
+        {"cs", {keep}},
+        {"cd", {keep}},
+        {"vid", {keep}},
     };
+    std::uint8_t bit = 0;
+    for (auto& [name, row] : rows) row.bit = bit++;
+    assert(bit <= 64 && "an event's set of parameters seen is one 64-bit word");
+    return rows;
   }();
   return table;
 }
@@ -360,21 +374,29 @@ std::optional<problem> assemble_props(tp2_event& ev, const limits& lim) {
 
 std::optional<problem> read_tp2_event(std::span<const tp2_param> params, const limits& lim, event& out,
                                       foreign_hints& hints) {
-  // A parameter twice is ambiguous (which one counts?), as a key twice is in our own events.
-  thread_local std::vector<std::string_view> names;
-  names.clear();
-  for (const tp2_param& p : params) names.push_back(p.name);
-  std::sort(names.begin(), names.end());
-  if (const auto twice = std::adjacent_find(names.begin(), names.end()); twice != names.end()) {
+  // A parameter twice is ambiguous (which one counts?), as a key twice is in our own events:
+  // the table's rows are told apart by a bit each, the rare others by their names.
+  const auto twice = [](std::string_view name) {
     return problem{reason::invalid_field,
-                   fmt::format("parameter {} appears twice; send each once", shown(*twice))};
-  }
+                   fmt::format("parameter {} appears twice; send each once", shown(name))};
+  };
+  thread_local std::vector<std::string_view> others;
+  others.clear();
+  std::uint64_t seen = 0;
   tp2_event ev{out, hints};
   const auto& table = tp2_table();
   for (const tp2_param& p : params) {
     const auto row = table.find(p.name);
-    auto why = row == table.end() ? keep(ev, p) : row->second.read(ev, p, row->second.column);
-    if (why) return why;
+    if (row == table.end()) {
+      if (std::find(others.begin(), others.end(), p.name) != others.end()) return twice(p.name);
+      others.push_back(p.name);
+      if (auto why = keep(ev, p)) return why;
+      continue;
+    }
+    const std::uint64_t bit = std::uint64_t{1} << row->second.bit;
+    if (seen & bit) return twice(p.name);
+    seen |= bit;
+    if (auto why = row->second.read(ev, p, row->second.column)) return why;
   }
   if (auto why = read_type(ev)) return why;
   if (ev.ue) {

@@ -24,6 +24,16 @@ std::uint64_t needs_a_look(std::uint64_t w) noexcept {
          has_zero(w ^ every_byte('\\')) | (w & high);
 }
 
+// The end of the plain text (bytes that are copied as they are) that starts at s[i], s of size n.
+std::size_t plain_run(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
+  for (std::uint64_t w; i + 8 <= n; i += 8) {
+    std::memcpy(&w, s + i, 8);
+    if (needs_a_look(w)) break;
+  }
+  while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') ++i;
+  return i;
+}
+
 void write_escape(std::string& out, unsigned char c) {
   static constexpr char hex[] = "0123456789abcdef";
   if (c == '"' || c == '\\') {
@@ -48,31 +58,41 @@ void write_double(std::string& out, double d) {
 void write_string(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
+  std::size_t i = plain_run(p, n, 0);
+  if (i == n) {
+    // Nothing to escape or replace, as in nearly every string: the quotes and the text in one
+    // append when it is short.
+    constexpr std::size_t short_text = 126;
+    if (n <= short_text) {
+      char quoted[short_text + 2];
+      quoted[0] = '"';
+      std::memcpy(quoted + 1, s.data(), n);
+      quoted[n + 1] = '"';
+      out.append(quoted, n + 2);
+      return;
+    }
+    out.reserve(out.size() + n + 2);
+  }
   out.push_back('"');
   std::size_t copied = 0;  // s[copied, i) is plain text not yet appended
-  std::size_t i = 0;
   while (i < n) {
-    for (std::uint64_t w; i + 8 <= n; i += 8) {
-      std::memcpy(&w, p + i, 8);
-      if (needs_a_look(w)) break;
-    }
-    if (i >= n) break;
     const unsigned char c = p[i];
     if (c >= 0x80) {
       if (const std::size_t len = base::utf8_length(p + i, n - i)) {
         i += len;
-        continue;
+      } else {
+        out.append(s.data() + copied, i - copied);
+        out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+        copied = ++i;
       }
-      out.append(s.data() + copied, i - copied);
-      out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
-      copied = ++i;
     } else if (c < 0x20 || c == '"' || c == '\\') {
       out.append(s.data() + copied, i - copied);
       write_escape(out, c);
       copied = ++i;
     } else {
-      ++i;
+      ++i;  // needs_a_look flagged a plain byte
     }
+    i = plain_run(p, n, i);
   }
   out.append(s.data() + copied, n - copied);
   out.push_back('"');

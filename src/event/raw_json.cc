@@ -102,4 +102,31 @@ std::string_view value_onward(std::string_view object_text, std::size_t index) n
   }
 }
 
+std::string_view compact_value(std::string_view text, std::size_t max_depth) noexcept {
+  const char* begin = text.data();
+  const char* end = begin + text.size();
+  if (text.empty() || (*begin != '{' && *begin != '[')) return {};
+  std::size_t depth = 0;
+  for (const char* p = begin; p < end;) {
+    switch (*p) {
+      case '"':
+        p = skip_string(p, end);
+        continue;
+      case '{':
+      case '[':
+        if (++depth > max_depth) return {};
+        break;
+      case '}':
+      case ']':
+        if (--depth == 0) return {begin, static_cast<std::size_t>(p + 1 - begin)};
+        break;
+      default:
+        if (is_space(*p)) return {};
+        break;
+    }
+    ++p;
+  }
+  return {};
+}
+
 }  // namespace clicktrail::event::raw

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "base/uuid.h"
@@ -61,22 +60,34 @@ using tp2_event = tp2::reading;
 
 constexpr std::string_view kinds = "pv, pp, se, ue, tr or ti";
 
-using handler = std::optional<problem> (*)(tp2_event&, const tp2_param&, const field*);
+struct tp2_row;
+using handler = std::optional<problem> (*)(tp2_event&, const tp2_param&, const tp2_row&);
 
 struct tp2_row {
-  handler read;
+  handler read = nullptr;
   const field* column = nullptr;  // the schema-v1 column, for the text handlers
   std::uint8_t bit = 0;           // this row's bit in an event's set of parameters seen
+  std::string member = {};        // `"name":`, written before a kept value
 };
 
-// Keeps the parameter in props.snowplow under its name, its value as sent.
-std::optional<problem> keep(tp2_event& ev, const tp2_param& p, const field* = nullptr) {
-  member(ev.snowplow, p.name);
+// Keeps the parameter in props.snowplow under its name, its value as sent. `row` (when the name
+// has one) holds the name already written as a member.
+std::optional<problem> keep(tp2_event& ev, const tp2_param& p, const tp2_row* row = nullptr) {
+  if (row) {
+    if (!ev.snowplow.empty()) ev.snowplow.push_back(',');
+    ev.snowplow.append(row->member);
+  } else {
+    member(ev.snowplow, p.name);
+    ev.kept_schema |= p.name == "schema";
+    ev.kept_data |= p.name == "data";
+    ev.kept_contexts |= p.name == "contexts";
+  }
   write_string(ev.snowplow, p.value);
-  ev.kept_schema |= p.name == "schema";
-  ev.kept_data |= p.name == "data";
-  ev.kept_contexts |= p.name == "contexts";
   return std::nullopt;
+}
+
+std::optional<problem> on_keep(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
+  return keep(ev, p, &row);
 }
 
 // A whole decimal number from `min` to `max`: digits only, as the trackers write them.
@@ -122,12 +133,12 @@ std::optional<problem> read_ms(const tp2_param& p, opt_i64& out) {
   return std::nullopt;
 }
 
-std::optional<problem> on_kind(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_kind(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   ev.kind = p.value;
   return std::nullopt;
 }
 
-std::optional<problem> on_eid(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_eid(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
   if (p.value.empty()) return std::nullopt;
   if (base::parse_uuid(p.value)) {
     ev.e.event_id.assign(p.value);
@@ -135,40 +146,40 @@ std::optional<problem> on_eid(tp2_event& ev, const tp2_param& p, const field*) {
     return std::nullopt;
   }
   ev.hints.foreign_id.emplace(p.value);
-  return keep(ev, p);
+  return keep(ev, p, &row);
 }
 
-std::optional<problem> on_aid(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_aid(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
   ev.hints.source_key.assign(p.value);
-  return keep(ev, p);
+  return keep(ev, p, &row);
 }
 
-std::optional<problem> on_dtm(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_dtm(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   return read_ms(p, ev.dtm);
 }
 
-std::optional<problem> on_ttm(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_ttm(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
   if (auto why = read_ms(p, ev.ttm)) return why;
-  return keep(ev, p);
+  return keep(ev, p, &row);
 }
 
-std::optional<problem> on_stm(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_stm(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   return read_ms(p, ev.e.sent_ts);
 }
 
-std::optional<problem> on_text(tp2_event& ev, const tp2_param& p, const field* column) {
-  if (!p.value.empty()) assign_text(*column, p.value, ev.e);
+std::optional<problem> on_text(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
+  if (!p.value.empty()) assign_text(*row.column, p.value, ev.e);
   return std::nullopt;
 }
 
-std::optional<problem> on_url(tp2_event& ev, const tp2_param& p, const field* column) {
+std::optional<problem> on_url(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
   if (p.value.empty()) return std::nullopt;
-  assign_text(*column, p.value, ev.e);
+  assign_text(*row.column, p.value, ev.e);
   if (const auto path = path_of(p.value)) assign_text(*find_field("page_path"), *path, ev.e);
   return std::nullopt;
 }
 
-std::optional<problem> on_res(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_res(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   if (p.value.empty()) return std::nullopt;
   const auto wh = dimensions(p.value);
   if (!wh) return invalid(p, "is not WxH in whole CSS px");
@@ -177,7 +188,7 @@ std::optional<problem> on_res(tp2_event& ev, const tp2_param& p, const field*) {
   return std::nullopt;
 }
 
-std::optional<problem> on_vp(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_vp(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   if (p.value.empty()) return std::nullopt;
   const auto wh = dimensions(p.value);
   if (!wh) return invalid(p, "is not WxH in whole CSS px");
@@ -188,27 +199,27 @@ std::optional<problem> on_vp(tp2_event& ev, const tp2_param& p, const field*) {
 }
 
 // ds and pp_may have no column; they are kept, and read for the ping's scroll depth if they can be.
-std::optional<problem> on_ds(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_ds(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
   if (const auto wh = dimensions(p.value)) ev.ds_h = wh->second;
-  return keep(ev, p);
+  return keep(ev, p, &row);
 }
 
-std::optional<problem> on_pp_may(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_pp_may(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
   ev.pp_may = whole(p.value, 0, std::numeric_limits<std::int32_t>::max());
-  return keep(ev, p);
+  return keep(ev, p, &row);
 }
 
-std::optional<problem> on_ua(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_ua(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   if (!p.value.empty()) ev.hints.user_agent.emplace(p.value);
   return std::nullopt;
 }
 
-std::optional<problem> on_ip(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_ip(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   if (!p.value.empty()) ev.hints.ip.emplace(p.value);
   return std::nullopt;
 }
 
-std::optional<problem> on_se(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_se(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   static constexpr std::array<std::string_view, 5> names{"se_ca", "se_ac", "se_la", "se_pr", "se_va"};
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (p.name == names[i]) ev.se[i] = &p;
@@ -216,25 +227,74 @@ std::optional<problem> on_se(tp2_event& ev, const tp2_param& p, const field*) {
   return std::nullopt;
 }
 
-std::optional<problem> on_ue(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_ue(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   if (ev.ue) return invalid(p, "comes with another self-describing event (ue_pr and ue_px); send one");
   ev.ue = &p;
   return std::nullopt;
 }
 
-std::optional<problem> on_co(tp2_event& ev, const tp2_param& p, const field*) {
+std::optional<problem> on_co(tp2_event& ev, const tp2_param& p, const tp2_row&) {
   if (ev.co) return invalid(p, "comes with other contexts (co and cx); send one");
   ev.co = &p;
   return std::nullopt;
 }
 
+// The rows by name. Every name in the table is at most 7 bytes, so a name is a 64-bit word (its
+// bytes and its length), and finding it is a multiply and a probe or two in an open-addressed
+// array: the lookup runs for every parameter of every event.
+class tp2_rows {
+ public:
+  void add(std::string_view name, tp2_row row) {
+    const std::uint64_t key = word(name);
+    assert(key != 0 && "a table name is 1 to 7 bytes");
+    std::size_t slot = home(key);
+    while (keys_[slot] != 0) slot = (slot + 1) % slots;
+    row.bit = count_++;
+    assert(count_ <= 64 && "an event's set of parameters seen is one 64-bit word");
+    row.member.clear();
+    member(row.member, name);
+    keys_[slot] = key;
+    rows_[slot] = std::move(row);
+  }
+
+  const tp2_row* find(std::string_view name) const noexcept {
+    const std::uint64_t key = word(name);
+    if (key == 0) return nullptr;
+    for (std::size_t slot = home(key);; slot = (slot + 1) % slots) {
+      if (keys_[slot] == key) return &rows_[slot];
+      if (keys_[slot] == 0) return nullptr;
+    }
+  }
+
+ private:
+  static constexpr std::size_t slots = 128;  // a power of two, at least twice the rows
+
+  // The name's bytes and, in the top byte, its length; 0 for a name that cannot be in the table.
+  static std::uint64_t word(std::string_view name) noexcept {
+    if (name.empty() || name.size() > 7) return 0;
+    std::uint64_t w = std::uint64_t{name.size()} << 56;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      w |= std::uint64_t{static_cast<unsigned char>(name[i])} << (8 * i);
+    }
+    return w;
+  }
+
+  static std::size_t home(std::uint64_t key) noexcept {
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> 57);  // Fibonacci hashing, 7 bits
+  }
+
+  std::array<std::uint64_t, slots> keys_{};
+  std::array<tp2_row, slots> rows_{};
+  std::uint8_t count_ = 0;
+};
+
 // The tp2 parameters with a meaning of their own (docs/compat-snowplow.md, "Fields"), and those
 // every browser tracker sends that are kept as they are (so that one lookup also finds them given
 // twice); any other is kept too.
-const std::unordered_map<std::string_view, tp2_row>& tp2_table() {
-  static const std::unordered_map<std::string_view, tp2_row> table = [] {
+const tp2_rows& tp2_table() {
+  static const tp2_rows table = [] {
     const auto column = [](std::string_view name) { return find_field(name); };
-    std::unordered_map<std::string_view, tp2_row> rows{
+    const std::pair<std::string_view, tp2_row> rows[] = {
         {"e", {on_kind}},
         {"eid", {on_eid}},
         {"aid", {on_aid}},
@@ -265,18 +325,17 @@ const std::unordered_map<std::string_view, tp2_row>& tp2_table() {
         {"ue_px", {on_ue}},
         {"co", {on_co}},
         {"cx", {on_co}},
-        {"tv", {keep}},
-        {"tna", {keep}},
-        {"p", {keep}},
-        {"cookie", {keep}},
-        {"cs", {keep}},
-        {"cd", {keep}},
-        {"vid", {keep}},
+        {"tv", {on_keep}},
+        {"tna", {on_keep}},
+        {"p", {on_keep}},
+        {"cookie", {on_keep}},
+        {"cs", {on_keep}},
+        {"cd", {on_keep}},
+        {"vid", {on_keep}},
     };
-    std::uint8_t bit = 0;
-    for (auto& [name, row] : rows) row.bit = bit++;
-    assert(bit <= 64 && "an event's set of parameters seen is one 64-bit word");
-    return rows;
+    tp2_rows built;
+    for (const auto& [name, row] : rows) built.add(name, row);
+    return built;
   }();
   return table;
 }
@@ -383,20 +442,24 @@ std::optional<problem> read_tp2_event(std::span<const tp2_param> params, const l
   thread_local std::vector<std::string_view> others;
   others.clear();
   std::uint64_t seen = 0;
-  tp2_event ev{out, hints};
+  // props is written in two parts, on buffers that stay with the thread: no allocation for them.
+  thread_local std::string snowplow, top;
+  snowplow.clear();
+  top.clear();
+  tp2_event ev{out, hints, snowplow, top};
   const auto& table = tp2_table();
   for (const tp2_param& p : params) {
-    const auto row = table.find(p.name);
-    if (row == table.end()) {
+    const tp2_row* row = table.find(p.name);
+    if (!row) {
       if (std::find(others.begin(), others.end(), p.name) != others.end()) return twice(p.name);
       others.push_back(p.name);
       if (auto why = keep(ev, p)) return why;
       continue;
     }
-    const std::uint64_t bit = std::uint64_t{1} << row->second.bit;
+    const std::uint64_t bit = std::uint64_t{1} << row->bit;
     if (seen & bit) return twice(p.name);
     seen |= bit;
-    if (auto why = row->second.read(ev, p, row->second.column)) return why;
+    if (auto why = row->read(ev, p, *row)) return why;
   }
   if (auto why = read_type(ev)) return why;
   if (ev.ue) {

@@ -30,14 +30,14 @@ namespace tp2 {
 struct reading {
   event& e;
   foreign_hints& hints;
+  std::string& snowplow;  // the members of props.snowplow so far, comma-separated
+  std::string& top;       // the members of props itself
   std::string_view kind = {};
   opt_i64 dtm = {}, ttm = {};
   std::array<const tp2_param*, 5> se{};  // se_ca, se_ac, se_la, se_pr, se_va
   const tp2_param* ue = nullptr;         // ue_pr or ue_px
   const tp2_param* co = nullptr;         // co or cx
   opt_i64 pp_may = {}, vp_h = {}, ds_h = {};
-  std::string snowplow = {};  // the members of props.snowplow so far, comma-separated
-  std::string top = {};       // the members of props itself
   bool kept_schema = false, kept_data = false, kept_contexts = false;
 };
 

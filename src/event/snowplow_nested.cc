@@ -12,6 +12,7 @@
 #include "base/base64.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
+#include "event/raw_json.h"
 #include "event/read_event.h"
 #include "event/snowplow_event.h"
 
@@ -27,12 +28,12 @@ constexpr std::string_view link_click_schema =
     "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-";
 
 // Parses the JSON in `p` (plain, or base64 for ue_px and cx) with a parser of its own: the body's
-// DOM is still in use.
+// DOM is still in use. `text` is the JSON's text, valid until the next call.
 std::optional<problem> nested_json(const tp2_param& p, bool base64, std::string_view what, const limits& lim,
-                                   dom::element& root) {
+                                   dom::element& root, std::string_view& text) {
   thread_local json_parser parser;
   thread_local std::string decoded;
-  std::string_view text = p.value;
+  text = p.value;
   if (base64) {
     auto bytes = base::decode_base64_any(p.value);
     if (!bytes) return invalid(p, fmt::format("is not base64 of {} JSON", what));
@@ -43,6 +44,17 @@ std::optional<problem> nested_json(const tp2_param& p, bool base64, std::string_
     return invalid(p, fmt::format("is not {} JSON ({})", what, simdjson::error_message(error)));
   }
   return std::nullopt;
+}
+
+// Where the member `key` that operator[] finds (the first one) is among the members of `object`,
+// in the order sent: for raw::value_onward. The caller has found it.
+std::size_t member_index(dom::object object, std::string_view key) {
+  std::size_t index = 0;
+  for (const dom::key_value_pair m : object) {
+    if (m.key == key) break;
+    ++index;
+  }
+  return index;
 }
 
 // `iglu:vendor/name/format/version` → name.
@@ -91,7 +103,8 @@ bool link_click_column(reading& ev, std::string_view name, dom::element value) {
 std::optional<problem> read_self_describing(reading& ev, const limits& lim) {
   const tp2_param& p = *ev.ue;
   dom::element root;
-  if (auto why = nested_json(p, p.name == "ue_px", "a self-describing event", lim, root)) return why;
+  std::string_view text;
+  if (auto why = nested_json(p, p.name == "ue_px", "a self-describing event", lim, root, text)) return why;
   std::string_view outer, schema;
   dom::object inner;
   dom::element data;
@@ -125,6 +138,19 @@ std::optional<problem> read_self_describing(reading& ev, const limits& lim) {
     return std::nullopt;
   }
   const bool link_click = schema.starts_with(link_click_schema);
+  if (!link_click) {
+    // The trackers send the data compact: its members are copied as they are.
+    const std::string_view inner_text =
+        raw::value_onward(raw::trim(text), member_index(root.get_object().value_unsafe(), "data"));
+    const std::string_view data_text =
+        raw::compact_value(raw::value_onward(inner_text, member_index(inner, "data")), lim.max_props_depth);
+    if (!data_text.empty()) {
+      const std::string_view members = data_text.substr(1, data_text.size() - 2);
+      if (!ev.top.empty() && !members.empty()) ev.top.push_back(',');
+      ev.top.append(members);
+      return std::nullopt;
+    }
+  }
   for (const dom::key_value_pair m : object) {
     if (link_click && link_click_column(ev, m.key, m.value)) continue;
     member(ev.top, m.key);
@@ -136,9 +162,11 @@ std::optional<problem> read_self_describing(reading& ev, const limits& lim) {
 // co / cx: {"schema": "…/contexts/…/1-0-*", "data": [entities]} → props.snowplow.contexts.
 std::optional<problem> read_contexts(reading& ev, const limits& lim) {
   const tp2_param& p = *ev.co;
-  dom::element root, data;
-  if (auto why = nested_json(p, p.name == "cx", "a contexts", lim, root)) return why;
+  dom::element root;
+  std::string_view text;
+  if (auto why = nested_json(p, p.name == "cx", "a contexts", lim, root, text)) return why;
   std::string_view schema;
+  dom::element data;
   if (root["schema"].get_string().get(schema) || !schema.starts_with(contexts_schema) ||
       root["data"].get(data) || !data.is_array()) {
     return invalid(p, "is not a contexts 1-0-* JSON with a data array");
@@ -146,7 +174,15 @@ std::optional<problem> read_contexts(reading& ev, const limits& lim) {
   if (ev.kept_contexts)
     return invalid(p, "comes with a parameter named contexts, which props.snowplow.contexts needs");
   member(ev.snowplow, "contexts");
-  if (!write_compact(ev.snowplow, data, depth_left(lim, 2))) return too_deep(lim, "the contexts");
+  // The trackers send the entities compact: copied as they are, not written out again.
+  const std::size_t depth = depth_left(lim, 2);
+  if (const auto raw_data = raw::compact_value(
+          raw::value_onward(raw::trim(text), member_index(root.get_object().value_unsafe(), "data")), depth);
+      !raw_data.empty()) {
+    ev.snowplow.append(raw_data);
+    return std::nullopt;
+  }
+  if (!write_compact(ev.snowplow, data, depth)) return too_deep(lim, "the contexts");
   return std::nullopt;
 }
 

@@ -94,6 +94,20 @@ TEST(encode, long_strings_with_escapes_in_every_position) {
   }
 }
 
+TEST(encode, plain_strings_short_and_long_and_an_escape_at_their_end) {
+  // Plain text is copied in one piece (on the stack up to 126 bytes); an escape anywhere, the
+  // last byte included, takes the careful path.
+  for (const std::size_t size : {1u, 125u, 126u, 127u, 300u}) {
+    event e = minimal();
+    e.page_title = std::string(size, 'p');
+    EXPECT_NE(encoded(e).find("\"page_title\":\"" + *e.page_title + "\","), std::string::npos) << size;
+    e.page_title->back() = '\\';
+    std::string want(size - 1, 'p');
+    want += "\\\\";
+    EXPECT_NE(encoded(e).find("\"page_title\":\"" + want + "\","), std::string::npos) << size;
+  }
+}
+
 TEST(encode, invalid_utf8_from_the_collector_becomes_replacement_characters) {
   event e = minimal();
   e.ua = "Moz\xFFilla \xC3 \xE2\x82 \xED\xA0\x80 \xF4\x90\x80\x80 \xC0\xAF ok \xE2\x82\xAC";

@@ -32,6 +32,22 @@ TEST(event_raw_json, the_text_from_a_member_value_on) {
   EXPECT_EQ(array_cursor(value_onward(object, 2)).element(0), R"({"type":"a"})");
 }
 
+TEST(event_raw_json, compact_values_up_to_a_depth) {
+  // Three deep: the array, the object, the inner array. Brackets and escaped quotes inside
+  // strings count for nothing; the text after the value is not part of it.
+  const std::string_view nested = R"([{"a":"] \"[ {","b":[1]}],"next":2})";
+  EXPECT_EQ(compact_value(nested, 3), R"([{"a":"] \"[ {","b":[1]}])");
+  EXPECT_EQ(compact_value(nested, 2), "");
+  EXPECT_EQ(compact_value("{}", 1), "{}");
+  // Whitespace outside strings: not compact, to be written out again.
+  EXPECT_EQ(compact_value("[1, 2]", 4), "");
+  EXPECT_EQ(compact_value("{\"a\":\n1}", 4), "");
+  // Only arrays and objects.
+  EXPECT_EQ(compact_value(R"("text")", 4), "");
+  EXPECT_EQ(compact_value("12", 4), "");
+  EXPECT_EQ(compact_value("", 4), "");
+}
+
 TEST(event_raw_json, trim) {
   EXPECT_EQ(trim(" \r\n\t{} \n"), "{}");
   EXPECT_EQ(trim("   "), "");

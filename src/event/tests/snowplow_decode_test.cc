@@ -496,6 +496,59 @@ TEST(snowplow_decode, a_get_pixel_query_is_one_event) {
             R"({"category":"a b","action":"c"})");
 }
 
+TEST(snowplow_decode, contexts_are_kept_compact_however_they_were_sent) {
+  // The trackers send compact contexts, copied as they are; spaced-out ones are written out
+  // compact, with the same text in props.
+  const std::string compact =
+      R"({\"schema\":\"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0\",\"data\":)"
+      R"([{\"schema\":\"iglu:com.acme/cart/jsonschema/1-0-0\",\"data\":{\"sku\":\"a \\\"b\\\"\",\"n\":[1,2]}}]})";
+  const std::string spaced =
+      R"({ \"schema\" : \"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0\",\n \"data\" : )"
+      R"([ { \"schema\":\"iglu:com.acme/cart/jsonschema/1-0-0\", \"data\": {\"sku\":\"a \\\"b\\\"\", \"n\":[1, 2]} } ] })";
+  const std::string expected =
+      R"({"snowplow":{"contexts":[{"schema":"iglu:com.acme/cart/jsonschema/1-0-0","data":{"sku":"a \"b\"","n":[1,2]}}]}})";
+  EXPECT_EQ(only_event(decode_tp2_body(payload_data(R"({"e":"pv","co":")" + compact + R"("})"))).props,
+            expected);
+  EXPECT_EQ(only_event(decode_tp2_body(payload_data(R"({"e":"pv","co":")" + spaced + R"("})"))).props,
+            expected);
+  // At the depth limit exactly (props → snowplow → contexts → entity → data → n), both ways.
+  limits exact;
+  exact.max_props_depth = 6;
+  EXPECT_EQ(only_event(decode_tp2_body(payload_data(R"({"e":"pv","co":")" + compact + R"("})"), exact)).props,
+            expected);
+  EXPECT_EQ(only_event(decode_tp2_body(payload_data(R"({"e":"pv","co":")" + spaced + R"("})"), exact)).props,
+            expected);
+  exact.max_props_depth = 5;
+  for (const std::string& co : {compact, spaced}) {
+    EXPECT_EQ(rejection_of_event(R"({"e":"pv","co":")" + co + R"("})", exact).why, reason::props_invalid);
+  }
+}
+
+TEST(snowplow_decode, self_describing_data_is_lifted_the_same_however_it_was_sent) {
+  const auto ue = [](std::string_view data) {
+    return R"({"e":"ue","ue_pr":"{\"schema\":\"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0\",)"
+           R"(\"data\":{\"schema\":\"iglu:com.acme/signup/jsonschema/1-0-0\",\"data\":)" +
+           std::string(data) + R"(}}"})";
+  };
+  const std::string expected =
+      R"({"plan":"a \"b\"","n":[1,{"k":null}],"snowplow":{"schema":"iglu:com.acme/signup/jsonschema/1-0-0"}})";
+  EXPECT_EQ(
+      only_event(decode_tp2_body(payload_data(ue(R"({\"plan\":\"a \\\"b\\\"\",\"n\":[1,{\"k\":null}]})"))))
+          .props,
+      expected);
+  EXPECT_EQ(only_event(decode_tp2_body(
+                           payload_data(ue(R"({ \"plan\" : \"a \\\"b\\\"\", \"n\": [1, {\"k\":null}] })"))))
+                .props,
+            expected);
+  EXPECT_EQ(only_event(decode_tp2_body(payload_data(ue("{}")))).props,
+            R"({"snowplow":{"schema":"iglu:com.acme/signup/jsonschema/1-0-0"}})");
+  // props → n → {…}: three deep, whichever way it came.
+  limits shallow;
+  shallow.max_props_depth = 2;
+  EXPECT_EQ(rejection_of_event(ue(R"({\"n\":[1,{\"k\":null}]})"), shallow).why, reason::props_invalid);
+  EXPECT_EQ(rejection_of_event(ue(R"({\"n\": [1, {\"k\":null}]})"), shallow).why, reason::props_invalid);
+}
+
 TEST(snowplow_decode, bad_get_queries) {
   EXPECT_EQ(decode_tp2_query("").base.refused->why, reason::no_events);
   EXPECT_EQ(decode_tp2_query("?").base.refused->why, reason::no_events);

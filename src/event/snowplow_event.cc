@@ -175,7 +175,8 @@ std::optional<problem> on_text(tp2_event& ev, const tp2_param& p, const tp2_row&
 std::optional<problem> on_url(tp2_event& ev, const tp2_param& p, const tp2_row& row) {
   if (p.value.empty()) return std::nullopt;
   assign_text(*row.column, p.value, ev.e);
-  if (const auto path = path_of(p.value)) assign_text(*find_field("page_path"), *path, ev.e);
+  static const field& page_path = *find_field("page_path");
+  if (const auto path = path_of(p.value)) assign_text(page_path, *path, ev.e);
   return std::nullopt;
 }
 

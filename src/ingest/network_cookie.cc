@@ -63,14 +63,22 @@ std::string cookie_domain(const cookie_settings& s, std::string_view origin) {
 
 std::string set_cookie(const cookie_settings& s, std::string_view value, std::string_view origin,
                        std::int64_t now_unix_s) {
-  std::string out =
-      fmt::format("{}={}; Expires={}; Path=/", s.name, value, http_date(now_unix_s + s.lifetime.count()));
-  if (const std::string domain = cookie_domain(s, origin); !domain.empty())
-    out += fmt::format("; Domain={}", domain);
+  // Every answer carries one, and the date changes once a second: formatted once a second.
+  thread_local std::int64_t expires_at = -1;
+  thread_local std::string expires;
+  if (const std::int64_t at = now_unix_s + s.lifetime.count(); at != expires_at) {
+    expires = http_date(at);
+    expires_at = at;
+  }
+  const std::string domain = cookie_domain(s, origin);
+  std::string out;
+  out.reserve(s.name.size() + value.size() + expires.size() + domain.size() + s.same_site.size() + 64);
+  out.append(s.name).append("=").append(value).append("; Expires=").append(expires).append("; Path=/");
+  if (!domain.empty()) out.append("; Domain=").append(domain);
   // A collector on another site than the page needs SameSite=None, which browsers take only
   // with Secure (Snowplow's collector sets the same); Secure always, since an id must not travel
   // in clear text.
-  out += fmt::format("; Secure; HttpOnly; SameSite={}", s.same_site);
+  out.append("; Secure; HttpOnly; SameSite=").append(s.same_site);
   return out;
 }
 

@@ -59,7 +59,13 @@ std::string reference_markdown() {
       "\n## [kafka.producer] and [kafka.consumer]\n\n"
       "Raw librdkafka properties (see librdkafka's CONFIGURATION.md), applied after clicktrail's\n"
       "own, for SASL, TLS and tuning: `\"security.protocol\" = \"SASL_SSL\"`. In the environment,\n"
-      "`CLICKTRAIL_KAFKA_PRODUCER_SASL_MECHANISM=PLAIN` sets `sasl.mechanism` (underscores become dots).\n";
+      "`CLICKTRAIL_KAFKA_PRODUCER_SASL_MECHANISM=PLAIN` sets `sasl.mechanism` (underscores become dots).\n"
+      "\n"
+      "What the delivery guarantees rest on is refused, naming the property: for the producer\n"
+      "`acks` other than `all` and `enable.idempotence = false` (a 2xx means every in-sync replica\n"
+      "has the event); for the sinks' consumer `enable.auto.commit = true`, `auto.offset.reset` and\n"
+      "a cooperative `partition.assignment.strategy` (an offset is committed only after its files\n"
+      "are written).\n";
   return out;
 }
 

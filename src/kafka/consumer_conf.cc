@@ -2,25 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <array>
 #include <string>
 #include <utility>
 
 #include "kafka/client_conf.h"
 
 namespace clicktrail::kafka {
-namespace {
-
-// The final value of `name` after every property has been applied (aliases included).
-std::string value_of(rd_kafka_conf_t* conf, const char* name) {
-  std::array<char, 512> value{};
-  size_t size = value.size();
-  if (rd_kafka_conf_get(conf, name, value.data(), &size) != RD_KAFKA_CONF_OK) return {};
-  return value.data();
-}
-
-}  // namespace
-
 base::result<conf_ptr> make_consumer_conf(const consumer_options& options) {
   if (options.group_id.empty() || options.topic.empty()) {
     return base::error::fail(

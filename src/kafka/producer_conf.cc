@@ -1,5 +1,7 @@
 #include "kafka/producer_conf.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -14,6 +16,30 @@ namespace {
 std::int64_t message_timeout_ms(std::chrono::milliseconds delivery_timeout) {
   const auto ms = delivery_timeout.count();
   return ms >= 2000 ? ms - 1000 : std::max<std::int64_t>(ms / 2, 1);
+}
+
+// The 2xx promise rests on these; [kafka.producer] (or CLICKTRAIL_KAFKA_PRODUCER_*) may tune
+// anything else. Checked on the final values, so that an alias (request.required.acks,
+// max.in.flight) is caught too.
+base::status check_durable(rd_kafka_conf_t* conf) {
+  const auto refuse = [](std::string_view name, std::string_view value, std::string_view why) {
+    return base::error::fail(fmt::format(
+        "kafka.producer property \"{}\" is \"{}\": {}; remove it from [kafka.producer] (or the "
+        "CLICKTRAIL_KAFKA_PRODUCER_* variable that sets it): clicktrail's own value is what its 2xx promise "
+        "rests on",
+        name, value, why));
+  };
+  if (const std::string acks = value_of(conf, "acks"); acks != "-1" && acks != "all") {
+    return refuse("acks", acks,
+                  "the collector would answer 2xx once the partition leader alone has the event, which a "
+                  "leader failing over then loses; acks must stay all");
+  }
+  if (const std::string idempotence = value_of(conf, "enable.idempotence"); idempotence != "true") {
+    return refuse("enable.idempotence", idempotence,
+                  "a retry after a lost acknowledgement could write an event twice or out of order; it must "
+                  "stay true");
+  }
+  return base::ok_v;
 }
 
 }  // namespace
@@ -48,6 +74,7 @@ base::result<conf_ptr> make_producer_conf(const producer_options& options) {
   for (const auto* list : {&ours, &options.extra}) {
     if (auto s = set_properties(conf.get(), "kafka.producer", *list); !s) return std::move(s).err();
   }
+  if (auto s = check_durable(conf.get()); !s) return std::move(s).err();
   return conf;
 }
 

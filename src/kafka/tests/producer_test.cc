@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "kafka/tests/mock_cluster.h"
 #include "kafka/tests/test_consumer.h"
@@ -172,6 +173,30 @@ TEST(producer_test, unknown_property_fails_create_naming_it) {
   EXPECT_EQ(p.err().what, base::outcome::fail);
   EXPECT_NE(p.err().message.find("\"foo.bar\""), std::string::npos) << p.err().message;
   EXPECT_NE(p.err().message.find("CONFIGURATION.md"), std::string::npos) << p.err().message;
+}
+
+TEST(producer_test, settings_that_break_the_2xx_promise_are_refused_naming_them) {
+  base::registry metrics;
+  for (const auto& [name, value, named] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"acks", "1", "acks"},
+           {"acks", "0", "acks"},
+           {"request.required.acks", "1", "acks"},  // an alias
+           {"enable.idempotence", "false", "enable.idempotence"}}) {
+    auto o = options_for("127.0.0.1:1");
+    o.extra = {{name, value}};
+    auto p = producer::create(o, metrics);
+    ASSERT_FALSE(p.ok()) << name << "=" << value;
+    EXPECT_EQ(p.err().what, base::outcome::fail);
+    EXPECT_NE(p.err().message.find("\"" + named + "\""), std::string::npos) << p.err().message;
+    EXPECT_NE(p.err().message.find("[kafka.producer]"), std::string::npos) << p.err().message;
+  }
+  // Saying what clicktrail sets anyway is fine.
+  for (const auto& [name, value] :
+       property_list{{"acks", "all"}, {"acks", "-1"}, {"enable.idempotence", "true"}}) {
+    auto o = options_for("127.0.0.1:1");
+    o.extra = {{name, value}};
+    EXPECT_TRUE(producer::create(o, metrics).ok()) << name << "=" << value;
+  }
 }
 
 TEST(producer_test, bad_value_for_own_option_fails_create) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <set>
@@ -157,7 +158,31 @@ class recovery {
     auto names = files_.list(dir_);
     if (!names) return std::move(names).err();
     names_ = std::set<std::string>(names->begin(), names->end());
+    for (const auto& name : names_) {
+      if (!ours(name) && warned_.insert(name).second) {
+        wal_log().warn(
+            "log={} ignoring a file that is not one of the log's segments file={}; move it out of {}", name_,
+            dir_ + "/" + name, dir_);
+      }
+    }
     return {};
+  }
+
+  // A segment, a damaged one kept aside, or a rebuild of one.
+  static bool ours(std::string_view name) {
+    for (const std::string_view suffix : {rebuild_suffix, damaged_suffix}) {
+      if (const auto at = name.find(std::string(segment_suffix) + std::string(suffix));
+          at != std::string_view::npos)
+        name = name.substr(0, at + segment_suffix.size());
+    }
+    return segment_base(name).has_value();
+  }
+
+  // Whether `segment` was moved aside as damaged (<segment>.damaged, or .damaged.N).
+  bool moved_aside(const std::string& segment) const {
+    const std::string aside = segment + std::string(damaged_suffix);
+    const auto it = names_.lower_bound(aside);
+    return it != names_.end() && it->starts_with(aside);
   }
 
   // A .rebuild file is a rebuild a crash cut short. Its original still in place: the rebuild
@@ -173,6 +198,11 @@ class recovery {
         if (auto s = files_.remove(dir_ + "/" + name); !s) return s;
         wal_log().warn("log={} redoing the move aside of a damaged segment a crash interrupted file={}",
                        name_, dir_ + "/" + segment);
+      } else if (!moved_aside(segment)) {
+        // Neither the original nor its damaged copy: not a rebuild of ours cut short.
+        wal_log().warn("log={} ignoring a rebuild without the segment it rebuilds file={}; move it out of {}",
+                       name_, dir_ + "/" + name, dir_);
+        continue;
       } else {
         if (auto s = files_.rename(dir_ + "/" + name, dir_ + "/" + segment); !s) return s;
         wal_log().warn("log={} finished moving a damaged segment aside after a crash file={}", name_,
@@ -244,18 +274,19 @@ class recovery {
   const std::string dir_;
   const std::string& name_;
   probe& probe_;
-  std::set<std::string> names_;  // in dir_
+  std::set<std::string> names_;   // in dir_
+  std::set<std::string> warned_;  // stray names already logged
 };
 
 }  // namespace
 
 std::optional<std::int64_t> segment_base(std::string_view name) {
   if (name.size() != 20 + segment_suffix.size() || !name.ends_with(segment_suffix)) return std::nullopt;
+  const std::string_view digits = name.substr(0, 20);
+  if (!std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
   std::int64_t base = 0;
-  for (const char c : name.substr(0, 20)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    base = base * 10 + (c - '0');
-  }
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), base);
+  if (ec != std::errc{} || end != digits.data() + digits.size()) return std::nullopt;  // past 2^63 - 1
   return base;
 }
 

@@ -125,6 +125,32 @@ class wal_damage : public ::testing::Test {
   std::int64_t segment_bytes_ = 64 << 20;
 };
 
+TEST_F(wal_damage, stray_files_are_left_alone_and_named_never_taken_for_segments) {
+  write_records(3);
+  // Named almost like segments (letters, a base past 2^63 - 1, a rebuild with neither its
+  // segment nor a damaged copy), and some other file: none is the log's.
+  for (const char* name :
+       {"0000000000000000000x.seg", "99999999999999999999.seg", "00000000000000000009.seg.rebuild",
+        "notes.txt", "00000000000000000003.seg.orig"}) {
+    std::ofstream(dir_ / name) << "not a segment";
+  }
+  captured_log captured;
+  base::registry metrics;
+  auto l = open(metrics);
+  ASSERT_TRUE(l) << l.err().message;
+  EXPECT_EQ((*l)->end_offset(), 3);
+  EXPECT_EQ(read_all(**l).size(), 3u);
+  for (const char* name :
+       {"0000000000000000000x.seg", "99999999999999999999.seg", "00000000000000000009.seg.rebuild",
+        "notes.txt", "00000000000000000003.seg.orig"}) {
+    EXPECT_TRUE(fs::exists(dir_ / name)) << name;
+    EXPECT_NE(captured.text().find(name), std::string::npos) << name << " is not named in:\n"
+                                                             << captured.text();
+  }
+  EXPECT_FALSE(fs::exists(segment(9)));
+  EXPECT_TRUE(damaged_files().empty());
+}
+
 TEST_F(wal_damage, a_flipped_byte_in_a_record_mid_segment_loses_that_record_only_and_the_log_goes_on) {
   write_records(10);
   overwrite(segment(0), 4 * frame_bytes + 16 + 10, "#");  // in record 4's payload

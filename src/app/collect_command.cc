@@ -57,11 +57,14 @@ int collect(const config::load_options& sources) {
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics, cfg.snowplow, cfg.segment,
                             cfg.identity);
 
+  http::readiness_watch readiness(
+      [&event_log]() -> std::optional<std::string> {
+        if (event_log.ready(readiness_timeout)) return std::nullopt;
+        return "the event log (Kafka) cannot be reached; see the logs";
+      },
+      readiness_interval);
   http::router routes;
-  http::add_ops_routes(routes, metrics, [&event_log]() -> std::optional<std::string> {
-    if (event_log.ready(std::chrono::seconds(2))) return std::nullopt;
-    return "the event log (Kafka) cannot be reached; see the logs";
-  });
+  http::add_ops_routes(routes, metrics, [&readiness] { return readiness.not_ready(); });
   http::add_ingest_routes(routes, pipeline, *ingest_routes);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
   if (!start_server(server)) return exit_failure;

@@ -200,11 +200,14 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, feed, metrics, cfg.snowplow, cfg.segment,
                             cfg.identity);
 
+  http::readiness_watch readiness(
+      [&feed, &lanes, &store = **store]() -> std::optional<std::string> {
+        if (!feed.ready(readiness_timeout)) return "the event log cannot be reached; see the logs";
+        return lanes.not_ready(store);
+      },
+      readiness_interval);
   http::router routes;
-  http::add_ops_routes(routes, metrics, [&feed, &lanes, &store = **store]() -> std::optional<std::string> {
-    if (!feed.ready(std::chrono::seconds(2))) return "the event log cannot be reached; see the logs";
-    return lanes.not_ready(store);
-  });
+  http::add_ops_routes(routes, metrics, [&readiness] { return readiness.not_ready(); });
   http::add_ingest_routes(routes, pipeline, *ingest_routes);
   add_web_routes(routes, feed, cfg.http.tracker_path);
   http::server server(server_options_from(cfg), std::move(routes), metrics);

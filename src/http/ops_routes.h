@@ -16,7 +16,8 @@ namespace clicktrail::http {
 using readiness = std::function<std::optional<std::string>()>;
 
 // `metrics` must outlive the server that serves these routes. `not_ready` is called on a server
-// thread for each /readyz request and may block briefly; absent, /readyz always answers 200.
+// thread for each /readyz request and must not block (a readiness_watch's not_ready() does not);
+// absent, /readyz always answers 200.
 void add_ops_routes(router& routes, base::registry& metrics, readiness not_ready = {});
 
 }  // namespace clicktrail::http

@@ -64,8 +64,12 @@ class Run(Stoppable):
             return e.code
 
     def get(self, path: str) -> tuple[int, str, bytes]:
-        with urllib.request.urlopen(self.url + path, timeout=10) as r:
-            return r.status, r.headers.get("Content-Type", ""), r.read()
+        """(status, content type, body), for an error status too."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as r:
+                return r.status, r.headers.get("Content-Type", ""), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type", ""), e.read()
 
 
 def new_run(tmp: Path, config: Path | None = None, **env: str) -> Run:

@@ -67,6 +67,7 @@ int collect(const config::load_options& sources) {
   http::add_ops_routes(routes, metrics, [&readiness] { return readiness.not_ready(); });
   http::add_ingest_routes(routes, pipeline, *ingest_routes);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
+  const ingest::settle_on_exit settle(event_log);  // the producer's last callbacks reach the pipeline
   if (!start_server(server)) return exit_failure;
   log.info("collecting url=http://{}:{}/v1/events brokers={} topic={} sites={}", cfg.http.listen.host,
            server.local_port(), cfg.kafka->brokers, cfg.kafka->topic, cfg.sites.size());

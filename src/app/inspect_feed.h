@@ -34,6 +34,7 @@ class inspect_feed : public ingest::event_log {
   void append(ingest::stream to, std::string_view key, std::string_view value,
               ingest::durable_fn done) override;
   bool ready(std::chrono::milliseconds timeout) override { return inner_.ready(timeout); }
+  void settle() override { inner_.settle(); }
 
   void subscribe(std::shared_ptr<http::stream_writer> writer);
   void close();

@@ -19,9 +19,14 @@ kafka_event_log::kafka_event_log(std::unique_ptr<kafka::producer> producer, std:
 void kafka_event_log::append(ingest::stream to, std::string_view key, std::string_view value,
                              ingest::durable_fn done) {
   static const std::vector<kafka::header> none;
+  if (!producer_) return done(base::error::retry("the collector is shutting down"));
   const bool events = to == ingest::stream::events;
   producer_->produce(events ? topic_ : bad_topic_, key, value, events ? event_headers() : none,
                      std::move(done));
+}
+
+void kafka_event_log::settle() {
+  producer_.reset();
 }
 
 }  // namespace clicktrail::app

@@ -16,9 +16,13 @@ class kafka_event_log : public ingest::event_log {
 
   void append(ingest::stream to, std::string_view key, std::string_view value,
               ingest::durable_fn done) override;
-  bool ready(std::chrono::milliseconds timeout) override { return producer_->reachable(timeout); }
+  bool ready(std::chrono::milliseconds timeout) override {
+    return producer_ && producer_->reachable(timeout);
+  }
+  // Closes the producer: what it has not delivered fails, through its callbacks, now.
+  void settle() override;
 
-  kafka::producer& producer() { return *producer_; }
+  kafka::producer& producer() { return *producer_; }  // until settle()
   // Looks both topics up now rather than at the first request (see kafka::producer::prepare).
   void prepare() {
     producer_->prepare(topic_);

@@ -74,6 +74,7 @@ int lambda_runtime(const config::load_options& sources) {
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, event_log, metrics, cfg.snowplow, cfg.segment,
                             cfg.identity);
   lambda::function function(pipeline, std::move(ingest_routes).value());
+  const ingest::settle_on_exit settle(event_log);  // the producer's last callbacks reach the pipeline
 
   auto& log = base::logger_for("lambda");
   log.info("ready brokers={} topic={} sites={}", cfg.kafka->brokers, cfg.kafka->topic, cfg.sites.size());

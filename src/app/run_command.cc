@@ -211,6 +211,7 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   http::add_ingest_routes(routes, pipeline, *ingest_routes);
   add_web_routes(routes, feed, cfg.http.tracker_path);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
+  const ingest::settle_on_exit settle(feed);  // the log's last callbacks reach the pipeline and the feed
   lanes.start(sink::sink::mode::forever);
   if (!start_server(server)) {
     lanes.stop();

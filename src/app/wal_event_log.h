@@ -15,6 +15,10 @@ class wal_event_log : public ingest::event_log {
     (to == ingest::stream::events ? events_ : bad_).append(value, std::move(done));
   }
   bool ready(std::chrono::milliseconds) override { return events_.healthy() && bad_.healthy(); }
+  void settle() override {
+    events_.settle();
+    bad_.settle();
+  }
 
  private:
   wal::log& events_;

@@ -102,7 +102,7 @@ void log::append(std::string_view value, done_fn done) {
   }
   {
     std::unique_lock lock(mutex_);
-    if (broken_ || stopping_) {
+    if (broken_ || stopping_ || settling_) {
       auto e = broken_ ? *broken_ : base::error::retry("the embedded log is shutting down");
       lock.unlock();
       done(std::move(e));
@@ -110,8 +110,15 @@ void log::append(std::string_view value, done_fn done) {
     }
     append_frame(pending_, base::now_unix_ms(), value);
     pending_done_.push_back(std::move(done));
+    ++owed_;
   }
   work_.notify_one();
+}
+
+void log::settle() {
+  std::unique_lock lock(mutex_);
+  settling_ = true;
+  settled_.wait(lock, [&] { return owed_ == 0; });
 }
 
 void log::commit_loop() {
@@ -148,6 +155,8 @@ void log::commit_loop() {
     durable_.notify_all();
     for (auto& d : done) d(s);
     lock.lock();
+    owed_ -= done.size();
+    settled_.notify_all();
   }
 }
 

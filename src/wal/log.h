@@ -78,6 +78,10 @@ class log {
   // with ok once the record is on disk.
   void append(std::string_view value, done_fn done);
 
+  // Refuses later appends at once (retry) and returns once every `done` of the earlier ones has
+  // run: what a shutdown needs before the objects those callbacks reach go. Reads go on.
+  void settle();
+
   // Durable records from offset `from`, at most `max_records`, waiting up to `wait` for the first.
   // Offsets in the result rise but may skip (gaps left by damage): a reader goes on from the last
   // one plus one.
@@ -121,6 +125,9 @@ class log {
   std::vector<done_fn> pending_done_;
   std::optional<base::error> broken_;
   bool stopping_ = false;
+  bool settling_ = false;            // settle() was called: appends are refused
+  std::size_t owed_ = 0;             // appended records whose `done` has not run yet
+  std::condition_variable settled_;  // owed_ went down
 
   file_system& files_;
   std::unique_ptr<file> active_;  // the last segment, for appending (committer thread)

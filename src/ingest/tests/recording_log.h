@@ -33,6 +33,7 @@ class recording_log : public event_log {
     done(fail_ ? base::status(base::error::retry("broker unreachable")) : base::status());
   }
   bool ready(std::chrono::milliseconds) override { return !fail_; }
+  void settle() override { release_held(base::error::retry("shutting down")); }
 
   void fail_from_now(bool fail) { fail_ = fail; }
   // Confirmations wait, as they do when a broker holds a produce request, until release_held().

@@ -108,6 +108,32 @@ TEST_F(wal_test, appends_from_many_threads_are_durable_in_one_order_and_read_bac
   EXPECT_LT(commits, 2000) << "group commit: fewer fsyncs than records when writers overlap";
 }
 
+TEST_F(wal_test, settle_runs_every_owed_callback_then_refuses_appends_and_reads_go_on) {
+  auto l = open();
+  std::atomic<int> ok = 0, failed = 0;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) l->append("record", [&](base::status s) { ++(s ? ok : failed); });
+    });
+  }
+  std::this_thread::sleep_for(2ms);  // some appended, some still to come
+  l->settle();
+  const int settled = ok + failed;  // every callback owed when settle returned has run...
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(ok + failed, 800);  // ...and the later appends were answered at once
+  EXPECT_EQ(failed, 800 - ok);
+  EXPECT_GE(settled, ok.load());  // nothing was made durable after settle returned
+  // Reads go on: every acknowledged record is there.
+  auto records = l->read(0, 1000, 0ms);
+  ASSERT_TRUE(records) << records.err().message;
+  EXPECT_EQ(static_cast<int>(records->size()), ok.load());
+  base::status refused;
+  l->append("late", [&](base::status s) { refused = std::move(s); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.err().what, base::outcome::retry);
+}
+
 TEST_F(wal_test, a_reopened_log_has_every_record_and_continues_its_offsets) {
   {
     auto l = open();

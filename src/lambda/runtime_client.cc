@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "base/json_string.h"
+#include "base/redact.h"
 
 namespace clicktrail::lambda {
 namespace {
@@ -41,7 +42,7 @@ std::string error_body(std::string_view error_type, std::string_view message) {
 
 base::error unexpected(std::string_view what, const response& res) {
   return base::error::fail(fmt::format("the Lambda Runtime API answered {} to {}: {}", res.result_int(), what,
-                                       std::string_view(res.body()).substr(0, 300)));
+                                       base::excerpt(res.body(), 300)));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/redact.h"
 #include "store/credential_sources.h"
 
 namespace clicktrail::store {
@@ -30,17 +31,14 @@ std::optional<clock::time_point> parse_iso8601(std::string_view s) {
   return clock::from_time_t(t);
 }
 
-std::string excerpt(std::string_view body) {
-  return std::string(body.substr(0, 200));
-}
-
 // {"AccessKeyId":…,"SecretAccessKey":…,"Token":…,"Expiration":…}, the shape both endpoints answer.
 base::result<credentials> parse_credentials(std::string_view body, const std::string& source) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   auto bad = [&](std::string_view why) {
-    return base::error::retry(fmt::format(
-        "AWS credentials from {}: {} in the answer \"{}\"; it will be retried", source, why, excerpt(body)));
+    return base::error::retry(
+        fmt::format("AWS credentials from {}: {} in the answer \"{}\"; it will be retried", source, why,
+                    base::excerpt(body)));
   };
   if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) return bad("not JSON");
   auto field = [&](const char* name) -> std::string {
@@ -61,8 +59,8 @@ base::result<credentials> parse_credentials(std::string_view body, const std::st
 
 // A non-200 answer: 5xx and 429 may pass, anything else needs the deployment fixed.
 base::error status_error(const std::string& what, const http_response& r, std::string_view fix) {
-  std::string m =
-      fmt::format("AWS credentials: {} answered HTTP {} \"{}\"; {}", what, r.status, excerpt(r.body), fix);
+  std::string m = fmt::format("AWS credentials: {} answered HTTP {} \"{}\"; {}", what, r.status,
+                              base::excerpt(r.body), fix);
   return (r.status >= 500 || r.status == 429) ? base::error::retry(std::move(m))
                                               : base::error::fail(std::move(m));
 }

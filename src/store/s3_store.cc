@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/redact.h"
 #include "store/s3_upload.h"
 #include "store/xml.h"
 
@@ -15,7 +16,7 @@ constexpr std::size_t max_key_bytes = 1024;  // S3's limit on a whole key
 
 base::error malformed(std::string_view what, std::string_view object, std::string_view body) {
   return base::error::retry(fmt::format("S3 {} of {}: the server's answer is not the XML expected: \"{}\"",
-                                        what, object, body.substr(0, 200)));
+                                        what, object, base::excerpt(body)));
 }
 
 }  // namespace

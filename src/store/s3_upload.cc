@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/redact.h"
 #include "base/uuid.h"
 #include "store/xml.h"
 
@@ -70,7 +71,7 @@ base::status s3_upload::send_part() {
     auto id = xml::text(created->body, "UploadId");
     if (!id || id->empty()) {
       return base::error::retry(fmt::format("S3 create_multipart of {}: the answer has no UploadId: \"{}\"",
-                                            client_.object_name(key_), created->body.substr(0, 200)));
+                                            client_.object_name(key_), base::excerpt(created->body)));
     }
     upload_id_ = std::move(*id);
   }

@@ -158,3 +158,55 @@ def test_a_missing_config_file_is_named(clicktrail, tmp_path):
     out = ct(clicktrail, "collect", "--config", str(tmp_path / "absent.toml"))
     assert out.returncode == 2
     assert "absent.toml" in out.stderr
+
+
+def test_collect_refuses_producer_settings_that_break_the_2xx_promise(clicktrail, tmp_path):
+    cfg = tmp_path / "weak.toml"
+    cfg.write_text('[[sites]]\nkey = "demo"\n[kafka]\nbrokers = "127.0.0.1:9"\n[kafka.producer]\n"enable.idempotence" = false\n')
+    out = ct(clicktrail, "collect", "--config", str(cfg))
+    assert out.returncode == 2 and '"enable.idempotence"' in out.stderr and "[kafka.producer]" in out.stderr, out.stderr
+    cfg.write_text('[[sites]]\nkey = "demo"\n[kafka]\nbrokers = "127.0.0.1:9"\n')
+    out = ct(clicktrail, "collect", "--config", str(cfg), env={"CLICKTRAIL_KAFKA_PRODUCER_ACKS": "1"})
+    assert out.returncode == 2 and '"acks"' in out.stderr and "CLICKTRAIL_KAFKA_PRODUCER_" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("status", [200, 403])
+def test_a_credential_answer_never_prints_its_secret(clicktrail, tmp_path, status):
+    """The container credential endpoint answers with a secret key and a token in a body clicktrail
+    refuses (a failure Code, or a 403); the error quotes the answer, never the secrets."""
+    import http.server
+    import json
+    import threading
+
+    secret, token = "FAKE-SECRET-wJalrXUtnFEMI/K7MDENG", "FAKE-TOKEN-IQoJb3JpZ2luX2VjEJr"
+
+    class Endpoint(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"Code": "Failure", "AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": secret,
+                               "Token": token, "Expiration": "2030-01-01T00:00:00Z"}).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cfg = tmp_path / "s3.toml"
+        cfg.write_text(f'[sink]\noutput = "s3://bucket/prefix"\n[s3]\nregion = "us-east-1"\n'
+                       f'endpoint = "http://127.0.0.1:9"\npath_style = true\n[wal]\ndir = "{tmp_path}/wal"\n')
+        # Only the container endpoint: no AWS_* keys or profile of the caller's (the services'
+        # environment has some), a HOME without ~/.aws.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CLICKTRAIL_", "AWS_"))}
+        env.update({"AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://127.0.0.1:{server.server_port}/creds",
+                    "HOME": str(tmp_path)})
+        out = subprocess.run([clicktrail, "run", "--config", str(cfg), "--listen", "127.0.0.1:0"],
+                             capture_output=True, text=True, timeout=30, env=env)
+    finally:
+        server.shutdown()
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "AWS credentials" in text and "[redacted]" in text, text
+    assert secret not in text and token not in text, text

@@ -17,6 +17,7 @@ import pytest
 from collector import start_collector
 from conftest import SERVICES_SH
 from ingest_cases import consume
+from silent_broker import silent_broker
 
 needs_cluster = pytest.mark.skipif(not os.environ.get("KAFKA_CLUSTER_BOOTSTRAP"),
                                    reason="needs the 3-node cluster: tools/services.sh start --kafka-cluster")
@@ -137,34 +138,6 @@ def test_sigterm_under_load_finishes_what_it_acknowledged(services, tmp_path):
     assert len(load.acked) > 20, (len(load.acked), load.refused, load.errors)
     assert_all_acked_present_once(services.kafka_bootstrap, c.topic, load.acked)
     assert "stopped" in c.log()
-
-
-@contextlib.contextmanager
-def silent_broker():
-    """A TCP address that accepts connections and never answers: what a broker behind a broken
-    network path or a hung JVM looks like to librdkafka. Yields "127.0.0.1:PORT"."""
-    import socket
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    held, stop = [], threading.Event()
-
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            with contextlib.suppress(OSError):
-                held.append(listener.accept()[0])
-
-    t = threading.Thread(target=accept, daemon=True)
-    t.start()
-    try:
-        yield f"127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        t.join()
-        for s in held:
-            s.close()
-        listener.close()
 
 
 def test_readyz_answers_from_memory_while_the_broker_never_answers(tmp_path):

@@ -64,11 +64,19 @@ int collect(const config::load_options& sources) {
       },
       readiness_interval);
   http::router routes;
-  http::add_ops_routes(routes, metrics, [&readiness] { return readiness.not_ready(); });
+  http::add_health_routes(routes, [&readiness] { return readiness.not_ready(); });
+  // /metrics: on a loopback http.listen as it is, behind http.admin_token on a public one.
+  const auto on_main = http::operator_guard(cfg.http.listen.host, cfg.http.admin_token);
+  if (on_main) http::add_metrics_route(routes, metrics, *on_main);
   http::add_ingest_routes(routes, pipeline, *ingest_routes);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
   const ingest::settle_on_exit settle(event_log);  // the producer's last callbacks reach the pipeline
-  if (!start_server(server)) return exit_failure;
+  std::unique_ptr<http::server> admin;
+  const auto add_operator_routes = [&metrics](http::router& r) {
+    http::add_metrics_route(r, metrics, http::unguarded());
+  };
+  if (!start_server(server) || !start_admin_server(cfg, metrics, add_operator_routes, admin))
+    return exit_failure;
   log.info("collecting url=http://{}:{}/v1/events brokers={} topic={} sites={}", cfg.http.listen.host,
            server.local_port(), cfg.kafka->brokers, cfg.kafka->topic, cfg.sites.size());
 

@@ -19,7 +19,9 @@ std::string_view reason_of(std::string_view row) {
 
 }  // namespace
 
-inspect_feed::inspect_feed(ingest::event_log& inner) : inner_(inner), thread_([this] { run(); }) {}
+inspect_feed::inspect_feed(ingest::event_log& inner, std::size_t max_streams,
+                           std::chrono::milliseconds stream_timeout)
+    : inner_(inner), max_streams_(max_streams), stream_timeout_(stream_timeout), thread_([this] { run(); }) {}
 
 inspect_feed::~inspect_feed() {
   close();
@@ -62,11 +64,17 @@ void inspect_feed::noted(ingest::stream to, std::string_view value) {
   }
 }
 
+bool inspect_feed::has_room() const {
+  std::lock_guard lock(mutex_);
+  return !stopping_ && subscribers_.size() < max_streams_;
+}
+
 void inspect_feed::subscribe(std::shared_ptr<http::stream_writer> writer) {
   std::lock_guard lock(mutex_);
-  if (stopping_) return;
+  if (stopping_ || subscribers_.size() >= max_streams_) return;  // the writer goes: closed
   // retry: how long a disconnected browser waits before reconnecting.
-  if (writer->write("retry: 1000\n\n")) subscribers_.push_back(std::move(writer));
+  if (writer->write("retry: 1000\n\n"))
+    subscribers_.push_back({std::move(writer), std::chrono::steady_clock::now() + stream_timeout_});
   watched_ = !subscribers_.empty();
 }
 
@@ -103,8 +111,9 @@ void inspect_feed::run() {
       accepted_at_last_stats = accepted_;
       next_stats = now + 1s;
     }
-    if (message.empty() || subscribers_.empty()) continue;
-    std::erase_if(subscribers_, [&](const auto& w) { return !w->write(message); });
+    std::erase_if(subscribers_, [&](const subscriber& s) {
+      return now >= s.until || (!message.empty() && !s.writer->write(message));
+    });
     watched_ = !subscribers_.empty();
   }
 }

@@ -196,7 +196,8 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
     }
   }
   ingest::event_log& durable = kafka_log ? static_cast<ingest::event_log&>(*kafka_log) : *wal->event_log;
-  inspect_feed feed(durable);
+  inspect_feed feed(durable, static_cast<std::size_t>(cfg.http.inspect_max_streams),
+                    cfg.http.inspect_stream_timeout);
   ingest::pipeline pipeline(cfg.ingest, cfg.sites, *enricher, feed, metrics, cfg.snowplow, cfg.segment,
                             cfg.identity);
 
@@ -207,22 +208,46 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
       },
       readiness_interval);
   http::router routes;
-  http::add_ops_routes(routes, metrics, [&readiness] { return readiness.not_ready(); });
+  http::add_health_routes(routes, [&readiness] { return readiness.not_ready(); });
+  // The inspector and /metrics: on a loopback http.listen as they are (the one-address
+  // experience), behind http.admin_token on a public one, and on http.admin_listen.
+  const auto on_main = http::operator_guard(cfg.http.listen.host, cfg.http.admin_token);
+  if (on_main) {
+    http::add_metrics_route(routes, metrics, *on_main);
+    add_inspect_routes(routes, feed, *on_main);
+  }
   http::add_ingest_routes(routes, pipeline, *ingest_routes);
-  add_web_routes(routes, feed, cfg.http.tracker_path);
+  add_web_routes(routes, cfg.http.tracker_path);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
   const ingest::settle_on_exit settle(feed);  // the log's last callbacks reach the pipeline and the feed
+  std::unique_ptr<http::server> admin;
+  const auto add_operator_routes = [&](http::router& r) {
+    http::add_metrics_route(r, metrics, http::unguarded());
+    add_inspect_routes(r, feed, http::unguarded());
+  };
   lanes.start(sink::sink::mode::forever);
-  if (!start_server(server)) {
+  if (!start_server(server) || !start_admin_server(cfg, metrics, add_operator_routes, admin)) {
     lanes.stop();
     lanes.finish();
     return exit_failure;
   }
-  log.info(
-      "clicktrail run: open http://{}:{}/ — live events at /inspect; files in {} (as {}, each within {}s){}",
-      cfg.http.listen.host, server.local_port(), (*store)->describe(),
-      cfg.sink.format == config::output_format::parquet ? "Parquet" : "JSON Lines",
-      std::chrono::duration_cast<std::chrono::seconds>(cfg.sink.max_age).count(), duckdb_hint(cfg));
+  std::string inspector = "/inspect";
+  if (admin) {
+    inspector = fmt::format("http://{}:{}/inspect", cfg.http.admin_listen->host, admin->local_port());
+  } else if (!on_main) {
+    inspector = "no inspector (set http.admin_token or http.admin_listen)";
+    log.warn(
+        "the inspector and /metrics are not served on http.listen {}: it is not a loopback address, and "
+        "they show every visitor's events; set http.admin_token (then open /inspect?token=…) or "
+        "http.admin_listen",
+        cfg.http.listen.to_string());
+  } else if (!http::is_loopback(cfg.http.listen.host)) {
+    inspector = "/inspect?token=<http.admin_token>";
+  }
+  log.info("clicktrail run: open http://{}:{}/ — live events at {}; files in {} (as {}, each within {}s){}",
+           cfg.http.listen.host, server.local_port(), inspector, (*store)->describe(),
+           cfg.sink.format == config::output_format::parquet ? "Parquet" : "JSON Lines",
+           std::chrono::duration_cast<std::chrono::seconds>(cfg.sink.max_age).count(), duckdb_hint(cfg));
 
   int signal = 0;
   while (signal == 0 && !lanes.any_failed()) signal = wait_for_stop_signal(std::chrono::milliseconds(500));

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "app/server_options.h"
 #include "base/log.h"
+#include "http/ops_routes.h"
 
 namespace clicktrail::app {
 
@@ -38,6 +40,23 @@ bool start_server(http::server& server) {
     base::logger_for("http").error("cannot start: {}", e.what());
     return false;
   }
+}
+
+bool start_admin_server(const config::config& c, base::registry& metrics,
+                        const std::function<void(http::router&)>& add, std::unique_ptr<http::server>& out) {
+  if (!c.http.admin_listen) return true;
+  http::router routes;
+  http::add_health_routes(routes);
+  add(routes);
+  http::server_options o = server_options_from(c);
+  o.host = c.http.admin_listen->host;
+  o.port = c.http.admin_listen->port;
+  o.threads = 1;
+  o.max_body_bytes = 0;  // GETs only
+  out = std::make_unique<http::server>(o, std::move(routes), metrics);
+  if (!start_server(*out)) return false;
+  base::logger_for("http").info("operator routes on http://{}:{}/", o.host, out->local_port());
+  return true;
 }
 
 }  // namespace clicktrail::app

@@ -3,6 +3,7 @@
 // what that subcommand in particular needs, and start logging. Problems go to stderr.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,5 +29,11 @@ std::optional<config::config> start_up(const config::load_options& sources, std:
 
 // Starts the HTTP server; false (logged, naming the address and the fix) when it cannot listen.
 bool start_server(http::server& server);
+
+// The operator routes' own listener (http.admin_listen): /healthz and the routes `add` adds (as
+// they are), started into `out`; `out` stays null when http.admin_listen is not set. False
+// (logged) when it cannot listen.
+bool start_admin_server(const config::config& c, base::registry& metrics,
+                        const std::function<void(http::router&)>& add, std::unique_ptr<http::server>& out);
 
 }  // namespace clicktrail::app

@@ -93,6 +93,9 @@ E pick(const std::string& text, const std::pair<std::string_view, E> (&names)[N]
   return names[0].second;  // unreachable: the settings table allowed only these choices
 }
 
+// A bearer token shorter than this is guessable.
+constexpr std::size_t min_admin_token_bytes = 24;
+
 void validate_http(const raw_config& raw, config& out, problems& found) {
   const auto& listen = get<std::string>(raw, "http.listen");
   if (auto ep = parse_endpoint(listen)) {
@@ -102,6 +105,26 @@ void validate_http(const raw_config& raw, config& out, problems& found) {
         fmt::format("{}: http.listen = \"{}\" must be host:port, e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"",
                     origin_of(raw, "http.listen"), listen));
   }
+  if (const auto admin = string_or_empty(raw, "http.admin_listen"); !admin.empty()) {
+    if (auto ep = parse_endpoint(admin)) {
+      out.http.admin_listen = *ep;
+    } else {
+      found.push_back(fmt::format(
+          "{}: http.admin_listen = \"{}\" must be host:port, e.g. \"127.0.0.1:9090\", or \"\" for none",
+          origin_of(raw, "http.admin_listen"), admin));
+    }
+  }
+  out.http.admin_token = string_or_empty(raw, "http.admin_token");
+  if (!out.http.admin_token.empty() && out.http.admin_token.size() < min_admin_token_bytes) {
+    found.push_back(
+        fmt::format("{}: http.admin_token is {} characters; it must be at least {}: set it "
+                    "(CLICKTRAIL_HTTP_ADMIN_TOKEN) to "
+                    "the output of `openssl rand -hex 24`",
+                    origin_of(raw, "http.admin_token"), out.http.admin_token.size(), min_admin_token_bytes));
+  }
+  out.http.inspect_max_streams = get<std::int64_t>(raw, "http.inspect_max_streams");
+  out.http.inspect_stream_timeout =
+      std::chrono::milliseconds(get<std::int64_t>(raw, "http.inspect_stream_timeout"));
   out.http.read_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.read_timeout"));
   out.http.idle_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.idle_timeout"));
   const auto threads = get<std::int64_t>(raw, "http.threads");

@@ -28,6 +28,10 @@ struct endpoint {
 
 struct http_config {
   endpoint listen;
+  std::optional<endpoint> admin_listen;  // the operator routes' own listener; absent: none
+  std::string admin_token;               // opens the operator routes on http.listen; empty: none
+  std::int64_t inspect_max_streams = 0;
+  std::chrono::milliseconds inspect_stream_timeout{0};
   std::string tracker_path;  // `clicktrail run` serves the tracker here
   int threads = 0;           // resolved: never 0 here
   std::chrono::milliseconds read_timeout{0};

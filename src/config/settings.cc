@@ -35,6 +35,21 @@ constexpr std::array table{
     setting{"http", "idle_timeout", duration, "60s",
             "How long a kept-alive connection may wait for its next request.", 1 * second, 1 * hour},
 
+    setting{
+        "http", "admin_listen", string, "",
+        "Where the operator routes (/metrics; for `clicktrail run` also /inspect and /inspect/stream) are "
+        "served besides http.listen, as host:port: an address only operators reach. \"\" serves them "
+        "on http.listen when that is a loopback address, or behind http.admin_token."},
+    setting{"http", "admin_token", string, "",
+            "A bearer token (24 or more characters: openssl rand -hex 24) that opens the operator routes on "
+            "a public http.listen: `Authorization: Bearer TOKEN`, or ?token=TOKEN for the inspector's page. "
+            "Prefer the environment (CLICKTRAIL_HTTP_ADMIN_TOKEN) to the file."},
+    setting{"http", "inspect_max_streams", integer, "8",
+            "`clicktrail run`: open /inspect/stream connections at most; one more is answered 503.", 1, 1024},
+    setting{"http", "inspect_stream_timeout", duration, "15m",
+            "`clicktrail run`: an /inspect/stream connection is closed after this long (the inspector's page "
+            "connects again), so that forgotten tabs do not keep their places.",
+            1 * second, 24 * hour},
     setting{"http", "tracker_path", string, "/clicktrail.js",
             "`clicktrail run`: the path the tracker is served at (a name of your own is one a blocker's "
             "list does not have)."},

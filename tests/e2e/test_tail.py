@@ -211,7 +211,7 @@ def test_tail_follows_the_embedded_log_of_a_running_run(tmp_path):
         assert re.match(r"^\d\d:\d\d:\d\d\.\d\d\d demo invalid_type type \"Not A Type\" is not one of", rejected)
 
         # run went on undisturbed: it answers, and its sink wrote every event to Parquet.
-        assert run.get("/readyz")[0] == 200
+        wait_for(lambda: run.get("/readyz")[0] == 200, 10, "run did not become ready")
         wait_for(lambda: parquet_rows_hold(run, [e["event_id"] for s in sent.values() for e in s]), 30,
                  "run's sink did not write the events while tail followed its log")
         for t in tails:
@@ -243,7 +243,7 @@ def test_tail_keeps_up_while_segments_roll_over_and_retention_deletes_them(tmp_p
         log_dir = run.data / "_clicktrail" / "wal" / "events"
         wait_for(lambda: min(int(s.name[:20]) for s in log_dir.glob("*.seg")) > 0, 20,
                  "the sink's retention did not delete the first segment")
-        assert run.get("/readyz")[0] == 200
+        wait_for(lambda: run.get("/readyz")[0] == 200, 10, "run did not become ready")
         as_json.stop_cleanly()
     finally:
         kill_left(tails)
@@ -272,7 +272,7 @@ def test_tail_ends_with_exit_0_when_its_reader_goes(tmp_path):
         quiet.started()
         quiet.proc.stdout.close()
         assert quiet.proc.wait(timeout=10) == 0, quiet.stderr()
-        assert run.get("/readyz")[0] == 200
+        wait_for(lambda: run.get("/readyz")[0] == 200, 10, "run did not become ready")
     finally:
         kill_left(procs)
         assert run.stop() == 0, run.log.read_text()

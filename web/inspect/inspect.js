@@ -32,7 +32,8 @@ function setStatus(state, text = state) {
 }
 
 function connect() {
-  const source = new EventSource('/inspect/stream');
+  // The page's own query (?token=… when the inspector is behind http.admin_token) goes along.
+  const source = new EventSource('/inspect/stream' + location.search);
   source.onopen = () => setStatus('live');
   source.onerror = () => {
     if (source.readyState !== EventSource.CLOSED) return setStatus('reconnecting', 'reconnecting…');

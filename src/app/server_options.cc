@@ -10,6 +10,7 @@ http::server_options server_options_from(const config::config& c) {
   o.max_body_bytes = static_cast<std::uint64_t>(c.ingest.max_body);
   o.read_timeout = c.http.read_timeout;
   o.idle_timeout = c.http.idle_timeout;
+  o.max_connections = c.http.max_connections;
   return o;
 }
 

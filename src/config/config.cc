@@ -127,6 +127,7 @@ void validate_http(const raw_config& raw, config& out, problems& found) {
       std::chrono::milliseconds(get<std::int64_t>(raw, "http.inspect_stream_timeout"));
   out.http.read_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.read_timeout"));
   out.http.idle_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.idle_timeout"));
+  out.http.max_connections = get<std::int64_t>(raw, "http.max_connections");
   const auto threads = get<std::int64_t>(raw, "http.threads");
   out.http.threads = threads > 0 ? static_cast<int>(threads)
                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -139,6 +140,12 @@ void validate_ingest(const raw_config& raw, config& out, problems& found) {
   in.max_event_bytes = get<std::int64_t>(raw, "ingest.max_event_bytes");
   in.produce_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "ingest.produce_timeout"));
   in.anonymize_ip = get<bool>(raw, "ingest.anonymize_ip");
+  in.client_requests_per_s = get<std::int64_t>(raw, "ingest.client_requests_per_s");
+  in.client_burst = get<std::int64_t>(raw, "ingest.client_burst");
+  in.site_requests_per_s = get<std::int64_t>(raw, "ingest.site_requests_per_s");
+  in.site_burst = get<std::int64_t>(raw, "ingest.site_burst");
+  in.client_bad_records_per_s = get<std::int64_t>(raw, "ingest.client_bad_records_per_s");
+  in.site_bad_records_per_s = get<std::int64_t>(raw, "ingest.site_bad_records_per_s");
   for (const auto& text : get<std::vector<std::string>>(raw, "ingest.trusted_proxies")) {
     if (auto range = parse_cidr(text)) {
       in.trusted_proxies.push_back(*range);

@@ -36,6 +36,7 @@ struct http_config {
   int threads = 0;           // resolved: never 0 here
   std::chrono::milliseconds read_timeout{0};
   std::chrono::milliseconds idle_timeout{0};
+  std::int64_t max_connections = 0;
 };
 
 // An address range in CIDR form; a plain address is a /32 or /128.
@@ -54,6 +55,10 @@ struct ingest_config {
   std::chrono::milliseconds produce_timeout{0};
   bool anonymize_ip = true;
   std::vector<cidr> trusted_proxies;
+  // Token buckets (rate a second, burst), docs/ingest-api.md "Limits"; a rate of 0 is no limit.
+  std::int64_t client_requests_per_s = 0, client_burst = 0;
+  std::int64_t site_requests_per_s = 0, site_burst = 0;
+  std::int64_t client_bad_records_per_s = 0, site_bad_records_per_s = 0;
 };
 
 struct site_config {

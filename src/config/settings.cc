@@ -32,6 +32,10 @@ constexpr std::array table{
     setting{"http", "threads", integer, "0", "Threads that serve HTTP; 0 means one per core.", 0, 256},
     setting{"http", "read_timeout", duration, "10s",
             "Time a client has to send a whole request; slower clients are disconnected.", 100, 5 * minute},
+    setting{"http", "max_connections", integer, "10000",
+            "Open client connections at most; beyond it a new connection is closed at once (counted in "
+            "clicktrail_http_connections_refused_total). Keep it under the process's file limit (ulimit -n).",
+            1, 1'000'000},
     setting{"http", "idle_timeout", duration, "60s",
             "How long a kept-alive connection may wait for its next request.", 1 * second, 1 * hour},
 
@@ -76,6 +80,27 @@ constexpr std::array table{
     setting{"ingest", "trusted_proxies", string_list, "[]",
             "Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed, e.g. a load "
             "balancer's subnet; from anyone else the header is ignored."},
+    setting{
+        "ingest", "client_requests_per_s", integer, "100",
+        "Ingest requests a second from one client address (after trusted_proxies) on every route; over it, "
+        "429 with Retry-After. Loopback clients are not limited (a proxy on this machine). 0: no limit.",
+        0, 1'000'000},
+    setting{"ingest", "client_burst", integer, "1000",
+            "Requests one client may send at once beyond that rate.", 1, 100'000'000},
+    setting{"ingest", "site_requests_per_s", integer, "10000",
+            "Ingest requests a second for one site, from all its clients; over it, 429. 0: no limit.", 0,
+            100'000'000},
+    setting{"ingest", "site_burst", integer, "100000", "Requests one site may take at once beyond that rate.",
+            1, 1'000'000'000},
+    setting{
+        "ingest", "client_bad_records_per_s", integer, "20",
+        "Records of rejected input (with their raw payload) kept a second from one client address, 50 times "
+        "that at once; beyond it they are counted (clicktrail_ingest_bad_records_dropped_total), not kept. "
+        "0: no limit.",
+        0, 1'000'000},
+    setting{"ingest", "site_bad_records_per_s", integer, "1000",
+            "The same for one site, from all its clients (unknown sites share one). 0: no limit.", 0,
+            100'000'000},
 
     setting{"sites", "key", string, "",
             "The public site key the tracker sends (?site=, X-Clicktrail-Site, or the body). "

@@ -13,6 +13,8 @@ class probe {
   explicit probe(base::registry& r)
       : in_flight_(r.add_gauge("clicktrail_http_requests_in_flight", "Requests read and not yet answered.")),
         connections_(r.add_gauge("clicktrail_http_connections", "Open client connections.")),
+        connections_refused_(r.add_counter("clicktrail_http_connections_refused_total",
+                                           "Connections closed at once, over http.max_connections.")),
         requests_(r, "clicktrail_http_requests_total", "Requests answered, by route and status.",
                   {"route", "status"}),
         duration_(r.add_histogram("clicktrail_http_request_duration_seconds",
@@ -21,6 +23,7 @@ class probe {
 
   base::gauge& in_flight() noexcept { return in_flight_; }
   base::gauge& connections() noexcept { return connections_; }
+  base::counter& connections_refused() noexcept { return connections_refused_; }
   base::histogram& duration() noexcept { return duration_; }
 
   // Counts one answered request.
@@ -33,6 +36,7 @@ class probe {
  private:
   base::gauge& in_flight_;
   base::gauge& connections_;
+  base::counter& connections_refused_;
   base::counter_family requests_;
   base::histogram& duration_;
 };

@@ -40,6 +40,7 @@ struct server::state {
   // threads at once (ThreadSanitizer saw close() free the descriptor data async_accept was using).
   tcp::acceptor acceptor{net::make_strand(io)};
   std::atomic<bool> draining{false};
+  std::atomic<std::int64_t> connections{0};  // open sessions, for options.max_connections
 };
 
 namespace {
@@ -58,6 +59,7 @@ constexpr std::size_t read_buffer_bytes = 16 * 1024;
 class session : public std::enable_shared_from_this<session> {
  public:
   session(tcp::socket socket, server::state* s) : stream_(std::move(socket)), state_(s) {
+    state_->connections.fetch_add(1, std::memory_order_relaxed);
     state_->metrics_probe.connections().add(1);
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
@@ -67,7 +69,10 @@ class session : public std::enable_shared_from_this<session> {
     // reactor. 16 KiB takes most bodies in one or two, for 16 KiB a connection.
     buffer_.reserve(read_buffer_bytes);
   }
-  ~session() { state_->metrics_probe.connections().add(-1); }
+  ~session() {
+    state_->connections.fetch_sub(1, std::memory_order_relaxed);
+    state_->metrics_probe.connections().add(-1);
+  }
 
   void start() { read_request(); }
 
@@ -275,7 +280,15 @@ class session : public std::enable_shared_from_this<session> {
 void accept_next(server::state* s) {
   s->acceptor.async_accept(net::make_strand(s->io), [s](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !s->acceptor.is_open()) return;
-    if (!ec) std::make_shared<session>(std::move(socket), s)->start();
+    if (!ec && s->connections.load(std::memory_order_relaxed) >= s->options.max_connections) {
+      // Over the cap: closed before anything is read, so that a flood of connections costs a
+      // descriptor for a moment and no more, and the connections already open go on.
+      s->metrics_probe.connections_refused().inc();
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else if (!ec) {
+      std::make_shared<session>(std::move(socket), s)->start();
+    }
     accept_next(s);
   });
 }

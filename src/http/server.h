@@ -27,6 +27,7 @@ struct server_options {
   std::uint64_t max_body_bytes = 1024 * 1024;      // as sent on the wire (before any gunzip)
   std::chrono::milliseconds read_timeout{10'000};  // whole request, headers and body
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive wait for the next request
+  std::int64_t max_connections = 10'000;           // beyond it, new connections are closed at once
 };
 
 class server {

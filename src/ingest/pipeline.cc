@@ -77,7 +77,11 @@ pipeline::pipeline(const config::ingest_config& cfg, std::vector<config::site_co
       sites_(std::move(sites)),
       enrich_(enrich),
       log_(log),
-      probe_(metrics) {
+      probe_(metrics),
+      client_requests_(cfg.client_requests_per_s, cfg.client_burst),
+      site_requests_(cfg.site_requests_per_s, cfg.site_burst),
+      client_bad_records_(cfg.client_bad_records_per_s, 50 * cfg.client_bad_records_per_s),
+      site_bad_records_(cfg.site_bad_records_per_s, 50 * cfg.site_bad_records_per_s) {
   limits_.max_events = static_cast<std::size_t>(cfg.max_events);
   limits_.max_event_bytes = static_cast<std::size_t>(cfg.max_event_bytes);
   if (identity.cookie) {
@@ -96,7 +100,21 @@ std::string pipeline::identity_of(const ingest_request& req, ingest_response& su
   return network_id;
 }
 
+std::string pipeline::limited_client(const ingest_request& req) const {
+  std::string address = client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, false).full;
+  if (address.starts_with("127.") || address == "::1") address.clear();
+  return address;
+}
+
 void pipeline::serve(const ingest_route& route, ingest_request req, respond_fn respond) {
+  if (route.door != door::preflight) {
+    if (const std::string client = limited_client(req); !client.empty()) {
+      if (const auto wait = client_requests_.take(client)) {
+        probe_.rate_limited.inc({"client"});
+        return respond(rate_limited(*wait, "this client address", "ingest.client_requests_per_s"));
+      }
+    }
+  }
   switch (route.door) {
     case door::events:
       return post_events(std::move(req), std::move(respond));
@@ -178,6 +196,11 @@ void pipeline::accept_json(ingest_request& req, std::string_view site_key, answe
 
 void pipeline::admit(ingest_request& req, event::batch& batch, admission a, respond_fn respond) {
   const config::site_config& site = a.site;
+  if (const auto wait = site_requests_.take(site.key)) {
+    probe_.rate_limited.inc({"site"});
+    return respond(rate_limited(*wait, fmt::format("site \"{}\"", site.key), "ingest.site_requests_per_s"));
+  }
+  const std::string limited = limited_client(req);
   const client_address address =
       a.anonymous ? client_address{}
                   : client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip);
@@ -186,7 +209,8 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
   if (batch.events.empty() && waited_bad == 0) {
     for (const auto& r : batch.rejected) {
       probe_.rejected.inc({event::to_string(r.what.why)});
-      write_bad(site.key, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index, r.raw);
+      write_bad(site.key, limited, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index,
+                r.raw);
     }
     return respond(std::move(a.success));
   }
@@ -197,8 +221,8 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
   deadlines_.watch(answer_by(req), pending);
   for (const auto& r : batch.rejected) {
     probe_.rejected.inc({event::to_string(r.what.why)});
-    write_bad(site.key, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index, r.raw,
-              a.wait_for_bad_records ? pending : nullptr);
+    write_bad(site.key, limited, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index,
+              r.raw, a.wait_for_bad_records ? pending : nullptr);
   }
   if (batch.events.empty()) return;
 
@@ -243,7 +267,7 @@ void pipeline::refuse(const ingest_request& req, std::string_view site_key, cons
   probe_.refused.inc({r.code});
   // Only a configured site's key goes into the record: anything else is untrusted text.
   const std::string_view site = sites_.find(site_key) ? site_key : std::string_view{};
-  write_bad(site, base::now_unix_ms(), r.code, r.message, std::nullopt, req.body);
+  write_bad(site, limited_client(req), base::now_unix_ms(), r.code, r.message, std::nullopt, req.body);
   ingest_response answer = r.to_response();
   if (of == protocol::segment) answer.body.insert(1, "\"success\":false,");
   if (!req.origin.empty() && sites_.any_site_allows(req.origin)) {
@@ -297,12 +321,22 @@ void pipeline::refuse_durably(const ingest_request& req, std::string_view site_k
   std::shared_ptr<pending_answer> pending(
       new pending_answer(1, std::move(answer), std::move(respond), probe_));
   deadlines_.watch(answer_by(req), pending);
-  write_bad(site, base::now_unix_ms(), r.code, r.message, std::nullopt, raw, pending);
+  write_bad(site, limited_client(req), base::now_unix_ms(), r.code, r.message, std::nullopt, raw, pending);
 }
 
-void pipeline::write_bad(std::string_view site_key, std::int64_t collector_ts, std::string_view reason,
-                         std::string_view detail, std::optional<std::size_t> index, std::string_view raw,
-                         std::shared_ptr<pending_answer> waiting) {
+void pipeline::write_bad(std::string_view site_key, std::string_view client, std::int64_t collector_ts,
+                         std::string_view reason, std::string_view detail, std::optional<std::size_t> index,
+                         std::string_view raw, std::shared_ptr<pending_answer> waiting) {
+  // Anyone can send rejected input: what of it is kept is limited per client and per site, so
+  // that a flood cannot fill the bad table. Every rejection is still counted.
+  const char* over = !client.empty() && client_bad_records_.take(client) ? "client"
+                     : site_bad_records_.take(site_key)                  ? "site"
+                                                                         : nullptr;
+  if (over) {
+    probe_.bad_records_dropped.inc({over});
+    if (waiting) waiting->delivered(base::ok_v);
+    return;
+  }
   // What the collector would have removed from an event is blanked in input it could not read.
   const std::string scrubbed = enrich_.scrub_raw(sites_.find(site_key), raw);
   const std::string record = encode_bad_record({reason, detail, site_key, collector_ts, index, scrubbed});

@@ -27,6 +27,7 @@
 #include "ingest/exchange.h"
 #include "ingest/network_cookie.h"
 #include "ingest/probe.h"
+#include "ingest/rate_limits.h"
 #include "ingest/routes.h"
 #include "ingest/sites.h"
 
@@ -85,9 +86,14 @@ class pipeline {
   void refuse_durably(const ingest_request& req, std::string_view site_key, const struct refusal& r,
                       std::string_view raw, ingest_response answer, respond_fn respond);
   // `waiting`: the answer counts this record among those it waits for.
-  void write_bad(std::string_view site_key, std::int64_t collector_ts, std::string_view reason,
-                 std::string_view detail, std::optional<std::size_t> index, std::string_view raw,
-                 std::shared_ptr<pending_answer> waiting = nullptr);
+  // `client`: the address the per-client limit counts (empty: none), limited_client's.
+  void write_bad(std::string_view site_key, std::string_view client, std::int64_t collector_ts,
+                 std::string_view reason, std::string_view detail, std::optional<std::size_t> index,
+                 std::string_view raw, std::shared_ptr<pending_answer> waiting = nullptr);
+
+  // The client's address for the per-client limits: empty (not limited) for a loopback client,
+  // which is a proxy on this machine that trusted_proxies does not name, or a local test.
+  std::string limited_client(const ingest_request& req) const;
 
   // Moves the events whose own source key (app id, write key) names another site than `site`
   // into the rejected, as site_mismatch (one site a request).
@@ -106,6 +112,11 @@ class pipeline {
   event_log& log_;
   probe probe_;
   answer_deadlines deadlines_;
+  // The limits on what comes from outside (docs/ingest-api.md, "Limits").
+  token_buckets client_requests_;
+  token_buckets site_requests_;
+  token_buckets client_bad_records_;
+  token_buckets site_bad_records_;
 };
 
 }  // namespace clicktrail::ingest

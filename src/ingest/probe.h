@@ -16,9 +16,13 @@ struct probe {
                 "Requests a client says are retries (X-Retry-Count above 0), by protocol.", {"protocol"}),
         not_durable(r.add_counter("clicktrail_ingest_requests_not_durable_total",
                                   "Requests answered 503 because their events were not durable in time.")),
-        bad_records_lost(
-            r.add_counter("clicktrail_ingest_bad_records_lost_total",
-                          "Bad-topic records that could not be written (each is also logged).")) {}
+        bad_records_lost(r.add_counter("clicktrail_ingest_bad_records_lost_total",
+                                       "Bad-topic records that could not be written (each is also logged).")),
+        bad_records_dropped(r, "clicktrail_ingest_bad_records_dropped_total",
+                            "Bad-topic records not kept, over a client's or a site's limit, by limit.",
+                            {"limit"}),
+        rate_limited(r, "clicktrail_ingest_requests_rate_limited_total", "Requests answered 429, by limit.",
+                     {"limit"}) {}
 
   base::counter_family accepted;
   base::counter_family rejected;
@@ -26,6 +30,8 @@ struct probe {
   base::counter_family retries;
   base::counter& not_durable;
   base::counter& bad_records_lost;
+  base::counter_family bad_records_dropped;
+  base::counter_family rate_limited;
 };
 
 }  // namespace clicktrail::ingest

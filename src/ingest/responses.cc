@@ -28,4 +28,14 @@ refusal origin_not_allowed(std::string_view origin, std::string_view site) {
                       origin.substr(0, 256), site)};
 }
 
+ingest_response rate_limited(std::chrono::milliseconds wait, std::string_view whose,
+                             std::string_view setting) {
+  const auto seconds = std::max<std::int64_t>(1, (wait.count() + 999) / 1000);
+  ingest_response r = error_response(
+      429, "rate_limited",
+      fmt::format("{} sent more requests than its limit ({}); retry after {} s", whose, setting, seconds));
+  r.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return r;
+}
+
 }  // namespace clicktrail::ingest

@@ -1,0 +1,43 @@
+#pragma once
+// Token buckets by key — a client's address, a site — for the limits on what comes from outside
+// (ingest.client_requests_per_s and the others; docs/ingest-api.md, "Limits").
+//
+// The buckets live in a fixed table, so memory stays bounded whatever the number of clients: a
+// key hashes to a slot, and keys that hash to one slot share its bucket — a collision can bind
+// two keys to one limit, never lift a limit. Thread-safe (a lock per stripe of slots).
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace clicktrail::ingest {
+
+class token_buckets {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  // `per_second` tokens a second, at most `burst` saved up; per_second 0: no limit.
+  token_buckets(std::int64_t per_second, std::int64_t burst, std::size_t slots = 16384);
+
+  // nullopt when `key` may go (a token is taken); else how long until it may.
+  std::optional<std::chrono::milliseconds> take(std::string_view key, clock::time_point now = clock::now());
+
+ private:
+  struct slot {
+    double tokens = 0;
+    clock::time_point refilled{};
+  };
+  static constexpr std::size_t stripes = 64;
+
+  double per_second_;
+  double burst_;
+  std::vector<slot> slots_;
+  std::array<std::mutex, stripes> locks_;
+};
+
+}  // namespace clicktrail::ingest

@@ -8,7 +8,11 @@
 //   unknown_site  one that does not know the site key "demo": 401
 import { begin, cookie, deliveredIds, deliveredOf, end, settle, step, storedQueue, trackMany, waitFor, watchIngest } from "./helpers.mjs";
 
-export const faults = { retry_after_503: retryAfter503, drop_on_4xx: dropOn4xx, leave_while_sending: leaveWhileSending };
+export const faults = {
+  retry_after_503: retryAfter503,
+  drop_on_4xx: dropOn4xx,
+  leave_while_sending: leaveWhileSending,
+};
 
 /** 503s are retried, no sooner than Retry-After, until the collector takes the batch; the
  *  events are then stored once. */
@@ -70,7 +74,7 @@ export async function dropOn4xx(browser, baseUrl, { route }) {
   await waitFor(() => attempts().some((r) => r.status == 401), "the 401 answer", undefined, log);
   route("good");
   await page.waitForTimeout(3000); // time for a retry, which must not come
-  await step(s, "track_after", () => trackMany(page, "after_refused", 1));
+  const after = await step(s, "track_after", () => trackMany(page, "after_refused", 1));
   await waitFor(() => deliveredOf(log, "after_refused").length == 1, "the next event to be delivered");
   const left = await storedQueue(page);
   await page.close();
@@ -81,6 +85,7 @@ export async function dropOn4xx(browser, baseUrl, { route }) {
   s.expect = {
     ordered: [{ type: "page_view", page_url: url }, { type: "after_refused" }],
     absent_event_ids: refused,
+    once: after,
   };
   return end(s, log);
 }
@@ -118,6 +123,12 @@ export async function leaveWhileSending(browser, baseUrl, { route, delay }) {
   await page.waitForTimeout(1500); // time for a repeat, which must not come
   await page.close();
   await settle(context, log);
+  // the batch in flight: the 9 events and the click
+  const batch = log.filter((r) => r.events.some((e) => s.in_flight_ids.includes(e.event_id)));
+  s.batch_event_ids = batch.flatMap((r) => r.events.map((e) => e.event_id));
+  const types = batch.map((r) => r.events.map((e) => e.type).join(" "));
+  if (JSON.stringify(types) != JSON.stringify([[...Array(9).fill("before_leaving"), "click"].join(" ")]))
+    s.problems.push(`expected one request with the 9 events and the click, got ${JSON.stringify(types)}`);
   s.expect = {
     ordered: [
       { type: "page_view", page_url: url },
@@ -125,7 +136,7 @@ export async function leaveWhileSending(browser, baseUrl, { route, delay }) {
       { type: "click", target_id: "back-home" },
       { type: "page_view", page_url: `${baseUrl}/`, referrer: url },
     ],
-    once: s.in_flight_ids,
+    once: s.batch_event_ids,
   };
   return end(s, log);
 }

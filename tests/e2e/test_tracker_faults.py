@@ -22,7 +22,7 @@ from conftest import run
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER = ROOT / "tests" / "browser"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FAULTS = ["retry_after_503", "drop_on_4xx", "leave_while_sending"]
+FAULTS = ["retry_after_503", "drop_on_4xx", "leave_while_sending", "hidden_503_next_load"]
 
 pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and (ROOT / "tracker" / "node_modules" / "playwright-core").exists()),
@@ -93,3 +93,16 @@ def test_a_batch_in_flight_when_the_page_leaves_is_stored_once_and_not_sent_agai
     # in one request, which the page saw fail as it left and the browser delivered
     assert len(tries_of(summary, ids)) == 1, tries_of(summary, ids)
 
+
+def test_a_page_hide_flush_answered_503_is_sent_again_by_the_next_page_load_and_stored_once(outcome):
+    summary, stored = checked(outcome, "hidden_503_next_load")
+    ids = summary["resent_event_ids"]
+    assert len(ids) == 3
+    assert {id: stored[id] for id in ids} == {id: 1 for id in ids}
+    tries = summary["attempts"]
+    assert [(t["via"], t["status"]) for t in tries] == [("fetch", 503), ("fetch", 204)], tries
+    # sent again as they were tracked: on the first page, not on the page that sent them
+    _, events = outcome
+    first_page = f"{summary['base_url']}/?run={summary['marker']}"
+    assert {(e["event_id"], e["type"], e["page_url"]) for e in events if e["event_id"] in ids} == \
+        {(id, "sent_on_hide", first_page) for id in ids}

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and (ROOT / "tracker" / "node_modules" / "playwright-core").exists()),
     reason="needs chromium and tracker/node_modules (./dev setup installs both)")
 
-SCENARIOS = ["journey", "close_after_click", "offline", "two_tabs", "privacy", "opt_out", "options"]
+SCENARIOS = ["journey", "close_after_click", "offline", "two_tabs", "privacy", "opt_out", "options", "queue_cap",
+             "storage_refused"]
 
 
 def node(script: str, *args: str, url: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:

@@ -5,7 +5,8 @@
 // The queue is localStorage's `ct_q`, shared by the site's tabs, or this page's memory in
 // cookieless mode and when storage is unavailable or full. Each entry names the page that owns
 // it: a page sends only its own events and those released by pages that are hidden or gone
-// (owner ""), which it claims first. One batch is in flight at a time, so events keep their order.
+// (owner ""), which it claims first. flush() sends one batch at a time, so events keep their
+// order; a page being hidden or left adds one more, with what waits.
 //
 // A batch in flight is out of the queue, held by its request. A 2xx ends it, and so does a 4xx
 // other than 408 and 429 (the collector will never take it). A network error, 408, 429 or 5xx
@@ -135,7 +136,7 @@ function settle(batch: TrackedEvent[], bytes: number, status: number, retryAfter
     // 2xx: durable. Other 4xx: the collector will never take this batch (its events that were
     // readable are in the bad topic); drop it rather than retry forever.
     attempt = retryAt = 0;
-    // now that the collector takes events again, and there is room for one more
+    // the queue has room again: report what the cap dropped, as an event of its own
     if (lost) onLost(lost);
     lost = 0;
   } else {

@@ -8,7 +8,12 @@
 //   unknown_site  one that does not know the site key "demo": 401
 import { begin, cookie, deliveredIds, deliveredOf, end, settle, step, storedQueue, trackMany, waitFor, watchIngest } from "./helpers.mjs";
 
-export const faults = { retry_after_503: retryAfter503, drop_on_4xx: dropOn4xx, leave_while_sending: leaveWhileSending };
+export const faults = {
+  retry_after_503: retryAfter503,
+  drop_on_4xx: dropOn4xx,
+  leave_while_sending: leaveWhileSending,
+  hidden_503_next_load: hidden503NextLoad,
+};
 
 /** 503s are retried, no sooner than Retry-After, until the collector takes the batch; the
  *  events are then stored once. */
@@ -70,7 +75,7 @@ export async function dropOn4xx(browser, baseUrl, { route }) {
   await waitFor(() => attempts().some((r) => r.status == 401), "the 401 answer", undefined, log);
   route("good");
   await page.waitForTimeout(3000); // time for a retry, which must not come
-  await step(s, "track_after", () => trackMany(page, "after_refused", 1));
+  const after = await step(s, "track_after", () => trackMany(page, "after_refused", 1));
   await waitFor(() => deliveredOf(log, "after_refused").length == 1, "the next event to be delivered");
   const left = await storedQueue(page);
   await page.close();
@@ -81,6 +86,7 @@ export async function dropOn4xx(browser, baseUrl, { route }) {
   s.expect = {
     ordered: [{ type: "page_view", page_url: url }, { type: "after_refused" }],
     absent_event_ids: refused,
+    once: after,
   };
   return end(s, log);
 }
@@ -118,6 +124,12 @@ export async function leaveWhileSending(browser, baseUrl, { route, delay }) {
   await page.waitForTimeout(1500); // time for a repeat, which must not come
   await page.close();
   await settle(context, log);
+  // the batch in flight: the 9 events and the click
+  const batch = log.filter((r) => r.events.some((e) => s.in_flight_ids.includes(e.event_id)));
+  s.batch_event_ids = batch.flatMap((r) => r.events.map((e) => e.event_id));
+  const types = batch.map((r) => r.events.map((e) => e.type).join(" "));
+  if (JSON.stringify(types) != JSON.stringify([[...Array(9).fill("before_leaving"), "click"].join(" ")]))
+    s.problems.push(`expected one request with the 9 events and the click, got ${JSON.stringify(types)}`);
   s.expect = {
     ordered: [
       { type: "page_view", page_url: url },
@@ -125,7 +137,76 @@ export async function leaveWhileSending(browser, baseUrl, { route, delay }) {
       { type: "click", target_id: "back-home" },
       { type: "page_view", page_url: `${baseUrl}/`, referrer: url },
     ],
-    once: s.in_flight_ids,
+    once: s.batch_event_ids,
+  };
+  return end(s, log);
+}
+
+/** The page is hidden while the collector fails: what waits leaves in the page-hide flush, a
+ *  keepalive fetch answered 503. The hidden page lives to see the answer and puts the events
+ *  back in the stored queue, released; it is closed before its retry is due, and the next page
+ *  load sends them, with the same event_ids: stored once. (Headless chromium never hides a
+ *  page, so the page is told it is, as a phone's browser would when sent to the background.) */
+export async function hidden503NextLoad(browser, baseUrl, { route }) {
+  const s = begin("hidden_503_next_load", baseUrl);
+  const context = await browser.newContext();
+  const log = watchIngest(context);
+  let page = await context.newPage();
+  const url = `${baseUrl}/?run=${s.marker}`;
+  const next = `${baseUrl}/about.html?run=${s.marker}`;
+  route("good");
+  await step(s, "load", () => page.goto(url));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
+  s.anonymous_ids = [await cookie(context, "ct_aid")];
+
+  route("down");
+  // 3 events wait for their batch (1 s); hiding the page sends them at once
+  const ids = await step(s, "track_3", () =>
+    page.evaluate(() => {
+      for (let i = 0; i < 3; i++) window.clicktrail.track("sent_on_hide", { n: i });
+      return JSON.parse(localStorage.getItem("ct_q")).map(([, e]) => e.event_id);
+    }),
+  );
+  const hiddenAt = Date.now();
+  await step(s, "hide", () =>
+    page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { value: true, configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }),
+  );
+  const attempts = () => log.filter((r) => r.events.some((e) => ids.includes(e.event_id)));
+  await waitFor(() => attempts().some((r) => r.status == 503), "the 503 answer to the page-hide flush", 15000, log);
+  await waitFor(async () => {
+    const queue = JSON.parse((await page.evaluate(() => localStorage.getItem("ct_q"))) || "[]");
+    return ids.every((id) => queue.some(([owner, e]) => owner === "" && e.event_id == id));
+  }, "the refused events back in the stored queue, released");
+  await step(s, "close_hidden_page", () => page.close());
+  route("good");
+  page = await context.newPage();
+  await step(s, "load_next_page", () => page.goto(next));
+  await waitFor(() => ids.every((id) => deliveredIds(log).includes(id)), "the events to be delivered by the next page", 15000, log);
+  await waitFor(async () => (await storedQueue(page)).length == 0, "the stored queue to empty");
+  await page.close();
+  await settle(context, log);
+
+  const tries = attempts();
+  s.attempts = tries.map((r) => ({ at: r.at, via: r.via, status: r.status, retry_after: r.retry_after, events: r.events.length }));
+  const statuses = tries.map((r) => r.status);
+  if (JSON.stringify(statuses) != "[503,204]") s.problems.push(`the events were sent with answers ${JSON.stringify(statuses)}, not [503,204]`);
+  if (tries[0] && (tries[0].via != "fetch" || tries[0].at < hiddenAt))
+    s.problems.push(`the first try was not the page-hide flush's fetch: ${tries[0].via} at ${tries[0].at}, hidden at ${hiddenAt}`);
+  for (const id of ids) {
+    const n = deliveredIds(log).filter((x) => x == id).length;
+    if (n != 1) s.problems.push(`event ${id} was in ${n} successful requests, not 1`);
+  }
+  s.resent_event_ids = ids;
+  s.expect = {
+    ordered: [
+      { type: "page_view", page_url: url },
+      ...ids.map((event_id) => ({ type: "sent_on_hide", event_id })),
+      { type: "page_view", page_url: next },
+    ],
+    once: ids,
   };
   return end(s, log);
 }

@@ -26,7 +26,7 @@ export async function step(s, action, fn) {
 }
 
 /** Records every request to the ingest API made in this context: how it went (fetch, or ping for
- *  sendBeacon), its events, and its answer. A beacon sent as the page closes may outlive the
+ *  sendBeacon), its events, and its answer. A request sent as the page closes may outlive the
  *  page's requests being reported; the stored events are the judge of those. */
 export function watchIngest(context) {
   const log = [];
@@ -74,7 +74,7 @@ export async function waitFor(condition, what, timeout = DELIVERY_TIMEOUT, log) 
   }
 }
 
-/** Lets beacons sent by a closing page reach the collector before the context goes. */
+/** Lets requests sent by a closing page reach the collector before the context goes. */
 export async function settle(context, log) {
   await new Promise((r) => setTimeout(r, 1000));
   await waitFor(() => log.every((r) => r.status !== null || r.failed !== null), "requests to finish", 5000).catch(() => {});

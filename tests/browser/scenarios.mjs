@@ -44,11 +44,14 @@ export const scenarios = {
   opt_out: optOut,
   options,
   cookieless,
+  queue_cap: queueCap,
+  storage_refused: storageRefused,
 };
 
 /** (a) A visit through the whole demo: page view, a link-like button, the data-ct button,
  *  scrolling to the end, an SPA route there and back, the form, a custom event, identify, a
- *  link to the second page (the first page's last events leave by beacon), and closing it. */
+ *  link to the second page (the first page's last events leave in its page-hide flush), and
+ *  closing it. */
 export async function journey(browser, baseUrl) {
   const s = begin("journey", baseUrl);
   const context = await browser.newContext();
@@ -122,7 +125,7 @@ export async function journey(browser, baseUrl) {
 }
 
 /** (b) The page is closed right after a click, inside the batch window: the click must still
- *  arrive, through sendBeacon. */
+ *  arrive, through the page-hide flush (a keepalive fetch, which outlives the page). */
 export async function closeAfterClick(browser, baseUrl) {
   const s = begin("close_after_click", baseUrl);
   const context = await browser.newContext();
@@ -133,10 +136,11 @@ export async function closeAfterClick(browser, baseUrl) {
   await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
   s.anonymous_ids = [await cookie(context, "ct_aid")];
   await step(s, "click", () => page.click("#about-cta"));
+  const closing = Date.now();
   await step(s, "close_page", () => page.close());
   await settle(context, log);
-  if (deliveredOf(log, "click").length)
-    s.problems.push("the click went by fetch before the page closed, so the beacon path was not tested");
+  if (log.some((r) => r.at < closing && r.events.some((e) => e.type == "click")))
+    s.problems.push("the click was sent before the page closed, so the page-hide flush was not tested");
   s.expect = {
     ordered: [
       { type: "page_view", page_url: url, page_title: "About — clicktrail demo" },
@@ -457,6 +461,147 @@ export async function cookieless(browser, baseUrl) {
     ],
   };
   return end(s, log);
+}
+
+/** Offline, a page tracks more than the stored queue may hold (60 events of some 5 kB each,
+ *  past its 200,000 characters): the oldest are dropped first, and counted. Back online, the
+ *  kept events are delivered, each once, and then a `queue_overflow` event that says how many
+ *  were dropped. */
+export async function queueCap(browser, baseUrl) {
+  const s = begin("queue_cap", baseUrl);
+  const context = await browser.newContext();
+  const log = watchIngest(context);
+  const page = await context.newPage();
+  const url = `${baseUrl}/?run=${s.marker}`;
+  await step(s, "load", () => page.goto(url));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
+  s.anonymous_ids = [await cookie(context, "ct_aid")];
+
+  await step(s, "go_offline", () => context.setOffline(true));
+  const { tracked, kept, longest } = await step(s, "track_60_large_offline", () =>
+    page.evaluate(() => {
+      const tracked = [];
+      let longest = 0;
+      for (let i = 0; i < 60; i++) {
+        window.clicktrail.track("large", { n: i, pad: "x".repeat(5000) });
+        const queue = localStorage.getItem("ct_q");
+        longest = Math.max(longest, queue.length);
+        tracked.push(JSON.parse(queue).at(-1)[1].event_id); // the newest entry: this event
+      }
+      return { tracked, kept: JSON.parse(localStorage.getItem("ct_q")).map(([, e]) => e.event_id), longest };
+    }),
+  );
+  const dropped = tracked.filter((id) => !kept.includes(id));
+  s.stored_queue = { tracked: tracked.length, kept: kept.length, longest_chars: longest };
+  if (longest > 200000) s.problems.push(`the stored queue reached ${longest} characters, over its cap of 200000`);
+  if (!dropped.length) s.problems.push("nothing was dropped: the cap was not reached");
+  if (JSON.stringify(kept) != JSON.stringify(tracked.slice(tracked.length - kept.length)))
+    s.problems.push("the queue did not keep the newest events, in order");
+
+  await step(s, "go_online", () => context.setOffline(false));
+  await waitFor(() => kept.every((id) => deliveredIds(log).includes(id)), "the kept events to be delivered", 20000, log);
+  await waitFor(() => deliveredOf(log, "queue_overflow").length, "the queue_overflow event to be delivered", 10000, log);
+  await page.waitForTimeout(1000); // time for a repeat, which must not come
+  await page.close();
+  await settle(context, log);
+
+  const overflow = deliveredOf(log, "queue_overflow");
+  if (overflow.length != 1 || overflow[0].props?.dropped != dropped.length)
+    s.problems.push(`expected one queue_overflow event with dropped ${dropped.length}, got ${JSON.stringify(overflow.map((e) => e.props))}`);
+  for (const id of kept) {
+    const n = deliveredIds(log).filter((x) => x == id).length;
+    if (n != 1) s.problems.push(`event ${id} was in ${n} successful requests, not 1`);
+  }
+  if (log.some((r) => r.events.some((e) => dropped.includes(e.event_id)))) s.problems.push("a dropped event was sent");
+  s.kept_event_ids = kept;
+  s.dropped_event_ids = dropped;
+  s.expect = {
+    ordered: [{ type: "page_view", page_url: url }, ...kept.map((event_id) => ({ type: "large", event_id })), { type: "queue_overflow" }],
+    once: [...kept, ...overflow.map((e) => e.event_id)],
+    absent_event_ids: dropped,
+    stored_as: overflow.map(({ event_id }) => ({ event_id, type: "queue_overflow", props: { dropped: dropped.length } })),
+  };
+  return end(s, log);
+}
+
+/** localStorage refused, in two ways: full (every write throws QuotaExceededError) and blocked
+ *  (reading `localStorage` throws SecurityError, as with storage disabled). The tracker keeps its
+ *  queue in memory: a click, then 2 events tracked offline while the page is hidden and shown
+ *  again (with storage it would release them to the stored queue), are each delivered once
+ *  when the browser is back online; nothing is stored. */
+export async function storageRefused(browser, baseUrl) {
+  const s = begin("storage_refused", baseUrl);
+  const ways = {
+    full: () => {
+      Storage.prototype.setItem = () => {
+        throw new DOMException("the quota has been exceeded", "QuotaExceededError");
+      };
+    },
+    blocked: () =>
+      Object.defineProperty(window, "localStorage", {
+        get: () => {
+          throw new DOMException("access is denied for this document", "SecurityError");
+        },
+      }),
+  };
+  const logs = [];
+  s.anonymous_ids = [];
+  s.expect = { per_browser: [], once: [] };
+  for (const [name, refuse] of Object.entries(ways)) {
+    const context = await browser.newContext();
+    await context.addInitScript(refuse);
+    const log = watchIngest(context);
+    logs.push(log);
+    const page = await context.newPage();
+    const url = `${baseUrl}/?run=${s.marker}&storage=${name}`;
+    await step(s, `${name}_load`, () => page.goto(url));
+    await waitFor(() => deliveredOf(log, "page_view").length == 1, `${name}: the page view to be delivered`, undefined, log);
+    await step(s, `${name}_click`, () => page.click("#cta"));
+    await waitFor(() => deliveredOf(log, "click").length == 1, `${name}: the click to be delivered`, undefined, log);
+    await step(s, `${name}_go_offline`, () => context.setOffline(true));
+    await step(s, `${name}_track_2_offline`, () =>
+      page.evaluate(() => {
+        for (let i = 0; i < 2; i++) window.clicktrail.track("kept_in_memory", { n: i });
+      }),
+    );
+    await page.waitForTimeout(1500); // past the batch window: a flush was due and could not go
+    await step(s, `${name}_hide_and_show_offline`, () =>
+      page.evaluate(() => {
+        for (const hidden of [true, false]) {
+          Object.defineProperty(document, "hidden", { value: hidden, configurable: true });
+          document.dispatchEvent(new Event("visibilitychange"));
+        }
+        delete document.hidden;
+      }),
+    );
+    await step(s, `${name}_go_online`, () => context.setOffline(false));
+    await waitFor(() => deliveredOf(log, "kept_in_memory").length == 2, `${name}: the offline events to be delivered once online`, undefined, log);
+    const stored = await page.evaluate(() => {
+      try {
+        return Object.keys(localStorage).filter((k) => k.startsWith("ct_"));
+      } catch {
+        return [];
+      }
+    });
+    const id = await cookie(context, "ct_aid");
+    await page.close();
+    await settle(context, log);
+    if (stored.length) s.problems.push(`${name}: localStorage keys were set: ${stored}`);
+    const sent = deliveredIds(log);
+    for (const e of new Set(sent)) if (sent.filter((x) => x == e).length != 1) s.problems.push(`${name}: event ${e} was delivered more than once`);
+    s.anonymous_ids.push(id);
+    s.expect.once.push(...sent);
+    s.expect.per_browser.push({
+      anonymous_id: id,
+      ordered: [
+        { type: "page_view", page_url: url },
+        { type: "click", target_id: "cta" },
+        { type: "kept_in_memory", props: { n: 0 } },
+        { type: "kept_in_memory", props: { n: 1 } },
+      ],
+    });
+  }
+  return end(s, logs.flat());
 }
 
 /** Serves the demo's pages (/, /about.html) with `data-cookieless` on their tracker tag: the

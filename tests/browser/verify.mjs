@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const STORE_TIMEOUT = 20000; // beacons from closing pages may land a little after the scenario
+const STORE_TIMEOUT = 20000; // requests from closing pages may land a little after the scenario
 
 /** Runs each [name, run] (run: () => summary) in turn, then reads the topic until every
  *  scenario's expectations hold or STORE_TIMEOUT passes. Resolves to { report, passed, failed }. */

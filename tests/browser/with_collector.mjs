@@ -57,8 +57,10 @@ try {
   const browser = await launch();
   let outcome;
   try {
+    // each scenario starts with the good collector and no delay, whatever the one before left
+    const fresh = () => (control.route("good"), control.delay(0));
     outcome = await runAndVerify(
-      names.map((name) => [name, () => (faults[name] ? faults[name](browser, demo.url, control) : scenarios[name](browser, demo.url))]),
+      names.map((name) => [name, () => (fresh(), faults[name] ? faults[name](browser, demo.url, control) : scenarios[name](browser, demo.url))]),
       { bootstrap, topic },
     );
   } finally {

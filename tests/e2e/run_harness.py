@@ -90,7 +90,7 @@ def stored_events(data: Path, con=None) -> list[dict]:
 
 def stored(data: Path) -> list[dict]:
     """The stored events as JSON Lines would hold them, in the order they happened (client_ts:
-    a page's beacon may overtake its keepalive fetch still in flight, so arrival order is not
+    a page's page-hide flush may overtake its keepalive fetch still in flight, so arrival order is not
     the session's order), timestamps as ms, props as objects, absent fields left out."""
     import duckdb
     if not list((data / "events").rglob("*.parquet")):

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).exists() and (ROOT / "tracker" / "node_modules" / "playwright-core").exists()),
     reason="needs chromium and tracker/node_modules (./dev setup installs both)")
 
-SCENARIOS = ["journey", "close_after_click", "offline", "two_tabs", "privacy", "opt_out", "options"]
+SCENARIOS = ["journey", "close_after_click", "offline", "two_tabs", "privacy", "opt_out", "options", "queue_cap",
+             "storage_refused"]
 
 
 def node(script: str, *args: str, url: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
@@ -43,7 +44,7 @@ def run(tmp_path_factory):
 
 def checked_scenario(run, scenario: str) -> tuple[dict, list[str], list[dict]]:
     """Runs the scenario in chromium, then checks the stored events until they hold (or 20 s
-    pass: beacons from closing pages land a moment later, and files close within max_age).
+    pass: requests from closing pages land a moment later, and files close within max_age).
     Returns the scenario's summary, what does not hold, and every stored event."""
     done = node("run.mjs", scenario, url=run.url)
     assert done.returncode in (0, 1) and done.stdout.strip(), done.stderr[-3000:]  # no summary: the scenario stopped
@@ -71,7 +72,7 @@ def cookieless_visit(run) -> list[dict]:
     first, a click on the second while offline), checked on the browser's side (nothing stored there, no anonymous_id or session_id
     sent) and until its events are stored. Returns the visit's stored events in the order they
     happened: those whose page_url carries the scenario's marker, including the engagement
-    events that left by beacon. For checks of what the collector derives in cookieless mode,
+    events that left in the page-hide flush. For checks of what the collector derives in cookieless mode,
     such as one anonymous_id and one session_id for both page views."""
     summary, failures, events = checked_scenario(run, "cookieless")
     assert failures == [], f"{failures}\nrequests the browser made: {json.dumps(summary['requests'])}"
@@ -109,7 +110,7 @@ def test_a_cookieless_site_gives_a_visit_one_derived_anonymous_id_and_session_id
     assert len(ids) == 1 and None not in next(iter(ids)), ids
     anonymous_id, session_id = next(iter(ids))
     assert len(anonymous_id) == 36 and len(session_id) == 36 and anonymous_id != session_id, ids
-    # the clicks, identify and the beacons of the same browser are the same visitor and session
+    # the clicks, identify and the page-hide flushes of one browser are the same visitor and session
     assert {(e.get("anonymous_id"), e.get("session_id")) for e in events} == ids, \
         [(e["type"], e.get("anonymous_id"), e.get("session_id")) for e in events]
 

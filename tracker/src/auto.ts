@@ -4,7 +4,7 @@
 // hide events from the tracker nor be slowed by it.
 import { clickable, ctProps, target } from "./target";
 import { emit, pageUrl, setPage } from "./tracker";
-import { beacon, retryNow } from "./transport";
+import { hide, retryNow } from "./transport";
 import { now, on } from "./util";
 
 const ACTIVE_WINDOW = 30000; // ms a user counts as engaged after their last input
@@ -32,7 +32,7 @@ export function autoTrack(trackErrors: boolean): void {
   on(w, "pageshow", (e: PageTransitionEvent) => {
     if (e.persisted) {
       // back from the back/forward cache: sending resumes, and it is a new view of the page
-      beacon(false);
+      hide(false);
       path = "";
       pageView();
     }
@@ -50,12 +50,12 @@ export function autoTrack(trackErrors: boolean): void {
   on(d, "visibilitychange", () => {
     // the state has already changed: count the time before only if the page was visible
     tick(d.hidden);
-    if (d.hidden) beacon();
+    if (d.hidden) hide();
     else lastActive = lastTick;
   });
   on(w, "pagehide", () => {
     engagement();
-    beacon(true);
+    hide(true);
   });
   on(w, "online", retryNow);
   if (trackErrors)

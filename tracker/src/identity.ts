@@ -32,7 +32,9 @@ export function sessionId(t: number): string {
 }
 
 export const storedUser = (): string | undefined => get(USER);
-export const storeUser = (id: string): void => set(USER, id);
+export const storeUser = (id: string): void => {
+  set(USER, id);
+};
 
 /** Do Not Track or Global Privacy Control is on in this browser. */
 export const privacySignal = (): boolean =>
@@ -54,4 +56,6 @@ export function forget(): void {
   document.cookie = `${AID}=; max-age=0; path=/`;
 }
 
-export const optIn = (): void => set(OPT_OUT);
+export const optIn = (): void => {
+  set(OPT_OUT);
+};

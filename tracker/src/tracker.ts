@@ -66,7 +66,7 @@ export const pageUrl = (): string | undefined => page.page_url;
 export function emit(type: string, fields?: object, props?: Props): void {
   if (!allowed()) return;
   const o = options!;
-  transport.start(endpoint, o.site, Math.min(500, o.batchSize || 10), o.flushMs || 1000, o.cookieless, o.credentials);
+  transport.start(endpoint, o, (dropped) => emit("queue_overflow", undefined, { dropped }));
   const t = now();
   const event: TrackedEvent = {
     event_id: uuid(),

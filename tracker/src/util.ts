@@ -10,22 +10,23 @@ export function get(key: string): string | undefined {
   }
 }
 
-/** Writes (or, with undefined, removes) a localStorage key; a full or missing storage is ignored:
- *  the tracker then keeps working from memory. */
-export function set(key: string, value?: string): void {
+/** Writes (or, with undefined, removes) a localStorage key; false when storage is full or
+ *  missing, for callers to keep working from memory. */
+export function set(key: string, value?: string): boolean {
   try {
     value == null ? localStorage.removeItem(key) : localStorage.setItem(key, value);
-  } catch {}
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** A lowercase random (v4) UUID. crypto.randomUUID exists only in secure contexts, so plain-http
- *  pages get the same format from getRandomValues. */
+/** A lowercase random (v4) UUID, from getRandomValues: crypto.randomUUID exists only in secure
+ *  contexts, and plain-http pages need ids too. */
 export function uuid(): string {
-  return crypto.randomUUID
-    ? crypto.randomUUID()
-    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
-        (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
-      );
+  return "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
+    (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
+  );
 }
 
 /** addEventListener with the tracker's defaults: capture (page code that stops propagation does

@@ -1,5 +1,7 @@
 #include "app/kafka_event_log.h"
 
+#include <thread>
+
 #include "event/event.h"
 
 namespace clicktrail::app {
@@ -25,7 +27,16 @@ void kafka_event_log::append(ingest::stream to, std::string_view key, std::strin
                      std::move(done));
 }
 
+bool kafka_event_log::ready(std::chrono::milliseconds timeout) {
+  ++checking_;
+  const bool ok = !settling_ && producer_->reachable(timeout);
+  --checking_;
+  return ok;
+}
+
 void kafka_event_log::settle() {
+  settling_ = true;
+  while (checking_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   producer_.reset();
 }
 

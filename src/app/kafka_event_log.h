@@ -2,6 +2,7 @@
 // Ingest's event log on Kafka: the events stream goes to kafka.topic with the `ct-schema`
 // header, the bad stream to kafka.bad_topic. Owns the producer.
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -16,10 +17,10 @@ class kafka_event_log : public ingest::event_log {
 
   void append(ingest::stream to, std::string_view key, std::string_view value,
               ingest::durable_fn done) override;
-  bool ready(std::chrono::milliseconds timeout) override {
-    return producer_ && producer_->reachable(timeout);
-  }
-  // Closes the producer: what it has not delivered fails, through its callbacks, now.
+  // Any thread, also while settle() runs (a readiness check in the background).
+  bool ready(std::chrono::milliseconds timeout) override;
+  // Closes the producer: what it has not delivered fails, through its callbacks, now. It waits
+  // for a ready() under way to return.
   void settle() override;
 
   kafka::producer& producer() { return *producer_; }  // until settle()
@@ -31,6 +32,10 @@ class kafka_event_log : public ingest::event_log {
 
  private:
   std::unique_ptr<kafka::producer> producer_;
+  // ready() calls under way, and whether settle() began: ready() counts itself in, then looks;
+  // settle() says so, then waits for the count to fall to 0 (both sequentially consistent).
+  std::atomic<int> checking_{0};
+  std::atomic<bool> settling_{false};
   std::string topic_;
   std::string bad_topic_;
 };

@@ -25,7 +25,7 @@ def test_serves_the_demo_the_tracker_and_the_inspector(tmp_path):
         status, ctype, body = run.get("/")
         assert status == 200 and ctype.startswith("text/html") and b"/clicktrail.js" in body
         status, ctype, body = run.get("/clicktrail.js")
-        assert status == 200 and ctype.startswith("text/javascript") and len(gzip.compress(body, 9)) <= 3200  # tracker/scripts/size.mjs
+        assert status == 200 and ctype.startswith("text/javascript") and len(gzip.compress(body, 9)) <= 3072  # tracker/scripts/size.mjs
         status, ctype, body = run.get("/inspect")
         assert status == 200 and ctype.startswith("text/html")
         assert run.get("/healthz")[0] == 200

@@ -64,7 +64,7 @@ export function autoTrack(trackErrors: boolean): void {
       "error",
       (e: ErrorEvent) => {
         if (e.message && errors++ < MAX_ERRORS)
-          emit("error", undefined, { message: e.message, source: e.filename, line: e.lineno });
+          emit("error", 0, { message: e.message, source: e.filename, line: e.lineno });
       },
       false,
     );

@@ -4,7 +4,7 @@ import type { Props, Target } from "./event";
 const TEXT_LIMIT = 200;
 const SELECTOR_DEPTH = 4;
 
-const text = (s: unknown): string | undefined => (typeof s == "string" && s) || undefined;
+const text = (s: unknown): string => (typeof s == "string" && s) || "";
 
 /** An <input> that is a button: its value is its label. Other inputs' values are what the
  *  visitor typed, which the tracker never reads. */
@@ -12,14 +12,13 @@ const buttonInput = (el: Element): boolean =>
   el.tagName == "INPUT" && /^(submit|button|reset)$/.test((el as HTMLInputElement).type);
 
 export function target(el: Element): Target {
-  const e = el as Element & { href?: unknown; action?: unknown };
   return {
     target_tag: el.localName,
     target_id: el.id,
     target_classes: el.getAttribute("class")?.trim(),
     target_text: ((buttonInput(el) ? (el as HTMLInputElement).value : el.textContent) || "").replace(/\s+/g, " ").trim().slice(0, TEXT_LIMIT),
     // a form's href is where it submits to; SVG links have no string href and get none
-    target_href: text(e.href) || text(e.action),
+    target_href: text((el as any).href) || text((el as any).action),
     target_selector: selector(el),
   };
 }

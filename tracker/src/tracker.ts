@@ -30,7 +30,7 @@ export interface Options {
 let options: Options | undefined;
 let endpoint = "";
 let anonymousId = "";
-let user: string | undefined;
+let user: string | undefined; // "" after optOut: left out like undefined
 let page: Record<string, string | undefined> = {};
 
 /** May this browser be tracked now: initialised, not opted out, no privacy signal (unless the
@@ -63,10 +63,11 @@ export function setPage(referrer?: string): void {
 
 export const pageUrl = (): string | undefined => page.page_url;
 
-export function emit(type: string, fields?: object, props?: Props): void {
+/** `fields` 0: none. */
+export function emit(type: string, fields?: object | 0, props?: Props): void {
   if (!allowed()) return;
   const o = options!;
-  transport.start(endpoint, o, (dropped) => emit("queue_overflow", undefined, { dropped }));
+  transport.start(endpoint, o, (dropped) => emit("queue_overflow", 0, { dropped }));
   const t = now();
   const event: TrackedEvent = {
     event_id: uuid(),
@@ -86,7 +87,7 @@ export function emit(type: string, fields?: object, props?: Props): void {
     screen_h: screen.height,
     locale: navigator.language,
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-    props: props && Object.keys(props).length ? props : undefined,
+    props: props && Object.keys(props).length ? props : "",
   };
   // absent, not empty: "" would be stored as a value
   for (const k in event) if ((event[k] ?? "") === "") delete event[k];
@@ -96,7 +97,7 @@ export function emit(type: string, fields?: object, props?: Props): void {
 /** A custom event; props must be JSON (anything else is dropped with the event). */
 export function track(type: string, props?: Props): void {
   try {
-    emit(String(type), undefined, props && JSON.parse(JSON.stringify(props)));
+    emit(String(type), 0, props && JSON.parse(JSON.stringify(props)));
   } catch {}
 }
 
@@ -113,7 +114,7 @@ export function optOut(): void {
   identity.optOut();
   transport.clear();
   anonymousId = "";
-  user = undefined;
+  user = "";
 }
 
 export const optIn = identity.optIn;

@@ -125,11 +125,11 @@ function send(batch: TrackedEvent[]): void {
     // A page that navigates away sees its keepalive fetch fail just before pagehide, while the
     // browser still delivers it. Waiting lets the page go first, so that the batch counts as
     // delivered. A real network failure is retried 100 ms later.
-    () => setTimeout(settle, 100, batch, bytes, 0, null),
+    () => setTimeout(settle, 100, batch, bytes, 0),
   );
 }
 
-function settle(batch: TrackedEvent[], bytes: number, status: number, retryAfter: string | null): void {
+function settle(batch: TrackedEvent[], bytes: number, status: number, retryAfter?: string | null): void {
   inflight -= bytes;
   if (batch == sending) sending = 0;
   if (status > 199 && status < 500 && status != 408 && status != 429) {

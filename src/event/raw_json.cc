@@ -1,5 +1,6 @@
 #include "event/raw_json.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace clicktrail::event::raw {
@@ -31,31 +32,48 @@ const char* skip_string(const char* p, const char* end) noexcept {
   return end;
 }
 
+// What skip_container saw outside the strings of an array or object.
+struct container_shape {
+  std::size_t deepest = 0;  // the most arrays and objects open at once
+  bool spaced = false;      // whitespace between tokens
+  bool closed = false;      // it ends before the text does
+};
+
+// p is at '{' or '['; returns the position after its matching close (or end), noting its shape.
+const char* skip_container(const char* p, const char* end, container_shape& shape) noexcept {
+  std::size_t depth = 0;
+  while (p < end) {
+    switch (*p) {
+      case '"':
+        p = skip_string(p, end);
+        continue;
+      case '{':
+      case '[':
+        shape.deepest = std::max(shape.deepest, ++depth);
+        break;
+      case '}':
+      case ']':
+        if (--depth == 0) {
+          shape.closed = true;
+          return p + 1;
+        }
+        break;
+      default:
+        shape.spaced = shape.spaced || is_space(*p);
+        break;
+    }
+    ++p;
+  }
+  return end;
+}
+
 // p is at the first byte of a value; returns the position after its last.
 const char* skip_value(const char* p, const char* end) noexcept {
   if (p >= end) return end;
   if (*p == '"') return skip_string(p, end);
   if (*p == '{' || *p == '[') {
-    std::size_t depth = 0;
-    while (p < end) {
-      switch (*p) {
-        case '"':
-          p = skip_string(p, end);
-          continue;
-        case '{':
-        case '[':
-          ++depth;
-          break;
-        case '}':
-        case ']':
-          if (--depth == 0) return p + 1;
-          break;
-        default:
-          break;
-      }
-      ++p;
-    }
-    return end;
+    container_shape ignored;
+    return skip_container(p, end, ignored);
   }
   // A number, true, false or null.
   while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_space(*p)) ++p;
@@ -106,27 +124,10 @@ std::string_view compact_value(std::string_view text, std::size_t max_depth) noe
   const char* begin = text.data();
   const char* end = begin + text.size();
   if (text.empty() || (*begin != '{' && *begin != '[')) return {};
-  std::size_t depth = 0;
-  for (const char* p = begin; p < end;) {
-    switch (*p) {
-      case '"':
-        p = skip_string(p, end);
-        continue;
-      case '{':
-      case '[':
-        if (++depth > max_depth) return {};
-        break;
-      case '}':
-      case ']':
-        if (--depth == 0) return {begin, static_cast<std::size_t>(p + 1 - begin)};
-        break;
-      default:
-        if (is_space(*p)) return {};
-        break;
-    }
-    ++p;
-  }
-  return {};
+  container_shape shape;
+  const char* after = skip_container(begin, end, shape);
+  if (!shape.closed || shape.spaced || shape.deepest > max_depth) return {};
+  return {begin, static_cast<std::size_t>(after - begin)};
 }
 
 }  // namespace clicktrail::event::raw

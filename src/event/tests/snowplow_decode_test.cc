@@ -1,18 +1,7 @@
 // decode_tp2_body and decode_tp2_query: what Snowplow's trackers send, each row of
-// docs/compat-snowplow.md, and every way a body or an event is refused.
-//
-// The payloads are written as the trackers build them. Sources (npm tarballs, `npm pack`):
-//   @snowplow/tracker-core@4.10.1 dist/index.module.js — trackerCore.track (eid, payload pairs,
-//     dtm/ttm from getTimestamp, co/cx), buildPageView/buildPagePing/buildStructEvent/
-//     buildSelfDescribingEvent, payloadJsonProcessor + base64urlencode (URL-safe, '=' stripped),
-//     encloseInPayloadDataEnvelope (payload_data 1-0-4), attachStmToEvent, preparePostBody (every
-//     value a string), getQuerystring (GET: co/cx last);
-//   @snowplow/browser-tracker-core@4.10.1 dist/index.module.js — the payload pairs tv, tna, aid,
-//     p, cookie, cs, lang, res, cd, tz; the callback's vp, ds, vid, sid, duid, uid, refr, url; the
-//     web_page entity (WEB_PAGE_SCHEMA);
-//   @snowplow/node-tracker@4.8.0 dist/index.module.js — newTracker: encodeBase64 defaults to
-//     true, p=srv, tv=node-4.8.0, addUserInformation's duid, nuid, sid, vid.
-// The packages ship no test fixtures; captured fixtures come with tests/compat/ (issue 14, step 3).
+// docs/compat-snowplow.md, and every way a body or an event is refused. The JSON inside the
+// parameters (contexts, self-describing events) is snowplow_nested_test.cc's; the payloads are
+// built as snowplow_payloads.h says.
 
 #include "event/snowplow_decode.h"
 
@@ -22,83 +11,13 @@
 #include <string>
 #include <string_view>
 
-#include "base/base64.h"
 #include "event/encode.h"
+#include "event/tests/snowplow_payloads.h"
 
 namespace clicktrail::event {
 namespace {
 
-// tracker-core's base64urlencode: base64, then '=' removed, '+' → '-', '/' → '_'.
-std::string base64url(std::string_view json) {
-  std::string out;
-  base::append_base64(out, json);
-  while (out.ends_with('=')) out.pop_back();
-  for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
-std::string standard_base64(std::string_view json) {
-  std::string out;
-  base::append_base64(out, json);
-  return out;
-}
-
-// encloseInPayloadDataEnvelope.
-std::string payload_data(std::string_view events) {
-  return std::string(
-             R"({"schema":"iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4","data":[)") +
-         std::string(events) + "]}";
-}
-
-const event& only_event(const foreign_batch& b) {
-  EXPECT_FALSE(b.base.refused) << b.base.refused->detail;
-  for (const rejection& r : b.base.rejected) ADD_FAILURE() << to_string(r.what.why) << ": " << r.what.detail;
-  EXPECT_EQ(b.base.events.size(), 1u);
-  EXPECT_EQ(b.hints.size(), b.base.events.size());
-  static const event none;
-  return b.base.events.empty() ? none : b.base.events[0];
-}
-
-problem only_rejection(const foreign_batch& b) {
-  EXPECT_FALSE(b.base.refused) << b.base.refused->detail;
-  EXPECT_TRUE(b.base.events.empty());
-  EXPECT_EQ(b.base.rejected.size(), 1u);
-  return b.base.rejected.empty() ? problem{} : b.base.rejected[0].what;
-}
-
-problem rejection_of_event(std::string_view event_json, const limits& lim = {}) {
-  return only_rejection(decode_tp2_body(payload_data(event_json), lim));
-}
-
-problem refusal_of(std::string_view body, const limits& lim = {}) {
-  const foreign_batch b = decode_tp2_body(body, lim);
-  EXPECT_TRUE(b.base.refused) << body;
-  EXPECT_TRUE(b.base.events.empty());
-  EXPECT_TRUE(b.base.rejected.empty());
-  EXPECT_TRUE(b.hints.empty());
-  return b.base.refused.value_or(problem{});
-}
-
-// The web_page entity the browser tracker attaches to every event (co when POST).
-constexpr std::string_view web_page_co =
-    R"({\"schema\":\"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0\",\"data\":[{\"schema\":)"
-    R"(\"iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0\",\"data\":{\"id\":)"
-    R"(\"0c8e4f0e-6f1b-4a3d-9c55-1d2e3f4a5b6c\"}}]})";
-
-// A page view from @snowplow/browser-tracker 4.10.1 over POST, keys in the order trackerCore and
-// the browser callback add them.
-std::string browser_page_view() {
-  return std::string(
-             R"({"e":"pv","url":"https://shop.example/p/42?ref=mail#top","page":"Blue shoes",)"
-             R"("eid":"5E8A3F0C-6B1D-4C2E-9F3A-7B8C9D0E1F2A","tv":"js-4.10.1","tna":"sp","aid":"shop",)"
-             R"("p":"web","cookie":"1","cs":"UTF-8","lang":"en-GB","res":"1920x1080","cd":"24",)"
-             R"("tz":"Europe/London","dtm":"1718000000000","co":")") +
-         std::string(web_page_co) +
-         R"(","vp":"1280x720","ds":"1265x3000","vid":"3",)"
-         R"("sid":"9b2d1f4e-8c7a-4b6e-a5d3-2f1e0c9b8a7d","duid":"4d3c2b1a-0f9e-4d8c-b7a6-958473625140",)"
-         R"("uid":"alice@example.com","refr":"https://search.example/?q=shoes",)"
-         R"("stm":"1718000000123"})";
-}
+using namespace snowplow_test;
 
 TEST(snowplow_decode, a_browser_page_view_maps_every_column) {
   const foreign_batch b = decode_tp2_body(payload_data(browser_page_view()));
@@ -191,84 +110,6 @@ TEST(snowplow_decode, a_structured_value_that_is_not_a_finite_number_is_rejected
                                          std::string(bad) + "\"}");
     EXPECT_EQ(p.why, reason::invalid_field) << bad;
     EXPECT_NE(p.detail.find("se_va"), std::string::npos) << p.detail;
-  }
-}
-
-// buildSelfDescribingEvent's ue_pr (POST) and ue_px (GET and the node tracker).
-std::string unstruct(std::string_view schema, std::string_view data) {
-  return std::string(R"({"schema":"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0",)") +
-         R"("data":{"schema":")" + std::string(schema) + R"(","data":)" + std::string(data) + "}}";
-}
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-TEST(snowplow_decode, a_self_describing_event_is_named_by_its_schema_and_its_data_lifted) {
-  const std::string ue = unstruct("iglu:com.acme/Checkout_Started/jsonschema/1-0-0",
-                                  R"({"cart_id":"c-9","total":42.5,"items":[1,2]})");
-  const event e = only_event(decode_tp2_body(payload_data(
-      std::string(R"({"e":"ue","ue_pr":)") + json_string(ue) + R"(,"aid":"shop","dtm":"1718000000000"})")));
-  EXPECT_EQ(e.type, "checkout_started");
-  EXPECT_EQ(e.props, R"({"cart_id":"c-9","total":42.5,"items":[1,2],"snowplow":{"aid":"shop","schema":)"
-                     R"("iglu:com.acme/Checkout_Started/jsonschema/1-0-0"}})");
-}
-
-TEST(snowplow_decode, self_describing_data_that_cannot_be_lifted_goes_to_props_snowplow_data) {
-  // Its own "snowplow" key would collide; an array has no members to lift.
-  for (const std::string_view data : {R"({"snowplow":1,"a":2})", R"([1,2])", R"("text")"}) {
-    const std::string ue = unstruct("iglu:com.acme/thing/jsonschema/1-0-0", data);
-    const event e = only_event(
-        decode_tp2_body(payload_data(std::string(R"({"e":"ue","ue_pr":)") + json_string(ue) + "}")));
-    EXPECT_EQ(e.props,
-              std::string(R"({"snowplow":{"schema":"iglu:com.acme/thing/jsonschema/1-0-0","data":)") +
-                  std::string(data) + "}}");
-  }
-}
-
-TEST(snowplow_decode, a_link_click_fills_the_target_columns) {
-  const std::string ue = unstruct("iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1",
-                                  R"({"targetUrl":"https://other.example/x","elementId":"buy",)"
-                                  R"("elementClasses":["btn","btn-primary"],"elementContent":"Buy now",)"
-                                  R"("elementTarget":"_blank"})");
-  const event e =
-      only_event(decode_tp2_body(payload_data(std::string(R"({"e":"ue","ue_pr":)") + json_string(ue) + "}")));
-  EXPECT_EQ(e.type, "link_click");
-  EXPECT_EQ(e.target_href, "https://other.example/x");
-  EXPECT_EQ(e.target_id, "buy");
-  EXPECT_EQ(e.target_classes, "btn btn-primary");
-  EXPECT_EQ(e.target_text, "Buy now");
-  EXPECT_EQ(e.props, R"({"elementTarget":"_blank","snowplow":{"schema":)"
-                     R"("iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1"}})");
-}
-
-TEST(snowplow_decode, base64_contexts_and_events_with_and_without_padding_in_either_alphabet) {
-  // In standard base64 the event has a '+' and the contexts a '/'; one of them needs padding.
-  const std::string ue = unstruct("iglu:com.acme/signup/jsonschema/1-0-0", R"({"plan":"pro é~?>>"})");
-  const std::string co =
-      std::string(R"({"schema":"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1",)") +
-      R"("data":[{"schema":"iglu:com.acme/user/jsonschema/1-0-0","data":{"tier":"gold ??>"}}]})";
-  const std::string expected_props =
-      R"({"plan":"pro é~?>>","snowplow":{"schema":"iglu:com.acme/signup/jsonschema/1-0-0","contexts":)"
-      R"([{"schema":"iglu:com.acme/user/jsonschema/1-0-0","data":{"tier":"gold ??>"}}]}})";
-  ASSERT_NE(standard_base64(ue).find('+'), std::string::npos);
-  ASSERT_NE(standard_base64(co).find('/'), std::string::npos);
-  ASSERT_TRUE(standard_base64(ue).ends_with('=') || standard_base64(co).ends_with('='));
-  const std::string forms[][2] = {
-      {base64url(ue), base64url(co)},              // tracker-core's base64urlencode
-      {standard_base64(ue), standard_base64(co)},  // other trackers: standard, padded
-      {base64url(ue) + "==", base64url(co) + "="},
-  };
-  for (const auto& [px, cx] : forms) {
-    const event e = only_event(
-        decode_tp2_body(payload_data(fmt::format(R"({{"e":"ue","ue_px":"{}","cx":"{}"}})", px, cx))));
-    EXPECT_EQ(e.type, "signup");
-    EXPECT_EQ(e.props, expected_props) << px;
   }
 }
 
@@ -494,59 +335,6 @@ TEST(snowplow_decode, a_get_pixel_query_is_one_event) {
   // Without the '?' too; '+' is a space as in a form.
   EXPECT_EQ(only_event(decode_tp2_query("e=se&se_ca=a+b&se_ac=c")).props,
             R"({"category":"a b","action":"c"})");
-}
-
-TEST(snowplow_decode, contexts_are_kept_compact_however_they_were_sent) {
-  // The trackers send compact contexts, copied as they are; spaced-out ones are written out
-  // compact, with the same text in props.
-  const std::string compact =
-      R"({\"schema\":\"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0\",\"data\":)"
-      R"([{\"schema\":\"iglu:com.acme/cart/jsonschema/1-0-0\",\"data\":{\"sku\":\"a \\\"b\\\"\",\"n\":[1,2]}}]})";
-  const std::string spaced =
-      R"({ \"schema\" : \"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0\",\n \"data\" : )"
-      R"([ { \"schema\":\"iglu:com.acme/cart/jsonschema/1-0-0\", \"data\": {\"sku\":\"a \\\"b\\\"\", \"n\":[1, 2]} } ] })";
-  const std::string expected =
-      R"({"snowplow":{"contexts":[{"schema":"iglu:com.acme/cart/jsonschema/1-0-0","data":{"sku":"a \"b\"","n":[1,2]}}]}})";
-  EXPECT_EQ(only_event(decode_tp2_body(payload_data(R"({"e":"pv","co":")" + compact + R"("})"))).props,
-            expected);
-  EXPECT_EQ(only_event(decode_tp2_body(payload_data(R"({"e":"pv","co":")" + spaced + R"("})"))).props,
-            expected);
-  // At the depth limit exactly (props → snowplow → contexts → entity → data → n), both ways.
-  limits exact;
-  exact.max_props_depth = 6;
-  EXPECT_EQ(only_event(decode_tp2_body(payload_data(R"({"e":"pv","co":")" + compact + R"("})"), exact)).props,
-            expected);
-  EXPECT_EQ(only_event(decode_tp2_body(payload_data(R"({"e":"pv","co":")" + spaced + R"("})"), exact)).props,
-            expected);
-  exact.max_props_depth = 5;
-  for (const std::string& co : {compact, spaced}) {
-    EXPECT_EQ(rejection_of_event(R"({"e":"pv","co":")" + co + R"("})", exact).why, reason::props_invalid);
-  }
-}
-
-TEST(snowplow_decode, self_describing_data_is_lifted_the_same_however_it_was_sent) {
-  const auto ue = [](std::string_view data) {
-    return R"({"e":"ue","ue_pr":"{\"schema\":\"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0\",)"
-           R"(\"data\":{\"schema\":\"iglu:com.acme/signup/jsonschema/1-0-0\",\"data\":)" +
-           std::string(data) + R"(}}"})";
-  };
-  const std::string expected =
-      R"({"plan":"a \"b\"","n":[1,{"k":null}],"snowplow":{"schema":"iglu:com.acme/signup/jsonschema/1-0-0"}})";
-  EXPECT_EQ(
-      only_event(decode_tp2_body(payload_data(ue(R"({\"plan\":\"a \\\"b\\\"\",\"n\":[1,{\"k\":null}]})"))))
-          .props,
-      expected);
-  EXPECT_EQ(only_event(decode_tp2_body(
-                           payload_data(ue(R"({ \"plan\" : \"a \\\"b\\\"\", \"n\": [1, {\"k\":null}] })"))))
-                .props,
-            expected);
-  EXPECT_EQ(only_event(decode_tp2_body(payload_data(ue("{}")))).props,
-            R"({"snowplow":{"schema":"iglu:com.acme/signup/jsonschema/1-0-0"}})");
-  // props → n → {…}: three deep, whichever way it came.
-  limits shallow;
-  shallow.max_props_depth = 2;
-  EXPECT_EQ(rejection_of_event(ue(R"({\"n\":[1,{\"k\":null}]})"), shallow).why, reason::props_invalid);
-  EXPECT_EQ(rejection_of_event(ue(R"({\"n\": [1, {\"k\":null}]})"), shallow).why, reason::props_invalid);
 }
 
 TEST(snowplow_decode, bad_get_queries) {

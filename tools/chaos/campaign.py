@@ -27,7 +27,7 @@ from burst_proxy import BurstProxy
 from check import PipelineResult, TopicCopies, check_pipeline
 from processes import Managed
 from schedule import Fault, Plan
-from shared import Services, broker, free_port
+from shared import Services, broker, restartable_port
 from traffic import GIVE_UP_S, REQUEST_TIMEOUT_S, Endpoint, Ledger, TrackerClient
 
 # How long a round may take to come back whole after its fault, and then to show progress.
@@ -58,10 +58,10 @@ class Campaign:
         self.topic, self.bad_topic = self.name, self.name + ".bad"
         self.proxies = [BurstProxy(svc.s3_endpoint, plan.seed * 2 + i) for i in range(2)]
         self.run_data = work / "run-data"
-        self.collectors = [processes.collector(work, i, free_port(), cluster_bootstrap, self.topic, self.bad_topic,
+        self.collectors = [processes.collector(work, i, restartable_port(), cluster_bootstrap, self.topic, self.bad_topic,
                                                produce_timeout) for i in range(2)]
         self.sinks: list[Managed] = []
-        self.run = processes.run(work, free_port(), self.run_data, plan.format_b)
+        self.run = processes.run(work, restartable_port(), self.run_data, plan.format_b)
         self.ledger = Ledger()
         self.stopping = threading.Event()
         endpoints_a = [Endpoint(c.name, c.port) for c in self.collectors]
@@ -99,7 +99,7 @@ class Campaign:
         sink_settings = dict(bootstrap=self.bootstrap, topic=self.topic, bad_topic=self.bad_topic,
                              output=f"s3://{self.svc.s3_bucket}/{self.name}", fmt=self.plan.format_a,
                              group=self.name, region=self.svc.region)
-        self.sinks = [processes.sink(self.work, i, free_port(), s3_endpoint=self.proxies[i].endpoint, **sink_settings)
+        self.sinks = [processes.sink(self.work, i, restartable_port(), s3_endpoint=self.proxies[i].endpoint, **sink_settings)
                       for i in range(2)]
         for p in self.processes:
             p.start()

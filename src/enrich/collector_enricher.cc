@@ -33,14 +33,14 @@ base::result<collector_enricher> collector_enricher::open(const config::enrich_c
   }
   std::unique_ptr<const cookieless_ids> cookieless;
   if (!cfg.secret.empty()) cookieless = std::make_unique<const cookieless_ids>(cfg.secret);
-  std::map<std::string, std::vector<std::string>, std::less<>> params;
+  std::map<std::string, param_names, std::less<>> params;
   for (const auto& site : sites) {
-    auto& list = params[site.key];
-    list = cfg.private_params;
-    list.insert(list.end(), site.private_params.begin(), site.private_params.end());
+    std::vector<std::string> extra = cfg.private_params;
+    extra.insert(extra.end(), site.private_params.begin(), site.private_params.end());
+    params.try_emplace(site.key, default_private_params(), extra);
   }
-  return collector_enricher(std::move(geo).value(), std::move(cookieless), cfg.secret, cfg.private_params,
-                            std::move(params));
+  return collector_enricher(std::move(geo).value(), std::move(cookieless), cfg.secret,
+                            param_names(default_private_params(), cfg.private_params), std::move(params));
 }
 
 collector_enricher::request_facts collector_enricher::facts(const config::site_config& site,
@@ -48,7 +48,7 @@ collector_enricher::request_facts collector_enricher::facts(const config::site_c
                                                             std::string_view user_agent,
                                                             std::int64_t collector_ts) const {
   request_facts out;
-  out.private_params = private_params_of(&site);
+  out.private_params = &private_params_of(&site);
   if (!full_ip.empty()) out.geo = geo_.lookup(full_ip);
   // config refuses a cookieless site without a secret, so cookieless_ is there when needed.
   if (site.cookieless && cookieless_)
@@ -73,7 +73,7 @@ void collector_enricher::apply(event::event& e, const config::site_config& site,
   if (site.pseudonymize_user_id && e.user_id && !e.user_id->empty()) {
     e.user_id = pseudonymize_user_id(secret_, site.key, *e.user_id);
   }
-  const auto params = facts.private_params;
+  const param_names& params = facts.private_params ? *facts.private_params : global_params_;
   remove_private_params(e.page_url, params);
   remove_private_params(e.referrer, params);
   remove_private_params(e.target_href, params);
@@ -83,18 +83,17 @@ std::string collector_enricher::scrub_raw(const config::site_config* site, std::
   std::vector<std::string_view> json_keys;
   if (site && site->pseudonymize_user_id) json_keys.push_back("user_id");
   if (site && site->cookieless) json_keys.insert(json_keys.end(), {"anonymous_id", "session_id"});
-  return enrich::scrub_raw(raw, default_private_params(), private_params_of(site), json_keys);
+  return enrich::scrub_raw(raw, private_params_of(site), json_keys);
 }
 
-std::span<const std::string> collector_enricher::private_params_of(const config::site_config* site) const {
+const param_names& collector_enricher::private_params_of(const config::site_config* site) const {
   const auto it = site ? private_params_.find(site->key) : private_params_.end();
-  return it == private_params_.end() ? std::span<const std::string>(global_params_) : it->second;
+  return it == private_params_.end() ? global_params_ : it->second;
 }
 
-void collector_enricher::remove_private_params(event::opt_string& url,
-                                               std::span<const std::string> extra) const {
+void collector_enricher::remove_private_params(event::opt_string& url, const param_names& names) {
   if (!url) return;
-  if (auto kept = strip_params(*url, default_private_params(), extra)) *url = std::move(*kept);
+  if (auto kept = strip_params(*url, names)) *url = std::move(*kept);
 }
 
 }  // namespace clicktrail::enrich

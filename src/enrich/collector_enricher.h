@@ -35,8 +35,8 @@ class collector_enricher {
   struct request_facts {
     geo_fields geo;
     std::optional<cookieless_ids::ids> ids;  // cookieless sites only
-    // The site's private parameters besides the built-in list (enrich.private_params and its own).
-    std::span<const std::string> private_params;
+    // The site's private parameters: the built-in list, enrich.private_params and its own.
+    const param_names* private_params = nullptr;
   };
   request_facts facts(const config::site_config& site, std::string_view full_ip, std::string_view user_agent,
                       std::int64_t collector_ts) const;
@@ -52,23 +52,23 @@ class collector_enricher {
 
  private:
   collector_enricher(geo_databases geo, std::unique_ptr<const cookieless_ids> cookieless, std::string secret,
-                     std::vector<std::string> global_params,
-                     std::map<std::string, std::vector<std::string>, std::less<>> private_params)
+                     param_names global_params,
+                     std::map<std::string, param_names, std::less<>> private_params)
       : geo_(std::move(geo)),
         cookieless_(std::move(cookieless)),
         secret_(std::move(secret)),
         global_params_(std::move(global_params)),
         private_params_(std::move(private_params)) {}
 
-  void remove_private_params(event::opt_string& url, std::span<const std::string> extra) const;
-  std::span<const std::string> private_params_of(const config::site_config* site) const;
+  static void remove_private_params(event::opt_string& url, const param_names& names);
+  const param_names& private_params_of(const config::site_config* site) const;
 
   geo_databases geo_;
   std::unique_ptr<const cookieless_ids> cookieless_;  // when enrich.secret is set
   std::string secret_;
-  std::vector<std::string> global_params_;  // enrich.private_params
-  // Per site key: enrich.private_params and the site's own, besides the built-in list.
-  std::map<std::string, std::vector<std::string>, std::less<>> private_params_;
+  param_names global_params_;  // the built-in list and enrich.private_params
+  // Per site key: the built-in list, enrich.private_params and the site's own.
+  std::map<std::string, param_names, std::less<>> private_params_;
 };
 
 }  // namespace clicktrail::enrich

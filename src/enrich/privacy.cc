@@ -93,40 +93,6 @@ class name_reader {
   std::size_t pos_ = 0;
 };
 
-// Whether `listed` reads as `compared` (a name already in its compared form).
-bool same_name(std::string_view compared, std::string_view listed) noexcept {
-  name_reader r(listed, false);
-  for (const char c : compared) {
-    if (r.next() != c) return false;
-  }
-  return r.next() == '\0';
-}
-
-struct name_lists {
-  std::span<const std::string_view> names;
-  std::span<const std::string> extra;
-
-  bool contains(std::string_view parameter) const noexcept {
-    // The name in its compared form, once, on the stack; longer names than this are no secret
-    // parameter anyone lists (the default names are under 25 characters).
-    std::array<char, 64> buffer{};
-    std::size_t size = 0;
-    name_reader r(parameter.substr(0, parameter.find('=')), true);
-    for (char c = r.next(); c != '\0'; c = r.next()) {
-      if (size == buffer.size()) return false;
-      buffer[size++] = c;
-    }
-    const std::string_view name(buffer.data(), size);
-    for (const std::string_view n : names) {
-      if (same_name(name, n)) return true;
-    }
-    for (const std::string& n : extra) {
-      if (same_name(name, n)) return true;
-    }
-    return false;
-  }
-};
-
 // Calls f(piece) for each '&'-separated piece of a query, empty ones included.
 template <class F>
 void for_each_piece(std::string_view query, F&& f) {
@@ -138,7 +104,7 @@ void for_each_piece(std::string_view query, F&& f) {
   }
 }
 
-bool any_listed(std::string_view query, const name_lists& lists) {
+bool any_listed(std::string_view query, const param_names& lists) {
   bool found = false;
   for_each_piece(query, [&](std::string_view piece) { found = found || lists.contains(piece); });
   return found;
@@ -146,7 +112,7 @@ bool any_listed(std::string_view query, const name_lists& lists) {
 
 // Appends the query's pieces that are not listed, '&'-joined; false when none but empty ones
 // are left (the caller then drops the '?' or '#' too).
-bool append_kept(std::string_view query, const name_lists& lists, std::string& out) {
+bool append_kept(std::string_view query, const param_names& lists, std::string& out) {
   const std::size_t start = out.size();
   bool first = true, substance = false;
   for_each_piece(query, [&](std::string_view piece) {
@@ -288,9 +254,36 @@ std::span<const std::string_view> default_private_params() {
   return private_params;
 }
 
-std::optional<std::string> strip_params(std::string_view url, std::span<const std::string_view> names,
-                                        std::span<const std::string> extra) {
-  const name_lists lists{names, extra};
+param_names::param_names(std::span<const std::string_view> names, std::span<const std::string> extra) {
+  const auto add = [this](std::string_view listed) {
+    std::string name;
+    name_reader r(listed, false);
+    for (char c = r.next(); c != '\0' && name.size() < max_name; c = r.next()) name.push_back(c);
+    if (name.size() >= max_name) return;
+    if (name.empty()) empty_listed_ = true;
+    if (!name.empty())
+      lengths_by_first_[static_cast<unsigned char>(name[0])] |= std::uint64_t{1} << name.size();
+    compared_.insert(std::move(name));
+  };
+  for (const std::string_view n : names) add(n);
+  for (const std::string& n : extra) add(n);
+}
+
+bool param_names::contains(std::string_view piece) const noexcept {
+  // The name in its compared form, on the stack.
+  std::array<char, max_name> buffer;  // NOLINT: filled up to `size` before it is read
+  std::size_t size = 0;
+  name_reader r(piece.substr(0, piece.find('=')), true);
+  for (char c = r.next(); c != '\0'; c = r.next()) {
+    if (size == max_name - 1) return false;  // longer than any listed name
+    buffer[size++] = c;
+  }
+  if (size == 0) return empty_listed_;
+  if ((lengths_by_first_[static_cast<unsigned char>(buffer[0])] >> size & 1) == 0) return false;
+  return compared_.find(std::string_view(buffer.data(), size)) != compared_.end();
+}
+
+std::optional<std::string> strip_params(std::string_view url, const param_names& lists) {
   const url_parts p = split(url);
   const bool in_query = p.query && any_listed(*p.query, lists);
   const bool in_fragment = p.fragment_query && any_listed(*p.fragment_query, lists);
@@ -318,9 +311,8 @@ std::optional<std::string> strip_params(std::string_view url, std::span<const st
   return out;
 }
 
-std::string scrub_raw(std::string_view raw, std::span<const std::string_view> names,
-                      std::span<const std::string> extra, std::span<const std::string_view> json_keys) {
-  const name_lists lists{names, extra};
+std::string scrub_raw(std::string_view raw, const param_names& lists,
+                      std::span<const std::string_view> json_keys) {
   const auto value_ends = [](char c) {
     return c == '&' || c == '#' || c == '"' || c == '\\' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
   };

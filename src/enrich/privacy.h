@@ -3,44 +3,68 @@
 // secrets or personal data, ids derived without cookies, pseudonymous user ids. Pure functions
 // and one immutable-after-construction class; everything here is safe to call from any thread.
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 namespace clicktrail::enrich {
 
 // The query parameters removed from page_url and referrer unless the operator says otherwise:
 // credentials (tokens, keys, passwords, signatures of signed URLs, session ids, one-time codes)
 // and personal data (email, phone, names, identity and card numbers). privacy.cc lists them
-// with the reason for each borderline one. Names compare as strip_params says, so `api_key`
+// with the reason for each borderline one. Names compare as param_names says, so `api_key`
 // also removes `apiKey`, `API-KEY` and `api%5Fkey`.
 std::span<const std::string_view> default_private_params();
 
-// `url` without the parameters whose names are in `names` or `extra`, or nullopt when none was
-// there (the caller keeps its string; the common case allocates nothing).
+// A list of parameter names for strip_params and scrub_raw, prepared once (at start-up, per
+// site): each name in its compared form, so that a parameter costs one compare of its first
+// character and length, and a hash lookup only when those match a listed name.
 //
 // A parameter's name is what precedes its first '=' (or all of it), percent-decoded, '+' read as
 // a space; it matches a listed name ignoring ASCII case and every '-' and '_', so snake_case,
-// kebab-case and camelCase spellings of one name are one name. A removed parameter takes one
-// '&' with it; when none is left the '?' goes too. Everything else stays byte for byte: the
-// order, the encoding, empty pieces between "&&", and the fragment's text, except that
-// parameters inside the fragment are removed the same way when it has a query of its own
-// ("#/reset?token=…", hash-routed apps) or is one ("#access_token=…&token_type=bearer", OAuth's
-// implicit grant, RFC 6749 §4.2.2), because browsers report them in location.href too. A name
-// longer than 64 compared characters never matches.
-std::optional<std::string> strip_params(std::string_view url, std::span<const std::string_view> names,
-                                        std::span<const std::string> extra);
+// kebab-case and camelCase spellings of one name are one name. A name of 64 or more compared
+// characters never matches.
+class param_names {
+ public:
+  param_names(std::span<const std::string_view> names, std::span<const std::string> extra);
+  // `piece`: NAME or NAME=value, as sent (percent-encoded).
+  bool contains(std::string_view piece) const noexcept;
+
+ private:
+  struct hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  static constexpr std::size_t max_name = 64;
+  // Per first compared character: bit n set when a listed name of n characters starts with it.
+  std::array<std::uint64_t, 256> lengths_by_first_{};
+  bool empty_listed_ = false;  // "" (or "-") is listed: it matches pieces without a name
+  std::unordered_set<std::string, hash, std::equal_to<>> compared_;
+};
+
+// `url` without the parameters `names` lists, or nullopt when none was there (the caller keeps
+// its string; the common case allocates nothing).
+//
+// A removed parameter takes one '&' with it; when none is left the '?' goes too. Everything else
+// stays byte for byte: the order, the encoding, empty pieces between "&&", and the fragment's
+// text, except that parameters inside the fragment are removed the same way when it has a query
+// of its own ("#/reset?token=…", hash-routed apps) or is one ("#access_token=…&token_type=bearer",
+// OAuth's implicit grant, RFC 6749 §4.2.2), because browsers report them in location.href too.
+std::optional<std::string> strip_params(std::string_view url, const param_names& names);
 
 // Raw input as the bad table keeps it (a rejected event, a refused body): the values of listed
 // query parameters blanked wherever the text has NAME=value after '?', '&', '#' or ';' (NAME as
-// strip_params compares it, the value up to the next '&', '#', quote, backslash or space), and the
+// param_names compares it, the value up to the next '&', '#', quote, backslash or space), and the
 // JSON string values of `json_keys` ("user_id": "…") emptied. The collector could not read this
 // input as events, so it cannot strip them field by field; this keeps the bad table from storing
 // what an event would have had removed.
-std::string scrub_raw(std::string_view raw, std::span<const std::string_view> names,
-                      std::span<const std::string> extra, std::span<const std::string_view> json_keys);
+std::string scrub_raw(std::string_view raw, const param_names& names,
+                      std::span<const std::string_view> json_keys);
 
 // Cookieless mode: ids from a keyed hash, so visitor counts work with nothing stored in the
 // browser. For each UTC day, salt = HMAC-SHA256(secret, "clicktrail-salt:YYYY-MM-DD"); a

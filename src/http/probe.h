@@ -26,11 +26,11 @@ class probe {
   base::counter& connections_refused() noexcept { return connections_refused_; }
   base::histogram& duration() noexcept { return duration_; }
 
-  // Counts one answered request.
-  void answered(std::string_view route, unsigned status) {
+  // The counter of answered requests of a route and status.
+  base::counter& answers(std::string_view route, unsigned status) {
     char digits[16];
     const auto n = std::snprintf(digits, sizeof digits, "%u", status);
-    requests_.inc({route, std::string_view(digits, static_cast<size_t>(n))});
+    return requests_.at({route, std::string_view(digits, static_cast<size_t>(n))});
   }
 
  private:

@@ -1,6 +1,11 @@
 #pragma once
-// The collector's HTTP/1.1 server on Boost.Beast: one io_context served by N threads, keep-alive,
+// The collector's HTTP/1.1 server: Boost.Beast's parser over Boost.Asio sockets, keep-alive,
 // limits on header and body size, and a read deadline so slow clients cannot hold a connection.
+//
+// Threads: N workers, each with an io_context of its own that only it runs. A connection lives on
+// one worker, so its handlers never run at once and need no strand; an answer that comes from
+// another thread (a delivery report) is posted to its worker. Deadlines are checked by a sweep of
+// each worker's connections a few times per timeout rather than by a timer per read and write.
 //
 // Lifetime: construct, add routes to the router before start(), start() once, stop() once (also
 // done by the destructor). start() and stop() are called from the owning (main) thread; handlers

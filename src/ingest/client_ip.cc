@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <charconv>
 #include <cstring>
 #include <optional>
 
@@ -52,8 +53,14 @@ bool trusted(const address& a, const std::vector<config::cidr>& proxies) {
 std::string format(address a, bool anonymize) {
   char text[INET6_ADDRSTRLEN] = {};
   if (is_v4(a)) {
+    // By hand: inet_ntop formats IPv4 with sprintf, a tenth of a request's own work.
     if (anonymize) a[15] = 0;
-    inet_ntop(AF_INET, &a[12], text, sizeof text);
+    char* at = text;
+    for (int i = 12; i < 16; ++i) {
+      if (i > 12) *at++ = '.';
+      at = std::to_chars(at, text + sizeof text, a[static_cast<std::size_t>(i)]).ptr;
+    }
+    return std::string(text, at);
   } else {
     if (anonymize) std::fill(a.begin() + 6, a.end(), std::uint8_t{0});
     inet_ntop(AF_INET6, a.data(), text, sizeof text);

@@ -9,13 +9,9 @@
 #include <vector>
 
 #include "config/config.h"
+#include "ingest/exchange.h"
 
 namespace clicktrail::ingest {
-
-struct client_address {
-  std::string full;    // never stored: the geo lookup and cookieless ids use it, then it is gone
-  std::string stored;  // the `ip` column: anonymised unless ingest.anonymize_ip = false
-};
 
 // Both empty when no valid address is found.
 client_address client_ip(std::string_view peer, std::string_view forwarded_for,

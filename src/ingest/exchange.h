@@ -21,6 +21,12 @@ inline constexpr std::string_view pixel_path = "/v1/p.gif";    // GET
 inline constexpr std::string_view snowplow_tp2_path = "/com.snowplowanalytics.snowplow/tp2";
 inline constexpr std::string_view snowplow_pixel_paths[] = {"/i", "/ice.png"};
 
+// The client's address (ingest/client_ip.h says which one that is).
+struct client_address {
+  std::string full;    // never stored: the geo lookup and cookieless ids use it, then it is gone
+  std::string stored;  // the `ip` column: anonymised unless ingest.anonymize_ip = false
+};
+
 struct ingest_request {
   std::string query;  // undecoded, without '?'
   std::string body;
@@ -34,6 +40,8 @@ struct ingest_request {
   // The transport's own deadline for the answer (a Lambda invocation's end), if earlier than
   // ingest.produce_timeout from now; the default means none.
   base::steady::time_point answer_by{};
+  // Not for transports: the pipeline works it out once, on arrival, from peer and forwarded_for.
+  client_address client;
 };
 
 struct ingest_response {

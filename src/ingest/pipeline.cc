@@ -100,15 +100,16 @@ std::string pipeline::identity_of(const ingest_request& req, ingest_response& su
   return network_id;
 }
 
-std::string pipeline::limited_client(const ingest_request& req) const {
-  std::string address = client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, false).full;
-  if (address.starts_with("127.") || address == "::1") address.clear();
+std::string_view pipeline::limited_client(const ingest_request& req) {
+  const std::string_view address = req.client.full;
+  if (address.starts_with("127.") || address == "::1") return {};
   return address;
 }
 
 void pipeline::serve(const ingest_route& route, ingest_request req, respond_fn respond) {
+  req.client = client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip);
   if (route.door != door::preflight) {
-    if (const std::string client = limited_client(req); !client.empty()) {
+    if (const std::string_view client = limited_client(req); !client.empty()) {
       if (const auto wait = client_requests_.take(client)) {
         probe_.rate_limited.inc({"client"});
         return respond(rate_limited(*wait, "this client address", "ingest.client_requests_per_s"));
@@ -200,10 +201,9 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
     probe_.rate_limited.inc({"site"});
     return respond(rate_limited(*wait, fmt::format("site \"{}\"", site.key), "ingest.site_requests_per_s"));
   }
-  const std::string limited = limited_client(req);
-  const client_address address =
-      a.anonymous ? client_address{}
-                  : client_ip(req.peer, req.forwarded_for, cfg_.trusted_proxies, cfg_.anonymize_ip);
+  const std::string_view limited = limited_client(req);
+  static const client_address withheld;
+  const client_address& address = a.anonymous ? withheld : req.client;
   const arrival from{site.key, base::now_unix_ms(), address.stored, req.user_agent, a.network_id};
   const std::size_t waited_bad = a.wait_for_bad_records ? batch.rejected.size() : 0;
   if (batch.events.empty() && waited_bad == 0) {

@@ -43,9 +43,15 @@ class pipeline {
            const config::snowplow_config& snowplow = {}, const config::segment_config& segment = {},
            const config::identity_config& identity = {});
 
-  // The door of `route` (ingest/routes.h).
+  // The door of `route` (ingest/routes.h): the only way in, which works out the request's client
+  // address once for every door.
   void serve(const ingest_route& route, ingest_request req, respond_fn respond);
+  // OPTIONS (CORS preflight) on a path of `of`
+  ingest_response preflight(const ingest_request& req, protocol of = protocol::native) const;
+  // GET /readyz
+  bool ready(std::chrono::milliseconds timeout) { return log_.ready(timeout); }
 
+ private:
   // POST /v1/events
   void post_events(ingest_request req, respond_fn respond);
   // GET /v1/p.gif
@@ -54,12 +60,7 @@ class pipeline {
   void snowplow(ingest_request req, bool pixel, respond_fn respond);
   // POST <prefix>/<call>
   void segment(ingest_request req, event::segment_call call, respond_fn respond);
-  // OPTIONS (CORS preflight) on a path of `of`
-  ingest_response preflight(const ingest_request& req, protocol of = protocol::native) const;
-  // GET /readyz
-  bool ready(std::chrono::milliseconds timeout) { return log_.ready(timeout); }
 
- private:
   // What a door decided about a request whose site is known, for admit().
   struct admission {
     const config::site_config& site;
@@ -93,7 +94,7 @@ class pipeline {
 
   // The client's address for the per-client limits: empty (not limited) for a loopback client,
   // which is a proxy on this machine that trusted_proxies does not name, or a local test.
-  std::string limited_client(const ingest_request& req) const;
+  static std::string_view limited_client(const ingest_request& req);
 
   // Moves the events whose own source key (app id, write key) names another site than `site`
   // into the rejected, as site_mismatch (one site a request).

@@ -64,13 +64,16 @@ class compat_doors_test : public ::testing::Test {
   }
   ingest_response snowplow(ingest_request req, bool pixel = false) {
     std::optional<ingest_response> answer;
-    pipe_.snowplow(std::move(req), pixel, [&](ingest_response r) { answer = std::move(r); });
+    pipe_.serve(ingest_route{pixel ? "GET" : "POST", "", pixel ? door::snowplow_pixel : door::snowplow_post,
+                             protocol::snowplow},
+                std::move(req), [&](ingest_response r) { answer = std::move(r); });
     EXPECT_TRUE(answer.has_value());
     return answer.value_or(ingest_response{});
   }
   ingest_response segment(ingest_request req, event::segment_call call) {
     std::optional<ingest_response> answer;
-    pipe_.segment(std::move(req), call, [&](ingest_response r) { answer = std::move(r); });
+    pipe_.serve(ingest_route{"POST", "", door::segment, protocol::segment, call}, std::move(req),
+                [&](ingest_response r) { answer = std::move(r); });
     EXPECT_TRUE(answer.has_value());
     return answer.value_or(ingest_response{});
   }
@@ -268,8 +271,8 @@ TEST_F(compat_doors_test, a_compat_2xx_waits_for_the_bad_records_of_its_batch) {
   std::optional<ingest_response> answer;
   auto req = request(
       R"({"writeKey":"wk_shop","batch":[{"type":"track","event":"ok","userId":"u"},{"type":"track"}]})");
-  pipe_.segment(std::move(req), event::segment_call::batch,
-                [&](ingest_response r) { answer = std::move(r); });
+  pipe_.serve(ingest_route{"POST", "", door::segment, protocol::segment, event::segment_call::batch},
+              std::move(req), [&](ingest_response r) { answer = std::move(r); });
   EXPECT_FALSE(answer) << "neither the event nor the bad record is durable yet";
   EXPECT_EQ(log_.records(stream::bad).size(), 1u);
   log_.release_held({});

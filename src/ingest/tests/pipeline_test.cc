@@ -60,7 +60,8 @@ class pipeline_test : public ::testing::Test {
 
   ingest_response call(ingest_request req) {
     std::optional<ingest_response> answer;
-    pipe_.post_events(std::move(req), [&](ingest_response r) { answer = std::move(r); });
+    pipe_.serve(ingest_route{"POST", "/v1/events", door::events}, std::move(req),
+                [&](ingest_response r) { answer = std::move(r); });
     EXPECT_TRUE(answer.has_value());
     return answer.value_or(ingest_response{});
   }
@@ -237,9 +238,10 @@ TEST_F(pipeline_test,
   log_.hold_from_now();
   std::promise<ingest_response> answered;
   std::atomic<int> answers = 0;
-  pipe_.post_events(post(R"([{"type":"page_view"},{"type":"click"}])"), [&](ingest_response r) {
-    if (answers.fetch_add(1) == 0) answered.set_value(std::move(r));
-  });
+  pipe_.serve(ingest_route{"POST", "/v1/events", door::events},
+              post(R"([{"type":"page_view"},{"type":"click"}])"), [&](ingest_response r) {
+                if (answers.fetch_add(1) == 0) answered.set_value(std::move(r));
+              });
   auto future = answered.get_future();
   // produce_timeout is 200 ms; the bound here is only a guard against hanging.
   ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
@@ -258,7 +260,8 @@ TEST_F(pipeline_test, a_transports_earlier_deadline_wins) {
   std::promise<unsigned> answered;
   auto req = post(R"({"type":"page_view"})");
   req.answer_by = base::steady::now();  // already passed: the answer must not wait 5 minutes
-  patient.post_events(std::move(req), [&](ingest_response r) { answered.set_value(r.status); });
+  patient.serve(ingest_route{"POST", "/v1/events", door::events}, std::move(req),
+                [&](ingest_response r) { answered.set_value(r.status); });
   auto future = answered.get_future();
   ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_EQ(future.get(), 503u);
@@ -270,7 +273,8 @@ TEST_F(pipeline_test, pixel_answers_a_gif_and_refuses_unknown_parameters) {
   ingest_request req;
   req.query = "site=demo&url=http%3A%2F%2Flocalhost%3A8080%2F&aid=p1";
   req.peer = "127.0.0.1";
-  pipe_.pixel(std::move(req), [&](ingest_response r) { answer = std::move(r); });
+  pipe_.serve(ingest_route{"GET", "/v1/p.gif", door::pixel}, std::move(req),
+              [&](ingest_response r) { answer = std::move(r); });
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 200u);
   EXPECT_EQ(answer->content_type, "image/gif");
@@ -279,7 +283,8 @@ TEST_F(pipeline_test, pixel_answers_a_gif_and_refuses_unknown_parameters) {
 
   ingest_request bad;
   bad.query = "site=demo&colour=red";
-  pipe_.pixel(std::move(bad), [&](ingest_response r) { answer = std::move(r); });
+  pipe_.serve(ingest_route{"GET", "/v1/p.gif", door::pixel}, std::move(bad),
+              [&](ingest_response r) { answer = std::move(r); });
   EXPECT_EQ(answer->status, 400u);
 }
 
@@ -290,7 +295,8 @@ TEST_F(pipeline_test, the_identity_cookie_gives_a_network_id_and_credentialed_co
   pipeline with_cookie(config_for_test(), sites(), enrich_, log_, metrics_, {}, {}, identity);
   auto req = post(R"({"type":"page_view"})");
   std::optional<ingest_response> first;
-  with_cookie.post_events(req, [&](ingest_response r) { first = std::move(r); });
+  with_cookie.serve(ingest_route{"POST", "/v1/events", door::events}, req,
+                    [&](ingest_response r) { first = std::move(r); });
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 204u);
   EXPECT_EQ(header(*first, "Access-Control-Allow-Credentials"), "true");
@@ -301,7 +307,8 @@ TEST_F(pipeline_test, the_identity_cookie_gives_a_network_id_and_credentialed_co
 
   req.cookie = "ct_nid=" + id;  // the next page view sends it back
   std::optional<ingest_response> second;
-  with_cookie.post_events(req, [&](ingest_response r) { second = std::move(r); });
+  with_cookie.serve(ingest_route{"POST", "/v1/events", door::events}, req,
+                    [&](ingest_response r) { second = std::move(r); });
   ASSERT_TRUE(second);
   EXPECT_TRUE(header(*second, "Set-Cookie").starts_with("ct_nid=" + id + ";")) << "renewed, not replaced";
   const auto records = log_.records(stream::events);

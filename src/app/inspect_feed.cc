@@ -38,28 +38,36 @@ void inspect_feed::close() {
   if (thread_.joinable()) thread_.join();
 }
 
-void inspect_feed::append(ingest::stream to, std::string_view key, std::string_view value,
+void inspect_feed::append(ingest::stream to, std::span<const ingest::record_ref> records,
                           ingest::durable_fn done) {
   // Rejections are few and always counted; accepted events are copied only while someone watches.
-  std::string copy = (to == ingest::stream::bad || watched_) ? std::string(value) : std::string();
-  inner_.append(to, key, value, [this, to, copy = std::move(copy), done = std::move(done)](base::status s) {
-    if (s) noted(to, copy);
-    done(std::move(s));
-  });
+  std::vector<std::string> copies;
+  if (to == ingest::stream::bad || watched_) {
+    copies.reserve(records.size());
+    for (const auto& r : records) copies.emplace_back(r.value);
+  }
+  inner_.append(
+      to, records,
+      [this, to, count = records.size(), copies = std::move(copies), done = std::move(done)](base::status s) {
+        if (s) noted(to, copies, count);
+        done(std::move(s));
+      });
 }
 
-void inspect_feed::noted(ingest::stream to, std::string_view value) {
+void inspect_feed::noted(ingest::stream to, const std::vector<std::string>& values, std::size_t count) {
   std::lock_guard lock(mutex_);
   if (to == ingest::stream::bad) {
-    const auto reason = reason_of(value);
-    auto it = rejected_.find(reason);
-    if (it == rejected_.end()) it = rejected_.emplace(std::string(reason), 0).first;
-    ++it->second;
+    for (const std::string& value : values) {
+      const auto reason = reason_of(value);
+      auto it = rejected_.find(reason);
+      if (it == rejected_.end()) it = rejected_.emplace(std::string(reason), 0).first;
+      ++it->second;
+    }
     return;
   }
-  ++accepted_;
-  if (!value.empty()) {
-    recent_.emplace_back(value);
+  accepted_ += static_cast<std::int64_t>(count);
+  for (const std::string& value : values) {
+    recent_.push_back(value);
     if (recent_.size() > max_per_tick) recent_.pop_front();
   }
 }

@@ -34,7 +34,7 @@ class inspect_feed : public ingest::event_log {
   inspect_feed(ingest::event_log& inner, std::size_t max_streams, std::chrono::milliseconds stream_timeout);
   ~inspect_feed() override;  // stops the thread and lets every stream go
 
-  void append(ingest::stream to, std::string_view key, std::string_view value,
+  void append(ingest::stream to, std::span<const ingest::record_ref> records,
               ingest::durable_fn done) override;
   bool ready(std::chrono::milliseconds timeout) override { return inner_.ready(timeout); }
   void settle() override { inner_.settle(); }
@@ -48,7 +48,7 @@ class inspect_feed : public ingest::event_log {
  private:
   static constexpr std::size_t max_per_tick = 100;
 
-  void noted(ingest::stream to, std::string_view value);
+  void noted(ingest::stream to, const std::vector<std::string>& values, std::size_t count);
   void run();
 
   struct subscriber {

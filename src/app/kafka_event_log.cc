@@ -18,13 +18,12 @@ kafka_event_log::kafka_event_log(std::unique_ptr<kafka::producer> producer, std:
                                  std::string bad_topic)
     : producer_(std::move(producer)), topic_(std::move(topic)), bad_topic_(std::move(bad_topic)) {}
 
-void kafka_event_log::append(ingest::stream to, std::string_view key, std::string_view value,
+void kafka_event_log::append(ingest::stream to, std::span<const ingest::record_ref> records,
                              ingest::durable_fn done) {
   static const std::vector<kafka::header> none;
   if (!producer_) return done(base::error::retry("the collector is shutting down"));
   const bool events = to == ingest::stream::events;
-  producer_->produce(events ? topic_ : bad_topic_, key, value, events ? event_headers() : none,
-                     std::move(done));
+  producer_->produce(events ? topic_ : bad_topic_, records, events ? event_headers() : none, std::move(done));
 }
 
 bool kafka_event_log::ready(std::chrono::milliseconds timeout) {

@@ -15,7 +15,7 @@ class kafka_event_log : public ingest::event_log {
  public:
   kafka_event_log(std::unique_ptr<kafka::producer> producer, std::string topic, std::string bad_topic);
 
-  void append(ingest::stream to, std::string_view key, std::string_view value,
+  void append(ingest::stream to, std::span<const ingest::record_ref> records,
               ingest::durable_fn done) override;
   // Any thread, also while settle() runs (a readiness check in the background).
   bool ready(std::chrono::milliseconds timeout) override;

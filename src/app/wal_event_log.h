@@ -11,8 +11,12 @@ class wal_event_log : public ingest::event_log {
  public:
   wal_event_log(wal::log& events, wal::log& bad) : events_(events), bad_(bad) {}
 
-  void append(ingest::stream to, std::string_view, std::string_view value, ingest::durable_fn done) override {
-    (to == ingest::stream::events ? events_ : bad_).append(value, std::move(done));
+  void append(ingest::stream to, std::span<const ingest::record_ref> records,
+              ingest::durable_fn done) override {
+    wal::log& log = to == ingest::stream::events ? events_ : bad_;
+    if (records.size() == 1) return log.append(records.front().value, std::move(done));
+    const auto each = ingest::per_record(records.size(), std::move(done));
+    for (const auto& r : records) log.append(r.value, each);
   }
   bool ready(std::chrono::milliseconds) override { return events_.healthy() && bad_.healthy(); }
   void settle() override {

@@ -54,6 +54,44 @@ ingest_response accepted_answer(std::size_t accepted, const std::vector<event::r
   return r;
 }
 
+// A request's records, encoded into one buffer that each request thread reuses: no allocation
+// per event once it has grown to a batch's size.
+class encoded_records {
+ public:
+  static encoded_records& for_this_thread() {
+    thread_local encoded_records scratch;
+    return scratch;
+  }
+  void clear() {
+    bytes_.clear();
+    bounds_.clear();
+    refs_.clear();
+  }
+  void add(std::string_view key, const event::event& e) {
+    const std::size_t key_at = bytes_.size();
+    bytes_ += key;
+    const std::size_t value_at = bytes_.size();
+    event::encode(e, bytes_);
+    bounds_.push_back({key_at, value_at, bytes_.size()});
+  }
+  // Views into the buffer: valid until the next clear() or add().
+  std::span<const record_ref> records() {
+    for (const auto& b : bounds_) {
+      const std::string_view all(bytes_);
+      refs_.push_back({all.substr(b.key, b.value - b.key), all.substr(b.value, b.end - b.value)});
+    }
+    return refs_;
+  }
+
+ private:
+  struct bounds {
+    std::size_t key, value, end;
+  };
+  std::string bytes_;
+  std::vector<bounds> bounds_;
+  std::vector<record_ref> refs_;
+};
+
 ingest_response gif_answer() {
   ingest_response r;
   r.status = 200;
@@ -216,8 +254,9 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
   }
   // Not make_shared: the deadline's weak reference would keep the whole answer's memory alive
   // until the deadline, not just the control block.
-  std::shared_ptr<pending_answer> pending(
-      new pending_answer(batch.events.size() + waited_bad, std::move(a.success), std::move(respond), probe_));
+  // The events are one append, one result; each waited-for bad record is one more.
+  std::shared_ptr<pending_answer> pending(new pending_answer(
+      (batch.events.empty() ? 0 : 1) + waited_bad, std::move(a.success), std::move(respond), probe_));
   deadlines_.watch(answer_by(req), pending);
   for (const auto& r : batch.rejected) {
     probe_.rejected.inc({event::to_string(r.what.why)});
@@ -230,7 +269,8 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
   // The full address is used here, once per request, and goes no further.
   auto facts = enrich_.facts(site, address.full, req.user_agent, from.collector_ts);
   if (a.anonymous) facts.ids.reset();  // derived from the address, which SP-Anonymous withholds
-  std::string value;
+  encoded_records& out = encoded_records::for_this_thread();
+  out.clear();
   for (std::size_t i = 0; i < batch.events.size(); ++i) {
     event::event& e = batch.events[i];
     // A server-side tracker names the end user's address and user agent: they replace the
@@ -250,11 +290,9 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
       enrich_.apply(e, site, facts);
       stamp(e, from);
     }
-    value.clear();
-    event::encode(e, value);
-    log_.append(stream::events, partition_key(e), value,
-                [pending](base::status s) { pending->delivered(s); });
+    out.add(partition_key(e), e);
   }
+  log_.append(stream::events, out.records(), [pending](base::status s) { pending->delivered(s); });
 }
 
 base::steady::time_point pipeline::answer_by(const ingest_request& req) const {

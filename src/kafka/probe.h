@@ -19,9 +19,10 @@ class producer_probe {
       : ok_(records(r, "ok")),
         retry_(records(r, "retry")),
         fail_(records(r, "fail")),
-        latency_(r.add_histogram("clicktrail_kafka_produce_latency_seconds",
-                                 "Time from produce() to the record's delivery report, delivered or not.",
-                                 base::latency_buckets())),
+        latency_(r.add_histogram(
+            "clicktrail_kafka_produce_latency_seconds",
+            "Time from produce() to the delivery report of its last record, delivered or not.",
+            base::latency_buckets())),
         queue_(std::make_shared<queue_source>()) {
     // The registry may outlive the producer: the reader goes through queue_source, which the
     // producer detaches before destroying its client.
@@ -42,13 +43,14 @@ class producer_probe {
     queue_->rk = rk;
   }
 
-  void finished(const base::status& s) noexcept {
+  // `records` records whose outcome is `s`.
+  void finished(const base::status& s, std::uint64_t records = 1) noexcept {
     if (s) {
-      ok_.inc();
+      ok_.inc(records);
     } else if (s.err().what == base::outcome::retry) {
-      retry_.inc();
+      retry_.inc(records);
     } else {
-      fail_.inc();
+      fail_.inc(records);
     }
   }
 

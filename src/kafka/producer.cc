@@ -28,11 +28,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// One record in flight. Owned by librdkafka (as the message opaque) from a successful
-// produce until its delivery report, which takes it back and deletes it.
+// One produce() call's records in flight: each record's message opaque points here, and the
+// report of the last one (or produce() itself, when it could not queue them all) completes the
+// call and deletes it.
 struct delivery {
   delivery_fn done;
   base::steady::time_point start;
+  rd_kafka_topic_t* topic = nullptr;
+  std::atomic<std::size_t> left;  // records whose report has not come
+  std::atomic<int> first_error{RD_KAFKA_RESP_ERR_NO_ERROR};
 };
 
 // How long the destructor waits for the delivery reports of purged records, which librdkafka
@@ -90,58 +94,34 @@ class librdkafka_producer final : public producer {
     rk_.reset();
   }
 
-  void produce(std::string_view topic, std::string_view key, std::string_view value,
-               const std::vector<header>& headers, delivery_fn done) override {
+  void produce(std::string_view topic, std::span<const outgoing> records, const std::vector<header>& headers,
+               delivery_fn done) override {
+    if (records.empty()) return complete(done, base::ok_v, 0);
     if (fatal_.load(std::memory_order_acquire)) {
-      complete(done, base::error::fail(fatal_message()));
-      return;
+      return complete(done, base::error::fail(fatal_message()), records.size());
     }
     rd_kafka_topic_t* rkt = topic_for(topic);
     if (rkt == nullptr) {
-      complete(done, base::error::fail(
-                         fmt::format("kafka topic \"{}\" could not be opened: {}; check the topic name",
-                                     topic, rd_kafka_err2str(rd_kafka_last_error()))));
+      return complete(
+          done,
+          base::error::fail(fmt::format("kafka topic \"{}\" could not be opened: {}; check the topic name",
+                                        topic, rd_kafka_err2str(rd_kafka_last_error()))),
+          records.size());
+    }
+    auto* d = new delivery{std::move(done), base::steady::now(), rkt, {records.size()}, {}};
+    // Counted before the calls: the poll thread may report deliveries before produceva returns.
+    pending_.fetch_add(static_cast<std::int64_t>(records.size()), std::memory_order_relaxed);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const rd_kafka_resp_err_t refused = produce_one(rkt, records[i], headers, d);
+      if (refused == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      // Queue full, or fatal: this record and the rest are not sent; those already queued still
+      // report, and the last of all completes the call.
+      if (refused == RD_KAFKA_RESP_ERR__FATAL) note_fatal();
+      probe_.finished(error_for(refused, topic), records.size() - i);
+      note_error(*d, refused);
+      settle_records(*d, records.size() - i);
       return;
     }
-    auto d = std::make_unique<delivery>(delivery{std::move(done), base::steady::now()});
-
-    // The record as librdkafka's tagged arguments; on the stack unless there are many headers.
-    const size_t count = 5 + headers.size();
-    std::array<rd_kafka_vu_t, 16> on_stack;
-    std::vector<rd_kafka_vu_t> on_heap;
-    if (count > on_stack.size()) on_heap.resize(count);
-    rd_kafka_vu_t* vus = on_heap.empty() ? on_stack.data() : on_heap.data();
-    size_t n = 0;
-    vus[n].vtype = RD_KAFKA_VTYPE_RKT;
-    vus[n++].u.rkt = rkt;
-    // An empty key goes out as no key: librdkafka hashes an empty key to one fixed partition,
-    // a missing one spreads. RD_KAFKA_MSG_F_COPY: librdkafka copies, so const_cast is safe.
-    if (!key.empty()) {
-      vus[n].vtype = RD_KAFKA_VTYPE_KEY;
-      vus[n++].u.mem = {const_cast<char*>(key.data()), key.size()};
-    }
-    vus[n].vtype = RD_KAFKA_VTYPE_VALUE;
-    vus[n++].u.mem = {const_cast<char*>(value.data()), value.size()};
-    vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
-    vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-    vus[n++].u.ptr = d.get();
-    for (const header& h : headers) {
-      vus[n].vtype = RD_KAFKA_VTYPE_HEADER;  // librdkafka copies name and value
-      vus[n++].u.header = {h.name.c_str(), h.value.data(), static_cast<ssize_t>(h.value.size())};
-    }
-
-    // Counted before the call: the poll thread may report the delivery before produceva returns.
-    pending_.fetch_add(1, std::memory_order_relaxed);
-    const error_ptr refused(rd_kafka_produceva(rk_.get(), vus, n));
-    if (!refused) {
-      (void)d.release();  // librdkafka owns it until on_delivery
-      return;
-    }
-    const rd_kafka_resp_err_t code = rd_kafka_error_code(refused.get());
-    if (code == RD_KAFKA_RESP_ERR__FATAL) note_fatal();
-    complete(d->done, error_for(code, topic));
-    settle();
   }
 
   base::status flush(std::chrono::milliseconds timeout) override {
@@ -179,15 +159,68 @@ class librdkafka_producer final : public producer {
   // Poll thread: one delivery report per record that produceva() accepted.
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto& self = *static_cast<librdkafka_producer*>(opaque);
-    const std::unique_ptr<delivery> d(static_cast<delivery*>(m->_private));
-    const std::chrono::duration<double> took = base::steady::now() - d->start;
-    self.probe_.latency().observe(took.count());
+    auto& d = *static_cast<delivery*>(m->_private);
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      self.complete(d->done, base::ok_v);
+      self.probe_.finished(base::ok_v);
     } else {
-      self.complete(d->done, self.error_for(m->err, rd_kafka_topic_name(m->rkt)));
+      self.probe_.finished(self.error_for(m->err, rd_kafka_topic_name(m->rkt)));
+      note_error(d, m->err);
     }
-    self.settle();
+    self.settle_records(d, 1);
+  }
+
+  // One record's tagged arguments for librdkafka; the error code when it refused the record.
+  rd_kafka_resp_err_t produce_one(rd_kafka_topic_t* rkt, const outgoing& r,
+                                  const std::vector<header>& headers, delivery* d) {
+    // On the stack unless there are many headers.
+    const size_t count = 5 + headers.size();
+    std::array<rd_kafka_vu_t, 16> on_stack;
+    std::vector<rd_kafka_vu_t> on_heap;
+    if (count > on_stack.size()) on_heap.resize(count);
+    rd_kafka_vu_t* vus = on_heap.empty() ? on_stack.data() : on_heap.data();
+    size_t n = 0;
+    vus[n].vtype = RD_KAFKA_VTYPE_RKT;
+    vus[n++].u.rkt = rkt;
+    // An empty key goes out as no key: librdkafka hashes an empty key to one fixed partition,
+    // a missing one spreads. RD_KAFKA_MSG_F_COPY: librdkafka copies, so const_cast is safe.
+    if (!r.key.empty()) {
+      vus[n].vtype = RD_KAFKA_VTYPE_KEY;
+      vus[n++].u.mem = {const_cast<char*>(r.key.data()), r.key.size()};
+    }
+    vus[n].vtype = RD_KAFKA_VTYPE_VALUE;
+    vus[n++].u.mem = {const_cast<char*>(r.value.data()), r.value.size()};
+    vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
+    vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vus[n++].u.ptr = d;
+    for (const header& h : headers) {
+      vus[n].vtype = RD_KAFKA_VTYPE_HEADER;  // librdkafka copies name and value
+      vus[n++].u.header = {h.name.c_str(), h.value.data(), static_cast<ssize_t>(h.value.size())};
+    }
+    const error_ptr refused(rd_kafka_produceva(rk_.get(), vus, n));
+    return refused ? rd_kafka_error_code(refused.get()) : RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+
+  // The first error of a call's records is the one its callback reports.
+  static void note_error(delivery& d, rd_kafka_resp_err_t code) {
+    int none = RD_KAFKA_RESP_ERR_NO_ERROR;
+    d.first_error.compare_exchange_strong(none, code, std::memory_order_acq_rel);
+  }
+
+  // `n` records of `d` are done (reported, or never queued); the last completes the call.
+  void settle_records(delivery& d, std::size_t n) {
+    const bool last = d.left.fetch_sub(n, std::memory_order_acq_rel) == n;
+    if (last) {
+      const std::unique_ptr<delivery> owned(&d);
+      const std::chrono::duration<double> took = base::steady::now() - d.start;
+      probe_.latency().observe(took.count());
+      const auto code = static_cast<rd_kafka_resp_err_t>(d.first_error.load(std::memory_order_acquire));
+      base::status s = code == RD_KAFKA_RESP_ERR_NO_ERROR
+                           ? base::status(base::ok_v)
+                           : base::status(error_for(code, rd_kafka_topic_name(d.topic)));
+      complete(d.done, std::move(s), 0);
+    }
+    settle(static_cast<std::int64_t>(n));
   }
 
   // Poll thread. Most errors are informational (librdkafka recovers by itself); a fatal one
@@ -219,16 +252,17 @@ class librdkafka_producer final : public producer {
     return delivery_error(code, topic);
   }
 
-  // Runs the caller's callback exactly once. The callback must not throw: it runs inside
-  // librdkafka's C stack on the poll thread.
-  void complete(const delivery_fn& done, base::status s) {
-    probe_.finished(s);
+  // Runs the caller's callback exactly once, counting `records` records by its outcome (0 when
+  // they were counted one by one). The callback must not throw: it runs inside librdkafka's C
+  // stack on the poll thread.
+  void complete(const delivery_fn& done, base::status s, std::size_t records) {
+    if (records > 0) probe_.finished(s, records);
     if (done) done(std::move(s));
   }
 
-  // One record fewer in flight; wakes flush() when none is left.
-  void settle() {
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  // `n` records fewer in flight; wakes flush() when none is left.
+  void settle(std::int64_t n) {
+    if (pending_.fetch_sub(n, std::memory_order_acq_rel) == n) {
       const std::lock_guard lock(drain_mutex_);
       drained_.notify_all();
     }

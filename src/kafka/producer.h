@@ -6,18 +6,21 @@
 // thread-safe. Delivery callbacks run on the producer's own poll thread and must be quick (hand
 // the result over, do not block). Destroying the producer flushes what is queued (bounded by
 // the delivery timeout) and then fails what is left with outcome::retry, so every callback runs
-// exactly once.
+// exactly once. A produce() call's records share one callback: a request's events cost one
+// completion, not one per event.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "base/metrics.h"
+#include "base/record_ref.h"
 #include "base/result.h"
 
 namespace clicktrail::kafka {
@@ -39,9 +42,13 @@ struct header {
   std::string value;
 };
 
-// Called once per record: ok, or an error whose outcome is retry (timeout, broker unreachable,
-// queue full) or fail (the record can never be delivered, e.g. too large, or topic not allowed).
+// Called once per produce() call, after every record of it: ok when all were delivered, else the
+// first error, whose outcome is retry (timeout, broker unreachable, queue full) or fail (the
+// record can never be delivered, e.g. too large, or topic not allowed).
 using delivery_fn = std::function<void(base::status)>;
+
+// One record to produce: its key and value, which produce() copies.
+using outgoing = base::record_ref;
 
 class producer {
  public:
@@ -52,10 +59,15 @@ class producer {
 
   virtual ~producer() = default;
 
-  // Queues one record. Copies key, value and headers; calls `done` exactly once, possibly
-  // before produce() returns (e.g. queue full).
-  virtual void produce(std::string_view topic, std::string_view key, std::string_view value,
+  // Queues `records`, each with `headers`. Copies them; calls `done` exactly once, after the
+  // last record's delivery report, possibly before produce() returns (e.g. queue full).
+  virtual void produce(std::string_view topic, std::span<const outgoing> records,
                        const std::vector<header>& headers, delivery_fn done) = 0;
+  void produce(std::string_view topic, std::string_view key, std::string_view value,
+               const std::vector<header>& headers, delivery_fn done) {
+    const outgoing one{key, value};
+    produce(topic, std::span<const outgoing>(&one, 1), headers, std::move(done));
+  }
 
   // Asks for `topic`'s metadata now, without waiting, so that its leader is usually known when
   // the first record comes (what a Lambda cold start waits for otherwise).

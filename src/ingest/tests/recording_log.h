@@ -21,10 +21,10 @@ class recording_log : public event_log {
     std::string value;
   };
 
-  void append(stream to, std::string_view key, std::string_view value, durable_fn done) override {
+  void append(stream to, std::span<const record_ref> records, durable_fn done) override {
     {
       std::lock_guard lock(mutex_);
-      records_.push_back({to, std::string(key), std::string(value)});
+      for (const auto& r : records) records_.push_back({to, std::string(r.key), std::string(r.value)});
       if (hold_) {
         held_.push_back(std::move(done));
         return;

@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 #include <sys/random.h>
 
+#include <array>
 #include <cerrno>
 #include <random>
 #include <string>
@@ -24,11 +25,19 @@ struct v7_state {
   std::uint16_t counter = 0;  // 12 bits used
 };
 
+// Every byte's value as a hex digit, or -1: one load instead of three range tests (an event's
+// id is parsed on every event, and its unpredictable digits made the branches miss).
+constexpr auto hex_values = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'A' + 10);
+  return t;
+}();
+
 int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  return hex_values[static_cast<unsigned char>(c)];
 }
 
 }  // namespace
@@ -52,21 +61,20 @@ std::string uuid::to_string() const {
 }
 
 std::optional<uuid> parse_uuid(std::string_view text) noexcept {
-  if (text.size() != 36) return std::nullopt;
-  uuid id;
-  size_t byte = 0;
-  for (size_t i = 0; i < text.size();) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (text[i] != '-') return std::nullopt;
-      ++i;
-      continue;
-    }
-    const int hi = hex_value(text[i]);
-    const int lo = hex_value(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id.bytes[byte++] = static_cast<std::uint8_t>(hi << 4 | lo);
-    i += 2;
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') {
+    return std::nullopt;
   }
+  // Where each byte's two digits start in 8-4-4-4-12.
+  static constexpr std::array<std::uint8_t, 16> at = {0,  2,  4,  6,  9,  11, 14, 16,
+                                                      19, 21, 24, 26, 28, 30, 32, 34};
+  uuid id;
+  int invalid = 0;  // negative once any digit is not one
+  for (std::size_t b = 0; b < at.size(); ++b) {
+    const int hi = hex_value(text[at[b]]), lo = hex_value(text[at[b] + 1u]);
+    invalid |= hi | lo;
+    id.bytes[b] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  if (invalid < 0) return std::nullopt;
   return id;
 }
 

@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "base/utf8.h"
 
@@ -26,6 +29,19 @@ std::uint64_t needs_a_look(std::uint64_t w) noexcept {
 
 // The end of the plain text (bytes that are copied as they are) that starts at s[i], s of size n.
 std::size_t plain_run(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
+#ifdef __SSE2__
+  // Sixteen bytes at a time: as signed bytes, both control characters and the bytes of multi-byte
+  // characters (>= 0x80, negative) are below 0x20, so one compare finds both.
+  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));  // NOLINT: unaligned load
+    const __m128i look = _mm_or_si128(_mm_cmplt_epi8(v, space),
+                                      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (const int mask = _mm_movemask_epi8(look); mask != 0) {
+      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+  }
+#endif
   for (std::uint64_t w; i + 8 <= n; i += 8) {
     std::memcpy(&w, s + i, 8);
     if (needs_a_look(w)) break;

@@ -82,15 +82,23 @@ TEST(encode, escapes_quotes_backslashes_and_control_characters) {
 }
 
 TEST(encode, long_strings_with_escapes_in_every_position) {
-  // The fast path reads eight bytes at a time: put the escape at each offset of a word.
-  for (std::size_t at = 0; at < 24; ++at) {
-    std::string text(24, 'x');
-    text[at] = '"';
-    event e = minimal();
-    e.page_title = text;
-    std::string want = text;
-    want.replace(at, 1, "\\\"");
-    EXPECT_NE(encoded(e).find("\"page_title\":\"" + want + "\""), std::string::npos) << at;
+  // The fast paths read sixteen and eight bytes at a time: put each kind of byte that needs a
+  // look at every offset of two blocks and a tail. DEL and 'é' need none (é is valid UTF-8).
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"\"", "\\\""},      {"\\", "\\\\"},   {"\n", "\\u000a"},        {"\x01", "\\u0001"},
+      {"\x1f", "\\u001f"}, {"\x7f", "\x7f"}, {"\xC3\xA9", "\xC3\xA9"}, {"\xFF", "\xEF\xBF\xBD"},
+  };
+  for (const auto& [byte, written] : cases) {
+    for (std::size_t at = 0; at < 40; ++at) {
+      std::string text(40, 'x');
+      text.replace(at, 1, byte);
+      event e = minimal();
+      e.page_title = text;
+      std::string want = text;
+      want.replace(at, byte.size(), written);
+      EXPECT_NE(encoded(e).find("\"page_title\":\"" + want + "\""), std::string::npos)
+          << at << " " << written;
+    }
   }
 }
 

@@ -48,7 +48,11 @@ int collect(const config::load_options& sources) {
     return exit_bad_config;
   }
   base::registry metrics;
-  auto producer = kafka::producer::create(producer_options_from(cfg), metrics);
+  // The server's first worker serves the delivery reports: an answer goes out from the thread
+  // that learnt its events are durable, not through a thread of the producer's own.
+  auto producer_options = producer_options_from(cfg);
+  producer_options.reports_on_event_loop = true;
+  auto producer = kafka::producer::create(producer_options, metrics);
   if (!producer) {
     log.error("cannot create the Kafka producer: {}", producer.err().message);
     return exit_bad_config;
@@ -70,6 +74,7 @@ int collect(const config::load_options& sources) {
   if (on_main) http::add_metrics_route(routes, metrics, *on_main);
   http::add_ingest_routes(routes, pipeline, *ingest_routes);
   http::server server(server_options_from(cfg), std::move(routes), metrics);
+  server.serve_when_readable(event_log.report_descriptor(), [&event_log] { event_log.serve_reports(); });
   const ingest::settle_on_exit settle(event_log);  // the producer's last callbacks reach the pipeline
   std::unique_ptr<http::server> admin;
   const auto add_operator_routes = [&metrics](http::router& r) {

@@ -27,15 +27,21 @@ void kafka_event_log::append(ingest::stream to, std::span<const ingest::record_r
 }
 
 bool kafka_event_log::ready(std::chrono::milliseconds timeout) {
-  ++checking_;
+  ++using_;
   const bool ok = !settling_ && producer_->reachable(timeout);
-  --checking_;
+  --using_;
   return ok;
+}
+
+void kafka_event_log::serve_reports() {
+  ++using_;
+  if (!settling_) producer_->serve_reports();
+  --using_;
 }
 
 void kafka_event_log::settle() {
   settling_ = true;
-  while (checking_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (using_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   producer_.reset();
 }
 

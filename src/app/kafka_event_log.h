@@ -20,8 +20,14 @@ class kafka_event_log : public ingest::event_log {
   // Any thread, also while settle() runs (a readiness check in the background).
   bool ready(std::chrono::milliseconds timeout) override;
   // Closes the producer: what it has not delivered fails, through its callbacks, now. It waits
-  // for a ready() under way to return.
+  // for a ready() or serve_reports() under way to return.
   void settle() override;
+
+  // The producer's delivery reports, for the event loop that serves them (see
+  // kafka::producer_options::reports_on_event_loop): any thread, also while settle() runs, after
+  // which it does nothing.
+  int report_descriptor() const { return producer_->report_descriptor(); }
+  void serve_reports();
 
   kafka::producer& producer() { return *producer_; }  // until settle()
   // Looks both topics up now rather than at the first request (see kafka::producer::prepare).
@@ -32,9 +38,10 @@ class kafka_event_log : public ingest::event_log {
 
  private:
   std::unique_ptr<kafka::producer> producer_;
-  // ready() calls under way, and whether settle() began: ready() counts itself in, then looks;
-  // settle() says so, then waits for the count to fall to 0 (both sequentially consistent).
-  std::atomic<int> checking_{0};
+  // ready() and serve_reports() calls under way, and whether settle() began: a call counts itself
+  // in, then looks; settle() says so, then waits for the count to fall to 0 (both sequentially
+  // consistent).
+  std::atomic<int> using_{0};
   std::atomic<bool> settling_{false};
   std::string topic_;
   std::string bad_topic_;

@@ -4,6 +4,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -12,9 +13,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <stdexcept>
@@ -70,6 +74,14 @@ struct server::state {
   std::size_t next = 0;  // the worker of the next connection (the acceptor's thread only)
   // On the first worker: its handlers, and stop()'s close posted there, run on that one thread.
   std::optional<tcp::acceptor> acceptor;
+  // serve_when_readable's descriptors (duplicates), on the first worker, and what each runs.
+  struct readable_watch {
+    int fd;
+    std::function<void()> ready;
+    std::optional<net::posix::stream_descriptor>
+        descriptor;  // Boost 1.74 cannot move one of a concrete executor
+  };
+  std::vector<std::unique_ptr<readable_watch>> watches;
 };
 
 namespace {
@@ -347,6 +359,14 @@ void sweep_every(worker& w, clock::duration interval) {
   });
 }
 
+void wait_readable(server::state::readable_watch& w) {
+  w.descriptor->async_wait(net::posix::descriptor_base::wait_read, [&w](beast::error_code ec) {
+    if (ec) return;  // stopping
+    w.ready();
+    wait_readable(w);
+  });
+}
+
 void accept_next(server::state* s) {
   worker& w = s->next_worker();
   s->acceptor->async_accept(w.io, [s, &w](beast::error_code ec, socket_type socket) {
@@ -401,6 +421,14 @@ void server::start() {
   }
   port_ = acceptor.local_endpoint().port();
   accept_next(state_.get());
+  for (auto& w : state_->watches) {
+    const int copy = ::dup(w->fd);
+    if (copy < 0) {
+      throw std::runtime_error(fmt::format("cannot watch descriptor {}: {}", w->fd, std::strerror(errno)));
+    }
+    w->descriptor.emplace(first, copy);
+    wait_readable(*w);
+  }
   const auto interval = sweep_interval(options_);
   for (auto& w : state_->workers) {
     sweep_every(*w, interval);
@@ -428,6 +456,11 @@ void server::stop(std::chrono::milliseconds drain) {
   }
   for (auto& t : threads_) t.join();
   threads_.clear();
+}
+
+void server::serve_when_readable(int fd, std::function<void()> ready) {
+  state_->watches.push_back(
+      std::make_unique<state::readable_watch>(state::readable_watch{fd, std::move(ready), {}}));
 }
 
 std::int64_t server::in_flight() const noexcept {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -50,6 +51,13 @@ class server {
   void stop(std::chrono::milliseconds drain = std::chrono::seconds(10));
 
   std::int64_t in_flight() const noexcept;
+
+  // Runs `ready` on the first worker's thread whenever `fd` becomes readable, until stop(): for a
+  // library that signals its completions on a descriptor (the Kafka producer's delivery reports),
+  // so that they are served by a thread that answers requests, with no thread of their own.
+  // `ready` must leave `fd` unreadable (read it). The server watches a duplicate of `fd`. Call
+  // before start().
+  void serve_when_readable(int fd, std::function<void()> ready);
 
   struct state;  // shared with sessions; defined in server.cc
 

@@ -6,10 +6,14 @@
 #include "kafka/producer.h"
 
 #include <fmt/format.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -46,12 +50,15 @@ constexpr auto purge_grace = 5s;
 class librdkafka_producer final : public producer {
  public:
   librdkafka_producer(const producer_options& options, base::registry& metrics)
-      : probe_(metrics), delivery_timeout_(options.delivery_timeout) {}
+      : probe_(metrics),
+        delivery_timeout_(options.delivery_timeout),
+        on_event_loop_(options.reports_on_event_loop) {}
 
   librdkafka_producer(const librdkafka_producer&) = delete;
   librdkafka_producer& operator=(const librdkafka_producer&) = delete;
 
-  // Creates the client and starts the poll thread. Called once, before the producer is shared.
+  // Creates the client and starts the poll thread, or has librdkafka signal an eventfd for the
+  // event loop. Called once, before the producer is shared.
   base::status start(conf_ptr conf) {
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &on_delivery);
     auto created =
@@ -59,10 +66,34 @@ class librdkafka_producer final : public producer {
     if (!created) return std::move(created).err();
     rk_.reset(*created);
     probe_.watch_queue(rk_.get());
+    if (on_event_loop_) {
+      reports_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+      if (reports_fd_ < 0) {
+        return base::error::fail(
+            fmt::format("cannot create an eventfd for Kafka's delivery reports: {}", std::strerror(errno)));
+      }
+      // Written whenever a report lands in the empty main queue; eventfd takes 8-byte counts.
+      static constexpr std::uint64_t one = 1;
+      main_queue_.reset(rd_kafka_queue_get_main(rk_.get()));
+      rd_kafka_queue_io_event_enable(main_queue_.get(), reports_fd_, &one, sizeof one);
+      return base::ok_v;
+    }
     poller_ = std::jthread([this](const std::stop_token& stop) {
       while (!stop.stop_requested()) rd_kafka_poll(rk_.get(), 100);
     });
     return base::ok_v;
+  }
+
+  int report_descriptor() const override { return reports_fd_; }
+
+  void serve_reports() override {
+    std::uint64_t count = 0;
+    // Read first, then poll until the queue is empty: a report that lands after the last poll
+    // finds the queue empty and writes the descriptor again.
+    while (::read(reports_fd_, &count, sizeof count) > 0) {
+    }
+    while (rd_kafka_poll(rk_.get(), 0) > 0) {
+    }
   }
 
   // Flush up to the delivery timeout; then purge what is left so its callbacks run (retry) on
@@ -78,9 +109,11 @@ class librdkafka_producer final : public producer {
       rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
       (void)flush(purge_grace);
     }
-    poller_.request_stop();
-    rd_kafka_yield(rk_.get());  // end the poll thread's current 100 ms wait now
-    poller_.join();
+    if (poller_.joinable()) {
+      poller_.request_stop();
+      rd_kafka_yield(rk_.get());  // end the poll thread's current 100 ms wait now
+      poller_.join();
+    }
     // Backstop on this thread: anything librdkafka reported after the poll thread stopped.
     for (const auto deadline = base::steady::now() + purge_grace;
          pending_.load() > 0 && base::steady::now() < deadline;) {
@@ -91,7 +124,12 @@ class librdkafka_producer final : public producer {
     }
     probe_.watch_queue(nullptr);
     topics_.clear();  // topic handles before their client
+    if (main_queue_) {
+      rd_kafka_queue_io_event_enable(main_queue_.get(), -1, nullptr, 0);
+      main_queue_.reset();
+    }
     rk_.reset();
+    if (reports_fd_ >= 0) ::close(reports_fd_);
   }
 
   void produce(std::string_view topic, std::span<const outgoing> records, const std::vector<header>& headers,
@@ -130,9 +168,20 @@ class librdkafka_producer final : public producer {
           "kafka producer flush() was called from a delivery callback and would wait for "
           "itself; hand the work to another thread");
     }
-    std::unique_lock lock(drain_mutex_);
-    if (drained_.wait_for(lock, timeout, [this] { return pending_.load(std::memory_order_acquire) == 0; })) {
-      return base::ok_v;
+    if (on_event_loop_) {
+      // Nobody else may be serving the reports now (the event loop may have stopped): this thread
+      // serves them while it waits.
+      for (const auto deadline = base::steady::now() + timeout;
+           pending_.load(std::memory_order_acquire) > 0 && base::steady::now() < deadline;) {
+        rd_kafka_poll(rk_.get(), 10);
+      }
+      if (pending_.load(std::memory_order_acquire) == 0) return base::ok_v;
+    } else {
+      std::unique_lock lock(drain_mutex_);
+      if (drained_.wait_for(lock, timeout,
+                            [this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+        return base::ok_v;
+      }
     }
     return base::error::retry(fmt::format(
         "kafka producer still has {} records undelivered after {} ms; check that kafka.brokers are reachable",
@@ -292,7 +341,10 @@ class librdkafka_producer final : public producer {
   std::atomic<std::int64_t> pending_{0};  // records accepted whose callback has not run yet
   std::mutex drain_mutex_;
   std::condition_variable drained_;
-  std::jthread poller_;
+  const bool on_event_loop_;
+  int reports_fd_ = -1;  // with on_event_loop_: written by librdkafka when reports wait
+  queue_ptr main_queue_;
+  std::jthread poller_;  // without on_event_loop_
 };
 
 }  // namespace

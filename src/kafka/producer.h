@@ -3,8 +3,9 @@
 // rd_kafka_t and the thread that serves its delivery reports.
 //
 // Lifetime: created once at start-up and shared by every request thread; produce() is
-// thread-safe. Delivery callbacks run on the producer's own poll thread and must be quick (hand
-// the result over, do not block). Destroying the producer flushes what is queued (bounded by
+// thread-safe. Delivery callbacks run on the producer's own poll thread, or on the event loop
+// that serves them (producer_options::reports_on_event_loop), and must be quick (hand the result
+// over, do not block). Destroying the producer flushes what is queued (bounded by
 // the delivery timeout) and then fails what is left with outcome::retry, so every callback runs
 // exactly once. A produce() call's records share one callback: a request's events cost one
 // completion, not one per event.
@@ -35,6 +36,10 @@ struct producer_options {
   std::string compression = "lz4";  // lz4 | zstd | none
   std::chrono::milliseconds linger{2};
   property_list extra;  // raw librdkafka properties, applied last (SASL, TLS, tuning)
+  // Who runs the delivery callbacks: the producer's own thread (false), or an event loop that
+  // watches report_descriptor() and calls serve_reports() (true: the HTTP collector, whose
+  // answers then go out from the thread that got the report, without a hand-off between threads).
+  bool reports_on_event_loop = false;
 };
 
 struct header {
@@ -68,6 +73,12 @@ class producer {
     const outgoing one{key, value};
     produce(topic, std::span<const outgoing>(&one, 1), headers, std::move(done));
   }
+
+  // With reports_on_event_loop: a descriptor that becomes readable when delivery reports are
+  // waiting (-1 otherwise), and what runs their callbacks, on the calling thread, until none is
+  // left. Call it whenever the descriptor is readable; it reads the descriptor itself.
+  virtual int report_descriptor() const = 0;
+  virtual void serve_reports() = 0;
 
   // Asks for `topic`'s metadata now, without waiting, so that its leader is usually known when
   // the first record comes (what a Lambda cold start waits for otherwise).

@@ -8,7 +8,10 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -176,6 +179,39 @@ TEST_F(server_test, stop_waits_for_requests_in_flight) {
   beast::http::read(socket, buffer, res);
   EXPECT_EQ(res.result_int(), 204u);
   EXPECT_FALSE(res.keep_alive());  // draining: the server closes the connection after answering
+}
+
+TEST(server, serves_a_descriptor_on_a_worker_whenever_it_becomes_readable) {
+  base::registry metrics;
+  server_options options;
+  options.port = 0;
+  options.threads = 2;
+  server srv(options, router{}, metrics);
+  const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  std::mutex mutex;
+  std::condition_variable served;
+  int times = 0;
+  std::thread::id on;
+  srv.serve_when_readable(fd, [&] {
+    std::uint64_t count = 0;
+    while (::read(fd, &count, sizeof count) > 0) {
+    }
+    const std::lock_guard lock(mutex);
+    ++times;
+    on = std::this_thread::get_id();
+    served.notify_all();
+  });
+  srv.start();
+  for (int i = 1; i <= 3; ++i) {
+    const std::uint64_t one = 1;
+    ASSERT_EQ(::write(fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(served.wait_for(lock, std::chrono::seconds(5), [&] { return times == i; })) << "write " << i;
+    EXPECT_NE(on, std::this_thread::get_id());
+  }
+  srv.stop();
+  ::close(fd);
 }
 
 TEST(server, a_busy_port_names_the_address_and_the_fix) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -162,6 +164,92 @@ TEST(producer_test, delivers_keyed_records_with_headers_exactly_once) {
         {"ct-schema", "1"}, {"ct-index", std::to_string(i)}, {"ct-binary", std::string("\0\x01", 2)}};
     EXPECT_EQ(it->second->headers, want);
   }
+}
+
+TEST(producer_test, a_batch_of_records_has_one_callback_after_the_last_of_them) {
+  REQUIRE_BROKER();
+  base::registry metrics;
+  auto p = make(metrics, options_for(bootstrap()));
+  ASSERT_TRUE(p);
+  const std::string topic = fresh_topic("batch");
+  constexpr size_t n = 500;
+  std::vector<std::string> keys, values;
+  for (size_t i = 0; i < n; ++i) {
+    keys.push_back(fmt::format("visitor-{}", i % 7));
+    values.push_back(value_of(i));
+  }
+  std::vector<outgoing> records;
+  for (size_t i = 0; i < n; ++i) records.push_back({keys[i], values[i]});
+  deliveries got(1);
+  p->produce(topic, records, {{"ct-schema", "1"}}, got.for_record(0));
+  ASSERT_TRUE(got.wait_all(30s));
+  got.expect_each_once();
+  EXPECT_EQ(p->queued(), 0);
+  EXPECT_EQ(metrics.add_counter("clicktrail_kafka_produced_records_total", "", {{"outcome", "ok"}}).value(),
+            n);
+  // One latency per call: from produce() to its last record's report.
+  EXPECT_NE(metrics.expose().find("clicktrail_kafka_produce_latency_seconds_count 1\n"), std::string::npos);
+  const auto back = testing::consume(bootstrap(), topic, n, 30s);
+  ASSERT_EQ(back.size(), n);
+  std::multiset<std::string> sent(values.begin(), values.end()), read;
+  for (const auto& c : back) read.insert(c.value);
+  EXPECT_EQ(read, sent);
+}
+
+TEST(producer_test, a_batch_that_cannot_be_delivered_has_one_callback_with_retry) {
+  base::registry metrics;
+  auto p = make(metrics, options_for(unreachable_address(), 1s));
+  ASSERT_TRUE(p);
+  const std::vector<outgoing> records(50, outgoing{"k", "v"});
+  deliveries got(1);
+  p->produce("clicktrail.events", records, {}, got.for_record(0));
+  ASSERT_TRUE(got.wait_all(10s));
+  got.expect_each_once(base::outcome::retry);
+  EXPECT_EQ(
+      metrics.add_counter("clicktrail_kafka_produced_records_total", "", {{"outcome", "retry"}}).value(),
+      50u);
+}
+
+// An event loop's view of the producer: its descriptor polled, its reports served when readable.
+bool serve_until(producer& p, deliveries& got, std::chrono::milliseconds timeout) {
+  for (const auto deadline = clock::now() + timeout; clock::now() < deadline;) {
+    pollfd fd{p.report_descriptor(), POLLIN, 0};
+    if (::poll(&fd, 1, 100) > 0) p.serve_reports();
+    if (got.wait_all(0ms)) return true;
+  }
+  return false;
+}
+
+TEST(producer_test, an_event_loop_serves_the_reports_when_its_descriptor_says) {
+  REQUIRE_BROKER();
+  base::registry metrics;
+  auto o = options_for(bootstrap());
+  o.reports_on_event_loop = true;
+  auto p = make(metrics, o);
+  ASSERT_TRUE(p);
+  ASSERT_GE(p->report_descriptor(), 0);
+  const std::string topic = fresh_topic("event-loop");
+  constexpr size_t n = 2'000;
+  deliveries got(n);
+  for (size_t i = 0; i < n; ++i) p->produce(topic, std::to_string(i), value_of(i), {}, got.for_record(i));
+  // Nobody serves them yet: no callback runs by itself.
+  std::this_thread::sleep_for(300ms);
+  EXPECT_FALSE(got.wait_all(0ms));
+  ASSERT_TRUE(serve_until(*p, got, 30s));
+  got.expect_each_once();
+
+  // flush() serves what is left itself, for a loop that has stopped; so does the destructor.
+  deliveries more(n);
+  for (size_t i = 0; i < n; ++i) p->produce(topic, std::to_string(i), value_of(i), {}, more.for_record(i));
+  ASSERT_TRUE(p->flush(30s).ok());
+  ASSERT_TRUE(more.wait_all(0ms));
+  more.expect_each_once();
+  deliveries last(n);
+  for (size_t i = 0; i < n; ++i) p->produce(topic, std::to_string(i), value_of(i), {}, last.for_record(i));
+  p.reset();
+  ASSERT_TRUE(last.wait_all(0ms)) << "the destructor returned before every callback ran";
+  last.expect_each_once();
+  EXPECT_EQ(testing::consume(bootstrap(), topic, 3 * n, 30s).size(), 3 * n);
 }
 
 TEST(producer_test, unknown_property_fails_create_naming_it) {

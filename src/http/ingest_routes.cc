@@ -1,5 +1,9 @@
 #include "http/ingest_routes.h"
 
+#include <cstdint>
+#include <iterator>
+#include <utility>
+
 namespace clicktrail::http {
 namespace {
 
@@ -8,17 +12,31 @@ ingest::ingest_request to_ingest(request&& req) {
   out.query = std::move(req.query);
   out.body = std::move(req.body);
   out.peer = std::move(req.peer);
-  out.content_type = req.header("content-type");
-  out.content_encoding = req.header("content-encoding");
-  out.origin = req.header("origin");
-  out.site_header = req.header("x-clicktrail-site");
-  out.user_agent = req.header("user-agent");
-  out.forwarded_for = req.header("x-forwarded-for");
-  out.cookie = req.header("cookie");
-  out.authorization = req.header("authorization");
-  out.sp_anonymous = !req.header("sp-anonymous").empty();
-  const auto retries = req.header("x-retry-count");
-  out.retry = !retries.empty() && retries != "0";
+  // One pass over the headers, each value moved rather than copied; the first of a name wins, as
+  // request::header() has it.
+  const std::pair<std::string_view, std::string ingest::ingest_request::*> wanted[] = {
+      {"content-type", &ingest::ingest_request::content_type},
+      {"content-encoding", &ingest::ingest_request::content_encoding},
+      {"origin", &ingest::ingest_request::origin},
+      {"x-clicktrail-site", &ingest::ingest_request::site_header},
+      {"user-agent", &ingest::ingest_request::user_agent},
+      {"x-forwarded-for", &ingest::ingest_request::forwarded_for},
+      {"cookie", &ingest::ingest_request::cookie},
+      {"authorization", &ingest::ingest_request::authorization},
+  };
+  std::uint32_t taken = 0;  // bit i: wanted[i] was seen
+  bool anonymous_seen = false, retry_seen = false;
+  for (auto& [name, value] : req.headers) {
+    if (name == "sp-anonymous" && !std::exchange(anonymous_seen, true)) out.sp_anonymous = !value.empty();
+    if (name == "x-retry-count" && !std::exchange(retry_seen, true))
+      out.retry = !value.empty() && value != "0";
+    for (std::size_t i = 0; i < std::size(wanted); ++i) {
+      if ((taken >> i & 1) != 0 || name != wanted[i].first) continue;
+      out.*wanted[i].second = std::move(value);
+      taken |= 1u << i;
+      break;
+    }
+  }
   return out;
 }
 

@@ -169,7 +169,7 @@ class session : public std::enable_shared_from_this<session> {
     req.headers.reserve(16);
     for (const auto& field : raw.base()) {
       std::string name(as_std(field.name_string()));
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (auto& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;  // ASCII only
       req.headers.emplace_back(std::move(name), as_std(field.value()));
     }
     req.body = std::move(raw.body());

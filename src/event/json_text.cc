@@ -17,6 +17,7 @@ constexpr std::uint64_t every_byte(std::uint8_t b) {
   return 0x0101010101010101ULL * b;
 }
 
+#ifndef __SSE2__
 // Non-zero when one of the eight bytes in `w` may need more than a copy: a control character,
 // '"', '\\' or a byte of a multi-byte UTF-8 character (>= 0x80). It can flag a byte that needs
 // nothing (a borrow passing into the next byte), never miss one; the caller then looks closer.
@@ -26,22 +27,43 @@ std::uint64_t needs_a_look(std::uint64_t w) noexcept {
   return ((w - every_byte(0x20)) & ~w & high) | has_zero(w ^ every_byte('"')) |
          has_zero(w ^ every_byte('\\')) | (w & high);
 }
+#endif
 
+#ifdef __SSE2__
+// The bytes of a 16-byte block that may need more than a copy, as a bit mask (bit k: byte k): as
+// signed bytes, control characters and the bytes of multi-byte characters (>= 0x80, negative)
+// are both below 0x20, so one compare finds both; '"' and '\\' are the rest.
+unsigned looks_needed(const unsigned char* block) noexcept {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));  // NOLINT: unaligned load
+  const __m128i look = _mm_or_si128(
+      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  return static_cast<unsigned>(_mm_movemask_epi8(look));
+}
+
+// The end of the plain text (bytes that are copied as they are) that starts at s[i], s of size n:
+// sixteen bytes at a time, and the last few in one more block (overlapping the one before it, or,
+// for a string under 16 bytes, copied into one) rather than byte by byte.
+std::size_t plain_run(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
+  for (; i + 16 <= n; i += 16) {
+    if (const unsigned mask = looks_needed(s + i); mask != 0)
+      return i + static_cast<std::size_t>(__builtin_ctz(mask));
+  }
+  if (i == n) return n;
+  unsigned mask = 0;
+  if (n >= 16) {
+    mask = looks_needed(s + n - 16) >> (i - (n - 16));  // the bytes before i were looked at
+  } else {
+    unsigned char block[16];
+    std::memset(block, 'x', sizeof block);
+    std::memcpy(block, s + i, n - i);
+    mask = looks_needed(block);
+  }
+  return mask != 0 ? i + static_cast<std::size_t>(__builtin_ctz(mask)) : n;
+}
+#else
 // The end of the plain text (bytes that are copied as they are) that starts at s[i], s of size n.
 std::size_t plain_run(const unsigned char* s, std::size_t n, std::size_t i) noexcept {
-#ifdef __SSE2__
-  // Sixteen bytes at a time: as signed bytes, both control characters and the bytes of multi-byte
-  // characters (>= 0x80, negative) are below 0x20, so one compare finds both.
-  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));  // NOLINT: unaligned load
-    const __m128i look = _mm_or_si128(_mm_cmplt_epi8(v, space),
-                                      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    if (const int mask = _mm_movemask_epi8(look); mask != 0) {
-      return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-    }
-  }
-#endif
   for (std::uint64_t w; i + 8 <= n; i += 8) {
     std::memcpy(&w, s + i, 8);
     if (needs_a_look(w)) break;
@@ -49,6 +71,7 @@ std::size_t plain_run(const unsigned char* s, std::size_t n, std::size_t i) noex
   while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\') ++i;
   return i;
 }
+#endif
 
 void write_escape(std::string& out, unsigned char c) {
   static constexpr char hex[] = "0123456789abcdef";

@@ -81,23 +81,26 @@ TEST(encode, escapes_quotes_backslashes_and_control_characters) {
       << out;
 }
 
-TEST(encode, long_strings_with_escapes_in_every_position) {
-  // The fast paths read sixteen and eight bytes at a time: put each kind of byte that needs a
-  // look at every offset of two blocks and a tail. DEL and 'é' need none (é is valid UTF-8).
+TEST(encode, strings_with_escapes_in_every_position) {
+  // The fast path reads sixteen bytes at a time, and a string's last bytes as one more block:
+  // put each kind of byte that needs a look at every offset of strings shorter than a block, of
+  // one, just over one and of two and a half. DEL and 'é' need none (é is valid UTF-8).
   const std::pair<std::string_view, std::string_view> cases[] = {
       {"\"", "\\\""},      {"\\", "\\\\"},   {"\n", "\\u000a"},        {"\x01", "\\u0001"},
       {"\x1f", "\\u001f"}, {"\x7f", "\x7f"}, {"\xC3\xA9", "\xC3\xA9"}, {"\xFF", "\xEF\xBF\xBD"},
   };
   for (const auto& [byte, written] : cases) {
-    for (std::size_t at = 0; at < 40; ++at) {
-      std::string text(40, 'x');
-      text.replace(at, 1, byte);
-      event e = minimal();
-      e.page_title = text;
-      std::string want = text;
-      want.replace(at, byte.size(), written);
-      EXPECT_NE(encoded(e).find("\"page_title\":\"" + want + "\""), std::string::npos)
-          << at << " " << written;
+    for (const std::size_t size : {5u, 15u, 16u, 17u, 40u}) {
+      for (std::size_t at = 0; at < size; ++at) {
+        std::string text(size, 'x');
+        text.replace(at, 1, byte);
+        event e = minimal();
+        e.page_title = text;
+        std::string want = text;
+        want.replace(at, byte.size(), written);
+        EXPECT_NE(encoded(e).find("\"page_title\":\"" + want + "\""), std::string::npos)
+            << size << " " << at << " " << written;
+      }
     }
   }
 }

@@ -78,8 +78,8 @@ struct server::state {
   struct readable_watch {
     int fd;
     std::function<void()> ready;
-    std::optional<net::posix::stream_descriptor>
-        descriptor;  // Boost 1.74 cannot move one of a concrete executor
+    // With the polymorphic executor: Boost 1.74 cannot move a descriptor of a concrete one.
+    std::optional<net::posix::stream_descriptor> descriptor;
   };
   std::vector<std::unique_ptr<readable_watch>> watches;
 };

@@ -2,7 +2,8 @@
 //
 // Threads: produce(), flush(), reachable() and queued() are called from request threads; the
 // producer's own poll thread (poller_) serves librdkafka's main queue, so delivery reports and
-// error callbacks run there; the log callback runs on librdkafka's internal threads.
+// error callbacks run there, or, with reports_on_event_loop, whichever thread calls
+// serve_reports() (and flush()); the log callback runs on librdkafka's internal threads.
 #include "kafka/producer.h"
 
 #include <fmt/format.h>
@@ -97,7 +98,8 @@ class librdkafka_producer final : public producer {
   }
 
   // Flush up to the delivery timeout; then purge what is left so its callbacks run (retry) on
-  // the poll thread; only then stop that thread and destroy the client.
+  // the poll thread (with reports on the event loop: on this one, in flush); only then stop that
+  // thread and destroy the client.
   ~librdkafka_producer() override {
     if (!rk_) return;
     if (auto flushed = flush(delivery_timeout_); !flushed) {

@@ -120,6 +120,8 @@ pipeline::pipeline(const config::ingest_config& cfg, std::vector<config::site_co
       site_requests_(cfg.site_requests_per_s, cfg.site_burst),
       client_bad_records_(cfg.client_bad_records_per_s, 50 * cfg.client_bad_records_per_s),
       site_bad_records_(cfg.site_bad_records_per_s, 50 * cfg.site_bad_records_per_s) {
+  for (const config::site_config& site : sites_.all())
+    accepted_.emplace(&site, &probe_.accepted.at({site.key}));
   limits_.max_events = static_cast<std::size_t>(cfg.max_events);
   limits_.max_event_bytes = static_cast<std::size_t>(cfg.max_event_bytes);
   if (identity.cookie) {
@@ -265,7 +267,7 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
   }
   if (batch.events.empty()) return;
 
-  probe_.accepted.inc({site.key}, batch.events.size());
+  accepted_.at(&site)->inc(batch.events.size());
   // The full address is used here, once per request, and goes no further.
   auto facts = enrich_.facts(site, address.full, req.user_agent, from.collector_ts);
   if (a.anonymous) facts.ids.reset();  // derived from the address, which SP-Anonymous withholds

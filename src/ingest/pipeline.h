@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "base/metrics.h"
@@ -112,6 +113,8 @@ class pipeline {
   const enrich::collector_enricher& enrich_;
   event_log& log_;
   probe probe_;
+  // Each site's accepted-events counter, found without the family's lock and map per request.
+  std::unordered_map<const config::site_config*, base::counter*> accepted_;
   answer_deadlines deadlines_;
   // The limits on what comes from outside (docs/ingest-api.md, "Limits").
   token_buckets client_requests_;

@@ -18,6 +18,7 @@ class site_registry {
   explicit site_registry(std::vector<config::site_config> sites);
 
   const config::site_config* find(std::string_view key) const noexcept;
+  const std::vector<config::site_config>& all() const noexcept { return sites_; }
   // The site of a Snowplow app id (a site without snowplow_app_ids answers to its key), or of a
   // Segment write key; nullptr when none.
   const config::site_config* find_by_app_id(std::string_view app_id) const noexcept;

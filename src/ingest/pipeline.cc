@@ -76,8 +76,8 @@ class encoded_records {
   }
   // Views into the buffer: valid until the next clear() or add().
   std::span<const record_ref> records() {
+    const std::string_view all(bytes_);
     for (const auto& b : bounds_) {
-      const std::string_view all(bytes_);
       refs_.push_back({all.substr(b.key, b.value - b.key), all.substr(b.value, b.end - b.value)});
     }
     return refs_;
@@ -241,7 +241,6 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
     probe_.rate_limited.inc({"site"});
     return respond(rate_limited(*wait, fmt::format("site \"{}\"", site.key), "ingest.site_requests_per_s"));
   }
-  const std::string_view limited = limited_client(req);
   static const client_address withheld;
   const client_address& address = a.anonymous ? withheld : req.client;
   const arrival from{site.key, base::now_unix_ms(), address.stored, req.user_agent, a.network_id};
@@ -249,7 +248,7 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
   if (batch.events.empty() && waited_bad == 0) {
     for (const auto& r : batch.rejected) {
       probe_.rejected.inc({event::to_string(r.what.why)});
-      write_bad(site.key, limited, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index,
+      write_bad(req, site.key, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index,
                 r.raw);
     }
     return respond(std::move(a.success));
@@ -262,8 +261,8 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
   deadlines_.watch(answer_by(req), pending);
   for (const auto& r : batch.rejected) {
     probe_.rejected.inc({event::to_string(r.what.why)});
-    write_bad(site.key, limited, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index,
-              r.raw, a.wait_for_bad_records ? pending : nullptr);
+    write_bad(req, site.key, from.collector_ts, event::to_string(r.what.why), r.what.detail, r.index, r.raw,
+              a.wait_for_bad_records ? pending : nullptr);
   }
   if (batch.events.empty()) return;
 
@@ -307,7 +306,7 @@ void pipeline::refuse(const ingest_request& req, std::string_view site_key, cons
   probe_.refused.inc({r.code});
   // Only a configured site's key goes into the record: anything else is untrusted text.
   const std::string_view site = sites_.find(site_key) ? site_key : std::string_view{};
-  write_bad(site, limited_client(req), base::now_unix_ms(), r.code, r.message, std::nullopt, req.body);
+  write_bad(req, site, base::now_unix_ms(), r.code, r.message, std::nullopt, req.body);
   ingest_response answer = r.to_response();
   if (of == protocol::segment) answer.body.insert(1, "\"success\":false,");
   if (!req.origin.empty() && sites_.any_site_allows(req.origin)) {
@@ -361,14 +360,15 @@ void pipeline::refuse_durably(const ingest_request& req, std::string_view site_k
   std::shared_ptr<pending_answer> pending(
       new pending_answer(1, std::move(answer), std::move(respond), probe_));
   deadlines_.watch(answer_by(req), pending);
-  write_bad(site, limited_client(req), base::now_unix_ms(), r.code, r.message, std::nullopt, raw, pending);
+  write_bad(req, site, base::now_unix_ms(), r.code, r.message, std::nullopt, raw, pending);
 }
 
-void pipeline::write_bad(std::string_view site_key, std::string_view client, std::int64_t collector_ts,
+void pipeline::write_bad(const ingest_request& req, std::string_view site_key, std::int64_t collector_ts,
                          std::string_view reason, std::string_view detail, std::optional<std::size_t> index,
                          std::string_view raw, std::shared_ptr<pending_answer> waiting) {
   // Anyone can send rejected input: what of it is kept is limited per client and per site, so
   // that a flood cannot fill the bad table. Every rejection is still counted.
+  const std::string_view client = limited_client(req);
   const char* over = !client.empty() && client_bad_records_.take(client) ? "client"
                      : site_bad_records_.take(site_key)                  ? "site"
                                                                          : nullptr;

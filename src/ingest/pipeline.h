@@ -88,8 +88,8 @@ class pipeline {
   void refuse_durably(const ingest_request& req, std::string_view site_key, const struct refusal& r,
                       std::string_view raw, ingest_response answer, respond_fn respond);
   // `waiting`: the answer counts this record among those it waits for.
-  // `client`: the address the per-client limit counts (empty: none), limited_client's.
-  void write_bad(std::string_view site_key, std::string_view client, std::int64_t collector_ts,
+  // `req`: whose client the per-client limit counts (limited_client).
+  void write_bad(const ingest_request& req, std::string_view site_key, std::int64_t collector_ts,
                  std::string_view reason, std::string_view detail, std::optional<std::size_t> index,
                  std::string_view raw, std::shared_ptr<pending_answer> waiting = nullptr);
 

@@ -70,8 +70,8 @@ void pipeline::segment(ingest_request req, event::segment_call call, respond_fn 
   const auto refuse_the_message = [&](std::string_view site_key) {
     const event::rejection& r = b.base.rejected.front();
     probe_.rejected.inc({event::to_string(r.what.why)});
-    write_bad(site_key, limited_client(req), base::now_unix_ms(), event::to_string(r.what.why), r.what.detail,
-              r.index, r.raw);
+    write_bad(req, site_key, base::now_unix_ms(), event::to_string(r.what.why), r.what.detail, r.index,
+              r.raw);
     ingest_response answer = error_response(400, event::to_string(r.what.why), r.what.detail);
     answer.body.insert(1, "\"success\":false,");
     if (!req.origin.empty() && sites_.any_site_allows(req.origin))

@@ -260,9 +260,11 @@ param_names::param_names(std::span<const std::string_view> names, std::span<cons
     name_reader r(listed, false);
     for (char c = r.next(); c != '\0' && name.size() < max_name; c = r.next()) name.push_back(c);
     if (name.size() >= max_name) return;
-    if (name.empty()) empty_listed_ = true;
-    if (!name.empty())
-      lengths_by_first_[static_cast<unsigned char>(name[0])] |= std::uint64_t{1} << name.size();
+    if (name.empty()) {
+      empty_listed_ = true;  // contains() answers nameless pieces from this, not from the set
+      return;
+    }
+    lengths_by_first_[static_cast<unsigned char>(name[0])] |= std::uint64_t{1} << name.size();
     compared_.insert(std::move(name));
   };
   for (const std::string_view n : names) add(n);

@@ -85,6 +85,18 @@ export async function cookie(context, name) {
   return (await context.cookies()).find((c) => c.name == name)?.value;
 }
 
+/** A new context with its ingest requests watched, and a page of it at `url` whose page view has
+ *  been delivered; the visitor's anonymous id goes into the summary. */
+export async function loadedPage(s, browser, url) {
+  const context = await browser.newContext();
+  const log = watchIngest(context);
+  const page = await context.newPage();
+  await step(s, "load", () => page.goto(url));
+  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
+  s.anonymous_ids = [await cookie(context, "ct_aid")];
+  return { context, log, page };
+}
+
 /** The events in the tracker's localStorage queue (entries are [owner page, event]). */
 export async function storedQueue(page) {
   return page.evaluate(() => JSON.parse(localStorage.getItem("ct_q") || "[]").map(([, event]) => event));

@@ -22,6 +22,7 @@
 import {
   begin,
   cookie,
+  loadedPage,
   deliveredIds,
   deliveredOf,
   delivered,
@@ -128,13 +129,8 @@ export async function journey(browser, baseUrl) {
  *  arrive, through the page-hide flush (a keepalive fetch, which outlives the page). */
 export async function closeAfterClick(browser, baseUrl) {
   const s = begin("close_after_click", baseUrl);
-  const context = await browser.newContext();
-  const log = watchIngest(context);
-  const page = await context.newPage();
   const url = `${baseUrl}/about.html?run=${s.marker}`;
-  await step(s, "load", () => page.goto(url));
-  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
-  s.anonymous_ids = [await cookie(context, "ct_aid")];
+  const { context, log, page } = await loadedPage(s, browser, url);
   await step(s, "click", () => page.click("#about-cta"));
   const closing = Date.now();
   await step(s, "close_page", () => page.close());
@@ -155,13 +151,10 @@ export async function closeAfterClick(browser, baseUrl) {
  *  browser comes back online, then (for a page closed while offline) by the next page. */
 export async function offline(browser, baseUrl) {
   const s = begin("offline", baseUrl);
-  const context = await browser.newContext();
-  const log = watchIngest(context);
-  let page = await context.newPage();
   const url = `${baseUrl}/?run=${s.marker}`;
-  await step(s, "load", () => page.goto(url));
-  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
-  s.anonymous_ids = [await cookie(context, "ct_aid")];
+  const loaded = await loadedPage(s, browser, url);
+  const { context, log } = loaded;
+  let page = loaded.page; // the next page, after this one closes offline
 
   // Online again while the page is open: the `online` event sends the queue.
   await step(s, "go_offline", () => context.setOffline(true));
@@ -469,13 +462,8 @@ export async function cookieless(browser, baseUrl) {
  *  were dropped. */
 export async function queueCap(browser, baseUrl) {
   const s = begin("queue_cap", baseUrl);
-  const context = await browser.newContext();
-  const log = watchIngest(context);
-  const page = await context.newPage();
   const url = `${baseUrl}/?run=${s.marker}`;
-  await step(s, "load", () => page.goto(url));
-  await waitFor(() => deliveredOf(log, "page_view").length == 1, "the page view to be delivered");
-  s.anonymous_ids = [await cookie(context, "ct_aid")];
+  const { context, log, page } = await loadedPage(s, browser, url);
 
   await step(s, "go_offline", () => context.setOffline(true));
   const { tracked, kept, longest } = await step(s, "track_60_large_offline", () =>

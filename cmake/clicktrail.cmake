@@ -63,10 +63,12 @@ function(ct_fuzz name)
   set_target_properties(${name}_fuzz PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
 endfunction()
 
-# ct_use_jemalloc(<executable>): link jemalloc into a program (see dependencies.cmake), except
-# under the sanitizers, which replace malloc themselves.
+# ct_use_jemalloc(<executable>): link jemalloc into a program (see dependencies.cmake), with the
+# options of src/app/allocator_options.cc, except under the sanitizers, which replace malloc
+# themselves.
 function(ct_use_jemalloc target)
   if(NOT CT_SANITIZE AND NOT CT_SANITIZE_THREAD AND NOT CT_FUZZ)
     target_link_libraries(${target} PRIVATE PkgConfig::jemalloc)
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/app/allocator_options.cc)
   endif()
 endfunction()

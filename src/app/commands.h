@@ -36,6 +36,19 @@ struct convert_options {
 int convert(const convert_options& options);
 int inspect(const std::string& path, std::size_t rows);
 
+// `clicktrail avro`: Avro container files (Iceberg's manifests) as JSON Lines, and back.
+struct avro_cat_options {
+  std::string file;
+  bool schema = false;    // print the writer's schema instead of the datums
+  bool metadata = false;  // print the header's metadata, one key and value a line
+};
+int avro_cat(const avro_cat_options& options);
+struct avro_from_json_options {
+  std::string schema_file, input, output;
+  bool deflate = false;
+};
+int avro_from_json(const avro_from_json_options& options);
+
 // `clicktrail tail`: the events arriving in Kafka or the embedded log, one line each.
 struct tail_options {
   std::vector<std::string> sites, types;  // print only these (any of them); empty: all

@@ -82,6 +82,29 @@ int main(int argc, char** argv) {
   convert->add_option("--row-group-rows", convert_with.writer.row_group_rows, "Parquet: rows per row group")
       ->check(CLI::Range(1, 16 * 1024 * 1024));
 
+  app::avro_cat_options avro_cat_with;
+  app::avro_from_json_options avro_write_with;
+  auto* avro =
+      cli.add_subcommand("avro", "Avro container files (Iceberg's manifests) as JSON Lines, and back");
+  avro->require_subcommand(1);
+  auto* avro_cat =
+      avro->add_subcommand("cat", "Print an Avro file's datums as JSON Lines (Avro's JSON encoding)");
+  avro_cat->add_option("FILE", avro_cat_with.file, "Avro object container file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  avro_cat->add_flag("--schema", avro_cat_with.schema, "Print the writer's schema instead");
+  avro_cat->add_flag("--metadata", avro_cat_with.metadata, "Print the header's metadata instead");
+  auto* avro_write =
+      avro->add_subcommand("from-json", "Write an Avro file from JSON Lines in Avro's JSON encoding");
+  avro_write->add_option("--schema", avro_write_with.schema_file, "The Avro schema, a JSON file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  avro_write->add_option("IN", avro_write_with.input, "JSON Lines, one datum a line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  avro_write->add_option("OUT", avro_write_with.output, "The file to write (replaced whole)")->required();
+  avro_write->add_flag("--deflate", avro_write_with.deflate, "Compress the blocks with deflate");
+
   app::tail_options tail_with;
   auto* tail = cli.add_subcommand(
       "tail", "Print the events arriving in Kafka or the embedded log, one line each, as they come");
@@ -114,6 +137,8 @@ int main(int argc, char** argv) {
   if (*sink) return app::sink_run(app::config_sources(config_file), until_caught_up, accept_offset_reset);
   if (*lambda) return app::lambda_runtime(app::config_sources(config_file));
   if (*inspect) return app::inspect(inspect_file, inspect_rows);
+  if (*avro_cat) return app::avro_cat(avro_cat_with);
+  if (*avro_write) return app::avro_from_json(avro_write_with);
   if (*convert) {
     convert_with.writer.format =
         convert_format == "jsonl" ? config::output_format::jsonl : config::output_format::parquet;

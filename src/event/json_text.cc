@@ -13,11 +13,11 @@ namespace {
 
 namespace dom = simdjson::dom;
 
+#ifndef __SSE2__
 constexpr std::uint64_t every_byte(std::uint8_t b) {
   return 0x0101010101010101ULL * b;
 }
 
-#ifndef __SSE2__
 // Non-zero when one of the eight bytes in `w` may need more than a copy: a control character,
 // '"', '\\' or a byte of a multi-byte UTF-8 character (>= 0x80). It can flag a byte that needs
 // nothing (a borrow passing into the next byte), never miss one; the caller then looks closer.

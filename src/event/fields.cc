@@ -30,7 +30,7 @@ constexpr field collector_ms(std::string_view name, std::int64_t event::*m, std:
 
 constexpr auto enrich = setter::enrichment;
 
-constexpr std::array table{
+constexpr std::array rows{
     field{"event_id", &event::event_id, setter::tracker, true, rule::uuid, 128, 0, 0,
           "the key for deduplication; the collector assigns a UUIDv7 when absent; kept lower case"},
     field{"type", &event::type, setter::tracker, true, rule::event_type, 64, 0, 0,
@@ -114,6 +114,87 @@ constexpr std::array table{
     text("click_id_kind", &event::click_id_kind, 32, enrich,
          "which ad click id page_url carries (`gclid`, `fbclid`, `msclkid`, …)"),
 };
+// Each column's id: Iceberg's field id, and the Parquet field_id of its column. An id is given
+// once and never changed or reused (readers match columns by it across schema changes): a new
+// field takes the next unused number, wherever its row stands in the table above.
+constexpr std::array<std::pair<std::string_view, std::int32_t>, rows.size()> column_ids{{
+    {"event_id", 1},
+    {"type", 2},
+    {"site", 3},
+    {"client_ts", 4},
+    {"sent_ts", 5},
+    {"collector_ts", 6},
+    {"event_ts", 7},
+    {"anonymous_id", 8},
+    {"user_id", 9},
+    {"session_id", 10},
+    {"network_id", 11},
+    {"page_url", 12},
+    {"page_path", 13},
+    {"page_title", 14},
+    {"referrer", 15},
+    {"utm_source", 16},
+    {"utm_medium", 17},
+    {"utm_campaign", 18},
+    {"utm_term", 19},
+    {"utm_content", 20},
+    {"target_tag", 21},
+    {"target_id", 22},
+    {"target_classes", 23},
+    {"target_text", 24},
+    {"target_href", 25},
+    {"target_selector", 26},
+    {"x", 27},
+    {"y", 28},
+    {"scroll_depth", 29},
+    {"engaged_ms", 30},
+    {"viewport_w", 31},
+    {"viewport_h", 32},
+    {"screen_w", 33},
+    {"screen_h", 34},
+    {"locale", 35},
+    {"timezone", 36},
+    {"ua", 37},
+    {"ip", 38},
+    {"geo_country", 39},
+    {"geo_region", 40},
+    {"geo_city", 41},
+    {"geo_asn", 42},
+    {"geo_asn_org", 43},
+    {"props", 44},
+    {"truncated", 45},
+    {"schema_version", 46},
+    {"ua_browser", 47},
+    {"ua_browser_version", 48},
+    {"ua_os", 49},
+    {"ua_os_version", 50},
+    {"ua_device", 51},
+    {"ua_device_brand", 52},
+    {"ua_device_model", 53},
+    {"is_bot", 54},
+    {"bot_name", 55},
+    {"referrer_medium", 56},
+    {"referrer_source", 57},
+    {"referrer_term", 58},
+    {"click_id_kind", 59},
+}};
+
+constexpr std::array<field, rows.size()> numbered() {
+  std::array<field, rows.size()> out = rows;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    for (const auto& [name, id] : column_ids) {
+      if (name != out[i].name) continue;
+      if (out[i].id != 0) throw "a field has two ids";  // fails compilation
+      out[i].id = id;
+    }
+    if (out[i].id <= 0) throw "a field has no id in column_ids";  // fails compilation
+    for (std::size_t j = 0; j < i; ++j) {
+      if (out[j].id == out[i].id) throw "two fields share an id";  // fails compilation
+    }
+  }
+  return out;
+}
+constexpr std::array<field, rows.size()> table = numbered();
 static_assert(table.size() < 64, "field_index() must fit a 64-bit seen set");
 
 // An open-addressing hash table of the names, built at compile time, with each name stored in

@@ -43,6 +43,7 @@ struct field {
   std::size_t max_bytes = 0;      // strings: the column limit
   std::int64_t min = 0, max = 0;  // integers: the accepted range, inclusive
   std::string_view note = {};     // one line for docs/event-schema.md
+  std::int32_t id = 0;            // the column's id in Iceberg and Parquet (fields.cc, column_ids)
 };
 
 inline constexpr std::size_t kib = 1024;

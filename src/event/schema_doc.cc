@@ -79,10 +79,14 @@ std::string schema_markdown() {
       "exception). Integers must be whole numbers in range; timestamps are milliseconds since 1970.\n"
       "The limits of `props` are the collector's `max_props_bytes` and `max_props_depth`.\n"
       "\n"
-      "| field | type | set by | limit | notes |\n"
-      "|---|---|---|---|---|\n";
+      "`id` is the column's field id in the Parquet files and in an Iceberg table's schema: given\n"
+      "once, never changed or reused, so that readers match a column across schema changes.\n"
+      "\n"
+      "| field | id | type | set by | limit | notes |\n"
+      "|---|---|---|---|---|---|\n";
   for (const field& f : all_fields()) {
-    md += fmt::format("| `{}` | {} | {} | {} | {} |\n", f.name, type_of(f), set_by(f), limit_of(f), f.note);
+    md += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", f.name, f.id, type_of(f), set_by(f), limit_of(f),
+                      f.note);
   }
   md +=
       "\n"

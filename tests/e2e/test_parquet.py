@@ -115,6 +115,16 @@ def test_one_row(tmp_path):
     assert_metadata_consistent(path, events)
 
 
+def test_every_column_carries_its_iceberg_field_id(tmp_path):
+    """Each column's Parquet field_id is its id in an Iceberg table's schema (src/event/fields.cc,
+    column_ids): given once and never changed, so the ids of the columns there are today are
+    pinned here, in column order."""
+    path = convert(tmp_path, [full_event(0, random.Random(1), null_rate=0)])
+    schema = pq.read_schema(path)
+    ids = {f.name: int(f.metadata[b"PARQUET:field_id"]) for f in schema}
+    assert ids == {name: i + 1 for i, (name, _) in enumerate(FIELDS)}
+
+
 def test_a_million_rows_in_row_groups(tmp_path):
     rng = random.Random(5)
     base = [full_event(i, rng, null_rate=0.85) for i in range(1000)]  # small: row groups cut by rows

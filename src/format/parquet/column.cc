@@ -234,7 +234,7 @@ std::unique_ptr<column> bools(column_schema s, const column_limits& l, Get get) 
 // The column of one field: its physical and logical type follow from the member's C++ type, and
 // a 64-bit integer's from its rule (a time in ms, or a plain number such as geo_asn).
 std::unique_ptr<column> column_for(const event::field& f, const column_limits& l) {
-  column_schema s{.name = std::string(f.name)};
+  column_schema s{.name = std::string(f.name), .field_id = f.id};
   using ev = event::event;
   return std::visit(
       [&](auto m) -> std::unique_ptr<column> {

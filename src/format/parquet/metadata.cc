@@ -16,23 +16,38 @@ constexpr std::int32_t converted_int_32 = 17;
 constexpr std::int32_t converted_int_64 = 18;
 constexpr std::int32_t converted_json = 19;
 
-void write_logical(compact_writer& w, logical_type t) {
+// SchemaElement.converted_type (field 6), for readers that predate logical types.
+void write_converted(compact_writer& w, logical_type t) {
   switch (t) {
     case logical_type::none:
       return;
     case logical_type::string:
-      w.field_i32(6, converted_utf8);
-      w.begin_struct(10);  // logicalType
-      w.begin_struct(1);   // STRING
+      return w.field_i32(6, converted_utf8);
+    case logical_type::json:
+      return w.field_i32(6, converted_json);
+    case logical_type::timestamp_ms_utc:
+      return w.field_i32(6, converted_timestamp_millis);
+    case logical_type::int32:
+      return w.field_i32(6, converted_int_32);
+    case logical_type::int64:
+      return w.field_i32(6, converted_int_64);
+  }
+}
+
+// SchemaElement.logicalType (field 10).
+void write_logical(compact_writer& w, logical_type t) {
+  if (t == logical_type::none) return;
+  w.begin_struct(10);  // the LogicalType union
+  switch (t) {
+    case logical_type::none:
+      break;
+    case logical_type::string:
+      w.begin_struct(1);  // STRING
       break;
     case logical_type::json:
-      w.field_i32(6, converted_json);
-      w.begin_struct(10);
       w.begin_struct(12);  // JSON
       break;
     case logical_type::timestamp_ms_utc:
-      w.field_i32(6, converted_timestamp_millis);
-      w.begin_struct(10);
       w.begin_struct(8);      // TIMESTAMP
       w.field_bool(1, true);  // isAdjustedToUTC
       w.begin_struct(2);      // unit
@@ -41,15 +56,11 @@ void write_logical(compact_writer& w, logical_type t) {
       w.end_struct();
       break;
     case logical_type::int32:
-      w.field_i32(6, converted_int_32);
-      w.begin_struct(10);
       w.begin_struct(10);  // INTEGER
       w.field_i8(1, 32);   // bitWidth
       w.field_bool(2, true);
       break;
     case logical_type::int64:
-      w.field_i32(6, converted_int_64);
-      w.begin_struct(10);
       w.begin_struct(10);  // INTEGER
       w.field_i8(1, 64);   // bitWidth
       w.field_bool(2, true);
@@ -127,6 +138,8 @@ void append_file_meta(std::string& out, const file_meta& m) {
     w.field_i32(1, static_cast<std::int32_t>(c.type));
     w.field_i32(3, c.optional ? repetition_optional : repetition_required);
     w.field_binary(4, c.name);
+    write_converted(w, c.logical);
+    if (c.field_id != 0) w.field_i32(9, c.field_id);
     write_logical(w, c.logical);
     w.end_struct();
   }

@@ -21,6 +21,7 @@ enum class logical_type { none, string, json, timestamp_ms_utc, int32, int64 };
 
 struct column_schema {
   std::string name;
+  std::int32_t field_id = 0;  // SchemaElement.field_id (Iceberg's column id); 0: none written
   physical_type type = physical_type::byte_array;
   bool optional = true;
   logical_type logical = logical_type::none;

@@ -39,6 +39,13 @@ std::string cut(std::string s, std::size_t n) {
   return s.substr(0, end) + "…";
 }
 
+// A timestamp column's value in milliseconds, or nullopt when the column holds no timestamps.
+std::optional<std::int64_t> as_ms(const pq::column_info& c, std::int64_t v) {
+  if (c.logical.starts_with("TIMESTAMP(MILLIS")) return v;
+  if (c.logical.starts_with("TIMESTAMP(MICROS")) return v / 1000;  // our events are whole ms
+  return std::nullopt;
+}
+
 // One value as JSON: timestamps as ISO 8601 text, JSON columns as they are, strings quoted.
 std::string json_of(const pq::column_info& c, const pq::cell& v) {
   std::string out;
@@ -50,7 +57,8 @@ std::string json_of(const pq::column_info& c, const pq::cell& v) {
         } else if constexpr (std::is_same_v<T, bool>) {
           out = x ? "true" : "false";
         } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          out = c.logical.starts_with("TIMESTAMP(MILLIS") ? "\"" + iso_ms(x) + "\"" : std::to_string(x);
+          const auto ms = as_ms(c, x);
+          out = ms ? "\"" + iso_ms(*ms) + "\"" : std::to_string(x);
         } else if constexpr (std::is_same_v<T, std::int32_t>) {
           out = std::to_string(x);
         } else if (c.logical == "JSON") {
@@ -78,7 +86,8 @@ std::string stat_text(const pq::column_info& c, const std::string& raw) {
       if (raw.size() != 8) return "?";
       std::int64_t v;
       std::memcpy(&v, raw.data(), 8);
-      return c.logical.starts_with("TIMESTAMP(MILLIS") ? iso_ms(v) : std::to_string(v);
+      const auto ms = as_ms(c, v);
+      return ms ? iso_ms(*ms) : std::to_string(v);
     }
     default: {
       std::string quoted;

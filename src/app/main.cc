@@ -79,6 +79,12 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"parquet", "jsonl"}));
   convert->add_option("--compression", convert_codec, "zstd, snappy, gzip or none (JSON Lines: gzip or none)")
       ->check(CLI::IsMember({"zstd", "snappy", "gzip", "none"}));
+  std::string convert_times = "ms";
+  convert
+      ->add_option(
+          "--timestamps", convert_times,
+          "Parquet: the unit of the timestamp columns, ms or us (microseconds, as Iceberg tables want)")
+      ->check(CLI::IsMember({"ms", "us"}));
   convert->add_option("--row-group-rows", convert_with.writer.row_group_rows, "Parquet: rows per row group")
       ->check(CLI::Range(1, 16 * 1024 * 1024));
 
@@ -140,6 +146,7 @@ int main(int argc, char** argv) {
   if (*avro_cat) return app::avro_cat(avro_cat_with);
   if (*avro_write) return app::avro_from_json(avro_write_with);
   if (*convert) {
+    convert_with.writer.times = convert_times == "us" ? format::time_unit::micros : format::time_unit::millis;
     convert_with.writer.format =
         convert_format == "jsonl" ? config::output_format::jsonl : config::output_format::parquet;
     convert_with.writer.codec = convert_codec == "zstd"     ? config::compression::zstd

@@ -27,6 +27,8 @@ using write_fn = std::function<base::status(std::string_view bytes)>;
 // (Parquet's key-value metadata).
 using file_labels = std::vector<std::pair<std::string, std::string>>;
 
+enum class time_unit : std::uint8_t { millis, micros };
+
 struct writer_options {
   config::output_format format = config::output_format::parquet;
   config::compression codec = config::compression::zstd;
@@ -34,6 +36,10 @@ struct writer_options {
   // whichever comes first; memory holds one row group.
   std::int64_t row_group_rows = 128 * 1024;
   std::int64_t row_group_bytes = 64LL << 20;
+  // Parquet: the unit of the four timestamp columns. Milliseconds, as the events carry them, for
+  // Hive files; microseconds for an Iceberg table, whose timestamptz is microseconds
+  // (docs/iceberg.md).
+  time_unit times = time_unit::millis;
 };
 
 class file_writer {

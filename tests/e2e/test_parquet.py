@@ -125,6 +125,29 @@ def test_every_column_carries_its_iceberg_field_id(tmp_path):
     assert ids == {name: i + 1 for i, (name, _) in enumerate(FIELDS)}
 
 
+def test_microsecond_timestamps_read_back_as_the_same_instants(tmp_path):
+    """--timestamps us (what an Iceberg table's files use): the four time columns are
+    TIMESTAMP(MICROS, UTC), with their statistics, and hold the same instants."""
+    import pyarrow as pa
+    rng = random.Random(7)
+    events = [full_event(i, rng, null_rate=0.2) for i in range(500)]
+    path = convert(tmp_path, events, "--timestamps", "us")
+    table = pq.read_table(path)
+    for name in ("client_ts", "sent_ts", "collector_ts", "event_ts"):
+        assert table.schema.field(name).type == pa.timestamp("us", tz="UTC"), name
+        stats = pq.ParquetFile(path).metadata.row_group(0).column(table.column_names.index(name)).statistics
+        values = [v for v in table.column(name).to_pylist() if v is not None]
+        assert stats.min == min(values) and stats.max == max(values), name
+        assert all(v.microsecond % 1000 == 0 for v in values), name
+    millis = table.set_column(table.column_names.index("collector_ts"), "collector_ts",
+                              table.column("collector_ts").cast(pa.timestamp("ms", tz="UTC")))
+    for name in ("client_ts", "sent_ts", "event_ts"):
+        i = millis.column_names.index(name)
+        millis = millis.set_column(i, name, millis.column(name).cast(pa.timestamp("ms", tz="UTC")))
+    got = read_rows(millis)
+    assert got == [expected_row(e) for e in events]
+
+
 def test_a_million_rows_in_row_groups(tmp_path):
     rng = random.Random(5)
     base = [full_event(i, rng, null_rate=0.85) for i in range(1000)]  # small: row groups cut by rows

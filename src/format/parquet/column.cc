@@ -233,8 +233,12 @@ std::unique_ptr<column> bools(column_schema s, const column_limits& l, Get get) 
 
 // The column of one field: its physical and logical type follow from the member's C++ type, and
 // a 64-bit integer's from its rule (a time in ms, or a plain number such as geo_asn).
-std::unique_ptr<column> column_for(const event::field& f, const column_limits& l) {
+std::unique_ptr<column> column_for(const event::field& f, const column_limits& l, time_unit times) {
   column_schema s{.name = std::string(f.name), .field_id = f.id};
+  // A time column's values: milliseconds as the event has them, or microseconds.
+  const std::int64_t scale = times == time_unit::micros ? 1000 : 1;
+  const logical_type timestamp =
+      times == time_unit::micros ? logical_type::timestamp_us_utc : logical_type::timestamp_ms_utc;
   using ev = event::event;
   return std::visit(
       [&](auto m) -> std::unique_ptr<column> {
@@ -248,12 +252,18 @@ std::unique_ptr<column> column_for(const event::field& f, const column_limits& l
           return strings(std::move(s), l, [m](const ev& e) { return (e.*m) ? &*(e.*m) : nullptr; });
         } else if constexpr (std::is_same_v<member, event::opt_i64>) {
           s.type = physical_type::int64;
-          s.logical = f.check == event::rule::unix_ms ? logical_type::timestamp_ms_utc : logical_type::int64;
-          return ints<std::int64_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
+          if (f.check != event::rule::unix_ms) {
+            s.logical = logical_type::int64;
+            return ints<std::int64_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
+          }
+          s.logical = timestamp;
+          return ints<std::int64_t>(std::move(s), l, [m, scale](const ev& e) {
+            return (e.*m) ? std::optional<std::int64_t>(*(e.*m) * scale) : std::nullopt;
+          });
         } else if constexpr (std::is_same_v<member, std::int64_t>) {
-          s.type = physical_type::int64, s.optional = false, s.logical = logical_type::timestamp_ms_utc;
-          return ints<std::int64_t>(std::move(s), l,
-                                    [m](const ev& e) { return std::optional<std::int64_t>(e.*m); });
+          s.type = physical_type::int64, s.optional = false, s.logical = timestamp;
+          return ints<std::int64_t>(
+              std::move(s), l, [m, scale](const ev& e) { return std::optional<std::int64_t>(e.*m * scale); });
         } else if constexpr (std::is_same_v<member, event::opt_i32>) {
           s.type = physical_type::int32, s.logical = logical_type::int32;
           return ints<std::int32_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
@@ -320,9 +330,9 @@ base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
   return {};
 }
 
-std::vector<std::unique_ptr<column>> make_event_columns(const column_limits& limits) {
+std::vector<std::unique_ptr<column>> make_event_columns(const column_limits& limits, time_unit times) {
   std::vector<std::unique_ptr<column>> out;
-  for (const auto& f : event::all_fields()) out.push_back(column_for(f, limits));
+  for (const auto& f : event::all_fields()) out.push_back(column_for(f, limits, times));
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "event/event.h"
+#include "format/file_writer.h"
 #include "format/parquet/metadata.h"
 #include "format/parquet/page_writer.h"
 
@@ -72,6 +73,6 @@ class column {
 };
 
 // One column per schema-v1 field, in the field table's order.
-std::vector<std::unique_ptr<column>> make_event_columns(const column_limits& limits);
+std::vector<std::unique_ptr<column>> make_event_columns(const column_limits& limits, time_unit times);
 
 }  // namespace clicktrail::format::parquet

@@ -12,6 +12,7 @@ constexpr std::int32_t repetition_optional = 1;
 // ConvertedType, the legacy annotation older readers understand.
 constexpr std::int32_t converted_utf8 = 0;
 constexpr std::int32_t converted_timestamp_millis = 9;
+constexpr std::int32_t converted_timestamp_micros = 10;
 constexpr std::int32_t converted_int_32 = 17;
 constexpr std::int32_t converted_int_64 = 18;
 constexpr std::int32_t converted_json = 19;
@@ -27,6 +28,8 @@ void write_converted(compact_writer& w, logical_type t) {
       return w.field_i32(6, converted_json);
     case logical_type::timestamp_ms_utc:
       return w.field_i32(6, converted_timestamp_millis);
+    case logical_type::timestamp_us_utc:
+      return w.field_i32(6, converted_timestamp_micros);
     case logical_type::int32:
       return w.field_i32(6, converted_int_32);
     case logical_type::int64:
@@ -48,10 +51,11 @@ void write_logical(compact_writer& w, logical_type t) {
       w.begin_struct(12);  // JSON
       break;
     case logical_type::timestamp_ms_utc:
-      w.begin_struct(8);      // TIMESTAMP
-      w.field_bool(1, true);  // isAdjustedToUTC
-      w.begin_struct(2);      // unit
-      w.begin_struct(1);      // MILLIS
+    case logical_type::timestamp_us_utc:
+      w.begin_struct(8);                                            // TIMESTAMP
+      w.field_bool(1, true);                                        // isAdjustedToUTC
+      w.begin_struct(2);                                            // unit
+      w.begin_struct(t == logical_type::timestamp_ms_utc ? 1 : 2);  // MILLIS or MICROS
       w.end_struct();
       w.end_struct();
       break;

@@ -17,7 +17,7 @@ enum class codec : std::int32_t { uncompressed = 0, snappy = 1, gzip = 2, zstd =
 enum class page_type : std::int32_t { data = 0, dictionary = 2 };
 
 // What a column's values mean, beyond their physical type.
-enum class logical_type { none, string, json, timestamp_ms_utc, int32, int64 };
+enum class logical_type { none, string, json, timestamp_ms_utc, timestamp_us_utc, int32, int64 };
 
 struct column_schema {
   std::string name;

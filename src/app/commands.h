@@ -49,6 +49,14 @@ struct avro_from_json_options {
 };
 int avro_from_json(const avro_from_json_options& options);
 
+// `clicktrail iceberg append`: stored events into an Iceberg table (docs/iceberg.md). The table
+// is sink.output (--table); its S3 settings come from the configuration as the sink's do.
+struct iceberg_append_options {
+  std::vector<std::string> inputs;
+  bool daily = false;  // a new table partitioned by day() instead of hour()
+};
+int iceberg_append(const config::load_options& sources, const iceberg_append_options& options);
+
 // `clicktrail tail`: the events arriving in Kafka or the embedded log, one line each.
 struct tail_options {
   std::vector<std::string> sites, types;  // print only these (any of them); empty: all

@@ -13,43 +13,21 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/line_input.h"
 #include "event/encode.h"
 #include "format/file_writer.h"
 
 namespace clicktrail::app {
 namespace {
 
-struct gz_closer {
-  void operator()(gzFile f) const { gzclose(f); }
-};
 struct file_closer {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
-// Calls `line` for each line of `path` (gzip or plain: zlib reads both); false stops.
-template <class F>
-bool for_each_line(gzFile in, F&& line) {
-  std::string pending;
-  char buffer[1 << 16];
-  for (;;) {
-    const int n = gzread(in, buffer, sizeof buffer);
-    if (n < 0) return false;
-    if (n == 0) break;
-    pending.append(buffer, static_cast<std::size_t>(n));
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-      if (!line(std::string_view(pending).substr(start, nl - start))) return true;
-    }
-    pending.erase(0, start);
-  }
-  if (!pending.empty()) line(pending);
-  return true;
-}
-
 }  // namespace
 
 int convert(const convert_options& o) {
-  const std::unique_ptr<gzFile_s, gz_closer> in(gzopen(o.input.c_str(), "rb"));
+  const gz_file in(gzopen(o.input.c_str(), "rb"));
   if (!in) {
     fmt::print(stderr, "cannot read {}: {}\n", o.input, std::strerror(errno));
     return exit_failure;

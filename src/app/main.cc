@@ -111,6 +111,24 @@ int main(int argc, char** argv) {
   avro_write->add_option("OUT", avro_write_with.output, "The file to write (replaced whole)")->required();
   avro_write->add_flag("--deflate", avro_write_with.deflate, "Compress the blocks with deflate");
 
+  app::iceberg_append_options iceberg_with;
+  std::string iceberg_table_url;
+  auto* iceberg = cli.add_subcommand("iceberg", "Iceberg tables (docs/iceberg.md)");
+  iceberg->require_subcommand(1);
+  auto* iceberg_append = iceberg->add_subcommand(
+      "append", "Append stored events (JSON Lines, gzip or not) to an Iceberg table, created if missing");
+  iceberg_append
+      ->add_option("--config", config_file, "TOML config file ([s3], sink.compression, sink.partition_by)")
+      ->check(CLI::ExistingFile);
+  iceberg_append
+      ->add_option("--table", iceberg_table_url,
+                   "The table's root: s3://bucket/prefix, file:///dir or a directory")
+      ->required();
+  iceberg_append->add_flag("--daily", iceberg_with.daily, "Partition a new table by day instead of by hour");
+  iceberg_append->add_option("FILE", iceberg_with.inputs, "JSON Lines of stored events")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   app::tail_options tail_with;
   auto* tail = cli.add_subcommand(
       "tail", "Print the events arriving in Kafka or the embedded log, one line each, as they come");
@@ -143,6 +161,10 @@ int main(int argc, char** argv) {
   if (*sink) return app::sink_run(app::config_sources(config_file), until_caught_up, accept_offset_reset);
   if (*lambda) return app::lambda_runtime(app::config_sources(config_file));
   if (*inspect) return app::inspect(inspect_file, inspect_rows);
+  if (*iceberg_append) {
+    return app::iceberg_append(
+        app::config_sources(config_file, {{"sink.output", iceberg_table_url, "--table"}}), iceberg_with);
+  }
   if (*avro_cat) return app::avro_cat(avro_cat_with);
   if (*avro_write) return app::avro_from_json(avro_write_with);
   if (*convert) {

@@ -76,7 +76,9 @@ void write_byte_string(std::string& out, std::string_view bytes) {
   event::write_string(out, text);
 }
 
-std::optional<std::string> byte_string(std::string_view text) {
+}  // namespace
+
+std::optional<std::string> bytes_from_json(std::string_view text) {
   std::string bytes;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto b = static_cast<unsigned char>(text[i]);
@@ -90,6 +92,8 @@ std::optional<std::string> byte_string(std::string_view text) {
   }
   return bytes;
 }
+
+namespace {
 
 void write_number(std::string& out, double d) {
   if (std::isnan(d)) {
@@ -279,7 +283,7 @@ struct from_json {
       case kind::bytes:
       case kind::fixed: {
         if (v.get_string().get(text) != simdjson::SUCCESS) return wrong(n, "is not a string");
-        const auto bytes = byte_string(text);
+        const auto bytes = bytes_from_json(text);
         if (!bytes) return wrong(n, "has a character above U+00FF, which bytes cannot hold");
         if (n.kind == kind::fixed) {
           if (bytes->size() != n.size)

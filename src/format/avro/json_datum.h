@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "format/avro/binary.h"
@@ -22,5 +23,9 @@ void datum_to_json(const schema& s, std::size_t node, decoder& in, std::string& 
 // false with `why` when the value does not fit the schema.
 bool datum_from_json(const schema& s, std::size_t node, simdjson::dom::element value, std::string& out,
                      std::string& why);
+
+// The bytes a JSON-encoded bytes or fixed value stands for (each code point U+0000–U+00FF one
+// byte), or nullopt when it holds a code point above U+00FF.
+std::optional<std::string> bytes_from_json(std::string_view text);
 
 }  // namespace clicktrail::format::avro

@@ -1,0 +1,155 @@
+// `clicktrail iceberg append --table URL FILE…`: stored events (the sink's JSON Lines output,
+// gzip or not) into an Iceberg table at URL (s3://bucket/prefix, file:///dir or a directory),
+// created on first use: one Parquet file per time partition and file, then one commit. To load
+// older output into a table, and the first user of the table writer the sink will use
+// (docs/iceberg.md).
+
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/line_input.h"
+#include "app/startup.h"
+#include "base/metrics.h"
+#include "base/uuid.h"
+#include "event/decode.h"
+#include "event/encode.h"
+#include "format/file_writer.h"
+#include "store/open_store.h"
+#include "table/iceberg_table.h"
+
+namespace clicktrail::app {
+namespace {
+
+// Partitions written at once; past it the longest-open file is closed (its partition may get
+// another file later). Each open file holds up to a row group in memory.
+constexpr std::size_t max_open_files = 16;
+
+struct open_file {
+  std::unique_ptr<store::upload> upload;
+  std::unique_ptr<format::file_writer> writer;
+  std::string key;
+  std::uint64_t opened = 0;  // order of opening
+};
+
+std::string absolute_location(const store::object_store& store) {
+  const std::string where = store.describe();
+  return where.starts_with('/') ? "file://" + where : where;
+}
+
+}  // namespace
+
+int iceberg_append(const config::load_options& sources, const iceberg_append_options& o) {
+  const auto cfg = start_up(sources, "iceberg append");
+  if (!cfg) return exit_bad_config;
+  base::registry metrics;
+  auto opened = store::open_store(cfg->sink.output, cfg->s3, metrics);
+  if (!opened) {
+    fmt::print(stderr, "{}\n", opened.err().message);
+    return exit_failure;
+  }
+  store::object_store& store = **opened;
+  table::partitioning partition;
+  partition.source = cfg->sink.partition_by == config::time_source::event_ts ? "event_ts" : "collector_ts";
+  partition.by = o.daily ? table::partitioning::transform::day : table::partitioning::transform::hour;
+  table::iceberg_table tbl(store, absolute_location(store), partition);
+  if (auto s = tbl.refresh(); !s) {
+    fmt::print(stderr, "{}\n", s.err().message);
+    return exit_failure;
+  }
+  if (const auto* current = tbl.current()) partition = current->partition;  // the table's own spec
+
+  format::writer_options writer_options;
+  writer_options.codec = cfg->sink.codec;
+  writer_options.times = format::time_unit::micros;
+  std::map<std::int32_t, open_file> files;
+  std::vector<table::data_file> done;
+  std::uint64_t opened_count = 0;
+
+  const auto close = [&](std::int32_t value) -> base::status {
+    open_file& f = files.at(value);
+    if (auto s = f.writer->finish({{"clicktrail.iceberg_table", tbl.uri_of("")}}); !s) return s;
+    if (auto s = f.upload->commit(); !s) return s;
+    done.push_back({.path = tbl.uri_of(f.key),
+                    .size = f.upload->bytes_written(),
+                    .records = f.writer->records(),
+                    .partition = value});
+    files.erase(value);
+    return {};
+  };
+  const auto file_for = [&](std::int32_t value) -> base::result<open_file*> {
+    if (auto it = files.find(value); it != files.end()) return &it->second;
+    if (files.size() >= max_open_files) {
+      const auto oldest = std::min_element(files.begin(), files.end(), [](const auto& a, const auto& b) {
+        return a.second.opened < b.second.opened;
+      });
+      if (auto s = close(oldest->first); !s) return std::move(s).err();
+    }
+    open_file f;
+    f.key = fmt::format("data/{}/{}.parquet", partition.directory(value), base::make_uuid_v7().to_string());
+    auto upload = store.begin_upload(f.key);
+    if (!upload) return std::move(upload).err();
+    f.upload = std::move(upload).value();
+    store::upload* u = f.upload.get();
+    f.writer = format::make_writer(writer_options, [u](std::string_view bytes) { return u->write(bytes); });
+    f.opened = ++opened_count;
+    return &files.emplace(value, std::move(f)).first->second;
+  };
+
+  std::optional<std::string> failure;
+  std::int64_t events = 0;
+  for (const std::string& input : o.inputs) {
+    const gz_file in(gzopen(input.c_str(), "rb"));
+    if (!in) {
+      failure = fmt::format("cannot read {}", input);
+      break;
+    }
+    std::size_t line_number = 0;
+    const bool read = for_each_line(in.get(), [&](std::string_view line) {
+      ++line_number;
+      if (line.empty()) return true;
+      auto e = event::decode_stored(line);
+      if (!e) {
+        failure = fmt::format("{}:{}: {}", input, line_number, e.err().message);
+        return false;
+      }
+      const std::int64_t at = partition.source == "event_ts" ? e->event_ts : e->collector_ts;
+      auto f = file_for(partition.value_of(at));
+      if (!f) {
+        failure = f.err().message;
+        return false;
+      }
+      if (auto s = (*f)->writer->append(*e, line); !s) {
+        failure = s.err().message;
+        return false;
+      }
+      ++events;
+      return true;
+    });
+    if (!read && !failure)
+      failure = fmt::format("cannot read {}: not gzip or plain text, or truncated", input);
+    if (failure) break;
+  }
+  while (!failure && !files.empty()) {
+    if (auto s = close(files.begin()->first); !s) failure = s.err().message;
+  }
+  if (!failure && !done.empty()) {
+    auto made = tbl.append(done, {{"clicktrail.appended-from", fmt::format("{}", fmt::join(o.inputs, " "))}});
+    if (!made) failure = made.err().message;
+  }
+  if (failure) {
+    // Files uploaded before the failure are in no snapshot: readers never see them.
+    fmt::print(stderr, "{}\nnothing was committed to {}\n", *failure, tbl.uri_of(""));
+    return exit_failure;
+  }
+  fmt::print(stderr, "{}: {} events in {} files, committed as version {}\n", tbl.uri_of(""), events,
+             done.size(), tbl.version());
+  return exit_ok;
+}
+
+}  // namespace clicktrail::app

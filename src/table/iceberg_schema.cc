@@ -1,0 +1,106 @@
+#include "table/iceberg_schema.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <variant>
+
+#include "event/fields.h"
+#include "event/json_text.h"
+
+namespace clicktrail::table {
+namespace {
+
+struct column_type {
+  const char* name;
+  bool required;
+};
+
+// Each field's Iceberg type, by its member's C++ type and rule; the Parquet writer's mapping
+// (src/format/parquet/column.cc) in Iceberg's words.
+column_type type_of(const event::field& f) {
+  using ev = event::event;
+  return std::visit(
+      [&](auto m) -> column_type {
+        using member = std::remove_cvref_t<decltype(std::declval<const ev&>().*m)>;
+        if constexpr (std::is_same_v<member, std::string>) return {"string", true};
+        if constexpr (std::is_same_v<member, event::opt_string>) return {"string", false};
+        if constexpr (std::is_same_v<member, event::opt_i64>)
+          return {f.check == event::rule::unix_ms ? "timestamptz" : "long", false};
+        if constexpr (std::is_same_v<member, std::int64_t>) return {"timestamptz", true};
+        if constexpr (std::is_same_v<member, event::opt_i32>) return {"int", false};
+        if constexpr (std::is_same_v<member, std::int32_t>) return {"int", true};
+        if constexpr (std::is_same_v<member, std::optional<bool>>) return {"boolean", false};
+        return {"boolean", true};
+      },
+      f.where);
+}
+
+const event::field& source_field(const partitioning& p) {
+  const event::field* f = event::find_field(p.source);
+  return f != nullptr ? *f : *event::find_field("collector_ts");
+}
+
+}  // namespace
+
+std::string partitioning::field_name() const {
+  return fmt::format("{}_{}", source, by == transform::hour ? "hour" : "day");
+}
+
+std::int32_t partitioning::value_of(std::int64_t unix_ms) const {
+  const std::int64_t unit = by == transform::hour ? 3'600'000 : 86'400'000;
+  const std::int64_t q = unix_ms / unit;
+  return static_cast<std::int32_t>(unix_ms % unit < 0 ? q - 1 : q);
+}
+
+std::string partitioning::directory(std::int32_t value) const {
+  using namespace std::chrono;
+  const sys_time<hours> start{hours(by == transform::hour ? value : std::int64_t{value} * 24)};
+  const sys_days day = floor<days>(start);
+  const year_month_day ymd(day);
+  const std::string date = fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  if (by == transform::day) return fmt::format("{}={}", field_name(), date);
+  return fmt::format("{}={}-{:02}", field_name(), date, (start - day).count());
+}
+
+std::string schema_json() {
+  std::string out = fmt::format(R"({{"type":"struct","schema-id":{},"fields":[)", schema_id);
+  bool first = true;
+  for (const event::field& f : event::all_fields()) {
+    const column_type t = type_of(f);
+    if (!first) out.push_back(',');
+    first = false;
+    out += fmt::format(R"({{"id":{},"name":)", f.id);
+    event::write_string(out, f.name);
+    out += fmt::format(R"(,"required":{},"type":"{}"}})", t.required ? "true" : "false", t.name);
+  }
+  out += "]}";
+  return out;
+}
+
+std::int32_t last_column_id() {
+  std::int32_t last = 0;
+  for (const event::field& f : event::all_fields()) last = std::max(last, f.id);
+  return last;
+}
+
+std::string partition_fields_json(const partitioning& p) {
+  return fmt::format(R"([{{"source-id":{},"field-id":{},"transform":"{}","name":"{}"}}])", source_field(p).id,
+                     first_partition_field_id, p.by == partitioning::transform::hour ? "hour" : "day",
+                     p.field_name());
+}
+
+std::string name_mapping_json() {
+  std::string out = "[";
+  for (const event::field& f : event::all_fields()) {
+    if (out.size() > 1) out.push_back(',');
+    out += fmt::format(R"({{"field-id":{},"names":[)", f.id);
+    event::write_string(out, f.name);
+    out += "]}";
+  }
+  out += "]";
+  return out;
+}
+
+}  // namespace clicktrail::table

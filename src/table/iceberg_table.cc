@@ -1,0 +1,230 @@
+#include "table/iceberg_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/uuid.h"
+
+namespace clicktrail::table {
+namespace {
+
+constexpr std::string_view hint_key = "metadata/version-hint.text";
+constexpr int max_attempts = 20;
+
+std::string metadata_key(std::int64_t version) {
+  return fmt::format("metadata/v{}.metadata.json", version);
+}
+
+// "3", "v3" or "v3.metadata.json", as pyiceberg accepts them.
+std::optional<std::int64_t> version_in(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  if (text.starts_with('v')) text.remove_prefix(1);
+  if (text.ends_with(".metadata.json")) text.remove_suffix(14);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 1) return std::nullopt;
+  return v;
+}
+
+// A snapshot id: 63 random bits, never 0.
+std::int64_t new_snapshot_id() {
+  const base::uuid u = base::make_uuid_v4();
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | u.bytes[static_cast<std::size_t>(i)];
+  v &= 0x7FFF'FFFF'FFFF'FFFFULL;
+  return v == 0 ? 1 : static_cast<std::int64_t>(v);
+}
+
+std::int64_t summary_number(const std::map<std::string, std::string>& s, const std::string& key) {
+  std::int64_t v = 0;
+  if (const auto it = s.find(key); it != s.end())
+    std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  return v;
+}
+
+}  // namespace
+
+iceberg_table::iceberg_table(store::object_store& store, std::string location, partitioning p)
+    : store_(store), location_(std::move(location)), partition_(std::move(p)) {
+  while (location_.ends_with('/')) location_.pop_back();
+}
+
+std::string iceberg_table::uri_of(std::string_view key) const {
+  return fmt::format("{}/{}", location_, key);
+}
+
+base::result<std::optional<std::string>> iceberg_table::key_of(std::string_view uri) const {
+  const std::string root = location_ + "/";
+  if (!uri.starts_with(root))
+    return base::error::reject(
+        fmt::format("the table names {}, which is not under its location {}", uri, location_));
+  return std::optional<std::string>(std::string(uri.substr(root.size())));
+}
+
+base::status iceberg_table::refresh() {
+  std::int64_t version = 0;
+  auto hint = store_.get(hint_key);
+  if (!hint) return std::move(hint).err();
+  if (*hint) {
+    if (const auto v = version_in(**hint)) version = *v;
+  }
+  if (version == 0) {
+    // No usable hint: the highest v<N> there is.
+    auto listed = store_.list("metadata/v");
+    if (!listed) return std::move(listed).err();
+    for (const auto& o : *listed) {
+      if (const auto v = version_in(std::string_view(o.key).substr(std::string_view("metadata/").size())))
+        version = std::max(version, *v);
+    }
+  }
+  // A hint may trail: commits write it after the version.
+  for (;;) {
+    auto next = store_.head(metadata_key(version + 1));
+    if (!next) return std::move(next).err();
+    if (!*next) break;
+    ++version;
+  }
+  if (version == 0) {
+    current_.reset();
+    version_ = 0;
+    return {};
+  }
+  auto text = store_.get(metadata_key(version));
+  if (!text) return std::move(text).err();
+  if (!*text)
+    return base::error::fail(fmt::format("{} disappeared while it was read", uri_of(metadata_key(version))));
+  auto parsed = parse_table_metadata(**text);
+  if (!parsed) {
+    return base::error::reject(fmt::format("{}: {}", uri_of(metadata_key(version)), parsed.err().message));
+  }
+  current_ = std::move(parsed).value();
+  version_ = version;
+  return {};
+}
+
+base::result<snapshot> iceberg_table::append(const std::vector<data_file>& files,
+                                             const std::map<std::string, std::string>& summary,
+                                             const precondition& check) {
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    if (auto s = refresh(); !s) return std::move(s).err();
+    snapshot made;
+    auto won = try_append(files, summary, check, made);
+    if (!won) return std::move(won).err();
+    if (*won) return made;
+    // Another writer committed v<N+1> first: build on it. A short, growing pause spreads
+    // writers that keep meeting.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
+  }
+  return base::error::fail(
+      fmt::format("{}: {} commits in a row lost the race for the next version; is something "
+                  "writing the table in a loop?",
+                  location_, max_attempts));
+}
+
+base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files,
+                                             const std::map<std::string, std::string>& summary,
+                                             const precondition& check, snapshot& made) {
+  if (check) {
+    if (auto s = check(current()); !s) return std::move(s).err();
+  }
+  const base::unix_ms now = base::now_unix_ms();
+  table_metadata next;
+  if (current_) {
+    next = *current_;
+    next.metadata_log.emplace_back(current_->last_updated_ms, uri_of(metadata_key(version_)));
+  } else {
+    next.table_uuid = base::make_uuid_v4().to_string();
+    next.location = location_;
+    next.partition = partition_;
+    next.properties["schema.name-mapping.default"] = name_mapping_json();
+  }
+  const std::int64_t sequence = next.last_sequence_number + 1;
+  const std::int64_t id = new_snapshot_id();
+  const std::string tag = base::make_uuid_v4().to_string();
+
+  // The new manifest, then the list: the current snapshot's manifests and the new one.
+  const std::string manifest = write_manifest(next.partition, id, files);
+  const std::string manifest_key = fmt::format("metadata/{}-m0.avro", tag);
+  if (auto s = store_.put(manifest_key, manifest); !s) return std::move(s).err();
+  std::vector<manifest_file> manifests;
+  if (const snapshot* parent = next.current()) {
+    auto key = key_of(parent->manifest_list);
+    if (!key) return std::move(key).err();
+    auto list = store_.get(**key);
+    if (!list) return std::move(list).err();
+    if (!*list)
+      return base::error::fail(
+          fmt::format("the current snapshot's manifest list {} is missing", parent->manifest_list));
+    auto carried = read_manifest_list(**list);
+    if (!carried)
+      return base::error::reject(fmt::format("{}: {}", parent->manifest_list, carried.err().message));
+    manifests = std::move(carried).value();
+  }
+  manifest_file added{.path = uri_of(manifest_key),
+                      .length = static_cast<std::int64_t>(manifest.size()),
+                      .sequence_number = sequence,
+                      .min_sequence_number = sequence,
+                      .added_snapshot_id = id,
+                      .lower = std::nullopt,
+                      .upper = std::nullopt};
+  std::int64_t bytes = 0;
+  for (const data_file& f : files) {
+    ++added.added_files;
+    added.added_rows += f.records;
+    bytes += f.size;
+    added.lower = std::min(added.lower.value_or(f.partition), f.partition);
+    added.upper = std::max(added.upper.value_or(f.partition), f.partition);
+  }
+  manifests.insert(manifests.begin(), added);
+  const std::optional<std::int64_t> parent_id =
+      next.current() ? std::optional(next.current()->id) : std::nullopt;
+  const std::string list_key = fmt::format("metadata/snap-{}-1-{}.avro", id, tag);
+  if (auto s = store_.put(list_key, write_manifest_list(id, parent_id, sequence, manifests)); !s)
+    return std::move(s).err();
+
+  made = snapshot{.id = id,
+                  .parent = parent_id,
+                  .sequence_number = sequence,
+                  .timestamp_ms = now,
+                  .manifest_list = uri_of(list_key),
+                  .summary = {}};
+  const auto& before = next.current() ? next.current()->summary : std::map<std::string, std::string>{};
+  made.summary = summary;
+  made.summary["operation"] = "append";
+  made.summary["added-data-files"] = std::to_string(added.added_files);
+  made.summary["added-records"] = std::to_string(added.added_rows);
+  made.summary["added-files-size"] = std::to_string(bytes);
+  made.summary["total-data-files"] =
+      std::to_string(summary_number(before, "total-data-files") + added.added_files);
+  made.summary["total-records"] = std::to_string(summary_number(before, "total-records") + added.added_rows);
+  made.summary["total-files-size"] = std::to_string(summary_number(before, "total-files-size") + bytes);
+  made.summary["total-delete-files"] = "0";
+  made.summary["total-position-deletes"] = "0";
+  made.summary["total-equality-deletes"] = "0";
+  next.snapshots.push_back(made);
+  next.last_sequence_number = sequence;
+  next.last_updated_ms = now;
+
+  const std::int64_t version = version_ + 1;
+  auto written = store_.put_if(metadata_key(version), to_json(next), std::nullopt);
+  if (!written) return std::move(written).err();
+  if (!*written) {
+    // Lost the race: what this attempt wrote is an orphan no version names.
+    (void)store_.remove(list_key);
+    (void)store_.remove(manifest_key);
+    return false;
+  }
+  current_ = std::move(next);
+  version_ = version;
+  // The hint only speeds up finding the newest version (refresh() looks past it), so a failure
+  // to write it costs nothing.
+  (void)store_.put(hint_key, std::to_string(version));
+  return true;
+}
+
+}  // namespace clicktrail::table

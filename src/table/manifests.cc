@@ -1,0 +1,213 @@
+#include "table/manifests.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "format/avro/binary.h"
+#include "format/avro/container.h"
+#include "format/avro/json_datum.h"
+#include "format/avro/schema.h"
+
+namespace clicktrail::table {
+namespace {
+
+namespace avro = format::avro;
+
+// The manifest entry schema (v2) with only what the specification requires, field ids as
+// Iceberg names them; the partition record holds the one partition field.
+std::string manifest_schema(const partitioning& p) {
+  return fmt::format(
+      R"({{"type":"record","name":"manifest_entry","fields":[)"
+      R"({{"name":"status","type":"int","field-id":0}},)"
+      R"({{"name":"snapshot_id","type":["null","long"],"default":null,"field-id":1}},)"
+      R"({{"name":"sequence_number","type":["null","long"],"default":null,"field-id":3}},)"
+      R"({{"name":"file_sequence_number","type":["null","long"],"default":null,"field-id":4}},)"
+      R"({{"name":"data_file","field-id":2,"type":{{"type":"record","name":"r2","fields":[)"
+      R"({{"name":"content","type":"int","field-id":134}},)"
+      R"({{"name":"file_path","type":"string","field-id":100}},)"
+      R"({{"name":"file_format","type":"string","field-id":101}},)"
+      R"({{"name":"partition","field-id":102,"type":{{"type":"record","name":"r102","fields":[)"
+      R"({{"name":"{}","type":{},"field-id":{}}}]}}}},)"
+      R"({{"name":"record_count","type":"long","field-id":103}},)"
+      R"({{"name":"file_size_in_bytes","type":"long","field-id":104}})"
+      R"(]}}}}]}})",
+      p.field_name(),
+      p.by == partitioning::transform::day ? R"({"type":"int","logicalType":"date"})" : R"("int")",
+      first_partition_field_id);
+}
+
+constexpr std::string_view manifest_list_schema =
+    R"({"type":"record","name":"manifest_file","fields":[)"
+    R"({"name":"manifest_path","type":"string","field-id":500},)"
+    R"({"name":"manifest_length","type":"long","field-id":501},)"
+    R"({"name":"partition_spec_id","type":"int","field-id":502},)"
+    R"({"name":"content","type":"int","field-id":517},)"
+    R"({"name":"sequence_number","type":"long","field-id":515},)"
+    R"({"name":"min_sequence_number","type":"long","field-id":516},)"
+    R"({"name":"added_snapshot_id","type":"long","field-id":503},)"
+    R"({"name":"added_files_count","type":"int","field-id":504},)"
+    R"({"name":"existing_files_count","type":"int","field-id":505},)"
+    R"({"name":"deleted_files_count","type":"int","field-id":506},)"
+    R"({"name":"added_rows_count","type":"long","field-id":512},)"
+    R"({"name":"existing_rows_count","type":"long","field-id":513},)"
+    R"({"name":"deleted_rows_count","type":"long","field-id":514},)"
+    R"({"name":"partitions","type":["null",{"type":"array","element-id":508,"items":)"
+    R"({"type":"record","name":"r508","fields":[)"
+    R"({"name":"contains_null","type":"boolean","field-id":509},)"
+    R"({"name":"contains_nan","type":["null","boolean"],"default":null,"field-id":518},)"
+    R"({"name":"lower_bound","type":["null","bytes"],"default":null,"field-id":510},)"
+    R"({"name":"upper_bound","type":["null","bytes"],"default":null,"field-id":511}]}}],"default":null,"field-id":507}]})";
+
+// Iceberg's single-value serialisation of an int: 4 bytes, little-endian.
+std::string int_bound(std::int32_t v) {
+  std::string out(4, '\0');
+  for (int i = 0; i < 4; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<char>((static_cast<std::uint32_t>(v) >> (8 * i)) & 0xFF);
+  return out;
+}
+
+std::optional<std::int32_t> int_from_bound(std::string_view b) {
+  if (b.size() != 4) return std::nullopt;
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[static_cast<std::size_t>(i)]);
+  return static_cast<std::int32_t>(v);
+}
+
+}  // namespace
+
+std::string write_manifest(const partitioning& p, std::int64_t snapshot_id,
+                           std::span<const data_file> files) {
+  avro::container_writer w(manifest_schema(p), avro::codec::deflate,
+                           {{"schema", schema_json()},
+                            {"schema-id", std::to_string(schema_id)},
+                            {"partition-spec", partition_fields_json(p)},
+                            {"partition-spec-id", std::to_string(spec_id)},
+                            {"format-version", "2"},
+                            {"content", "data"}},
+                           avro::random_sync());
+  std::string datum;
+  for (const data_file& f : files) {
+    datum.clear();
+    avro::put_long(datum, 1);  // status: ADDED
+    avro::put_long(datum, 1);  // snapshot_id: the long branch
+    avro::put_long(datum, snapshot_id);
+    avro::put_long(datum, 0);  // sequence_number: null, inherited from the manifest list
+    avro::put_long(datum, 0);  // file_sequence_number: null, likewise
+    avro::put_long(datum, 0);  // content: data
+    avro::put_bytes(datum, f.path);
+    avro::put_bytes(datum, "PARQUET");
+    avro::put_long(datum, f.partition);
+    avro::put_long(datum, f.records);
+    avro::put_long(datum, f.size);
+    w.append(datum);
+  }
+  return w.finish();
+}
+
+std::string write_manifest_list(std::int64_t snapshot_id, std::optional<std::int64_t> parent,
+                                std::int64_t sequence, std::span<const manifest_file> manifests) {
+  avro::container_writer w(std::string(manifest_list_schema), avro::codec::deflate,
+                           {{"format-version", "2"},
+                            {"snapshot-id", std::to_string(snapshot_id)},
+                            {"parent-snapshot-id", parent ? std::to_string(*parent) : "null"},
+                            {"sequence-number", std::to_string(sequence)}},
+                           avro::random_sync());
+  std::string datum;
+  for (const manifest_file& m : manifests) {
+    datum.clear();
+    avro::put_bytes(datum, m.path);
+    avro::put_long(datum, m.length);
+    avro::put_long(datum, m.spec_id);
+    avro::put_long(datum, m.content);
+    avro::put_long(datum, m.sequence_number);
+    avro::put_long(datum, m.min_sequence_number);
+    avro::put_long(datum, m.added_snapshot_id);
+    avro::put_long(datum, m.added_files);
+    avro::put_long(datum, m.existing_files);
+    avro::put_long(datum, m.deleted_files);
+    avro::put_long(datum, m.added_rows);
+    avro::put_long(datum, m.existing_rows);
+    avro::put_long(datum, m.deleted_rows);
+    if (m.lower && m.upper) {
+      avro::put_long(datum, 1);      // partitions: the array branch
+      avro::put_long(datum, 1);      // one partition field
+      avro::put_bool(datum, false);  // contains_null
+      avro::put_long(datum, 0);      // contains_nan: null
+      avro::put_long(datum, 1);
+      avro::put_bytes(datum, int_bound(*m.lower));
+      avro::put_long(datum, 1);
+      avro::put_bytes(datum, int_bound(*m.upper));
+      avro::put_long(datum, 0);  // end of the array
+    } else {
+      avro::put_long(datum, 0);  // partitions: null
+    }
+    w.append(datum);
+  }
+  return w.finish();
+}
+
+base::result<std::vector<manifest_file>> read_manifest_list(std::string_view avro_file) {
+  auto file = avro::read_container(avro_file);
+  if (!file) return std::move(file).err();
+  const auto schema = avro::parse_schema(file->schema_json);
+  if (!schema) return std::move(schema).err();
+  // Read through the JSON encoding: another writer's list may carry fields in another order, or
+  // more of them; what this one needs is picked by name.
+  simdjson::dom::parser parser;
+  std::vector<manifest_file> out;
+  std::string json;
+  for (const auto& block : file->blocks) {
+    avro::decoder in(block.datums);
+    for (std::int64_t i = 0; i < block.count; ++i) {
+      json.clear();
+      avro::datum_to_json(*schema, 0, in, json);
+      if (!in.ok())
+        return base::error::reject(fmt::format("a manifest list entry is malformed: {}", in.error()));
+      simdjson::dom::element e;
+      if (parser.parse(json).get(e) != simdjson::SUCCESS)
+        return base::error::reject("a manifest list entry is not JSON");
+      manifest_file m;
+      std::string_view path;
+      const auto long_of = [&](const char* name, auto& into) {
+        std::int64_t v = 0;
+        if (e[name].get_int64().get(v) == simdjson::SUCCESS)
+          into = static_cast<std::remove_reference_t<decltype(into)>>(v);
+      };
+      if (e["manifest_path"].get_string().get(path) != simdjson::SUCCESS)
+        return base::error::reject("a manifest list entry has no manifest_path");
+      m.path = std::string(path);
+      long_of("manifest_length", m.length);
+      long_of("partition_spec_id", m.spec_id);
+      long_of("content", m.content);
+      long_of("sequence_number", m.sequence_number);
+      long_of("min_sequence_number", m.min_sequence_number);
+      long_of("added_snapshot_id", m.added_snapshot_id);
+      long_of("added_files_count", m.added_files);
+      long_of("existing_files_count", m.existing_files);
+      long_of("deleted_files_count", m.deleted_files);
+      long_of("added_rows_count", m.added_rows);
+      long_of("existing_rows_count", m.existing_rows);
+      long_of("deleted_rows_count", m.deleted_rows);
+      // partitions: {"array": [{"contains_null": …, "lower_bound": {"bytes": "…"}, …}]}
+      simdjson::dom::array parts;
+      if (e["partitions"]["array"].get_array().get(parts) == simdjson::SUCCESS && parts.size() == 1) {
+        std::string_view lower, upper;
+        const auto first = *parts.begin();
+        if (first["lower_bound"]["bytes"].get_string().get(lower) == simdjson::SUCCESS &&
+            first["upper_bound"]["bytes"].get_string().get(upper) == simdjson::SUCCESS) {
+          const auto lower_bytes = avro::bytes_from_json(lower), upper_bytes = avro::bytes_from_json(upper);
+          if (lower_bytes && upper_bytes) {
+            m.lower = int_from_bound(*lower_bytes);
+            m.upper = int_from_bound(*upper_bytes);
+          }
+        }
+      }
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+}  // namespace clicktrail::table

@@ -1,0 +1,53 @@
+#pragma once
+// Iceberg v2 manifests and manifest lists (the specification's "Manifests" and "Manifest Lists"),
+// as Avro container files: a manifest lists the data files one commit adds; a snapshot's
+// manifest list names its manifests, those of earlier snapshots carried over.
+//
+// Only the fields the specification requires are written, plus the partition summaries that let
+// readers skip manifests; per-column metrics are left out (docs/iceberg.md: readers then cannot
+// skip files by column bounds, but never miss rows).
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "table/iceberg_schema.h"
+
+namespace clicktrail::table {
+
+struct data_file {
+  std::string path;  // absolute: s3://bucket/… or file:///…
+  std::int64_t size = 0;
+  std::int64_t records = 0;
+  std::int32_t partition = 0;  // the partition value (hours or days since 1970)
+};
+
+// A manifest of `files`, all added by snapshot `snapshot_id`.
+std::string write_manifest(const partitioning& p, std::int64_t snapshot_id, std::span<const data_file> files);
+
+struct manifest_file {
+  std::string path;
+  std::int64_t length = 0;
+  std::int64_t sequence_number = 0;
+  std::int64_t min_sequence_number = 0;
+  std::int64_t added_snapshot_id = 0;
+  std::int32_t added_files = 0, existing_files = 0, deleted_files = 0;
+  std::int64_t added_rows = 0, existing_rows = 0, deleted_rows = 0;
+  // The partition values' range in the manifest (the spec's field_summary, one partition field).
+  std::optional<std::int32_t> lower, upper;
+  std::int32_t content = 0;  // 0: data, 1: deletes
+  std::int32_t spec_id = 0;
+};
+
+// The manifest list of snapshot `snapshot_id` (sequence number `sequence`).
+std::string write_manifest_list(std::int64_t snapshot_id, std::optional<std::int64_t> parent,
+                                std::int64_t sequence, std::span<const manifest_file> manifests);
+
+// The manifests a manifest list names, whoever wrote it, for the next snapshot to carry over.
+base::result<std::vector<manifest_file>> read_manifest_list(std::string_view avro_file);
+
+}  // namespace clicktrail::table

@@ -1,0 +1,47 @@
+#pragma once
+// Iceberg v2 table metadata (the specification's "Table Metadata"): the JSON file of one version
+// of the table, which a commit writes whole as the next metadata/v<N>.metadata.json. What this
+// writer keeps of it: the table's identity and location, its properties and its snapshots.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "table/iceberg_schema.h"
+
+namespace clicktrail::table {
+
+struct snapshot {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> parent;
+  std::int64_t sequence_number = 0;
+  std::int64_t timestamp_ms = 0;
+  std::string manifest_list;                   // absolute URI
+  std::map<std::string, std::string> summary;  // "operation" and the rest, all strings
+};
+
+struct table_metadata {
+  std::string table_uuid;
+  std::string location;  // absolute URI of the table's root
+  partitioning partition;
+  std::int64_t last_sequence_number = 0;
+  std::int64_t last_updated_ms = 0;
+  std::map<std::string, std::string> properties;
+  std::vector<snapshot> snapshots;  // oldest first; the last is the current one
+  // Earlier metadata files, for the metadata-log: {timestamp-ms, metadata-file}.
+  std::vector<std::pair<std::int64_t, std::string>> metadata_log;
+
+  const snapshot* current() const { return snapshots.empty() ? nullptr : &snapshots.back(); }
+};
+
+std::string to_json(const table_metadata& m);
+// Reads a metadata file, ours or another writer's: its identity, location, properties,
+// snapshots and the current snapshot's lineage. A partition spec other than one hour or day
+// transform of a timestamp column is an error that says so.
+base::result<table_metadata> parse_table_metadata(std::string_view json);
+
+}  // namespace clicktrail::table

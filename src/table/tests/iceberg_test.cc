@@ -1,0 +1,136 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "base/metrics.h"
+#include "format/avro/container.h"
+#include "store/local_store.h"
+#include "table/iceberg_table.h"
+
+namespace clicktrail::table {
+namespace {
+
+namespace fs = std::filesystem;
+
+class iceberg_table_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("iceberg_test_" + std::to_string(std::random_device{}()));
+    auto s = store::local_store::open(dir_.string(), metrics_);
+    ASSERT_TRUE(s) << s.err().message;
+    store_ = std::move(s).value();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  iceberg_table open_table() { return iceberg_table(*store_, "file://" + dir_.string(), partitioning{}); }
+
+  static std::vector<data_file> files(int n, std::int32_t hour) {
+    std::vector<data_file> out;
+    for (int i = 0; i < n; ++i)
+      out.push_back({.path = "file:///x/data/f" + std::to_string(hour) + "-" + std::to_string(i) + ".parquet",
+                     .size = 1000 + i,
+                     .records = 10 + i,
+                     .partition = hour});
+    return out;
+  }
+
+  fs::path dir_;
+  base::registry metrics_;
+  std::unique_ptr<store::local_store> store_;
+};
+
+TEST(iceberg_partitioning, values_and_directories_follow_hours_and_days_since_1970) {
+  const partitioning hour;
+  EXPECT_EQ(hour.field_name(), "collector_ts_hour");
+  EXPECT_EQ(hour.value_of(1795600800000), 498778);  // 2026-11-25T10:00:00Z
+  EXPECT_EQ(hour.value_of(1795600800000 - 1), 498777);
+  EXPECT_EQ(hour.value_of(-1), -1);  // floored, not truncated
+  EXPECT_EQ(hour.directory(498778), "collector_ts_hour=2026-11-25-10");
+  const partitioning day{.source = "event_ts", .by = partitioning::transform::day};
+  EXPECT_EQ(day.value_of(1795600800000), 20782);
+  EXPECT_EQ(day.directory(20782), "event_ts_day=2026-11-25");
+}
+
+TEST(iceberg_schema, has_every_column_with_its_id_and_the_partition_source) {
+  const std::string s = schema_json();
+  EXPECT_NE(s.find(R"({"id":1,"name":"event_id","required":true,"type":"string"})"), std::string::npos) << s;
+  EXPECT_NE(s.find(R"("name":"collector_ts","required":true,"type":"timestamptz")"), std::string::npos);
+  EXPECT_NE(s.find(R"("name":"client_ts","required":false,"type":"timestamptz")"), std::string::npos);
+  EXPECT_NE(s.find(R"("name":"geo_asn","required":false,"type":"long")"), std::string::npos);
+  EXPECT_EQ(partition_fields_json(partitioning{}),
+            R"([{"source-id":6,"field-id":1000,"transform":"hour","name":"collector_ts_hour"}])");
+}
+
+TEST_F(iceberg_table_test, commits_build_versions_each_carrying_the_earlier_manifests) {
+  auto t = open_table();
+  ASSERT_TRUE(t.refresh());
+  EXPECT_EQ(t.current(), nullptr);
+  auto first = t.append(files(2, 498778), {{"clicktrail.kafka-offsets", R"({"0":5})"}});
+  ASSERT_TRUE(first) << first.err().message;
+  auto second = t.append(files(3, 498779), {});
+  ASSERT_TRUE(second) << second.err().message;
+  EXPECT_EQ(t.version(), 2);
+  EXPECT_EQ(second->parent, first->id);
+  EXPECT_EQ(second->summary.at("total-records"), "54");  // 10+11, then 10+11+12
+  EXPECT_EQ(second->summary.at("total-data-files"), "5");
+
+  // A fresh reader finds version 2 through the hint, and the list names both manifests.
+  auto reader = open_table();
+  ASSERT_TRUE(reader.refresh());
+  ASSERT_NE(reader.current(), nullptr);
+  EXPECT_EQ(reader.version(), 2);
+  EXPECT_EQ(reader.current()->snapshots.size(), 2U);
+  EXPECT_EQ(reader.current()->snapshots.front().summary.at("clicktrail.kafka-offsets"), R"({"0":5})");
+  const std::string list_key =
+      reader.current()->current()->manifest_list.substr(("file://" + dir_.string() + "/").size());
+  auto list_bytes = store_->get(list_key);
+  ASSERT_TRUE(list_bytes && *list_bytes);
+  auto manifests = read_manifest_list(**list_bytes);
+  ASSERT_TRUE(manifests) << manifests.err().message;
+  ASSERT_EQ(manifests->size(), 2U);
+  EXPECT_EQ((*manifests)[0].added_snapshot_id, second->id);
+  EXPECT_EQ((*manifests)[0].lower, 498779);
+  EXPECT_EQ((*manifests)[1].added_snapshot_id, first->id);
+  EXPECT_EQ((*manifests)[1].sequence_number, 1);
+  EXPECT_EQ((*manifests)[1].added_rows, 21);
+}
+
+TEST_F(iceberg_table_test, a_writer_that_loses_the_race_commits_on_top_of_the_winner) {
+  auto a = open_table();
+  auto b = open_table();
+  ASSERT_TRUE(a.append(files(1, 1), {}));
+  bool raced = false;
+  // B has read version 1; before it writes version 2, A takes version 2.
+  auto made = b.append(files(1, 2), {}, [&](const table_metadata*) -> base::status {
+    if (!raced) {
+      raced = true;
+      if (auto s = a.append(files(1, 3), {}); !s) return std::move(s).err();
+    }
+    return {};
+  });
+  ASSERT_TRUE(made) << made.err().message;
+  EXPECT_EQ(b.version(), 3);
+  EXPECT_EQ(b.current()->snapshots.size(), 3U);
+  EXPECT_EQ(made->summary.at("total-data-files"), "3");
+  // What the lost attempt wrote was removed: two manifests and lists per commit kept, three commits.
+  auto listed = store_->list("metadata/");
+  ASSERT_TRUE(listed);
+  int avro = 0;
+  for (const auto& o : *listed) avro += o.key.ends_with(".avro") ? 1 : 0;
+  EXPECT_EQ(avro, 6);
+}
+
+TEST_F(iceberg_table_test, a_precondition_that_refuses_stops_the_commit) {
+  auto t = open_table();
+  auto refused = t.append(files(1, 1), {}, [](const table_metadata*) -> base::status {
+    return base::error::conflict("the partition moved on");
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.err().message, "the partition moved on");
+  ASSERT_TRUE(t.refresh());
+  EXPECT_EQ(t.current(), nullptr);
+}
+
+}  // namespace
+}  // namespace clicktrail::table

@@ -2,6 +2,7 @@
 // One function per subcommand of the `clicktrail` binary; main.cc parses the command line with
 // CLI11 and calls one of them. Each returns the process exit code.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +57,14 @@ struct iceberg_append_options {
   bool daily = false;  // a new table partitioned by day() instead of hour()
 };
 int iceberg_append(const config::load_options& sources, const iceberg_append_options& options);
+// `clicktrail iceberg cleanup`: the table's orphans (files no version references), listed and
+// with `remove` removed; only those older than `older_than_s`, so that a writer's files not yet
+// committed are left alone.
+struct iceberg_cleanup_options {
+  std::int64_t older_than_s = 3600;
+  bool remove = false;
+};
+int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_options& options);
 
 // `clicktrail tail`: the events arriving in Kafka or the embedded log, one line each.
 struct tail_options {

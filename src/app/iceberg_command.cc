@@ -1,3 +1,4 @@
+// `clicktrail iceberg cleanup --table URL`: files no version of the table references.
 // `clicktrail iceberg append --table URL FILE…`: stored events (the sink's JSON Lines output,
 // gzip or not) into an Iceberg table at URL (s3://bucket/prefix, file:///dir or a directory),
 // created on first use: one Parquet file per time partition and file, then one commit. To load
@@ -9,12 +10,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "app/commands.h"
 #include "app/line_input.h"
 #include "app/startup.h"
+#include "base/clock.h"
 #include "base/metrics.h"
 #include "base/uuid.h"
 #include "event/decode.h"
@@ -42,18 +45,37 @@ std::string absolute_location(const store::object_store& store) {
   return where.starts_with('/') ? "file://" + where : where;
 }
 
-}  // namespace
-
-int iceberg_append(const config::load_options& sources, const iceberg_append_options& o) {
-  const auto cfg = start_up(sources, "iceberg append");
-  if (!cfg) return exit_bad_config;
-  base::registry metrics;
+// The configuration and the store at --table (sink.output), or nullopt with the problem printed
+// and `exit` set to the code to return.
+struct table_store {
+  config::config cfg;
+  std::unique_ptr<store::object_store> store;
+};
+std::optional<table_store> open_table_store(const config::load_options& sources, std::string_view command,
+                                            base::registry& metrics, int& exit) {
+  auto cfg = start_up(sources, command);
+  if (!cfg) {
+    exit = exit_bad_config;
+    return std::nullopt;
+  }
   auto opened = store::open_store(cfg->sink.output, cfg->s3, metrics);
   if (!opened) {
     fmt::print(stderr, "{}\n", opened.err().message);
-    return exit_failure;
+    exit = exit_failure;
+    return std::nullopt;
   }
-  store::object_store& store = **opened;
+  return table_store{std::move(*cfg), std::move(opened).value()};
+}
+
+}  // namespace
+
+int iceberg_append(const config::load_options& sources, const iceberg_append_options& o) {
+  base::registry metrics;
+  int exit = exit_ok;
+  auto opened = open_table_store(sources, "iceberg append", metrics, exit);
+  if (!opened) return exit;
+  const config::config* cfg = &opened->cfg;
+  store::object_store& store = *opened->store;
   table::partitioning partition;
   partition.source = cfg->sink.partition_by == config::time_source::event_ts ? "event_ts" : "collector_ts";
   partition.by = o.daily ? table::partitioning::transform::day : table::partitioning::transform::hour;
@@ -150,6 +172,72 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
   fmt::print(stderr, "{}: {} events in {} files, committed as version {}\n", tbl.uri_of(""), events,
              done.size(), tbl.version());
   return exit_ok;
+}
+
+int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_options& o) {
+  base::registry metrics;
+  int exit = exit_ok;
+  auto opened = open_table_store(sources, "iceberg cleanup", metrics, exit);
+  if (!opened) return exit;
+  store::object_store& store = *opened->store;
+  table::iceberg_table tbl(store, absolute_location(store), table::partitioning{});
+  // Listed before the table is read: whatever a commit after the read adds was already listed,
+  // so it counts as referenced or is younger than the cut-off, never an orphan by mistake.
+  std::vector<store::object_info> objects;
+  for (const char* prefix : {"data/", "metadata/"}) {
+    auto listed = store.list(prefix);
+    if (!listed) {
+      fmt::print(stderr, "{}\n", listed.err().message);
+      return exit_failure;
+    }
+    objects.insert(objects.end(), listed->begin(), listed->end());
+  }
+  if (auto s = tbl.refresh(); !s) {
+    fmt::print(stderr, "{}\n", s.err().message);
+    return exit_failure;
+  }
+  if (tbl.current() == nullptr) {
+    fmt::print(stderr, "{} holds no Iceberg table (no metadata/v<N>.metadata.json); nothing to clean up\n",
+               tbl.uri_of(""));
+    return exit_failure;
+  }
+  auto referenced = tbl.referenced_keys();
+  if (!referenced) {
+    fmt::print(stderr, "{}\nnothing was removed: look at the table before cleaning it up\n",
+               referenced.err().message);
+    return exit_failure;
+  }
+  const std::int64_t cut_off = base::now_unix_ms() - o.older_than_s * 1000;
+  std::int64_t orphans = 0, orphan_bytes = 0, young = 0;
+  std::set<std::string> present;
+  for (const store::object_info& obj : objects) {
+    present.insert(obj.key);
+    if (referenced->contains(obj.key)) continue;
+    if (obj.modified_ms > cut_off) {
+      ++young;
+      continue;
+    }
+    ++orphans;
+    orphan_bytes += obj.size;
+    fmt::print("{}\t{}\n", tbl.uri_of(obj.key), obj.size);
+    if (o.remove) {
+      if (auto s = store.remove(obj.key); !s) {
+        fmt::print(stderr, "{}\n", s.err().message);
+        return exit_failure;
+      }
+    }
+  }
+  std::int64_t missing = 0;
+  for (const std::string& key : *referenced) {
+    if (key.starts_with("data/") && !present.contains(key)) {
+      ++missing;
+      fmt::print(stderr, "missing: {} is in the table but not in the store\n", tbl.uri_of(key));
+    }
+  }
+  fmt::print(stderr, "{}: {} orphans ({} bytes) {}; {} unreferenced files younger than {} s left alone\n",
+             tbl.uri_of(""), orphans, orphan_bytes, o.remove ? "removed" : "listed (--delete removes them)",
+             young, o.older_than_s);
+  return missing > 0 ? exit_failure : exit_ok;
 }
 
 }  // namespace clicktrail::app

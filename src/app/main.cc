@@ -129,6 +129,20 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
 
+  app::iceberg_cleanup_options cleanup_with;
+  auto* iceberg_cleanup = iceberg->add_subcommand(
+      "cleanup", "List (or --delete) the files of an Iceberg table that no version references");
+  iceberg_cleanup->add_option("--config", config_file, "TOML config file ([s3])")->check(CLI::ExistingFile);
+  iceberg_cleanup
+      ->add_option("--table", iceberg_table_url,
+                   "The table's root: s3://bucket/prefix, file:///dir or a directory")
+      ->required();
+  iceberg_cleanup
+      ->add_option("--older-than", cleanup_with.older_than_s,
+                   "Only files older than this many seconds (3600): younger ones may be a commit in progress")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100} * 365 * 86400));
+  iceberg_cleanup->add_flag("--delete", cleanup_with.remove, "Remove the orphans listed");
+
   app::tail_options tail_with;
   auto* tail = cli.add_subcommand(
       "tail", "Print the events arriving in Kafka or the embedded log, one line each, as they come");
@@ -164,6 +178,10 @@ int main(int argc, char** argv) {
   if (*iceberg_append) {
     return app::iceberg_append(
         app::config_sources(config_file, {{"sink.output", iceberg_table_url, "--table"}}), iceberg_with);
+  }
+  if (*iceberg_cleanup) {
+    return app::iceberg_cleanup(
+        app::config_sources(config_file, {{"sink.output", iceberg_table_url, "--table"}}), cleanup_with);
   }
   if (*avro_cat) return app::avro_cat(avro_cat_with);
   if (*avro_write) return app::avro_from_json(avro_write_with);

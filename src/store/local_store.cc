@@ -382,7 +382,12 @@ base::result<std::vector<object_info>> local_store::list(std::string_view prefix
     if (!key.starts_with(prefix)) continue;
     const auto size = entry.file_size(ec);
     if (ec) continue;
-    out.push_back(object_info{std::move(key), static_cast<std::int64_t>(size)});
+    struct stat st {};
+    const std::int64_t modified_ms =
+        ::stat(entry.path().c_str(), &st) == 0
+            ? std::int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1'000'000
+            : 0;
+    out.push_back(object_info{std::move(key), static_cast<std::int64_t>(size), modified_ms});
   }
   if (walk) return posix::os_error("list", base_dir, walk.value());
   std::sort(out.begin(), out.end(), [](const object_info& a, const object_info& b) { return a.key < b.key; });

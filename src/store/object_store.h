@@ -20,6 +20,7 @@ namespace clicktrail::store {
 struct object_info {
   std::string key;  // relative to the store's root
   std::int64_t size = 0;
+  std::int64_t modified_ms = 0;  // when it was last written, ms since 1970; list() sets it, head() may not
 };
 
 // An object's bytes with the version that conditional writes (put_if) name: S3's ETag, or for a

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/iso8601.h"
 #include "base/redact.h"
 #include "store/s3_upload.h"
 #include "store/xml.h"
@@ -182,7 +183,9 @@ base::result<std::vector<object_info>> s3_store::list(std::string_view prefix) {
       }
       // The store's own prefix is "prefix/": an object named exactly "prefix" is not in it.
       if (!options_.prefix.empty() && !key->starts_with(options_.prefix + "/")) continue;
-      out.push_back(object_info{relative_key(*key), size});
+      const auto modified = xml::text(contents, "LastModified");  // 2026-11-25T10:00:00.000Z
+      const std::int64_t modified_ms = modified ? base::parse_iso8601_ms(*modified).value_or(0) : 0;
+      out.push_back(object_info{relative_key(*key), size, modified_ms});
     }
     token.clear();
     if (xml::text(r->body, "IsTruncated").value_or("false") == "true") {

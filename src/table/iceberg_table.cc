@@ -15,6 +15,9 @@ namespace {
 
 constexpr std::string_view hint_key = "metadata/version-hint.text";
 constexpr int max_attempts = 20;
+// Earlier metadata files a version names (Iceberg's write.metadata.previous-versions-max): older
+// ones are unreferenced, and cleanup removes them.
+constexpr std::size_t metadata_log_max = 100;
 
 std::string metadata_key(std::int64_t version) {
   return fmt::format("metadata/v{}.metadata.json", version);
@@ -137,6 +140,8 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   if (current_) {
     next = *current_;
     next.metadata_log.emplace_back(current_->last_updated_ms, uri_of(metadata_key(version_)));
+    if (next.metadata_log.size() > metadata_log_max)
+      next.metadata_log.erase(next.metadata_log.begin(), next.metadata_log.end() - metadata_log_max);
   } else {
     next.table_uuid = base::make_uuid_v4().to_string();
     next.location = location_;
@@ -225,6 +230,51 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   // to write it costs nothing.
   (void)store_.put(hint_key, std::to_string(version));
   return true;
+}
+
+base::result<std::set<std::string>> iceberg_table::referenced_keys() {
+  std::set<std::string> keys{std::string(hint_key)};
+  if (!current_) return keys;
+  keys.insert(metadata_key(version_));
+  const auto add = [&](std::string_view uri) -> base::result<std::string> {
+    auto key = key_of(uri);
+    if (!key) return std::move(key).err();
+    keys.insert(**key);
+    return **key;
+  };
+  const auto read = [&](const std::string& key) -> base::result<std::string> {
+    auto bytes = store_.get(key);
+    if (!bytes) return std::move(bytes).err();
+    if (!*bytes)
+      return base::error::reject(fmt::format("{} is referenced by the table but missing", uri_of(key)));
+    return std::move(**bytes);
+  };
+  for (const auto& [at, uri] : current_->metadata_log) {
+    if (auto k = add(uri); !k) return std::move(k).err();
+  }
+  std::set<std::string> manifests_seen;
+  for (const snapshot& s : current_->snapshots) {
+    auto list_key = add(s.manifest_list);
+    if (!list_key) return std::move(list_key).err();
+    auto list = read(*list_key);
+    if (!list) return std::move(list).err();
+    auto manifests = read_manifest_list(*list);
+    if (!manifests)
+      return base::error::reject(fmt::format("{}: {}", s.manifest_list, manifests.err().message));
+    for (const manifest_file& m : *manifests) {
+      auto manifest_key = add(m.path);
+      if (!manifest_key) return std::move(manifest_key).err();
+      if (!manifests_seen.insert(*manifest_key).second) continue;  // carried over: read once
+      auto manifest = read(*manifest_key);
+      if (!manifest) return std::move(manifest).err();
+      auto paths = read_manifest_paths(*manifest);
+      if (!paths) return base::error::reject(fmt::format("{}: {}", m.path, paths.err().message));
+      for (const std::string& p : *paths) {
+        if (auto k = add(p); !k) return std::move(k).err();
+      }
+    }
+  }
+  return keys;
 }
 
 }  // namespace clicktrail::table

@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,12 @@ class iceberg_table {
 
   // The absolute URI of a key in the table's store.
   std::string uri_of(std::string_view key) const;
+
+  // Every key the current version references, for cleanup: its metadata file and those in its
+  // metadata log, the version hint, and each snapshot's manifest list, manifests and data files.
+  // A referenced object that is missing is an error: the table is damaged, and nothing should be
+  // cleaned up until someone looks.
+  base::result<std::set<std::string>> referenced_keys();
 
  private:
   base::result<std::optional<std::string>> key_of(std::string_view uri) const;

@@ -148,65 +148,91 @@ std::string write_manifest_list(std::int64_t snapshot_id, std::optional<std::int
   return w.finish();
 }
 
-base::result<std::vector<manifest_file>> read_manifest_list(std::string_view avro_file) {
+namespace {
+
+// Calls `each` with every datum of an Avro container file as a JSON element (Avro's JSON
+// encoding): files from other writers may order or extend their records differently, and what
+// is needed is picked by name.
+template <class F>
+base::status for_each_datum(std::string_view avro_file, F&& each) {
   auto file = avro::read_container(avro_file);
   if (!file) return std::move(file).err();
   const auto schema = avro::parse_schema(file->schema_json);
   if (!schema) return std::move(schema).err();
-  // Read through the JSON encoding: another writer's list may carry fields in another order, or
-  // more of them; what this one needs is picked by name.
   simdjson::dom::parser parser;
-  std::vector<manifest_file> out;
   std::string json;
   for (const auto& block : file->blocks) {
     avro::decoder in(block.datums);
     for (std::int64_t i = 0; i < block.count; ++i) {
       json.clear();
       avro::datum_to_json(*schema, 0, in, json);
-      if (!in.ok())
-        return base::error::reject(fmt::format("a manifest list entry is malformed: {}", in.error()));
+      if (!in.ok()) return base::error::reject(fmt::format("an entry is malformed: {}", in.error()));
       simdjson::dom::element e;
-      if (parser.parse(json).get(e) != simdjson::SUCCESS)
-        return base::error::reject("a manifest list entry is not JSON");
-      manifest_file m;
-      std::string_view path;
-      const auto long_of = [&](const char* name, auto& into) {
-        std::int64_t v = 0;
-        if (e[name].get_int64().get(v) == simdjson::SUCCESS)
-          into = static_cast<std::remove_reference_t<decltype(into)>>(v);
-      };
-      if (e["manifest_path"].get_string().get(path) != simdjson::SUCCESS)
-        return base::error::reject("a manifest list entry has no manifest_path");
-      m.path = std::string(path);
-      long_of("manifest_length", m.length);
-      long_of("partition_spec_id", m.spec_id);
-      long_of("content", m.content);
-      long_of("sequence_number", m.sequence_number);
-      long_of("min_sequence_number", m.min_sequence_number);
-      long_of("added_snapshot_id", m.added_snapshot_id);
-      long_of("added_files_count", m.added_files);
-      long_of("existing_files_count", m.existing_files);
-      long_of("deleted_files_count", m.deleted_files);
-      long_of("added_rows_count", m.added_rows);
-      long_of("existing_rows_count", m.existing_rows);
-      long_of("deleted_rows_count", m.deleted_rows);
-      // partitions: {"array": [{"contains_null": …, "lower_bound": {"bytes": "…"}, …}]}
-      simdjson::dom::array parts;
-      if (e["partitions"]["array"].get_array().get(parts) == simdjson::SUCCESS && parts.size() == 1) {
-        std::string_view lower, upper;
-        const auto first = *parts.begin();
-        if (first["lower_bound"]["bytes"].get_string().get(lower) == simdjson::SUCCESS &&
-            first["upper_bound"]["bytes"].get_string().get(upper) == simdjson::SUCCESS) {
-          const auto lower_bytes = avro::bytes_from_json(lower), upper_bytes = avro::bytes_from_json(upper);
-          if (lower_bytes && upper_bytes) {
-            m.lower = int_from_bound(*lower_bytes);
-            m.upper = int_from_bound(*upper_bytes);
-          }
-        }
-      }
-      out.push_back(std::move(m));
+      if (parser.parse(json).get(e) != simdjson::SUCCESS) return base::error::reject("an entry is not JSON");
+      if (auto s = each(e); !s) return s;
     }
   }
+  return {};
+}
+
+}  // namespace
+
+base::result<std::vector<std::string>> read_manifest_paths(std::string_view avro_file) {
+  std::vector<std::string> out;
+  auto s = for_each_datum(avro_file, [&](simdjson::dom::element e) -> base::status {
+    std::string_view path;
+    if (e["data_file"]["file_path"].get_string().get(path) != simdjson::SUCCESS)
+      return base::error::reject("a manifest entry has no data_file.file_path");
+    out.emplace_back(path);
+    return {};
+  });
+  if (!s) return std::move(s).err();
+  return out;
+}
+
+base::result<std::vector<manifest_file>> read_manifest_list(std::string_view avro_file) {
+  std::vector<manifest_file> out;
+  auto s = for_each_datum(avro_file, [&](simdjson::dom::element e) -> base::status {
+    manifest_file m;
+    std::string_view path;
+    const auto long_of = [&](const char* name, auto& into) {
+      std::int64_t v = 0;
+      if (e[name].get_int64().get(v) == simdjson::SUCCESS)
+        into = static_cast<std::remove_reference_t<decltype(into)>>(v);
+    };
+    if (e["manifest_path"].get_string().get(path) != simdjson::SUCCESS)
+      return base::error::reject("a manifest list entry has no manifest_path");
+    m.path = std::string(path);
+    long_of("manifest_length", m.length);
+    long_of("partition_spec_id", m.spec_id);
+    long_of("content", m.content);
+    long_of("sequence_number", m.sequence_number);
+    long_of("min_sequence_number", m.min_sequence_number);
+    long_of("added_snapshot_id", m.added_snapshot_id);
+    long_of("added_files_count", m.added_files);
+    long_of("existing_files_count", m.existing_files);
+    long_of("deleted_files_count", m.deleted_files);
+    long_of("added_rows_count", m.added_rows);
+    long_of("existing_rows_count", m.existing_rows);
+    long_of("deleted_rows_count", m.deleted_rows);
+    // partitions: {"array": [{"contains_null": …, "lower_bound": {"bytes": "…"}, …}]}
+    simdjson::dom::array parts;
+    if (e["partitions"]["array"].get_array().get(parts) == simdjson::SUCCESS && parts.size() == 1) {
+      std::string_view lower, upper;
+      const auto first = *parts.begin();
+      if (first["lower_bound"]["bytes"].get_string().get(lower) == simdjson::SUCCESS &&
+          first["upper_bound"]["bytes"].get_string().get(upper) == simdjson::SUCCESS) {
+        const auto lower_bytes = avro::bytes_from_json(lower), upper_bytes = avro::bytes_from_json(upper);
+        if (lower_bytes && upper_bytes) {
+          m.lower = int_from_bound(*lower_bytes);
+          m.upper = int_from_bound(*upper_bytes);
+        }
+      }
+    }
+    out.push_back(std::move(m));
+    return {};
+  });
+  if (!s) return std::move(s).err();
   return out;
 }
 

@@ -50,4 +50,7 @@ std::string write_manifest_list(std::int64_t snapshot_id, std::optional<std::int
 // The manifests a manifest list names, whoever wrote it, for the next snapshot to carry over.
 base::result<std::vector<manifest_file>> read_manifest_list(std::string_view avro_file);
 
+// The data file paths a manifest lists (every entry, whatever its status), whoever wrote it.
+base::result<std::vector<std::string>> read_manifest_paths(std::string_view avro_file);
+
 }  // namespace clicktrail::table

@@ -118,3 +118,49 @@ def test_a_bad_line_commits_nothing_and_names_the_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"{path}:6:" in done.stderr and "nothing was committed" in done.stderr
     assert not (table / "metadata").exists() or not list((table / "metadata").glob("v*.metadata.json"))
+
+
+def test_cleanup_lists_and_removes_only_what_no_version_references(services, tmp_path: Path) -> None:
+    from pyarrow import fs as pafs
+
+    prefix = f"iceberg-{uuid.uuid4().hex[:8]}/events"
+    url = f"s3://{services.s3_bucket}/{prefix}"
+    config = tmp_path / "s3.toml"
+    config.write_text(f'[s3]\nregion = "{services.region}"\nendpoint = "{services.s3_endpoint}"\npath_style = true\n')
+    evs = events(100, 20)
+    assert append(url, [write_events(tmp_path, "a", evs)], config).returncode == 0
+    s3 = pafs.S3FileSystem(access_key=services.access_key, secret_key=services.secret_key, region=services.region,
+                           endpoint_override=services.s3_endpoint, scheme="http")
+    # What a writer that died after its uploads leaves: data and metadata no version names.
+    orphans = [f"{prefix}/data/collector_ts_hour=2026-11-25-10/{uuid.uuid4()}.parquet", f"{prefix}/metadata/{uuid.uuid4()}-m0.avro"]
+    for key in orphans:
+        with s3.open_output_stream(f"{services.s3_bucket}/{key}") as out:
+            out.write(b"left behind")
+
+    def cleanup(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run([binary(), "iceberg", "cleanup", "--config", str(config), "--table", url, *flags],
+                              capture_output=True, text=True, timeout=120)
+
+    young = cleanup()  # the default cut-off, an hour: these were just written, maybe by a commit in progress
+    assert young.returncode == 0, young.stderr
+    assert young.stdout == "" and "2 unreferenced files younger than 3600 s left alone" in young.stderr
+    listed = cleanup("--older-than", "0")
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(line.split("\t")[0] for line in listed.stdout.splitlines()) == sorted(
+        f"s3://{services.s3_bucket}/{k}" for k in orphans)
+    removed = cleanup("--older-than", "0", "--delete")
+    assert removed.returncode == 0, removed.stderr
+    assert cleanup("--older-than", "0").stdout == ""
+    t = StaticTable.from_metadata(url, properties={
+        "s3.endpoint": services.s3_endpoint, "s3.access-key-id": services.access_key,
+        "s3.secret-access-key": services.secret_key, "s3.region": services.region,
+    })
+    assert sorted(scanned(t)) == sorted(e["event_id"] for e in evs)
+
+    # A referenced file gone is damage: named, and nothing else is touched.
+    data = [f for f in s3.get_file_info(pafs.FileSelector(f"{services.s3_bucket}/{prefix}/data", recursive=True))
+            if f.type == pafs.FileType.File]
+    s3.delete_file(data[0].path)
+    damaged = cleanup("--older-than", "0")
+    assert damaged.returncode == 1
+    assert "is in the table but not in the store" in damaged.stderr and data[0].path.split("/")[-1] in damaged.stderr

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -56,6 +57,22 @@ class conditional_writes : public ::testing::TestWithParam<kind> {
   fs::path dir_;
   std::unique_ptr<object_store> store_;
 };
+
+TEST_P(conditional_writes, list_says_when_each_object_was_written) {
+  // What `clicktrail iceberg cleanup` tells an orphan from a file a writer is about to commit by.
+  const std::string prefix = "modified-" + std::to_string(::getpid()) + "/";
+  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  ASSERT_TRUE(store_->put(prefix + "a", "x"));
+  auto listed = store_->list(prefix);
+  ASSERT_TRUE(listed) << listed.err().message;
+  ASSERT_EQ(listed->size(), 1U);
+  // S3 keeps whole seconds; clocks of a server and its client may differ by a little.
+  EXPECT_GE((*listed)[0].modified_ms, before - 5000);
+  EXPECT_LE((*listed)[0].modified_ms, before + 60'000);
+  ASSERT_TRUE(store_->remove(prefix + "a"));
+}
 
 TEST_P(conditional_writes, an_upload_never_overwrites_an_object) {
   for (const bool multipart : {false, true}) {

@@ -52,8 +52,9 @@ std::int64_t summary_number(const std::map<std::string, std::string>& s, const s
 
 }  // namespace
 
-iceberg_table::iceberg_table(store::object_store& store, std::string location, partitioning p)
-    : store_(store), location_(std::move(location)), partition_(std::move(p)) {
+iceberg_table::iceberg_table(store::object_store& store, std::string location, partitioning p,
+                             table_upkeep upkeep)
+    : store_(store), location_(std::move(location)), partition_(std::move(p)), upkeep_(upkeep) {
   while (location_.ends_with('/')) location_.pop_back();
 }
 
@@ -186,6 +187,11 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     added.upper = std::max(added.upper.value_or(f.partition), f.partition);
   }
   manifests.insert(manifests.begin(), added);
+  std::string merged_key;
+  if (manifests.size() > upkeep_.merge_at) {
+    if (auto s = merge_small(manifests, next.partition, id, sequence, tag, merged_key); !s)
+      return std::move(s).err();
+  }
   const std::optional<std::int64_t> parent_id =
       next.current() ? std::optional(next.current()->id) : std::nullopt;
   const std::string list_key = fmt::format("metadata/snap-{}-1-{}.avro", id, tag);
@@ -212,6 +218,15 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   made.summary["total-position-deletes"] = "0";
   made.summary["total-equality-deletes"] = "0";
   next.snapshots.push_back(made);
+  // Expiry: the oldest snapshots go, the newest few stay whatever their age.
+  for (std::size_t i = 0; next.snapshots.size() > upkeep_.keep_snapshots &&
+                          i < next.snapshots.size() - upkeep_.keep_snapshots;) {
+    if (next.snapshots[i].timestamp_ms < now - upkeep_.max_snapshot_age_ms) {
+      next.snapshots.erase(next.snapshots.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
   next.last_sequence_number = sequence;
   next.last_updated_ms = now;
 
@@ -222,6 +237,7 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     // Lost the race: what this attempt wrote is an orphan no version names.
     (void)store_.remove(list_key);
     (void)store_.remove(manifest_key);
+    if (!merged_key.empty()) (void)store_.remove(merged_key);
     return false;
   }
   current_ = std::move(next);
@@ -230,6 +246,52 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   // to write it costs nothing.
   (void)store_.put(hint_key, std::to_string(version));
   return true;
+}
+
+base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, const partitioning& p,
+                                        std::int64_t snapshot_id, std::int64_t sequence,
+                                        const std::string& tag, std::string& written) {
+  std::vector<manifest_file> kept{manifests.front()}, small;
+  for (std::size_t i = 1; i < manifests.size(); ++i) {
+    const manifest_file& m = manifests[i];
+    (m.content == 0 && m.length < upkeep_.small_manifest_bytes ? small : kept).push_back(m);
+  }
+  if (small.size() < 2) return {};
+  std::vector<manifest_entry> entries;
+  manifest_file merged{.path = "",
+                       .length = 0,
+                       .sequence_number = sequence,
+                       .min_sequence_number = sequence,
+                       .added_snapshot_id = snapshot_id,
+                       .lower = std::nullopt,
+                       .upper = std::nullopt};
+  for (const manifest_file& m : small) {
+    auto key = key_of(m.path);
+    if (!key) return std::move(key).err();
+    auto bytes = store_.get(**key);
+    if (!bytes) return std::move(bytes).err();
+    if (!*bytes) return base::error::fail(fmt::format("the manifest {} is listed but missing", m.path));
+    auto read = read_manifest_entries(**bytes, m);
+    if (!read) return base::error::reject(fmt::format("{}: {}", m.path, read.err().message));
+    for (manifest_entry& e : *read) {
+      if (e.status == manifest_entry::state::deleted) continue;  // gone from the table already
+      e.status = manifest_entry::state::existing;
+      ++merged.existing_files;
+      merged.existing_rows += e.file.records;
+      merged.min_sequence_number = std::min(merged.min_sequence_number, e.sequence_number.value_or(sequence));
+      merged.lower = std::min(merged.lower.value_or(e.file.partition), e.file.partition);
+      merged.upper = std::max(merged.upper.value_or(e.file.partition), e.file.partition);
+      entries.push_back(std::move(e));
+    }
+  }
+  const std::string bytes = write_manifest_entries(p, entries);
+  written = fmt::format("metadata/{}-m1.avro", tag);
+  if (auto s = store_.put(written, bytes); !s) return s;
+  merged.path = uri_of(written);
+  merged.length = static_cast<std::int64_t>(bytes.size());
+  kept.insert(kept.begin() + 1, merged);
+  manifests = std::move(kept);
+  return {};
 }
 
 base::result<std::set<std::string>> iceberg_table::referenced_keys() {

@@ -24,9 +24,22 @@
 
 namespace clicktrail::table {
 
+// What keeps a table that is committed to every minute for months small to read and write.
+struct table_upkeep {
+  // Past this many manifests in a list, the small ones are merged into one (Iceberg's
+  // commit.manifest.min-count-to-merge and target-size-bytes).
+  std::size_t merge_at = 100;
+  std::int64_t small_manifest_bytes = std::int64_t{8} << 20;
+  // Snapshots older than this leave the metadata, all but the newest `keep_snapshots` (Iceberg's
+  // history.expire.max-snapshot-age-ms and min-snapshots-to-keep). An append-only table's data
+  // files stay in the current snapshot; what expires is only the history to travel back to.
+  std::int64_t max_snapshot_age_ms = std::int64_t{5} * 24 * 3600 * 1000;
+  std::size_t keep_snapshots = 1;
+};
+
 class iceberg_table {
  public:
-  iceberg_table(store::object_store& store, std::string location, partitioning p);
+  iceberg_table(store::object_store& store, std::string location, partitioning p, table_upkeep upkeep = {});
 
   // Reads the newest version: the version hint, then any later v<N> written after it.
   base::status refresh();
@@ -59,9 +72,16 @@ class iceberg_table {
                                 const std::map<std::string, std::string>& summary, const precondition& check,
                                 snapshot& made);
 
+  // Replaces the small manifests of `manifests` (all but the first, this commit's own) with one
+  // that carries their entries as existing files; `written` gets its key.
+  base::status merge_small(std::vector<manifest_file>& manifests, const partitioning& p,
+                           std::int64_t snapshot_id, std::int64_t sequence, const std::string& tag,
+                           std::string& written);
+
   store::object_store& store_;
   std::string location_;
   partitioning partition_;
+  table_upkeep upkeep_;
   std::optional<table_metadata> current_;
   std::int64_t version_ = 0;  // of current_; 0: no table yet
 };

@@ -77,8 +77,7 @@ std::optional<std::int32_t> int_from_bound(std::string_view b) {
 
 }  // namespace
 
-std::string write_manifest(const partitioning& p, std::int64_t snapshot_id,
-                           std::span<const data_file> files) {
+std::string write_manifest_entries(const partitioning& p, std::span<const manifest_entry> entries) {
   avro::container_writer w(manifest_schema(p), avro::codec::deflate,
                            {{"schema", schema_json()},
                             {"schema-id", std::to_string(schema_id)},
@@ -87,23 +86,40 @@ std::string write_manifest(const partitioning& p, std::int64_t snapshot_id,
                             {"format-version", "2"},
                             {"content", "data"}},
                            avro::random_sync());
+  const auto optional_long = [](std::string& out, const std::optional<std::int64_t>& v) {
+    avro::put_long(out, v ? 1 : 0);  // the union's branch: null or long
+    if (v) avro::put_long(out, *v);
+  };
   std::string datum;
-  for (const data_file& f : files) {
+  for (const manifest_entry& e : entries) {
     datum.clear();
-    avro::put_long(datum, 1);  // status: ADDED
-    avro::put_long(datum, 1);  // snapshot_id: the long branch
-    avro::put_long(datum, snapshot_id);
-    avro::put_long(datum, 0);  // sequence_number: null, inherited from the manifest list
-    avro::put_long(datum, 0);  // file_sequence_number: null, likewise
+    avro::put_long(datum, static_cast<std::int32_t>(e.status));
+    optional_long(datum, e.snapshot_id);
+    optional_long(datum, e.sequence_number);
+    optional_long(datum, e.file_sequence_number);
     avro::put_long(datum, 0);  // content: data
-    avro::put_bytes(datum, f.path);
+    avro::put_bytes(datum, e.file.path);
     avro::put_bytes(datum, "PARQUET");
-    avro::put_long(datum, f.partition);
-    avro::put_long(datum, f.records);
-    avro::put_long(datum, f.size);
+    avro::put_long(datum, e.file.partition);
+    avro::put_long(datum, e.file.records);
+    avro::put_long(datum, e.file.size);
     w.append(datum);
   }
   return w.finish();
+}
+
+std::string write_manifest(const partitioning& p, std::int64_t snapshot_id,
+                           std::span<const data_file> files) {
+  std::vector<manifest_entry> entries;
+  entries.reserve(files.size());
+  for (const data_file& f : files) {
+    entries.push_back({.status = manifest_entry::state::added,
+                       .snapshot_id = snapshot_id,
+                       .sequence_number = std::nullopt,  // inherited from the manifest list
+                       .file_sequence_number = std::nullopt,
+                       .file = f});
+  }
+  return write_manifest_entries(p, entries);
 }
 
 std::string write_manifest_list(std::int64_t snapshot_id, std::optional<std::int64_t> parent,
@@ -229,6 +245,43 @@ base::result<std::vector<manifest_file>> read_manifest_list(std::string_view avr
         }
       }
     }
+    out.push_back(std::move(m));
+    return {};
+  });
+  if (!s) return std::move(s).err();
+  return out;
+}
+
+base::result<std::vector<manifest_entry>> read_manifest_entries(std::string_view avro_file,
+                                                                const manifest_file& listed) {
+  std::vector<manifest_entry> out;
+  auto s = for_each_datum(avro_file, [&](simdjson::dom::element e) -> base::status {
+    manifest_entry m;
+    std::int64_t v = 0;
+    if (e["status"].get_int64().get(v) != simdjson::SUCCESS || v < 0 || v > 2)
+      return base::error::reject("a manifest entry has no status 0, 1 or 2");
+    m.status = static_cast<manifest_entry::state>(v);
+    // Inherited when null: the snapshot that added the manifest, and its sequence number.
+    m.snapshot_id =
+        e["snapshot_id"]["long"].get_int64().get(v) == simdjson::SUCCESS ? v : listed.added_snapshot_id;
+    m.sequence_number =
+        e["sequence_number"]["long"].get_int64().get(v) == simdjson::SUCCESS ? v : listed.sequence_number;
+    m.file_sequence_number =
+        e["file_sequence_number"]["long"].get_int64().get(v) == simdjson::SUCCESS ? v : *m.sequence_number;
+    const simdjson::dom::element f = e["data_file"];
+    std::string_view path;
+    if (f["file_path"].get_string().get(path) != simdjson::SUCCESS ||
+        f["record_count"].get_int64().get(m.file.records) != simdjson::SUCCESS ||
+        f["file_size_in_bytes"].get_int64().get(m.file.size) != simdjson::SUCCESS)
+      return base::error::reject(
+          "a manifest entry lacks data_file.file_path, record_count or file_size_in_bytes");
+    m.file.path = std::string(path);
+    // The one partition field, whatever its name.
+    simdjson::dom::object partition;
+    if (f["partition"].get_object().get(partition) != simdjson::SUCCESS || partition.size() != 1 ||
+        (*partition.begin()).value.get_int64().get(v) != simdjson::SUCCESS)
+      return base::error::reject("a manifest entry's partition is not one whole number");
+    m.file.partition = static_cast<std::int32_t>(v);
     out.push_back(std::move(m));
     return {};
   });

@@ -29,6 +29,17 @@ struct data_file {
 // A manifest of `files`, all added by snapshot `snapshot_id`.
 std::string write_manifest(const partitioning& p, std::int64_t snapshot_id, std::span<const data_file> files);
 
+// One manifest entry. Sequence numbers are nullopt in a snapshot's own new manifest (readers take
+// the manifest list's), explicit in a manifest that carries entries over from others.
+struct manifest_entry {
+  enum class state : std::int32_t { existing = 0, added = 1, deleted = 2 };
+  state status = state::added;
+  std::int64_t snapshot_id = 0;
+  std::optional<std::int64_t> sequence_number, file_sequence_number;
+  data_file file;
+};
+std::string write_manifest_entries(const partitioning& p, std::span<const manifest_entry> entries);
+
 struct manifest_file {
   std::string path;
   std::int64_t length = 0;
@@ -52,5 +63,10 @@ base::result<std::vector<manifest_file>> read_manifest_list(std::string_view avr
 
 // The data file paths a manifest lists (every entry, whatever its status), whoever wrote it.
 base::result<std::vector<std::string>> read_manifest_paths(std::string_view avro_file);
+
+// The entries of a manifest, whoever wrote it, with what they inherit from `listed` (its entry in
+// the manifest list) filled in: ready to be written into a merged manifest as existing files.
+base::result<std::vector<manifest_entry>> read_manifest_entries(std::string_view avro_file,
+                                                                const manifest_file& listed);
 
 }  // namespace clicktrail::table

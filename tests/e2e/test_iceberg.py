@@ -164,3 +164,20 @@ def test_cleanup_lists_and_removes_only_what_no_version_references(services, tmp
     damaged = cleanup("--older-than", "0")
     assert damaged.returncode == 1
     assert "is in the table but not in the store" in damaged.stderr and data[0].path.split("/")[-1] in damaged.stderr
+
+
+def test_a_table_appended_to_many_times_merges_its_manifests_and_reads_back_whole(tmp_path: Path) -> None:
+    """Past 100 manifests in a list, the small ones are merged into one that carries their files as
+    existing entries with their own sequence numbers: pyiceberg still reads every event."""
+    table = tmp_path / "events"
+    all_events = []
+    for i in range(110):
+        evs = events(3, 100 + i)
+        all_events += evs
+        done = append(str(table), [write_events(tmp_path, f"e{i}", evs)])
+        assert done.returncode == 0, done.stderr
+    t = StaticTable.from_metadata(f"file://{table}")
+    manifests = t.current_snapshot().manifests(t.io)
+    assert len(manifests) <= 11, "the small manifests were merged"
+    assert sum((m.existing_files_count or 0) + (m.added_files_count or 0) for m in manifests) == 330  # 3 hours each
+    assert sorted(scanned(t)) == sorted(e["event_id"] for e in all_events)

@@ -25,10 +25,11 @@ class iceberg_table_test : public ::testing::Test {
 
   iceberg_table open_table() { return iceberg_table(*store_, "file://" + dir_.string(), partitioning{}); }
 
-  static std::vector<data_file> files(int n, std::int32_t hour) {
+  std::vector<data_file> files(int n, std::int32_t hour) const {
     std::vector<data_file> out;
     for (int i = 0; i < n; ++i)
-      out.push_back({.path = "file:///x/data/f" + std::to_string(hour) + "-" + std::to_string(i) + ".parquet",
+      out.push_back({.path = "file://" + dir_.string() + "/data/f" + std::to_string(hour) + "-" +
+                             std::to_string(i) + ".parquet",
                      .size = 1000 + i,
                      .records = 10 + i,
                      .partition = hour});
@@ -119,6 +120,51 @@ TEST_F(iceberg_table_test, a_writer_that_loses_the_race_commits_on_top_of_the_wi
   int avro = 0;
   for (const auto& o : *listed) avro += o.key.ends_with(".avro") ? 1 : 0;
   EXPECT_EQ(avro, 6);
+}
+
+TEST_F(iceberg_table_test, small_manifests_are_merged_and_every_file_stays_in_the_table) {
+  iceberg_table t(*store_, "file://" + dir_.string(), partitioning{}, table_upkeep{.merge_at = 10});
+  constexpr int commits = 25;
+  for (int i = 0; i < commits; ++i) ASSERT_TRUE(t.append(files(1, 498778 + i), {}));
+  const std::string list_key =
+      t.current()->current()->manifest_list.substr(("file://" + dir_.string() + "/").size());
+  auto manifests = read_manifest_list(**store_->get(list_key));
+  ASSERT_TRUE(manifests) << manifests.err().message;
+  EXPECT_LE(manifests->size(), 11U);
+  std::int64_t files_listed = 0, rows = 0;
+  std::int32_t lowest = INT32_MAX;
+  for (const manifest_file& m : *manifests) {
+    files_listed += m.added_files + m.existing_files;
+    rows += m.added_rows + m.existing_rows;
+    lowest = std::min(lowest, *m.lower);
+  }
+  EXPECT_EQ(files_listed, commits);
+  EXPECT_EQ(rows, 10 * commits);
+  EXPECT_EQ(lowest, 498778);
+  // Every data file of every commit is still referenced, with its own snapshot and sequence number.
+  auto keys = t.referenced_keys();
+  ASSERT_TRUE(keys) << keys.err().message;
+  std::vector<manifest_entry> existing;
+  for (const manifest_file& m : *manifests) {
+    if (m.existing_files == 0) continue;
+    auto entries =
+        read_manifest_entries(**store_->get(m.path.substr(("file://" + dir_.string() + "/").size())), m);
+    ASSERT_TRUE(entries) << entries.err().message;
+    existing.insert(existing.end(), entries->begin(), entries->end());
+  }
+  ASSERT_FALSE(existing.empty());
+  for (const manifest_entry& e : existing) {
+    EXPECT_EQ(e.status, manifest_entry::state::existing);
+    EXPECT_EQ(*e.sequence_number, e.file.partition - 498778 + 1) << e.file.path;  // the commit that added it
+  }
+}
+
+TEST_F(iceberg_table_test, old_snapshots_expire_but_the_newest_stay) {
+  iceberg_table t(*store_, "file://" + dir_.string(), partitioning{},
+                  table_upkeep{.max_snapshot_age_ms = -1, .keep_snapshots = 3});
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(t.append(files(1, i), {}));
+  ASSERT_EQ(t.current()->snapshots.size(), 3U);
+  EXPECT_EQ(t.current()->current()->summary.at("total-data-files"), "8");  // the data is all there
 }
 
 TEST_F(iceberg_table_test, a_precondition_that_refuses_stops_the_commit) {

@@ -62,12 +62,12 @@ std::string iceberg_table::uri_of(std::string_view key) const {
   return fmt::format("{}/{}", location_, key);
 }
 
-base::result<std::optional<std::string>> iceberg_table::key_of(std::string_view uri) const {
+base::result<std::string> iceberg_table::key_of(std::string_view uri) const {
   const std::string root = location_ + "/";
   if (!uri.starts_with(root))
     return base::error::reject(
         fmt::format("the table names {}, which is not under its location {}", uri, location_));
-  return std::optional<std::string>(std::string(uri.substr(root.size())));
+  return std::string(uri.substr(root.size()));
 }
 
 base::status iceberg_table::refresh() {
@@ -161,7 +161,7 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   if (const snapshot* parent = next.current()) {
     auto key = key_of(parent->manifest_list);
     if (!key) return std::move(key).err();
-    auto list = store_.get(**key);
+    auto list = store_.get(*key);
     if (!list) return std::move(list).err();
     if (!*list)
       return base::error::fail(
@@ -268,7 +268,7 @@ base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, c
   for (const manifest_file& m : small) {
     auto key = key_of(m.path);
     if (!key) return std::move(key).err();
-    auto bytes = store_.get(**key);
+    auto bytes = store_.get(*key);
     if (!bytes) return std::move(bytes).err();
     if (!*bytes) return base::error::fail(fmt::format("the manifest {} is listed but missing", m.path));
     auto read = read_manifest_entries(**bytes, m);
@@ -301,8 +301,8 @@ base::result<std::set<std::string>> iceberg_table::referenced_keys() {
   const auto add = [&](std::string_view uri) -> base::result<std::string> {
     auto key = key_of(uri);
     if (!key) return std::move(key).err();
-    keys.insert(**key);
-    return **key;
+    keys.insert(*key);
+    return *key;
   };
   const auto read = [&](const std::string& key) -> base::result<std::string> {
     auto bytes = store_.get(key);

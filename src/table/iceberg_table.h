@@ -67,7 +67,8 @@ class iceberg_table {
   base::result<std::set<std::string>> referenced_keys();
 
  private:
-  base::result<std::optional<std::string>> key_of(std::string_view uri) const;
+  // The key of a URI under the table's location; an error for one elsewhere.
+  base::result<std::string> key_of(std::string_view uri) const;
   base::result<bool> try_append(const std::vector<data_file>& files,
                                 const std::map<std::string, std::string>& summary, const precondition& check,
                                 snapshot& made);

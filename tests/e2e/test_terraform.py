@@ -406,7 +406,7 @@ def test_the_lambda_function_is_configured_by_environment_and_outlives_its_produ
 
 def test_the_glue_table_has_the_event_schemas_columns_in_order(modules):
     schema = (REPO_ROOT / "docs" / "event-schema.md").read_text().split("## Input forms")[0]
-    fields = re.findall(r"^\| `(\w+)` \| ([\w ()]+?) \|", schema, re.M)
+    fields = re.findall(r"^\| `(\w+)` \| \d+ \| ([\w ()]+?) \|", schema, re.M)  # field, id, type
     kinds = {"string": "string", "string (UUID)": "string", "int64 (ms)": "timestamp", "int64": "bigint",
              "int32": "int", "bool": "boolean", "JSON object": "string"}
     expected = [[name, kinds[kind]] for name, kind in fields]

@@ -75,7 +75,8 @@ TEST(avro_binary, short_or_overlong_input_is_an_error_not_a_read_past_the_end) {
   decoder negative(std::string_view("\x01", 1));
   negative.get_bytes();
   EXPECT_FALSE(negative.ok());
-  decoder wide_int(long_bytes(1L << 40));
+  const std::string wide = long_bytes(1L << 40);  // the decoder views its bytes: they must outlive it
+  decoder wide_int(wide);
   wide_int.get_int();
   EXPECT_FALSE(wide_int.ok());
 }

@@ -30,8 +30,10 @@ namespace clicktrail::app {
 namespace {
 
 // Partitions written at once; past it the longest-open file is closed (its partition may get
-// another file later). Each open file holds up to a row group in memory.
+// another file later). Each open file holds up to a row group in memory, so past
+// max_buffered_bytes in all, the fullest is closed too.
 constexpr std::size_t max_open_files = 16;
+constexpr std::int64_t max_buffered_bytes = std::int64_t{256} << 20;
 
 struct open_file {
   std::unique_ptr<store::upload> upload;
@@ -150,7 +152,22 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
         failure = s.err().message;
         return false;
       }
-      ++events;
+      if (++events % 1024 == 0) {
+        std::int64_t buffered = 0;
+        auto fullest = files.begin();
+        for (auto it = files.begin(); it != files.end(); ++it) {
+          const std::int64_t held = it->second.writer->buffered_bytes() + it->second.upload->buffered_bytes();
+          buffered += held;
+          if (held > fullest->second.writer->buffered_bytes() + fullest->second.upload->buffered_bytes())
+            fullest = it;
+        }
+        if (buffered > max_buffered_bytes) {
+          if (auto s = close(fullest->first); !s) {
+            failure = s.err().message;
+            return false;
+          }
+        }
+      }
       return true;
     });
     if (!read && !failure)

@@ -79,6 +79,13 @@ std::string schema_json() {
   return out;
 }
 
+std::vector<std::string> schema_columns() {
+  std::vector<std::string> out;
+  for (const event::field& f : event::all_fields())
+    out.push_back(fmt::format("{} {} {}", f.id, f.name, type_of(f).name));
+  return out;
+}
+
 std::int32_t last_column_id() {
   std::int32_t last = 0;
   for (const event::field& f : event::all_fields()) last = std::max(last, f.id);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace clicktrail::table {
 
@@ -28,6 +29,8 @@ inline constexpr std::int32_t first_partition_field_id = 1000;  // the specifica
 
 // {"type":"struct","schema-id":0,"fields":[{"id":1,"name":"event_id","required":true,"type":"string"},…]}
 std::string schema_json();
+// This version's columns, "id name type" each, in order (as table_metadata::columns).
+std::vector<std::string> schema_columns();
 // The highest column id (last-column-id).
 std::int32_t last_column_id();
 // The spec's fields array, [{"source-id":6,"field-id":1000,"transform":"hour","name":"collector_ts_hour"}].

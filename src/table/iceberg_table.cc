@@ -136,6 +136,22 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   if (check) {
     if (auto s = check(current()); !s) return std::move(s).err();
   }
+  if (current_ && current_->columns != schema_columns()) {
+    // Another writer changed the schema (or an older or newer clicktrail wrote it): this commit
+    // would write its own schema over the table's. Evolving a schema is not built yet.
+    std::string differs;
+    const std::vector<std::string> ours = schema_columns();
+    for (std::size_t i = 0; i < std::max(ours.size(), current_->columns.size()) && differs.empty(); ++i) {
+      const std::string theirs_i = i < current_->columns.size() ? current_->columns[i] : "nothing";
+      const std::string ours_i = i < ours.size() ? ours[i] : "nothing";
+      if (theirs_i != ours_i)
+        differs = fmt::format("column {} is \"{}\" in the table, \"{}\" here", i + 1, theirs_i, ours_i);
+    }
+    return base::error::reject(
+        fmt::format("{}: the table's schema is not the one this version writes ({}); commit "
+                    "with the clicktrail version that made the table",
+                    uri_of(metadata_key(version_)), differs));
+  }
   const base::unix_ms now = base::now_unix_ms();
   table_metadata next;
   if (current_) {

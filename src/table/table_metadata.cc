@@ -131,6 +131,30 @@ base::result<table_metadata> parse_table_metadata(std::string_view json) {
   }
   if (!found_spec) return bad("its default partition spec is missing");
 
+  // The current schema's columns.
+  std::int64_t current_schema = 0;
+  if (root["current-schema-id"].get_int64().get(current_schema) != simdjson::SUCCESS)
+    return bad("no current-schema-id");
+  dom::array schemas;
+  if (root["schemas"].get_array().get(schemas) != simdjson::SUCCESS) return bad("no schemas");
+  for (const dom::element schema : schemas) {
+    std::int64_t id = -1;
+    if (schema["schema-id"].get_int64().get(id) != simdjson::SUCCESS || id != current_schema) continue;
+    dom::array fields;
+    if (schema["fields"].get_array().get(fields) != simdjson::SUCCESS)
+      return bad("its current schema has no fields");
+    for (const dom::element f : fields) {
+      std::int64_t field_id = 0;
+      std::string_view name, type;
+      if (f["id"].get_int64().get(field_id) != simdjson::SUCCESS ||
+          f["name"].get_string().get(name) != simdjson::SUCCESS)
+        return bad("a column of its current schema has no id or name");
+      if (f["type"].get_string().get(type) != simdjson::SUCCESS) type = "(nested)";
+      m.columns.push_back(fmt::format("{} {} {}", field_id, name, type));
+    }
+  }
+  if (m.columns.empty()) return bad("its current schema is missing");
+
   dom::object properties;
   if (root["properties"].get_object().get(properties) == simdjson::SUCCESS) {
     for (const auto p : properties) {

@@ -34,6 +34,9 @@ struct table_metadata {
   std::vector<snapshot> snapshots;  // oldest first; the last is the current one
   // Earlier metadata files, for the metadata-log: {timestamp-ms, metadata-file}.
   std::vector<std::pair<std::int64_t, std::string>> metadata_log;
+  // The current schema's columns as the file has them, "id name type" each, in order: compared
+  // with this version's before a commit writes its own schema over it.
+  std::vector<std::string> columns;
 
   const snapshot* current() const { return snapshots.empty() ? nullptr : &snapshots.back(); }
 };

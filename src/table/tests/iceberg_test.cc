@@ -167,6 +167,29 @@ TEST_F(iceberg_table_test, old_snapshots_expire_but_the_newest_stay) {
   EXPECT_EQ(t.current()->current()->summary.at("total-data-files"), "8");  // the data is all there
 }
 
+TEST_F(iceberg_table_test, a_table_whose_schema_another_writer_changed_is_not_written_over) {
+  auto t = open_table();
+  ASSERT_TRUE(t.append(files(1, 1), {}));
+  // Another writer renames a column in a new version of the metadata.
+  auto text = store_->get("metadata/v1.metadata.json");
+  ASSERT_TRUE(text && *text);
+  std::string changed = **text;
+  const std::string column = "\"name\":\"page_title\"";
+  const auto at = changed.find(column);
+  ASSERT_NE(at, std::string::npos);
+  changed.replace(at, column.size(), "\"name\":\"title_text\"");
+  ASSERT_TRUE(store_->put("metadata/v2.metadata.json", changed));
+  auto refused = t.append(files(1, 2), {});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(
+      refused.err().message.find("\"14 title_text string\" in the table, \"14 page_title string\" here"),
+      std::string::npos)
+      << refused.err().message;
+  auto after = store_->head("metadata/v3.metadata.json");
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(*after);
+}
+
 TEST_F(iceberg_table_test, a_precondition_that_refuses_stops_the_commit) {
   auto t = open_table();
   auto refused = t.append(files(1, 1), {}, [](const table_metadata*) -> base::status {

@@ -1,9 +1,9 @@
-// `clicktrail iceberg cleanup --table URL`: files no version of the table references.
 // `clicktrail iceberg append --table URL FILE…`: stored events (the sink's JSON Lines output,
 // gzip or not) into an Iceberg table at URL (s3://bucket/prefix, file:///dir or a directory),
 // created on first use: one Parquet file per time partition and file, then one commit. To load
 // older output into a table, and the first user of the table writer the sink will use
 // (docs/iceberg.md).
+// `clicktrail iceberg cleanup --table URL`: the files no version of the table references.
 
 #include <fmt/format.h>
 
@@ -198,8 +198,8 @@ int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_o
   if (!opened) return exit;
   store::object_store& store = *opened->store;
   table::iceberg_table tbl(store, absolute_location(store), table::partitioning{});
-  // Listed before the table is read: whatever a commit after the read adds was already listed,
-  // so it counts as referenced or is younger than the cut-off, never an orphan by mistake.
+  // Listed before the table is read, so that every file of a commit made before the read is both
+  // listed and referenced; the files of a commit still in progress are younger than the cut-off.
   std::vector<store::object_info> objects;
   for (const char* prefix : {"data/", "metadata/"}) {
     auto listed = store.list(prefix);

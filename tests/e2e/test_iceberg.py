@@ -181,3 +181,20 @@ def test_a_table_appended_to_many_times_merges_its_manifests_and_reads_back_whol
     assert len(manifests) <= 11, "the small manifests were merged"
     assert sum((m.existing_files_count or 0) + (m.added_files_count or 0) for m in manifests) == 330  # 3 hours each
     assert sorted(scanned(t)) == sorted(e["event_id"] for e in all_events)
+
+
+def test_dev_query_reads_a_table_through_its_current_snapshot(tmp_path: Path) -> None:
+    """./dev query DIR on a table's root: DuckDB over the data files pyiceberg plans, with the hour
+    columns of the Hive layout, so that the same SQL answers for either output."""
+    import sys
+
+    table = tmp_path / "events"
+    evs = events(240, 30)
+    assert append(str(table), [write_events(tmp_path, "a", evs)]).returncode == 0
+    query = Path(__file__).resolve().parents[2] / "tools" / "query.py"
+    done = subprocess.run([sys.executable, str(query), "SELECT hour, count(DISTINCT event_id) AS n FROM events "
+                           "GROUP BY hour ORDER BY hour", str(table)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    counts = [int(line.split("│")[2]) for line in done.stdout.splitlines() if line.startswith("│") and "int64" not in line
+              and "hour" not in line]
+    assert counts == [80, 80, 80], done.stdout  # three hours, 10:00 to 12:00 UTC

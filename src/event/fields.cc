@@ -271,6 +271,34 @@ std::span<const field> all_fields() noexcept {
   return table;
 }
 
+value_kind kind_of(const field& f) noexcept {
+  if (f.check == rule::json_object) return value_kind::json;
+  if (f.check == rule::unix_ms) return value_kind::timestamp;
+  return std::visit(
+      [](auto m) {
+        using member = std::remove_cvref_t<decltype(std::declval<const event&>().*m)>;
+        if constexpr (std::is_same_v<member, std::string> || std::is_same_v<member, opt_string>)
+          return value_kind::text;
+        else if constexpr (std::is_same_v<member, std::int64_t> || std::is_same_v<member, opt_i64>)
+          return value_kind::int64;
+        else if constexpr (std::is_same_v<member, std::int32_t> || std::is_same_v<member, opt_i32>)
+          return value_kind::int32;
+        else
+          return value_kind::boolean;
+      },
+      f.where);
+}
+
+bool is_required(const field& f) noexcept {
+  return std::visit(
+      [](auto m) {
+        using member = std::remove_cvref_t<decltype(std::declval<const event&>().*m)>;
+        return std::is_same_v<member, std::string> || std::is_same_v<member, std::int64_t> ||
+               std::is_same_v<member, std::int32_t> || std::is_same_v<member, bool>;
+      },
+      f.where);
+}
+
 bool cut_to_column_limits_from(event& e, std::size_t first) {
   bool cut = false;
   for (std::size_t i = first; i < table.size(); ++i) {

@@ -51,6 +51,13 @@ inline constexpr std::int64_t max_unix_ms = 253'402'300'799'999;  // 9999-12-31T
 
 std::span<const field> all_fields() noexcept;
 
+// What a field's values are, from its member's type and rule: what other formats map each field
+// by (Iceberg's schema, docs/event-schema.md).
+enum class value_kind : std::uint8_t { text, json, timestamp, int64, int32, boolean };
+value_kind kind_of(const field& f) noexcept;
+// A member that is not std::optional: every event has a value (a bool is false when unset).
+bool is_required(const field& f) noexcept;
+
 // The rows from this index on are the ones the sink fills after reading a record (ua_browser …
 // click_id_kind): last in the table, so that they can be appended to the record (encode_tail).
 std::size_t sink_fields_begin() noexcept;

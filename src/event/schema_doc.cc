@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <limits>
-#include <variant>
 
 #include "event/fields.h"
 #include "event/reason.h"
@@ -13,21 +12,21 @@ namespace {
 
 std::string type_of(const field& f) {
   if (f.check == rule::uuid) return "string (UUID)";
-  if (f.check == rule::json_object) return "JSON object";
-  if (f.check == rule::unix_ms) return "int64 (ms)";
-  if (std::holds_alternative<std::string event::*>(f.where) ||
-      std::holds_alternative<opt_string event::*>(f.where)) {
-    return "string";
+  switch (kind_of(f)) {
+    case value_kind::text:
+      return "string";
+    case value_kind::json:
+      return "JSON object";
+    case value_kind::timestamp:
+      return "int64 (ms)";
+    case value_kind::int64:
+      return "int64";
+    case value_kind::int32:
+      return "int32";
+    case value_kind::boolean:
+      return "bool";
   }
-  if (std::holds_alternative<std::int64_t event::*>(f.where) ||
-      std::holds_alternative<opt_i64 event::*>(f.where)) {
-    return "int64";
-  }
-  if (std::holds_alternative<std::int32_t event::*>(f.where) ||
-      std::holds_alternative<opt_i32 event::*>(f.where)) {
-    return "int32";
-  }
-  return "bool";
+  return "";
 }
 
 std::string set_by(const field& f) {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <variant>
 
 #include "event/fields.h"
 #include "event/json_text.h"
@@ -11,29 +10,22 @@
 namespace clicktrail::table {
 namespace {
 
-struct column_type {
-  const char* name;
-  bool required;
-};
-
-// Each field's Iceberg type, by its member's C++ type and rule; the Parquet writer's mapping
-// (src/format/parquet/column.cc) in Iceberg's words.
-column_type type_of(const event::field& f) {
-  using ev = event::event;
-  return std::visit(
-      [&](auto m) -> column_type {
-        using member = std::remove_cvref_t<decltype(std::declval<const ev&>().*m)>;
-        if constexpr (std::is_same_v<member, std::string>) return {"string", true};
-        if constexpr (std::is_same_v<member, event::opt_string>) return {"string", false};
-        if constexpr (std::is_same_v<member, event::opt_i64>)
-          return {f.check == event::rule::unix_ms ? "timestamptz" : "long", false};
-        if constexpr (std::is_same_v<member, std::int64_t>) return {"timestamptz", true};
-        if constexpr (std::is_same_v<member, event::opt_i32>) return {"int", false};
-        if constexpr (std::is_same_v<member, std::int32_t>) return {"int", true};
-        if constexpr (std::is_same_v<member, std::optional<bool>>) return {"boolean", false};
-        return {"boolean", true};
-      },
-      f.where);
+// Each field's Iceberg type; the Parquet writer stores the same kinds (src/format/parquet/column.cc).
+const char* iceberg_type(const event::field& f) {
+  switch (event::kind_of(f)) {
+    case event::value_kind::text:
+    case event::value_kind::json:
+      return "string";
+    case event::value_kind::timestamp:
+      return "timestamptz";
+    case event::value_kind::int64:
+      return "long";
+    case event::value_kind::int32:
+      return "int";
+    case event::value_kind::boolean:
+      return "boolean";
+  }
+  return "string";
 }
 
 const event::field& source_field(const partitioning& p) {
@@ -68,12 +60,12 @@ std::string schema_json() {
   std::string out = fmt::format(R"({{"type":"struct","schema-id":{},"fields":[)", schema_id);
   bool first = true;
   for (const event::field& f : event::all_fields()) {
-    const column_type t = type_of(f);
     if (!first) out.push_back(',');
     first = false;
     out += fmt::format(R"({{"id":{},"name":)", f.id);
     event::write_string(out, f.name);
-    out += fmt::format(R"(,"required":{},"type":"{}"}})", t.required ? "true" : "false", t.name);
+    out += fmt::format(R"(,"required":{},"type":"{}"}})", event::is_required(f) ? "true" : "false",
+                       iceberg_type(f));
   }
   out += "]}";
   return out;
@@ -82,7 +74,7 @@ std::string schema_json() {
 std::vector<std::string> schema_columns() {
   std::vector<std::string> out;
   for (const event::field& f : event::all_fields())
-    out.push_back(fmt::format("{} {} {}", f.id, f.name, type_of(f).name));
+    out.push_back(fmt::format("{} {} {}", f.id, f.name, iceberg_type(f)));
   return out;
 }
 

@@ -8,11 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 
 #include "app/commands.h"
+#include "app/input_files.h"
 #include "format/avro/binary.h"
 #include "format/avro/container.h"
 #include "format/avro/json_datum.h"
@@ -25,25 +25,7 @@ namespace {
 constexpr std::size_t max_file_bytes = std::size_t{1} << 30;
 
 std::optional<std::string> read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    fmt::print(stderr, "cannot read {}: {}\n", path, std::strerror(errno));
-    return std::nullopt;
-  }
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  if (size > max_file_bytes) {
-    fmt::print(stderr, "{} is {} bytes, over the 1 GiB that clicktrail avro reads\n", path, size);
-    return std::nullopt;
-  }
-  in.seekg(0);
-  std::string bytes(size, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (!in) {
-    fmt::print(stderr, "cannot read {}: {}\n", path, std::strerror(errno));
-    return std::nullopt;
-  }
-  return bytes;
+  return read_whole_file(path, max_file_bytes);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "app/commands.h"
-#include "app/line_input.h"
+#include "app/input_files.h"
 #include "event/encode.h"
 #include "format/file_writer.h"
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "app/commands.h"
-#include "app/line_input.h"
+#include "app/input_files.h"
 #include "app/startup.h"
 #include "base/clock.h"
 #include "base/metrics.h"

@@ -6,10 +6,9 @@
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "app/commands.h"
+#include "app/input_files.h"
 #include "base/json_string.h"
 #include "format/parquet/file_reader.h"
 
@@ -100,14 +99,9 @@ std::string stat_text(const pq::column_info& c, const std::string& raw) {
 }  // namespace
 
 int inspect(const std::string& path, std::size_t rows) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  if (!in) {
-    fmt::print(stderr, "cannot read {}: {}\n", path, std::strerror(errno));
-    return exit_failure;
-  }
-  auto file = pq::file_reader::open(buffer.str());
+  const auto bytes = read_whole_file(path);
+  if (!bytes) return exit_failure;
+  auto file = pq::file_reader::open(*bytes);
   if (!file) {
     fmt::print(stderr, "{}: {}\n", path, file.err().message);
     return exit_failure;

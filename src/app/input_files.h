@@ -1,14 +1,22 @@
 #pragma once
-// Reading JSON Lines of stored events from a file, gzip or plain: for the commands that take
-// the sink's JSON output back in (convert, iceberg append).
+// Reading the files the commands are given: whole (inspect's Parquet, avro's container files and
+// JSON Lines), or line by line, gzip or plain (stored events for convert and iceberg append).
 
 #include <zlib.h>
 
+#include <cstddef>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace clicktrail::app {
+
+// The bytes of the file at `path`, or nullopt with the problem printed on stderr (the path and
+// the system's reason, or the size when it is over `max_bytes`).
+std::optional<std::string> read_whole_file(const std::string& path,
+                                           std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
 struct gz_closer {
   void operator()(gzFile f) const { gzclose(f); }

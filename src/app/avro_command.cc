@@ -24,15 +24,11 @@ namespace {
 // Avro files here are table metadata, read whole; a bound keeps a wrong path from filling memory.
 constexpr std::size_t max_file_bytes = std::size_t{1} << 30;
 
-std::optional<std::string> read_whole(const std::string& path) {
-  return read_whole_file(path, max_file_bytes);
-}
-
 }  // namespace
 
 int avro_cat(const avro_cat_options& o) {
   namespace avro = format::avro;
-  const auto bytes = read_whole(o.file);
+  const auto bytes = read_whole_file(o.file, max_file_bytes);
   if (!bytes) return exit_failure;
   const auto file = avro::read_container(*bytes);
   if (!file) {
@@ -79,8 +75,8 @@ int avro_cat(const avro_cat_options& o) {
 
 int avro_from_json(const avro_from_json_options& o) {
   namespace avro = format::avro;
-  const auto schema_text = read_whole(o.schema_file);
-  const auto input = read_whole(o.input);
+  const auto schema_text = read_whole_file(o.schema_file, max_file_bytes);
+  const auto input = read_whole_file(o.input, max_file_bytes);
   if (!schema_text || !input) return exit_failure;
   const auto schema = avro::parse_schema(*schema_text);
   if (!schema) {

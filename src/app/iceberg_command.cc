@@ -76,10 +76,10 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
   int exit = exit_ok;
   auto opened = open_table_store(sources, "iceberg append", metrics, exit);
   if (!opened) return exit;
-  const config::config* cfg = &opened->cfg;
+  const config::config& cfg = opened->cfg;
   store::object_store& store = *opened->store;
   table::partitioning partition;
-  partition.source = cfg->sink.partition_by == config::time_source::event_ts ? "event_ts" : "collector_ts";
+  partition.source = cfg.sink.partition_by == config::time_source::event_ts ? "event_ts" : "collector_ts";
   partition.by = o.daily ? table::partitioning::transform::day : table::partitioning::transform::hour;
   table::iceberg_table tbl(store, absolute_location(store), partition);
   if (auto s = tbl.refresh(); !s) {
@@ -89,7 +89,7 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
   if (const auto* current = tbl.current()) partition = current->partition;  // the table's own spec
 
   format::writer_options writer_options;
-  writer_options.codec = cfg->sink.codec;
+  writer_options.codec = cfg.sink.codec;
   writer_options.times = format::time_unit::micros;
   std::map<std::int32_t, open_file> files;
   std::vector<table::data_file> done;

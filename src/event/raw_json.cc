@@ -35,9 +35,31 @@ const char* skip_string(const char* p, const char* end) noexcept {
 // What skip_container saw outside the strings of an array or object.
 struct container_shape {
   std::size_t deepest = 0;  // the most arrays and objects open at once
-  bool spaced = false;      // whitespace between tokens
+  bool respelled = false;   // write_compact would spell it otherwise: whitespace between tokens,
+                            // or a number that is not a plain integer it prints the same
   bool closed = false;      // it ends before the text does
 };
+
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+
+// p is at the first byte of a number ('-' or a digit); returns the position after its last,
+// noting whether write_compact, which prints the int64 or double simdjson read, could spell it
+// otherwise: a fraction, an exponent, -0, or more digits than an int64 surely holds.
+const char* skip_number(const char* p, const char* end, container_shape& shape) noexcept {
+  const char* sign = p;
+  if (*p == '-') ++p;
+  const char* digits = p;
+  while (p < end && is_digit(*p)) ++p;
+  const char* integer_end = p;
+  while (p < end && (is_digit(*p) || *p == '.' || *p == 'e' || *p == 'E' || *p == '+' || *p == '-')) ++p;
+  constexpr std::ptrdiff_t surely_int64 = 18;
+  const std::ptrdiff_t length = integer_end - digits;
+  const bool minus_zero = sign != digits && length == 1 && *digits == '0';
+  if (p != integer_end || length > surely_int64 || minus_zero) shape.respelled = true;
+  return p;
+}
 
 // p is at '{' or '['; returns the position after its matching close (or end), noting its shape.
 const char* skip_container(const char* p, const char* end, container_shape& shape) noexcept {
@@ -59,7 +81,11 @@ const char* skip_container(const char* p, const char* end, container_shape& shap
         }
         break;
       default:
-        shape.spaced = shape.spaced || is_space(*p);
+        if (*p == '-' || is_digit(*p)) {
+          p = skip_number(p, end, shape);
+          continue;
+        }
+        shape.respelled = shape.respelled || is_space(*p);
         break;
     }
     ++p;
@@ -78,6 +104,27 @@ const char* skip_value(const char* p, const char* end) noexcept {
   // A number, true, false or null.
   while (p < end && *p != ',' && *p != '}' && *p != ']' && !is_space(*p)) ++p;
   return p;
+}
+
+bool is_lower_hex(char c) noexcept {
+  return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+
+// Whether every escape in the JSON text [p, end) is spelled as write_string spells it: \" and \\,
+// and \u00xx (lower-case hex) for a control character. Any other (\n, \/, \u00E9, \u20ac)
+// write_string would spell otherwise. Backslashes occur only inside strings.
+bool escapes_as_written(const char* p, const char* end) noexcept {
+  while ((p = static_cast<const char*>(std::memchr(p, '\\', static_cast<std::size_t>(end - p))))) {
+    if (end - p >= 2 && (p[1] == '"' || p[1] == '\\')) {
+      p += 2;
+    } else if (end - p >= 6 && p[1] == 'u' && p[2] == '0' && p[3] == '0' && (p[4] == '0' || p[4] == '1') &&
+               is_lower_hex(p[5])) {
+      p += 6;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Skips whitespace and one separator (',' or ':'), and the whitespace after it.
@@ -126,7 +173,8 @@ std::string_view compact_value(std::string_view text, std::size_t max_depth) noe
   if (text.empty() || (*begin != '{' && *begin != '[')) return {};
   container_shape shape;
   const char* after = skip_container(begin, end, shape);
-  if (!shape.closed || shape.spaced || shape.deepest > max_depth) return {};
+  if (!shape.closed || shape.respelled || shape.deepest > max_depth || !escapes_as_written(begin, after))
+    return {};
   return {begin, static_cast<std::size_t>(after - begin)};
 }
 

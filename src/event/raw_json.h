@@ -32,10 +32,11 @@ class array_cursor {
 // members before that one.
 std::string_view value_onward(std::string_view object_text, std::size_t index) noexcept;
 
-// The text of the array or object that `text` starts with, when it is already compact (no
-// whitespace outside its strings) and nests arrays and objects at most `max_depth` deep; empty
-// otherwise. Such a value can be copied as it is where write_compact would write it out again
-// (the same value, as valid JSON; an escape may be spelled otherwise).
+// The text of the array or object that `text` starts with, when it nests arrays and objects at
+// most `max_depth` deep and is already spelled as write_compact would write it out (no whitespace
+// outside strings, escapes only where write_string makes them, integers only); empty otherwise.
+// The text can then be copied as it is: a value read back from a stored event, written out again,
+// is the same bytes.
 std::string_view compact_value(std::string_view text, std::size_t max_depth) noexcept;
 
 }  // namespace clicktrail::event::raw

@@ -48,6 +48,18 @@ TEST(event_raw_json, compact_values_up_to_a_depth) {
   EXPECT_EQ(compact_value("", 4), "");
 }
 
+TEST(event_raw_json, compact_values_only_as_write_compact_would_spell_them) {
+  // Escapes write_string makes: copied.
+  EXPECT_EQ(compact_value(R"(["\"\\\u001f\u0000",-12,0])", 4), R"(["\"\\\u001f\u0000",-12,0])");
+  EXPECT_EQ(compact_value(R"({"a":123456789012345678})", 4), R"({"a":123456789012345678})");
+  // Escapes it would spell otherwise, and numbers it would print otherwise: written out again.
+  for (const std::string_view respelled :
+       {R"(["\f"])", R"(["\n"])", R"(["\/"])", R"(["\u000C"])", R"(["\u007f"])", R"(["\u00e9"])", R"([1.50])",
+        R"([1e2])", R"([1E2])", R"([-0])", R"({"a":1234567890123456789})", R"([2,0.5])"}) {
+    EXPECT_EQ(compact_value(respelled, 4), "") << respelled;
+  }
+}
+
 TEST(event_raw_json, trim) {
   EXPECT_EQ(trim(" \r\n\t{} \n"), "{}");
   EXPECT_EQ(trim("   "), "");

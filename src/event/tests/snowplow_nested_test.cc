@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "event/encode.h"
 #include "event/snowplow_decode.h"
 #include "event/tests/snowplow_payloads.h"
 
@@ -52,6 +53,30 @@ TEST(snowplow_decode, a_link_click_fills_the_target_columns) {
   EXPECT_EQ(e.target_text, "Buy now");
   EXPECT_EQ(e.props, R"({"elementTarget":"_blank","snowplow":{"schema":)"
                      R"("iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1"}})");
+}
+
+TEST(snowplow_decode, nested_json_is_spelled_as_the_stored_event_reads_it_back) {
+  // Escapes and numbers the trackers may spell otherwise than write_compact does (a \f, a 1.50)
+  // are written out again, so that decode_stored(encode(e)) gives back the same props.
+  const std::string ue = unstruct("iglu:com.acme/signup/jsonschema/1-0-0", R"({"plan":"a\fb","price":1.50})");
+  const std::string co =
+      std::string(R"({"schema":"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0",)") +
+      R"("data":[{"schema":"iglu:com.acme/page/jsonschema/1-0-0","data":{"id":"0c8e\f0e"}}]})";
+  event e = only_event(decode_tp2_body(
+      payload_data(fmt::format(R"({{"e":"ue","ue_pr":{},"co":{}}})", json_string(ue), json_string(co)))));
+  EXPECT_EQ(
+      e.props,
+      R"({"plan":"a\u000cb","price":1.5,"snowplow":{"schema":"iglu:com.acme/signup/jsonschema/1-0-0",)"
+      R"("contexts":[{"schema":"iglu:com.acme/page/jsonschema/1-0-0","data":{"id":"0c8e\u000c0e"}}]}})");
+  e.event_id = "0190e5b4-5a3c-7c6e-9a44-1b2c3d4e5f60";
+  e.site = "shop";
+  e.collector_ts = 1718000000300;
+  e.event_ts = 1718000000177;
+  std::string record;
+  encode(e, record);
+  const auto back = decode_stored(record);
+  ASSERT_TRUE(back.ok()) << back.err().message;
+  EXPECT_EQ(*back, e);
 }
 
 TEST(snowplow_decode, base64_contexts_and_events_with_and_without_padding_in_either_alphabet) {

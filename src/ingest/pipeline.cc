@@ -72,13 +72,14 @@ class encoded_records {
     bytes_ += key;
     const std::size_t value_at = bytes_.size();
     event::encode(e, bytes_);
-    bounds_.push_back({key_at, value_at, bytes_.size()});
+    bounds_.push_back({key_at, value_at, bytes_.size(), e.collector_ts});
   }
   // Views into the buffer: valid until the next clear() or add().
   std::span<const record_ref> records() {
     const std::string_view all(bytes_);
     for (const auto& b : bounds_) {
-      refs_.push_back({all.substr(b.key, b.value - b.key), all.substr(b.value, b.end - b.value)});
+      refs_.push_back(
+          {all.substr(b.key, b.value - b.key), all.substr(b.value, b.end - b.value), b.collector_ts});
     }
     return refs_;
   }
@@ -86,6 +87,7 @@ class encoded_records {
  private:
   struct bounds {
     std::size_t key, value, end;
+    std::int64_t collector_ts;  // the record's Kafka timestamp
   };
   std::string bytes_;
   std::vector<bounds> bounds_;

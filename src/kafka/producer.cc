@@ -224,7 +224,7 @@ class librdkafka_producer final : public producer {
   rd_kafka_resp_err_t produce_one(rd_kafka_topic_t* rkt, const outgoing& r,
                                   const std::vector<header>& headers, delivery* d) {
     // On the stack unless there are many headers.
-    const size_t count = 5 + headers.size();
+    const size_t count = 6 + headers.size();
     std::array<rd_kafka_vu_t, 16> on_stack;
     std::vector<rd_kafka_vu_t> on_heap;
     if (count > on_stack.size()) on_heap.resize(count);
@@ -244,6 +244,10 @@ class librdkafka_producer final : public producer {
     vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
     vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
     vus[n++].u.ptr = d;
+    if (r.timestamp_ms != 0) {  // and librdkafka reads no clock for it
+      vus[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+      vus[n++].u.i64 = r.timestamp_ms;
+    }
     for (const header& h : headers) {
       vus[n].vtype = RD_KAFKA_VTYPE_HEADER;  // librdkafka copies name and value
       vus[n++].u.header = {h.name.c_str(), h.value.data(), static_cast<ssize_t>(h.value.size())};

@@ -21,6 +21,7 @@
 #include <thread>
 #include <tuple>
 
+#include "base/clock.h"
 #include "kafka/tests/mock_cluster.h"
 #include "kafka/tests/test_consumer.h"
 
@@ -196,6 +197,30 @@ TEST(producer_test, a_batch_of_records_has_one_callback_after_the_last_of_them) 
   std::multiset<std::string> sent(values.begin(), values.end()), read;
   for (const auto& c : back) read.insert(c.value);
   EXPECT_EQ(read, sent);
+}
+
+TEST(kafka_producer, a_record_keeps_the_time_it_is_given_and_otherwise_gets_the_producers) {
+  REQUIRE_BROKER();
+  base::registry metrics;
+  auto p = make(metrics, options_for(bootstrap()));
+  ASSERT_TRUE(p);
+  const std::string topic = fresh_topic("timestamps");
+  constexpr std::int64_t given = 1'700'000'000'123;
+  const std::vector<outgoing> records{{"k", "given", given}, {"k", "clock"}};
+  deliveries got(1);
+  const std::int64_t before = base::now_unix_ms();
+  p->produce(topic, records, {}, got.for_record(0));
+  ASSERT_TRUE(got.wait_all(30s));
+  const auto back = testing::consume(bootstrap(), topic, 2, 30s);
+  ASSERT_EQ(back.size(), 2u);
+  for (const auto& c : back) {
+    if (c.value == "given") {
+      EXPECT_EQ(c.timestamp_ms, given);
+    } else {
+      EXPECT_GE(c.timestamp_ms, before);
+      EXPECT_LE(c.timestamp_ms, base::now_unix_ms());
+    }
+  }
 }
 
 TEST(producer_test, a_batch_that_cannot_be_delivered_has_one_callback_with_retry) {

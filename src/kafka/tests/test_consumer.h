@@ -6,6 +6,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@ struct consumed {
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::int64_t timestamp_ms = 0;
 };
 
 // Reads from `topic` in a fresh consumer group until `want` records have arrived or `timeout`
@@ -54,6 +56,7 @@ inline std::vector<consumed> consume(const std::string& bootstrap, const std::st
       consumed c;
       c.key.assign(static_cast<const char*>(m->key), m->key_len);
       c.value.assign(static_cast<const char*>(m->payload), m->len);
+      c.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
       rd_kafka_headers_t* hdrs = nullptr;
       if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char* name = nullptr;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "base/uuid.h"
 #include "sink/intent.h"
 
 namespace clicktrail::sink {
@@ -27,13 +28,19 @@ partition_writer::partition_writer(std::int32_t partition, partition_claim claim
       options_(options),
       store_(store),
       probe_(metrics),
-      lag_(metrics.lag(source_name_, partition)) {}
+      lag_(metrics.lag(source_name_, partition)),
+      recent_(options.dedup_window) {}
 
 base::status partition_writer::skip(std::int64_t offset) {
   if (auto s = check_order(offset); !s) return s;
   if (!first_read_) first_read_ = offset;
   next_offset_ = offset + 1;
   return {};
+}
+
+bool partition_writer::repeats(std::string_view event_id) {
+  const auto id = base::parse_uuid(event_id);  // stored events have one (event::decode_stored)
+  return id && recent_.repeat(*id);
 }
 
 base::status partition_writer::check_order(std::int64_t offset) const {

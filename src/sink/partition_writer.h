@@ -24,6 +24,7 @@
 #include "sink/commit_rule.h"
 #include "sink/partition_claim.h"
 #include "sink/probe.h"
+#include "sink/recent_ids.h"
 #include "sink/routed_record.h"
 #include "sink/sink_options.h"
 #include "store/object_store.h"
@@ -73,8 +74,14 @@ class partition_writer {
   // Opens the record's file if needed (intent first, then the upload), appends, and closes the
   // file when it is full.
   base::status append(routed_record&& r);
-  // Consumes a record that is written nowhere (a dropped bot event): the commit may pass it.
+  // Consumes a record that is written nowhere (a dropped bot event, a repeat): the commit may
+  // pass it.
   base::status skip(std::int64_t offset);
+  // Whether an event with this id is a repeat of one this writer met within sink.dedup_window
+  // events; if not, the id is remembered. The window lives and dies with the writer: a partition
+  // read again from its committed offset (after a restart, a revocation, a fence) starts with an
+  // empty one, so no event is ever dropped as the repeat of one that did not reach a commit.
+  bool repeats(std::string_view event_id);
 
   // Closes files open longer than max_age (all of them when `everything`).
   base::status close_due(base::steady::time_point now, bool everything);
@@ -131,6 +138,7 @@ class partition_writer {
   base::gauge& lag_;  // this partition's, found once rather than at every commit
   std::map<file_id, open_file> open_;
   std::vector<closed_file> uncommitted_;
+  recent_ids recent_;
 };
 
 }  // namespace clicktrail::sink

@@ -27,6 +27,9 @@ struct probe {
             r.add_counter("clicktrail_sink_commit_retries_total",
                           "Commits that failed transiently (coordinator moved, rebalance) and were tried "
                           "again.")),
+        repeated_events(r.add_counter("clicktrail_sink_repeated_events_total",
+                                      "Events dropped as repeats of an event_id met shortly before in their "
+                                      "partition (sink.dedup_window).")),
         fenced(r.add_counter(
             "clicktrail_sink_fenced_partitions_total",
             "Partitions dropped because another owner took them over while this sink stalled.")),
@@ -64,6 +67,7 @@ struct probe {
   base::counter& commits;
   base::counter& recovered_deletes;
   base::counter& commit_retries;
+  base::counter& repeated_events;
   base::counter& fenced;
   base::counter_family bot_events;
   base::counter& ua_cache_hits;

@@ -77,7 +77,11 @@ base::status sink::step() {
     } else if (routed.e.is_bot.value_or(false)) {
       probe_.bot_events.inc({routed.e.site, routed.dropped ? "dropped" : "stored"});
     }
-    auto appended = routed.dropped ? p->second->skip(routed.offset) : p->second->append(std::move(routed));
+    const bool repeat =
+        routed.to == table::events && !routed.dropped && p->second->repeats(routed.e.event_id);
+    if (repeat) probe_.repeated_events.inc();
+    auto appended =
+        routed.dropped || repeat ? p->second->skip(routed.offset) : p->second->append(std::move(routed));
     if (auto s = settle(p->first, std::move(appended)); !s) return s;
     ++records_;
     // Memory is checked within a batch too, each time a sixteenth of the bound has come in, so

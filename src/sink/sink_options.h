@@ -25,6 +25,7 @@ struct sink_options {
   std::int64_t max_bytes = 128LL << 20;
   std::chrono::milliseconds max_age{300'000};
   std::size_t max_open_files = 500;               // per sink; over it the oldest file closes
+  std::size_t dedup_window = 100'000;             // event ids remembered per partition (recent_ids.h)
   std::int64_t max_buffered_bytes = 256LL << 20;  // per sink; over it the fullest file closes
   std::int64_t row_group_rows = 128 * 1024;       // Parquet row groups
   std::int64_t row_group_bytes = 64LL << 20;

@@ -72,6 +72,26 @@ def test_poison_records_go_to_the_bad_table_and_do_not_stop_the_partition(servic
     assert sorted(row["offset"] for row in bad) == [1, 2, 3, 4, 5]
 
 
+def test_a_resent_batch_lands_once_and_a_repeat_past_the_window_is_kept(services, tmp_path):
+    # One partition, as one visitor's events are: a batch, the same batch resent, 30 others, then
+    # the batch's first and last events once more. The window holds 60 ids: at the end it has
+    # forgotten the first event (its repeat is kept) but not the last (its repeat is dropped).
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    batch = [canonical_event(i, BASE_TS + i) for i in range(50)]
+    others = [canonical_event(100 + i, BASE_TS + 100 + i) for i in range(30)]
+    produce_events(services.kafka_bootstrap, topic, batch + batch + others + [batch[0], batch[-1]], partition=1)
+    out = tmp_path / "out"
+    sink_config(tmp_path, services.kafka_bootstrap, topic, str(out), dedup_window=60).until_caught_up()
+    ids = event_ids(read_local(out))
+    assert sorted(ids) == sorted([e["event_id"] for e in batch + others] + [batch[0]["event_id"]])
+
+    # With the window off, every record is written.
+    off = tmp_path / "off"
+    sink_config(tmp_path, services.kafka_bootstrap, topic, str(off), dedup_window=0).until_caught_up()
+    assert len(event_ids(read_local(off))) == 132
+
+
 def test_to_s3_with_signatures_and_exact_keys(services, tmp_path):
     topic = topic_name()
     create_topic(services.kafka_bootstrap, topic)
@@ -193,11 +213,14 @@ def test_metrics_count_records_files_and_lag_per_partition(services, tmp_path):
     bad = [b"not json", b""]
     produce_events(services.kafka_bootstrap, topic, events)
     produce(services.kafka_bootstrap, topic, bad, partition=2)
+    produce_events(services.kafka_bootstrap, topic, events[:5])  # resent: keyed as before, so to the same partitions
     run = sink_config(tmp_path, services.kafka_bootstrap, topic, str(tmp_path / "out"), max_age="1s").start()
     try:
-        m = wait_for(lambda: (lambda m: m if m.get("clicktrail_sink_records_out_total") == 402 else None)(run.metrics()),
-                     60, "the sink did not write all 402 records")
+        m = wait_for(lambda: (lambda m: m if m.get("clicktrail_sink_records_out_total") == 402
+                              and m.get("clicktrail_sink_repeated_events_total") == 5 else None)(run.metrics()),
+                     60, "the sink did not write all 402 records and drop the 5 repeats")
         assert m["clicktrail_sink_records_in_total"] == 402
+        assert m["clicktrail_sink_repeated_events_total"] == 5
         assert m['clicktrail_sink_bad_records_total{reason="invalid_record"}'] == 2
         assert m["clicktrail_sink_files_written_total"] >= 2  # events and bad
         assert m["clicktrail_sink_bytes_written_total"] > 0

@@ -42,11 +42,6 @@ struct open_file {
   std::uint64_t opened = 0;  // order of opening
 };
 
-std::string absolute_location(const store::object_store& store) {
-  const std::string where = store.describe();
-  return where.starts_with('/') ? "file://" + where : where;
-}
-
 // The configuration and the store at --table (sink.output), or nullopt with the problem printed
 // and `exit` set to the code to return.
 struct table_store {
@@ -81,7 +76,7 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
   table::partitioning partition;
   partition.source = cfg.sink.partition_by == config::time_source::event_ts ? "event_ts" : "collector_ts";
   partition.by = o.daily ? table::partitioning::transform::day : table::partitioning::transform::hour;
-  table::iceberg_table tbl(store, absolute_location(store), partition);
+  table::iceberg_table tbl(store, table::location_of(store), partition);
   if (auto s = tbl.refresh(); !s) {
     fmt::print(stderr, "{}\n", s.err().message);
     return exit_failure;
@@ -197,7 +192,7 @@ int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_o
   auto opened = open_table_store(sources, "iceberg cleanup", metrics, exit);
   if (!opened) return exit;
   store::object_store& store = *opened->store;
-  table::iceberg_table tbl(store, absolute_location(store), table::partitioning{});
+  table::iceberg_table tbl(store, table::location_of(store), table::partitioning{});
   // Listed before the table is read, so that every file of a commit made before the read is both
   // listed and referenced; the files of a commit still in progress are younger than the cut-off.
   std::vector<store::object_info> objects;

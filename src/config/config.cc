@@ -344,6 +344,25 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   sink.format = pick(get<std::string>(raw, "sink.format"), formats);
   sink.codec = pick(get<std::string>(raw, "sink.compression"), codecs);
   sink.partition_by = pick(get<std::string>(raw, "sink.partition_by"), sources);
+  static constexpr std::pair<std::string_view, table_kind> tables[] = {{"files", table_kind::files},
+                                                                       {"iceberg", table_kind::iceberg}};
+  sink.table = pick(get<std::string>(raw, "sink.table"), tables);
+  if (sink.table == table_kind::iceberg && sink.format != output_format::parquet) {
+    found.push_back(
+        fmt::format("{}: sink.table = \"iceberg\" writes Parquet data files; set sink.format = \"parquet\" "
+                    "(the default) or sink.table = \"files\"",
+                    origin_of(raw, "sink.table")));
+  }
+  const auto has = [&](std::string_view spec) { return sink.layout.find(spec) != std::string::npos; };
+  if (sink.table == table_kind::iceberg && !(has("%Y") && has("%m") && has("%d"))) {
+    // The layout groups the events of a file: with a whole date in it, a file holds one day (or
+    // one hour, with %H), as the table's partition needs.
+    found.push_back(
+        fmt::format("{}: sink.table = \"iceberg\" partitions the table by the hour or the day: "
+                    "sink.layout must have %Y, %m and %d (and %H for hours), e.g. "
+                    "\"year=%Y/month=%m/day=%d/hour=%H\"",
+                    origin_of(raw, "sink.layout")));
+  }
   if (sink.format == output_format::jsonl &&
       (sink.codec == compression::zstd || sink.codec == compression::snappy)) {
     if (is_default(raw, "sink.compression")) {

@@ -122,6 +122,8 @@ struct kafka_config {
 };
 
 enum class output_format { parquet, jsonl };
+// What the sink keeps at sink.output: Hive-partitioned files, or an Apache Iceberg table of them.
+enum class table_kind { files, iceberg };
 enum class compression { zstd, snappy, gzip, none };
 enum class time_source { collector_ts, event_ts };
 
@@ -136,6 +138,7 @@ struct sink_config {
   std::string output_text;  // as configured, for messages
   output_location output;
   output_format format = output_format::parquet;
+  table_kind table = table_kind::files;
   config::compression codec = compression::zstd;
   time_source partition_by = time_source::collector_ts;
   std::string layout;

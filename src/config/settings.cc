@@ -219,6 +219,11 @@ constexpr std::array table{
     setting{"sink", "output", string, "./data",
             "Where files go: s3://bucket/prefix, file:///path, or a plain path."},
     setting{"sink", "format", choice, "parquet", "File format of the output.", 0, 0, "parquet|jsonl"},
+    setting{
+        "sink", "table", choice, "files",
+        "files: Hive-partitioned files; iceberg: an Apache Iceberg table of Parquet files, committed "
+        "atomically (docs/iceberg.md). Partitioned by the hour, or by the day when sink.layout has no %H.",
+        0, 0, "files|iceberg"},
     setting{"sink", "compression", choice, "zstd",
             "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,
             "zstd|snappy|gzip|none"},

@@ -22,6 +22,10 @@ struct closed_file {
   std::string key;
   std::int64_t start = 0;  // offset of its first record
   std::int64_t end = 0;    // offset of its last record
+  // An Iceberg table's data file (sink.table = "iceberg"): committed by the table, not the intent.
+  bool in_table = false;
+  std::int64_t records = 0, bytes = 0;
+  std::int32_t table_partition = 0;  // its partition value (hours or days since 1970)
 };
 
 // `open_starts`: start offsets of the files still open; `uncommitted`: complete files not yet

@@ -16,13 +16,16 @@ constexpr auto bad_codec = config::compression::gzip;
 }  // namespace
 
 partition_writer::partition_writer(std::int32_t partition, partition_claim claim,
-                                   std::optional<std::int64_t> source_committed, std::string source_name,
+                                   std::optional<std::int64_t> source_committed,
+                                   std::optional<std::int64_t> table_offset, std::string source_name,
                                    const sink_options& options, store::object_store& store, probe& metrics)
     : partition_(partition),
       claim_(std::move(claim)),
       committed_(claim_.resume_at()),
       mirrored_(source_committed.value_or(0)),
       source_has_offset_(source_committed.has_value()),
+      table_offset_(table_offset),
+      events_from_(table_offset.value_or(0)),
       next_offset_(claim_.resume_at()),
       source_name_(std::move(source_name)),
       options_(options),
@@ -54,6 +57,8 @@ base::status partition_writer::check_order(std::int64_t offset) const {
 
 base::status partition_writer::append(routed_record&& r) {
   if (auto s = check_order(r.offset); !s) return s;
+  // Read again after a crash between the table's commit and the intent's: in the table already.
+  if (r.to == table::events && r.offset < events_from_) return skip(r.offset);
   auto file = open_for(r);
   if (!file) return std::move(file).err();
   open_file& f = **file;
@@ -76,8 +81,20 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
   const auto fmt = events ? options_.format : bad_format;
   const auto codec = events ? options_.codec : bad_codec;
   open_file f;
-  f.key = file_key(to_string(r.to), r.time_partition, source_name_, partition_, r.offset, claim_.generation(),
-                   format::file_extension(fmt, codec));
+  if (events && options_.iceberg) {
+    // Named by a UUID, not the claim's generation: no recovery retires a table's data file (a
+    // stalled owner may still commit it), and a file no snapshot lists is an orphan for `clicktrail
+    // iceberg cleanup`.
+    const auto& p = *options_.iceberg;
+    f.in_table = true;
+    f.table_partition =
+        p.value_of(options_.partition_by == config::time_source::event_ts ? r.e.event_ts : r.e.collector_ts);
+    f.key = fmt::format("data/{}/{}+{}+{:020}-{}.parquet", p.directory(f.table_partition), source_name_,
+                        partition_, r.offset, base::make_uuid_v7().to_string());
+  } else {
+    f.key = file_key(to_string(r.to), r.time_partition, source_name_, partition_, r.offset,
+                     claim_.generation(), format::file_extension(fmt, codec));
+  }
   f.start = f.last = r.offset;
   f.opened = base::steady::now();
   // The upload exists before the intent names it: a directory's upload is a temporary file that
@@ -86,8 +103,9 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
   if (!upload) return std::move(upload).err();
   f.upload = std::move(upload).value();
   auto& inserted = open_.emplace(id, std::move(f)).first->second;
-  // The intent names the file before any of its bytes can reach the store.
-  if (auto s = write_intent(); !s) {
+  // The intent names the file before any of its bytes can reach the store (a table's data file:
+  // the table names it, when it commits it).
+  if (auto s = inserted.in_table ? base::status{} : write_intent(); !s) {
     open_.erase(id);  // destroying the upload aborts it
     return std::move(s).err();
   }
@@ -96,6 +114,7 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
                             .codec = codec,
                             .row_group_rows = options_.row_group_rows,
                             .row_group_bytes = options_.row_group_bytes};
+  if (inserted.in_table) wo.times = format::time_unit::micros;  // Iceberg's timestamptz
   inserted.writer =
       format::make_writer(wo, [target](std::string_view bytes) { return target->write(bytes); });
   probe_.open_files.add(1);
@@ -120,7 +139,13 @@ base::status partition_writer::close(std::map<file_id, open_file>::iterator it) 
   probe_.bytes_written.inc(static_cast<std::uint64_t>(f.upload->bytes_written()));
   probe_.records_out.inc(static_cast<std::uint64_t>(f.writer->records()));
   probe_.upload_seconds.observe(std::chrono::duration<double>(base::steady::now() - started).count());
-  uncommitted_.push_back({f.key, f.start, f.last});
+  uncommitted_.push_back({.key = f.key,
+                          .start = f.start,
+                          .end = f.last,
+                          .in_table = f.in_table,
+                          .records = f.writer->records(),
+                          .bytes = f.upload->bytes_written(),
+                          .table_partition = f.table_partition});
   open_.erase(it);
   return {};
 }
@@ -182,21 +207,42 @@ std::optional<std::int64_t> partition_writer::commit_point() const {
 
 base::status partition_writer::commit(std::int64_t offset) {
   std::vector<closed_file> still = uncommitted_;
-  std::erase_if(still, [offset](const closed_file& f) { return f.start < offset; });
-  std::vector<std::string> keys;
-  for (const auto& [id, f] : open_) keys.push_back(f.key);
-  for (const auto& f : still) keys.push_back(f.key);
+  std::erase_if(still, [offset](const closed_file& f) { return f.start < offset && !f.in_table; });
+  std::swap(still, uncommitted_);
+  auto keys = intent_keys();
+  std::swap(still, uncommitted_);
   if (auto s = claim_.record(std::move(keys), offset); !s) return s;
   committed_ = offset;
   uncommitted_ = std::move(still);
   return {};
 }
 
-base::status partition_writer::write_intent() {
+std::vector<closed_file> partition_writer::table_files_below(std::int64_t offset) const {
+  std::vector<closed_file> out;
+  for (const auto& f : uncommitted_) {
+    if (f.in_table && f.start < offset) out.push_back(f);
+  }
+  return out;
+}
+
+void partition_writer::table_committed(std::int64_t offset) {
+  std::erase_if(uncommitted_, [offset](const closed_file& f) { return f.in_table && f.start < offset; });
+  table_offset_ = offset;
+}
+
+std::vector<std::string> partition_writer::intent_keys() const {
   std::vector<std::string> keys;
-  for (const auto& [id, f] : open_) keys.push_back(f.key);
-  for (const auto& f : uncommitted_) keys.push_back(f.key);
-  return claim_.record(std::move(keys), committed_);
+  for (const auto& [id, f] : open_) {
+    if (!f.in_table) keys.push_back(f.key);
+  }
+  for (const auto& f : uncommitted_) {
+    if (!f.in_table) keys.push_back(f.key);
+  }
+  return keys;
+}
+
+base::status partition_writer::write_intent() {
+  return claim_.record(intent_keys(), committed_);
 }
 
 void partition_writer::release() {

@@ -3,6 +3,11 @@
 // into its upload; rotation; the intent object, through the partition's claim; and the commit
 // point (commit_rule.h).
 //
+// With sink.table = "iceberg" the events' files are an Iceberg table's data files: the table is
+// their commit record (docs/iceberg.md), so the intent lists only the bad table's files, and the
+// sink commits the events' files to the table (table_files_below, table_committed) before the
+// intent moves.
+//
 // Lifetime: created when the partition is assigned (after recovery took the claim), destroyed
 // when it is revoked — which aborts open uploads and commits nothing. Used by the sink's one
 // thread. An error with outcome::conflict means the claim was lost (another owner took the
@@ -34,9 +39,12 @@ namespace clicktrail::sink {
 class partition_writer {
  public:
   // Reading starts at claim.resume_at(); `source_committed` is what the source has committed.
+  // Iceberg: `table_offset` is the offset below which the table holds the partition's events (at
+  // or past the claim's; nullopt: the table records none yet): events below it are skipped.
   partition_writer(std::int32_t partition, partition_claim claim,
-                   std::optional<std::int64_t> source_committed, std::string source_name,
-                   const sink_options& options, store::object_store& store, probe& metrics);
+                   std::optional<std::int64_t> source_committed, std::optional<std::int64_t> table_offset,
+                   std::string source_name, const sink_options& options, store::object_store& store,
+                   probe& metrics);
   partition_writer(const partition_writer&) = delete;
   partition_writer& operator=(const partition_writer&) = delete;
   ~partition_writer() { probe_.open_files.add(-static_cast<std::int64_t>(open_.size())); }
@@ -100,6 +108,13 @@ class partition_writer {
   // compare-and-swap. Then — not before — the source may be told (mirrored_to).
   base::status commit(std::int64_t offset);
 
+  // Iceberg: what the table records for this partition, as this writer knows it (nullopt: none).
+  std::optional<std::int64_t> table_offset() const noexcept { return table_offset_; }
+  // The complete data files a table commit up to `offset` adds: those that start below it.
+  std::vector<closed_file> table_files_below(std::int64_t offset) const;
+  // The table now holds the partition's events below `offset`: those files are committed.
+  void table_committed(std::int64_t offset);
+
   // On revocation, while the partition is still ours: aborts the open uploads and takes them off
   // the intent, so the next owner has only the complete files to retire. Best effort: what it
   // cannot do, the next owner's recovery does.
@@ -111,6 +126,8 @@ class partition_writer {
     std::string key;
     std::int64_t start = 0;
     std::int64_t last = 0;
+    bool in_table = false;             // an Iceberg data file
+    std::int32_t table_partition = 0;  // and its partition value
     base::steady::time_point opened;
     std::unique_ptr<store::upload> upload;
     std::unique_ptr<format::file_writer> writer;
@@ -120,6 +137,7 @@ class partition_writer {
   base::result<open_file*> open_for(const routed_record& r);
   base::status close(std::map<file_id, open_file>::iterator it);
   base::status write_intent();
+  std::vector<std::string> intent_keys() const;  // the files the intent lists: all but the table's
   static std::int64_t buffered(const open_file& f) {
     return f.writer->buffered_bytes() + f.upload->buffered_bytes();
   }
@@ -130,6 +148,8 @@ class partition_writer {
   std::int64_t mirrored_;
   bool source_has_offset_;
   std::optional<std::int64_t> first_read_;  // the offset of the first record appended or skipped
+  std::optional<std::int64_t> table_offset_;
+  std::int64_t events_from_;  // events below it are in the table already (Iceberg), or none are
   std::int64_t next_offset_;
   std::string source_name_;
   const sink_options& options_;

@@ -21,6 +21,10 @@ struct probe {
         bytes_written(
             r.add_counter("clicktrail_sink_bytes_written_total", "Bytes of files completed in the store.")),
         commits(r.add_counter("clicktrail_sink_commits_total", "Offsets committed.")),
+        table_commits(
+            r.add_counter("clicktrail_sink_table_commits_total",
+                          "Iceberg table commits (sink.table = \"iceberg\"), each of every partition "
+                          "ready then.")),
         recovered_deletes(r.add_counter("clicktrail_sink_recovery_deletes_total",
                                         "Leftover files of an uncommitted run retired on assignment.")),
         commit_retries(
@@ -65,6 +69,7 @@ struct probe {
   base::counter& files_written;
   base::counter& bytes_written;
   base::counter& commits;
+  base::counter& table_commits;
   base::counter& recovered_deletes;
   base::counter& commit_retries;
   base::counter& repeated_events;

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "sink/intent.h"
+#include "table/kafka_offsets.h"
 
 namespace clicktrail::sink {
 namespace {
@@ -30,7 +31,10 @@ sink::sink(source& from, store::object_store& to, sink_options options, base::re
       store_(to),
       options_(std::move(options)),
       probe_(metrics),
-      router_(options_, from.name()) {}
+      router_(options_, from.name()) {
+  if (options_.input != input_kind::events) options_.iceberg.reset();  // rejected input: bad rows, files
+  if (options_.iceberg) table_.emplace(store_, clicktrail::table::location_of(store_), *options_.iceberg);
+}
 
 sink::~sink() {
   probe_.buffered_bytes.add(-buffered_);
@@ -142,17 +146,24 @@ base::status sink::commit() {
     const auto [p, writer] = std::pair{it->first, it->second.get()};
     ++it;  // settle() may drop this one
     if (const auto end = source_.last_seen_end_offset(p)) writer->note_end_offset(*end);
-    const auto offset = writer->commit_point();
-    if (offset && !writer->source_has_offset()) {
-      // A partition's first commit: the group gets an offset (where reading began) before the
-      // intent moves past it, so that a restart never finds the intent ahead of a group with no
-      // offset unless the offsets were really lost (partition_claim::take stops on that).
+    // A partition's first commit: the group gets an offset (where reading began) before the
+    // intent or the table moves past it, so that a restart never finds them ahead of a group with
+    // no offset unless the offsets were really lost (partition_claim::take stops on that).
+    if (writer->commit_point() && !writer->source_has_offset()) {
       if (auto s = tell_source(p, writer->first_source_offset()); !s) return s;
-      if (!writer->source_has_offset()) continue;  // not yet: the intent waits too
     }
-    if (offset) {
+  }
+  if (table_) {
+    if (auto s = commit_to_table(); !s) return s;
+  }
+  for (auto it = partitions_.begin(); it != partitions_.end();) {
+    const auto [p, writer] = std::pair{it->first, it->second.get()};
+    ++it;                                        // settle() may drop this one
+    if (!writer->source_has_offset()) continue;  // not yet: the intent waits too
+    const auto offset = writer->commit_point();
+    if (const auto to = table_ ? intent_follows_table(*writer, offset) : offset) {
       // The commit itself: the intent, by compare-and-swap (a stalled owner's fails here).
-      if (auto s = settle(p, writer->commit(*offset)); !s) return s;
+      if (auto s = settle(p, writer->commit(*to)); !s) return s;
       if (!partitions_.contains(p)) continue;  // taken over
       probe_.commits.inc();
     }
@@ -162,6 +173,85 @@ base::status sink::commit() {
     }
   }
   return {};
+}
+
+// Iceberg: the intent commits what the table holds of the partition's events and the writer has
+// written of the rest (its commit point): never past the table, and never past bad rows that are
+// written again after a crash between the table's commit and the intent's.
+std::optional<std::int64_t> sink::intent_follows_table(const partition_writer& writer,
+                                                       std::optional<std::int64_t> commit_point) {
+  const auto held = writer.table_offset();
+  if (!commit_point || !held) return std::nullopt;
+  const std::int64_t to = std::min(*commit_point, *held);
+  return to > writer.committed() ? std::optional(to) : std::nullopt;
+}
+
+base::status sink::commit_to_table() {
+  struct move {
+    std::optional<std::int64_t> from;  // what the table must still say for the partition
+    std::int64_t to = 0;
+  };
+  std::map<std::int32_t, move> moves;
+  std::vector<clicktrail::table::data_file> files;
+  for (auto& [p, writer] : partitions_) {
+    const auto offset = writer->commit_point();
+    // A partition's first commit waits for the group to hold an offset (commit(), below).
+    if (!offset || !writer->source_has_offset() || *offset <= writer->table_offset().value_or(0)) continue;
+    moves[p] = {writer->table_offset(), *offset};
+    for (const auto& f : writer->table_files_below(*offset)) {
+      files.push_back({.path = table_->uri_of(f.key),
+                       .size = f.bytes,
+                       .records = f.records,
+                       .partition = f.table_partition});
+    }
+  }
+  if (moves.empty()) return {};
+  std::vector<std::int32_t> lost;
+  auto made = table_->append(files, {},
+                             [&](const clicktrail::table::table_metadata* current)
+                                 -> base::result<std::map<std::string, std::string>> {
+                               auto offsets = clicktrail::table::kafka_offsets_of(current);
+                               if (!offsets) return std::move(offsets).err();
+                               lost.clear();
+                               for (const auto& [p, m] : moves) {
+                                 if (offsets->of(source_.name(), p) != m.from) lost.push_back(p);
+                                 offsets->set(source_.name(), p, m.to);
+                               }
+                               if (!lost.empty()) {
+                                 return base::error::conflict(fmt::format(
+                                     "another writer committed partition(s) {} of {} to the table {}",
+                                     fmt::join(lost, ","), source_.name(), table_->uri_of("")));
+                               }
+                               return std::map<std::string, std::string>{
+                                   {std::string(clicktrail::table::kafka_offsets_key), offsets->to_json()}};
+                             });
+  if (!made) {
+    if (!made.err().conflicting()) return std::move(made).err();
+    // Those partitions are another owner's now (or were, while this sink stalled): dropped, and
+    // taken back from the table's offset if the group says they are still ours. The others
+    // commit at the next turn.
+    for (const auto p : lost) {
+      if (auto s = settle(p, base::status(made.err())); !s) return s;
+    }
+    return {};
+  }
+  for (const auto& [p, m] : moves) partitions_.at(p)->table_committed(m.to);
+  probe_.table_commits.inc();
+  return {};
+}
+
+base::result<std::optional<std::int64_t>> sink::table_offset_of(std::int32_t p) {
+  if (auto s = table_->refresh(); !s) return std::move(s).err();
+  if (const auto* current = table_->current(); current && !(current->partition == *options_.iceberg)) {
+    return base::error::fail(
+        fmt::format("the table {} is partitioned by {}, and sink.layout asks for {}: give the table a layout "
+                    "that matches "
+                    "(%H for hours), or another sink.output",
+                    table_->uri_of(""), current->partition.field_name(), options_.iceberg->field_name()));
+  }
+  auto offsets = clicktrail::table::kafka_offsets_of(table_->current());
+  if (!offsets) return std::move(offsets).err();
+  return offsets->of(source_.name(), p);
 }
 
 // Commits `offset` to the source for partition p. A coordinator that moved, a rebalance under
@@ -246,10 +336,25 @@ base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset
     }
     return std::move(claim).err();
   }
+  std::optional<std::int64_t> in_table;
+  if (table_) {
+    auto held = table_offset_of(p);
+    if (!held) return std::move(held).err();
+    in_table = *held;
+    // The table commits before the intent: it can be ahead (a crash between the two), never behind.
+    if (in_table && *in_table < claim->resume_at()) {
+      return base::error::fail(fmt::format(
+          "the table {} holds the events of partition {} of {} below offset {}, but the sink committed up to "
+          "{}: the table was rolled back or replaced. Nothing was written: the sink neither writes events "
+          "twice nor "
+          "guesses; restore the table's newer version, or give the sink a new sink.output (docs/iceberg.md)",
+          table_->uri_of(""), p, source_.name(), *in_table, claim->resume_at()));
+    }
+  }
   taken_.insert(p);
   probe_.recovered_deletes.inc(static_cast<std::uint64_t>(retired));
-  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset, source_.name(),
-                                                   options_, store_, probe_);
+  auto writer = std::make_unique<partition_writer>(p, std::move(*claim), group_offset, in_table,
+                                                   source_.name(), options_, store_, probe_);
   sink_log().info("assigned partition={} committed={} resume_at={} generation={} retired_files={}", p,
                   group_offset.value_or(0), writer->next_offset(), writer->generation(), retired);
   partitions_[p] = std::move(writer);

@@ -1,7 +1,7 @@
 #pragma once
 // The sink: records from a source (Kafka or the embedded log) into Hive-partitioned files in an
-// object store, exactly once. Per assigned partition: route → append → rotate → upload →
-// commit; on assignment, recovery removes what an uncommitted run left behind.
+// object store, or an Iceberg table of them (sink.table), exactly once. Per assigned partition: route →
+// append → rotate → upload → commit; on assignment, recovery removes what an uncommitted run left behind.
 //
 // A partition whose claim another owner took over (outcome::conflict from its writer: the group
 // gave the partition to another sink while this one stalled) is dropped — never retried — and
@@ -26,6 +26,7 @@
 #include "sink/sink_options.h"
 #include "sink/source.h"
 #include "store/object_store.h"
+#include "table/iceberg_table.h"
 
 namespace clicktrail::sink {
 
@@ -66,6 +67,13 @@ class sink : public assignment_listener {
   // Closes files early while the sink holds more than max_open_files or max_buffered_bytes.
   base::status keep_within_bounds();
   base::status commit();
+  // sink.table = "iceberg": one table commit of every partition's events that can commit, with
+  // their offsets; a partition another writer moved in the table meanwhile is fenced.
+  base::status commit_to_table();
+  // What the table records for partition p (docs/iceberg.md); nullopt: nothing yet.
+  base::result<std::optional<std::int64_t>> table_offset_of(std::int32_t p);
+  static std::optional<std::int64_t> intent_follows_table(const partition_writer& writer,
+                                                          std::optional<std::int64_t> commit_point);
   // Recovery on assignment (docs/sink.md): takes the partition's claim (partition_claim::take)
   // and makes its writer; a claim that another writer changed meanwhile leaves it fenced.
   base::status take(std::int32_t partition, std::optional<std::int64_t> group_offset);
@@ -91,6 +99,7 @@ class sink : public assignment_listener {
   sink_options options_;
   probe probe_;
   router router_;
+  std::optional<clicktrail::table::iceberg_table> table_;      // sink.table = "iceberg"
   std::uint64_t ua_hits_counted_ = 0, ua_misses_counted_ = 0;  // the router's, added to the metrics
   std::map<std::int32_t, std::unique_ptr<partition_writer>> partitions_;
   std::map<std::int32_t, fenced_partition> fenced_;  // claims lost, waiting for revocation

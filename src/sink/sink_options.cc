@@ -5,6 +5,14 @@ namespace clicktrail::sink {
 sink_options options_from(const config::sink_config& c) {
   sink_options o;
   o.format = c.format;
+  if (c.table == config::table_kind::iceberg) {
+    clicktrail::table::partitioning p;
+    p.source = c.partition_by == config::time_source::event_ts ? "event_ts" : "collector_ts";
+    // The layout has the whole date (config checks): with the hour too, a file holds one hour.
+    p.by = c.layout.find("%H") != std::string::npos ? clicktrail::table::partitioning::transform::hour
+                                                    : clicktrail::table::partitioning::transform::day;
+    o.iceberg = p;
+  }
   o.codec = c.codec;
   o.partition_by = c.partition_by;
   o.layout = c.layout;

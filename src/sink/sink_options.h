@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
 #include "enrich/sink_enricher.h"
+#include "table/iceberg_schema.h"
 
 namespace clicktrail::sink {
 
@@ -18,6 +20,8 @@ enum class input_kind { events, rejected };
 struct sink_options {
   input_kind input = input_kind::events;
   config::output_format format = config::output_format::jsonl;
+  // sink.table = "iceberg": the events go into an Iceberg table at the output, partitioned so.
+  std::optional<clicktrail::table::partitioning> iceberg;
   config::compression codec = config::compression::gzip;
   config::time_source partition_by = config::time_source::collector_ts;
   std::string layout = "year=%Y/month=%m/day=%d/hour=%H";

@@ -16,6 +16,8 @@ struct partitioning {
   std::string source = "collector_ts";  // a timestamp field of the schema
   transform by = transform::hour;
 
+  friend bool operator==(const partitioning&, const partitioning&) = default;
+
   std::string field_name() const;  // "collector_ts_hour"
   // The partition value of a time in ms since 1970: hours or days since 1970, floored.
   std::int32_t value_of(std::int64_t unix_ms) const;

@@ -111,13 +111,18 @@ base::status iceberg_table::refresh() {
   return {};
 }
 
+std::string location_of(const store::object_store& store) {
+  const std::string where = store.describe();
+  return where.starts_with('/') ? "file://" + where : where;
+}
+
 base::result<snapshot> iceberg_table::append(const std::vector<data_file>& files,
                                              const std::map<std::string, std::string>& summary,
-                                             const precondition& check) {
+                                             const summary_fn& on_top) {
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     if (auto s = refresh(); !s) return std::move(s).err();
     snapshot made;
-    auto won = try_append(files, summary, check, made);
+    auto won = try_append(files, summary, on_top, made);
     if (!won) return std::move(won).err();
     if (*won) return made;
     // Another writer committed v<N+1> first: build on it. A short, growing pause spreads
@@ -132,9 +137,12 @@ base::result<snapshot> iceberg_table::append(const std::vector<data_file>& files
 
 base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files,
                                              const std::map<std::string, std::string>& summary,
-                                             const precondition& check, snapshot& made) {
-  if (check) {
-    if (auto s = check(current()); !s) return std::move(s).err();
+                                             const summary_fn& on_top, snapshot& made) {
+  std::map<std::string, std::string> added_summary = summary;
+  if (on_top) {
+    auto more = on_top(current());
+    if (!more) return std::move(more).err();
+    for (auto& [k, v] : *more) added_summary[k] = std::move(v);
   }
   if (current_ && current_->columns != schema_columns()) {
     // Another writer changed the schema (or an older or newer clicktrail wrote it): this commit
@@ -221,7 +229,7 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
                   .manifest_list = uri_of(list_key),
                   .summary = {}};
   const auto& before = next.current() ? next.current()->summary : std::map<std::string, std::string>{};
-  made.summary = summary;
+  made.summary = std::move(added_summary);
   made.summary["operation"] = "append";
   made.summary["added-data-files"] = std::to_string(added.added_files);
   made.summary["added-records"] = std::to_string(added.added_rows);

@@ -37,6 +37,9 @@ struct table_upkeep {
   std::size_t keep_snapshots = 1;
 };
 
+// The absolute URI of a store's root, as a table's location: s3://bucket/prefix, file:///dir.
+std::string location_of(const store::object_store& store);
+
 class iceberg_table {
  public:
   iceberg_table(store::object_store& store, std::string location, partitioning p, table_upkeep upkeep = {});
@@ -47,15 +50,18 @@ class iceberg_table {
   const table_metadata* current() const { return current_ ? &*current_ : nullptr; }
   std::int64_t version() const { return version_; }
 
-  // Checked on the version a commit is about to build on, at every attempt: a commit that must
-  // not happen on top of it (the sink's offsets, docs/iceberg.md) returns outcome::conflict.
-  using precondition = std::function<base::status(const table_metadata* current)>;
+  // Called with the version a commit is about to build on, at every attempt: what the commit adds
+  // to the snapshot's summary on top of it (the sink's offsets, docs/iceberg.md), or
+  // outcome::conflict when the commit must not happen on top of it.
+  using summary_fn =
+      std::function<base::result<std::map<std::string, std::string>>(const table_metadata* current)>;
 
-  // One append snapshot of `files` (already in the store, under data/). `summary` is added to
-  // the snapshot's summary. Retries on lost races, reading the newer version each time.
+  // One append snapshot of `files` (already in the store, under data/). `summary`, and what
+  // `on_top` adds, go into the snapshot's summary. Retries on lost races, reading the newer
+  // version each time.
   base::result<snapshot> append(const std::vector<data_file>& files,
                                 const std::map<std::string, std::string>& summary,
-                                const precondition& check = {});
+                                const summary_fn& on_top = {});
 
   // The absolute URI of a key in the table's store.
   std::string uri_of(std::string_view key) const;
@@ -70,7 +76,7 @@ class iceberg_table {
   // The key of a URI under the table's location; an error for one elsewhere.
   base::result<std::string> key_of(std::string_view uri) const;
   base::result<bool> try_append(const std::vector<data_file>& files,
-                                const std::map<std::string, std::string>& summary, const precondition& check,
+                                const std::map<std::string, std::string>& summary, const summary_fn& on_top,
                                 snapshot& made);
 
   // Replaces the small manifests of `manifests` (all but the first, this commit's own) with one

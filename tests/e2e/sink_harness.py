@@ -161,11 +161,13 @@ def read_local(root: Path) -> dict[str, list[dict]]:
     return out
 
 
-def read_s3(svc, prefix: str) -> dict[str, list[dict]]:
+def read_s3(svc, prefix: str, under: str = "") -> dict[str, list[dict]]:
+    """Every output file under `prefix` (only those under prefix/`under` when given; not the
+    intents), by key relative to the prefix."""
     out, token = {}, None
     keys = []
     while True:
-        query = {"list-type": "2", "prefix": prefix + "/"}
+        query = {"list-type": "2", "prefix": prefix + "/" + under}
         if token:
             query["continuation-token"] = token
         resp = s3_request(svc, "GET", query=query)

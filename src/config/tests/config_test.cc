@@ -228,6 +228,18 @@ TEST_F(config_file, jsonl_defaults_to_gzip_but_refuses_an_explicit_zstd) {
   EXPECT_NE(message.find("not offered for JSON Lines"), std::string::npos) << message;
 }
 
+TEST_F(config_file, an_iceberg_table_needs_parquet_and_a_layout_with_the_whole_date) {
+  auto c = load_config(with_file("[sink]\ntable = \"iceberg\"\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sink.table, table_kind::iceberg);
+  auto message = error_of(with_file("[sink]\ntable = \"iceberg\"\nformat = \"jsonl\"\n"));
+  EXPECT_NE(message.find("writes Parquet data files; set sink.format = \"parquet\""), std::string::npos)
+      << message;
+  message = error_of(with_file("[sink]\ntable = \"iceberg\"\nlayout = \"hour=%H\"\n"));
+  EXPECT_NE(message.find("sink.layout must have %Y, %m and %d"), std::string::npos) << message;
+  EXPECT_TRUE(load_config(with_file("[sink]\ntable = \"iceberg\"\nlayout = \"dt=%Y-%m-%d\"\n")).ok());
+}
+
 TEST_F(config_file, site_privacy_options_and_the_secret_they_need) {
   const std::string sites = R"([[sites]]
 key = "blog"

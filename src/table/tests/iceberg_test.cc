@@ -7,6 +7,7 @@
 #include "format/avro/container.h"
 #include "store/local_store.h"
 #include "table/iceberg_table.h"
+#include "table/kafka_offsets.h"
 
 namespace clicktrail::table {
 namespace {
@@ -51,6 +52,31 @@ TEST(iceberg_partitioning, values_and_directories_follow_hours_and_days_since_19
   const partitioning day{.source = "event_ts", .by = partitioning::transform::day};
   EXPECT_EQ(day.value_of(1795600800000), 20782);
   EXPECT_EQ(day.directory(20782), "event_ts_day=2026-11-25");
+}
+
+TEST(kafka_offsets, read_from_the_current_snapshot_and_written_back_whole) {
+  table_metadata m;
+  EXPECT_TRUE(kafka_offsets_of(&m)->by_topic.empty());  // no snapshot
+  snapshot s;
+  s.id = 7;
+  s.summary = {{"operation", "append"}};
+  m.snapshots.push_back(s);
+  EXPECT_TRUE(kafka_offsets_of(&m)->by_topic.empty());  // another writer's
+  m.snapshots.back().summary["clicktrail.kafka-offsets"] =
+      R"({"clicktrail.events":{"0":12,"3":40},"wal":{"0":5}})";
+  auto offsets = kafka_offsets_of(&m);
+  ASSERT_TRUE(offsets) << offsets.err().message;
+  EXPECT_EQ(offsets->of("clicktrail.events", 3), 40);
+  EXPECT_EQ(offsets->of("clicktrail.events", 1), std::nullopt);
+  EXPECT_EQ(offsets->of("wal", 0), 5);
+  offsets->set("clicktrail.events", 1, 9);
+  EXPECT_EQ(offsets->to_json(), R"({"clicktrail.events":{"0":12,"1":9,"3":40},"wal":{"0":5}})");
+  for (const char* damaged : {"[1]", R"({"t":{"0":-1}})", R"({"t":{"x":1}})", R"({"t":3})", "not json"}) {
+    m.snapshots.back().summary["clicktrail.kafka-offsets"] = damaged;
+    auto refused = kafka_offsets_of(&m);
+    ASSERT_FALSE(refused) << damaged;
+    EXPECT_NE(refused.err().message.find("damaged"), std::string::npos) << refused.err().message;
+  }
 }
 
 TEST(iceberg_schema, has_every_column_with_its_id_and_the_partition_source) {
@@ -103,17 +129,19 @@ TEST_F(iceberg_table_test, a_writer_that_loses_the_race_commits_on_top_of_the_wi
   ASSERT_TRUE(a.append(files(1, 1), {}));
   bool raced = false;
   // B has read version 1; before it writes version 2, A takes version 2.
-  auto made = b.append(files(1, 2), {}, [&](const table_metadata*) -> base::status {
-    if (!raced) {
-      raced = true;
-      if (auto s = a.append(files(1, 3), {}); !s) return std::move(s).err();
-    }
-    return {};
-  });
+  auto made = b.append(files(1, 2), {},
+                       [&](const table_metadata*) -> base::result<std::map<std::string, std::string>> {
+                         if (!raced) {
+                           raced = true;
+                           if (auto s = a.append(files(1, 3), {}); !s) return std::move(s).err();
+                         }
+                         return std::map<std::string, std::string>{{"b", "on top"}};
+                       });
   ASSERT_TRUE(made) << made.err().message;
   EXPECT_EQ(b.version(), 3);
   EXPECT_EQ(b.current()->snapshots.size(), 3U);
   EXPECT_EQ(made->summary.at("total-data-files"), "3");
+  EXPECT_EQ(made->summary.at("b"), "on top");
   // What the lost attempt wrote was removed: two manifests and lists per commit kept, three commits.
   auto listed = store_->list("metadata/");
   ASSERT_TRUE(listed);
@@ -190,11 +218,12 @@ TEST_F(iceberg_table_test, a_table_whose_schema_another_writer_changed_is_not_wr
   EXPECT_FALSE(*after);
 }
 
-TEST_F(iceberg_table_test, a_precondition_that_refuses_stops_the_commit) {
+TEST_F(iceberg_table_test, a_summary_that_refuses_the_version_below_stops_the_commit) {
   auto t = open_table();
-  auto refused = t.append(files(1, 1), {}, [](const table_metadata*) -> base::status {
-    return base::error::conflict("the partition moved on");
-  });
+  auto refused = t.append(files(1, 1), {},
+                          [](const table_metadata*) -> base::result<std::map<std::string, std::string>> {
+                            return base::error::conflict("the partition moved on");
+                          });
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.err().message, "the partition moved on");
   ASSERT_TRUE(t.refresh());

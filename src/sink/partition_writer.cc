@@ -208,10 +208,7 @@ std::optional<std::int64_t> partition_writer::commit_point() const {
 base::status partition_writer::commit(std::int64_t offset) {
   std::vector<closed_file> still = uncommitted_;
   std::erase_if(still, [offset](const closed_file& f) { return f.start < offset && !f.in_table; });
-  std::swap(still, uncommitted_);
-  auto keys = intent_keys();
-  std::swap(still, uncommitted_);
-  if (auto s = claim_.record(std::move(keys), offset); !s) return s;
+  if (auto s = claim_.record(intent_keys(still), offset); !s) return s;
   committed_ = offset;
   uncommitted_ = std::move(still);
   return {};
@@ -230,19 +227,19 @@ void partition_writer::table_committed(std::int64_t offset) {
   table_offset_ = offset;
 }
 
-std::vector<std::string> partition_writer::intent_keys() const {
+std::vector<std::string> partition_writer::intent_keys(const std::vector<closed_file>& closed) const {
   std::vector<std::string> keys;
   for (const auto& [id, f] : open_) {
     if (!f.in_table) keys.push_back(f.key);
   }
-  for (const auto& f : uncommitted_) {
+  for (const auto& f : closed) {
     if (!f.in_table) keys.push_back(f.key);
   }
   return keys;
 }
 
 base::status partition_writer::write_intent() {
-  return claim_.record(intent_keys(), committed_);
+  return claim_.record(intent_keys(uncommitted_), committed_);
 }
 
 void partition_writer::release() {

@@ -137,7 +137,8 @@ class partition_writer {
   base::result<open_file*> open_for(const routed_record& r);
   base::status close(std::map<file_id, open_file>::iterator it);
   base::status write_intent();
-  std::vector<std::string> intent_keys() const;  // the files the intent lists: all but the table's
+  // The files the intent lists: the open ones and `closed`, but not the table's.
+  std::vector<std::string> intent_keys(const std::vector<closed_file>& closed) const;
   static std::int64_t buffered(const open_file& f) {
     return f.writer->buffered_bytes() + f.upload->buffered_bytes();
   }

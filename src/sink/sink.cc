@@ -206,25 +206,27 @@ base::status sink::commit_to_table() {
     }
   }
   if (moves.empty()) return {};
+  // On the version the commit builds on (again at each lost race): the offsets it carries over,
+  // ours moved, unless another writer moved one of ours first.
   std::vector<std::int32_t> lost;
-  auto made = table_->append(files, {},
-                             [&](const clicktrail::table::table_metadata* current)
-                                 -> base::result<std::map<std::string, std::string>> {
-                               auto offsets = clicktrail::table::kafka_offsets_of(current);
-                               if (!offsets) return std::move(offsets).err();
-                               lost.clear();
-                               for (const auto& [p, m] : moves) {
-                                 if (offsets->of(source_.name(), p) != m.from) lost.push_back(p);
-                                 offsets->set(source_.name(), p, m.to);
-                               }
-                               if (!lost.empty()) {
-                                 return base::error::conflict(fmt::format(
-                                     "another writer committed partition(s) {} of {} to the table {}",
-                                     fmt::join(lost, ","), source_.name(), table_->uri_of("")));
-                               }
-                               return std::map<std::string, std::string>{
-                                   {std::string(clicktrail::table::kafka_offsets_key), offsets->to_json()}};
-                             });
+  const auto offsets_on_top = [&](const clicktrail::table::table_metadata* current)
+      -> base::result<std::map<std::string, std::string>> {
+    auto offsets = clicktrail::table::kafka_offsets_of(current);
+    if (!offsets) return std::move(offsets).err();
+    lost.clear();
+    for (const auto& [p, m] : moves) {
+      if (offsets->of(source_.name(), p) != m.from) lost.push_back(p);
+      offsets->set(source_.name(), p, m.to);
+    }
+    if (!lost.empty()) {
+      return base::error::conflict(
+          fmt::format("another writer committed partition(s) {} of {} to the table {}", fmt::join(lost, ","),
+                      source_.name(), table_->uri_of("")));
+    }
+    return std::map<std::string, std::string>{
+        {std::string(clicktrail::table::kafka_offsets_key), offsets->to_json()}};
+  };
+  auto made = table_->append(files, {}, offsets_on_top);
   if (!made) {
     if (!made.err().conflicting()) return std::move(made).err();
     // Those partitions are another owner's now (or were, while this sink stalled): dropped, and
@@ -244,9 +246,8 @@ base::result<std::optional<std::int64_t>> sink::table_offset_of(std::int32_t p) 
   if (auto s = table_->refresh(); !s) return std::move(s).err();
   if (const auto* current = table_->current(); current && !(current->partition == *options_.iceberg)) {
     return base::error::fail(
-        fmt::format("the table {} is partitioned by {}, and sink.layout asks for {}: give the table a layout "
-                    "that matches "
-                    "(%H for hours), or another sink.output",
+        fmt::format("the table {} is partitioned by {}, and sink.layout asks for {}: give the sink a layout "
+                    "that matches (%H for hours), or another sink.output",
                     table_->uri_of(""), current->partition.field_name(), options_.iceberg->field_name()));
   }
   auto offsets = clicktrail::table::kafka_offsets_of(table_->current());
@@ -346,8 +347,9 @@ base::status sink::take(std::int32_t p, std::optional<std::int64_t> group_offset
       return base::error::fail(fmt::format(
           "the table {} holds the events of partition {} of {} below offset {}, but the sink committed up to "
           "{}: the table was rolled back or replaced. Nothing was written: the sink neither writes events "
-          "twice nor "
-          "guesses; restore the table's newer version, or give the sink a new sink.output (docs/iceberg.md)",
+          "twice "
+          "nor guesses; restore the table's newer version, or give the sink a new sink.output "
+          "(docs/iceberg.md)",
           table_->uri_of(""), p, source_.name(), *in_table, claim->resume_at()));
     }
   }

@@ -124,10 +124,16 @@ base::status add_embedded_lanes(sink_lanes& lanes, const config::config& c, embe
   return {};
 }
 
-std::string duckdb_hint(const config::config& c) {
+std::string query_hint(const config::config& c) {
   if (c.sink.output.where != config::output_location::kind::local ||
       c.sink.format != config::output_format::parquet) {
     return "";
+  }
+  if (c.sink.table == config::table_kind::iceberg) {
+    return fmt::format(
+        "; they are an Iceberg table at {}: read it with pyiceberg, Spark, Trino or DuckDB's "
+        "iceberg extension (docs/iceberg.md)",
+        c.sink.output.path);
   }
   return fmt::format(
       "; query them: duckdb -c \"SELECT type, count(*) FROM read_parquet('{}/events/**/*.parquet', "
@@ -247,7 +253,7 @@ int run(const config::load_options& sources, bool accept_offset_reset) {
   log.info("clicktrail run: open http://{}:{}/ — live events at {}; files in {} (as {}, each within {}s){}",
            cfg.http.listen.host, server.local_port(), inspector, (*store)->describe(),
            cfg.sink.format == config::output_format::parquet ? "Parquet" : "JSON Lines",
-           std::chrono::duration_cast<std::chrono::seconds>(cfg.sink.max_age).count(), duckdb_hint(cfg));
+           std::chrono::duration_cast<std::chrono::seconds>(cfg.sink.max_age).count(), query_hint(cfg));
 
   int signal = 0;
   while (signal == 0 && !lanes.any_failed()) signal = wait_for_stop_signal(std::chrono::milliseconds(500));

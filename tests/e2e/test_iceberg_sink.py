@@ -20,6 +20,7 @@ from pyiceberg.table import StaticTable  # noqa: E402
 from collector import binary  # noqa: E402
 from conftest import wait_for  # noqa: E402
 from kafka_tools import committed_offsets, reset_offset  # noqa: E402
+from run_harness import new_run  # noqa: E402
 from sink_harness import (BASE_TS, HOUR_MS, KeptSink, Producer, canonical_event, create_topic,  # noqa: E402
                           keep_watching, produce, produce_events, read_local, read_s3, sink_config,
                           wait_until_working)
@@ -186,3 +187,32 @@ def test_two_sinks_in_one_group_commit_to_one_table_without_losing_a_commit(serv
     table = open_table(services, prefix)
     offsets = json.loads(table.current_snapshot().summary["clicktrail.kafka-offsets"])
     assert sorted(offsets[topic]) == ["0", "1", "2", "3"]
+
+
+def test_clicktrail_run_keeps_its_events_as_an_iceberg_table(tmp_path):
+    # The embedded pipeline: the collector, its embedded log, and a sink that commits to a table in
+    # the data directory, its offsets under the log's name.
+    run = new_run(tmp_path, CLICKTRAIL_SINK_TABLE="iceberg").start()
+    ids = [str(uuid.uuid4()) for _ in range(30)]
+    hint = run.data / "metadata" / "version-hint.text"
+
+    def in_table() -> list[str] | None:
+        if not hint.exists():
+            return None
+        table = StaticTable.from_metadata(f"file://{run.data}")
+        got = [r["event_id"] for r in table.scan(selected_fields=("event_id",)).to_arrow().to_pylist()]
+        return got if len(got) >= len(ids) else None
+
+    try:
+        for chunk in range(3):
+            events = [{"type": "page_view", "event_id": i, "page_url": "https://me.github.io/"} for i in ids[chunk::3]]
+            assert run.post(events + [{"type": "Not A Type"}]) == 200
+        assert sorted(wait_for(in_table, 30, "the events did not reach the table")) == sorted(ids)
+    finally:
+        assert run.stop() == 0, run.log.read_text()
+    assert "they are an Iceberg table at" in run.log.read_text()
+    table = StaticTable.from_metadata(f"file://{run.data}")
+    assert sorted(r["event_id"] for r in table.scan().to_arrow().to_pylist()) == sorted(ids)  # once each
+    assert json.loads(table.current_snapshot().summary["clicktrail.kafka-offsets"]) == {"wal": {"0": 30}}
+    # The rejections are bad-table rows beside the table, as the Hive layout has them.
+    assert len(list((run.data / "bad").rglob("*.jsonl.gz"))) >= 1

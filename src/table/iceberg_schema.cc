@@ -56,8 +56,8 @@ std::string partitioning::directory(std::int32_t value) const {
   return fmt::format("{}={}-{:02}", field_name(), date, (start - day).count());
 }
 
-std::string schema_json() {
-  std::string out = fmt::format(R"({{"type":"struct","schema-id":{},"fields":[)", schema_id);
+std::string schema_json(std::int32_t id) {
+  std::string out = fmt::format(R"({{"type":"struct","schema-id":{},"fields":[)", id);
   bool first = true;
   for (const event::field& f : event::all_fields()) {
     if (!first) out.push_back(',');

@@ -25,12 +25,12 @@ struct partitioning {
   std::string directory(std::int32_t value) const;
 };
 
-inline constexpr std::int32_t schema_id = 0;
+inline constexpr std::int32_t schema_id = 0;  // a new table's schema
 inline constexpr std::int32_t spec_id = 0;
 inline constexpr std::int32_t first_partition_field_id = 1000;  // the specification's convention
 
 // {"type":"struct","schema-id":0,"fields":[{"id":1,"name":"event_id","required":true,"type":"string"},…]}
-std::string schema_json();
+std::string schema_json(std::int32_t id = schema_id);
 // This version's columns, "id name type" each, in order (as table_metadata::columns).
 std::vector<std::string> schema_columns();
 // The highest column id (last-column-id).

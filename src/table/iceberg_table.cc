@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "base/clock.h"
 #include "base/uuid.h"
+#include "event/fields.h"
 
 namespace clicktrail::table {
 namespace {
@@ -111,6 +113,33 @@ base::status iceberg_table::refresh() {
   return {};
 }
 
+base::result<std::int32_t> iceberg_table::evolution(const table_metadata& current) const {
+  const std::vector<std::string> ours = schema_columns();
+  const std::set<std::string> mine(ours.begin(), ours.end());
+  const std::set<std::string> theirs(current.columns.begin(), current.columns.end());
+  for (const std::string& column : current.columns) {
+    if (!mine.contains(column)) {
+      return base::error::reject(fmt::format(
+          "{}: the table's schema has the column \"{}\", which this version does not write as such: a newer "
+          "clicktrail or another engine changed the table; commit with that version",
+          uri_of(metadata_key(version_)), column));
+    }
+  }
+  for (const event::field& f : event::all_fields()) {
+    const std::string& column = ours[event::field_index(f)];
+    if (theirs.contains(column)) continue;
+    if (event::is_required(f) || f.id <= current.last_column_id) {
+      return base::error::reject(
+          fmt::format("{}: this version adds the column \"{}\", which {}; commit with the clicktrail version "
+                      "that made the table",
+                      uri_of(metadata_key(version_)), column,
+                      event::is_required(f) ? "is required, and the table's rows lack it"
+                                            : "reuses an id the table has used"));
+    }
+  }
+  return current.highest_schema_id + 1;
+}
+
 std::string location_of(const store::object_store& store) {
   const std::string where = store.describe();
   return where.starts_with('/') ? "file://" + where : where;
@@ -144,21 +173,11 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     if (!more) return std::move(more).err();
     for (auto& [k, v] : *more) added_summary[k] = std::move(v);
   }
+  std::optional<std::int32_t> evolved;  // the id of this version's schema, when it is new to the table
   if (current_ && current_->columns != schema_columns()) {
-    // Another writer changed the schema (or an older or newer clicktrail wrote it): this commit
-    // would write its own schema over the table's. Evolving a schema is not built yet.
-    std::string differs;
-    const std::vector<std::string> ours = schema_columns();
-    for (std::size_t i = 0; i < std::max(ours.size(), current_->columns.size()) && differs.empty(); ++i) {
-      const std::string theirs_i = i < current_->columns.size() ? current_->columns[i] : "nothing";
-      const std::string ours_i = i < ours.size() ? ours[i] : "nothing";
-      if (theirs_i != ours_i)
-        differs = fmt::format("column {} is \"{}\" in the table, \"{}\" here", i + 1, theirs_i, ours_i);
-    }
-    return base::error::reject(
-        fmt::format("{}: the table's schema is not the one this version writes ({}); commit "
-                    "with the clicktrail version that made the table",
-                    uri_of(metadata_key(version_)), differs));
+    auto added = evolution(*current_);
+    if (!added) return std::move(added).err();
+    evolved = *added;
   }
   const base::unix_ms now = base::now_unix_ms();
   table_metadata next;
@@ -173,12 +192,22 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     next.partition = partition_;
     next.properties["schema.name-mapping.default"] = name_mapping_json();
   }
+  if (evolved) {
+    // This version's columns become the table's schema; the old ones stay, for the snapshots
+    // written with them. Files without the new columns read them as null (matched by id).
+    next.schemas.push_back(schema_json(*evolved));
+    next.current_schema_id = *evolved;
+    next.highest_schema_id = *evolved;
+    next.columns = schema_columns();
+    next.properties["schema.name-mapping.default"] = name_mapping_json();
+  }
+  next.last_column_id = std::max(next.last_column_id, last_column_id());
   const std::int64_t sequence = next.last_sequence_number + 1;
   const std::int64_t id = new_snapshot_id();
   const std::string tag = base::make_uuid_v4().to_string();
 
   // The new manifest, then the list: the current snapshot's manifests and the new one.
-  const std::string manifest = write_manifest(next.partition, id, files);
+  const std::string manifest = write_manifest(next.partition, id, files, next.current_schema_id);
   const std::string manifest_key = fmt::format("metadata/{}-m0.avro", tag);
   if (auto s = store_.put(manifest_key, manifest); !s) return std::move(s).err();
   std::vector<manifest_file> manifests;
@@ -213,7 +242,9 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   manifests.insert(manifests.begin(), added);
   std::string merged_key;
   if (manifests.size() > upkeep_.merge_at) {
-    if (auto s = merge_small(manifests, next.partition, id, sequence, tag, merged_key); !s)
+    if (auto s =
+            merge_small(manifests, next.partition, next.current_schema_id, id, sequence, tag, merged_key);
+        !s)
       return std::move(s).err();
   }
   const std::optional<std::int64_t> parent_id =
@@ -226,6 +257,7 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
                   .parent = parent_id,
                   .sequence_number = sequence,
                   .timestamp_ms = now,
+                  .schema_id = next.current_schema_id,
                   .manifest_list = uri_of(list_key),
                   .summary = {}};
   const auto& before = next.current() ? next.current()->summary : std::map<std::string, std::string>{};
@@ -273,7 +305,7 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
 }
 
 base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, const partitioning& p,
-                                        std::int64_t snapshot_id, std::int64_t sequence,
+                                        std::int32_t schema, std::int64_t snapshot_id, std::int64_t sequence,
                                         const std::string& tag, std::string& written) {
   std::vector<manifest_file> kept{manifests.front()}, small;
   for (std::size_t i = 1; i < manifests.size(); ++i) {
@@ -308,7 +340,7 @@ base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, c
       entries.push_back(std::move(e));
     }
   }
-  const std::string bytes = write_manifest_entries(p, entries);
+  const std::string bytes = write_manifest_entries(p, entries, schema);
   written = fmt::format("metadata/{}-m1.avro", tag);
   if (auto s = store_.put(written, bytes); !s) return s;
   merged.path = uri_of(written);

@@ -73,6 +73,10 @@ class iceberg_table {
   base::result<std::set<std::string>> referenced_keys();
 
  private:
+  // When this version's columns add only optional columns, with new ids, to the table's current
+  // schema (an older clicktrail made it; enrichment adds columns): the id for the schema that adds
+  // them. Anything else — a column this version lacks, a changed one — refuses the commit.
+  base::result<std::int32_t> evolution(const table_metadata& current) const;
   // The key of a URI under the table's location; an error for one elsewhere.
   base::result<std::string> key_of(std::string_view uri) const;
   base::result<bool> try_append(const std::vector<data_file>& files,
@@ -81,7 +85,7 @@ class iceberg_table {
 
   // Replaces the small manifests of `manifests` (all but the first, this commit's own) with one
   // that carries their entries as existing files; `written` gets its key.
-  base::status merge_small(std::vector<manifest_file>& manifests, const partitioning& p,
+  base::status merge_small(std::vector<manifest_file>& manifests, const partitioning& p, std::int32_t schema,
                            std::int64_t snapshot_id, std::int64_t sequence, const std::string& tag,
                            std::string& written);
 

@@ -77,10 +77,11 @@ std::optional<std::int32_t> int_from_bound(std::string_view b) {
 
 }  // namespace
 
-std::string write_manifest_entries(const partitioning& p, std::span<const manifest_entry> entries) {
+std::string write_manifest_entries(const partitioning& p, std::span<const manifest_entry> entries,
+                                   std::int32_t schema) {
   avro::container_writer w(manifest_schema(p), avro::codec::deflate,
-                           {{"schema", schema_json()},
-                            {"schema-id", std::to_string(schema_id)},
+                           {{"schema", schema_json(schema)},
+                            {"schema-id", std::to_string(schema)},
                             {"partition-spec", partition_fields_json(p)},
                             {"partition-spec-id", std::to_string(spec_id)},
                             {"format-version", "2"},
@@ -108,8 +109,8 @@ std::string write_manifest_entries(const partitioning& p, std::span<const manife
   return w.finish();
 }
 
-std::string write_manifest(const partitioning& p, std::int64_t snapshot_id,
-                           std::span<const data_file> files) {
+std::string write_manifest(const partitioning& p, std::int64_t snapshot_id, std::span<const data_file> files,
+                           std::int32_t schema) {
   std::vector<manifest_entry> entries;
   entries.reserve(files.size());
   for (const data_file& f : files) {
@@ -119,7 +120,7 @@ std::string write_manifest(const partitioning& p, std::int64_t snapshot_id,
                        .file_sequence_number = std::nullopt,
                        .file = f});
   }
-  return write_manifest_entries(p, entries);
+  return write_manifest_entries(p, entries, schema);
 }
 
 std::string write_manifest_list(std::int64_t snapshot_id, std::optional<std::int64_t> parent,

@@ -27,7 +27,9 @@ struct data_file {
 };
 
 // A manifest of `files`, all added by snapshot `snapshot_id`.
-std::string write_manifest(const partitioning& p, std::int64_t snapshot_id, std::span<const data_file> files);
+// `schema` is the id of the table's current schema (this version's columns), for the header.
+std::string write_manifest(const partitioning& p, std::int64_t snapshot_id, std::span<const data_file> files,
+                           std::int32_t schema = schema_id);
 
 // One manifest entry. Sequence numbers are nullopt in a snapshot's own new manifest (readers take
 // the manifest list's), explicit in a manifest that carries entries over from others.
@@ -38,7 +40,8 @@ struct manifest_entry {
   std::optional<std::int64_t> sequence_number, file_sequence_number;
   data_file file;
 };
-std::string write_manifest_entries(const partitioning& p, std::span<const manifest_entry> entries);
+std::string write_manifest_entries(const partitioning& p, std::span<const manifest_entry> entries,
+                                   std::int32_t schema = schema_id);
 
 struct manifest_file {
   std::string path;

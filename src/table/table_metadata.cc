@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "event/fields.h"
 #include "event/json_text.h"
 
@@ -32,8 +34,11 @@ std::string to_json(const table_metadata& m) {
   out += ",\"location\":";
   event::write_string(out, m.location);
   out += fmt::format(",\"last-sequence-number\":{},\"last-updated-ms\":{},\"last-column-id\":{}",
-                     m.last_sequence_number, m.last_updated_ms, last_column_id());
-  out += fmt::format(",\"schemas\":[{}],\"current-schema-id\":{}", schema_json(), schema_id);
+                     m.last_sequence_number, m.last_updated_ms, std::max(m.last_column_id, last_column_id()));
+  out += ",\"schemas\":[";
+  if (m.schemas.empty()) out += schema_json(m.current_schema_id);
+  for (std::size_t i = 0; i < m.schemas.size(); ++i) out += (i ? "," : "") + m.schemas[i];
+  out += fmt::format("],\"current-schema-id\":{}", m.current_schema_id);
   out += fmt::format(
       R"(,"partition-specs":[{{"spec-id":{},"fields":{}}}],"default-spec-id":{},"last-partition-id":{})",
       spec_id, partition_fields_json(m.partition), spec_id, first_partition_field_id);
@@ -53,7 +58,7 @@ std::string to_json(const table_metadata& m) {
     out += fmt::format("{{\"snapshot-id\":{}", s.id);
     if (s.parent) out += fmt::format(",\"parent-snapshot-id\":{}", *s.parent);
     out += fmt::format(",\"sequence-number\":{},\"timestamp-ms\":{},\"schema-id\":{},\"manifest-list\":",
-                       s.sequence_number, s.timestamp_ms, schema_id);
+                       s.sequence_number, s.timestamp_ms, s.schema_id);
     event::write_string(out, s.manifest_list);
     out += ",\"summary\":";
     write_map(out, s.summary);
@@ -135,11 +140,19 @@ base::result<table_metadata> parse_table_metadata(std::string_view json) {
   std::int64_t current_schema = 0;
   if (root["current-schema-id"].get_int64().get(current_schema) != simdjson::SUCCESS)
     return bad("no current-schema-id");
+  m.current_schema_id = static_cast<std::int32_t>(current_schema);
+  std::int64_t last_column = 0;
+  if (root["last-column-id"].get_int64().get(last_column) != simdjson::SUCCESS)
+    return bad("no last-column-id");
+  m.last_column_id = static_cast<std::int32_t>(last_column);
   dom::array schemas;
   if (root["schemas"].get_array().get(schemas) != simdjson::SUCCESS) return bad("no schemas");
   for (const dom::element schema : schemas) {
+    m.schemas.push_back(simdjson::minify(schema));
     std::int64_t id = -1;
-    if (schema["schema-id"].get_int64().get(id) != simdjson::SUCCESS || id != current_schema) continue;
+    if (schema["schema-id"].get_int64().get(id) != simdjson::SUCCESS) return bad("a schema has no schema-id");
+    m.highest_schema_id = std::max(m.highest_schema_id, static_cast<std::int32_t>(id));
+    if (id != current_schema) continue;
     dom::array fields;
     if (schema["fields"].get_array().get(fields) != simdjson::SUCCESS)
       return bad("its current schema has no fields");
@@ -176,6 +189,9 @@ base::result<table_metadata> parse_table_metadata(std::string_view json) {
       std::int64_t parent = 0;
       if (e["parent-snapshot-id"].get_int64().get(parent) == simdjson::SUCCESS) s.parent = parent;
       if (e["sequence-number"].get_int64().get(s.sequence_number) != simdjson::SUCCESS) s.sequence_number = 0;
+      std::int64_t schema = 0;  // optional in the specification: the current one then
+      if (e["schema-id"].get_int64().get(schema) != simdjson::SUCCESS) schema = current_schema;
+      s.schema_id = static_cast<std::int32_t>(schema);
       dom::object summary;
       if (e["summary"].get_object().get(summary) == simdjson::SUCCESS) {
         for (const auto kv : summary) {

@@ -1,7 +1,7 @@
 #pragma once
 // Iceberg v2 table metadata (the specification's "Table Metadata"): the JSON file of one version
 // of the table, which a commit writes whole as the next metadata/v<N>.metadata.json. What this
-// writer keeps of it: the table's identity and location, its properties and its snapshots.
+// writer keeps of it: the table's identity and location, its schemas, properties and snapshots.
 
 #include <cstdint>
 #include <map>
@@ -20,6 +20,7 @@ struct snapshot {
   std::optional<std::int64_t> parent;
   std::int64_t sequence_number = 0;
   std::int64_t timestamp_ms = 0;
+  std::int32_t schema_id = 0;                  // the schema it was written with
   std::string manifest_list;                   // absolute URI
   std::map<std::string, std::string> summary;  // "operation" and the rest, all strings
 };
@@ -35,8 +36,15 @@ struct table_metadata {
   // Earlier metadata files, for the metadata-log: {timestamp-ms, metadata-file}.
   std::vector<std::pair<std::int64_t, std::string>> metadata_log;
   // The current schema's columns as the file has them, "id name type" each, in order: compared
-  // with this version's before a commit writes its own schema over it.
+  // with this version's before a commit (iceberg_table evolves the schema when this version only
+  // adds optional columns).
   std::vector<std::string> columns;
+  // Every schema the table has had, as its JSON (written back as it was read), and which is
+  // current. Empty for a new table: to_json writes this version's.
+  std::vector<std::string> schemas;
+  std::int32_t current_schema_id = schema_id;
+  std::int32_t highest_schema_id = schema_id;
+  std::int32_t last_column_id = 0;  // the highest column id any of them used
 
   const snapshot* current() const { return snapshots.empty() ? nullptr : &snapshots.back(); }
 };

@@ -109,6 +109,41 @@ def test_an_s3_table_takes_concurrent_writers_without_losing_a_commit(services, 
     assert len(t.snapshots()) == len(inputs)
 
 
+def test_a_table_an_older_version_made_gains_a_new_column_and_its_old_files_read_it_as_null(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    # A table as an older clicktrail, without enrichment's click_id_kind (column 59), made it: the
+    # first commit's metadata and data file without that column.
+    table = tmp_path / "events"
+    old, new = events(40, 5), events(30, 6)
+    for e in old + new:
+        e["click_id_kind"] = "gclid"
+    assert append(str(table), [write_events(tmp_path, "old", old)]).returncode == 0
+    meta = json.loads((table / "metadata" / "v1.metadata.json").read_text())
+    meta["schemas"][0]["fields"] = [f for f in meta["schemas"][0]["fields"] if f["id"] != 59]
+    meta["last-column-id"] = 58
+    (table / "metadata" / "v1.metadata.json").write_text(json.dumps(meta))
+    for path in (table / "data").rglob("*.parquet"):
+        # Written back without the column, its field ids kept; props as plain strings, which
+        # pyarrow writes back as pyiceberg reads them (it refuses arrow.json).
+        t = pq.read_table(path).drop_columns(["click_id_kind"])
+        i = t.schema.get_field_index("props")
+        props = pa.chunked_array([c.storage if isinstance(c, pa.ExtensionArray) else c for c in t.column(i).chunks],
+                                 type=pa.string())
+        pq.write_table(t.set_column(i, t.schema.field(i).with_type(pa.string()), props), path)
+
+    done = append(str(table), [write_events(tmp_path, "new", new)])
+    assert done.returncode == 0, done.stderr
+    t = StaticTable.from_metadata(f"file://{table}")
+    assert [s.schema_id for s in t.schemas().values()] == [0, 1] and t.schema().schema_id == 1
+    assert t.schema().find_field("click_id_kind").field_id == 59
+    rows = scanned(t)
+    assert sorted(rows) == sorted(e["event_id"] for e in old + new)
+    assert {rows[e["event_id"]]["click_id_kind"] for e in old} == {None}  # files before it: null
+    assert {rows[e["event_id"]]["click_id_kind"] for e in new} == {"gclid"}
+
+
 def test_a_bad_line_commits_nothing_and_names_the_line(tmp_path: Path) -> None:
     table = tmp_path / "events"
     good = events(10, 3)

@@ -1,9 +1,11 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <random>
 
 #include "base/metrics.h"
+#include "event/fields.h"
 #include "format/avro/container.h"
 #include "store/local_store.h"
 #include "table/iceberg_table.h"
@@ -210,12 +212,49 @@ TEST_F(iceberg_table_test, a_table_whose_schema_another_writer_changed_is_not_wr
   auto refused = t.append(files(1, 2), {});
   ASSERT_FALSE(refused);
   EXPECT_NE(
-      refused.err().message.find("\"14 title_text string\" in the table, \"14 page_title string\" here"),
+      refused.err().message.find("the column \"14 title_text string\", which this version does not write"),
       std::string::npos)
       << refused.err().message;
   auto after = store_->head("metadata/v3.metadata.json");
   ASSERT_TRUE(after);
   EXPECT_FALSE(*after);
+}
+
+TEST_F(iceberg_table_test, a_table_an_older_version_made_gains_the_new_columns_as_a_new_schema) {
+  auto t = open_table();
+  ASSERT_TRUE(t.append(files(1, 1), {}));
+  // An older clicktrail's table: the schema without the highest-numbered column.
+  auto text = store_->get("metadata/v1.metadata.json");
+  ASSERT_TRUE(text && *text);
+  std::string older = **text;
+  const event::field* newest = &event::all_fields()[0];
+  for (const event::field& f : event::all_fields()) newest = f.id > newest->id ? &f : newest;
+  ASSERT_FALSE(event::is_required(*newest));
+  const std::string column = fmt::format(R"(,{{"id":{},"name":"{}",)", newest->id, newest->name);
+  const auto at = older.find(column);
+  ASSERT_NE(at, std::string::npos);
+  older.erase(at, older.find('}', at) + 1 - at);
+  const std::string last = fmt::format(R"("last-column-id":{})", newest->id);
+  older.replace(older.find(last), last.size(), fmt::format(R"("last-column-id":{})", newest->id - 1));
+  ASSERT_TRUE(store_->put("metadata/v2.metadata.json", older));
+  ASSERT_TRUE(t.refresh());
+  ASSERT_EQ(t.current()->columns.size(), schema_columns().size() - 1);
+
+  auto made = t.append(files(1, 2), {});
+  ASSERT_TRUE(made) << made.err().message;
+  const table_metadata& now = *t.current();
+  EXPECT_EQ(now.columns, schema_columns());
+  EXPECT_EQ(now.current_schema_id, 1);
+  ASSERT_EQ(now.schemas.size(), 2U);
+  EXPECT_EQ(now.schemas[0].find(column), std::string::npos);  // the old schema, as it was
+  EXPECT_NE(now.schemas[1].find(R"("schema-id":1)"), std::string::npos);
+  EXPECT_EQ(now.last_column_id, newest->id);
+  ASSERT_EQ(now.snapshots.size(), 2U);
+  EXPECT_EQ(now.snapshots[0].schema_id, 0);  // written with the old schema
+  EXPECT_EQ(now.snapshots[1].schema_id, 1);
+  // The next commit finds its own schema current: no third one.
+  ASSERT_TRUE(t.append(files(1, 3), {}));
+  EXPECT_EQ(t.current()->schemas.size(), 2U);
 }
 
 TEST_F(iceberg_table_test, a_summary_that_refuses_the_version_below_stops_the_commit) {

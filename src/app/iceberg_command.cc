@@ -148,15 +148,14 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
         return false;
       }
       if (++events % 1024 == 0) {
-        std::int64_t buffered = 0;
-        auto fullest = files.begin();
+        std::int64_t buffered = 0, most = -1;
+        auto fullest = files.end();
         for (auto it = files.begin(); it != files.end(); ++it) {
           const std::int64_t held = it->second.writer->buffered_bytes() + it->second.upload->buffered_bytes();
           buffered += held;
-          if (held > fullest->second.writer->buffered_bytes() + fullest->second.upload->buffered_bytes())
-            fullest = it;
+          if (held > most) most = held, fullest = it;
         }
-        if (buffered > max_buffered_bytes) {
+        if (buffered > max_buffered_bytes && fullest != files.end()) {
           if (auto s = close(fullest->first); !s) {
             failure = s.err().message;
             return false;

@@ -25,7 +25,6 @@ partition_writer::partition_writer(std::int32_t partition, partition_claim claim
       mirrored_(source_committed.value_or(0)),
       source_has_offset_(source_committed.has_value()),
       table_offset_(table_offset),
-      events_from_(table_offset.value_or(0)),
       next_offset_(claim_.resume_at()),
       source_name_(std::move(source_name)),
       options_(options),
@@ -58,7 +57,7 @@ base::status partition_writer::check_order(std::int64_t offset) const {
 base::status partition_writer::append(routed_record&& r) {
   if (auto s = check_order(r.offset); !s) return s;
   // Read again after a crash between the table's commit and the intent's: in the table already.
-  if (r.to == table::events && r.offset < events_from_) return skip(r.offset);
+  if (r.to == table::events && r.offset < table_offset_.value_or(0)) return skip(r.offset);
   auto file = open_for(r);
   if (!file) return std::move(file).err();
   open_file& f = **file;

@@ -148,9 +148,8 @@ class partition_writer {
   std::int64_t committed_;
   std::int64_t mirrored_;
   bool source_has_offset_;
-  std::optional<std::int64_t> first_read_;  // the offset of the first record appended or skipped
-  std::optional<std::int64_t> table_offset_;
-  std::int64_t events_from_;  // events below it are in the table already (Iceberg), or none are
+  std::optional<std::int64_t> first_read_;    // the offset of the first record appended or skipped
+  std::optional<std::int64_t> table_offset_;  // Iceberg: events below it are in the table already
   std::int64_t next_offset_;
   std::string source_name_;
   const sink_options& options_;

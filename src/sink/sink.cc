@@ -142,25 +142,30 @@ base::status sink::keep_within_bounds() {
 }
 
 base::status sink::commit() {
-  for (auto it = partitions_.begin(); it != partitions_.end();) {
-    const auto [p, writer] = std::pair{it->first, it->second.get()};
-    ++it;  // settle() may drop this one
+  // Each partition's commit point, found once: where the table, the intent and the group may go.
+  std::map<std::int32_t, std::int64_t> ready;
+  for (auto& [p, writer] : partitions_) {
     if (const auto end = source_.last_seen_end_offset(p)) writer->note_end_offset(*end);
+    const auto offset = writer->commit_point();
+    if (!offset) continue;
     // A partition's first commit: the group gets an offset (where reading began) before the
     // intent or the table moves past it, so that a restart never finds them ahead of a group with
     // no offset unless the offsets were really lost (partition_claim::take stops on that).
-    if (writer->commit_point() && !writer->source_has_offset()) {
+    if (!writer->source_has_offset()) {
       if (auto s = tell_source(p, writer->first_source_offset()); !s) return s;
+      if (!writer->source_has_offset()) continue;  // not yet: the table and the intent wait too
     }
+    ready[p] = *offset;
   }
   if (table_) {
-    if (auto s = commit_to_table(); !s) return s;
+    if (auto s = commit_to_table(ready); !s) return s;
   }
   for (auto it = partitions_.begin(); it != partitions_.end();) {
     const auto [p, writer] = std::pair{it->first, it->second.get()};
     ++it;                                        // settle() may drop this one
     if (!writer->source_has_offset()) continue;  // not yet: the intent waits too
-    const auto offset = writer->commit_point();
+    const auto found = ready.find(p);
+    const auto offset = found == ready.end() ? std::nullopt : std::optional(found->second);
     if (const auto to = table_ ? intent_follows_table(*writer, offset) : offset) {
       // The commit itself: the intent, by compare-and-swap (a stalled owner's fails here).
       if (auto s = settle(p, writer->commit(*to)); !s) return s;
@@ -186,19 +191,18 @@ std::optional<std::int64_t> sink::intent_follows_table(const partition_writer& w
   return to > writer.committed() ? std::optional(to) : std::nullopt;
 }
 
-base::status sink::commit_to_table() {
+base::status sink::commit_to_table(const std::map<std::int32_t, std::int64_t>& ready) {
   struct move {
     std::optional<std::int64_t> from;  // what the table must still say for the partition
     std::int64_t to = 0;
   };
   std::map<std::int32_t, move> moves;
   std::vector<clicktrail::table::data_file> files;
-  for (auto& [p, writer] : partitions_) {
-    const auto offset = writer->commit_point();
-    // A partition's first commit waits for the group to hold an offset (commit(), below).
-    if (!offset || !writer->source_has_offset() || *offset <= writer->table_offset().value_or(0)) continue;
-    moves[p] = {writer->table_offset(), *offset};
-    for (const auto& f : writer->table_files_below(*offset)) {
+  for (const auto& [p, offset] : ready) {
+    const partition_writer& writer = *partitions_.at(p);
+    if (offset <= writer.table_offset().value_or(0)) continue;
+    moves[p] = {writer.table_offset(), offset};
+    for (const auto& f : writer.table_files_below(offset)) {
       files.push_back({.path = table_->uri_of(f.key),
                        .size = f.bytes,
                        .records = f.records,

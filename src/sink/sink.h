@@ -67,9 +67,10 @@ class sink : public assignment_listener {
   // Closes files early while the sink holds more than max_open_files or max_buffered_bytes.
   base::status keep_within_bounds();
   base::status commit();
-  // sink.table = "iceberg": one table commit of every partition's events that can commit, with
-  // their offsets; a partition another writer moved in the table meanwhile is fenced.
-  base::status commit_to_table();
+  // sink.table = "iceberg": one table commit of the events of every partition `ready` to commit
+  // (to its commit point), with their offsets; a partition another writer moved in the table
+  // meanwhile is fenced.
+  base::status commit_to_table(const std::map<std::int32_t, std::int64_t>& ready);
   // What the table records for partition p (docs/iceberg.md); nullopt: nothing yet.
   base::result<std::optional<std::int64_t>> table_offset_of(std::int32_t p);
   static std::optional<std::int64_t> intent_follows_table(const partition_writer& writer,

@@ -173,11 +173,15 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     if (!more) return std::move(more).err();
     for (auto& [k, v] : *more) added_summary[k] = std::move(v);
   }
-  std::optional<std::int32_t> evolved;  // the id of this version's schema, when it is new to the table
-  if (current_ && current_->columns != schema_columns()) {
+  // The id under which this version's schema joins the table, when it is new to it: a new
+  // table's first schema, or one that adds columns to an older version's.
+  std::optional<std::int32_t> adopted;
+  if (!current_) {
+    adopted = schema_id;
+  } else if (current_->columns != schema_columns()) {
     auto added = evolution(*current_);
     if (!added) return std::move(added).err();
-    evolved = *added;
+    adopted = *added;
   }
   const base::unix_ms now = base::now_unix_ms();
   table_metadata next;
@@ -190,18 +194,16 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     next.table_uuid = base::make_uuid_v4().to_string();
     next.location = location_;
     next.partition = partition_;
-    next.properties["schema.name-mapping.default"] = name_mapping_json();
   }
-  if (evolved) {
-    // This version's columns become the table's schema; the old ones stay, for the snapshots
-    // written with them. Files without the new columns read them as null (matched by id).
-    next.schemas.push_back(schema_json(*evolved));
-    next.current_schema_id = *evolved;
-    next.highest_schema_id = *evolved;
+  if (adopted) {
+    // This version's columns become the table's current schema; older ones stay, for the
+    // snapshots written with them. Files without the new columns read them as null (matched by id).
+    next.schemas.push_back(schema_json(*adopted));
+    next.current_schema_id = next.highest_schema_id = *adopted;
     next.columns = schema_columns();
+    next.last_column_id = last_column_id();
     next.properties["schema.name-mapping.default"] = name_mapping_json();
   }
-  next.last_column_id = std::max(next.last_column_id, last_column_id());
   const std::int64_t sequence = next.last_sequence_number + 1;
   const std::int64_t id = new_snapshot_id();
   const std::string tag = base::make_uuid_v4().to_string();

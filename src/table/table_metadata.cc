@@ -34,9 +34,8 @@ std::string to_json(const table_metadata& m) {
   out += ",\"location\":";
   event::write_string(out, m.location);
   out += fmt::format(",\"last-sequence-number\":{},\"last-updated-ms\":{},\"last-column-id\":{}",
-                     m.last_sequence_number, m.last_updated_ms, std::max(m.last_column_id, last_column_id()));
+                     m.last_sequence_number, m.last_updated_ms, m.last_column_id);
   out += ",\"schemas\":[";
-  if (m.schemas.empty()) out += schema_json(m.current_schema_id);
   for (std::size_t i = 0; i < m.schemas.size(); ++i) out += (i ? "," : "") + m.schemas[i];
   out += fmt::format("],\"current-schema-id\":{}", m.current_schema_id);
   out += fmt::format(

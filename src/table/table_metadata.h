@@ -40,7 +40,7 @@ struct table_metadata {
   // adds optional columns).
   std::vector<std::string> columns;
   // Every schema the table has had, as its JSON (written back as it was read), and which is
-  // current. Empty for a new table: to_json writes this version's.
+  // current.
   std::vector<std::string> schemas;
   std::int32_t current_schema_id = schema_id;
   std::int32_t highest_schema_id = schema_id;

@@ -235,6 +235,22 @@ class Producer(threading.Thread):
         assert not self.is_alive(), "the producer did not stop within 120 s"
 
 
+def kill_at_random_moments(run: SinkRun, producer: Producer, kills: int = 20, seed: int = 7) -> None:
+    """Starts `run` and SIGKILLs it `kills` times, 0.3–3 s after each start, while `producer`
+    produces; then stops the producer and lets one last run catch up."""
+    producer.start()
+    rng = random.Random(seed)
+    try:
+        for _ in range(kills):
+            run.start()
+            time.sleep(rng.uniform(0.3, 3.0))
+            run.kill()
+    finally:
+        producer.stopping.set()
+        producer.join(timeout=60)
+    run.until_caught_up(timeout=300)
+
+
 class KeptSink:
     """One `clicktrail sink` kept running the way deploy/systemd's Restart=on-failure keeps it:
     an exit nobody asked for is recorded in `exits`, with the tail of that run's log, and the

@@ -7,7 +7,6 @@ snapshot lists are orphans that `clicktrail iceberg cleanup` finds."""
 from __future__ import annotations
 
 import json
-import random
 import subprocess
 import time
 import uuid
@@ -22,8 +21,8 @@ from conftest import wait_for  # noqa: E402
 from kafka_tools import committed_offsets, reset_offset  # noqa: E402
 from run_harness import new_run  # noqa: E402
 from sink_harness import (BASE_TS, HOUR_MS, KeptSink, Producer, canonical_event, create_topic,  # noqa: E402
-                          keep_watching, produce, produce_events, read_local, read_s3, sink_config,
-                          wait_until_working)
+                          keep_watching, kill_at_random_moments, produce, produce_events, read_local, read_s3,
+                          sink_config, wait_until_working)
 
 
 def topic_name() -> str:
@@ -84,17 +83,7 @@ def test_sigkill_at_random_moments_leaves_each_event_in_the_table_once(services,
     # upload and the table's commit, and between the table's commit and the intent's.
     run = iceberg_sink(tmp_path, services, topic, prefix, group=f"crash-{prefix}", max_age="1s", max_records=2000)
     producer = Producer(services.kafka_bootstrap, topic)
-    producer.start()
-    rng = random.Random(17)
-    try:
-        for _ in range(20):
-            run.start()
-            time.sleep(rng.uniform(0.3, 3.0))
-            run.kill()
-    finally:
-        producer.stopping.set()
-        producer.join(timeout=60)
-    run.until_caught_up(timeout=300)
+    kill_at_random_moments(run, producer, seed=17)
     ids = table_ids(services, prefix)
     assert len(producer.ids) > 5000
     missing = set(producer.ids) - set(ids)

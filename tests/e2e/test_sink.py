@@ -15,8 +15,9 @@ import pytest
 
 from collector import start_collector
 from conftest import wait_for
-from sink_harness import (BASE_TS, HOUR_MS, Producer, canonical_event, create_topic, event_ids, pending_uploads,
-                          produce, produce_events, read_local, read_s3, sink_config)
+from sink_harness import (BASE_TS, HOUR_MS, Producer, canonical_event, create_topic, event_ids,
+                          kill_at_random_moments, pending_uploads, produce, produce_events, read_local, read_s3,
+                          sink_config)
 
 
 def topic_name() -> str:
@@ -131,17 +132,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(services
     run = sink_config(tmp_path, services.kafka_bootstrap, topic, f"s3://{services.s3_bucket}/{prefix}",
                       s3=services, group=f"crash-{prefix}", max_age="1s", max_bytes="6MiB", compression="none")
     producer = Producer(services.kafka_bootstrap, topic)
-    producer.start()
-    rng = random.Random(7)
-    try:
-        for _ in range(20):
-            run.start()
-            time.sleep(rng.uniform(0.3, 3.0))
-            run.kill()
-    finally:
-        producer.stopping.set()
-        producer.join(timeout=60)
-    run.until_caught_up(timeout=300)
+    kill_at_random_moments(run, producer, seed=7)
     ids = event_ids(read_s3(services, prefix))
     assert len(producer.ids) > 5000
     missing = set(producer.ids) - set(ids)

@@ -24,6 +24,8 @@
 #include <string_view>
 
 #include "base/base64.h"
+#include "event/decode.h"
+#include "event/encode.h"
 #include "event/snowplow_decode.h"
 
 namespace clicktrail::event::snowplow_test {
@@ -57,6 +59,20 @@ inline const event& only_event(const foreign_batch& b) {
   EXPECT_EQ(b.hints.size(), b.base.events.size());
   static const event none;
   return b.base.events.empty() ? none : b.base.events[0];
+}
+
+// A decoded event, stamped as the collector stamps it, stored and read back by the sink: the same
+// event, or a failure that shows what changed.
+inline void expect_survives_storage(event e) {
+  if (e.event_id.empty()) e.event_id = "0190e5b4-5a3c-7c6e-9a44-1b2c3d4e5f60";
+  e.site = "shop";
+  e.collector_ts = 1718000000300;
+  e.event_ts = 1718000000177;
+  std::string record;
+  encode(e, record);
+  const auto back = decode_stored(record);
+  ASSERT_TRUE(back.ok()) << back.err().message;
+  EXPECT_EQ(*back, e);
 }
 
 inline problem only_rejection(const foreign_batch& b) {

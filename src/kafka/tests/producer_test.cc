@@ -199,6 +199,35 @@ TEST(producer_test, a_batch_of_records_has_one_callback_after_the_last_of_them) 
   EXPECT_EQ(read, sent);
 }
 
+// The partitions Kafka's Java producer picks for these keys in a topic of 4 partitions (what
+// the test broker creates): Utils.toPositive(Utils.murmur2(key)) % 4, from kafka-clients 3.9.1.
+TEST(kafka_producer, a_key_lands_on_the_partition_a_java_producer_would_choose) {
+  REQUIRE_BROKER();
+  base::registry metrics;
+  auto p = make(metrics, options_for(bootstrap()));
+  ASSERT_TRUE(p);
+  const std::string topic = fresh_topic("partitioner");
+  const std::map<std::string, std::int32_t> java = {
+      {"visitor-0", 0}, {"visitor-1", 2}, {"visitor-2", 3},
+      {"visitor-3", 3}, {"visitor-4", 1}, {"visitor-5", 1},
+      {"visitor-6", 0}, {"visitor-7", 2}, {"0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b", 3},
+  };
+  std::vector<outgoing> records;
+  for (const auto& [key, partition] : java) records.push_back({key, "v"});
+  deliveries got(1);
+  p->produce(topic, records, {}, got.for_record(0));
+  ASSERT_TRUE(got.wait_all(30s));
+  got.expect_each_once();
+  const auto back = testing::consume(bootstrap(), topic, java.size(), 30s);
+  ASSERT_EQ(back.size(), java.size());
+  std::set<std::int32_t> used;
+  for (const auto& c : back) {
+    EXPECT_EQ(c.partition, java.at(c.key)) << "key " << c.key;
+    used.insert(c.partition);
+  }
+  ASSERT_EQ(used.size(), 4u) << "the topic should have 4 partitions (tools/kafka/kafka.sh's num.partitions)";
+}
+
 TEST(kafka_producer, a_record_keeps_the_time_it_is_given_and_otherwise_gets_the_producers) {
   REQUIRE_BROKER();
   base::registry metrics;

@@ -20,6 +20,7 @@ struct consumed {
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
   std::int64_t timestamp_ms = 0;
+  std::int32_t partition = -1;
 };
 
 // Reads from `topic` in a fresh consumer group until `want` records have arrived or `timeout`
@@ -57,6 +58,7 @@ inline std::vector<consumed> consume(const std::string& bootstrap, const std::st
       c.key.assign(static_cast<const char*>(m->key), m->key_len);
       c.value.assign(static_cast<const char*>(m->payload), m->len);
       c.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+      c.partition = m->partition;
       rd_kafka_headers_t* hdrs = nullptr;
       if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char* name = nullptr;

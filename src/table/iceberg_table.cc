@@ -208,10 +208,15 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   const std::int64_t id = new_snapshot_id();
   const std::string tag = base::make_uuid_v4().to_string();
 
-  // The new manifest, then the list: the current snapshot's manifests and the new one.
-  const std::string manifest = write_manifest(next.partition, id, files, next.current_schema_id);
-  const std::string manifest_key = fmt::format("metadata/{}-m0.avro", tag);
-  if (auto s = store_.put(manifest_key, manifest); !s) return std::move(s).err();
+  // The new manifest, then the list: the current snapshot's manifests and the new one. A commit
+  // that adds no file (its records were all bad, repeats or skipped) only moves its summary, the
+  // Kafka offsets: it writes no manifest, which would be an empty one for every reader to open.
+  std::string manifest, manifest_key;
+  if (!files.empty()) {
+    manifest = write_manifest(next.partition, id, files, next.current_schema_id);
+    manifest_key = fmt::format("metadata/{}-m0.avro", tag);
+    if (auto s = store_.put(manifest_key, manifest); !s) return std::move(s).err();
+  }
   std::vector<manifest_file> manifests;
   if (const snapshot* parent = next.current()) {
     auto key = key_of(parent->manifest_list);
@@ -241,9 +246,9 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     added.lower = std::min(added.lower.value_or(f.partition), f.partition);
     added.upper = std::max(added.upper.value_or(f.partition), f.partition);
   }
-  manifests.insert(manifests.begin(), added);
+  if (!files.empty()) manifests.insert(manifests.begin(), added);
   std::string merged_key;
-  if (manifests.size() > upkeep_.merge_at) {
+  if (!files.empty() && manifests.size() > upkeep_.merge_at) {
     if (auto s =
             merge_small(manifests, next.partition, next.current_schema_id, id, sequence, tag, merged_key);
         !s)
@@ -294,7 +299,7 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   if (!*written) {
     // Lost the race: what this attempt wrote is an orphan no version names.
     (void)store_.remove(list_key);
-    (void)store_.remove(manifest_key);
+    if (!manifest_key.empty()) (void)store_.remove(manifest_key);
     if (!merged_key.empty()) (void)store_.remove(merged_key);
     return false;
   }

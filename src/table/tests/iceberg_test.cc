@@ -125,6 +125,44 @@ TEST_F(iceberg_table_test, commits_build_versions_each_carrying_the_earlier_mani
   EXPECT_EQ((*manifests)[1].added_rows, 21);
 }
 
+TEST_F(iceberg_table_test, a_commit_without_files_moves_the_offsets_and_adds_no_manifest) {
+  auto t = open_table();
+  ASSERT_TRUE(t.refresh());
+  auto first = t.append(files(2, 498778), {{"clicktrail.kafka-offsets", R"({"t":{"0":5}})"}});
+  ASSERT_TRUE(first) << first.err().message;
+  const auto metadata_files = [this] {
+    std::size_t n = 0;
+    for (const auto& f : fs::directory_iterator(dir_ / "metadata")) n += f.path().extension() == ".avro";
+    return n;
+  };
+  const std::size_t before = metadata_files();
+  auto empty = t.append({}, {{"clicktrail.kafka-offsets", R"({"t":{"0":9}})"}});
+  ASSERT_TRUE(empty) << empty.err().message;
+  EXPECT_EQ(empty->parent, first->id);
+  EXPECT_EQ(empty->summary.at("clicktrail.kafka-offsets"), R"({"t":{"0":9}})");
+  EXPECT_EQ(empty->summary.at("added-data-files"), "0");
+  EXPECT_EQ(empty->summary.at("total-records"), "21");
+  EXPECT_EQ(metadata_files(), before + 1) << "a manifest list and no manifest";
+  auto list_bytes = store_->get(empty->manifest_list.substr(("file://" + dir_.string() + "/").size()));
+  ASSERT_TRUE(list_bytes && *list_bytes);
+  auto manifests = read_manifest_list(**list_bytes);
+  ASSERT_TRUE(manifests) << manifests.err().message;
+  ASSERT_EQ(manifests->size(), 1U);
+  EXPECT_EQ((*manifests)[0].added_snapshot_id, first->id);
+
+  // Nor does a new table's first commit, when it has no file yet.
+  fs::remove_all(dir_ / "metadata");
+  auto fresh = open_table();
+  ASSERT_TRUE(fresh.refresh());
+  auto none = fresh.append({}, {{"clicktrail.kafka-offsets", R"({"t":{"0":1}})"}});
+  ASSERT_TRUE(none) << none.err().message;
+  auto fresh_list = store_->get(none->manifest_list.substr(("file://" + dir_.string() + "/").size()));
+  ASSERT_TRUE(fresh_list && *fresh_list);
+  auto fresh_manifests = read_manifest_list(**fresh_list);
+  ASSERT_TRUE(fresh_manifests) << fresh_manifests.err().message;
+  EXPECT_TRUE(fresh_manifests->empty());
+}
+
 TEST_F(iceberg_table_test, a_writer_that_loses_the_race_commits_on_top_of_the_winner) {
   auto a = open_table();
   auto b = open_table();

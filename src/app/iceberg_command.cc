@@ -97,7 +97,8 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
     done.push_back({.path = tbl.uri_of(f.key),
                     .size = f.upload->bytes_written(),
                     .records = f.writer->records(),
-                    .partition = value});
+                    .partition = value,
+                    .columns = table::metrics_of(f.writer->column_summaries())});
     files.erase(value);
     return {};
   };

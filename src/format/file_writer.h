@@ -42,6 +42,19 @@ struct writer_options {
   time_unit times = time_unit::millis;
 };
 
+// One column of a finished file, for a table's manifest (Iceberg's column metrics).
+struct column_summary {
+  enum class kind : std::uint8_t { boolean, int32, int64, text, other };
+  std::int32_t field_id = 0;  // the column's id in the table's schema
+  kind type = kind::other;
+  std::int64_t bytes = 0;   // its size in the file, compressed
+  std::int64_t values = 0;  // rows, nulls included
+  std::int64_t nulls = 0;
+  // Its smallest and largest value, absent when every value is null: numbers little-endian in
+  // their width (booleans one byte), text as its bytes, whole.
+  std::optional<std::string> min{}, max{};
+};
+
 class file_writer {
  public:
   virtual ~file_writer() = default;
@@ -55,6 +68,8 @@ class file_writer {
   virtual std::int64_t records() const = 0;
   // Encoded bytes held in memory, not yet handed to `write_fn`.
   virtual std::int64_t buffered_bytes() const = 0;
+  // After finish(): each column with an id, for formats that keep statistics (Parquet).
+  virtual std::vector<column_summary> column_summaries() const { return {}; }
 };
 
 // The one place where output formats are chosen (STYLE.md rule 5).

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "format/file_writer.h"
+
 namespace clicktrail::sink {
 
 struct closed_file {
@@ -25,7 +27,8 @@ struct closed_file {
   // An Iceberg table's data file (sink.table = "iceberg"): committed by the table, not the intent.
   bool in_table = false;
   std::int64_t records = 0, bytes = 0;
-  std::int32_t table_partition = 0;  // its partition value (hours or days since 1970)
+  std::int32_t table_partition = 0;               // its partition value (hours or days since 1970)
+  std::vector<format::column_summary> columns{};  // what its manifest entry says of each column
 };
 
 // `open_starts`: start offsets of the files still open; `uncommitted`: complete files not yet

@@ -138,13 +138,15 @@ base::status partition_writer::close(std::map<file_id, open_file>::iterator it) 
   probe_.bytes_written.inc(static_cast<std::uint64_t>(f.upload->bytes_written()));
   probe_.records_out.inc(static_cast<std::uint64_t>(f.writer->records()));
   probe_.upload_seconds.observe(std::chrono::duration<double>(base::steady::now() - started).count());
-  uncommitted_.push_back({.key = f.key,
-                          .start = f.start,
-                          .end = f.last,
-                          .in_table = f.in_table,
-                          .records = f.writer->records(),
-                          .bytes = f.upload->bytes_written(),
-                          .table_partition = f.table_partition});
+  uncommitted_.push_back(
+      {.key = f.key,
+       .start = f.start,
+       .end = f.last,
+       .in_table = f.in_table,
+       .records = f.writer->records(),
+       .bytes = f.upload->bytes_written(),
+       .table_partition = f.table_partition,
+       .columns = f.in_table ? f.writer->column_summaries() : std::vector<format::column_summary>{}});
   open_.erase(it);
   return {};
 }

@@ -206,7 +206,8 @@ base::status sink::commit_to_table(const std::map<std::int32_t, std::int64_t>& r
       files.push_back({.path = table_->uri_of(f.key),
                        .size = f.bytes,
                        .records = f.records,
-                       .partition = f.table_partition});
+                       .partition = f.table_partition,
+                       .columns = clicktrail::table::metrics_of(f.columns)});
     }
   }
   if (moves.empty()) return {};

@@ -1,9 +1,11 @@
 #include "table/manifests.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <simdjson.h>
 
 #include <algorithm>
+#include <map>
 
 #include "format/avro/binary.h"
 #include "format/avro/container.h"
@@ -14,6 +16,97 @@ namespace clicktrail::table {
 namespace {
 
 namespace avro = format::avro;
+
+// The column metrics maps, in the order and with the ids of the specification's data_file: an
+// Avro map keyed by int is an array of key-value records.
+struct metrics_map {
+  const char* name;
+  int id, key_id, value_id;
+  const char* value_type;
+};
+constexpr metrics_map metrics_maps[] = {
+    {"column_sizes", 108, 117, 118, "long"},      {"value_counts", 109, 119, 120, "long"},
+    {"null_value_counts", 110, 121, 122, "long"}, {"lower_bounds", 125, 126, 127, "bytes"},
+    {"upper_bounds", 128, 129, 130, "bytes"},
+};
+
+std::string metrics_fields() {
+  std::vector<std::string> fields;
+  for (const metrics_map& m : metrics_maps) {
+    fields.push_back(fmt::format(
+        R"({{"name":"{}","type":["null",{{"type":"array","logicalType":"map","items":{{"type":"record",)"
+        R"("name":"k{}_v{}","fields":[{{"name":"key","type":"int","field-id":{}}},)"
+        R"({{"name":"value","type":"{}","field-id":{}}}]}}}}],"default":null,"field-id":{}}})",
+        m.name, m.key_id, m.value_id, m.key_id, m.value_type, m.value_id, m.id));
+  }
+  return fmt::format("{}", fmt::join(fields, ","));
+}
+
+// Which of a column's metrics a map holds (a const column's as const).
+template <class Column>
+auto number_in(Column& c, std::size_t map) -> decltype(&c.bytes) {
+  return map == 0 ? &c.bytes : map == 1 ? &c.values : map == 2 ? &c.nulls : nullptr;
+}
+template <class Column>
+auto bound_in(Column& c, std::size_t map) -> decltype(&c.lower) {
+  return map == 3 ? &c.lower : map == 4 ? &c.upper : nullptr;
+}
+
+void put_metrics(std::string& datum, const std::vector<column_metrics>& columns) {
+  for (std::size_t map = 0; map < std::size(metrics_maps); ++map) {
+    std::int64_t present = 0;
+    for (const column_metrics& c : columns) {
+      const auto* n = number_in(c, map);
+      const auto* b = bound_in(c, map);
+      present += (n && *n) || (b && *b) ? 1 : 0;
+    }
+    if (present == 0) {
+      avro::put_long(datum, 0);  // null
+      continue;
+    }
+    avro::put_long(datum, 1);  // the array branch, one block of `present` entries
+    avro::put_long(datum, present);
+    for (const column_metrics& c : columns) {
+      const auto* n = number_in(c, map);
+      const auto* b = bound_in(c, map);
+      if (n && *n) {
+        avro::put_long(datum, c.field_id);
+        avro::put_long(datum, **n);
+      } else if (b && *b) {
+        avro::put_long(datum, c.field_id);
+        avro::put_bytes(datum, **b);
+      }
+    }
+    avro::put_long(datum, 0);  // end of the array
+  }
+}
+
+// The longest prefix of `s` of at most `max` bytes that ends on a UTF-8 character boundary.
+std::string_view utf8_prefix(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end);
+}
+
+// The smallest string above every string that starts with `prefix`, made by raising its last
+// ASCII character below DEL (dropping what follows it); nullopt when there is none.
+std::optional<std::string> rounded_up(std::string_view prefix) {
+  std::string out(prefix);
+  while (!out.empty()) {
+    const auto last = static_cast<unsigned char>(out.back());
+    if (last < 0x7F) {
+      out.back() = static_cast<char>(last + 1);
+      return out;
+    }
+    // Drop the last character, all its bytes.
+    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+    if (!out.empty()) out.pop_back();
+  }
+  return std::nullopt;
+}
+
+constexpr std::size_t text_bound_bytes = 16;
 
 // The manifest entry schema (v2) with only what the specification requires, field ids as
 // Iceberg names them; the partition record holds the one partition field.
@@ -31,11 +124,11 @@ std::string manifest_schema(const partitioning& p) {
       R"({{"name":"partition","field-id":102,"type":{{"type":"record","name":"r102","fields":[)"
       R"({{"name":"{}","type":{},"field-id":{}}}]}}}},)"
       R"({{"name":"record_count","type":"long","field-id":103}},)"
-      R"({{"name":"file_size_in_bytes","type":"long","field-id":104}})"
+      R"({{"name":"file_size_in_bytes","type":"long","field-id":104}},{})"
       R"(]}}}}]}})",
       p.field_name(),
       p.by == partitioning::transform::day ? R"({"type":"int","logicalType":"date"})" : R"("int")",
-      first_partition_field_id);
+      first_partition_field_id, metrics_fields());
 }
 
 constexpr std::string_view manifest_list_schema =
@@ -77,6 +170,29 @@ std::optional<std::int32_t> int_from_bound(std::string_view b) {
 
 }  // namespace
 
+std::vector<column_metrics> metrics_of(std::span<const format::column_summary> columns) {
+  using kind = format::column_summary::kind;
+  std::vector<column_metrics> out;
+  out.reserve(columns.size());
+  for (const format::column_summary& c : columns) {
+    column_metrics m;
+    m.field_id = c.field_id;
+    m.bytes = c.bytes;
+    m.values = c.values;
+    m.nulls = c.nulls;
+    if (c.type == kind::text && c.min && c.max) {
+      m.lower = std::string(utf8_prefix(*c.min, text_bound_bytes));
+      m.upper = c.max->size() <= text_bound_bytes ? std::optional(*c.max)
+                                                  : rounded_up(utf8_prefix(*c.max, text_bound_bytes));
+    } else if (c.type != kind::other) {
+      m.lower = c.min;
+      m.upper = c.max;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 std::string write_manifest_entries(const partitioning& p, std::span<const manifest_entry> entries,
                                    std::int32_t schema) {
   avro::container_writer w(manifest_schema(p), avro::codec::deflate,
@@ -104,6 +220,7 @@ std::string write_manifest_entries(const partitioning& p, std::span<const manife
     avro::put_long(datum, e.file.partition);
     avro::put_long(datum, e.file.records);
     avro::put_long(datum, e.file.size);
+    put_metrics(datum, e.file.columns);
     w.append(datum);
   }
   return w.finish();
@@ -253,6 +370,37 @@ base::result<std::vector<manifest_file>> read_manifest_list(std::string_view avr
   return out;
 }
 
+namespace {
+
+// A data file's column metrics maps, from any writer ({"array": [{"key": id, "value": …}]}, or
+// null): a merged manifest keeps them, and its files stay skippable.
+base::status read_metrics(simdjson::dom::element file, std::vector<column_metrics>& columns) {
+  std::map<std::int32_t, column_metrics> by_id;
+  for (std::size_t map = 0; map < std::size(metrics_maps); ++map) {
+    simdjson::dom::array entries;
+    if (file[metrics_maps[map].name]["array"].get_array().get(entries) != simdjson::SUCCESS) continue;
+    for (simdjson::dom::element entry : entries) {
+      std::int64_t id = 0;
+      if (entry["key"].get_int64().get(id) != simdjson::SUCCESS)
+        return base::error::reject(
+            fmt::format("a manifest entry's {} has a key that is no field id", metrics_maps[map].name));
+      column_metrics& c = by_id[static_cast<std::int32_t>(id)];
+      c.field_id = static_cast<std::int32_t>(id);
+      std::int64_t n = 0;
+      std::string_view text;
+      if (auto* number = number_in(c, map)) {
+        if (entry["value"].get_int64().get(n) == simdjson::SUCCESS) *number = n;
+      } else if (auto* bound = bound_in(c, map)) {
+        if (entry["value"].get_string().get(text) == simdjson::SUCCESS) *bound = avro::bytes_from_json(text);
+      }
+    }
+  }
+  for (auto& [id, c] : by_id) columns.push_back(std::move(c));
+  return {};
+}
+
+}  // namespace
+
 base::result<std::vector<manifest_entry>> read_manifest_entries(std::string_view avro_file,
                                                                 const manifest_file& listed) {
   std::vector<manifest_entry> out;
@@ -283,6 +431,7 @@ base::result<std::vector<manifest_entry>> read_manifest_entries(std::string_view
         (*partition.begin()).value.get_int64().get(v) != simdjson::SUCCESS)
       return base::error::reject("a manifest entry's partition is not one whole number");
     m.file.partition = static_cast<std::int32_t>(v);
+    if (auto read = read_metrics(f, m.file.columns); !read) return read;
     out.push_back(std::move(m));
     return {};
   });

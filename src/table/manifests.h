@@ -3,9 +3,9 @@
 // as Avro container files: a manifest lists the data files one commit adds; a snapshot's
 // manifest list names its manifests, those of earlier snapshots carried over.
 //
-// Only the fields the specification requires are written, plus the partition summaries that let
-// readers skip manifests; per-column metrics are left out (docs/iceberg.md: readers then cannot
-// skip files by column bounds, but never miss rows).
+// Written: the fields the specification requires, the partition summaries that let readers skip
+// manifests, and each data file's column metrics (sizes, value and null counts, lower and upper
+// bounds) that let them skip files.
 
 #include <cstdint>
 #include <optional>
@@ -15,15 +15,31 @@
 #include <vector>
 
 #include "base/result.h"
+#include "format/file_writer.h"
 #include "table/iceberg_schema.h"
 
 namespace clicktrail::table {
+
+// One column of a data file (the specification's column_sizes, value_counts, null_value_counts,
+// lower_bounds and upper_bounds, by field id); bounds in Iceberg's single-value serialisation.
+struct column_metrics {
+  std::int32_t field_id = 0;
+  std::optional<std::int64_t> bytes{}, values{}, nulls{};
+  std::optional<std::string> lower{}, upper{};
+  bool operator==(const column_metrics&) const = default;
+};
+
+// Iceberg's metrics of the columns a writer summed up: numbers as they are, text bounds cut to
+// 16 bytes as Iceberg's default metrics mode, truncate(16), does (an upper bound then rounded up,
+// or left out where it cannot be).
+std::vector<column_metrics> metrics_of(std::span<const format::column_summary> columns);
 
 struct data_file {
   std::string path;  // absolute: s3://bucket/… or file:///…
   std::int64_t size = 0;
   std::int64_t records = 0;
-  std::int32_t partition = 0;  // the partition value (hours or days since 1970)
+  std::int32_t partition = 0;             // the partition value (hours or days since 1970)
+  std::vector<column_metrics> columns{};  // none: readers cannot skip the file by its columns
 };
 
 // A manifest of `files`, all added by snapshot `snapshot_id`.

@@ -75,6 +75,42 @@ def test_the_table_holds_each_event_once_with_its_offsets_and_bad_records_stay_f
     assert [(b["reason"], b["partition"], b["offset"]) for b in bad] == [("invalid_record", 2, 150)]
 
 
+def test_each_files_column_bounds_let_a_reader_skip_the_files_a_filter_rules_out(services, tmp_path):
+    # One hour, two files (closed at 100 records): page views, then clicks with a longer URL.
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    views = [canonical_event(i, BASE_TS + i, x=i) for i in range(100)]
+    clicks = [canonical_event(i, BASE_TS + i, type="click", x=1000 + i, page_url=f"https://me.github.io/clicked/{i}")
+              for i in range(100, 200)]
+    produce_events(services.kafka_bootstrap, topic, views + clicks, partition=0)
+    prefix = f"table-metrics-{uuid.uuid4().hex[:8]}"
+    iceberg_sink(tmp_path, services, topic, prefix, max_records=100).until_caught_up()
+
+    table = open_table(services, prefix)
+    schema = table.schema()
+    type_id, x_id, url_id, user_id = (schema.find_field(n).field_id for n in ("type", "x", "page_url", "user_id"))
+    files = {task.file.file_path: task.file for task in table.scan().plan_files()}
+    assert len(files) == 2
+    by_type = {f.lower_bounds[type_id]: f for f in files.values()}
+    assert sorted(by_type) == [b"click", b"page_view"]
+    view, click = by_type[b"page_view"], by_type[b"click"]
+    assert view.upper_bounds[type_id] == b"page_view" and click.upper_bounds[type_id] == b"click"
+    assert view.value_counts[x_id] == 100 and view.null_value_counts[x_id] == 0
+    assert view.null_value_counts[user_id] == 100 and user_id not in view.lower_bounds  # never set
+    assert view.column_sizes[x_id] > 0
+    # Numbers little-endian as Iceberg serialises an int; text cut to 16 bytes, the upper bound
+    # rounded up so that it still bounds every URL of the file.
+    assert int.from_bytes(click.lower_bounds[x_id], "little") == 1100
+    assert int.from_bytes(click.upper_bounds[x_id], "little") == 1199
+    assert click.lower_bounds[url_id] == b"https://me.githu"
+    assert click.upper_bounds[url_id] == b"https://me.githv"
+    # A filter the bounds rule out for a file skips it.
+    clicked = table.scan(row_filter="type == 'click' and x >= 1150")
+    assert [t.file.file_path for t in clicked.plan_files()] == [click.file_path]
+    assert sorted(r["x"] for r in clicked.to_arrow().to_pylist()) == list(range(1150, 1200))
+    assert list(table.scan(row_filter="x > 5000").plan_files()) == []
+
+
 def test_sigkill_at_random_moments_leaves_each_event_in_the_table_once(services, tmp_path):
     topic = topic_name()
     create_topic(services.kafka_bootstrap, topic)

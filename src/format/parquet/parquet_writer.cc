@@ -1,5 +1,6 @@
 #include "format/parquet/parquet_writer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/version.h"
@@ -86,6 +87,69 @@ std::int64_t parquet_writer::buffered_bytes() const {
   std::int64_t sum = 0;
   for (const auto& c : columns_) sum += c->buffered_bytes();
   return sum;
+}
+
+namespace {
+
+column_summary::kind kind_of(const column_schema& c) {
+  using k = column_summary::kind;
+  switch (c.type) {
+    case physical_type::boolean:
+      return k::boolean;
+    case physical_type::int32:
+      return k::int32;
+    case physical_type::int64:
+      // Milliseconds are not what a table's timestamp (microseconds) bounds would be read as.
+      return c.logical == logical_type::timestamp_ms_utc ? k::other : k::int64;
+    case physical_type::byte_array:
+      return k::text;
+  }
+  return k::other;
+}
+
+template <class T>
+T little_endian(const std::string& bytes) {
+  T v{};
+  std::memcpy(&v, bytes.data(), std::min(sizeof v, bytes.size()));
+  return v;
+}
+
+// a < b for two plain-encoded values of one kind: numbers by value, text by unsigned bytes.
+bool less(column_summary::kind k, const std::string& a, const std::string& b) {
+  switch (k) {
+    case column_summary::kind::int32:
+      return little_endian<std::int32_t>(a) < little_endian<std::int32_t>(b);
+    case column_summary::kind::int64:
+      return little_endian<std::int64_t>(a) < little_endian<std::int64_t>(b);
+    default:
+      return a < b;  // char_traits<char> compares as unsigned char
+  }
+}
+
+}  // namespace
+
+std::vector<column_summary> parquet_writer::column_summaries() const {
+  std::vector<column_summary> out;
+  for (std::size_t i = 0; i < meta_.schema.size(); ++i) {
+    const column_schema& c = meta_.schema[i];
+    if (c.field_id == 0) continue;
+    column_summary sum;
+    sum.field_id = c.field_id;
+    sum.type = kind_of(c);
+    for (const row_group_meta& group : meta_.row_groups) {
+      const column_chunk_meta& chunk = group.columns[i];
+      sum.bytes += chunk.total_compressed_size;
+      sum.values += chunk.num_values;
+      sum.nulls += chunk.stats.null_count;
+      if (sum.type == column_summary::kind::other) continue;
+      const auto& lo = chunk.stats.min_value;
+      const auto& hi = chunk.stats.max_value;
+      if (lo && (!sum.min || less(sum.type, *lo, *sum.min))) sum.min = lo;
+      if (hi && (!sum.max || less(sum.type, *sum.max, *hi))) sum.max = hi;
+    }
+    out.push_back(std::move(sum));
+  }
+  return out;
 }
 
 }  // namespace clicktrail::format::parquet

@@ -29,6 +29,7 @@ class parquet_writer final : public file_writer {
   std::int64_t encoded_bytes() const override;
   std::int64_t records() const override { return records_; }
   std::int64_t buffered_bytes() const override;
+  std::vector<column_summary> column_summaries() const override;
 
  private:
   base::status write_row_group();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "event/fields.h"
 #include "format/parquet/file_reader.h"
 #include "format/parquet/parquet_writer.h"
 #include "format/parquet/rle.h"
@@ -189,6 +190,56 @@ TEST(parquet_writer, strings_fall_back_to_plain_when_the_dictionary_is_too_large
   }
   const auto ids = r->read_column(0, 0).value();
   for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(std::get<std::string>(ids[i]), events[i].event_id);
+}
+
+TEST(parquet_writer, column_summaries_span_every_row_group) {
+  writer_options o;
+  o.row_group_rows = 40;  // 100 events: three row groups
+  o.times = time_unit::micros;
+  parquet_writer w(o, [](std::string_view) { return base::status{}; });
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(w.append(sample(i), "{}"));
+  ASSERT_TRUE(w.finish({}));
+  const auto all = w.column_summaries();
+  const auto named = [&](std::string_view name) {
+    const auto* f = event::find_field(name);
+    for (const auto& c : all)
+      if (f && c.field_id == f->id) return c;
+    ADD_FAILURE() << "no summary of " << name;
+    return column_summary{};
+  };
+  const auto little = [](std::int64_t v, std::size_t width) {
+    return std::string(reinterpret_cast<const char*>(&v), width);
+  };
+  const auto x = named("x");  // i - 50 where i % 5 != 0: -49 … 49
+  EXPECT_EQ(x.type, column_summary::kind::int32);
+  EXPECT_EQ(x.values, 100);
+  EXPECT_EQ(x.nulls, 20);
+  EXPECT_EQ(x.min, little(-49, 4)) << "signed, not bytewise: -49 is below 49";
+  EXPECT_EQ(x.max, little(49, 4));
+  EXPECT_GT(x.bytes, 0);
+  const auto type = named("type");
+  EXPECT_EQ(type.type, column_summary::kind::text);
+  EXPECT_EQ(type.min, "click");
+  EXPECT_EQ(type.max, "page_view");
+  const auto ts = named("collector_ts");  // microseconds: a table's timestamptz
+  EXPECT_EQ(ts.type, column_summary::kind::int64);
+  EXPECT_EQ(ts.min, little(1'795'600'800'000'000, 8));
+  EXPECT_EQ(ts.max, little(1'795'600'800'099'000, 8));
+  const auto user = named("user_id");
+  EXPECT_EQ(user.nulls, 100);
+  EXPECT_FALSE(user.min);
+  EXPECT_FALSE(user.max);
+}
+
+TEST(parquet_writer, millisecond_times_have_no_bounds_a_table_would_misread) {
+  parquet_writer w(writer_options{}, [](std::string_view) { return base::status{}; });
+  ASSERT_TRUE(w.append(sample(1), "{}"));
+  ASSERT_TRUE(w.finish({}));
+  for (const auto& c : w.column_summaries()) {
+    if (c.field_id != event::find_field("collector_ts")->id) continue;
+    EXPECT_EQ(c.type, column_summary::kind::other);
+    EXPECT_FALSE(c.min);
+  }
 }
 
 TEST(file_reader, a_damaged_file_is_an_error_that_says_so) {

@@ -91,6 +91,59 @@ TEST(iceberg_schema, has_every_column_with_its_id_and_the_partition_source) {
             R"([{"source-id":6,"field-id":1000,"transform":"hour","name":"collector_ts_hour"}])");
 }
 
+TEST(iceberg_metrics, text_bounds_are_cut_to_16_bytes_and_the_upper_one_rounded_up) {
+  using kind = format::column_summary::kind;
+  const auto text = [](std::string lo, std::string hi) {
+    format::column_summary c;
+    c.field_id = 7;
+    c.type = kind::text;
+    c.values = 3;
+    c.min = std::move(lo);
+    c.max = std::move(hi);
+    return metrics_of(std::vector{c}).at(0);
+  };
+  const auto short_ones = text("click", "page_view");
+  EXPECT_EQ(short_ones.lower, "click");
+  EXPECT_EQ(short_ones.upper, "page_view");
+  EXPECT_EQ(short_ones.values, 3);
+  const auto urls = text("https://me.github.io/a", "https://me.github.io/z");
+  EXPECT_EQ(urls.lower, "https://me.githu");
+  EXPECT_EQ(urls.upper, "https://me.githv");
+  // A cut never splits a character; a last character that cannot be raised is dropped first.
+  const auto wide = text("abcdefghijklmnoüx", "abcdefghijklmn~\x7f\x7fmore");
+  EXPECT_EQ(wide.lower, "abcdefghijklmno");
+  EXPECT_EQ(wide.upper, "abcdefghijklmn\x7f");
+  EXPECT_EQ(text("a", "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f").upper,
+            std::nullopt)
+      << "no string of 16 bytes bounds it: no upper bound at all";
+  format::column_summary ms;
+  ms.field_id = 3;
+  ms.type = kind::other;
+  ms.min = ms.max = "12345678";
+  EXPECT_FALSE(metrics_of(std::vector{ms}).at(0).lower);
+}
+
+TEST(iceberg_metrics, a_manifest_keeps_each_files_column_metrics_for_a_merge_to_carry_over) {
+  data_file f{.path = "s3://b/t/data/f.parquet", .size = 100, .records = 3, .partition = 498778};
+  f.columns = {
+      {.field_id = 1, .bytes = 40, .values = 3, .nulls = 0, .lower = "a", .upper = "c"},
+      {.field_id = 14, .bytes = 12, .values = 3, .nulls = 3, .lower = std::nullopt, .upper = std::nullopt},
+      {.field_id = 20,
+       .bytes = 9,
+       .values = 3,
+       .nulls = 1,
+       .lower = std::string("\xff\xff\xff\xff", 4),
+       .upper = std::string("\x05\0\0\0", 4)}};
+  const std::string manifest = write_manifest(partitioning{}, 42, std::vector{f});
+  manifest_file listed;
+  listed.added_snapshot_id = 42;
+  listed.sequence_number = 1;
+  auto entries = read_manifest_entries(manifest, listed);
+  ASSERT_TRUE(entries) << entries.err().message;
+  ASSERT_EQ(entries->size(), 1U);
+  EXPECT_EQ(entries->front().file.columns, f.columns);
+}
+
 TEST_F(iceberg_table_test, commits_build_versions_each_carrying_the_earlier_manifests) {
   auto t = open_table();
   ASSERT_TRUE(t.refresh());

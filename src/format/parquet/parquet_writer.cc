@@ -136,16 +136,27 @@ std::vector<column_summary> parquet_writer::column_summaries() const {
     column_summary sum;
     sum.field_id = c.field_id;
     sum.type = kind_of(c);
+    // Bounds only when every row group with values has them: a chunk whose values were too long
+    // for statistics has none, and bounds without its values would be wrong, not just loose.
+    bool bounded = sum.type != column_summary::kind::other;
+    const std::string *lowest = nullptr, *highest = nullptr;
     for (const row_group_meta& group : meta_.row_groups) {
       const column_chunk_meta& chunk = group.columns[i];
       sum.bytes += chunk.total_compressed_size;
       sum.values += chunk.num_values;
       sum.nulls += chunk.stats.null_count;
-      if (sum.type == column_summary::kind::other) continue;
       const auto& lo = chunk.stats.min_value;
       const auto& hi = chunk.stats.max_value;
-      if (lo && (!sum.min || less(sum.type, *lo, *sum.min))) sum.min = lo;
-      if (hi && (!sum.max || less(sum.type, *sum.max, *hi))) sum.max = hi;
+      if (!lo || !hi) {
+        bounded = bounded && chunk.stats.null_count == chunk.num_values;
+        continue;
+      }
+      if (!lowest || less(sum.type, *lo, *lowest)) lowest = &*lo;
+      if (!highest || less(sum.type, *highest, *hi)) highest = &*hi;
+    }
+    if (bounded && lowest && highest) {
+      sum.min = *lowest;
+      sum.max = *highest;
     }
     out.push_back(std::move(sum));
   }

@@ -231,6 +231,29 @@ TEST(parquet_writer, column_summaries_span_every_row_group) {
   EXPECT_FALSE(user.max);
 }
 
+TEST(parquet_writer, a_column_with_a_row_group_too_long_for_statistics_has_no_bounds) {
+  writer_options o;
+  o.row_group_rows = 2;
+  parquet_writer w(o, [](std::string_view) { return base::status{}; });
+  auto e = sample(1);
+  e.page_title = "short";
+  ASSERT_TRUE(w.append(e, "{}"));
+  ASSERT_TRUE(w.append(e, "{}"));
+  e.page_title =
+      std::string(5000, 'z');  // over the 4 KiB column.cc keeps statistics of: none for its row group
+  ASSERT_TRUE(w.append(e, "{}"));
+  ASSERT_TRUE(w.finish({}));
+  bool seen = false;
+  for (const auto& c : w.column_summaries()) {
+    if (c.field_id != event::find_field("page_title")->id) continue;
+    seen = true;
+    EXPECT_EQ(c.values, 3);
+    EXPECT_FALSE(c.min) << "\"short\" would bound a file that holds \"zzz…\" below it";
+    EXPECT_FALSE(c.max);
+  }
+  EXPECT_TRUE(seen);
+}
+
 TEST(parquet_writer, millisecond_times_have_no_bounds_a_table_would_misread) {
   parquet_writer w(writer_options{}, [](std::string_view) { return base::status{}; });
   ASSERT_TRUE(w.append(sample(1), "{}"));

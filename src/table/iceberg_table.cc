@@ -140,6 +140,39 @@ base::result<std::int32_t> iceberg_table::evolution(const table_metadata& curren
   return current.highest_schema_id + 1;
 }
 
+base::result<table_upkeep> upkeep_of(const std::map<std::string, std::string>& properties,
+                                     const table_upkeep& defaults, std::string_view where) {
+  table_upkeep u = defaults;
+  const auto refuse = [&](const std::string& name, const std::string& value, std::string_view want) {
+    return base::error::reject(
+        fmt::format("table property \"{}\" is \"{}\" in {}: it must be {}; set it so with any Iceberg "
+                    "engine, or remove it",
+                    name, value, where, want));
+  };
+  const auto number = [&](const char* name, auto& into, std::int64_t least) -> base::status {
+    const auto it = properties.find(name);
+    if (it == properties.end()) return {};
+    std::int64_t v = 0;
+    const auto* end = it->second.data() + it->second.size();
+    if (auto [at, ec] = std::from_chars(it->second.data(), end, v);
+        ec != std::errc{} || at != end || v < least)
+      return refuse(it->first, it->second, fmt::format("a whole number, at least {}", least));
+    into = static_cast<std::remove_reference_t<decltype(into)>>(v);
+    return {};
+  };
+  for (auto s : {number("commit.manifest.min-count-to-merge", u.merge_at, 1),
+                 number("commit.manifest.target-size-bytes", u.small_manifest_bytes, 1),
+                 number("history.expire.max-snapshot-age-ms", u.max_snapshot_age_ms, 0),
+                 number("history.expire.min-snapshots-to-keep", u.keep_snapshots, 1)}) {
+    if (!s) return std::move(s).err();
+  }
+  if (const auto it = properties.find("commit.manifest-merge.enabled"); it != properties.end()) {
+    if (it->second != "true" && it->second != "false") return refuse(it->first, it->second, "true or false");
+    u.merge = it->second == "true";
+  }
+  return u;
+}
+
 std::string location_of(const store::object_store& store) {
   const std::string where = store.describe();
   return where.starts_with('/') ? "file://" + where : where;
@@ -204,6 +237,8 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     next.last_column_id = last_column_id();
     next.properties["schema.name-mapping.default"] = name_mapping_json();
   }
+  auto upkeep = upkeep_of(next.properties, upkeep_, uri_of(metadata_key(version_)));
+  if (!upkeep) return std::move(upkeep).err();
   const std::int64_t sequence = next.last_sequence_number + 1;
   const std::int64_t id = new_snapshot_id();
   const std::string tag = base::make_uuid_v4().to_string();
@@ -248,9 +283,9 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   }
   if (!files.empty()) manifests.insert(manifests.begin(), added);
   std::string merged_key;
-  if (!files.empty() && manifests.size() > upkeep_.merge_at) {
-    if (auto s =
-            merge_small(manifests, next.partition, next.current_schema_id, id, sequence, tag, merged_key);
+  if (!files.empty() && upkeep->merge && manifests.size() > upkeep->merge_at) {
+    if (auto s = merge_small(manifests, next.partition, next.current_schema_id, id, sequence, tag,
+                             upkeep->small_manifest_bytes, merged_key);
         !s)
       return std::move(s).err();
   }
@@ -282,9 +317,9 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   made.summary["total-equality-deletes"] = "0";
   next.snapshots.push_back(made);
   // Expiry: the oldest snapshots go, the newest few stay whatever their age.
-  for (std::size_t i = 0; next.snapshots.size() > upkeep_.keep_snapshots &&
-                          i < next.snapshots.size() - upkeep_.keep_snapshots;) {
-    if (next.snapshots[i].timestamp_ms < now - upkeep_.max_snapshot_age_ms) {
+  for (std::size_t i = 0; next.snapshots.size() > upkeep->keep_snapshots &&
+                          i < next.snapshots.size() - upkeep->keep_snapshots;) {
+    if (next.snapshots[i].timestamp_ms < now - upkeep->max_snapshot_age_ms) {
       next.snapshots.erase(next.snapshots.begin() + static_cast<std::ptrdiff_t>(i));
     } else {
       ++i;
@@ -313,11 +348,12 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
 
 base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, const partitioning& p,
                                         std::int32_t schema, std::int64_t snapshot_id, std::int64_t sequence,
-                                        const std::string& tag, std::string& written) {
+                                        const std::string& tag, std::int64_t small_bytes,
+                                        std::string& written) {
   std::vector<manifest_file> kept{manifests.front()}, small;
   for (std::size_t i = 1; i < manifests.size(); ++i) {
     const manifest_file& m = manifests[i];
-    (m.content == 0 && m.length < upkeep_.small_manifest_bytes ? small : kept).push_back(m);
+    (m.content == 0 && m.length < small_bytes ? small : kept).push_back(m);
   }
   if (small.size() < 2) return {};
   std::vector<manifest_entry> entries;

@@ -25,9 +25,14 @@
 namespace clicktrail::table {
 
 // What keeps a table that is committed to every minute for months small to read and write.
+//
+// These are the defaults; a table's own properties of Iceberg's names override them, as any other
+// engine writing the table would read them (docs/iceberg.md).
 struct table_upkeep {
   // Past this many manifests in a list, the small ones are merged into one (Iceberg's
-  // commit.manifest.min-count-to-merge and target-size-bytes).
+  // commit.manifest.min-count-to-merge and target-size-bytes); never with merge = false
+  // (commit.manifest-merge.enabled).
+  bool merge = true;
   std::size_t merge_at = 100;
   std::int64_t small_manifest_bytes = std::int64_t{8} << 20;
   // Snapshots older than this leave the metadata, all but the newest `keep_snapshots` (Iceberg's
@@ -36,6 +41,11 @@ struct table_upkeep {
   std::int64_t max_snapshot_age_ms = std::int64_t{5} * 24 * 3600 * 1000;
   std::size_t keep_snapshots = 1;
 };
+
+// `defaults` with what the table's properties set of it; an error that names a property whose
+// value is not one (a number, or true/false), and the table's metadata file `where`.
+base::result<table_upkeep> upkeep_of(const std::map<std::string, std::string>& properties,
+                                     const table_upkeep& defaults, std::string_view where);
 
 // The absolute URI of a store's root, as a table's location: s3://bucket/prefix, file:///dir.
 std::string location_of(const store::object_store& store);
@@ -87,7 +97,7 @@ class iceberg_table {
   // that carries their entries as existing files; `written` gets its key.
   base::status merge_small(std::vector<manifest_file>& manifests, const partitioning& p, std::int32_t schema,
                            std::int64_t snapshot_id, std::int64_t sequence, const std::string& tag,
-                           std::string& written);
+                           std::int64_t small_bytes, std::string& written);
 
   store::object_store& store_;
   std::string location_;

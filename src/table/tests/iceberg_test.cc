@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "base/metrics.h"
@@ -214,6 +216,49 @@ TEST_F(iceberg_table_test, a_commit_without_files_moves_the_offsets_and_adds_no_
   auto fresh_manifests = read_manifest_list(**fresh_list);
   ASSERT_TRUE(fresh_manifests) << fresh_manifests.err().message;
   EXPECT_TRUE(fresh_manifests->empty());
+}
+
+TEST_F(iceberg_table_test, the_tables_own_properties_set_its_upkeep) {
+  auto t = open_table();
+  ASSERT_TRUE(t.refresh());
+  ASSERT_TRUE(t.append(files(1, 498778), {}));
+  // As another engine would set them: `ALTER TABLE … SET TBLPROPERTIES`, a new metadata file.
+  const auto set_properties = [this](const std::string& json) {
+    const fs::path v1 = dir_ / "metadata" / "v1.metadata.json";
+    std::ifstream in(v1);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("\"properties\":{");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at + 14, json + ",");
+    std::ofstream(v1, std::ios::trunc) << text;
+  };
+  set_properties(R"("history.expire.max-snapshot-age-ms":"0","history.expire.min-snapshots-to-keep":"2",)"
+                 R"("commit.manifest.min-count-to-merge":"2")");
+  auto reader = open_table();
+  ASSERT_TRUE(reader.refresh());
+  for (int hour = 498779; hour < 498782; ++hour) ASSERT_TRUE(reader.append(files(1, hour), {}));
+  ASSERT_EQ(reader.current()->snapshots.size(), 2U) << "the newest two kept, none older than 0 ms";
+  auto list = store_->get(
+      reader.current()->current()->manifest_list.substr(("file://" + dir_.string() + "/").size()));
+  ASSERT_TRUE(list && *list);
+  auto manifests = read_manifest_list(**list);
+  ASSERT_TRUE(manifests) << manifests.err().message;
+  EXPECT_EQ(manifests->size(), 2U) << "past 2 manifests the small ones merge";
+  EXPECT_EQ(reader.current()->current()->summary.at("total-data-files"), "4");
+
+  // A value that is none is refused, naming the property and the table.
+  fs::remove_all(dir_ / "metadata");
+  auto fresh = open_table();
+  ASSERT_TRUE(fresh.refresh());
+  ASSERT_TRUE(fresh.append(files(1, 498778), {}));
+  set_properties(R"("history.expire.min-snapshots-to-keep":"many")");
+  auto refused = open_table();
+  ASSERT_TRUE(refused.refresh());
+  auto r = refused.append(files(1, 498779), {});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.err().message.find("history.expire.min-snapshots-to-keep"), std::string::npos)
+      << r.err().message;
+  EXPECT_NE(r.err().message.find("v1.metadata.json"), std::string::npos) << r.err().message;
 }
 
 TEST_F(iceberg_table_test, a_writer_that_loses_the_race_commits_on_top_of_the_winner) {

@@ -1,5 +1,5 @@
 #pragma once
-// Helpers for the consumer tests: the broker from the environment, a listener that records what
+// Helpers for the consumer tests (the broker's in broker_support.h): a listener that records what
 // it is told, producing test records, and draining a consumer into plain values.
 //
 // Threads: each test owns its consumers on the test thread, as the sink does on its loop thread.
@@ -22,26 +22,11 @@
 #include "kafka/consumer.h"
 #include "kafka/handles.h"
 #include "kafka/producer.h"
+#include "kafka/tests/broker_support.h"
 
 namespace clicktrail::kafka::testing {
 
 using namespace std::chrono_literals;
-
-inline std::string bootstrap() {
-  const char* b = std::getenv("KAFKA_BOOTSTRAP");  // NOLINT(concurrency-mt-unsafe): read before threads
-  return b ? b : "";
-}
-
-// GTEST_SKIP returns from the function it is written in, hence a macro.
-#define REQUIRE_BROKER()                                                        \
-  if (::clicktrail::kafka::testing::bootstrap().empty())                        \
-  GTEST_SKIP() << "KAFKA_BOOTSTRAP is not set: run `./dev services start` and " \
-                  "`eval \"$(./dev services env)\"` (./dev test does both)"
-
-inline std::string fresh_name(std::string_view what) {
-  return fmt::format("clicktrail-test-{}-{}", what,
-                     std::chrono::steady_clock::now().time_since_epoch().count());
-}
 
 // Short session and heartbeat: a test's rebalances take about a second, not the production ten.
 inline consumer_options options_for(std::string brokers, std::string group, std::string topic) {

@@ -2,182 +2,41 @@
 // a loopback port with nothing listening for the unreachable cases.
 #include "kafka/producer.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdlib>
 #include <future>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
 
 #include "base/clock.h"
 #include "kafka/tests/mock_cluster.h"
+#include "kafka/tests/producer_support.h"
 #include "kafka/tests/test_consumer.h"
 
 namespace clicktrail::kafka {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace testing;  // the helpers of producer_support.h
 using clock = std::chrono::steady_clock;
-
-std::string bootstrap() {
-  const char* b = std::getenv("KAFKA_BOOTSTRAP");  // NOLINT(concurrency-mt-unsafe): read before threads
-  return b ? b : "";
-}
-
-constexpr const char* no_broker =
-    "KAFKA_BOOTSTRAP is not set: run `./dev services start` and `eval \"$(./dev services env)\"` "
-    "(./dev test does both)";
-
-// GTEST_SKIP returns from the function it is written in, hence a macro.
-#define REQUIRE_BROKER() \
-  if (bootstrap().empty()) GTEST_SKIP() << no_broker
-
-std::string fresh_topic(std::string_view test) {
-  return fmt::format("clicktrail-test-{}-{}", test, clock::now().time_since_epoch().count());
-}
-
-// A loopback port nobody listens on: bound once by the kernel's choice, then released.
-std::string unreachable_address() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  EXPECT_TRUE(bound) << "could not pick a free loopback port";
-  return fmt::format("127.0.0.1:{}", ntohs(addr.sin_port));
-}
-
-// Collects delivery callbacks by record index; waits for a number of them.
-class deliveries {
- public:
-  explicit deliveries(size_t n) : calls_(n), results_(n) {}
-
-  delivery_fn for_record(size_t i) {
-    return [this, i](base::status s) {
-      const std::lock_guard lock(mutex_);
-      if (++calls_[i] == 1) results_[i] = std::move(s);
-      ++total_;
-      changed_.notify_all();
-    };
-  }
-
-  bool wait_all(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [this] { return total_ >= calls_.size(); });
-  }
-
-  // Every record's callback ran exactly once, and each result has the given outcome (or ok).
-  void expect_each_once(std::optional<base::outcome> failure = std::nullopt) {
-    const std::lock_guard lock(mutex_);
-    for (size_t i = 0; i < calls_.size(); ++i) {
-      ASSERT_EQ(calls_[i], 1) << "record " << i;
-      if (!failure) {
-        ASSERT_TRUE(results_[i].ok()) << "record " << i << ": " << results_[i].err().message;
-      } else {
-        ASSERT_FALSE(results_[i].ok()) << "record " << i;
-        ASSERT_EQ(results_[i].err().what, *failure) << "record " << i << ": " << results_[i].err().message;
-      }
-    }
-  }
-
-  base::status result(size_t i) {
-    const std::lock_guard lock(mutex_);
-    return results_[i];
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<int> calls_;
-  std::vector<base::status> results_;
-  size_t total_ = 0;
-};
-
-// GCC's -Wmissing-field-initializers flags designated initializers that skip a member.
-producer_options options_for(std::string brokers, std::chrono::milliseconds delivery_timeout = 5s) {
-  producer_options o;
-  o.brokers = std::move(brokers);
-  o.delivery_timeout = delivery_timeout;
-  return o;
-}
-
-std::unique_ptr<producer> make(base::registry& metrics, const producer_options& o) {
-  auto p = producer::create(o, metrics);
-  EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.err().message);
-  return p.ok() ? std::move(p).value() : nullptr;
-}
-
-// Bytes a text-only check would miss: NUL, high bytes, the index.
-std::string value_of(size_t i) {
-  std::string v = fmt::format("{{\"i\":{}}}", i);
-  v.push_back('\0');
-  v.push_back(static_cast<char>(0xff));
-  v.resize(300, static_cast<char>('a' + i % 26));
-  return v;
-}
-
-TEST(producer_test, delivers_keyed_records_with_headers_exactly_once) {
-  REQUIRE_BROKER();
-  base::registry metrics;
-  auto p = make(metrics, options_for(bootstrap()));
-  ASSERT_TRUE(p);
-  const std::string topic = fresh_topic("exact");
-  constexpr size_t n = 10'000;
-  deliveries got(n);
-  for (size_t i = 0; i < n; ++i) {
-    p->produce(topic, fmt::format("visitor-{}", i), value_of(i),
-               {{"ct-schema", "1"}, {"ct-index", std::to_string(i)}, {"ct-binary", std::string("\0\x01", 2)}},
-               got.for_record(i));
-  }
-  ASSERT_TRUE(p->flush(30s).ok());
-  ASSERT_TRUE(got.wait_all(1s));
-  got.expect_each_once();
-  EXPECT_EQ(p->queued(), 0);
-  EXPECT_EQ(metrics.add_counter("clicktrail_kafka_produced_records_total", "", {{"outcome", "ok"}}).value(),
-            n);
-  EXPECT_NE(metrics.expose().find("clicktrail_kafka_produce_latency_seconds_count 10000"), std::string::npos);
-
-  const auto back = testing::consume(bootstrap(), topic, n, 30s);
-  ASSERT_EQ(back.size(), n);
-  std::map<std::string, const testing::consumed*> by_key;
-  for (const auto& c : back) by_key.emplace(c.key, &c);
-  ASSERT_EQ(by_key.size(), n) << "a key arrived twice";
-  for (size_t i = 0; i < n; ++i) {
-    const auto it = by_key.find(fmt::format("visitor-{}", i));
-    ASSERT_NE(it, by_key.end()) << "record " << i << " is missing";
-    EXPECT_EQ(it->second->value, value_of(i));
-    const std::vector<std::pair<std::string, std::string>> want = {
-        {"ct-schema", "1"}, {"ct-index", std::to_string(i)}, {"ct-binary", std::string("\0\x01", 2)}};
-    EXPECT_EQ(it->second->headers, want);
-  }
-}
 
 TEST(producer_test, a_batch_of_records_has_one_callback_after_the_last_of_them) {
   REQUIRE_BROKER();
   base::registry metrics;
   auto p = make(metrics, options_for(bootstrap()));
   ASSERT_TRUE(p);
-  const std::string topic = fresh_topic("batch");
+  const std::string topic = fresh_name("batch");
   constexpr size_t n = 500;
   std::vector<std::string> keys, values;
   for (size_t i = 0; i < n; ++i) {
     keys.push_back(fmt::format("visitor-{}", i % 7));
-    values.push_back(value_of(i));
+    values.push_back(awkward_value(i));
   }
   std::vector<outgoing> records;
   for (size_t i = 0; i < n; ++i) records.push_back({keys[i], values[i]});
@@ -197,59 +56,6 @@ TEST(producer_test, a_batch_of_records_has_one_callback_after_the_last_of_them) 
   std::multiset<std::string> sent(values.begin(), values.end()), read;
   for (const auto& c : back) read.insert(c.value);
   EXPECT_EQ(read, sent);
-}
-
-// The partitions Kafka's Java producer picks for these keys in a topic of 4 partitions (what
-// the test broker creates): Utils.toPositive(Utils.murmur2(key)) % 4, from kafka-clients 3.9.1.
-TEST(kafka_producer, a_key_lands_on_the_partition_a_java_producer_would_choose) {
-  REQUIRE_BROKER();
-  base::registry metrics;
-  auto p = make(metrics, options_for(bootstrap()));
-  ASSERT_TRUE(p);
-  const std::string topic = fresh_topic("partitioner");
-  const std::map<std::string, std::int32_t> java = {
-      {"visitor-0", 0}, {"visitor-1", 2}, {"visitor-2", 3},
-      {"visitor-3", 3}, {"visitor-4", 1}, {"visitor-5", 1},
-      {"visitor-6", 0}, {"visitor-7", 2}, {"0190a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b", 3},
-  };
-  std::vector<outgoing> records;
-  for (const auto& [key, partition] : java) records.push_back({key, "v"});
-  deliveries got(1);
-  p->produce(topic, records, {}, got.for_record(0));
-  ASSERT_TRUE(got.wait_all(30s));
-  got.expect_each_once();
-  const auto back = testing::consume(bootstrap(), topic, java.size(), 30s);
-  ASSERT_EQ(back.size(), java.size());
-  std::set<std::int32_t> used;
-  for (const auto& c : back) {
-    EXPECT_EQ(c.partition, java.at(c.key)) << "key " << c.key;
-    used.insert(c.partition);
-  }
-  ASSERT_EQ(used.size(), 4u) << "the topic should have 4 partitions (tools/kafka/kafka.sh's num.partitions)";
-}
-
-TEST(kafka_producer, a_record_keeps_the_time_it_is_given_and_otherwise_gets_the_producers) {
-  REQUIRE_BROKER();
-  base::registry metrics;
-  auto p = make(metrics, options_for(bootstrap()));
-  ASSERT_TRUE(p);
-  const std::string topic = fresh_topic("timestamps");
-  constexpr std::int64_t given = 1'700'000'000'123;
-  const std::vector<outgoing> records{{"k", "given", given}, {"k", "clock"}};
-  deliveries got(1);
-  const std::int64_t before = base::now_unix_ms();
-  p->produce(topic, records, {}, got.for_record(0));
-  ASSERT_TRUE(got.wait_all(30s));
-  const auto back = testing::consume(bootstrap(), topic, 2, 30s);
-  ASSERT_EQ(back.size(), 2u);
-  for (const auto& c : back) {
-    if (c.value == "given") {
-      EXPECT_EQ(c.timestamp_ms, given);
-    } else {
-      EXPECT_GE(c.timestamp_ms, before);
-      EXPECT_LE(c.timestamp_ms, base::now_unix_ms());
-    }
-  }
 }
 
 TEST(producer_test, a_batch_that_cannot_be_delivered_has_one_callback_with_retry) {
@@ -284,10 +90,11 @@ TEST(producer_test, an_event_loop_serves_the_reports_when_its_descriptor_says) {
   auto p = make(metrics, o);
   ASSERT_TRUE(p);
   ASSERT_GE(p->report_descriptor(), 0);
-  const std::string topic = fresh_topic("event-loop");
+  const std::string topic = fresh_name("event-loop");
   constexpr size_t n = 2'000;
   deliveries got(n);
-  for (size_t i = 0; i < n; ++i) p->produce(topic, std::to_string(i), value_of(i), {}, got.for_record(i));
+  for (size_t i = 0; i < n; ++i)
+    p->produce(topic, std::to_string(i), awkward_value(i), {}, got.for_record(i));
   // Nobody serves them yet: no callback runs by itself.
   std::this_thread::sleep_for(300ms);
   EXPECT_FALSE(got.wait_all(0ms));
@@ -296,12 +103,14 @@ TEST(producer_test, an_event_loop_serves_the_reports_when_its_descriptor_says) {
 
   // flush() serves what is left itself, for a loop that has stopped; so does the destructor.
   deliveries more(n);
-  for (size_t i = 0; i < n; ++i) p->produce(topic, std::to_string(i), value_of(i), {}, more.for_record(i));
+  for (size_t i = 0; i < n; ++i)
+    p->produce(topic, std::to_string(i), awkward_value(i), {}, more.for_record(i));
   ASSERT_TRUE(p->flush(30s).ok());
   ASSERT_TRUE(more.wait_all(0ms));
   more.expect_each_once();
   deliveries last(n);
-  for (size_t i = 0; i < n; ++i) p->produce(topic, std::to_string(i), value_of(i), {}, last.for_record(i));
+  for (size_t i = 0; i < n; ++i)
+    p->produce(topic, std::to_string(i), awkward_value(i), {}, last.for_record(i));
   p.reset();
   ASSERT_TRUE(last.wait_all(0ms)) << "the destructor returned before every callback ran";
   last.expect_each_once();
@@ -389,8 +198,9 @@ TEST(producer_test, destruction_with_records_in_flight_calls_every_callback_once
   {
     auto p = make(metrics, options_for(bootstrap()));
     ASSERT_TRUE(p);
-    const std::string topic = fresh_topic("destroy");
-    for (size_t i = 0; i < n; ++i) p->produce(topic, std::to_string(i), value_of(i), {}, got.for_record(i));
+    const std::string topic = fresh_name("destroy");
+    for (size_t i = 0; i < n; ++i)
+      p->produce(topic, std::to_string(i), awkward_value(i), {}, got.for_record(i));
   }
   ASSERT_TRUE(got.wait_all(0ms)) << "the destructor returned before every callback ran";
   got.expect_each_once();  // the destructor's flush delivered them all
@@ -416,14 +226,14 @@ TEST(producer_test, concurrent_producers_from_four_threads) {
   base::registry metrics;
   auto p = make(metrics, options_for(bootstrap()));
   ASSERT_TRUE(p);
-  const std::string topic = fresh_topic("threads");
+  const std::string topic = fresh_name("threads");
   constexpr size_t threads = 4, each = 5'000;
   deliveries got(threads * each);
   std::vector<std::thread> workers;
   for (size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (size_t i = t * each; i < (t + 1) * each; ++i) {
-        p->produce(topic, std::to_string(i), value_of(i), {{"ct-schema", "1"}}, got.for_record(i));
+        p->produce(topic, std::to_string(i), awkward_value(i), {{"ct-schema", "1"}}, got.for_record(i));
       }
     });
   }
@@ -436,7 +246,7 @@ TEST(producer_test, concurrent_producers_from_four_threads) {
   for (const auto& c : back) by_key.emplace(c.key, c.value);
   ASSERT_EQ(back.size(), threads * each);
   ASSERT_EQ(by_key.size(), threads * each);
-  for (size_t i = 0; i < threads * each; ++i) EXPECT_EQ(by_key[std::to_string(i)], value_of(i));
+  for (size_t i = 0; i < threads * each; ++i) EXPECT_EQ(by_key[std::to_string(i)], awkward_value(i));
 }
 
 TEST(producer_test, oversized_record_fails_before_produce_returns) {

@@ -19,15 +19,20 @@ namespace avro = format::avro;
 
 // The column metrics maps, in the order and with the ids of the specification's data_file: an
 // Avro map keyed by int is an array of key-value records.
+// Each map holds one of a column's counts (`number`) or bounds (`bound`).
 struct metrics_map {
   const char* name;
   int id, key_id, value_id;
   const char* value_type;
+  std::optional<std::int64_t> column_metrics::*number;
+  std::optional<std::string> column_metrics::*bound;
 };
 constexpr metrics_map metrics_maps[] = {
-    {"column_sizes", 108, 117, 118, "long"},      {"value_counts", 109, 119, 120, "long"},
-    {"null_value_counts", 110, 121, 122, "long"}, {"lower_bounds", 125, 126, 127, "bytes"},
-    {"upper_bounds", 128, 129, 130, "bytes"},
+    {"column_sizes", 108, 117, 118, "long", &column_metrics::bytes, nullptr},
+    {"value_counts", 109, 119, 120, "long", &column_metrics::values, nullptr},
+    {"null_value_counts", 110, 121, 122, "long", &column_metrics::nulls, nullptr},
+    {"lower_bounds", 125, 126, 127, "bytes", nullptr, &column_metrics::lower},
+    {"upper_bounds", 128, 129, 130, "bytes", nullptr, &column_metrics::upper},
 };
 
 std::string metrics_fields() {
@@ -42,24 +47,14 @@ std::string metrics_fields() {
   return fmt::format("{}", fmt::join(fields, ","));
 }
 
-// Which of a column's metrics a map holds (a const column's as const).
-template <class Column>
-auto number_in(Column& c, std::size_t map) -> decltype(&c.bytes) {
-  return map == 0 ? &c.bytes : map == 1 ? &c.values : map == 2 ? &c.nulls : nullptr;
-}
-template <class Column>
-auto bound_in(Column& c, std::size_t map) -> decltype(&c.lower) {
-  return map == 3 ? &c.lower : map == 4 ? &c.upper : nullptr;
+bool holds(const metrics_map& m, const column_metrics& c) {
+  return m.number ? (c.*m.number).has_value() : (c.*m.bound).has_value();
 }
 
 void put_metrics(std::string& datum, const std::vector<column_metrics>& columns) {
-  for (std::size_t map = 0; map < std::size(metrics_maps); ++map) {
-    std::int64_t present = 0;
-    for (const column_metrics& c : columns) {
-      const auto* n = number_in(c, map);
-      const auto* b = bound_in(c, map);
-      present += (n && *n) || (b && *b) ? 1 : 0;
-    }
+  for (const metrics_map& m : metrics_maps) {
+    const auto present =
+        std::count_if(columns.begin(), columns.end(), [&](const column_metrics& c) { return holds(m, c); });
     if (present == 0) {
       avro::put_long(datum, 0);  // null
       continue;
@@ -67,14 +62,12 @@ void put_metrics(std::string& datum, const std::vector<column_metrics>& columns)
     avro::put_long(datum, 1);  // the array branch, one block of `present` entries
     avro::put_long(datum, present);
     for (const column_metrics& c : columns) {
-      const auto* n = number_in(c, map);
-      const auto* b = bound_in(c, map);
-      if (n && *n) {
-        avro::put_long(datum, c.field_id);
-        avro::put_long(datum, **n);
-      } else if (b && *b) {
-        avro::put_long(datum, c.field_id);
-        avro::put_bytes(datum, **b);
+      if (!holds(m, c)) continue;
+      avro::put_long(datum, c.field_id);
+      if (m.number) {
+        avro::put_long(datum, *(c.*m.number));
+      } else {
+        avro::put_bytes(datum, *(c.*m.bound));
       }
     }
     avro::put_long(datum, 0);  // end of the array
@@ -376,22 +369,22 @@ namespace {
 // null): a merged manifest keeps them, and its files stay skippable.
 base::status read_metrics(simdjson::dom::element file, std::vector<column_metrics>& columns) {
   std::map<std::int32_t, column_metrics> by_id;
-  for (std::size_t map = 0; map < std::size(metrics_maps); ++map) {
+  for (const metrics_map& m : metrics_maps) {
     simdjson::dom::array entries;
-    if (file[metrics_maps[map].name]["array"].get_array().get(entries) != simdjson::SUCCESS) continue;
+    if (file[m.name]["array"].get_array().get(entries) != simdjson::SUCCESS) continue;
     for (simdjson::dom::element entry : entries) {
       std::int64_t id = 0;
       if (entry["key"].get_int64().get(id) != simdjson::SUCCESS)
         return base::error::reject(
-            fmt::format("a manifest entry's {} has a key that is no field id", metrics_maps[map].name));
+            fmt::format("a manifest entry's {} has a key that is no field id", m.name));
       column_metrics& c = by_id[static_cast<std::int32_t>(id)];
       c.field_id = static_cast<std::int32_t>(id);
       std::int64_t n = 0;
       std::string_view text;
-      if (auto* number = number_in(c, map)) {
-        if (entry["value"].get_int64().get(n) == simdjson::SUCCESS) *number = n;
-      } else if (auto* bound = bound_in(c, map)) {
-        if (entry["value"].get_string().get(text) == simdjson::SUCCESS) *bound = avro::bytes_from_json(text);
+      if (m.number) {
+        if (entry["value"].get_int64().get(n) == simdjson::SUCCESS) c.*m.number = n;
+      } else if (entry["value"].get_string().get(text) == simdjson::SUCCESS) {
+        c.*m.bound = avro::bytes_from_json(text);
       }
     }
   }

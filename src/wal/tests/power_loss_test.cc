@@ -139,8 +139,10 @@ TEST_F(wal_power_loss, every_acknowledged_record_survives_a_power_cut_at_random_
   int cut_while_opening = 0, torn_tails = 0, rounds_with_records_after_cut = 0;
   for (int round = 0; round < 150; ++round) {
     const auto mode = rng_() % 2 ? crash_mode::keep_some : crash_mode::lose_unsynced;
-    // One round in eight cuts the power within the first changes, during recovery.
-    disk_.cut_power_after(static_cast<std::int64_t>(rng_() % 8 == 0 ? rng_() % 4 : rng_() % 120));
+    // One round in four cuts the power within the first changes, during recovery. Recovery
+    // changes the disk only when it has a torn tail to cut, so what reaches it depends on how the
+    // threads' appends met the cut before: one in eight left a run under TSan with none.
+    disk_.cut_power_after(static_cast<std::int64_t>(rng_() % 4 == 0 ? rng_() % 4 : rng_() % 120));
     base::registry metrics;
     auto opened =
         log::open({.dir = dir, .segment_bytes = 1024, .retention = 0ms, .files = &disk_}, "test", metrics);

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/uuid.h"
 #include "event/fields.h"
+#include "table/kafka_offsets.h"
 
 namespace clicktrail::table {
 namespace {
@@ -178,13 +179,13 @@ std::string location_of(const store::object_store& store) {
   return where.starts_with('/') ? "file://" + where : where;
 }
 
-base::result<snapshot> iceberg_table::append(const std::vector<data_file>& files,
+base::result<snapshot> iceberg_table::commit(const table_change& change,
                                              const std::map<std::string, std::string>& summary,
                                              const summary_fn& on_top) {
   for (int attempt = 0; attempt < max_attempts; ++attempt) {
     if (auto s = refresh(); !s) return std::move(s).err();
     snapshot made;
-    auto won = try_append(files, summary, on_top, made);
+    auto won = try_commit(change, summary, on_top, made);
     if (!won) return std::move(won).err();
     if (*won) return made;
     // Another writer committed v<N+1> first: build on it. A short, growing pause spreads
@@ -197,7 +198,49 @@ base::result<snapshot> iceberg_table::append(const std::vector<data_file>& files
                   location_, max_attempts));
 }
 
-base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files,
+base::result<std::string> iceberg_table::read_key(std::string_view key) {
+  auto bytes = store_.get(key);
+  if (!bytes) return std::move(bytes).err();
+  if (!*bytes)
+    return base::error::fail(fmt::format("{} is referenced by the table but missing", uri_of(key)));
+  return std::move(**bytes);
+}
+
+base::result<std::vector<manifest_file>> iceberg_table::carried_manifests(const table_metadata& m) {
+  const snapshot* parent = m.current();
+  if (parent == nullptr) return std::vector<manifest_file>{};
+  auto key = key_of(parent->manifest_list);
+  if (!key) return std::move(key).err();
+  auto list = read_key(*key);
+  if (!list) return std::move(list).err();
+  auto carried = read_manifest_list(*list);
+  if (!carried)
+    return base::error::reject(fmt::format("{}: {}", parent->manifest_list, carried.err().message));
+  std::erase_if(*carried, [](const manifest_file& f) { return f.added_files == 0 && f.existing_files == 0; });
+  return carried;
+}
+
+base::result<std::vector<manifest_entry>> iceberg_table::live_files() {
+  std::vector<manifest_entry> live;
+  if (!current_) return live;
+  auto manifests = carried_manifests(*current_);
+  if (!manifests) return std::move(manifests).err();
+  for (const manifest_file& m : *manifests) {
+    if (m.content != 0) continue;
+    auto key = key_of(m.path);
+    if (!key) return std::move(key).err();
+    auto bytes = read_key(*key);
+    if (!bytes) return std::move(bytes).err();
+    auto entries = read_manifest_entries(*bytes, m);
+    if (!entries) return base::error::reject(fmt::format("{}: {}", m.path, entries.err().message));
+    for (manifest_entry& e : *entries) {
+      if (e.status != manifest_entry::state::deleted) live.push_back(std::move(e));
+    }
+  }
+  return live;
+}
+
+base::result<bool> iceberg_table::try_commit(const table_change& change,
                                              const std::map<std::string, std::string>& summary,
                                              const summary_fn& on_top, snapshot& made) {
   std::map<std::string, std::string> added_summary = summary;
@@ -242,31 +285,37 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   const std::int64_t sequence = next.last_sequence_number + 1;
   const std::int64_t id = new_snapshot_id();
   const std::string tag = base::make_uuid_v4().to_string();
+  // What this attempt wrote besides the version: orphans if it loses the race.
+  std::vector<std::string> written;
+  const auto discard = [&] {
+    for (const std::string& key : written) (void)store_.remove(key);
+  };
 
-  // The new manifest, then the list: the current snapshot's manifests and the new one. A commit
-  // that adds no file (its records were all bad, repeats or skipped) only moves its summary, the
-  // Kafka offsets: it writes no manifest, which would be an empty one for every reader to open.
-  std::string manifest, manifest_key;
+  // The manifest of the added files, then the list: the current snapshot's manifests (those
+  // listing removed files rewritten) and the new one. A commit that adds no file (its records were
+  // all bad, repeats or skipped) only moves its summary, the Kafka offsets: it writes no manifest,
+  // which would be an empty one for every reader to open.
+  const std::vector<data_file>& files = change.added;
+  std::string manifest;
   if (!files.empty()) {
     manifest = write_manifest(next.partition, id, files, next.current_schema_id);
-    manifest_key = fmt::format("metadata/{}-m0.avro", tag);
-    if (auto s = store_.put(manifest_key, manifest); !s) return std::move(s).err();
+    written.push_back(fmt::format("metadata/{}-m0.avro", tag));
+    if (auto s = store_.put(written.back(), manifest); !s) return std::move(s).err();
   }
-  std::vector<manifest_file> manifests;
-  if (const snapshot* parent = next.current()) {
-    auto key = key_of(parent->manifest_list);
-    if (!key) return std::move(key).err();
-    auto list = store_.get(*key);
-    if (!list) return std::move(list).err();
-    if (!*list)
-      return base::error::fail(
-          fmt::format("the current snapshot's manifest list {} is missing", parent->manifest_list));
-    auto carried = read_manifest_list(**list);
-    if (!carried)
-      return base::error::reject(fmt::format("{}: {}", parent->manifest_list, carried.err().message));
-    manifests = std::move(carried).value();
+  auto manifests = carried_manifests(next);
+  if (!manifests) {
+    discard();
+    return std::move(manifests).err();
   }
-  manifest_file added{.path = uri_of(manifest_key),
+  if (!change.removed.empty()) {
+    if (auto s = remove_files(*manifests, change.removed, next.partition, next.current_schema_id, id,
+                              sequence, tag, written);
+        !s) {
+      discard();
+      return std::move(s).err();
+    }
+  }
+  manifest_file added{.path = files.empty() ? "" : uri_of(written.front()),
                       .length = static_cast<std::int64_t>(manifest.size()),
                       .sequence_number = sequence,
                       .min_sequence_number = sequence,
@@ -281,19 +330,28 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
     added.lower = std::min(added.lower.value_or(f.partition), f.partition);
     added.upper = std::max(added.upper.value_or(f.partition), f.partition);
   }
-  if (!files.empty()) manifests.insert(manifests.begin(), added);
-  std::string merged_key;
-  if (!files.empty() && upkeep->merge && manifests.size() > upkeep->merge_at) {
-    if (auto s = merge_small(manifests, next.partition, next.current_schema_id, id, sequence, tag,
-                             upkeep->small_manifest_bytes, merged_key);
-        !s)
+  std::int64_t removed_rows = 0, removed_bytes = 0;
+  for (const data_file& f : change.removed) {
+    removed_rows += f.records;
+    removed_bytes += f.size;
+  }
+  if (!files.empty()) manifests->insert(manifests->begin(), added);
+  if (!files.empty() && upkeep->merge && manifests->size() > upkeep->merge_at) {
+    if (auto s = merge_small(*manifests, next.partition, next.current_schema_id, id, sequence, tag,
+                             upkeep->small_manifest_bytes, written);
+        !s) {
+      discard();
       return std::move(s).err();
+    }
   }
   const std::optional<std::int64_t> parent_id =
       next.current() ? std::optional(next.current()->id) : std::nullopt;
   const std::string list_key = fmt::format("metadata/snap-{}-1-{}.avro", id, tag);
-  if (auto s = store_.put(list_key, write_manifest_list(id, parent_id, sequence, manifests)); !s)
+  written.push_back(list_key);
+  if (auto s = store_.put(list_key, write_manifest_list(id, parent_id, sequence, *manifests)); !s) {
+    discard();
     return std::move(s).err();
+  }
 
   made = snapshot{.id = id,
                   .parent = parent_id,
@@ -304,14 +362,24 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
                   .summary = {}};
   const auto& before = next.current() ? next.current()->summary : std::map<std::string, std::string>{};
   made.summary = std::move(added_summary);
-  made.summary["operation"] = "append";
+  if (const auto offsets = before.find(std::string(kafka_offsets_key));
+      offsets != before.end() && !made.summary.contains(offsets->first))
+    made.summary.insert(*offsets);
+  made.summary["operation"] = change.removed.empty() ? "append" : "replace";
   made.summary["added-data-files"] = std::to_string(added.added_files);
   made.summary["added-records"] = std::to_string(added.added_rows);
   made.summary["added-files-size"] = std::to_string(bytes);
-  made.summary["total-data-files"] =
-      std::to_string(summary_number(before, "total-data-files") + added.added_files);
-  made.summary["total-records"] = std::to_string(summary_number(before, "total-records") + added.added_rows);
-  made.summary["total-files-size"] = std::to_string(summary_number(before, "total-files-size") + bytes);
+  if (!change.removed.empty()) {
+    made.summary["deleted-data-files"] = std::to_string(change.removed.size());
+    made.summary["deleted-records"] = std::to_string(removed_rows);
+    made.summary["removed-files-size"] = std::to_string(removed_bytes);
+  }
+  const auto total = [&](const char* key, std::int64_t plus, std::int64_t minus) {
+    made.summary[key] = std::to_string(summary_number(before, key) + plus - minus);
+  };
+  total("total-data-files", added.added_files, static_cast<std::int64_t>(change.removed.size()));
+  total("total-records", added.added_rows, removed_rows);
+  total("total-files-size", bytes, removed_bytes);
   made.summary["total-delete-files"] = "0";
   made.summary["total-position-deletes"] = "0";
   made.summary["total-equality-deletes"] = "0";
@@ -329,15 +397,10 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   next.last_updated_ms = now;
 
   const std::int64_t version = version_ + 1;
-  auto written = store_.put_if(metadata_key(version), to_json(next), std::nullopt);
-  if (!written) return std::move(written).err();
-  if (!*written) {
-    // Lost the race: what this attempt wrote is an orphan no version names.
-    (void)store_.remove(list_key);
-    if (!manifest_key.empty()) (void)store_.remove(manifest_key);
-    if (!merged_key.empty()) (void)store_.remove(merged_key);
-    return false;
-  }
+  auto won = store_.put_if(metadata_key(version), to_json(next), std::nullopt);
+  if (!won || !*won) discard();  // lost the race (or cannot tell): no version names these
+  if (!won) return std::move(won).err();
+  if (!*won) return false;
   current_ = std::move(next);
   version_ = version;
   // The hint only speeds up finding the newest version (refresh() looks past it), so a failure
@@ -346,14 +409,87 @@ base::result<bool> iceberg_table::try_append(const std::vector<data_file>& files
   return true;
 }
 
+base::status iceberg_table::remove_files(std::vector<manifest_file>& manifests,
+                                         const std::vector<data_file>& removed, const partitioning& p,
+                                         std::int32_t schema, std::int64_t snapshot_id, std::int64_t sequence,
+                                         const std::string& tag, std::vector<std::string>& written) {
+  std::set<std::string> wanted;
+  std::set<std::int32_t> partitions;
+  for (const data_file& f : removed) {
+    wanted.insert(f.path);
+    partitions.insert(f.partition);
+  }
+  std::size_t found = 0;
+  for (manifest_file& m : manifests) {
+    // Only a data manifest whose partition range meets a removed file's can list one.
+    const auto meets = [&](std::int32_t v) {
+      return !m.lower || !m.upper || (*m.lower <= v && v <= *m.upper);
+    };
+    if (m.content != 0 || std::none_of(partitions.begin(), partitions.end(), meets)) continue;
+    auto key = key_of(m.path);
+    if (!key) return std::move(key).err();
+    auto bytes = read_key(*key);
+    if (!bytes) return std::move(bytes).err();
+    auto entries = read_manifest_entries(*bytes, m);
+    if (!entries) return base::error::reject(fmt::format("{}: {}", m.path, entries.err().message));
+    if (std::none_of(entries->begin(), entries->end(), [&](const manifest_entry& e) {
+          return e.status != manifest_entry::state::deleted && wanted.contains(e.file.path);
+        }))
+      continue;
+    manifest_file rewritten{.path = "",
+                            .length = 0,
+                            .sequence_number = sequence,
+                            .min_sequence_number = sequence,
+                            .added_snapshot_id = snapshot_id,
+                            .lower = std::nullopt,
+                            .upper = std::nullopt,
+                            .spec_id = m.spec_id};
+    std::vector<manifest_entry> kept;
+    for (manifest_entry& e : *entries) {
+      if (e.status == manifest_entry::state::deleted) continue;  // an earlier snapshot's deletion
+      if (wanted.contains(e.file.path)) {
+        ++found;
+        e.status = manifest_entry::state::deleted;
+        e.snapshot_id = snapshot_id;
+        ++rewritten.deleted_files;
+        rewritten.deleted_rows += e.file.records;
+      } else {
+        e.status = manifest_entry::state::existing;
+        ++rewritten.existing_files;
+        rewritten.existing_rows += e.file.records;
+        rewritten.min_sequence_number =
+            std::min(rewritten.min_sequence_number, e.sequence_number.value_or(sequence));
+      }
+      rewritten.lower = std::min(rewritten.lower.value_or(e.file.partition), e.file.partition);
+      rewritten.upper = std::max(rewritten.upper.value_or(e.file.partition), e.file.partition);
+      kept.push_back(std::move(e));
+    }
+    const std::string manifest = write_manifest_entries(p, kept, schema);
+    written.push_back(fmt::format("metadata/{}-m{}.avro", tag, written.size() + 2));
+    if (auto s = store_.put(written.back(), manifest); !s) return s;
+    rewritten.path = uri_of(written.back());
+    rewritten.length = static_cast<std::int64_t>(manifest.size());
+    m = std::move(rewritten);
+  }
+  if (found != wanted.size()) {
+    return base::error::conflict(fmt::format(
+        "{}: {} of the {} files to replace are no longer in the table (another compaction replaced "
+        "them first); nothing was committed",
+        location_, wanted.size() - found, wanted.size()));
+  }
+  return {};
+}
+
 base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, const partitioning& p,
                                         std::int32_t schema, std::int64_t snapshot_id, std::int64_t sequence,
                                         const std::string& tag, std::int64_t small_bytes,
-                                        std::string& written) {
+                                        std::vector<std::string>& written) {
   std::vector<manifest_file> kept{manifests.front()}, small;
   for (std::size_t i = 1; i < manifests.size(); ++i) {
     const manifest_file& m = manifests[i];
-    (m.content == 0 && m.length < small_bytes ? small : kept).push_back(m);
+    // This commit's own rewritten manifests keep the deletions it records.
+    const bool mergeable = m.content == 0 && m.length < small_bytes && m.added_snapshot_id != snapshot_id;
+    (mergeable ? small : kept).push_back(m);
   }
   if (small.size() < 2) return {};
   std::vector<manifest_entry> entries;
@@ -367,10 +503,9 @@ base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, c
   for (const manifest_file& m : small) {
     auto key = key_of(m.path);
     if (!key) return std::move(key).err();
-    auto bytes = store_.get(*key);
+    auto bytes = read_key(*key);
     if (!bytes) return std::move(bytes).err();
-    if (!*bytes) return base::error::fail(fmt::format("the manifest {} is listed but missing", m.path));
-    auto read = read_manifest_entries(**bytes, m);
+    auto read = read_manifest_entries(*bytes, m);
     if (!read) return base::error::reject(fmt::format("{}: {}", m.path, read.err().message));
     for (manifest_entry& e : *read) {
       if (e.status == manifest_entry::state::deleted) continue;  // gone from the table already
@@ -384,9 +519,9 @@ base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, c
     }
   }
   const std::string bytes = write_manifest_entries(p, entries, schema);
-  written = fmt::format("metadata/{}-m1.avro", tag);
-  if (auto s = store_.put(written, bytes); !s) return s;
-  merged.path = uri_of(written);
+  written.push_back(fmt::format("metadata/{}-m1.avro", tag));
+  if (auto s = store_.put(written.back(), bytes); !s) return s;
+  merged.path = uri_of(written.back());
   merged.length = static_cast<std::int64_t>(bytes.size());
   kept.insert(kept.begin() + 1, merged);
   manifests = std::move(kept);

@@ -47,6 +47,12 @@ struct table_upkeep {
 base::result<table_upkeep> upkeep_of(const std::map<std::string, std::string>& properties,
                                      const table_upkeep& defaults, std::string_view where);
 
+// What one commit does to the table's data files.
+struct table_change {
+  std::vector<data_file> added;
+  std::vector<data_file> removed;  // by path; their partitions tell which manifests to rewrite
+};
+
 // The absolute URI of a store's root, as a table's location: s3://bucket/prefix, file:///dir.
 std::string location_of(const store::object_store& store);
 
@@ -66,12 +72,24 @@ class iceberg_table {
   using summary_fn =
       std::function<base::result<std::map<std::string, std::string>>(const table_metadata* current)>;
 
-  // One append snapshot of `files` (already in the store, under data/). `summary`, and what
-  // `on_top` adds, go into the snapshot's summary. Retries on lost races, reading the newer
-  // version each time.
+  // One snapshot that adds `change.added` (already in the store, under data/) and takes
+  // `change.removed` out: an "append" when it removes nothing, a "replace" (compaction) when it
+  // does. Every removed file must be in the current snapshot when the commit happens, or the
+  // commit is refused with outcome::conflict (another compaction replaced it first). `summary`,
+  // and what `on_top` adds, go into the snapshot's summary; the sink's Kafka offsets are carried
+  // over from the snapshot it builds on unless they are given. Retries on lost races, reading the
+  // newer version each time.
+  base::result<snapshot> commit(const table_change& change, const std::map<std::string, std::string>& summary,
+                                const summary_fn& on_top = {});
   base::result<snapshot> append(const std::vector<data_file>& files,
                                 const std::map<std::string, std::string>& summary,
-                                const summary_fn& on_top = {});
+                                const summary_fn& on_top = {}) {
+    return commit({.added = files, .removed = {}}, summary, on_top);
+  }
+
+  // The data files of the current snapshot, each with the sequence number of the commit that
+  // added it (what orders copies of one event: the earlier commit's is the original).
+  base::result<std::vector<manifest_entry>> live_files();
 
   // The absolute URI of a key in the table's store.
   std::string uri_of(std::string_view key) const;
@@ -89,15 +107,24 @@ class iceberg_table {
   base::result<std::int32_t> evolution(const table_metadata& current) const;
   // The key of a URI under the table's location; an error for one elsewhere.
   base::result<std::string> key_of(std::string_view uri) const;
-  base::result<bool> try_append(const std::vector<data_file>& files,
-                                const std::map<std::string, std::string>& summary, const summary_fn& on_top,
-                                snapshot& made);
+  base::result<bool> try_commit(const table_change& change, const std::map<std::string, std::string>& summary,
+                                const summary_fn& on_top, snapshot& made);
+  // The current snapshot's manifests, for the next one to carry over: without those that hold no
+  // live file (only the entries an earlier snapshot deleted).
+  base::result<std::vector<manifest_file>> carried_manifests(const table_metadata& m);
+  // Rewrites each of `manifests` that lists a file of `removed`, with those entries marked
+  // deleted by snapshot `snapshot_id`; `written` gets each new manifest's key. Every removed file
+  // must be found live, or it is outcome::conflict.
+  base::status remove_files(std::vector<manifest_file>& manifests, const std::vector<data_file>& removed,
+                            const partitioning& p, std::int32_t schema, std::int64_t snapshot_id,
+                            std::int64_t sequence, const std::string& tag, std::vector<std::string>& written);
+  base::result<std::string> read_key(std::string_view key);
 
   // Replaces the small manifests of `manifests` (all but the first, this commit's own) with one
   // that carries their entries as existing files; `written` gets its key.
   base::status merge_small(std::vector<manifest_file>& manifests, const partitioning& p, std::int32_t schema,
                            std::int64_t snapshot_id, std::int64_t sequence, const std::string& tag,
-                           std::int64_t small_bytes, std::string& written);
+                           std::int64_t small_bytes, std::vector<std::string>& written);
 
   store::object_store& store_;
   std::string location_;

@@ -40,10 +40,20 @@ std::string kafka_offsets::to_json() const {
 
 base::result<kafka_offsets> kafka_offsets_of(const table_metadata* current) {
   kafka_offsets out;
+  // The newest snapshot of the current one's lineage that records offsets: a commit by another
+  // engine (a compaction by Spark, an insert by pyiceberg) carries no summary keys of ours.
   const snapshot* s = current ? current->current() : nullptr;
+  auto it = s ? s->summary.find(std::string(kafka_offsets_key))
+              : std::map<std::string, std::string>::const_iterator{};
+  while (s != nullptr && it == s->summary.end()) {
+    const snapshot* parent = nullptr;
+    for (const snapshot& candidate : current->snapshots) {
+      if (s->parent && candidate.id == *s->parent) parent = &candidate;
+    }
+    s = parent;
+    if (s) it = s->summary.find(std::string(kafka_offsets_key));
+  }
   if (s == nullptr) return out;
-  const auto it = s->summary.find(std::string(kafka_offsets_key));
-  if (it == s->summary.end()) return out;
   const auto damaged = [&](std::string_view why) {
     return base::error::fail(
         fmt::format("the table's current snapshot {} has a {} that {}: {}; the sink's record of "

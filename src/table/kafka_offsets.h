@@ -25,8 +25,9 @@ struct kafka_offsets {
   std::string to_json() const;
 };
 
-// The map of the table's current snapshot: empty for a table without one, or whose writers did
-// not record offsets (`clicktrail iceberg append`, other engines). An error for a map that is not
+// The map of the table's current snapshot, or of its newest ancestor that has one (a commit by
+// another engine records none, and clicktrail's own commits carry the map over): empty for a
+// table without snapshots, or whose writers never recorded offsets. An error for a map that is not
 // one: the table's commit record is damaged, and guessing would write events twice or never.
 base::result<kafka_offsets> kafka_offsets_of(const table_metadata* current);
 

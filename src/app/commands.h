@@ -9,6 +9,7 @@
 
 #include "config/sources.h"
 #include "format/file_writer.h"
+#include "table/compaction.h"
 
 namespace clicktrail::app {
 
@@ -65,6 +66,15 @@ struct iceberg_cleanup_options {
   bool remove = false;
 };
 int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_options& options);
+
+// `clicktrail compact`: an Iceberg table's closed partitions rewritten into fewer files, without
+// repeats (docs/compaction.md). The table is sink.output; `table_given` when --table named it (a
+// configuration's sink.table must otherwise say "iceberg").
+struct compact_options {
+  table::compaction_options table;  // its codec comes from sink.compression
+  bool dry_run = false;             // only list the partitions that would be compacted
+};
+int compact(const config::load_options& sources, bool table_given, const compact_options& options);
 
 // `clicktrail tail`: the events arriving in Kafka or the embedded log, one line each.
 struct tail_options {

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -143,6 +144,31 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{100} * 365 * 86400));
   iceberg_cleanup->add_flag("--delete", cleanup_with.remove, "Remove the orphans listed");
 
+  app::compact_options compact_with;
+  std::string compact_table_url;
+  double compact_target_mib = 128, compact_settle_minutes = 60;
+  auto* compact = cli.add_subcommand(
+      "compact",
+      "Rewrite the small files of an Iceberg table's closed time partitions into fewer, without repeated "
+      "event ids (docs/compaction.md)");
+  compact->add_option("--config", config_file, "TOML config file ([s3], sink.output, sink.compression)")
+      ->check(CLI::ExistingFile);
+  compact->add_option(
+      "--table", compact_table_url,
+      "The table's root: s3://bucket/prefix, file:///dir or a directory (default: sink.output)");
+  compact->add_option("--target-mib", compact_target_mib, "Each new file's size, about, in MiB (128)")
+      ->check(CLI::Range(1.0, 16384.0));
+  compact
+      ->add_option(
+          "--settle-minutes", compact_settle_minutes,
+          "Compact a partition only this long after its hour or day ended (60): late events come first")
+      ->check(CLI::Range(0.0, 365.0 * 24 * 60));
+  compact
+      ->add_option("--max-events", compact_with.table.max_events,
+                   "Leave alone a partition of more events than this (20000000): each id is held in memory")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  compact->add_flag("--dry-run", compact_with.dry_run, "Only list the partitions that would be compacted");
+
   app::tail_options tail_with;
   auto* tail = cli.add_subcommand(
       "tail", "Print the events arriving in Kafka or the embedded log, one line each, as they come");
@@ -182,6 +208,19 @@ int main(int argc, char** argv) {
   if (*iceberg_cleanup) {
     return app::iceberg_cleanup(
         app::config_sources(config_file, {{"sink.output", iceberg_table_url, "--table"}}), cleanup_with);
+  }
+  if (*compact) {
+    compact_with.table.target_bytes = static_cast<std::int64_t>(compact_target_mib * (1 << 20));
+    compact_with.table.settle_ms = static_cast<std::int64_t>(compact_settle_minutes * 60'000);
+    std::vector<config::flag_override> flags;
+    if (!compact_table_url.empty()) flags.push_back({"sink.output", compact_table_url, "--table"});
+    if (compact_table_url.empty() && !config_file) {
+      std::fputs("clicktrail compact needs --table URL, or --config FILE whose sink.output is the table\n",
+                 stderr);
+      return app::exit_bad_config;
+    }
+    return app::compact(app::config_sources(config_file, std::move(flags)), !compact_table_url.empty(),
+                        compact_with);
   }
   if (*avro_cat) return app::avro_cat(avro_cat_with);
   if (*avro_write) return app::avro_from_json(avro_write_with);

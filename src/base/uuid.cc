@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -134,6 +135,20 @@ uuid make_uuid_v4() {
   id.bytes[6] = static_cast<std::uint8_t>(0x40 | (id.bytes[6] & 0x0f));
   id.bytes[8] = static_cast<std::uint8_t>(0x80 | (id.bytes[8] & 0x3f));
   return id;
+}
+
+keyed_uuid_hash::keyed_uuid_hash() {
+  const uuid random = make_uuid_v4();
+  std::memcpy(&low_, random.bytes.data(), sizeof low_);
+  std::memcpy(&high_, random.bytes.data() + 8, sizeof high_);
+}
+
+std::size_t keyed_uuid_hash::operator()(const uuid& id) const noexcept {
+  std::uint64_t low = 0, high = 0;
+  std::memcpy(&low, id.bytes.data(), sizeof low);
+  std::memcpy(&high, id.bytes.data() + 8, sizeof high);
+  const std::uint64_t mixed = (low ^ low_) * 0x9E3779B97F4A7C15ULL ^ (high ^ high_) * 0xC2B2AE3D27D4EB4FULL;
+  return static_cast<std::size_t>(mixed ^ (mixed >> 29));
 }
 
 }  // namespace clicktrail::base

@@ -24,6 +24,17 @@ struct uuid {
   friend auto operator<=>(const uuid&, const uuid&) = default;
 };
 
+// A hash of uuids under a random key of its own, so that ids chosen to collide (a tracker's ids
+// are the client's to pick) cannot turn a hash set into a list.
+class keyed_uuid_hash {
+ public:
+  keyed_uuid_hash();
+  std::size_t operator()(const uuid& id) const noexcept;
+
+ private:
+  std::uint64_t low_ = 0, high_ = 0;
+};
+
 // Accepts the canonical 8-4-4-4-12 hex form, upper or lower case; nothing else.
 std::optional<uuid> parse_uuid(std::string_view text) noexcept;
 

@@ -22,17 +22,9 @@ class recent_ids {
   bool repeat(const base::uuid& id);
   std::size_t size() const noexcept { return set_.size(); }
 
-  struct key {
-    std::uint64_t low, high;
-  };
-
  private:
-  struct hash {
-    key k;
-    std::size_t operator()(const base::uuid& id) const noexcept;
-  };
   std::size_t capacity_;
-  std::unordered_set<base::uuid, hash> set_;
+  std::unordered_set<base::uuid, base::keyed_uuid_hash> set_;
   std::vector<base::uuid> order_;  // a ring: order_[next_] is the oldest once it is full
   std::size_t next_ = 0;
 };

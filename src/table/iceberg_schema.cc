@@ -39,8 +39,16 @@ std::string partitioning::field_name() const {
   return fmt::format("{}_{}", source, by == transform::hour ? "hour" : "day");
 }
 
+std::int64_t partitioning::unit_ms() const {
+  return by == transform::hour ? 3'600'000 : 86'400'000;
+}
+
+std::int64_t partitioning::end_of(std::int32_t value) const {
+  return (std::int64_t{value} + 1) * unit_ms();
+}
+
 std::int32_t partitioning::value_of(std::int64_t unix_ms) const {
-  const std::int64_t unit = by == transform::hour ? 3'600'000 : 86'400'000;
+  const std::int64_t unit = unit_ms();
   const std::int64_t q = unix_ms / unit;
   return static_cast<std::int32_t>(unix_ms % unit < 0 ? q - 1 : q);
 }

@@ -21,6 +21,9 @@ struct partitioning {
   std::string field_name() const;  // "collector_ts_hour"
   // The partition value of a time in ms since 1970: hours or days since 1970, floored.
   std::int32_t value_of(std::int64_t unix_ms) const;
+  // When a partition's time range ends (exclusive), in ms since 1970.
+  std::int64_t end_of(std::int32_t value) const;
+  std::int64_t unit_ms() const;  // an hour or a day
   // The directory of a partition's data files under data/: "collector_ts_hour=2026-11-25-10".
   std::string directory(std::int32_t value) const;
 };

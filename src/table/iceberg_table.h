@@ -93,6 +93,8 @@ class iceberg_table {
 
   // The absolute URI of a key in the table's store.
   std::string uri_of(std::string_view key) const;
+  // The key of a URI under the table's location; an error for one elsewhere.
+  base::result<std::string> key_of(std::string_view uri) const;
 
   // Every key the current version references, for cleanup: its metadata file and those in its
   // metadata log, the version hint, and each snapshot's manifest list, manifests and data files.
@@ -105,8 +107,6 @@ class iceberg_table {
   // schema (an older clicktrail made it; enrichment adds columns): the id for the schema that adds
   // them. Anything else — a column this version lacks, a changed one — refuses the commit.
   base::result<std::int32_t> evolution(const table_metadata& current) const;
-  // The key of a URI under the table's location; an error for one elsewhere.
-  base::result<std::string> key_of(std::string_view uri) const;
   base::result<bool> try_commit(const table_change& change, const std::map<std::string, std::string>& summary,
                                 const summary_fn& on_top, snapshot& made);
   // The current snapshot's manifests, for the next one to carry over: without those that hold no

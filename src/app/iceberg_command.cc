@@ -30,9 +30,10 @@ namespace clicktrail::app {
 namespace {
 
 // Partitions written at once; past it the longest-open file is closed (its partition may get
-// another file later). Each open file holds up to a row group in memory, so past
-// max_buffered_bytes in all, the fullest is closed too.
-constexpr std::size_t max_open_files = 16;
+// another file later). Enough for a week of hours in any order: with 16, a day's events in random
+// hour order made a file every few events. Each open file holds up to a row group in memory, so
+// past max_buffered_bytes in all, the fullest is closed too.
+constexpr std::size_t max_open_files = 200;
 constexpr std::int64_t max_buffered_bytes = std::int64_t{256} << 20;
 
 struct open_file {

@@ -85,7 +85,8 @@ int compact(const config::load_options& sources, bool table_given, const compact
                tbl.uri_of(""), plans.size() - static_cast<std::size_t>(failed), failed, total.files_in,
                total.files_out, total.records_in, total.records_out, total.repeats, tbl.version());
   }
-  return failed > 0 ? exit_failure : exit_ok;
+  const bool published = o.dry_run || publish_to_glue(*cfg, tbl);
+  return failed > 0 || !published ? exit_failure : exit_ok;
 }
 
 }  // namespace clicktrail::app

@@ -24,6 +24,7 @@
 #include "event/encode.h"
 #include "format/file_writer.h"
 #include "store/open_store.h"
+#include "table/glue_catalog.h"
 #include "table/iceberg_table.h"
 
 namespace clicktrail::app {
@@ -66,6 +67,22 @@ std::optional<table_store> open_table_store(const config::load_options& sources,
 }
 
 }  // namespace
+
+bool publish_to_glue(const config::config& cfg, const table::iceberg_table& tbl) {
+  if (cfg.sink.glue.database.empty() || tbl.current() == nullptr) return true;
+  const auto glue = table::glue_catalog::open({.region = cfg.sink.glue.region,
+                                               .endpoint = cfg.sink.glue.endpoint,
+                                               .database = cfg.sink.glue.database,
+                                               .table = cfg.sink.glue.table});
+  if (auto s = glue->publish(tbl.location(), tbl.version(), tbl.metadata_uri()); !s) {
+    fmt::print(stderr,
+               "{}\nthe table itself is committed; the Glue table is pointed at it at the next commit\n",
+               s.err().message);
+    return false;
+  }
+  fmt::print(stderr, "Glue table {} points at version {}\n", glue->name(), tbl.version());
+  return true;
+}
 
 int iceberg_append(const config::load_options& sources, const iceberg_append_options& o) {
   base::registry metrics;
@@ -184,7 +201,7 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
   }
   fmt::print(stderr, "{}: {} events in {} files, committed as version {}\n", tbl.uri_of(""), events,
              done.size(), tbl.version());
-  return exit_ok;
+  return publish_to_glue(cfg, tbl) ? exit_ok : exit_failure;
 }
 
 int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_options& o) {

@@ -353,6 +353,31 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
                     "(the default) or sink.table = \"files\"",
                     origin_of(raw, "sink.table")));
   }
+  if (const std::string glue = string_or_empty(raw, "sink.glue_table"); !glue.empty()) {
+    const auto dot = glue.find('.');
+    const auto name_ok = [](std::string_view n) {
+      return !n.empty() && n.size() <= 255 && std::all_of(n.begin(), n.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+    };
+    if (dot == std::string::npos || !name_ok(std::string_view(glue).substr(0, dot)) ||
+        !name_ok(std::string_view(glue).substr(dot + 1))) {
+      found.push_back(
+          fmt::format("{}: sink.glue_table = \"{}\" must be \"database.table\", each lower-case "
+                      "letters, digits and '_' (Athena's names)",
+                      origin_of(raw, "sink.glue_table"), glue));
+    } else if (sink.table != table_kind::iceberg || sink.output.where != output_location::kind::s3) {
+      found.push_back(
+          fmt::format("{}: sink.glue_table points Athena at an Iceberg table in S3: it needs "
+                      "sink.table = \"iceberg\" and sink.output = \"s3://bucket/prefix\"",
+                      origin_of(raw, "sink.glue_table")));
+    } else {
+      sink.glue = {.database = glue.substr(0, dot),
+                   .table = glue.substr(dot + 1),
+                   .endpoint = string_or_empty(raw, "sink.glue_endpoint"),
+                   .region = get<std::string>(raw, "s3.region")};
+    }
+  }
   const auto has = [&](std::string_view spec) { return sink.layout.find(spec) != std::string::npos; };
   if (sink.table == table_kind::iceberg && !(has("%Y") && has("%m") && has("%d"))) {
     // The layout groups the events of a file: with a whole date in it, a file holds one day (or

@@ -152,6 +152,11 @@ struct sink_config {
   std::int64_t row_group_bytes = 0;
   std::optional<endpoint> listen;  // clicktrail sink's operations routes; absent: none
   std::string group_id;
+  // sink.glue_table: an AWS Glue table kept pointing at the Iceberg table, for Athena; empty
+  // database: none. Its region is s3.region.
+  struct glue_pointer {
+    std::string database, table, endpoint, region;
+  } glue{};
 };
 
 struct s3_config {

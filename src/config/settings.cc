@@ -224,6 +224,13 @@ constexpr std::array table{
         "files: Hive-partitioned files; iceberg: an Apache Iceberg table of Parquet files, committed "
         "atomically (docs/iceberg.md). Partitioned by the hour, or by the day when sink.layout has no %H.",
         0, 0, "files|iceberg"},
+    setting{"sink", "glue_table", string, "",
+            "With sink.table = \"iceberg\" on S3: \"database.table\" of an AWS Glue Data Catalog table the "
+            "sink keeps pointing at the table's current version (created if missing), so that Athena reads "
+            "it (docs/iceberg.md, \"Athena\"). Empty: none."},
+    setting{"sink", "glue_endpoint", string, "",
+            "The Glue API's address: empty for https://glue.<s3.region>.amazonaws.com; set it for a VPC "
+            "endpoint or a local stand-in."},
     setting{"sink", "compression", choice, "zstd",
             "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,
             "zstd|snappy|gzip|none"},

@@ -25,6 +25,10 @@ struct probe {
             r.add_counter("clicktrail_sink_table_commits_total",
                           "Iceberg table commits (sink.table = \"iceberg\"), each of every partition "
                           "ready then.")),
+        glue_failures(
+            r.add_counter("clicktrail_sink_glue_publish_failures_total",
+                          "Table commits whose version the Glue table (sink.glue_table) could not be "
+                          "pointed at; the next commit tries again with its own.")),
         recovered_deletes(r.add_counter("clicktrail_sink_recovery_deletes_total",
                                         "Leftover files of an uncommitted run retired on assignment.")),
         commit_retries(
@@ -70,6 +74,7 @@ struct probe {
   base::counter& bytes_written;
   base::counter& commits;
   base::counter& table_commits;
+  base::counter& glue_failures;
   base::counter& recovered_deletes;
   base::counter& commit_retries;
   base::counter& repeated_events;

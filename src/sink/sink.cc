@@ -34,6 +34,7 @@ sink::sink(source& from, store::object_store& to, sink_options options, base::re
       router_(options_, from.name()) {
   if (options_.input != input_kind::events) options_.iceberg.reset();  // rejected input: bad rows, files
   if (options_.iceberg) table_.emplace(store_, clicktrail::table::location_of(store_), *options_.iceberg);
+  if (table_ && options_.glue) glue_ = clicktrail::table::glue_catalog::open(*options_.glue);
 }
 
 sink::~sink() {
@@ -244,6 +245,14 @@ base::status sink::commit_to_table(const std::map<std::int32_t, std::int64_t>& r
   }
   for (const auto& [p, m] : moves) partitions_.at(p)->table_committed(m.to);
   probe_.table_commits.inc();
+  if (glue_) {
+    // The table has committed: Glue only points Athena at it, and a failure here loses nothing
+    // (the next commit points it at its own, later version).
+    if (auto s = glue_->publish(table_->location(), table_->version(), table_->metadata_uri()); !s) {
+      probe_.glue_failures.inc();
+      sink_log().warn("{}", s.err().message);
+    }
+  }
   return {};
 }
 

@@ -101,6 +101,7 @@ class sink : public assignment_listener {
   probe probe_;
   router router_;
   std::optional<clicktrail::table::iceberg_table> table_;      // sink.table = "iceberg"
+  std::unique_ptr<clicktrail::table::glue_catalog> glue_;      // sink.glue_table
   std::uint64_t ua_hits_counted_ = 0, ua_misses_counted_ = 0;  // the router's, added to the metrics
   std::map<std::int32_t, std::unique_ptr<partition_writer>> partitions_;
   std::map<std::int32_t, fenced_partition> fenced_;  // claims lost, waiting for revocation

@@ -12,6 +12,12 @@ sink_options options_from(const config::sink_config& c) {
     p.by = c.layout.find("%H") != std::string::npos ? clicktrail::table::partitioning::transform::hour
                                                     : clicktrail::table::partitioning::transform::day;
     o.iceberg = p;
+    if (!c.glue.database.empty()) {
+      o.glue = clicktrail::table::glue_options{.region = c.glue.region,
+                                               .endpoint = c.glue.endpoint,
+                                               .database = c.glue.database,
+                                               .table = c.glue.table};
+    }
   }
   o.codec = c.codec;
   o.partition_by = c.partition_by;

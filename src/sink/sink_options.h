@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "enrich/sink_enricher.h"
+#include "table/glue_catalog.h"
 #include "table/iceberg_schema.h"
 
 namespace clicktrail::sink {
@@ -22,6 +23,8 @@ struct sink_options {
   config::output_format format = config::output_format::jsonl;
   // sink.table = "iceberg": the events go into an Iceberg table at the output, partitioned so.
   std::optional<clicktrail::table::partitioning> iceberg;
+  // sink.glue_table: a Glue table kept pointing at the Iceberg table's current version.
+  std::optional<clicktrail::table::glue_options> glue;
   config::compression codec = config::compression::gzip;
   config::time_source partition_by = config::time_source::collector_ts;
   std::string layout = "year=%Y/month=%m/day=%d/hour=%H";

@@ -65,6 +65,10 @@ std::string iceberg_table::uri_of(std::string_view key) const {
   return fmt::format("{}/{}", location_, key);
 }
 
+std::string iceberg_table::metadata_uri() const {
+  return uri_of(metadata_key(version_));
+}
+
 base::result<std::string> iceberg_table::key_of(std::string_view uri) const {
   const std::string root = location_ + "/";
   if (!uri.starts_with(root))

@@ -65,6 +65,8 @@ class iceberg_table {
   // nullptr until the first commit (or a refresh that found one).
   const table_metadata* current() const { return current_ ? &*current_ : nullptr; }
   std::int64_t version() const { return version_; }
+  // The absolute URI of the current version's metadata file (what a catalog points at).
+  std::string metadata_uri() const;
 
   // Called with the version a commit is about to build on, at every attempt: what the commit adds
   // to the snapshot's summary on top of it (the sink's offsets, docs/iceberg.md), or
@@ -91,6 +93,7 @@ class iceberg_table {
   // added it (what orders copies of one event: the earlier commit's is the original).
   base::result<std::vector<manifest_entry>> live_files();
 
+  const std::string& location() const { return location_; }
   // The absolute URI of a key in the table's store.
   std::string uri_of(std::string_view key) const;
   // The key of a URI under the table's location; an error for one elsewhere.

@@ -228,6 +228,24 @@ TEST_F(config_file, jsonl_defaults_to_gzip_but_refuses_an_explicit_zstd) {
   EXPECT_NE(message.find("not offered for JSON Lines"), std::string::npos) << message;
 }
 
+TEST_F(config_file, a_glue_table_is_database_dot_table_for_an_iceberg_table_in_s3) {
+  auto c =
+      load_config(with_file("[sink]\noutput = \"s3://bucket/events\"\ntable = \"iceberg\"\n"
+                            "glue_table = \"analytics.events\"\n[s3]\nregion = \"eu-west-1\"\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sink.glue.database, "analytics");
+  EXPECT_EQ(c->sink.glue.table, "events");
+  EXPECT_EQ(c->sink.glue.region, "eu-west-1");
+  EXPECT_TRUE(load_config(with_file("[sink]\ntable = \"iceberg\"\n"))->sink.glue.database.empty());
+  auto message =
+      error_of(with_file("[sink]\noutput = \"s3://bucket/e\"\ntable = \"iceberg\"\n"
+                         "glue_table = \"Analytics\"\n"));
+  EXPECT_NE(message.find("must be \"database.table\""), std::string::npos) << message;
+  message = error_of(with_file("[sink]\noutput = \"/var/out\"\ntable = \"iceberg\"\nglue_table = \"a.b\"\n"));
+  EXPECT_NE(message.find("needs sink.table = \"iceberg\" and sink.output = \"s3://"), std::string::npos)
+      << message;
+}
+
 TEST_F(config_file, an_iceberg_table_needs_parquet_and_a_layout_with_the_whole_date) {
   auto c = load_config(with_file("[sink]\ntable = \"iceberg\"\n"));
   ASSERT_TRUE(c.ok()) << c.err().message;

@@ -11,6 +11,7 @@
 #include "event/fields.h"
 #include "format/avro/container.h"
 #include "store/local_store.h"
+#include "table/glue_catalog.h"
 #include "table/iceberg_table.h"
 #include "table/kafka_offsets.h"
 
@@ -90,6 +91,16 @@ TEST(kafka_offsets, read_from_the_current_snapshot_and_written_back_whole) {
     ASSERT_FALSE(refused) << damaged;
     EXPECT_NE(refused.err().message.find("damaged"), std::string::npos) << refused.err().message;
   }
+}
+
+TEST(glue_catalog, reads_the_version_of_either_naming_of_metadata_files) {
+  EXPECT_EQ(metadata_version_of("s3://b/t/metadata/v12.metadata.json"), 12);
+  EXPECT_EQ(metadata_version_of("s3://b/t/metadata/00012-6c1a2b3c-0000-4000-8000-000000000000.metadata.json"),
+            12);
+  EXPECT_EQ(metadata_version_of("v3.metadata.json"), 3);
+  EXPECT_EQ(metadata_version_of("s3://b/t/metadata/version-hint.text"), std::nullopt);
+  EXPECT_EQ(metadata_version_of("s3://b/t/metadata/vx.metadata.json"), std::nullopt);
+  EXPECT_EQ(metadata_version_of("s3://b/t/metadata/snap-1.avro"), std::nullopt);
 }
 
 TEST(iceberg_schema, has_every_column_with_its_id_and_the_partition_source) {

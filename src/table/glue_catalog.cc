@@ -1,0 +1,254 @@
+#include "table/glue_catalog.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <charconv>
+#include <chrono>
+#include <thread>
+
+#include "event/fields.h"
+#include "event/json_text.h"
+#include "store/credential_sources.h"
+#include "store/crypto.h"
+#include "store/environment.h"
+#include "store/sigv4.h"
+
+namespace clicktrail::table {
+namespace {
+
+constexpr int max_attempts = 5;
+
+// Glue's (Hive's) type of each kind of value, as Athena lists the columns.
+std::string_view hive_type(event::value_kind k) {
+  switch (k) {
+    case event::value_kind::timestamp:
+      return "timestamp";
+    case event::value_kind::int64:
+      return "bigint";
+    case event::value_kind::int32:
+      return "int";
+    case event::value_kind::boolean:
+      return "boolean";
+    case event::value_kind::text:
+    case event::value_kind::json:
+      return "string";
+  }
+  return "string";
+}
+
+void put(std::string& out, std::string_view key, std::string_view value) {
+  event::write_string(out, key);
+  out.push_back(':');
+  event::write_string(out, value);
+}
+
+}  // namespace
+
+std::optional<std::int64_t> metadata_version_of(std::string_view uri) {
+  const auto slash = uri.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? uri : uri.substr(slash + 1);
+  if (!name.ends_with(".metadata.json")) return std::nullopt;
+  if (name.starts_with('v')) name.remove_prefix(1);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), v);
+  if (ec != std::errc{} || end == name.data() || (*end != '.' && *end != '-')) return std::nullopt;
+  return v;
+}
+
+std::unique_ptr<glue_catalog> glue_catalog::open(glue_options options) {
+  const store::environment env = store::environment::from_process();
+  store::http_client_options http_options;
+  http_options.ca_bundle = env.get("AWS_CA_BUNDLE").value_or("");
+  auto http = std::make_shared<store::http_client>(std::move(http_options));
+  auto credentials = store::default_credential_chain(env, http);
+  return std::make_unique<glue_catalog>(std::move(options), std::move(credentials), std::move(http));
+}
+
+glue_catalog::glue_catalog(glue_options options, std::unique_ptr<store::credential_chain> credentials,
+                           std::shared_ptr<store::http_client> http)
+    : options_(std::move(options)), credentials_(std::move(credentials)), http_(std::move(http)) {
+  if (options_.endpoint.empty())
+    options_.endpoint = fmt::format("https://glue.{}.amazonaws.com", options_.region);
+  while (options_.endpoint.ends_with('/')) options_.endpoint.pop_back();
+}
+
+base::result<glue_catalog::answer> glue_catalog::call(std::string_view action, const std::string& body) {
+  auto c = credentials_->get();
+  if (!c) return std::move(c).err();
+  const std::string_view host = std::string_view(options_.endpoint).substr(options_.endpoint.find("://") + 3);
+  const auto now = std::chrono::system_clock::now();
+  const std::string payload_hash = store::sha256_hex(body);
+  std::vector<store::sigv4::name_value> headers = {{"Host", std::string(host)},
+                                                   {"x-amz-date", store::sigv4::amz_date(now)},
+                                                   {"x-amz-target", fmt::format("AWSGlue.{}", action)},
+                                                   {"Content-Type", "application/x-amz-json-1.1"}};
+  if (!c->session_token.empty()) headers.emplace_back("x-amz-security-token", c->session_token);
+  const auto s =
+      store::sigv4::sign({"POST", "/", {}, headers, payload_hash}, *c, options_.region, "glue", now);
+  headers.emplace_back("Authorization", s.authorization);
+  store::http_request request("POST", options_.endpoint + "/");
+  request.headers = std::move(headers);
+  request.body = body;
+  request.timeout = std::chrono::seconds(30);
+  auto response = http_->send(request);
+  if (!response) return std::move(response).err();
+  answer a{.status = response->status, .type = "", .body = std::move(response->body)};
+  if (a.status >= 300) {
+    simdjson::dom::parser parser;
+    std::string_view type;
+    simdjson::dom::element doc;
+    if (!parser.parse(a.body).get(doc) && !doc["__type"].get_string().get(type)) {
+      a.type = std::string(type.substr(type.rfind('#') + 1));
+    }
+  }
+  return a;
+}
+
+base::status glue_catalog::publish(std::string_view location, std::int64_t version,
+                                   std::string_view metadata_uri) {
+  for (int attempt = 0; attempt < max_attempts; ++attempt) {
+    auto done = try_publish(location, version, metadata_uri);
+    if (!done) return std::move(done).err();
+    if (*done) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
+  }
+  return base::error::retry(
+      fmt::format("Glue table {}: {} updates in a row met another writer's; the next "
+                  "commit will try again",
+                  name(), max_attempts));
+}
+
+base::result<bool> glue_catalog::try_publish(std::string_view location, std::int64_t version,
+                                             std::string_view metadata_uri) {
+  const auto refused = [&](const answer& a, std::string_view what) {
+    const std::string hint =
+        a.type == "AccessDeniedException"
+            ? fmt::format(
+                  "; the sink's role needs glue:GetTable, glue:CreateTable and glue:UpdateTable on the "
+                  "catalog, database {} and table {} (deploy/terraform/modules/iam)",
+                  options_.database, options_.table)
+            : "";
+    return base::error::fail(fmt::format("Glue table {}: {} answered {} {}{}: {}", name(), what, a.status,
+                                         a.type, hint, a.body.substr(0, 300)));
+  };
+  std::string key;
+  key += "{";
+  put(key, "DatabaseName", options_.database);
+  key += ",";
+  put(key, "Name", options_.table);
+  key += "}";
+  auto got = call("GetTable", key);
+  if (!got) return std::move(got).err();
+
+  std::string input = "{";
+  put(input, "Name", options_.table);
+  input += ",";
+  put(input, "TableType", "EXTERNAL_TABLE");
+  if (got->status == 400 && got->type == "EntityNotFoundException") {
+    input += ",\"Parameters\":{";
+    put(input, "table_type", "ICEBERG");
+    input += ",";
+    put(input, "metadata_location", metadata_uri);
+    input += "},\"StorageDescriptor\":{";
+    put(input, "Location", location);
+    input += ",\"Columns\":[";
+    bool first = true;
+    for (const event::field& f : event::all_fields()) {
+      input += first ? "{" : ",{";
+      first = false;
+      put(input, "Name", f.name);
+      input += ",";
+      put(input, "Type", hive_type(event::kind_of(f)));
+      input += "}";
+    }
+    input += "]}}";
+    const std::string body = fmt::format(R"({{"DatabaseName":{},"TableInput":{}}})",
+                                         [&] {
+                                           std::string d;
+                                           event::write_string(d, options_.database);
+                                           return d;
+                                         }(),
+                                         input);
+    auto made = call("CreateTable", body);
+    if (!made) return std::move(made).err();
+    if (made->status == 400 && made->type == "AlreadyExistsException")
+      return false;  // another writer's: again
+    if (made->status != 200) return refused(*made, "CreateTable");
+    return true;
+  }
+  if (got->status != 200) return refused(*got, "GetTable");
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element table;
+  if (parser.parse(got->body).get(table) || table["Table"].get(table)) {
+    return base::error::fail(fmt::format("Glue table {}: GetTable answered what is not a table: {}", name(),
+                                         got->body.substr(0, 300)));
+  }
+  std::string_view theirs, version_id, table_type;
+  simdjson::dom::object parameters;
+  if (table["Parameters"].get(parameters)) parameters = {};
+  // Absent values stay empty: a table without them (one made by hand) is still ours to point.
+  if (table["VersionId"].get_string().get(version_id)) version_id = {};
+  for (const auto p : parameters) {
+    if (p.key == "metadata_location" && p.value.get_string().get(theirs)) theirs = {};
+    if (p.key == "table_type" && p.value.get_string().get(table_type)) table_type = {};
+  }
+  if (!table_type.empty() && table_type != "ICEBERG" && table_type != "iceberg") {
+    return base::error::fail(
+        fmt::format("Glue table {} is a {} table, not an Iceberg one: it is not clicktrail's to point; give "
+                    "sink.glue_table "
+                    "another name, or drop that table",
+                    name(), table_type));
+  }
+  if (!theirs.empty()) {
+    if (!theirs.starts_with(std::string(location) + "/")) {
+      return base::error::fail(
+          fmt::format("Glue table {} points at {}, which is not under this table's location {}: it is "
+                      "another table's; give "
+                      "sink.glue_table another name",
+                      name(), theirs, location));
+    }
+    if (const auto v = metadata_version_of(theirs); v && *v >= version) return true;  // as new already
+  }
+  // The table as it is, with the pointer moved: UpdateTable replaces the whole definition.
+  input += ",\"Parameters\":{";
+  put(input, "metadata_location", metadata_uri);
+  if (!theirs.empty()) {
+    input += ",";
+    put(input, "previous_metadata_location", theirs);
+  }
+  for (const auto p : parameters) {
+    if (p.key == "metadata_location" || p.key == "previous_metadata_location") continue;
+    std::string_view v;
+    if (p.value.get_string().get(v)) continue;
+    input += ",";
+    put(input, p.key, v);
+  }
+  if (table_type.empty()) {
+    input += ",";
+    put(input, "table_type", "ICEBERG");
+  }
+  input += "}";
+  for (const char* kept : {"Description", "Owner", "Retention", "StorageDescriptor", "PartitionKeys"}) {
+    simdjson::dom::element e;
+    if (table[kept].get(e)) continue;
+    input += fmt::format(",\"{}\":{}", kept, simdjson::minify(e));
+  }
+  input += "}";
+  std::string body = "{";
+  put(body, "DatabaseName", options_.database);
+  body += ",\"TableInput\":" + input;
+  if (!version_id.empty()) {
+    body += ",";
+    put(body, "VersionId", version_id);
+  }
+  body += "}";
+  auto updated = call("UpdateTable", body);
+  if (!updated) return std::move(updated).err();
+  if (updated->status == 400 && updated->type == "ConcurrentModificationException") return false;
+  if (updated->status != 200) return refused(*updated, "UpdateTable");
+  return true;
+}
+
+}  // namespace clicktrail::table

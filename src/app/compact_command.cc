@@ -49,7 +49,7 @@ int compact(const config::load_options& sources, bool table_given, const compact
   }
   table::compaction_options with = o.table;
   with.codec = cfg->sink.codec;
-  const table::partitioning& p = tbl.current()->partition;
+  const table::partitioning p = tbl.current()->partition;  // a copy: each commit replaces current()
   const auto plans = table::plan_compaction(*live, p, base::now_unix_ms(), with);
   int failed = 0;
   table::partition_outcome total;

@@ -210,40 +210,6 @@ base::result<std::string> iceberg_table::read_key(std::string_view key) {
   return std::move(**bytes);
 }
 
-base::result<std::vector<manifest_file>> iceberg_table::carried_manifests(const table_metadata& m) {
-  const snapshot* parent = m.current();
-  if (parent == nullptr) return std::vector<manifest_file>{};
-  auto key = key_of(parent->manifest_list);
-  if (!key) return std::move(key).err();
-  auto list = read_key(*key);
-  if (!list) return std::move(list).err();
-  auto carried = read_manifest_list(*list);
-  if (!carried)
-    return base::error::reject(fmt::format("{}: {}", parent->manifest_list, carried.err().message));
-  std::erase_if(*carried, [](const manifest_file& f) { return f.added_files == 0 && f.existing_files == 0; });
-  return carried;
-}
-
-base::result<std::vector<manifest_entry>> iceberg_table::live_files() {
-  std::vector<manifest_entry> live;
-  if (!current_) return live;
-  auto manifests = carried_manifests(*current_);
-  if (!manifests) return std::move(manifests).err();
-  for (const manifest_file& m : *manifests) {
-    if (m.content != 0) continue;
-    auto key = key_of(m.path);
-    if (!key) return std::move(key).err();
-    auto bytes = read_key(*key);
-    if (!bytes) return std::move(bytes).err();
-    auto entries = read_manifest_entries(*bytes, m);
-    if (!entries) return base::error::reject(fmt::format("{}: {}", m.path, entries.err().message));
-    for (manifest_entry& e : *entries) {
-      if (e.status != manifest_entry::state::deleted) live.push_back(std::move(e));
-    }
-  }
-  return live;
-}
-
 base::result<bool> iceberg_table::try_commit(const table_change& change,
                                              const std::map<std::string, std::string>& summary,
                                              const summary_fn& on_top, snapshot& made) {
@@ -413,125 +379,6 @@ base::result<bool> iceberg_table::try_commit(const table_change& change,
   return true;
 }
 
-base::status iceberg_table::remove_files(std::vector<manifest_file>& manifests,
-                                         const std::vector<data_file>& removed, const partitioning& p,
-                                         std::int32_t schema, std::int64_t snapshot_id, std::int64_t sequence,
-                                         const std::string& tag, std::vector<std::string>& written) {
-  std::set<std::string> wanted;
-  std::set<std::int32_t> partitions;
-  for (const data_file& f : removed) {
-    wanted.insert(f.path);
-    partitions.insert(f.partition);
-  }
-  std::size_t found = 0;
-  for (manifest_file& m : manifests) {
-    // Only a data manifest whose partition range meets a removed file's can list one.
-    const auto meets = [&](std::int32_t v) {
-      return !m.lower || !m.upper || (*m.lower <= v && v <= *m.upper);
-    };
-    if (m.content != 0 || std::none_of(partitions.begin(), partitions.end(), meets)) continue;
-    auto key = key_of(m.path);
-    if (!key) return std::move(key).err();
-    auto bytes = read_key(*key);
-    if (!bytes) return std::move(bytes).err();
-    auto entries = read_manifest_entries(*bytes, m);
-    if (!entries) return base::error::reject(fmt::format("{}: {}", m.path, entries.err().message));
-    if (std::none_of(entries->begin(), entries->end(), [&](const manifest_entry& e) {
-          return e.status != manifest_entry::state::deleted && wanted.contains(e.file.path);
-        }))
-      continue;
-    manifest_file rewritten{.path = "",
-                            .length = 0,
-                            .sequence_number = sequence,
-                            .min_sequence_number = sequence,
-                            .added_snapshot_id = snapshot_id,
-                            .lower = std::nullopt,
-                            .upper = std::nullopt,
-                            .spec_id = m.spec_id};
-    std::vector<manifest_entry> kept;
-    for (manifest_entry& e : *entries) {
-      if (e.status == manifest_entry::state::deleted) continue;  // an earlier snapshot's deletion
-      if (wanted.contains(e.file.path)) {
-        ++found;
-        e.status = manifest_entry::state::deleted;
-        e.snapshot_id = snapshot_id;
-        ++rewritten.deleted_files;
-        rewritten.deleted_rows += e.file.records;
-      } else {
-        e.status = manifest_entry::state::existing;
-        ++rewritten.existing_files;
-        rewritten.existing_rows += e.file.records;
-        rewritten.min_sequence_number =
-            std::min(rewritten.min_sequence_number, e.sequence_number.value_or(sequence));
-      }
-      rewritten.lower = std::min(rewritten.lower.value_or(e.file.partition), e.file.partition);
-      rewritten.upper = std::max(rewritten.upper.value_or(e.file.partition), e.file.partition);
-      kept.push_back(std::move(e));
-    }
-    const std::string manifest = write_manifest_entries(p, kept, schema);
-    written.push_back(fmt::format("metadata/{}-m{}.avro", tag, written.size() + 2));
-    if (auto s = store_.put(written.back(), manifest); !s) return s;
-    rewritten.path = uri_of(written.back());
-    rewritten.length = static_cast<std::int64_t>(manifest.size());
-    m = std::move(rewritten);
-  }
-  if (found != wanted.size()) {
-    return base::error::conflict(fmt::format(
-        "{}: {} of the {} files to replace are no longer in the table (another compaction replaced "
-        "them first); nothing was committed",
-        location_, wanted.size() - found, wanted.size()));
-  }
-  return {};
-}
-
-base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, const partitioning& p,
-                                        std::int32_t schema, std::int64_t snapshot_id, std::int64_t sequence,
-                                        const std::string& tag, std::int64_t small_bytes,
-                                        std::vector<std::string>& written) {
-  std::vector<manifest_file> kept{manifests.front()}, small;
-  for (std::size_t i = 1; i < manifests.size(); ++i) {
-    const manifest_file& m = manifests[i];
-    // This commit's own rewritten manifests keep the deletions it records.
-    const bool mergeable = m.content == 0 && m.length < small_bytes && m.added_snapshot_id != snapshot_id;
-    (mergeable ? small : kept).push_back(m);
-  }
-  if (small.size() < 2) return {};
-  std::vector<manifest_entry> entries;
-  manifest_file merged{.path = "",
-                       .length = 0,
-                       .sequence_number = sequence,
-                       .min_sequence_number = sequence,
-                       .added_snapshot_id = snapshot_id,
-                       .lower = std::nullopt,
-                       .upper = std::nullopt};
-  for (const manifest_file& m : small) {
-    auto key = key_of(m.path);
-    if (!key) return std::move(key).err();
-    auto bytes = read_key(*key);
-    if (!bytes) return std::move(bytes).err();
-    auto read = read_manifest_entries(*bytes, m);
-    if (!read) return base::error::reject(fmt::format("{}: {}", m.path, read.err().message));
-    for (manifest_entry& e : *read) {
-      if (e.status == manifest_entry::state::deleted) continue;  // gone from the table already
-      e.status = manifest_entry::state::existing;
-      ++merged.existing_files;
-      merged.existing_rows += e.file.records;
-      merged.min_sequence_number = std::min(merged.min_sequence_number, e.sequence_number.value_or(sequence));
-      merged.lower = std::min(merged.lower.value_or(e.file.partition), e.file.partition);
-      merged.upper = std::max(merged.upper.value_or(e.file.partition), e.file.partition);
-      entries.push_back(std::move(e));
-    }
-  }
-  const std::string bytes = write_manifest_entries(p, entries, schema);
-  written.push_back(fmt::format("metadata/{}-m1.avro", tag));
-  if (auto s = store_.put(written.back(), bytes); !s) return s;
-  merged.path = uri_of(written.back());
-  merged.length = static_cast<std::int64_t>(bytes.size());
-  kept.insert(kept.begin() + 1, merged);
-  manifests = std::move(kept);
-  return {};
-}
-
 base::result<std::set<std::string>> iceberg_table::referenced_keys() {
   std::set<std::string> keys{std::string(hint_key)};
   if (!current_) return keys;
@@ -542,13 +389,6 @@ base::result<std::set<std::string>> iceberg_table::referenced_keys() {
     keys.insert(*key);
     return *key;
   };
-  const auto read = [&](const std::string& key) -> base::result<std::string> {
-    auto bytes = store_.get(key);
-    if (!bytes) return std::move(bytes).err();
-    if (!*bytes)
-      return base::error::reject(fmt::format("{} is referenced by the table but missing", uri_of(key)));
-    return std::move(**bytes);
-  };
   for (const auto& [at, uri] : current_->metadata_log) {
     if (auto k = add(uri); !k) return std::move(k).err();
   }
@@ -556,7 +396,7 @@ base::result<std::set<std::string>> iceberg_table::referenced_keys() {
   for (const snapshot& s : current_->snapshots) {
     auto list_key = add(s.manifest_list);
     if (!list_key) return std::move(list_key).err();
-    auto list = read(*list_key);
+    auto list = read_key(*list_key);
     if (!list) return std::move(list).err();
     auto manifests = read_manifest_list(*list);
     if (!manifests)
@@ -565,7 +405,7 @@ base::result<std::set<std::string>> iceberg_table::referenced_keys() {
       auto manifest_key = add(m.path);
       if (!manifest_key) return std::move(manifest_key).err();
       if (!manifests_seen.insert(*manifest_key).second) continue;  // carried over: read once
-      auto manifest = read(*manifest_key);
+      auto manifest = read_key(*manifest_key);
       if (!manifest) return std::move(manifest).err();
       auto paths = read_manifest_paths(*manifest);
       if (!paths) return base::error::reject(fmt::format("{}: {}", m.path, paths.err().message));

@@ -122,6 +122,8 @@ class iceberg_table {
                             const partitioning& p, std::int32_t schema, std::int64_t snapshot_id,
                             std::int64_t sequence, const std::string& tag, std::vector<std::string>& written);
   base::result<std::string> read_key(std::string_view key);
+  // The entries of a manifest the current snapshot lists (manifest_changes.cc).
+  base::result<std::vector<manifest_entry>> entries_of(const manifest_file& m);
 
   // Replaces the small manifests of `manifests` (all but the first, this commit's own) with one
   // that carries their entries as existing files; `written` gets its key.

@@ -7,11 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <random>
 
-#include "base/metrics.h"
 #include "format/parquet/event_reader.h"
-#include "store/local_store.h"
+#include "table/tests/table_store_test.h"
 
 namespace clicktrail::table {
 namespace {
@@ -53,18 +51,8 @@ TEST(plan_compaction, takes_closed_partitions_with_more_files_than_their_size_ne
   EXPECT_EQ(plan_compaction(live, p, now + 100'001, o).size(), 2U);
 }
 
-class compaction_test : public ::testing::Test {
+class compaction_test : public table_store_test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("compaction_test_" + std::to_string(std::random_device{}()));
-    auto s = store::local_store::open(dir_.string(), metrics_);
-    ASSERT_TRUE(s) << s.err().message;
-    store_ = std::move(s).value();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  iceberg_table open_table() { return iceberg_table(*store_, "file://" + dir_.string(), partitioning{}); }
-
   static event::event make_event(int id, std::int64_t at) {
     event::event e;
     e.event_id = fmt::format("00000000-0000-7000-8000-{:012d}", id);
@@ -110,10 +98,6 @@ class compaction_test : public ::testing::Test {
     }
     return out;
   }
-
-  fs::path dir_;
-  base::registry metrics_;
-  std::unique_ptr<store::local_store> store_;
 };
 
 TEST_F(compaction_test, a_partition_becomes_one_file_with_each_event_once_and_the_first_copy_kept) {

@@ -2,8 +2,11 @@
 // Reading the checked raw values (sources.h) into the validated config: shared by config.cc and
 // doors_config.cc, private to src/config/.
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -30,6 +33,26 @@ inline std::string string_or_empty(const raw_config& raw, std::string_view name)
 inline const std::string& origin_of(const raw_config& raw, std::string_view name) {
   return raw.values.find(name)->second.origin;
 }
+
+// Whether a setting has its default value (no source set it).
+inline bool is_default(const raw_config& raw, std::string_view name) {
+  return origin_of(raw, name) == "default";
+}
+
+// The enum value of a choice setting's text (the settings table allowed only these choices).
+template <class E, std::size_t N>
+E pick(const std::string& text, const std::pair<std::string_view, E> (&names)[N]) {
+  for (const auto& [name, e] : names) {
+    if (name == text) return e;
+  }
+  return names[0].second;  // unreachable
+}
+
+// host:port or [v6]:port; nullopt for anything else.
+std::optional<endpoint> parse_endpoint(std::string_view text);
+
+// sink_config.cc: [sink] (its output, layout, table, Glue pointer).
+void validate_sink(const raw_config& raw, config& out, problems& found);
 
 // doors_config.cc: Snowplow app ids and Segment write keys name one site each.
 void check_foreign_keys(const std::vector<site_config>& sites, problems& found);

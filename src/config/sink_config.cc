@@ -1,0 +1,178 @@
+// [sink] validated: where the files go and how they are laid out, the Iceberg table and the Glue
+// table that points Athena at it; the rules that join several keys (docs/configuration.md).
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "config/raw_values.h"
+
+namespace clicktrail::config {
+namespace {
+
+bool valid_bucket(std::string_view bucket) {
+  return bucket.size() >= 3 && bucket.size() <= 63 &&
+         std::ranges::all_of(bucket,
+                             [](char c) {
+                               return std::islower(static_cast<unsigned char>(c)) ||
+                                      std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+                             }) &&
+         std::isalnum(static_cast<unsigned char>(bucket.front())) &&
+         std::isalnum(static_cast<unsigned char>(bucket.back()));
+}
+
+void validate_output(const raw_config& raw, sink_config& sink, problems& found) {
+  const std::string& text = get<std::string>(raw, "sink.output");
+  const std::string& origin = origin_of(raw, "sink.output");
+  sink.output_text = text;
+  if (text.starts_with("s3://")) {
+    const std::string_view rest = std::string_view(text).substr(5);
+    const auto slash = rest.find('/');
+    sink.output.where = output_location::kind::s3;
+    sink.output.bucket = rest.substr(0, slash);
+    std::string_view prefix = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    while (prefix.ends_with('/')) prefix.remove_suffix(1);
+    sink.output.prefix = prefix;
+    if (!valid_bucket(sink.output.bucket)) {
+      found.push_back(
+          fmt::format("{}: sink.output = \"{}\": \"{}\" is not a valid S3 bucket name "
+                      "(3–63 lower-case letters, digits, '.' or '-')",
+                      origin, text, sink.output.bucket));
+    }
+  } else if (text.starts_with("file://")) {
+    sink.output.path = text.substr(7);
+    if (!sink.output.path.starts_with('/')) {
+      found.push_back(
+          fmt::format("{}: sink.output = \"{}\": a file:// URL needs an absolute path, "
+                      "e.g. file:///var/lib/clicktrail/out, or write a plain path",
+                      origin, text));
+    }
+  } else if (text.find("://") != std::string::npos) {
+    found.push_back(fmt::format(
+        "{}: sink.output = \"{}\": use s3://bucket/prefix, file:///path or a plain path", origin, text));
+  } else if (text.empty()) {
+    found.push_back(fmt::format("{}: sink.output is empty: give a directory or s3://bucket/prefix", origin));
+  } else {
+    sink.output.path = text;
+  }
+}
+
+void validate_layout(const raw_config& raw, sink_config& sink, problems& found) {
+  sink.layout = get<std::string>(raw, "sink.layout");
+  const std::string& origin = origin_of(raw, "sink.layout");
+  bool ok = !sink.layout.empty() && !sink.layout.starts_with('/') && !sink.layout.ends_with('/') &&
+            sink.layout.find("..") == std::string::npos;
+  for (size_t i = 0; ok && i < sink.layout.size(); ++i) {
+    if (sink.layout[i] != '%') continue;
+    const char spec = i + 1 < sink.layout.size() ? sink.layout[i + 1] : '\0';
+    ok = spec == 'Y' || spec == 'm' || spec == 'd' || spec == 'H';
+    ++i;
+  }
+  if (!ok) {
+    found.push_back(
+        fmt::format("{}: sink.layout = \"{}\" must be a relative path using only %Y %m %d %H, "
+                    "e.g. \"year=%Y/month=%m/day=%d/hour=%H\"",
+                    origin, sink.layout));
+  }
+}
+
+}  // namespace
+
+void validate_sink(const raw_config& raw, config& out, problems& found) {
+  auto& sink = out.sink;
+  validate_output(raw, sink, found);
+  validate_layout(raw, sink, found);
+  static constexpr std::pair<std::string_view, output_format> formats[] = {
+      {"parquet", output_format::parquet}, {"jsonl", output_format::jsonl}};
+  static constexpr std::pair<std::string_view, compression> codecs[] = {{"zstd", compression::zstd},
+                                                                        {"snappy", compression::snappy},
+                                                                        {"gzip", compression::gzip},
+                                                                        {"none", compression::none}};
+  static constexpr std::pair<std::string_view, time_source> sources[] = {
+      {"collector_ts", time_source::collector_ts}, {"event_ts", time_source::event_ts}};
+  sink.format = pick(get<std::string>(raw, "sink.format"), formats);
+  sink.codec = pick(get<std::string>(raw, "sink.compression"), codecs);
+  sink.partition_by = pick(get<std::string>(raw, "sink.partition_by"), sources);
+  static constexpr std::pair<std::string_view, table_kind> tables[] = {{"files", table_kind::files},
+                                                                       {"iceberg", table_kind::iceberg}};
+  sink.table = pick(get<std::string>(raw, "sink.table"), tables);
+  if (sink.table == table_kind::iceberg && sink.format != output_format::parquet) {
+    found.push_back(
+        fmt::format("{}: sink.table = \"iceberg\" writes Parquet data files; set sink.format = \"parquet\" "
+                    "(the default) or sink.table = \"files\"",
+                    origin_of(raw, "sink.table")));
+  }
+  if (const std::string glue = string_or_empty(raw, "sink.glue_table"); !glue.empty()) {
+    const auto dot = glue.find('.');
+    const auto name_ok = [](std::string_view n) {
+      return !n.empty() && n.size() <= 255 && std::all_of(n.begin(), n.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+    };
+    if (dot == std::string::npos || !name_ok(std::string_view(glue).substr(0, dot)) ||
+        !name_ok(std::string_view(glue).substr(dot + 1))) {
+      found.push_back(
+          fmt::format("{}: sink.glue_table = \"{}\" must be \"database.table\", each lower-case "
+                      "letters, digits and '_' (Athena's names)",
+                      origin_of(raw, "sink.glue_table"), glue));
+    } else if (sink.table != table_kind::iceberg || sink.output.where != output_location::kind::s3) {
+      found.push_back(
+          fmt::format("{}: sink.glue_table points Athena at an Iceberg table in S3: it needs "
+                      "sink.table = \"iceberg\" and sink.output = \"s3://bucket/prefix\"",
+                      origin_of(raw, "sink.glue_table")));
+    } else {
+      sink.glue = {.database = glue.substr(0, dot),
+                   .table = glue.substr(dot + 1),
+                   .endpoint = string_or_empty(raw, "sink.glue_endpoint"),
+                   .region = get<std::string>(raw, "s3.region")};
+    }
+  }
+  const auto has = [&](std::string_view spec) { return sink.layout.find(spec) != std::string::npos; };
+  if (sink.table == table_kind::iceberg && !(has("%Y") && has("%m") && has("%d"))) {
+    // The layout groups the events of a file: with a whole date in it, a file holds one day (or
+    // one hour, with %H), as the table's partition needs.
+    found.push_back(
+        fmt::format("{}: sink.table = \"iceberg\" partitions the table by the hour or the day: "
+                    "sink.layout must have %Y, %m and %d (and %H for hours), e.g. "
+                    "\"year=%Y/month=%m/day=%d/hour=%H\"",
+                    origin_of(raw, "sink.layout")));
+  }
+  if (sink.format == output_format::jsonl &&
+      (sink.codec == compression::zstd || sink.codec == compression::snappy)) {
+    if (is_default(raw, "sink.compression")) {
+      sink.codec = compression::gzip;  // the default codec of JSON Lines
+    } else {
+      found.push_back(
+          fmt::format("{}: sink.compression = \"{}\" is not offered for JSON Lines; use \"gzip\" or \"none\"",
+                      origin_of(raw, "sink.compression"), get<std::string>(raw, "sink.compression")));
+    }
+  }
+  sink.max_records = get<std::int64_t>(raw, "sink.max_records");
+  sink.max_bytes = get<std::int64_t>(raw, "sink.max_bytes");
+  sink.max_age = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.max_age"));
+  sink.max_open_files = get<std::int64_t>(raw, "sink.max_open_files");
+  sink.dedup_window = get<std::int64_t>(raw, "sink.dedup_window");
+  sink.max_buffered_bytes = get<std::int64_t>(raw, "sink.max_buffered_bytes");
+  sink.row_group_rows = get<std::int64_t>(raw, "sink.row_group_rows");
+  sink.row_group_bytes = get<std::int64_t>(raw, "sink.row_group_bytes");
+  if (const auto& listen = get<std::string>(raw, "sink.listen"); !listen.empty()) {
+    if (auto ep = parse_endpoint(listen)) {
+      sink.listen = *ep;
+    } else {
+      found.push_back(fmt::format(
+          "{}: sink.listen = \"{}\" must be host:port, e.g. \"127.0.0.1:8081\", or \"\" to serve nothing",
+          origin_of(raw, "sink.listen"), listen));
+    }
+  }
+  sink.group_id = get<std::string>(raw, "sink.group_id");
+  if (sink.group_id.empty()) {
+    found.push_back(fmt::format("{}: sink.group_id is empty; name the sinks' consumer group",
+                                origin_of(raw, "sink.group_id")));
+  }
+}
+
+}  // namespace clicktrail::config

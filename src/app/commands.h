@@ -66,9 +66,6 @@ struct iceberg_cleanup_options {
   bool remove = false;
 };
 int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_options& options);
-// After a command's commits to `table`: points sink.glue_table (when set) at its current version,
-// as the sink does after each commit. Prints what fails; returns whether it succeeded.
-bool publish_to_glue(const config::config& cfg, const table::iceberg_table& table);
 
 // `clicktrail compact`: an Iceberg table's closed partitions rewritten into fewer files, without
 // repeats (docs/compaction.md). The table is sink.output; `table_given` when --table named it (a

@@ -5,34 +5,30 @@
 #include <fmt/format.h>
 
 #include "app/commands.h"
-#include "app/startup.h"
+#include "app/table_store.h"
 #include "base/clock.h"
 #include "base/metrics.h"
-#include "store/open_store.h"
 #include "table/compaction.h"
 
 namespace clicktrail::app {
 
 int compact(const config::load_options& sources, bool table_given, const compact_options& o) {
-  auto cfg = start_up(sources, "compact");
-  if (!cfg) return exit_bad_config;
-  if (!table_given && cfg->sink.table != config::table_kind::iceberg) {
-    fmt::print(
-        stderr,
+  base::registry metrics;
+  int exit = exit_ok;
+  const auto hive_refused = [&](const config::config& c) -> std::optional<std::string> {
+    if (table_given || c.sink.table == config::table_kind::iceberg) return std::nullopt;
+    return fmt::format(
         "{} holds Hive-partitioned files (sink.table = \"files\"), which clicktrail does not compact: "
         "replacing many objects in a bucket cannot be atomic, so a reader listing them during the swap "
         "would count events twice or miss them (docs/compaction.md). Keep an Iceberg table instead "
-        "(sink.table = \"iceberg\"; `clicktrail iceberg append` loads the files already written)\n",
-        cfg->sink.output_text);
-    return exit_bad_config;
-  }
-  base::registry metrics;
-  auto store = store::open_store(cfg->sink.output, cfg->s3, metrics);
-  if (!store) {
-    fmt::print(stderr, "{}\n", store.err().message);
-    return exit_failure;
-  }
-  table::iceberg_table tbl(**store, table::location_of(**store), table::partitioning{});
+        "(sink.table = \"iceberg\"; `clicktrail iceberg append` loads the files already written)",
+        c.sink.output_text);
+  };
+  auto opened = open_table_store(sources, "compact", metrics, exit, hive_refused);
+  if (!opened) return exit;
+  const config::config& cfg = opened->cfg;
+  store::object_store& store = *opened->store;
+  table::iceberg_table tbl(store, table::location_of(store), table::partitioning{});
   if (auto s = tbl.refresh(); !s) {
     fmt::print(stderr, "{}\n", s.err().message);
     return exit_failure;
@@ -48,7 +44,7 @@ int compact(const config::load_options& sources, bool table_given, const compact
     return exit_failure;
   }
   table::compaction_options with = o.table;
-  with.codec = cfg->sink.codec;
+  with.codec = cfg.sink.codec;
   const table::partitioning p = tbl.current()->partition;  // a copy: each commit replaces current()
   const auto plans = table::plan_compaction(*live, p, base::now_unix_ms(), with);
   int failed = 0;
@@ -59,7 +55,7 @@ int compact(const config::load_options& sources, bool table_given, const compact
                  plan.records, plan.bytes);
       continue;
     }
-    auto done = table::compact_partition(**store, tbl, plan, with);
+    auto done = table::compact_partition(store, tbl, plan, with);
     if (!done) {
       // The other partitions can still be compacted: this one is as it was.
       fmt::print(stderr, "{}: {}\n", p.directory(plan.partition), done.err().message);
@@ -85,7 +81,7 @@ int compact(const config::load_options& sources, bool table_given, const compact
                tbl.uri_of(""), plans.size() - static_cast<std::size_t>(failed), failed, total.files_in,
                total.files_out, total.records_in, total.records_out, total.repeats, tbl.version());
   }
-  const bool published = o.dry_run || publish_to_glue(*cfg, tbl);
+  const bool published = o.dry_run || publish_to_glue(cfg, tbl);
   return failed > 0 || !published ? exit_failure : exit_ok;
 }
 

@@ -17,6 +17,7 @@
 #include "app/commands.h"
 #include "app/input_files.h"
 #include "app/startup.h"
+#include "app/table_store.h"
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "base/uuid.h"
@@ -44,16 +45,18 @@ struct open_file {
   std::uint64_t opened = 0;  // order of opening
 };
 
-// The configuration and the store at --table (sink.output), or nullopt with the problem printed
-// and `exit` set to the code to return.
-struct table_store {
-  config::config cfg;
-  std::unique_ptr<store::object_store> store;
-};
+}  // namespace
+
 std::optional<table_store> open_table_store(const config::load_options& sources, std::string_view command,
-                                            base::registry& metrics, int& exit) {
+                                            base::registry& metrics, int& exit,
+                                            const config_refusal& refuse) {
   auto cfg = start_up(sources, command);
   if (!cfg) {
+    exit = exit_bad_config;
+    return std::nullopt;
+  }
+  if (const auto why = refuse ? refuse(*cfg) : std::nullopt) {
+    fmt::print(stderr, "{}\n", *why);
     exit = exit_bad_config;
     return std::nullopt;
   }
@@ -65,8 +68,6 @@ std::optional<table_store> open_table_store(const config::load_options& sources,
   }
   return table_store{std::move(*cfg), std::move(opened).value()};
 }
-
-}  // namespace
 
 bool publish_to_glue(const config::config& cfg, const table::iceberg_table& tbl) {
   if (cfg.sink.glue.database.empty() || tbl.current() == nullptr) return true;

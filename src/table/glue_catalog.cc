@@ -119,6 +119,88 @@ base::status glue_catalog::publish(std::string_view location, std::int64_t versi
                   name(), max_attempts));
 }
 
+namespace {
+
+// The JSON of a Glue request about the table: {"DatabaseName":…,"TableInput":…[,"VersionId":…]}.
+std::string table_request(std::string_view database, std::string_view table_input,
+                          std::string_view version_id) {
+  std::string body = "{";
+  put(body, "DatabaseName", database);
+  body += ",\"TableInput\":";
+  body += table_input;
+  if (!version_id.empty()) {
+    body += ",";
+    put(body, "VersionId", version_id);
+  }
+  body += "}";
+  return body;
+}
+
+// A new Glue table for the Iceberg table at `location`: its pointer, its location and the events'
+// columns (which Athena lists; it reads the schema from the metadata file).
+std::string new_table_input(std::string_view name, std::string_view location, std::string_view metadata_uri) {
+  std::string input = "{";
+  put(input, "Name", name);
+  input += ",";
+  put(input, "TableType", "EXTERNAL_TABLE");
+  input += ",\"Parameters\":{";
+  put(input, "table_type", "ICEBERG");
+  input += ",";
+  put(input, "metadata_location", metadata_uri);
+  input += "},\"StorageDescriptor\":{";
+  put(input, "Location", location);
+  input += ",\"Columns\":[";
+  for (const event::field& f : event::all_fields()) {
+    input += event::field_index(f) == 0 ? "{" : ",{";
+    put(input, "Name", f.name);
+    input += ",";
+    put(input, "Type", hive_type(event::kind_of(f)));
+    input += "}";
+  }
+  input += "]}}";
+  return input;
+}
+
+// The Glue table `table` (GetTable's) as it is, with its pointer moved from `theirs` to
+// `metadata_uri`: UpdateTable replaces the whole definition, so everything else is carried over.
+std::string moved_table_input(std::string_view name, simdjson::dom::element table,
+                              simdjson::dom::object parameters, std::string_view theirs,
+                              std::string_view metadata_uri) {
+  std::string input = "{";
+  put(input, "Name", name);
+  input += ",";
+  put(input, "TableType", "EXTERNAL_TABLE");
+  input += ",\"Parameters\":{";
+  put(input, "metadata_location", metadata_uri);
+  if (!theirs.empty()) {
+    input += ",";
+    put(input, "previous_metadata_location", theirs);
+  }
+  bool typed = false;
+  for (const auto p : parameters) {
+    if (p.key == "metadata_location" || p.key == "previous_metadata_location") continue;
+    std::string_view v;
+    if (p.value.get_string().get(v)) continue;
+    typed = typed || p.key == "table_type";
+    input += ",";
+    put(input, p.key, v);
+  }
+  if (!typed) {
+    input += ",";
+    put(input, "table_type", "ICEBERG");
+  }
+  input += "}";
+  for (const char* kept : {"Description", "Owner", "Retention", "StorageDescriptor", "PartitionKeys"}) {
+    simdjson::dom::element e;
+    if (table[kept].get(e)) continue;
+    input += fmt::format(",\"{}\":{}", kept, simdjson::minify(e));
+  }
+  input += "}";
+  return input;
+}
+
+}  // namespace
+
 base::result<bool> glue_catalog::try_publish(std::string_view location, std::int64_t version,
                                              std::string_view metadata_uri) {
   const auto refused = [&](const answer& a, std::string_view what) {
@@ -132,45 +214,17 @@ base::result<bool> glue_catalog::try_publish(std::string_view location, std::int
     return base::error::fail(fmt::format("Glue table {}: {} answered {} {}{}: {}", name(), what, a.status,
                                          a.type, hint, a.body.substr(0, 300)));
   };
-  std::string key;
-  key += "{";
+  std::string key = "{";
   put(key, "DatabaseName", options_.database);
   key += ",";
   put(key, "Name", options_.table);
   key += "}";
   auto got = call("GetTable", key);
   if (!got) return std::move(got).err();
-
-  std::string input = "{";
-  put(input, "Name", options_.table);
-  input += ",";
-  put(input, "TableType", "EXTERNAL_TABLE");
   if (got->status == 400 && got->type == "EntityNotFoundException") {
-    input += ",\"Parameters\":{";
-    put(input, "table_type", "ICEBERG");
-    input += ",";
-    put(input, "metadata_location", metadata_uri);
-    input += "},\"StorageDescriptor\":{";
-    put(input, "Location", location);
-    input += ",\"Columns\":[";
-    bool first = true;
-    for (const event::field& f : event::all_fields()) {
-      input += first ? "{" : ",{";
-      first = false;
-      put(input, "Name", f.name);
-      input += ",";
-      put(input, "Type", hive_type(event::kind_of(f)));
-      input += "}";
-    }
-    input += "]}}";
-    const std::string body = fmt::format(R"({{"DatabaseName":{},"TableInput":{}}})",
-                                         [&] {
-                                           std::string d;
-                                           event::write_string(d, options_.database);
-                                           return d;
-                                         }(),
-                                         input);
-    auto made = call("CreateTable", body);
+    auto made =
+        call("CreateTable",
+             table_request(options_.database, new_table_input(options_.table, location, metadata_uri), ""));
     if (!made) return std::move(made).err();
     if (made->status == 400 && made->type == "AlreadyExistsException")
       return false;  // another writer's: again
@@ -211,40 +265,10 @@ base::result<bool> glue_catalog::try_publish(std::string_view location, std::int
     }
     if (const auto v = metadata_version_of(theirs); v && *v >= version) return true;  // as new already
   }
-  // The table as it is, with the pointer moved: UpdateTable replaces the whole definition.
-  input += ",\"Parameters\":{";
-  put(input, "metadata_location", metadata_uri);
-  if (!theirs.empty()) {
-    input += ",";
-    put(input, "previous_metadata_location", theirs);
-  }
-  for (const auto p : parameters) {
-    if (p.key == "metadata_location" || p.key == "previous_metadata_location") continue;
-    std::string_view v;
-    if (p.value.get_string().get(v)) continue;
-    input += ",";
-    put(input, p.key, v);
-  }
-  if (table_type.empty()) {
-    input += ",";
-    put(input, "table_type", "ICEBERG");
-  }
-  input += "}";
-  for (const char* kept : {"Description", "Owner", "Retention", "StorageDescriptor", "PartitionKeys"}) {
-    simdjson::dom::element e;
-    if (table[kept].get(e)) continue;
-    input += fmt::format(",\"{}\":{}", kept, simdjson::minify(e));
-  }
-  input += "}";
-  std::string body = "{";
-  put(body, "DatabaseName", options_.database);
-  body += ",\"TableInput\":" + input;
-  if (!version_id.empty()) {
-    body += ",";
-    put(body, "VersionId", version_id);
-  }
-  body += "}";
-  auto updated = call("UpdateTable", body);
+  auto updated = call(
+      "UpdateTable",
+      table_request(options_.database,
+                    moved_table_input(options_.table, table, parameters, theirs, metadata_uri), version_id));
   if (!updated) return std::move(updated).err();
   if (updated->status == 400 && updated->type == "ConcurrentModificationException") return false;
   if (updated->status != 200) return refused(*updated, "UpdateTable");

@@ -90,7 +90,9 @@ base::result<glue_catalog::answer> glue_catalog::call(std::string_view action, c
   store::http_request request("POST", options_.endpoint + "/");
   request.headers = std::move(headers);
   request.body = body;
-  request.timeout = std::chrono::seconds(30);
+  // The sink calls this between its commits, on its own thread: a Glue that does not answer must
+  // not hold it for long (the pointer catches up at a later commit).
+  request.timeout = std::chrono::seconds(10);
   auto response = http_->send(request);
   if (!response) return std::move(response).err();
   answer a{.status = response->status, .type = "", .body = std::move(response->body)};

@@ -42,28 +42,27 @@ base::result<kafka_offsets> kafka_offsets_of(const table_metadata* current) {
   kafka_offsets out;
   // The newest snapshot of the current one's lineage that records offsets: a commit by another
   // engine (a compaction by Spark, an insert by pyiceberg) carries no summary keys of ours.
-  const snapshot* s = current ? current->current() : nullptr;
-  auto it = s ? s->summary.find(std::string(kafka_offsets_key))
-              : std::map<std::string, std::string>::const_iterator{};
-  while (s != nullptr && it == s->summary.end()) {
-    const snapshot* parent = nullptr;
+  const std::string key(kafka_offsets_key);
+  const auto parent_of = [&](const snapshot& child) -> const snapshot* {
     for (const snapshot& candidate : current->snapshots) {
-      if (s->parent && candidate.id == *s->parent) parent = &candidate;
+      if (child.parent && candidate.id == *child.parent) return &candidate;
     }
-    s = parent;
-    if (s) it = s->summary.find(std::string(kafka_offsets_key));
-  }
+    return nullptr;  // the first, or expired
+  };
+  const snapshot* s = current ? current->current() : nullptr;
+  while (s != nullptr && !s->summary.contains(key)) s = parent_of(*s);
   if (s == nullptr) return out;
+  const std::string& text = s->summary.at(key);
   const auto damaged = [&](std::string_view why) {
     return base::error::fail(
         fmt::format("the table's current snapshot {} has a {} that {}: {}; the sink's record of "
                     "what the table holds is damaged, so nothing is written until it is "
                     "repaired (docs/iceberg.md)",
-                    s->id, kafka_offsets_key, why, it->second));
+                    s->id, kafka_offsets_key, why, text));
   };
   simdjson::dom::parser parser;
   simdjson::dom::object topics;
-  if (parser.parse(it->second).get(topics)) return damaged("is not a JSON object");
+  if (parser.parse(text).get(topics)) return damaged("is not a JSON object");
   for (const auto topic : topics) {
     simdjson::dom::object partitions;
     if (topic.value.get(partitions)) return damaged("maps a topic to something other than an object");

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <map>
 
+#include "base/utf8.h"
+#include "event/json_text.h"
 #include "format/avro/binary.h"
 #include "format/avro/container.h"
 #include "format/avro/json_datum.h"
@@ -74,14 +76,6 @@ void put_metrics(std::string& datum, const std::vector<column_metrics>& columns)
   }
 }
 
-// The longest prefix of `s` of at most `max` bytes that ends on a UTF-8 character boundary.
-std::string_view utf8_prefix(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  return s.substr(0, end);
-}
-
 // The smallest string above every string that starts with `prefix`, made by raising its last
 // ASCII character below DEL (dropping what follows it); nullopt when there is none.
 std::optional<std::string> rounded_up(std::string_view prefix) {
@@ -93,7 +87,7 @@ std::optional<std::string> rounded_up(std::string_view prefix) {
       return out;
     }
     // Drop the last character, all its bytes.
-    while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) out.pop_back();
+    while (!out.empty() && base::utf8_continuation(static_cast<unsigned char>(out.back()))) out.pop_back();
     if (!out.empty()) out.pop_back();
   }
   return std::nullopt;
@@ -174,9 +168,9 @@ std::vector<column_metrics> metrics_of(std::span<const format::column_summary> c
     m.values = c.values;
     m.nulls = c.nulls;
     if (c.type == kind::text && c.min && c.max) {
-      m.lower = std::string(utf8_prefix(*c.min, text_bound_bytes));
+      m.lower = std::string(event::cut_utf8(*c.min, text_bound_bytes));
       m.upper = c.max->size() <= text_bound_bytes ? std::optional(*c.max)
-                                                  : rounded_up(utf8_prefix(*c.max, text_bound_bytes));
+                                                  : rounded_up(event::cut_utf8(*c.max, text_bound_bytes));
     } else if (c.type != kind::other) {
       m.lower = c.min;
       m.upper = c.max;

@@ -70,7 +70,8 @@ base::result<conf_ptr> make_producer_conf(const producer_options& options) {
       {"batch.size", "1000000"},
       // A visitor's events land on the partition a Java producer would pick for the same key
       // (Kafka's own default, murmur2), so a topic joins with others that Java clients keyed alike.
-      // librdkafka's default hashes keys with zlib's crc32: 4% more collector CPU a batched event.
+      // librdkafka's default hashes keys with zlib's crc32, 2% of the collector's CPU samples on
+      // batched events (bench/README.md; within the noise of a CPU A/B).
       {"partitioner", "murmur2_random"},
       // Small batches leave at once instead of waiting for Nagle's delayed ACK (p99 target).
       {"socket.nagle.disable", "true"},

@@ -20,21 +20,13 @@ if [[ -f $stamp && $(<"$stamp") == "$want" ]]; then
   exit 0
 fi
 
-apt_ensure mvn maven
-apt_ensure java openjdk-17-jre-headless
 say "fetching Kafka $KAFKA_VERSION jars into $libs (first run only; seconds)"
 # Fetch into a scratch folder and swap it in, so an interrupted run never leaves a
 # half-filled libs/ that a broker would start from.
 mkdir -p "$KAFKA_HOME"
 tmp="$(mktemp -d "$KAFKA_HOME/libs.tmp.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
-# Maven's output is shown only on failure: even with -B -q, Maven 3.8 prints stray
-# colour codes on stdout, which is where this script returns the libs path.
-if ! out=$(mvn -B -q -f "$pom" dependency:copy-dependencies \
-  -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1); then
-  printf '%s\n' "$out" >&2
-  die "mvn could not fetch Kafka's jars (see above); check that Maven Central is reachable"
-fi
+mvn_jars "$pom" "$tmp" "Kafka's jars"
 ls "$tmp"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null || die "kafka_2.13 jar missing after mvn"
 rm -rf "$libs"
 mv "$tmp" "$libs"

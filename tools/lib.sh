@@ -62,6 +62,20 @@ apt_ensure() {
     die "could not apt-get install $2; install it by hand"
 }
 
+# mvn_jars POM DIR WHAT: the runtime jars of POM (a dependency list: tools/kafka/pom.xml) copied
+# into DIR by Maven, from Maven Central; dies naming WHAT when Maven cannot. Maven's output is
+# shown only on failure: even with -B -q, Maven 3.8 prints stray colour codes on stdout, which
+# is where the callers return their paths.
+mvn_jars() {
+  local pom=$1 dir=$2 what=$3 out
+  apt_ensure mvn maven
+  apt_ensure java openjdk-17-jre-headless
+  if ! out=$(mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir" 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "mvn could not fetch $what (see above); check that Maven Central is reachable"
+  fi
+}
+
 # free_ports N: print N distinct free TCP ports on 127.0.0.1. All sockets are held
 # open until every port is chosen, so the N ports can't collide with each other.
 free_ports() {

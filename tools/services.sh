@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # tools/services.sh — the real services the end-to-end tests run against, on 127.0.0.1:
-# one Apache Kafka broker (KRaft), the versitygw S3 server with bucket clicktrail-test,
+# one Apache Kafka broker (KRaft), the versitygw S3 server with bucket clicktrail-test, an
+# Iceberg REST catalog (Apache Iceberg's test server) whose tables' metadata goes to that S3,
 # and on request a 3-node Kafka cluster for fault tests.
 #
 #   tools/services.sh start [--kafka-cluster]  fetch/build if needed, then start what isn't
@@ -10,7 +11,8 @@
 #   tools/services.sh status                   one line per service: running/stopped, port
 #   eval "$(tools/services.sh env)"            export KAFKA_BOOTSTRAP, S3_ENDPOINT, S3_BUCKET,
 #                                              AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-#                                              AWS_REGION, CLICKTRAIL_SERVICES_LOGS
+#                                              AWS_REGION, ICEBERG_REST_URI,
+#                                              ICEBERG_REST_WAREHOUSE, CLICKTRAIL_SERVICES_LOGS
 #                                              (+ KAFKA_CLUSTER_BOOTSTRAP with the cluster)
 #   tools/services.sh logs                     the tail of every log (print it when a test fails)
 #   tools/services.sh kafka-broker stop|kill|start N
@@ -24,6 +26,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=kafka/kafka.sh
 . "$TOOLS_DIR/kafka/kafka.sh"
+# shellcheck source=iceberg-rest/iceberg-rest.sh
+. "$TOOLS_DIR/iceberg-rest/iceberg-rest.sh"
 
 # Absolute, as it ends up in the services' command lines (see pid_alive).
 STATE="$(realpath -m "${CLICKTRAIL_SERVICES_DIR:-$REPO_ROOT/.services}")"
@@ -82,6 +86,7 @@ cluster_alive() {
 write_env() {
   {
     cat "$STATE/kafka.env" "$STATE/s3.env"
+    if pid_alive "$PIDS/$ICEBERG_REST_NAME.pid"; then cat "$STATE/$ICEBERG_REST_NAME.env"; fi
     if cluster_alive; then cat "$STATE/kafka-cluster.env"; fi
     echo "export CLICKTRAIL_SERVICES_LOGS=$LOGS"
   } >"$STATE/env"
@@ -99,11 +104,18 @@ cmd_start() {
   apt_ensure curl curl
   "$TOOLS_DIR/fetch-kafka.sh" >/dev/null
   "$TOOLS_DIR/build-s3.sh" >/dev/null
+  iceberg_rest_fetch >/dev/null
   mkdir -p "$LOGS" "$PIDS"
   # Kafka's JVMs take seconds to come up: launch them first, start S3 meanwhile, then wait.
   kafka_single_start
   if ((cluster)); then kafka_cluster_start; fi
   s3_start
+  # The catalog writes its tables' metadata to the S3 server, with its credentials.
+  (
+    # shellcheck disable=SC1091  # written by s3_start
+    . "$STATE/s3.env"
+    iceberg_rest_start "$(free_ports 1)" "s3://$S3_BUCKET/iceberg-rest"
+  )
   kafka_await kafka
   if ((cluster)); then kafka_cluster_await; fi
   write_env
@@ -138,6 +150,7 @@ status_line() {
 cmd_status() {
   status_line kafka
   status_line s3
+  status_line "$ICEBERG_REST_NAME"
   local n
   for n in 1 2 3; do
     if [[ -d $STATE/kafka-cluster-$n ]]; then status_line "kafka-cluster-$n"; fi

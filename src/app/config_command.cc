@@ -27,9 +27,19 @@ int config_check(const std::string& file) {
     return exit_bad_config;
   }
   const auto& c = *loaded;
-  fmt::print("{}: valid. listen {}, {} site(s), {}, output {} as {}\n", file, c.http.listen.to_string(),
+  std::string table;
+  if (c.sink.table == config::table_kind::iceberg) {
+    table = c.sink.catalog.uri.empty()
+                ? ", an Iceberg table"
+                : fmt::format(", an Iceberg table {}.{} in the REST catalog {}", c.sink.catalog.ns,
+                              c.sink.catalog.table, c.sink.catalog.uri);
+    if (!c.sink.glue.database.empty())
+      table += fmt::format(" that Glue table {}.{} follows", c.sink.glue.database, c.sink.glue.table);
+  }
+  fmt::print("{}: valid. listen {}, {} site(s), {}, output {} as {}{}\n", file, c.http.listen.to_string(),
              c.sites.size(), c.kafka ? fmt::format("Kafka at {}", c.kafka->brokers) : "embedded log",
-             c.sink.output_text, c.sink.format == config::output_format::parquet ? "Parquet" : "JSON Lines");
+             c.sink.output_text, c.sink.format == config::output_format::parquet ? "Parquet" : "JSON Lines",
+             table);
   return exit_ok;
 }
 

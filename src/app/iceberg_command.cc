@@ -24,6 +24,7 @@
 #include "event/decode.h"
 #include "event/encode.h"
 #include "format/file_writer.h"
+#include "sink/sink_options.h"
 #include "store/open_store.h"
 #include "table/glue_catalog.h"
 #include "table/iceberg_table.h"
@@ -95,7 +96,8 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
   table::partitioning partition;
   partition.source = cfg.sink.partition_by == config::time_source::event_ts ? "event_ts" : "collector_ts";
   partition.by = o.daily ? table::partitioning::transform::day : table::partitioning::transform::hour;
-  table::iceberg_table tbl(store, table::location_of(store), partition);
+  table::iceberg_table tbl(store, table::location_of(store), partition, {},
+                           sink::table_catalog(sink::options_from(cfg.sink).catalog, store));
   if (auto s = tbl.refresh(); !s) {
     fmt::print(stderr, "{}\n", s.err().message);
     return exit_failure;
@@ -211,7 +213,8 @@ int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_o
   auto opened = open_table_store(sources, "iceberg cleanup", metrics, exit);
   if (!opened) return exit;
   store::object_store& store = *opened->store;
-  table::iceberg_table tbl(store, table::location_of(store), table::partitioning{});
+  table::iceberg_table tbl(store, table::location_of(store), table::partitioning{}, {},
+                           sink::table_catalog(sink::options_from(opened->cfg.sink).catalog, store));
   // Listed before the table is read, so that every file of a commit made before the read is both
   // listed and referenced; the files of a commit still in progress are younger than the cut-off.
   std::vector<store::object_info> objects;

@@ -157,6 +157,10 @@ struct sink_config {
   struct glue_pointer {
     std::string database, table, endpoint, region;
   } glue{};
+  // sink.catalog_*: an Iceberg REST catalog that keeps the table's versions; empty uri: none.
+  struct rest_catalog {
+    std::string uri, ns, table, warehouse, token;
+  } catalog{};
 };
 
 struct s3_config {

@@ -29,9 +29,12 @@ inline std::string string_or_empty(const raw_config& raw, std::string_view name)
   return v == raw.values.end() ? std::string() : std::get<std::string>(v->second.v);
 }
 
-// Where a value came from ("file.toml:3:1", "CLICKTRAIL_…", "default"), for messages.
+// Where a value came from ("file.toml:3:1", "CLICKTRAIL_…", "default"), for messages. A string
+// setting with an empty default that no source set is absent from `raw`: "default" too.
 inline const std::string& origin_of(const raw_config& raw, std::string_view name) {
-  return raw.values.find(name)->second.origin;
+  static const std::string unset = "default";
+  const auto v = raw.values.find(name);
+  return v == raw.values.end() ? unset : v->second.origin;
 }
 
 // Whether a setting has its default value (no source set it).

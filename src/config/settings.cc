@@ -231,6 +231,19 @@ constexpr std::array table{
     setting{"sink", "glue_endpoint", string, "",
             "The Glue API's address: empty for https://glue.<s3.region>.amazonaws.com; set it for a VPC "
             "endpoint or a local stand-in."},
+    setting{"sink", "catalog_uri", string, "",
+            "With sink.table = \"iceberg\": the base address of an Iceberg REST catalog (before /v1, e.g. "
+            "http://127.0.0.1:8181) that keeps the table's versions and decides its commits, instead of "
+            "metadata/v<N>.metadata.json files (docs/iceberg.md, \"A REST catalog\"). Empty: no catalog."},
+    setting{"sink", "catalog_table", string, "",
+            "With sink.catalog_uri: \"namespace.table\", the table's name in the catalog (created at "
+            "sink.output when missing, with its namespace)."},
+    setting{"sink", "catalog_warehouse", string, "",
+            "With sink.catalog_uri: the warehouse to ask the catalog's /v1/config for. Empty: the catalog's "
+            "default."},
+    setting{"sink", "catalog_token", string, "",
+            "With sink.catalog_uri: a bearer token sent with every request to the catalog (set it in "
+            "CLICKTRAIL_SINK_CATALOG_TOKEN rather than in a file). Empty: none."},
     setting{"sink", "compression", choice, "zstd",
             "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,
             "zstd|snappy|gzip|none"},

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "config/config.h"
 #include "config/raw_values.h"
@@ -106,15 +108,23 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
                     "(the default) or sink.table = \"files\"",
                     origin_of(raw, "sink.table")));
   }
-  if (const std::string glue = string_or_empty(raw, "sink.glue_table"); !glue.empty()) {
-    const auto dot = glue.find('.');
+  // "a.b", each lower-case letters, digits and '_': Glue's (and Athena's) names, and what a REST
+  // catalog's path takes without encoding.
+  const auto split_name = [](const std::string& name) -> std::optional<std::pair<std::string, std::string>> {
+    const auto dot = name.find('.');
     const auto name_ok = [](std::string_view n) {
       return !n.empty() && n.size() <= 255 && std::all_of(n.begin(), n.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
       });
     };
-    if (dot == std::string::npos || !name_ok(std::string_view(glue).substr(0, dot)) ||
-        !name_ok(std::string_view(glue).substr(dot + 1))) {
+    if (dot == std::string::npos || !name_ok(std::string_view(name).substr(0, dot)) ||
+        !name_ok(std::string_view(name).substr(dot + 1)))
+      return std::nullopt;
+    return std::pair(name.substr(0, dot), name.substr(dot + 1));
+  };
+  if (const std::string glue = string_or_empty(raw, "sink.glue_table"); !glue.empty()) {
+    const auto names = split_name(glue);
+    if (!names) {
       found.push_back(
           fmt::format("{}: sink.glue_table = \"{}\" must be \"database.table\", each lower-case "
                       "letters, digits and '_' (Athena's names)",
@@ -125,10 +135,37 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
                       "sink.table = \"iceberg\" and sink.output = \"s3://bucket/prefix\"",
                       origin_of(raw, "sink.glue_table")));
     } else {
-      sink.glue = {.database = glue.substr(0, dot),
-                   .table = glue.substr(dot + 1),
+      sink.glue = {.database = names->first,
+                   .table = names->second,
                    .endpoint = string_or_empty(raw, "sink.glue_endpoint"),
                    .region = get<std::string>(raw, "s3.region")};
+    }
+  }
+  if (const std::string uri = string_or_empty(raw, "sink.catalog_uri"); !uri.empty()) {
+    const std::string name = string_or_empty(raw, "sink.catalog_table");
+    const auto names = split_name(name);
+    if (!uri.starts_with("http://") && !uri.starts_with("https://")) {
+      found.push_back(
+          fmt::format("{}: sink.catalog_uri = \"{}\" must be an http:// or https:// address, the "
+                      "catalog's base before /v1 (e.g. http://127.0.0.1:8181)",
+                      origin_of(raw, "sink.catalog_uri"), uri));
+    } else if (sink.table != table_kind::iceberg) {
+      found.push_back(
+          fmt::format("{}: sink.catalog_uri keeps an Iceberg table's versions: it needs sink.table = "
+                      "\"iceberg\"",
+                      origin_of(raw, "sink.catalog_uri")));
+    } else if (!names) {
+      found.push_back(
+          fmt::format("{}: sink.catalog_table = \"{}\" must be \"namespace.table\", each "
+                      "lower-case letters, digits and '_', the table's name in the catalog at "
+                      "sink.catalog_uri",
+                      origin_of(raw, name.empty() ? "sink.catalog_uri" : "sink.catalog_table"), name));
+    } else {
+      sink.catalog = {.uri = uri,
+                      .ns = names->first,
+                      .table = names->second,
+                      .warehouse = string_or_empty(raw, "sink.catalog_warehouse"),
+                      .token = string_or_empty(raw, "sink.catalog_token")};
     }
   }
   const auto has = [&](std::string_view spec) { return sink.layout.find(spec) != std::string::npos; };

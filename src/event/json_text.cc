@@ -94,6 +94,12 @@ void write_double(std::string& out, double d) {
   if (text.find_first_of(".e") == std::string_view::npos) out.append(".0");
 }
 
+void write_member(std::string& out, std::string_view key, std::string_view value) {
+  write_string(out, key);
+  out.push_back(':');
+  write_string(out, value);
+}
+
 void write_string(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();

@@ -16,6 +16,8 @@ namespace clicktrail::event {
 // (only possible in strings the collector set from raw bytes) becomes U+FFFD: the output is
 // always valid UTF-8 JSON.
 void write_string(std::string& out, std::string_view s);
+// "key":"value", both as write_string writes them: a member of an object being written.
+void write_member(std::string& out, std::string_view key, std::string_view value);
 
 void write_int(std::string& out, std::int64_t v);
 

@@ -33,7 +33,10 @@ sink::sink(source& from, store::object_store& to, sink_options options, base::re
       probe_(metrics),
       router_(options_, from.name()) {
   if (options_.input != input_kind::events) options_.iceberg.reset();  // rejected input: bad rows, files
-  if (options_.iceberg) table_.emplace(store_, clicktrail::table::location_of(store_), *options_.iceberg);
+  if (options_.iceberg) {
+    table_.emplace(store_, clicktrail::table::location_of(store_), *options_.iceberg,
+                   clicktrail::table::table_upkeep{}, table_catalog(options_.catalog, store_));
+  }
   if (table_ && options_.glue) glue_ = clicktrail::table::glue_catalog::open(*options_.glue);
 }
 

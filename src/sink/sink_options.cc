@@ -1,6 +1,16 @@
 #include "sink/sink_options.h"
 
+#include "table/iceberg_table.h"
+
 namespace clicktrail::sink {
+
+std::unique_ptr<clicktrail::table::catalog> table_catalog(
+    const std::optional<clicktrail::table::rest_options>& rest, const store::object_store& store) {
+  if (!rest) return nullptr;
+  auto o = *rest;
+  o.location = clicktrail::table::location_of(store);
+  return clicktrail::table::rest_catalog::open(std::move(o));
+}
 
 sink_options options_from(const config::sink_config& c) {
   sink_options o;
@@ -17,6 +27,14 @@ sink_options options_from(const config::sink_config& c) {
                                                .endpoint = c.glue.endpoint,
                                                .database = c.glue.database,
                                                .table = c.glue.table};
+    }
+    if (!c.catalog.uri.empty()) {
+      o.catalog = clicktrail::table::rest_options{.uri = c.catalog.uri,
+                                                  .warehouse = c.catalog.warehouse,
+                                                  .ns = c.catalog.ns,
+                                                  .table = c.catalog.table,
+                                                  .token = c.catalog.token,
+                                                  .location = ""};
     }
   }
   o.codec = c.codec;

@@ -9,8 +9,10 @@
 
 #include "config/config.h"
 #include "enrich/sink_enricher.h"
+#include "store/object_store.h"
 #include "table/glue_catalog.h"
 #include "table/iceberg_schema.h"
+#include "table/rest_catalog.h"
 
 namespace clicktrail::sink {
 
@@ -25,6 +27,9 @@ struct sink_options {
   std::optional<clicktrail::table::partitioning> iceberg;
   // sink.glue_table: a Glue table kept pointing at the Iceberg table's current version.
   std::optional<clicktrail::table::glue_options> glue;
+  // sink.catalog_uri: the Iceberg REST catalog that keeps the table's versions (its location is
+  // the output's, filled in where the store is known).
+  std::optional<clicktrail::table::rest_options> catalog;
   config::compression codec = config::compression::gzip;
   config::time_source partition_by = config::time_source::collector_ts;
   std::string layout = "year=%Y/month=%m/day=%d/hour=%H";
@@ -46,5 +51,9 @@ struct sink_options {
 };
 
 sink_options options_from(const config::sink_config& c);
+// The catalog that keeps the versions of the table at `store`'s root: the REST catalog of
+// sink.catalog_uri (`rest`), or nullptr for none (iceberg_table then keeps them in the store).
+std::unique_ptr<clicktrail::table::catalog> table_catalog(
+    const std::optional<clicktrail::table::rest_options>& rest, const store::object_store& store);
 
 }  // namespace clicktrail::sink

@@ -179,4 +179,30 @@ base::result<partition_outcome> compact_partition(store::object_store& store, ic
   return outcome;
 }
 
+base::result<table_outcome> compact_table(store::object_store& store, iceberg_table& table,
+                                          std::int64_t now_ms, const compaction_options& o,
+                                          const partition_report& report) {
+  table_outcome outcome;
+  if (auto s = table.refresh(); !s) return std::move(s).err();
+  if (table.current() == nullptr) return outcome;  // no table yet: nothing to compact
+  auto live = table.live_files();
+  if (!live) return std::move(live).err();
+  const partitioning p = table.current()->partition;  // a copy: each commit replaces current()
+  for (const partition_plan& plan : plan_compaction(*live, p, now_ms, o)) {
+    auto done = compact_partition(store, table, plan, o);
+    if (!done) {
+      ++outcome.failed;
+    } else {
+      ++outcome.compacted;
+      outcome.total.files_in += done->files_in;
+      outcome.total.files_out += done->files_out;
+      outcome.total.records_in += done->records_in;
+      outcome.total.records_out += done->records_out;
+      outcome.total.repeats += done->repeats;
+    }
+    if (!report(plan.partition, done)) break;
+  }
+  return outcome;
+}
+
 }  // namespace clicktrail::table

@@ -6,6 +6,7 @@
 // until they expire, and `clicktrail iceberg cleanup` removes them after.
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "base/result.h"
@@ -52,5 +53,22 @@ struct partition_outcome {
 // compaction replaced some of the files first.
 base::result<partition_outcome> compact_partition(store::object_store& store, iceberg_table& table,
                                                   const partition_plan& plan, const compaction_options& o);
+
+struct table_outcome {
+  partition_outcome total;    // of the partitions compacted
+  std::size_t compacted = 0;  // partitions
+  std::size_t failed = 0;     // partitions left as they were, each reported
+};
+// Called after each partition, with what compacting it did or why it did not; false stops the
+// compaction there (the partitions left are left as they are).
+using partition_report = std::function<bool(std::int32_t partition, const base::result<partition_outcome>&)>;
+
+// Every partition of the table's current version that plan_compaction picks at `now_ms`,
+// compacted one after the other (`clicktrail compact`, and the sink's sink.compact_every). A
+// partition that fails is reported and left as it was; the others go on. An error only when
+// the table cannot be read.
+base::result<table_outcome> compact_table(store::object_store& store, iceberg_table& table,
+                                          std::int64_t now_ms, const compaction_options& o,
+                                          const partition_report& report);
 
 }  // namespace clicktrail::table

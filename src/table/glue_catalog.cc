@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include "store/crypto.h"
 #include "store/environment.h"
 #include "store/sigv4.h"
+#include "table/table_metadata.h"
 
 namespace clicktrail::table {
 namespace {
@@ -37,24 +37,7 @@ std::string_view hive_type(event::value_kind k) {
   return "string";
 }
 
-void put(std::string& out, std::string_view key, std::string_view value) {
-  event::write_string(out, key);
-  out.push_back(':');
-  event::write_string(out, value);
-}
-
 }  // namespace
-
-std::optional<std::int64_t> metadata_version_of(std::string_view uri) {
-  const auto slash = uri.rfind('/');
-  std::string_view name = slash == std::string_view::npos ? uri : uri.substr(slash + 1);
-  if (!name.ends_with(".metadata.json")) return std::nullopt;
-  if (name.starts_with('v')) name.remove_prefix(1);
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), v);
-  if (ec != std::errc{} || end == name.data() || (*end != '.' && *end != '-')) return std::nullopt;
-  return v;
-}
 
 std::unique_ptr<glue_catalog> glue_catalog::open(glue_options options) {
   const store::environment env = store::environment::from_process();
@@ -127,12 +110,12 @@ namespace {
 std::string table_request(std::string_view database, std::string_view table_input,
                           std::string_view version_id) {
   std::string body = "{";
-  put(body, "DatabaseName", database);
+  event::write_member(body, "DatabaseName", database);
   body += ",\"TableInput\":";
   body += table_input;
   if (!version_id.empty()) {
     body += ",";
-    put(body, "VersionId", version_id);
+    event::write_member(body, "VersionId", version_id);
   }
   body += "}";
   return body;
@@ -142,21 +125,21 @@ std::string table_request(std::string_view database, std::string_view table_inpu
 // columns (which Athena lists; it reads the schema from the metadata file).
 std::string new_table_input(std::string_view name, std::string_view location, std::string_view metadata_uri) {
   std::string input = "{";
-  put(input, "Name", name);
+  event::write_member(input, "Name", name);
   input += ",";
-  put(input, "TableType", "EXTERNAL_TABLE");
+  event::write_member(input, "TableType", "EXTERNAL_TABLE");
   input += ",\"Parameters\":{";
-  put(input, "table_type", "ICEBERG");
+  event::write_member(input, "table_type", "ICEBERG");
   input += ",";
-  put(input, "metadata_location", metadata_uri);
+  event::write_member(input, "metadata_location", metadata_uri);
   input += "},\"StorageDescriptor\":{";
-  put(input, "Location", location);
+  event::write_member(input, "Location", location);
   input += ",\"Columns\":[";
   for (const event::field& f : event::all_fields()) {
     input += event::field_index(f) == 0 ? "{" : ",{";
-    put(input, "Name", f.name);
+    event::write_member(input, "Name", f.name);
     input += ",";
-    put(input, "Type", hive_type(event::kind_of(f)));
+    event::write_member(input, "Type", hive_type(event::kind_of(f)));
     input += "}";
   }
   input += "]}}";
@@ -169,14 +152,14 @@ std::string moved_table_input(std::string_view name, simdjson::dom::element tabl
                               simdjson::dom::object parameters, std::string_view theirs,
                               std::string_view metadata_uri) {
   std::string input = "{";
-  put(input, "Name", name);
+  event::write_member(input, "Name", name);
   input += ",";
-  put(input, "TableType", "EXTERNAL_TABLE");
+  event::write_member(input, "TableType", "EXTERNAL_TABLE");
   input += ",\"Parameters\":{";
-  put(input, "metadata_location", metadata_uri);
+  event::write_member(input, "metadata_location", metadata_uri);
   if (!theirs.empty()) {
     input += ",";
-    put(input, "previous_metadata_location", theirs);
+    event::write_member(input, "previous_metadata_location", theirs);
   }
   bool typed = false;
   for (const auto p : parameters) {
@@ -185,11 +168,11 @@ std::string moved_table_input(std::string_view name, simdjson::dom::element tabl
     if (p.value.get_string().get(v)) continue;
     typed = typed || p.key == "table_type";
     input += ",";
-    put(input, p.key, v);
+    event::write_member(input, p.key, v);
   }
   if (!typed) {
     input += ",";
-    put(input, "table_type", "ICEBERG");
+    event::write_member(input, "table_type", "ICEBERG");
   }
   input += "}";
   for (const char* kept : {"Description", "Owner", "Retention", "StorageDescriptor", "PartitionKeys"}) {
@@ -217,9 +200,9 @@ base::result<bool> glue_catalog::try_publish(std::string_view location, std::int
                                          a.type, hint, a.body.substr(0, 300)));
   };
   std::string key = "{";
-  put(key, "DatabaseName", options_.database);
+  event::write_member(key, "DatabaseName", options_.database);
   key += ",";
-  put(key, "Name", options_.table);
+  event::write_member(key, "Name", options_.table);
   key += "}";
   auto got = call("GetTable", key);
   if (!got) return std::move(got).err();

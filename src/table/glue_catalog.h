@@ -56,9 +56,4 @@ class glue_catalog {
   std::shared_ptr<store::http_client> http_;
 };
 
-// The version number of an Iceberg metadata file's name: 12 for ".../v12.metadata.json" (ours,
-// and Hadoop tables') and for ".../00012-<uuid>.metadata.json" (catalogs' naming); nullopt for
-// anything else.
-std::optional<std::int64_t> metadata_version_of(std::string_view uri);
-
 }  // namespace clicktrail::table

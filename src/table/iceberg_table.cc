@@ -12,30 +12,15 @@
 #include "base/uuid.h"
 #include "event/fields.h"
 #include "table/kafka_offsets.h"
+#include "table/store_catalog.h"
 
 namespace clicktrail::table {
 namespace {
 
-constexpr std::string_view hint_key = "metadata/version-hint.text";
 constexpr int max_attempts = 20;
 // Earlier metadata files a version names (Iceberg's write.metadata.previous-versions-max): older
 // ones are unreferenced, and cleanup removes them.
 constexpr std::size_t metadata_log_max = 100;
-
-std::string metadata_key(std::int64_t version) {
-  return fmt::format("metadata/v{}.metadata.json", version);
-}
-
-// "3", "v3" or "v3.metadata.json", as pyiceberg accepts them.
-std::optional<std::int64_t> version_in(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  if (text.starts_with('v')) text.remove_prefix(1);
-  if (text.ends_with(".metadata.json")) text.remove_suffix(14);
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 1) return std::nullopt;
-  return v;
-}
 
 // A snapshot id: 63 random bits, never 0.
 std::int64_t new_snapshot_id() {
@@ -56,17 +41,18 @@ std::int64_t summary_number(const std::map<std::string, std::string>& s, const s
 }  // namespace
 
 iceberg_table::iceberg_table(store::object_store& store, std::string location, partitioning p,
-                             table_upkeep upkeep)
-    : store_(store), location_(std::move(location)), partition_(std::move(p)), upkeep_(upkeep) {
+                             table_upkeep upkeep, std::unique_ptr<catalog> versions)
+    : store_(store),
+      location_(std::move(location)),
+      partition_(std::move(p)),
+      upkeep_(upkeep),
+      versions_(std::move(versions)) {
   while (location_.ends_with('/')) location_.pop_back();
+  if (!versions_) versions_ = std::make_unique<store_catalog>(store_, location_);
 }
 
 std::string iceberg_table::uri_of(std::string_view key) const {
   return fmt::format("{}/{}", location_, key);
-}
-
-std::string iceberg_table::metadata_uri() const {
-  return uri_of(metadata_key(version_));
 }
 
 base::result<std::string> iceberg_table::key_of(std::string_view uri) const {
@@ -78,43 +64,9 @@ base::result<std::string> iceberg_table::key_of(std::string_view uri) const {
 }
 
 base::status iceberg_table::refresh() {
-  std::int64_t version = 0;
-  auto hint = store_.get(hint_key);
-  if (!hint) return std::move(hint).err();
-  if (*hint) {
-    if (const auto v = version_in(**hint)) version = *v;
-  }
-  if (version == 0) {
-    // No usable hint: the highest v<N> there is.
-    auto listed = store_.list("metadata/v");
-    if (!listed) return std::move(listed).err();
-    for (const auto& o : *listed) {
-      if (const auto v = version_in(std::string_view(o.key).substr(std::string_view("metadata/").size())))
-        version = std::max(version, *v);
-    }
-  }
-  // A hint may trail: commits write it after the version.
-  for (;;) {
-    auto next = store_.head(metadata_key(version + 1));
-    if (!next) return std::move(next).err();
-    if (!*next) break;
-    ++version;
-  }
-  if (version == 0) {
-    current_.reset();
-    version_ = 0;
-    return {};
-  }
-  auto text = store_.get(metadata_key(version));
-  if (!text) return std::move(text).err();
-  if (!*text)
-    return base::error::fail(fmt::format("{} disappeared while it was read", uri_of(metadata_key(version))));
-  auto parsed = parse_table_metadata(**text);
-  if (!parsed) {
-    return base::error::reject(fmt::format("{}: {}", uri_of(metadata_key(version)), parsed.err().message));
-  }
-  current_ = std::move(parsed).value();
-  version_ = version;
+  auto loaded = versions_->load();
+  if (!loaded) return std::move(loaded).err();
+  current_ = std::move(loaded).value();
   return {};
 }
 
@@ -127,7 +79,7 @@ base::result<std::int32_t> iceberg_table::evolution(const table_metadata& curren
       return base::error::reject(fmt::format(
           "{}: the table's schema has the column \"{}\", which this version does not write as such: a newer "
           "clicktrail or another engine changed the table; commit with that version",
-          uri_of(metadata_key(version_)), column));
+          metadata_uri(), column));
     }
   }
   for (const event::field& f : event::all_fields()) {
@@ -137,7 +89,7 @@ base::result<std::int32_t> iceberg_table::evolution(const table_metadata& curren
       return base::error::reject(
           fmt::format("{}: this version adds the column \"{}\", which {}; commit with the clicktrail version "
                       "that made the table",
-                      uri_of(metadata_key(version_)), column,
+                      metadata_uri(), column,
                       event::is_required(f) ? "is required, and the table's rows lack it"
                                             : "reuses an id the table has used"));
     }
@@ -224,16 +176,16 @@ base::result<bool> iceberg_table::try_commit(const table_change& change,
   std::optional<std::int32_t> adopted;
   if (!current_) {
     adopted = schema_id;
-  } else if (current_->columns != schema_columns()) {
-    auto added = evolution(*current_);
+  } else if (current_->metadata.columns != schema_columns()) {
+    auto added = evolution(current_->metadata);
     if (!added) return std::move(added).err();
     adopted = *added;
   }
   const base::unix_ms now = base::now_unix_ms();
   table_metadata next;
   if (current_) {
-    next = *current_;
-    next.metadata_log.emplace_back(current_->last_updated_ms, uri_of(metadata_key(version_)));
+    next = current_->metadata;
+    next.metadata_log.emplace_back(next.last_updated_ms, current_->uri);
     if (next.metadata_log.size() > metadata_log_max)
       next.metadata_log.erase(next.metadata_log.begin(), next.metadata_log.end() - metadata_log_max);
   } else {
@@ -250,7 +202,7 @@ base::result<bool> iceberg_table::try_commit(const table_change& change,
     next.last_column_id = last_column_id();
     next.properties["schema.name-mapping.default"] = name_mapping_json();
   }
-  auto upkeep = upkeep_of(next.properties, upkeep_, uri_of(metadata_key(version_)));
+  auto upkeep = upkeep_of(next.properties, upkeep_, metadata_uri());
   if (!upkeep) return std::move(upkeep).err();
   const std::int64_t sequence = next.last_sequence_number + 1;
   const std::int64_t id = new_snapshot_id();
@@ -366,34 +318,30 @@ base::result<bool> iceberg_table::try_commit(const table_change& change,
   next.last_sequence_number = sequence;
   next.last_updated_ms = now;
 
-  const std::int64_t version = version_ + 1;
-  auto won = store_.put_if(metadata_key(version), to_json(next), std::nullopt);
+  auto won = versions_->commit(current_ ? &*current_ : nullptr, next);
   if (!won || !*won) discard();  // lost the race (or cannot tell): no version names these
   if (!won) return std::move(won).err();
   if (!*won) return false;
-  current_ = std::move(next);
-  version_ = version;
-  // The hint only speeds up finding the newest version (refresh() looks past it), so a failure
-  // to write it costs nothing.
-  (void)store_.put(hint_key, std::to_string(version));
+  current_ = std::move(*won);
   return true;
 }
 
 base::result<std::set<std::string>> iceberg_table::referenced_keys() {
-  std::set<std::string> keys{std::string(hint_key)};
+  std::vector<std::string> own = versions_->own_keys();
+  std::set<std::string> keys(own.begin(), own.end());
   if (!current_) return keys;
-  keys.insert(metadata_key(version_));
   const auto add = [&](std::string_view uri) -> base::result<std::string> {
     auto key = key_of(uri);
     if (!key) return std::move(key).err();
     keys.insert(*key);
     return *key;
   };
-  for (const auto& [at, uri] : current_->metadata_log) {
+  if (auto k = add(current_->uri); !k) return std::move(k).err();
+  for (const auto& [at, uri] : current_->metadata.metadata_log) {
     if (auto k = add(uri); !k) return std::move(k).err();
   }
   std::set<std::string> manifests_seen;
-  for (const snapshot& s : current_->snapshots) {
+  for (const snapshot& s : current_->metadata.snapshots) {
     auto list_key = add(s.manifest_list);
     if (!list_key) return std::move(list_key).err();
     auto list = read_key(*list_key);

@@ -1,9 +1,9 @@
 #pragma once
-// An Iceberg v2 table in an object store, without a catalog (docs/iceberg.md): its versions are
-// metadata/v<N>.metadata.json, and a commit is writing v<N+1> only where none is yet (the store's
-// put_if with no expected version: S3's If-None-Match: *, a directory's link()). Of two writers
-// racing for the same N exactly one wins; the other reads the new version and tries again on top
-// of it, so no commit is lost.
+// An Iceberg v2 table in an object store (docs/iceberg.md): its data files, manifests and
+// manifest lists are written here; its versions are kept by a catalog (catalog.h): the store
+// itself (metadata/v<N>.metadata.json) or an Iceberg REST catalog. Of two writers racing for the
+// next version exactly one wins; the other reads the new version and tries again on top of it,
+// so no commit is lost.
 //
 // Keys are relative to the store's root, which is the table's root; `location` is the same
 // place as an absolute URI (s3://bucket/prefix or file:///dir), which the metadata records and
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "base/result.h"
 #include "store/object_store.h"
+#include "table/catalog.h"
 #include "table/manifests.h"
 #include "table/table_metadata.h"
 
@@ -58,15 +60,18 @@ std::string location_of(const store::object_store& store);
 
 class iceberg_table {
  public:
-  iceberg_table(store::object_store& store, std::string location, partitioning p, table_upkeep upkeep = {});
+  // Without `versions`, the table keeps its versions in `store` (store_catalog).
+  iceberg_table(store::object_store& store, std::string location, partitioning p, table_upkeep upkeep = {},
+                std::unique_ptr<catalog> versions = nullptr);
 
-  // Reads the newest version: the version hint, then any later v<N> written after it.
+  // Reads the newest version.
   base::status refresh();
   // nullptr until the first commit (or a refresh that found one).
-  const table_metadata* current() const { return current_ ? &*current_ : nullptr; }
-  std::int64_t version() const { return version_; }
-  // The absolute URI of the current version's metadata file (what a catalog points at).
-  std::string metadata_uri() const;
+  const table_metadata* current() const { return current_ ? &current_->metadata : nullptr; }
+  // The current version's number (table_version::number); 0 without a table.
+  std::int64_t version() const { return current_ ? current_->number : 0; }
+  // The absolute URI of the current version's metadata file (what Glue points at); "" without one.
+  std::string metadata_uri() const { return current_ ? current_->uri : std::string(); }
 
   // Called with the version a commit is about to build on, at every attempt: what the commit adds
   // to the snapshot's summary on top of it (the sink's offsets, docs/iceberg.md), or
@@ -135,8 +140,8 @@ class iceberg_table {
   std::string location_;
   partitioning partition_;
   table_upkeep upkeep_;
-  std::optional<table_metadata> current_;
-  std::int64_t version_ = 0;  // of current_; 0: no table yet
+  std::unique_ptr<catalog> versions_;
+  std::optional<table_version> current_;
 };
 
 }  // namespace clicktrail::table

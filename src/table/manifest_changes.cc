@@ -39,7 +39,7 @@ base::result<std::vector<manifest_file>> iceberg_table::carried_manifests(const 
 base::result<std::vector<manifest_entry>> iceberg_table::live_files() {
   std::vector<manifest_entry> live;
   if (!current_) return live;
-  auto manifests = carried_manifests(*current_);
+  auto manifests = carried_manifests(current_->metadata);
   if (!manifests) return std::move(manifests).err();
   for (const manifest_file& m : *manifests) {
     if (m.content != 0) continue;

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "event/fields.h"
 #include "event/json_text.h"
@@ -13,20 +14,41 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-void write_map(std::string& out, const std::map<std::string, std::string>& m) {
+}  // namespace
+
+void write_string_map(std::string& out, const std::map<std::string, std::string>& m) {
   out.push_back('{');
   bool first = true;
   for (const auto& [k, v] : m) {
     if (!first) out.push_back(',');
     first = false;
-    event::write_string(out, k);
-    out.push_back(':');
-    event::write_string(out, v);
+    event::write_member(out, k, v);
   }
   out.push_back('}');
 }
 
-}  // namespace
+std::string snapshot_json(const snapshot& s) {
+  std::string out = fmt::format("{{\"snapshot-id\":{}", s.id);
+  if (s.parent) out += fmt::format(",\"parent-snapshot-id\":{}", *s.parent);
+  out += fmt::format(",\"sequence-number\":{},\"timestamp-ms\":{},\"schema-id\":{},\"manifest-list\":",
+                     s.sequence_number, s.timestamp_ms, s.schema_id);
+  event::write_string(out, s.manifest_list);
+  out += ",\"summary\":";
+  write_string_map(out, s.summary);
+  out.push_back('}');
+  return out;
+}
+
+std::optional<std::int64_t> metadata_version_of(std::string_view uri) {
+  const auto slash = uri.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? uri : uri.substr(slash + 1);
+  if (!name.ends_with(".metadata.json")) return std::nullopt;
+  if (name.starts_with('v')) name.remove_prefix(1);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), v);
+  if (ec != std::errc{} || end == name.data() || (*end != '.' && *end != '-')) return std::nullopt;
+  return v;
+}
 
 std::string to_json(const table_metadata& m) {
   std::string out = "{\"format-version\":2,\"table-uuid\":";
@@ -43,7 +65,7 @@ std::string to_json(const table_metadata& m) {
       spec_id, partition_fields_json(m.partition), spec_id, first_partition_field_id);
   out += R"(,"sort-orders":[{"order-id":0,"fields":[]}],"default-sort-order-id":0)";
   out += ",\"properties\":";
-  write_map(out, m.properties);
+  write_string_map(out, m.properties);
   if (const snapshot* s = m.current()) {
     out += fmt::format(",\"current-snapshot-id\":{}", s->id);
     out += fmt::format(R"(,"refs":{{"main":{{"snapshot-id":{},"type":"branch"}}}})", s->id);
@@ -52,16 +74,8 @@ std::string to_json(const table_metadata& m) {
   }
   out += ",\"snapshots\":[";
   for (std::size_t i = 0; i < m.snapshots.size(); ++i) {
-    const snapshot& s = m.snapshots[i];
     if (i) out.push_back(',');
-    out += fmt::format("{{\"snapshot-id\":{}", s.id);
-    if (s.parent) out += fmt::format(",\"parent-snapshot-id\":{}", *s.parent);
-    out += fmt::format(",\"sequence-number\":{},\"timestamp-ms\":{},\"schema-id\":{},\"manifest-list\":",
-                       s.sequence_number, s.timestamp_ms, s.schema_id);
-    event::write_string(out, s.manifest_list);
-    out += ",\"summary\":";
-    write_map(out, s.summary);
-    out.push_back('}');
+    out += snapshot_json(m.snapshots[i]);
   }
   out += "],\"snapshot-log\":[";
   for (std::size_t i = 0; i < m.snapshots.size(); ++i) {

@@ -50,6 +50,15 @@ struct table_metadata {
 };
 
 std::string to_json(const table_metadata& m);
+// One entry of "snapshots", as to_json writes it and a REST catalog's add-snapshot takes it.
+std::string snapshot_json(const snapshot& s);
+// A JSON object of strings: {"k":"v",…}.
+void write_string_map(std::string& out, const std::map<std::string, std::string>& m);
+
+// The version number of an Iceberg metadata file's name: 12 for ".../v12.metadata.json" (ours,
+// and Hadoop tables') and for ".../00012-<uuid>.metadata.json" (catalogs' naming); nullopt for
+// anything else.
+std::optional<std::int64_t> metadata_version_of(std::string_view uri);
 // Reads a metadata file, ours or another writer's: its identity, location, properties,
 // snapshots and the current snapshot's lineage. A partition spec other than one hour or day
 // transform of a timestamp column is an error that says so.

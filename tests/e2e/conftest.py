@@ -28,6 +28,7 @@ REQUIRED_ENV = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_REGION",
+    "ICEBERG_REST_URI",
 )
 # The S3 XML namespace of ListObjectsV2 answers.
 S3_NS_URI = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -43,6 +44,7 @@ class Services:
     access_key: str
     secret_key: str
     region: str
+    iceberg_rest_uri: str  # an Iceberg REST catalog whose tables' metadata goes to the S3 server
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +64,7 @@ def services() -> Services:
         env["AWS_ACCESS_KEY_ID"],
         env["AWS_SECRET_ACCESS_KEY"],
         env["AWS_REGION"],
+        env["ICEBERG_REST_URI"].rstrip("/"),
     )
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collector import binary
-from conftest import S3_NS_URI, TOOL_TIMEOUT_S, Stoppable, s3_request
+from conftest import S3_NS_URI, TOOL_TIMEOUT_S, Stoppable, s3_request, wait_for
 
 HOUR_MS = 3_600_000
 BASE_TS = 1_795_600_800_000  # 2026-11-25T07:20:00Z
@@ -371,3 +371,29 @@ class Tally:
                 f"{self.duplicated} stored more than once, {len(self.strangers)} never produced "
                 f"({len(self.stored)} rows stored; {len(self.uncertain)} unacknowledged events, "
                 f"{len(set(self.uncertain) & set(self.stored))} of them stored)")
+
+
+def table_sinks_commit_side_by_side(sinks: list[KeptSink], producer: Producer, table_ids) -> None:
+    """Two or more sinks of one group, started, each committing to one table while `producer`
+    produces: each must read records, and go on running, while it produces; then the table
+    (`table_ids()`, its event ids) must come to hold every event produced, each sink must have
+    committed to it (its clicktrail_sink_table_commits_total), and none may have exited. The
+    sinks are stopped at the end."""
+    producer.start()
+    try:
+        idle = wait_until_working(sinks, 90)
+        assert not idle, f"sinks that never read a record: {idle}"
+        keep_watching(sinks, 8)
+    finally:
+        producer.stopping.set()
+        producer.join(timeout=60)
+    try:
+        wait_for(lambda: len(table_ids()) >= len(producer.ids) or None, 120,
+                 "the sinks did not commit every event to the table")
+        for s in sinks:
+            assert s.run.metrics().get("clicktrail_sink_table_commits_total", 0) > 0, f"{s.name} never committed"
+    finally:
+        for s in sinks:
+            s.stop()
+    for s in sinks:
+        assert not s.exits, s.exits

@@ -21,8 +21,8 @@ from conftest import wait_for  # noqa: E402
 from kafka_tools import committed_offsets, reset_offset  # noqa: E402
 from run_harness import new_run  # noqa: E402
 from sink_harness import (BASE_TS, HOUR_MS, KeptSink, Producer, canonical_event, create_topic,  # noqa: E402
-                          keep_watching, kill_at_random_moments, produce, produce_events, read_local, read_s3,
-                          sink_config, wait_until_working)
+                          kill_at_random_moments, produce, produce_events, read_local, read_s3, sink_config,
+                          table_sinks_commit_side_by_side)
 
 
 def topic_name() -> str:
@@ -187,25 +187,8 @@ def test_two_sinks_in_one_group_commit_to_one_table_without_losing_a_commit(serv
     sinks = [KeptSink(name, iceberg_sink(tmp_path, services, topic, prefix, group=group, max_age="1s")).start()
              for name in ("first", "second")]
     producer = Producer(services.kafka_bootstrap, topic)
-    producer.start()
-    try:
-        idle = wait_until_working(sinks, 90)
-        assert not idle, f"sinks that never read a record: {idle}"
-        keep_watching(sinks, 8)
-    finally:
-        producer.stopping.set()
-        producer.join(timeout=60)
-    try:
-        wait_for(lambda: len(table_ids(services, prefix)) >= len(producer.ids) or None, 120,
-                 "the two sinks did not commit every event to the table")
-        # Each did its part: its own partitions, its own commits to the one table.
-        for s in sinks:
-            assert s.run.metrics().get("clicktrail_sink_table_commits_total", 0) > 0, f"{s.name} never committed"
-    finally:
-        for s in sinks:
-            s.stop()
-    for s in sinks:
-        assert not s.exits, s.exits
+    # Each does its part: its own partitions, its own commits to the one table.
+    table_sinks_commit_side_by_side(sinks, producer, lambda: table_ids(services, prefix))
     ids = table_ids(services, prefix)
     assert sorted(ids) == sorted(producer.ids)  # none lost, none twice
     # Both committed: each snapshot's offsets carry all four partitions over, whoever wrote it.

@@ -246,6 +246,26 @@ TEST_F(config_file, a_glue_table_is_database_dot_table_for_an_iceberg_table_in_s
       << message;
 }
 
+TEST_F(config_file, a_rest_catalog_is_an_address_and_a_namespace_dot_table_for_an_iceberg_table) {
+  auto c = load_config(with_file(
+      "[sink]\ntable = \"iceberg\"\ncatalog_uri = \"http://127.0.0.1:8181\"\ncatalog_table = \"web.events\"\n"
+      "catalog_warehouse = \"s3://w\"\ncatalog_token = \"t0k\"\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sink.catalog.uri, "http://127.0.0.1:8181");
+  EXPECT_EQ(c->sink.catalog.ns, "web");
+  EXPECT_EQ(c->sink.catalog.table, "events");
+  EXPECT_EQ(c->sink.catalog.warehouse, "s3://w");
+  EXPECT_EQ(c->sink.catalog.token, "t0k");
+  EXPECT_TRUE(load_config(with_file("[sink]\ntable = \"iceberg\"\n"))->sink.catalog.uri.empty());
+  auto message = error_of(with_file("[sink]\ntable = \"iceberg\"\ncatalog_uri = \"127.0.0.1:8181\"\n"));
+  EXPECT_NE(message.find("must be an http:// or https:// address"), std::string::npos) << message;
+  message = error_of(with_file("[sink]\ncatalog_uri = \"http://c\"\ncatalog_table = \"a.b\"\n"));
+  EXPECT_NE(message.find("it needs sink.table = \"iceberg\""), std::string::npos) << message;
+  message = error_of(with_file("[sink]\ntable = \"iceberg\"\ncatalog_uri = \"http://c\"\n"));
+  EXPECT_NE(message.find("sink.catalog_table = \"\" must be \"namespace.table\""), std::string::npos)
+      << message;
+}
+
 TEST_F(config_file, an_iceberg_table_needs_parquet_and_a_layout_with_the_whole_date) {
   auto c = load_config(with_file("[sink]\ntable = \"iceberg\"\n"));
   ASSERT_TRUE(c.ok()) << c.err().message;

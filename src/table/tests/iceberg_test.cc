@@ -8,9 +8,9 @@
 
 #include "event/fields.h"
 #include "format/avro/container.h"
-#include "table/glue_catalog.h"
 #include "table/iceberg_table.h"
 #include "table/kafka_offsets.h"
+#include "table/table_metadata.h"
 #include "table/tests/table_store_test.h"
 
 namespace clicktrail::table {
@@ -65,7 +65,7 @@ TEST(kafka_offsets, read_from_the_current_snapshot_and_written_back_whole) {
   }
 }
 
-TEST(glue_catalog, reads_the_version_of_either_naming_of_metadata_files) {
+TEST(table_metadata, reads_the_version_of_either_naming_of_metadata_files) {
   EXPECT_EQ(metadata_version_of("s3://b/t/metadata/v12.metadata.json"), 12);
   EXPECT_EQ(metadata_version_of("s3://b/t/metadata/00012-6c1a2b3c-0000-4000-8000-000000000000.metadata.json"),
             12);

@@ -20,6 +20,7 @@
 #include "enrich/sink_enricher.h"
 #include "http/ops_routes.h"
 #include "http/server.h"
+#include "sink/table_compactor.h"
 #include "store/open_store.h"
 
 namespace clicktrail::app {
@@ -72,6 +73,14 @@ int sink_run(const config::load_options& sources, bool until_caught_up, bool acc
            cfg.sink.group_id, (*store)->describe(),
            ops ? fmt::format("http://{}:{}/metrics", cfg.sink.listen->host, ops->local_port()) : "off");
 
+  // Background compaction while the sink runs for good (a catch-up run ends before it would matter).
+  std::optional<sink::table_compactor> compactor;
+  if (cfg.sink.compact_every.count() > 0 && !until_caught_up) {
+    table::compaction_options with;
+    with.codec = cfg.sink.codec;
+    compactor.emplace(**store, sink::options_from(cfg.sink).catalog, with, cfg.sink.compact_every, metrics);
+    log.info("compacting the table every {} s", cfg.sink.compact_every.count() / 1000);
+  }
   const auto started = std::chrono::steady_clock::now();
   lanes.start(until_caught_up ? sink::sink::mode::until_caught_up : sink::sink::mode::forever);
   const bool terminal = isatty(STDERR_FILENO) == 1;

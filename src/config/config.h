@@ -157,6 +157,7 @@ struct sink_config {
   struct glue_pointer {
     std::string database, table, endpoint, region;
   } glue{};
+  std::chrono::milliseconds compact_every{0};  // 0: no background compaction
   // sink.catalog_*: an Iceberg REST catalog that keeps the table's versions; empty uri: none.
   struct rest_catalog {
     std::string uri, ns, table, warehouse, token;

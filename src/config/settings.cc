@@ -244,6 +244,12 @@ constexpr std::array table{
     setting{"sink", "catalog_token", string, "",
             "With sink.catalog_uri: a bearer token sent with every request to the catalog (set it in "
             "CLICKTRAIL_SINK_CATALOG_TOKEN rather than in a file). Empty: none."},
+    setting{
+        "sink", "compact_every", duration, "0s",
+        "With sink.table = \"iceberg\": how often the sink compacts the table in the background, as "
+        "`clicktrail compact` does with its defaults (closed partitions, files of about 128 MiB, repeated "
+        "event ids removed; docs/compaction.md). 0s: never (run `clicktrail compact` on a schedule instead).",
+        0, 7 * day},
     setting{"sink", "compression", choice, "zstd",
             "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,
             "zstd|snappy|gzip|none"},

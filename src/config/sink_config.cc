@@ -191,6 +191,13 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   sink.max_records = get<std::int64_t>(raw, "sink.max_records");
   sink.max_bytes = get<std::int64_t>(raw, "sink.max_bytes");
   sink.max_age = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.max_age"));
+  sink.compact_every = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.compact_every"));
+  if (sink.compact_every.count() > 0 && sink.table != table_kind::iceberg) {
+    found.push_back(
+        fmt::format("{}: sink.compact_every compacts an Iceberg table: it needs sink.table = "
+                    "\"iceberg\" (Hive files are not compacted: docs/compaction.md says why)",
+                    origin_of(raw, "sink.compact_every")));
+  }
   sink.max_open_files = get<std::int64_t>(raw, "sink.max_open_files");
   sink.dedup_window = get<std::int64_t>(raw, "sink.dedup_window");
   sink.max_buffered_bytes = get<std::int64_t>(raw, "sink.max_buffered_bytes");

@@ -223,3 +223,46 @@ def test_compaction_and_a_sink_commit_to_one_table_at_once_and_lose_nothing(serv
     assert sorted(ids) == sorted(producer.ids)  # none lost, none twice
     current = table.open().current_snapshot()
     assert "clicktrail.kafka-offsets" in current.summary.additional_properties
+
+
+def test_the_sink_compacts_its_table_in_the_background_removing_a_resent_batchs_repeats(
+        services, tmp_path: Path) -> None:
+    """sink.compact_every: the running sink compacts its own table's closed hours, one file an
+    hour in the end, and the copies of a batch the tracker sent twice (kept by the sink, whose
+    window is off here) are gone from the table."""
+    from conftest import wait_for
+    from sink_harness import BASE_TS, canonical_event, create_topic, produce_events, sink_config
+
+    topic = f"e2e-compact-bg-{uuid.uuid4().hex[:10]}"
+    create_topic(services.kafka_bootstrap, topic)
+    events = [canonical_event(i, BASE_TS + (i % 3) * HOUR_MS + i) for i in range(400)]
+    for p in range(4):
+        produce_events(services.kafka_bootstrap, topic, events[p::4], partition=p)
+    produce_events(services.kafka_bootstrap, topic, events[:40], partition=0)  # resent: the same ids again
+    url = f"s3://{services.s3_bucket}/compaction-bg-{uuid.uuid4().hex[:8]}/events"
+    run = sink_config(tmp_path, services.kafka_bootstrap, topic, url, s3=services, format="parquet",
+                      table="iceberg", max_records=25, max_age="1s", dedup_window=0, compact_every="2s")
+    table = Table(services, tmp_path)
+    table.url = url
+    expected = sorted(e["event_id"] for e in events)
+
+    def compacted() -> bool:
+        if run.metrics().get("clicktrail_sink_table_commits_total", 0) == 0:
+            return False  # no table yet
+        t = table.open()
+        per_hour = Counter(task.file.partition[0] for task in t.scan().plan_files())
+        return sorted(r["event_id"] for r in table.rows()) == expected and set(per_hour.values()) == {1}
+
+    run.start()
+    try:
+        wait_for(compacted, 120, "the sink did not compact its table to one file an hour without repeats", every=1)
+        assert run.proc.poll() is None, run.log.read_text()[-3000:]
+        metrics = run.metrics()
+        assert metrics.get("clicktrail_sink_compacted_partitions_total", 0) >= 3
+        assert metrics.get("clicktrail_sink_compaction_repeats_total", 0) == 40
+        assert metrics.get("clicktrail_sink_compaction_failures_total", 0) == 0
+    finally:
+        assert run.stop() == 0, run.log.read_text()[-3000:]
+    assert len(table.rows()) == len(expected)  # once each
+    log = run.log.read_text()
+    assert "compacting the table every 2 s" in log and "compacted partition=collector_ts_hour=" in log

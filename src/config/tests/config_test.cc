@@ -266,6 +266,17 @@ TEST_F(config_file, a_rest_catalog_is_an_address_and_a_namespace_dot_table_for_a
       << message;
 }
 
+TEST_F(config_file, background_compaction_is_for_an_iceberg_table_and_off_by_default) {
+  auto c = load_config(with_file("[sink]\ntable = \"iceberg\"\ncompact_every = \"30m\"\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sink.compact_every, std::chrono::minutes(30));
+  EXPECT_EQ(load_config(with_file("[sink]\ntable = \"iceberg\"\n"))->sink.compact_every.count(), 0);
+  const auto message = error_of(with_file("[sink]\ncompact_every = \"1h\"\n"));
+  EXPECT_NE(message.find("sink.compact_every compacts an Iceberg table: it needs sink.table = \"iceberg\""),
+            std::string::npos)
+      << message;
+}
+
 TEST_F(config_file, an_iceberg_table_needs_parquet_and_a_layout_with_the_whole_date) {
   auto c = load_config(with_file("[sink]\ntable = \"iceberg\"\n"));
   ASSERT_TRUE(c.ok()) << c.err().message;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import textwrap
 
@@ -28,6 +29,12 @@ EXAMPLE = "examples/github-pages"
 DESCRIBE_ONLY_ON_STAR = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
 # What the sink's S3 client calls (src/store/s3_store.cc, s3_upload.cc), as IAM actions.
 SINK_OBJECT_ACTIONS = {"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
+# What the sink calls of Glue to point an Iceberg table's Glue entry at each commit
+# (src/table/glue_catalog.cc); CreateTable only when the table is missing, and Terraform makes it.
+SINK_GLUE_ACTIONS = ["glue:GetTable", "glue:UpdateTable"]
+# One table's three ARNs, as Glue authorizes a table's calls on all three.
+GLUE_TABLE_ARNS = ['"${local.glue_arn}:catalog"', '"${local.glue_arn}:database/${%s[0]}"',
+                   '"${local.glue_arn}:table/${%s[0]}/${%s[1]}"']
 # Terraform's own names, and the type keywords of a variable's `type`.
 BUILTIN_ROOTS = {"each", "count", "path", "self", "terraform"}
 
@@ -54,6 +61,34 @@ def test_terraform_is_formatted_as_tofu_fmt_writes_it(tmp_path):
     proc = subprocess.run([tofu, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM_DIR)],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, f"run `tofu fmt -recursive deploy/terraform`:\n{proc.stdout}{proc.stderr}"
+
+
+def provider_mirror() -> str | None:
+    """A filesystem mirror holding the hashicorp/aws provider: CLICKTRAIL_TF_PLUGINS, or the one
+    the machines these tests run on keep at /opt/tf-plugins."""
+    for d in (os.environ.get("CLICKTRAIL_TF_PLUGINS"), "/opt/tf-plugins"):
+        if d and os.path.isdir(os.path.join(d, "registry.terraform.io", "hashicorp", "aws")):
+            return d
+    return None
+
+
+def test_the_example_validates_against_the_aws_providers_schemas(tmp_path):
+    """`terraform validate` with the real provider: every resource's attribute names, types and
+    nested blocks, which the parsed checks below cannot know. The provider cannot be fetched here
+    (no registry), so this runs where a mirror of it is (deploy/terraform/README.md)."""
+    terraform, mirror = shutil.which("terraform"), provider_mirror()
+    if not terraform or not mirror:
+        pytest.skip("needs `terraform` on the PATH and a mirror of hashicorp/aws (CLICKTRAIL_TF_PLUGINS)")
+    # A copy: init writes .terraform/ and a lock file; the modules read ../../../systemd from deploy/.
+    shutil.copytree(REPO_ROOT / "deploy", tmp_path / "deploy", ignore=shutil.ignore_patterns(".terraform*"))
+    cli_config = tmp_path / "terraformrc"
+    cli_config.write_text("")
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    where = tmp_path / "deploy" / "terraform" / EXAMPLE
+    for args in (["init", "-backend=false", "-input=false", f"-plugin-dir={mirror}"], ["validate", "-no-color"]):
+        proc = subprocess.run([terraform, *args], cwd=where, capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, f"terraform {args[0]}:\n{proc.stdout}{proc.stderr}"
+    assert "The configuration is valid" in proc.stdout
 
 
 def test_every_module_has_its_files_typed_described_variables_and_outputs(modules):
@@ -204,7 +239,11 @@ def test_bucket_lifecycle_aborts_unfinished_uploads_expires_old_versions_and_tie
 def test_the_example_tiers_only_the_sinks_data_prefixes(modules):
     call = [b for b in mod(modules, EXAMPLE).of_type("module") if b.labels == ["bucket"]][0]
     items = [i.src for i in call.attrs["tiered_prefixes"].items]
-    assert items == ['"${local.sink_prefix}/events/"', '"${local.sink_prefix}/bad/"'], items
+    assert items == ["local.data_prefix", '"${local.sink_prefix}/bad/"'], items
+    # The events' data files: the files' folder, or an Iceberg table's data/ (never its metadata/,
+    # which every query reads).
+    assert mod(modules, EXAMPLE).locals()["data_prefix"].src == \
+        'var.table == "iceberg" ? "${local.sink_prefix}/data/" : "${local.sink_prefix}/events/"'
 
 
 # ---- the network ---------------------------------------------------------------------------------
@@ -225,7 +264,9 @@ def test_kafka_is_reachable_on_9092_only_from_the_lambda_functions_security_grou
     assert rule.value("ip_protocol") == "tcp"
     assert not {"cidr_ipv4", "cidr_ipv6", "prefix_list_id"} & set(rule.attrs), "no address ranges, only the group"
     assert kafka.variables()["kafka_port"].value("default") == 9092
-    assert len(ingress) == 1, "Kafka's is the only ingress rule of the deployment"
+    # Kafka's, and the Glue endpoint's (HTTPS, made only for an Iceberg table's Glue entry, checked below).
+    assert sorted(b.labels[1] for b in ingress) == ["clients", "glue_endpoint"], \
+        "Kafka's and the Glue endpoint's are the only ingress rules of the deployment"
     # The example admits exactly the Lambda function's group, and no port override.
     call = [b for b in example.of_type("module") if b.labels == ["kafka"]][0]
     assert call.attrs["client_security_groups"].src.split() == ["{", "lambda", "=", "module.ingest.security_group_id", "}"]
@@ -250,6 +291,26 @@ def test_private_subnets_have_no_route_out_but_the_s3_endpoint(modules):
     assert not network.resource("aws_default_security_group", "this").blocks, "the default group must have no rules"
 
 
+def test_glue_is_reached_through_an_endpoint_that_passes_the_sinks_calls_on_its_table_only(modules):
+    network, kafka = mod(modules, "network"), mod(modules, "kafka")
+    endpoint = network.resource("aws_vpc_endpoint", "glue")
+    assert endpoint.attrs["count"].refs == ["var.glue_table"], "the endpoint costs by the hour: only when asked for"
+    assert endpoint.value("vpc_endpoint_type") == "Interface" and endpoint.value("private_dns_enabled") is True
+    assert endpoint.attrs["subnet_ids"].refs == ["aws_subnet.private"]
+    assert endpoint.attrs["policy"].refs == ["data.aws_iam_policy_document.glue_endpoint[0].json"]
+    [policy] = statements(network, network.data("aws_iam_policy_document", "glue_endpoint"))
+    assert policy.actions == SINK_GLUE_ACTIONS
+    assert policy.resources == [r.replace("%s", "local.glue_names") for r in GLUE_TABLE_ARNS]
+    # In from the private subnets only, and the Kafka host's one way to it.
+    [ingress] = [b for b in network.resources("aws_vpc_security_group_ingress_rule")]
+    assert ingress.attrs["security_group_id"].refs == ["aws_security_group.glue_endpoint[0].id"]
+    assert ingress.attrs["cidr_ipv4"].refs == ["local.private_half"] and ingress.value("from_port") == 443
+    egress = kafka.resource("aws_vpc_security_group_egress_rule", "glue")
+    assert egress.attrs["referenced_security_group_id"].refs == ["var.glue_endpoint_security_group_id"]
+    assert egress.value("from_port") == egress.value("to_port") == 443
+    assert network.outputs()["glue_endpoint_security_group_id"].attrs["value"].refs == ["aws_security_group.glue_endpoint"]
+
+
 def test_kafka_host_has_imdsv2_only_no_public_address_and_encrypted_volumes(modules):
     kafka = mod(modules, "kafka")
     host = kafka.resource("aws_instance", "this")
@@ -258,9 +319,11 @@ def test_kafka_host_has_imdsv2_only_no_public_address_and_encrypted_volumes(modu
     assert metadata.value("http_tokens") == "required" and metadata.value("http_put_response_hop_limit") == 1
     assert host.child("root_block_device").value("encrypted") is True
     assert kafka.resource("aws_ebs_volume", "data").value("encrypted") is True
-    egress = kafka.resources("aws_vpc_security_group_egress_rule")
-    assert len(egress) == 1 and egress[0].attrs["prefix_list_id"].refs == ["var.s3_prefix_list_id"]
-    assert egress[0].value("from_port") == egress[0].value("to_port") == 443
+    # Out: HTTPS to S3, and to the Glue endpoint when there is one (checked above); nothing else.
+    egress = {b.labels[1]: b for b in kafka.resources("aws_vpc_security_group_egress_rule")}
+    assert sorted(egress) == ["glue", "s3"]
+    assert egress["s3"].attrs["prefix_list_id"].refs == ["var.s3_prefix_list_id"]
+    assert egress["s3"].value("from_port") == egress["s3"].value("to_port") == 443
 
 
 # ---- IAM ------------------------------------------------------------------------------------------
@@ -304,7 +367,8 @@ def test_the_sink_may_touch_only_its_prefix(modules):
     sink_keys = '"${var.bucket_arn}/${var.sink_prefix}/*"'
     granted = {a for s in stmts for a in s.actions}
     assert granted <= SINK_OBJECT_ACTIONS | {"s3:ListBucket", "s3:ListBucketMultipartUploads", "kms:GenerateDataKey",
-                                             "kms:Decrypt"}, f"the sink needs no more than {sorted(granted)}"
+                                             "kms:Decrypt"} | set(SINK_GLUE_ACTIONS), \
+        f"the sink needs no more than {sorted(granted)}"
     for s in stmts:
         assert s.effect == "Allow"
         writes = set(s.actions) & {"s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
@@ -321,6 +385,10 @@ def test_the_sink_may_touch_only_its_prefix(modules):
             assert s.actions == ["s3:ListBucketMultipartUploads"] and s.resources == ["var.bucket_arn"]
         if {"kms:GenerateDataKey", "kms:Decrypt"} & set(s.actions):
             assert s.resources == ["statement.value"] and s.conditions[0][1] == "kms:ViaService"
+        if any(a.startswith("glue:") for a in s.actions):
+            assert s.actions == SINK_GLUE_ACTIONS, f"{s.where}: the sink calls {SINK_GLUE_ACTIONS} of Glue, no more"
+            assert s.resources == [r.replace("%s", "statement.value") for r in GLUE_TABLE_ARNS], \
+                f"{s.where}: Glue calls on the one table only"
     assert {a for s in stmts for a in s.actions} >= SINK_OBJECT_ACTIONS | {"s3:ListBucket", "s3:ListBucketMultipartUploads"}
     # The prefix is required and validated: no empty prefix (the whole bucket), no wildcards.
     prefix = iam.variables()["sink_prefix"]
@@ -351,8 +419,9 @@ def heredoc_text(src: str) -> str:
     return textwrap.dedent(body) + "\n"
 
 
-def test_the_sink_config_written_to_the_kafka_host_passes_config_check(modules, tmp_path):
-    kafka = mod(modules, "kafka")
+def check_sink_config(kafka: Module, tmp_path, settings: dict[str, str]) -> str:
+    """`clicktrail config check` of the sink's config as the kafka module renders it, with the
+    sink's environment `settings`; its output."""
     toml = heredoc_text(kafka.locals()["sink_config"].src)
     values = {"local.brokers": "10.42.128.10:9092", "var.kafka_topic": "clicktrail.events",
               "var.kafka_bad_topic": "clicktrail.bad", "var.bucket": "myblog-clicktrail-data",
@@ -360,9 +429,16 @@ def test_the_sink_config_written_to_the_kafka_host_passes_config_check(modules, 
     rendered = re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], toml)
     path = tmp_path / "clicktrail.toml"
     path.write_text(rendered)
-    proc = subprocess.run([binary(), "config", "check", str(path)], capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 0, f"{rendered}\n{proc.stdout}{proc.stderr}"
-    assert "s3://myblog-clicktrail-data/clicktrail" in proc.stdout
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLICKTRAIL_")} | settings
+    proc = subprocess.run([binary(), "config", "check", str(path)], capture_output=True, text=True, timeout=30,
+                          env=env)
+    assert proc.returncode == 0, f"{rendered}\n{settings}\n{proc.stdout}{proc.stderr}"
+    return proc.stdout
+
+
+def test_the_sink_config_written_to_the_kafka_host_passes_config_check(modules, tmp_path):
+    out = check_sink_config(mod(modules, "kafka"), tmp_path, {})
+    assert "s3://myblog-clicktrail-data/clicktrail" in out
 
 
 def test_the_kafka_hosts_bootstrap_script_is_valid_bash_and_the_sink_unit_is_deploy_systemds(modules, tmp_path):
@@ -420,6 +496,47 @@ def test_the_glue_table_has_the_event_schemas_columns_in_order(modules):
     workgroup = mod(modules, "analytics").resource("aws_athena_workgroup", "this").child("configuration")
     assert workgroup.value("enforce_workgroup_configuration") is True
     assert workgroup.attrs["bytes_scanned_cutoff_per_query"].refs == ["var.bytes_scanned_cutoff"]
+
+
+def test_the_iceberg_glue_table_is_left_for_the_sink_to_point(modules):
+    analytics = mod(modules, "analytics")
+    table = analytics.resource("aws_glue_catalog_table", "iceberg_events")
+    assert table.attrs["count"].src == 'var.table == "iceberg" ? 1 : 0'
+    assert analytics.resource("aws_glue_catalog_table", "events").attrs["count"].src == 'var.table == "files" ? 1 : 0'
+    # What the sink requires of a Glue table to point it (src/table/glue_catalog.cc): ICEBERG, and
+    # no metadata_location until it sets one; at the table's own location, where the sink keeps it.
+    assert table.attrs["parameters"].value == {"table_type": "ICEBERG"}
+    descriptor = table.child("storage_descriptor")
+    assert descriptor.attrs["location"].refs == ["local.table_location"]
+    assert analytics.locals()["table_location"].src == '"s3://${var.bucket}/${var.sink_prefix}"'
+    assert [c.attrs["for_each"].src for c in descriptor.blocks if c.type == "dynamic"] == ["local.columns"]
+    # Applying again must not point Athena back at no version.
+    ignored = table.child("lifecycle").attrs["ignore_changes"]
+    assert sorted(i.src for i in ignored.items) == ["parameters", "storage_descriptor"]
+    assert analytics.outputs()["glue_table"].attrs["value"].src == '"${aws_glue_catalog_database.this.name}.${local.events_table}"'
+
+
+def test_the_example_wires_an_iceberg_sink_to_its_glue_table(modules, tmp_path):
+    example, kafka = mod(modules, EXAMPLE), mod(modules, "kafka")
+    settings = example.locals()["sink_settings"].src
+    assert "CLICKTRAIL_SINK_TABLE = var.table" in settings and "CLICKTRAIL_SINK_GLUE_TABLE = local.glue_table" in settings
+    # The one name, given to the sink, its role and the network's endpoint; the analytics module
+    # names its table "events" in a database of var.name.
+    glue = example.locals()["glue_table"].src
+    assert glue == 'var.enable_analytics && var.table == "iceberg" ? "${local.analytics_database}.events" : null'
+    assert example.locals()["analytics_database"].src == 'replace(var.name, "-", "_")'
+    blocks = {b.labels[0]: b for b in example.of_type("module")}
+    for name in ("network", "iam"):
+        assert blocks[name].attrs["glue_table"].refs == ["local.glue_table"], name
+    assert blocks["analytics"].attrs["name"].refs == ["local.analytics_database"]
+    assert blocks["analytics"].attrs["table"].refs == ["var.table"]
+    assert blocks["kafka"].attrs["sink_settings"].refs == ["local.sink_settings"]
+    assert blocks["kafka"].attrs["glue_endpoint_security_group_id"].refs == \
+        ["module.network.glue_endpoint_security_group_id"]
+    # The sink's config on the host, with those settings, passes the sink's own check.
+    out = check_sink_config(kafka, tmp_path, {"CLICKTRAIL_SINK_TABLE": "iceberg",
+                                              "CLICKTRAIL_SINK_GLUE_TABLE": "clicktrail.events"})
+    assert "an Iceberg table that Glue table clicktrail.events follows" in out, out
 
 
 def test_the_example_outputs_the_api_url_and_the_bucket(modules):

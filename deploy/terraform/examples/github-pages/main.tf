@@ -12,6 +12,18 @@ locals {
   sink_prefix      = "clicktrail"
   artifacts_prefix = "deploy"
   results_prefix   = "athena-results"
+
+  # An Iceberg table with Athena: the sink points the Glue table (the analytics module's) at each
+  # commit, through the network's Glue endpoint, with the role's Glue grant on that table alone.
+  # Its name is the analytics module's: database (var.name, "-" as "_") and "events".
+  analytics_database = replace(var.name, "-", "_")
+  glue_table         = var.enable_analytics && var.table == "iceberg" ? "${local.analytics_database}.events" : null
+  sink_settings = merge(
+    { CLICKTRAIL_SINK_TABLE = var.table },
+    local.glue_table == null ? {} : { CLICKTRAIL_SINK_GLUE_TABLE = local.glue_table },
+  )
+  # Where the events' Parquet files are, per table kind: they age into cheaper storage.
+  data_prefix = var.table == "iceberg" ? "${local.sink_prefix}/data/" : "${local.sink_prefix}/events/"
 }
 
 module "bucket" {
@@ -19,7 +31,7 @@ module "bucket" {
   name        = var.bucket_name
   kms_key_arn = var.kms_key_arn
   # The events and rejected input age into cheaper storage; the sink's own state does not.
-  tiered_prefixes   = ["${local.sink_prefix}/events/", "${local.sink_prefix}/bad/"]
+  tiered_prefixes   = [local.data_prefix, "${local.sink_prefix}/bad/"]
   expiring_prefixes = var.enable_analytics ? { "${local.results_prefix}/" = 30 } : {}
 }
 
@@ -27,6 +39,7 @@ module "network" {
   source         = "../../modules/network"
   name           = var.name
   s3_bucket_arns = [module.bucket.arn]
+  glue_table     = local.glue_table
 }
 
 module "iam" {
@@ -36,6 +49,7 @@ module "iam" {
   sink_prefix               = local.sink_prefix
   artifacts_prefix          = local.artifacts_prefix
   kms_key_arn               = var.kms_key_arn
+  glue_table                = local.glue_table
   lambda_log_group_arn      = module.ingest.log_group_arn
   lambda_subnet_ids         = module.network.private_subnet_ids
   lambda_security_group_ids = [module.ingest.security_group_id]
@@ -56,6 +70,9 @@ module "kafka" {
   artifacts_prefix       = local.artifacts_prefix
   kafka_archive          = var.kafka_archive
   clicktrail_bundle      = var.clicktrail_bundle
+  sink_settings          = local.sink_settings
+  # null without a Glue table: the host then has no way to Glue at all.
+  glue_endpoint_security_group_id = module.network.glue_endpoint_security_group_id
 }
 
 module "ingest" {
@@ -77,7 +94,8 @@ module "ingest" {
 module "analytics" {
   count          = var.enable_analytics ? 1 : 0
   source         = "../../modules/analytics"
-  name           = replace(var.name, "-", "_")
+  name           = local.analytics_database
+  table          = var.table
   bucket         = module.bucket.name
   sink_prefix    = local.sink_prefix
   results_prefix = local.results_prefix

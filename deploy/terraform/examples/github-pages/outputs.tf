@@ -14,8 +14,8 @@ output "bucket" {
 }
 
 output "events_location" {
-  description = "Where the Parquet files are: year=/month=/day=/hour= folders below."
-  value       = "s3://${module.bucket.name}/${local.sink_prefix}/events/"
+  description = "Where the Parquet files are: year=/month=/day=/hour= folders below (with table = \"iceberg\", the table's data/ folder, whose files are the table's only as its metadata lists them)."
+  value       = "s3://${module.bucket.name}/${local.data_prefix}"
 }
 
 output "ecr_repository_url" {
@@ -40,5 +40,5 @@ output "athena_workgroup" {
 
 output "athena_table" {
   description = "The events table, as database.table (null without analytics)."
-  value       = try("${module.analytics[0].database}.${module.analytics[0].events_table}", null)
+  value       = try(module.analytics[0].glue_table, null)
 }

@@ -81,6 +81,17 @@ variable "enable_analytics" {
   default     = true
 }
 
+variable "table" {
+  description = "What the sink writes (its sink.table): \"files\", Hive-partitioned Parquet under clicktrail/events/, or \"iceberg\", an Iceberg table at clicktrail/ whose commits the sink publishes to the Glue table Athena reads (docs/iceberg.md)."
+  type        = string
+  default     = "files"
+
+  validation {
+    condition     = contains(["files", "iceberg"], var.table)
+    error_message = "table must be \"files\" or \"iceberg\"."
+  }
+}
+
 variable "log_retention_days" {
   description = "Days the Lambda function's and the API's logs are kept."
   type        = number

@@ -1,10 +1,16 @@
-# SQL over the sink's Parquet files with Athena: a Glue table over PREFIX/events/ and a workgroup
-# that fixes where query results go.
+# SQL over the sink's output with Athena: a Glue table "events" and a workgroup that fixes where
+# query results go. The table is one of two kinds, as the sink's sink.table:
 #
-# Partition projection: Athena computes the partitions (year=/month=/day=/hour=, the sink's
-# default sink.layout) from the table's properties instead of reading them from the catalog, so
-# no crawler or MSCK REPAIR has to run as new hours arrive. Filter on year and month (or day):
-# a query without a partition filter lists every projected hour.
+# - "files" (the default): Hive-partitioned Parquet under PREFIX/events/. Partition projection:
+#   Athena computes the partitions (year=/month=/day=/hour=, the sink's default sink.layout) from
+#   the table's properties instead of reading them from the catalog, so no crawler or MSCK REPAIR
+#   has to run as new hours arrive. Filter on year and month (or day): a query without a
+#   partition filter lists every projected hour.
+# - "iceberg": the Iceberg table the sink keeps at PREFIX (docs/iceberg.md). Terraform makes the
+#   Glue entry; the sink (sink.glue_table) points it at each version it commits, so Terraform
+#   must not take those parameters back: it ignores changes to them. Athena reads the schema,
+#   partitions and files from the table's own metadata, and answers "metadata_location not found"
+#   until the sink's first commit.
 
 locals {
   tags = merge(var.tags, { module = "clicktrail/analytics" })
@@ -36,6 +42,9 @@ locals {
   ]
 
   events_location = "s3://${var.bucket}/${var.sink_prefix}/events"
+  table_location  = "s3://${var.bucket}/${var.sink_prefix}"
+  # Whichever of the two tables var.table made.
+  events_table = one(concat(aws_glue_catalog_table.events[*].name, aws_glue_catalog_table.iceberg_events[*].name))
 }
 
 resource "aws_glue_catalog_database" "this" {
@@ -45,6 +54,7 @@ resource "aws_glue_catalog_database" "this" {
 }
 
 resource "aws_glue_catalog_table" "events" {
+  count         = var.table == "files" ? 1 : 0
   database_name = aws_glue_catalog_database.this.name
   name          = "events"
   description   = "clicktrail events (docs/event-schema.md), Parquet, partitioned by the hour of collector_ts (UTC)"
@@ -103,6 +113,46 @@ resource "aws_glue_catalog_table" "events" {
   partition_keys {
     name = "hour"
     type = "int"
+  }
+}
+
+# Before the choice of table kind, the files table was the only one.
+moved {
+  from = aws_glue_catalog_table.events
+  to   = aws_glue_catalog_table.events[0]
+}
+
+resource "aws_glue_catalog_table" "iceberg_events" {
+  count         = var.table == "iceberg" ? 1 : 0
+  database_name = aws_glue_catalog_database.this.name
+  name          = "events"
+  description   = "clicktrail events (docs/event-schema.md), an Iceberg table the sink commits to; partitioned by the hour of collector_ts (UTC)"
+  table_type    = "EXTERNAL_TABLE"
+
+  # No metadata_location: the sink sets it at its first commit and moves it at every later one
+  # (with previous_metadata_location), carrying this definition over.
+  parameters = {
+    table_type = "ICEBERG"
+  }
+
+  # For the Glue console and crawlers' eyes only: Athena takes the columns from the table's
+  # metadata, where each has the field id the Parquet files carry.
+  storage_descriptor {
+    location = local.table_location
+
+    dynamic "columns" {
+      for_each = local.columns
+      content {
+        name = columns.value[0]
+        type = columns.value[1]
+      }
+    }
+  }
+
+  lifecycle {
+    # The sink owns these after its first commit; applying the module again must not point
+    # Athena back at no version (or at an old one).
+    ignore_changes = [parameters, storage_descriptor]
   }
 }
 

@@ -5,7 +5,12 @@ output "database" {
 
 output "events_table" {
   description = "The events table: SELECT … FROM \"<database>\".events WHERE year = … AND month = …"
-  value       = aws_glue_catalog_table.events.name
+  value       = local.events_table
+}
+
+output "glue_table" {
+  description = "\"database.table\" of the events table: with table = \"iceberg\", the sink's sink.glue_table (CLICKTRAIL_SINK_GLUE_TABLE)."
+  value       = "${aws_glue_catalog_database.this.name}.${local.events_table}"
 }
 
 output "workgroup" {

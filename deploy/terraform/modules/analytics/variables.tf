@@ -24,6 +24,17 @@ variable "sink_prefix" {
   }
 }
 
+variable "table" {
+  description = "What the sink writes, as its sink.table: \"files\" (Hive-partitioned Parquet under PREFIX/events/) or \"iceberg\" (an Iceberg table at PREFIX, which the sink points the Glue table at; set its sink.glue_table to this module's glue_table output)."
+  type        = string
+  default     = "files"
+
+  validation {
+    condition     = contains(["files", "iceberg"], var.table)
+    error_message = "table must be \"files\" or \"iceberg\", the sink's sink.table."
+  }
+}
+
 variable "results_prefix" {
   description = "Key prefix of Athena's query results in the bucket; give the bucket module an expiry for it."
   type        = string

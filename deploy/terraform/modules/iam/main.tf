@@ -4,7 +4,8 @@
 # s3_upload.cc: PutObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload
 # (s3:PutObject); GetObject and HeadObject (s3:GetObject); DeleteObject; AbortMultipartUpload;
 # ListObjectsV2 (s3:ListBucket); ListMultipartUploads (s3:ListBucketMultipartUploads). It never
-# lists parts or touches ACLs, tags or versions.
+# lists parts or touches ACLs, tags or versions. With glue_table (an Iceberg table that Athena
+# reads, src/table/glue_catalog.cc) it also calls Glue's GetTable and UpdateTable on that table.
 #
 # The Lambda function talks to Kafka only: it needs nothing from AWS's APIs but to write its
 # logs, and the network interfaces that put it in the VPC, which Lambda creates with its role.
@@ -19,6 +20,9 @@ locals {
   tags      = merge(var.tags, { module = "clicktrail/iam" })
   ec2_arn   = "arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
   sink_keys = "${var.bucket_arn}/${var.sink_prefix}/*"
+  glue_arn  = "arn:${data.aws_partition.current.partition}:glue:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+  # "database.table" split; empty without glue_table.
+  glue_names = var.glue_table == null ? [] : split(".", var.glue_table)
 }
 
 # ---- the sink, on the Kafka host ---------------------------------------------------------------
@@ -81,6 +85,23 @@ data "aws_iam_policy_document" "sink" {
     effect    = "Allow"
     actions   = ["s3:GetObject"]
     resources = ["${var.bucket_arn}/${var.artifacts_prefix}/*"]
+  }
+
+  # Moving the Glue table's metadata_location after each commit. Glue authorizes a table's calls
+  # on the catalog, its database and the table itself. No CreateTable: the analytics module made
+  # the table, and a role that may create tables could make them anywhere in the database.
+  dynamic "statement" {
+    for_each = var.glue_table == null ? [] : [local.glue_names]
+    content {
+      sid     = "PointTheGlueTable"
+      effect  = "Allow"
+      actions = ["glue:GetTable", "glue:UpdateTable"]
+      resources = [
+        "${local.glue_arn}:catalog",
+        "${local.glue_arn}:database/${statement.value[0]}",
+        "${local.glue_arn}:table/${statement.value[0]}/${statement.value[1]}",
+      ]
+    }
   }
 
   dynamic "statement" {

@@ -50,6 +50,17 @@ variable "kms_key_arn" {
   }
 }
 
+variable "glue_table" {
+  description = "\"database.table\" of the Glue table the sink points at its Iceberg table's commits (its sink.glue_table; the analytics module's glue_table output), or null when it has none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.glue_table == null || can(regex("^[a-z0-9_]{1,255}\\.[a-z0-9_]{1,255}$", var.glue_table))
+    error_message = "glue_table must be \"database.table\", each lower-case letters, digits and '_' (Glue's names), without wildcards."
+  }
+}
+
 variable "lambda_log_group_arn" {
   description = "ARN of the Lambda function's log group (created beforehand, with its retention); the function may write to it and to no other."
   type        = string

@@ -163,6 +163,19 @@ resource "aws_vpc_security_group_egress_rule" "s3" {
   tags              = local.tags
 }
 
+# The sink's Glue calls (an Iceberg table with sink.glue_table), to the network module's
+# interface endpoint.
+resource "aws_vpc_security_group_egress_rule" "glue" {
+  count                        = var.glue_endpoint_security_group_id == null ? 0 : 1
+  security_group_id            = aws_security_group.kafka.id
+  description                  = "HTTPS to Glue through its interface endpoint"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = var.glue_endpoint_security_group_id
+  tags                         = local.tags
+}
+
 # ---- the host ----------------------------------------------------------------------------------
 
 resource "aws_ebs_volume" "data" {

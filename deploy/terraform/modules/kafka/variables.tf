@@ -180,6 +180,12 @@ variable "sink_prefix" {
   }
 }
 
+variable "glue_endpoint_security_group_id" {
+  description = "Security group of the network module's Glue endpoint, for the sink's Iceberg commits to reach Glue (sink.glue_table); null: no way to Glue."
+  type        = string
+  default     = null
+}
+
 variable "sink_settings" {
   description = "More settings for the sink as CLICKTRAIL_* environment variables, e.g. { CLICKTRAIL_SINK_MAX_AGE = \"10m\" } (docs/configuration.md)."
   type        = map(string)

@@ -145,3 +145,73 @@ data "aws_iam_policy_document" "s3_endpoint" {
     }
   }
 }
+
+# ---- Glue, for the sink's Iceberg commits (only with glue_table) -------------------------------
+
+# An Iceberg table's Glue entry is moved at every commit (docs/iceberg.md, "Athena"); Glue has no
+# gateway endpoint, so it is an interface endpoint in the private subnets, reached by Glue's own
+# name through private DNS. It costs by the hour, which is why it is made only when asked for.
+data "aws_caller_identity" "current" {}
+
+locals {
+  glue_names = var.glue_table == null ? [] : split(".", var.glue_table)
+  glue_arn   = "arn:${data.aws_partition.current.partition}:glue:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+}
+
+data "aws_vpc_endpoint_service" "glue" {
+  count        = var.glue_table == null ? 0 : 1
+  service      = "glue"
+  service_type = "Interface"
+}
+
+resource "aws_security_group" "glue_endpoint" {
+  count       = var.glue_table == null ? 0 : 1
+  name        = "${var.name}-glue-endpoint"
+  description = "clicktrail Glue endpoint: HTTPS from the private subnets only"
+  vpc_id      = aws_vpc.this.id
+  # No inline rules: Terraform then also removes AWS's default allow-all egress rule.
+  revoke_rules_on_delete = true
+  tags                   = merge(local.tags, { Name = "${var.name}-glue-endpoint" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "glue_endpoint" {
+  count             = var.glue_table == null ? 0 : 1
+  security_group_id = aws_security_group.glue_endpoint[0].id
+  description       = "HTTPS to Glue from the private subnets"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = local.private_half
+  tags              = local.tags
+}
+
+resource "aws_vpc_endpoint" "glue" {
+  count               = var.glue_table == null ? 0 : 1
+  vpc_id              = aws_vpc.this.id
+  service_name        = data.aws_vpc_endpoint_service.glue[0].service_name
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = aws_subnet.private[*].id
+  security_group_ids  = [aws_security_group.glue_endpoint[0].id]
+  private_dns_enabled = true
+  policy              = data.aws_iam_policy_document.glue_endpoint[0].json
+  tags                = merge(local.tags, { Name = "${var.name}-glue" })
+}
+
+# Like the S3 endpoint's: only the calls the sink makes, on its one table, pass at all.
+data "aws_iam_policy_document" "glue_endpoint" {
+  count = var.glue_table == null ? 0 : 1
+  statement {
+    sid    = "PointTheGlueTable"
+    effect = "Allow"
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    actions = ["glue:GetTable", "glue:UpdateTable"]
+    resources = [
+      "${local.glue_arn}:catalog",
+      "${local.glue_arn}:database/${local.glue_names[0]}",
+      "${local.glue_arn}:table/${local.glue_names[0]}/${local.glue_names[1]}",
+    ]
+  }
+}

@@ -41,3 +41,8 @@ output "s3_prefix_list_id" {
   description = "Managed prefix list of S3's addresses in this region, for security group egress rules to the gateway endpoint."
   value       = aws_vpc_endpoint.s3.prefix_list_id
 }
+
+output "glue_endpoint_security_group_id" {
+  description = "Security group of the Glue endpoint (null without glue_table): the Kafka host's egress to Glue goes to it."
+  value       = one(aws_security_group.glue_endpoint[*].id)
+}

@@ -50,6 +50,17 @@ variable "allow_amazon_linux_repositories" {
   default     = true
 }
 
+variable "glue_table" {
+  description = "\"database.table\" of the Glue table the sink points at its Iceberg commits (its sink.glue_table), or null. When set, the private subnets get an interface endpoint to Glue that passes GetTable and UpdateTable on that table only (an endpoint is billed by the hour)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.glue_table == null || can(regex("^[a-z0-9_]{1,255}\\.[a-z0-9_]{1,255}$", var.glue_table))
+    error_message = "glue_table must be \"database.table\", each lower-case letters, digits and '_' (Glue's names), without wildcards."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

@@ -60,14 +60,14 @@ int compact(const config::load_options& sources, bool table_given, const compact
   }
   auto done = table::compact_table(
       store, tbl, base::now_unix_ms(), with,
-      [&](std::int32_t partition, const base::result<table::partition_outcome>& d) {
+      [&](const std::string& partition, const base::result<table::partition_outcome>& d) {
         // A partition that fails is as it was; the others are still compacted.
         if (!d) {
-          fmt::print(stderr, "{}: {}\n", p.directory(partition), d.err().message);
+          fmt::print(stderr, "{}: {}\n", partition, d.err().message);
           return true;
         }
-        fmt::print("{}\t{} files -> {}\t{} events -> {}\t{} repeats removed\n", p.directory(partition),
-                   d->files_in, d->files_out, d->records_in, d->records_out, d->repeats);
+        fmt::print("{}\t{} files -> {}\t{} events -> {}\t{} repeats removed\n", partition, d->files_in,
+                   d->files_out, d->records_in, d->records_out, d->repeats);
         return true;
       });
   if (!done) {

@@ -231,7 +231,7 @@ int iceberg_cleanup(const config::load_options& sources, const iceberg_cleanup_o
     return exit_failure;
   }
   if (tbl.current() == nullptr) {
-    fmt::print(stderr, "{} holds no Iceberg table (no metadata/v<N>.metadata.json); nothing to clean up\n",
+    fmt::print(stderr, "{} holds no Iceberg table yet (no committed version); nothing to clean up\n",
                tbl.uri_of(""));
     return exit_failure;
   }

@@ -90,7 +90,10 @@ int sink_run(const config::load_options& sources, bool until_caught_up, bool acc
       log.info("stopping signal={}", strsignal(signal));
       stopping = true;
     }
-    if (stopping || lanes.any_failed()) lanes.stop();
+    if (stopping || lanes.any_failed()) {
+      lanes.stop();
+      if (compactor) compactor->stop();  // no new round while the lanes finish
+    }
     if (until_caught_up && terminal)
       show_progress(lanes.progress(), std::chrono::steady_clock::now() - started);
   }

@@ -248,7 +248,8 @@ constexpr std::array table{
         "sink", "compact_every", duration, "0s",
         "With sink.table = \"iceberg\": how often the sink compacts the table in the background, as "
         "`clicktrail compact` does with its defaults (closed partitions, files of about 128 MiB, repeated "
-        "event ids removed; docs/compaction.md). 0s: never (run `clicktrail compact` on a schedule instead).",
+        "event ids removed; docs/compaction.md). 0s: never (run `clicktrail compact` on a schedule instead); "
+        "otherwise at least 1s.",
         0, 7 * day},
     setting{"sink", "compression", choice, "zstd",
             "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,

@@ -141,14 +141,38 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
                    .region = get<std::string>(raw, "s3.region")};
     }
   }
-  if (const std::string uri = string_or_empty(raw, "sink.catalog_uri"); !uri.empty()) {
+  if (const std::string uri = string_or_empty(raw, "sink.catalog_uri"); uri.empty()) {
+    for (const char* key : {"sink.catalog_table", "sink.catalog_warehouse", "sink.catalog_token"}) {
+      if (!string_or_empty(raw, key).empty()) {
+        found.push_back(
+            fmt::format("{}: {} is for a REST catalog, and sink.catalog_uri is not set: set it to "
+                        "the catalog's address, or remove {}",
+                        origin_of(raw, key), key, key));
+      }
+    }
+  } else {
     const std::string name = string_or_empty(raw, "sink.catalog_table");
     const auto names = split_name(name);
-    if (!uri.starts_with("http://") && !uri.starts_with("https://")) {
+    std::string_view path = uri;
+    if (const auto scheme = path.find("://"); scheme != std::string_view::npos)
+      path.remove_prefix(scheme + 3);
+    while (path.ends_with('/')) path.remove_suffix(1);
+    if ((!uri.starts_with("http://") && !uri.starts_with("https://")) || path.empty() ||
+        path.starts_with('/')) {
       found.push_back(
           fmt::format("{}: sink.catalog_uri = \"{}\" must be an http:// or https:// address, the "
                       "catalog's base before /v1 (e.g. http://127.0.0.1:8181)",
                       origin_of(raw, "sink.catalog_uri"), uri));
+    } else if (path.ends_with("/v1")) {
+      found.push_back(
+          fmt::format("{}: sink.catalog_uri = \"{}\" ends in /v1, which the sink adds itself: give "
+                      "the catalog's base, without /v1",
+                      origin_of(raw, "sink.catalog_uri"), uri));
+    } else if (!sink.glue.database.empty()) {
+      found.push_back(
+          fmt::format("{}: sink.catalog_uri and sink.glue_table both name the table's keeper: with a "
+                      "REST catalog, readers find the table through the catalog; remove one",
+                      origin_of(raw, "sink.catalog_uri")));
     } else if (sink.table != table_kind::iceberg) {
       found.push_back(
           fmt::format("{}: sink.catalog_uri keeps an Iceberg table's versions: it needs sink.table = "
@@ -192,7 +216,13 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   sink.max_bytes = get<std::int64_t>(raw, "sink.max_bytes");
   sink.max_age = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.max_age"));
   sink.compact_every = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.compact_every"));
-  if (sink.compact_every.count() > 0 && sink.table != table_kind::iceberg) {
+  if (sink.compact_every.count() > 0 && sink.compact_every < std::chrono::seconds(1)) {
+    // Each round reads the table's manifests: a round a second is the most that makes sense.
+    found.push_back(
+        fmt::format("{}: sink.compact_every = {} ms: give 0s (off) or at least 1s (an hour is "
+                    "plenty: partitions close once an hour)",
+                    origin_of(raw, "sink.compact_every"), sink.compact_every.count()));
+  } else if (sink.compact_every.count() > 0 && sink.table != table_kind::iceberg) {
     found.push_back(
         fmt::format("{}: sink.compact_every compacts an Iceberg table: it needs sink.table = "
                     "\"iceberg\" (Hive files are not compacted: docs/compaction.md says why)",

@@ -250,6 +250,7 @@ void partition_writer::release() {
   // replayed by the next owner: remove them now, while they are ours alone — their keys carry our
   // generation, so nothing else is ever written there.
   for (const auto& f : uncommitted_) {
+    if (f.in_table && f.start < table_maybe_below_) continue;  // perhaps the table's: left
     if (auto s = store_.remove(f.key); !s) {
       base::logger_for("sink").info(
           "could not remove an uncommitted file on revocation; the next owner retires it "

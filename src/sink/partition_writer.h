@@ -114,6 +114,12 @@ class partition_writer {
   std::vector<closed_file> table_files_below(std::int64_t offset) const;
   // The table now holds the partition's events below `offset`: those files are committed.
   void table_committed(std::int64_t offset);
+  // A table commit up to `offset` may have happened without this writer hearing of it (its
+  // answer was lost): the files below `offset` may be the table's, so release() leaves them.
+  // If the commit did not happen they are orphans, which `clicktrail iceberg cleanup` removes.
+  void table_commit_unknown(std::int64_t offset) {
+    table_maybe_below_ = std::max(table_maybe_below_, offset);
+  }
 
   // On revocation, while the partition is still ours: aborts the open uploads and takes them off
   // the intent, so the next owner has only the complete files to retire. Best effort: what it
@@ -158,6 +164,7 @@ class partition_writer {
   base::gauge& lag_;  // this partition's, found once rather than at every commit
   std::map<file_id, open_file> open_;
   std::vector<closed_file> uncommitted_;
+  std::int64_t table_maybe_below_ = 0;  // table_commit_unknown
   recent_ids recent_;
 };
 

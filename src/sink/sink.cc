@@ -237,7 +237,13 @@ base::status sink::commit_to_table(const std::map<std::int32_t, std::int64_t>& r
   };
   auto made = table_->append(files, {}, offsets_on_top);
   if (!made) {
-    if (!made.err().conflicting()) return std::move(made).err();
+    if (!made.err().conflicting()) {
+      // Not refused: the store or the catalog may have taken the commit and lost its answer.
+      // Its files must outlive this writer (a revocation would remove them); the next owner
+      // finds in the table's offsets whether it happened, and goes on from there.
+      for (const auto& [p, m] : moves) partitions_.at(p)->table_commit_unknown(m.to);
+      return std::move(made).err();
+    }
     // Those partitions are another owner's now (or were, while this sink stalled): dropped, and
     // taken back from the table's offset if the group says they are still ours. The others
     // commit at the next turn.

@@ -24,12 +24,16 @@ table_compactor::table_compactor(store::object_store& store,
                                    "Events compaction dropped because an earlier copy had their event_id.")),
       thread_([this] { run(); }) {}
 
-table_compactor::~table_compactor() {
+void table_compactor::stop() {
   {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
+}
+
+table_compactor::~table_compactor() {
+  stop();
   thread_.join();
 }
 
@@ -51,17 +55,15 @@ void table_compactor::compact_once() {
                                        table_catalog(catalog_, store_));
   auto done = clicktrail::table::compact_table(
       store_, tbl, base::now_unix_ms(), options_,
-      [&](std::int32_t partition, const base::result<clicktrail::table::partition_outcome>& d) {
+      [&](const std::string& partition, const base::result<clicktrail::table::partition_outcome>& d) {
         if (!d) {
           failed_.inc();
-          log.warn("partition {} not compacted: {}", tbl.current()->partition.directory(partition),
-                   d.err().message);
+          log.warn("partition {} not compacted: {}", partition, d.err().message);
         } else {
           compacted_.inc();
           repeats_.inc(static_cast<std::uint64_t>(d->repeats));
-          log.info("compacted partition={} files={}->{} events={}->{} repeats={}",
-                   tbl.current()->partition.directory(partition), d->files_in, d->files_out, d->records_in,
-                   d->records_out, d->repeats);
+          log.info("compacted partition={} files={}->{} events={}->{} repeats={}", partition, d->files_in,
+                   d->files_out, d->records_in, d->records_out, d->repeats);
         }
         // The sink is stopping: the partitions left wait for the next start.
         const std::lock_guard lock(mutex_);

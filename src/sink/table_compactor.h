@@ -29,7 +29,9 @@ class table_compactor {
   table_compactor(store::object_store& store, const std::optional<clicktrail::table::rest_options>& catalog,
                   clicktrail::table::compaction_options options, std::chrono::milliseconds every,
                   base::registry& metrics);
-  // Stops the thread after the partition being compacted, if any.
+  // Asks the thread to stop after the partition being compacted, if any; returns at once.
+  void stop();
+  // stop(), then waits for the thread.
   ~table_compactor();
   table_compactor(const table_compactor&) = delete;
   table_compactor& operator=(const table_compactor&) = delete;

@@ -200,7 +200,7 @@ base::result<table_outcome> compact_table(store::object_store& store, iceberg_ta
       outcome.total.records_out += done->records_out;
       outcome.total.repeats += done->repeats;
     }
-    if (!report(plan.partition, done)) break;
+    if (!report(p.directory(plan.partition), done)) break;
   }
   return outcome;
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "base/result.h"
@@ -59,9 +60,11 @@ struct table_outcome {
   std::size_t compacted = 0;  // partitions
   std::size_t failed = 0;     // partitions left as they were, each reported
 };
-// Called after each partition, with what compacting it did or why it did not; false stops the
-// compaction there (the partitions left are left as they are).
-using partition_report = std::function<bool(std::int32_t partition, const base::result<partition_outcome>&)>;
+// Called after each partition (its directory under data/, "collector_ts_hour=2026-11-25-10"), with
+// what compacting it did or why it did not; false stops the compaction there (the partitions left
+// are left as they are).
+using partition_report =
+    std::function<bool(const std::string& partition, const base::result<partition_outcome>&)>;
 
 // Every partition of the table's current version that plan_compaction picks at `now_ms`,
 // compacted one after the other (`clicktrail compact`, and the sink's sink.compact_every). A

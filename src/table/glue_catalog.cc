@@ -106,13 +106,21 @@ base::status glue_catalog::publish(std::string_view location, std::int64_t versi
 
 namespace {
 
-// The JSON of a Glue request about the table: {"DatabaseName":…,"TableInput":…[,"VersionId":…]}.
-std::string table_request(std::string_view database, std::string_view table_input,
-                          std::string_view version_id) {
+// The JSON of a Glue request about the table: {"DatabaseName":…,"TableInput":…}, and for an
+// update ,"SkipArchive":true[,"VersionId":…].
+enum class request_kind { create, update };
+std::string table_request(std::string_view database, std::string_view table_input, request_kind kind,
+                          std::string_view version_id = {}) {
   std::string body = "{";
   event::write_member(body, "DatabaseName", database);
   body += ",\"TableInput\":";
   body += table_input;
+  if (kind == request_kind::update) {
+    // Without SkipArchive, Glue keeps every earlier definition as a table version, and a pointer
+    // moved every minute reaches Glue's quota of versions a table (100,000) within months.
+    // Iceberg's own Glue catalog skips archiving too (glue.skip-archive).
+    body += ",\"SkipArchive\":true";
+  }
   if (!version_id.empty()) {
     body += ",";
     event::write_member(body, "VersionId", version_id);
@@ -192,8 +200,9 @@ base::result<bool> glue_catalog::try_publish(std::string_view location, std::int
     const std::string hint =
         a.type == "AccessDeniedException"
             ? fmt::format(
-                  "; the sink's role needs glue:GetTable, glue:CreateTable and glue:UpdateTable on the "
-                  "catalog, database {} and table {} (deploy/terraform/modules/iam)",
+                  "; the sink's role needs glue:GetTable and glue:UpdateTable (and glue:CreateTable while "
+                  "the table does not exist) on the catalog, database {} and table {} "
+                  "(deploy/terraform/modules/iam)",
                   options_.database, options_.table)
             : "";
     return base::error::fail(fmt::format("Glue table {}: {} answered {} {}{}: {}", name(), what, a.status,
@@ -207,9 +216,9 @@ base::result<bool> glue_catalog::try_publish(std::string_view location, std::int
   auto got = call("GetTable", key);
   if (!got) return std::move(got).err();
   if (got->status == 400 && got->type == "EntityNotFoundException") {
-    auto made =
-        call("CreateTable",
-             table_request(options_.database, new_table_input(options_.table, location, metadata_uri), ""));
+    auto made = call("CreateTable",
+                     table_request(options_.database, new_table_input(options_.table, location, metadata_uri),
+                                   request_kind::create));
     if (!made) return std::move(made).err();
     if (made->status == 400 && made->type == "AlreadyExistsException")
       return false;  // another writer's: again
@@ -251,9 +260,9 @@ base::result<bool> glue_catalog::try_publish(std::string_view location, std::int
     if (const auto v = metadata_version_of(theirs); v && *v >= version) return true;  // as new already
   }
   auto updated = call(
-      "UpdateTable",
-      table_request(options_.database,
-                    moved_table_input(options_.table, table, parameters, theirs, metadata_uri), version_id));
+      "UpdateTable", table_request(options_.database,
+                                   moved_table_input(options_.table, table, parameters, theirs, metadata_uri),
+                                   request_kind::update, version_id));
   if (!updated) return std::move(updated).err();
   if (updated->status == 400 && updated->type == "ConcurrentModificationException") return false;
   if (updated->status != 200) return refused(*updated, "UpdateTable");

@@ -48,7 +48,10 @@ iceberg_table::iceberg_table(store::object_store& store, std::string location, p
       upkeep_(upkeep),
       versions_(std::move(versions)) {
   while (location_.ends_with('/')) location_.pop_back();
-  if (!versions_) versions_ = std::make_unique<store_catalog>(store_, location_);
+  if (!versions_) {
+    versions_ = std::make_unique<store_catalog>(store_, location_);
+    versions_in_store_ = true;
+  }
 }
 
 std::string iceberg_table::uri_of(std::string_view key) const {
@@ -151,7 +154,7 @@ base::result<snapshot> iceberg_table::commit(const table_change& change,
   return base::error::fail(
       fmt::format("{}: {} commits in a row lost the race for the next version; is something "
                   "writing the table in a loop?",
-                  location_, max_attempts));
+                  versions_->describe(), max_attempts));
 }
 
 base::result<std::string> iceberg_table::read_key(std::string_view key) {
@@ -174,6 +177,19 @@ base::result<bool> iceberg_table::try_commit(const table_change& change,
   // The id under which this version's schema joins the table, when it is new to it: a new
   // table's first schema, or one that adds columns to an older version's.
   std::optional<std::int32_t> adopted;
+  if (!current_ && !versions_in_store_) {
+    // A catalog is about to make the table here; a catalog-less one already here would become
+    // orphans to its cleanup (and its events would leave the reader's view).
+    auto there = store_catalog(store_, location_).load();
+    if (!there) return std::move(there).err();
+    if (*there) {
+      return base::error::fail(fmt::format(
+          "{} holds a table without a catalog ({}); {} has no table of that name. Register that table in "
+          "the catalog (its metadata file, e.g. POST /v1/namespaces/NS/register), or give the sink another "
+          "sink.output",
+          location_, (*there)->uri, versions_->describe()));
+    }
+  }
   if (!current_) {
     adopted = schema_id;
   } else if (current_->metadata.columns != schema_columns()) {
@@ -319,7 +335,11 @@ base::result<bool> iceberg_table::try_commit(const table_change& change,
   next.last_updated_ms = now;
 
   auto won = versions_->commit(current_ ? &*current_ : nullptr, next);
-  if (!won || !*won) discard();  // lost the race (or cannot tell): no version names these
+  // Lost the race: no version names these files. An error is not a loss: the store or the
+  // catalog may have taken the version and failed to say so (a lost answer, a catalog's 5xx),
+  // and deleting its files would break the table. If it was not taken they are orphans, which
+  // `clicktrail iceberg cleanup` removes.
+  if (won && !*won) discard();
   if (!won) return std::move(won).err();
   if (!*won) return false;
   current_ = std::move(*won);

@@ -141,6 +141,7 @@ class iceberg_table {
   partitioning partition_;
   table_upkeep upkeep_;
   std::unique_ptr<catalog> versions_;
+  bool versions_in_store_ = false;  // versions_ is the store's own (store_catalog)
   std::optional<table_version> current_;
 };
 

@@ -47,8 +47,10 @@ std::string commit_request(const table_metadata& was, const table_metadata& next
     update(fmt::format(R"({{"action":"add-schema","schema":{},"last-column-id":{}}})", next.schemas[i],
                        next.last_column_id));
   }
+  // -1: the schema this request added. The catalog assigns an added schema's id (reusing an equal
+  // schema's, or the highest + 1), so this writer's id for it may not be the catalog's.
   if (next.current_schema_id != was.current_schema_id)
-    update(fmt::format(R"({{"action":"set-current-schema","schema-id":{}}})", next.current_schema_id));
+    update(R"({"action":"set-current-schema","schema-id":-1})");
   std::map<std::string, std::string> changed;
   for (const auto& [k, v] : next.properties) {
     if (const auto it = was.properties.find(k); it == was.properties.end() || it->second != v) changed[k] = v;

@@ -306,9 +306,12 @@ def test_glue_is_reached_through_an_endpoint_that_passes_the_sinks_calls_on_its_
     assert ingress.attrs["security_group_id"].refs == ["aws_security_group.glue_endpoint[0].id"]
     assert ingress.attrs["cidr_ipv4"].refs == ["local.private_half"] and ingress.value("from_port") == 443
     egress = kafka.resource("aws_vpc_security_group_egress_rule", "glue")
-    assert egress.attrs["referenced_security_group_id"].refs == ["var.glue_endpoint_security_group_id"]
+    # A count over a list whose length is known when planning (a count on an id is not).
+    assert egress.attrs["count"].src == "length(var.glue_endpoint_security_group_ids)"
+    assert egress.attrs["referenced_security_group_id"].src == "var.glue_endpoint_security_group_ids[count.index]"
     assert egress.value("from_port") == egress.value("to_port") == 443
-    assert network.outputs()["glue_endpoint_security_group_id"].attrs["value"].refs == ["aws_security_group.glue_endpoint"]
+    assert network.outputs()["glue_endpoint_security_group_ids"].attrs["value"].refs == \
+        ["aws_security_group.glue_endpoint"]
 
 
 def test_kafka_host_has_imdsv2_only_no_public_address_and_encrypted_volumes(modules):
@@ -531,8 +534,8 @@ def test_the_example_wires_an_iceberg_sink_to_its_glue_table(modules, tmp_path):
     assert blocks["analytics"].attrs["name"].refs == ["local.analytics_database"]
     assert blocks["analytics"].attrs["table"].refs == ["var.table"]
     assert blocks["kafka"].attrs["sink_settings"].refs == ["local.sink_settings"]
-    assert blocks["kafka"].attrs["glue_endpoint_security_group_id"].refs == \
-        ["module.network.glue_endpoint_security_group_id"]
+    assert blocks["kafka"].attrs["glue_endpoint_security_group_ids"].refs == \
+        ["module.network.glue_endpoint_security_group_ids"]
     # The sink's config on the host, with those settings, passes the sink's own check.
     out = check_sink_config(kafka, tmp_path, {"CLICKTRAIL_SINK_TABLE": "iceberg",
                                               "CLICKTRAIL_SINK_GLUE_TABLE": "clicktrail.events"})

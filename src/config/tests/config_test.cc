@@ -264,6 +264,20 @@ TEST_F(config_file, a_rest_catalog_is_an_address_and_a_namespace_dot_table_for_a
   message = error_of(with_file("[sink]\ntable = \"iceberg\"\ncatalog_uri = \"http://c\"\n"));
   EXPECT_NE(message.find("sink.catalog_table = \"\" must be \"namespace.table\""), std::string::npos)
       << message;
+  message = error_of(with_file("[sink]\ntable = \"iceberg\"\ncatalog_uri = \"http://c:8181/v1/\"\n"));
+  EXPECT_NE(message.find("ends in /v1, which the sink adds itself"), std::string::npos) << message;
+  message = error_of(with_file("[sink]\ntable = \"iceberg\"\ncatalog_uri = \"http://\"\n"));
+  EXPECT_NE(message.find("must be an http:// or https:// address"), std::string::npos) << message;
+  message = error_of(with_file("[sink]\ntable = \"iceberg\"\ncatalog_table = \"a.b\"\n"));
+  EXPECT_NE(message.find("sink.catalog_table is for a REST catalog, and sink.catalog_uri is not set"),
+            std::string::npos)
+      << message;
+  message = error_of(with_file(
+      "[sink]\noutput = \"s3://b/e\"\ntable = \"iceberg\"\nglue_table = \"a.b\"\ncatalog_uri = \"http://c\"\n"
+      "catalog_table = \"a.b\"\n"));
+  EXPECT_NE(message.find("sink.catalog_uri and sink.glue_table both name the table's keeper"),
+            std::string::npos)
+      << message;
 }
 
 TEST_F(config_file, background_compaction_is_for_an_iceberg_table_and_off_by_default) {
@@ -271,10 +285,12 @@ TEST_F(config_file, background_compaction_is_for_an_iceberg_table_and_off_by_def
   ASSERT_TRUE(c.ok()) << c.err().message;
   EXPECT_EQ(c->sink.compact_every, std::chrono::minutes(30));
   EXPECT_EQ(load_config(with_file("[sink]\ntable = \"iceberg\"\n"))->sink.compact_every.count(), 0);
-  const auto message = error_of(with_file("[sink]\ncompact_every = \"1h\"\n"));
+  auto message = error_of(with_file("[sink]\ncompact_every = \"1h\"\n"));
   EXPECT_NE(message.find("sink.compact_every compacts an Iceberg table: it needs sink.table = \"iceberg\""),
             std::string::npos)
       << message;
+  message = error_of(with_file("[sink]\ntable = \"iceberg\"\ncompact_every = \"500ms\"\n"));
+  EXPECT_NE(message.find("give 0s (off) or at least 1s"), std::string::npos) << message;
 }
 
 TEST_F(config_file, an_iceberg_table_needs_parquet_and_a_layout_with_the_whole_date) {

@@ -71,8 +71,8 @@ module "kafka" {
   kafka_archive          = var.kafka_archive
   clicktrail_bundle      = var.clicktrail_bundle
   sink_settings          = local.sink_settings
-  # null without a Glue table: the host then has no way to Glue at all.
-  glue_endpoint_security_group_id = module.network.glue_endpoint_security_group_id
+  # Empty without a Glue table: the host then has no way to Glue at all.
+  glue_endpoint_security_group_ids = module.network.glue_endpoint_security_group_ids
 }
 
 module "ingest" {

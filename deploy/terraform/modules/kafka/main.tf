@@ -166,13 +166,14 @@ resource "aws_vpc_security_group_egress_rule" "s3" {
 # The sink's Glue calls (an Iceberg table with sink.glue_table), to the network module's
 # interface endpoint.
 resource "aws_vpc_security_group_egress_rule" "glue" {
-  count                        = var.glue_endpoint_security_group_id == null ? 0 : 1
+  # A list, not a nullable id: its length is known when planning, the id only once it exists.
+  count                        = length(var.glue_endpoint_security_group_ids)
   security_group_id            = aws_security_group.kafka.id
   description                  = "HTTPS to Glue through its interface endpoint"
   ip_protocol                  = "tcp"
   from_port                    = 443
   to_port                      = 443
-  referenced_security_group_id = var.glue_endpoint_security_group_id
+  referenced_security_group_id = var.glue_endpoint_security_group_ids[count.index]
   tags                         = local.tags
 }
 

@@ -180,10 +180,15 @@ variable "sink_prefix" {
   }
 }
 
-variable "glue_endpoint_security_group_id" {
-  description = "Security group of the network module's Glue endpoint, for the sink's Iceberg commits to reach Glue (sink.glue_table); null: no way to Glue."
-  type        = string
-  default     = null
+variable "glue_endpoint_security_group_ids" {
+  description = "Security group of the network module's Glue endpoint (its glue_endpoint_security_group_ids: one, or none), for the sink's Iceberg commits to reach Glue (sink.glue_table); empty: no way to Glue."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.glue_endpoint_security_group_ids) <= 1
+    error_message = "glue_endpoint_security_group_ids holds the one Glue endpoint's group, or nothing."
+  }
 }
 
 variable "sink_settings" {

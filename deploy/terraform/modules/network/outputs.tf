@@ -42,7 +42,7 @@ output "s3_prefix_list_id" {
   value       = aws_vpc_endpoint.s3.prefix_list_id
 }
 
-output "glue_endpoint_security_group_id" {
-  description = "Security group of the Glue endpoint (null without glue_table): the Kafka host's egress to Glue goes to it."
-  value       = one(aws_security_group.glue_endpoint[*].id)
+output "glue_endpoint_security_group_ids" {
+  description = "Security group of the Glue endpoint, as a list of one (empty without glue_table): the Kafka host's egress to Glue goes to it. A list, so that a count over it is known when planning."
+  value       = aws_security_group.glue_endpoint[*].id
 }

@@ -56,7 +56,10 @@ void table_compactor::compact_once() {
   auto done = clicktrail::table::compact_table(
       store_, tbl, base::now_unix_ms(), options_,
       [&](const std::string& partition, const base::result<clicktrail::table::partition_outcome>& d) {
-        if (!d) {
+        if (!d && d.err().conflicting()) {
+          // Another compaction (another sink of the group) replaced these files first: done.
+          log.info("partition {} was compacted by another writer first", partition);
+        } else if (!d) {
           failed_.inc();
           log.warn("partition {} not compacted: {}", partition, d.err().message);
         } else {

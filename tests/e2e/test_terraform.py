@@ -72,10 +72,12 @@ def provider_mirror() -> str | None:
     return None
 
 
-def test_the_example_validates_against_the_aws_providers_schemas(tmp_path):
+@pytest.mark.parametrize("root", [EXAMPLE] + [f"modules/{m}" for m in MODULES])
+def test_each_module_and_the_example_validate_against_the_aws_providers_schemas(tmp_path, root):
     """`terraform validate` with the real provider: every resource's attribute names, types and
-    nested blocks, which the parsed checks below cannot know. The provider cannot be fetched here
-    (no registry), so this runs where a mirror of it is (deploy/terraform/README.md)."""
+    nested blocks, which the parsed checks below cannot know; each module on its own too, as a
+    user who calls only some of them would. The provider cannot be fetched here (no registry), so
+    this runs where a mirror of it is (deploy/terraform/README.md)."""
     terraform, mirror = shutil.which("terraform"), provider_mirror()
     if not terraform or not mirror:
         pytest.skip("needs `terraform` on the PATH and a mirror of hashicorp/aws (CLICKTRAIL_TF_PLUGINS)")
@@ -84,7 +86,7 @@ def test_the_example_validates_against_the_aws_providers_schemas(tmp_path):
     cli_config = tmp_path / "terraformrc"
     cli_config.write_text("")
     env = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
-    where = tmp_path / "deploy" / "terraform" / EXAMPLE
+    where = tmp_path / "deploy" / "terraform" / root
     for args in (["init", "-backend=false", "-input=false", f"-plugin-dir={mirror}"], ["validate", "-no-color"]):
         proc = subprocess.run([terraform, *args], cwd=where, capture_output=True, text=True, env=env, timeout=300)
         assert proc.returncode == 0, f"terraform {args[0]}:\n{proc.stdout}{proc.stderr}"

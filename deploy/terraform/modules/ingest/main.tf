@@ -48,6 +48,9 @@ resource "aws_ecr_repository" "this" {
   name = var.name
   # A tag always means the same image: the function cannot be changed under it by a push.
   image_tag_mutability = "IMMUTABLE"
+  # `destroy` takes the images with it (a repository that holds images cannot be deleted
+  # otherwise): they are builds of this repository, which `docker build` makes again.
+  force_delete = true
   image_scanning_configuration {
     scan_on_push = true
   }

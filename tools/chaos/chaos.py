@@ -44,7 +44,8 @@ def services() -> Services:
                  "(or run ./dev chaos, which does both)")
     env = os.environ
     return Services(env["KAFKA_BOOTSTRAP"] if env.get("KAFKA_BOOTSTRAP") else "", env["S3_ENDPOINT"].rstrip("/"),
-                    env["S3_BUCKET"], env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_REGION"])
+                    env["S3_BUCKET"], env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_REGION"],
+                    env.get("ICEBERG_REST_URI", "").rstrip("/"))  # unused by the campaign
 
 
 def interrupt(*_) -> None:

@@ -53,6 +53,11 @@ void table_compactor::compact_once() {
   clicktrail::table::iceberg_table tbl(store_, clicktrail::table::location_of(store_),
                                        clicktrail::table::partitioning{}, {},
                                        table_catalog(catalog_, store_));
+  if (auto s = tbl.refresh(); !s) {
+    failed_.inc();
+    log.warn("compaction could not read the table: {}", s.err().message);
+    return;
+  }
   auto done = clicktrail::table::compact_table(
       store_, tbl, base::now_unix_ms(), options_,
       [&](const std::string& partition, const base::result<clicktrail::table::partition_outcome>& d) {

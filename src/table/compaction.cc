@@ -183,7 +183,6 @@ base::result<table_outcome> compact_table(store::object_store& store, iceberg_ta
                                           std::int64_t now_ms, const compaction_options& o,
                                           const partition_report& report) {
   table_outcome outcome;
-  if (auto s = table.refresh(); !s) return std::move(s).err();
   if (table.current() == nullptr) return outcome;  // no table yet: nothing to compact
   auto live = table.live_files();
   if (!live) return std::move(live).err();

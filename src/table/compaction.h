@@ -66,10 +66,10 @@ struct table_outcome {
 using partition_report =
     std::function<bool(const std::string& partition, const base::result<partition_outcome>&)>;
 
-// Every partition of the table's current version that plan_compaction picks at `now_ms`,
-// compacted one after the other (`clicktrail compact`, and the sink's sink.compact_every). A
-// partition that fails is reported and left as it was; the others go on. An error only when
-// the table cannot be read.
+// Every partition of the table's version as last read (refresh() it first) that plan_compaction
+// picks at `now_ms`, compacted one after the other (`clicktrail compact`, and the sink's sink.compact_every).
+// A partition that fails is reported and left as it was; the others go on. An error only when the table
+// cannot be read.
 base::result<table_outcome> compact_table(store::object_store& store, iceberg_table& table,
                                           std::int64_t now_ms, const compaction_options& o,
                                           const partition_report& report);

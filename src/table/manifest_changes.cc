@@ -11,6 +11,22 @@
 #include "table/iceberg_table.h"
 
 namespace clicktrail::table {
+namespace {
+
+// The entry of a manifest this commit writes (a rewritten or a merged one), before its path,
+// length, counts and bounds are known.
+manifest_file new_manifest(std::int64_t sequence, std::int64_t snapshot_id, std::int32_t spec_id = 0) {
+  return {.path = "",
+          .length = 0,
+          .sequence_number = sequence,
+          .min_sequence_number = sequence,
+          .added_snapshot_id = snapshot_id,
+          .lower = std::nullopt,
+          .upper = std::nullopt,
+          .spec_id = spec_id};
+}
+
+}  // namespace
 
 base::result<std::vector<manifest_entry>> iceberg_table::entries_of(const manifest_file& m) {
   auto key = key_of(m.path);
@@ -75,14 +91,7 @@ base::status iceberg_table::remove_files(std::vector<manifest_file>& manifests,
           return e.status != manifest_entry::state::deleted && wanted.contains(e.file.path);
         }))
       continue;
-    manifest_file rewritten{.path = "",
-                            .length = 0,
-                            .sequence_number = sequence,
-                            .min_sequence_number = sequence,
-                            .added_snapshot_id = snapshot_id,
-                            .lower = std::nullopt,
-                            .upper = std::nullopt,
-                            .spec_id = m.spec_id};
+    manifest_file rewritten = new_manifest(sequence, snapshot_id, m.spec_id);
     std::vector<manifest_entry> kept;
     for (manifest_entry& e : *entries) {
       if (e.status == manifest_entry::state::deleted) continue;  // an earlier snapshot's deletion
@@ -132,13 +141,7 @@ base::status iceberg_table::merge_small(std::vector<manifest_file>& manifests, c
   }
   if (small.size() < 2) return {};
   std::vector<manifest_entry> entries;
-  manifest_file merged{.path = "",
-                       .length = 0,
-                       .sequence_number = sequence,
-                       .min_sequence_number = sequence,
-                       .added_snapshot_id = snapshot_id,
-                       .lower = std::nullopt,
-                       .upper = std::nullopt};
+  manifest_file merged = new_manifest(sequence, snapshot_id);
   for (const manifest_file& m : small) {
     auto read = entries_of(m);
     if (!read) return std::move(read).err();

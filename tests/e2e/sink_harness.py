@@ -90,10 +90,11 @@ class SinkRun(Stoppable):
     log: Path
     proc: subprocess.Popen | None = None
 
-    def start(self, *args: str) -> "SinkRun":
+    def start(self, *args: str, env: dict[str, str] | None = None) -> "SinkRun":
+        """Starts the sink with ARGS, in this environment less its CLICKTRAIL_* variables, plus `env`."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith("CLICKTRAIL_")}
         self.proc = subprocess.Popen([binary(), "sink", "--config", str(self.config), *args],
-                                     stdout=self.log.open("a"), stderr=subprocess.STDOUT, env=clean)
+                                     stdout=self.log.open("a"), stderr=subprocess.STDOUT, env={**clean, **(env or {})})
         return self
 
     def metrics(self, timeout: float = 10) -> dict[str, float]:

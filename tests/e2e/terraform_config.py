@@ -5,10 +5,15 @@ attributes, with the few helpers the checks need (IAM statements, locals, templa
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from conftest import REPO_ROOT
 
@@ -173,3 +178,21 @@ def render_template(text: str, values: dict[str, str]) -> str:
     """What templatefile() would make of a template of plain ${name} placeholders."""
     out = re.sub(r"(?<!\$)\$\{\s*([A-Za-z_]\w*)\s*\}", lambda m: str(values[m.group(1)]), text)
     return out.replace("$${", "${").replace("%%{", "%{")
+
+
+def evaluate(expression: str, variables: dict[str, str] | None = None) -> object:
+    """The value of a Terraform expression (a module's local, say), as `terraform console`
+    computes it, with each `var.NAME` of `variables` given; decoded from JSON. Skips the
+    calling test when terraform is not on the PATH."""
+    if not shutil.which("terraform"):
+        pytest.skip("needs `terraform` on the PATH to evaluate the module's expressions")
+    with tempfile.TemporaryDirectory() as scratch:
+        declared = "".join(f'variable "{name}" {{\n  default = {json.dumps(value)}\n}}\n'
+                           for name, value in (variables or {}).items())
+        # A local in a configuration of its own: the console reads its input one line at a time.
+        Path(scratch, "main.tf").write_text(f"{declared}locals {{\n  value = {expression}\n}}\n")
+        proc = subprocess.run(["terraform", "console"], input="jsonencode(local.value)\n", capture_output=True,
+                              text=True, timeout=60, cwd=scratch,
+                              env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"})
+    assert proc.returncode == 0, f"terraform console: {expression}\n{proc.stderr}"
+    return json.loads(json.loads(proc.stdout))

@@ -36,10 +36,17 @@ module "bucket" {
 }
 
 module "network" {
-  source         = "../../modules/network"
-  name           = var.name
+  source = "../../modules/network"
+  name   = var.name
+  # Three zones for three brokers (three-az, msk); two keep the function running in one's outage.
+  az_count       = var.kafka_cluster == "single" ? 2 : 3
   s3_bucket_arns = [module.bucket.arn]
   glue_table     = local.glue_table
+  # Session Manager's endpoints with enable_ssm, CloudWatch's with alarms (for the sink's lag):
+  # reached from the Kafka hosts alone (the hosts' group: with MSK, security_group_id is MSK's).
+  ssm_endpoints                   = var.enable_ssm
+  metrics_namespace               = local.metrics_namespace
+  endpoint_client_security_groups = { kafka_hosts = module.kafka.host_security_group_id }
 }
 
 module "iam" {
@@ -53,13 +60,16 @@ module "iam" {
   lambda_log_group_arn      = module.ingest.log_group_arn
   lambda_subnet_ids         = module.network.private_subnet_ids
   lambda_security_group_ids = [module.ingest.security_group_id]
+  ssm_sessions              = var.enable_ssm
+  metrics_namespace         = local.metrics_namespace
 }
 
 module "kafka" {
   source                 = "../../modules/kafka"
   name                   = var.name
   vpc_id                 = module.network.vpc_id
-  subnet                 = module.network.private_subnets[0]
+  cluster                = var.kafka_cluster
+  subnets                = module.network.private_subnets
   client_security_groups = { lambda = module.ingest.security_group_id }
   s3_prefix_list_id      = module.network.s3_prefix_list_id
   instance_profile_name  = module.iam.sink_instance_profile_name
@@ -73,6 +83,10 @@ module "kafka" {
   sink_settings          = local.sink_settings
   # Empty without a Glue table: the host then has no way to Glue at all.
   glue_endpoint_security_group_ids = module.network.glue_endpoint_security_group_ids
+  # With alarms, the sink's lag into CloudWatch every minute; the way to the endpoints (empty
+  # without enable_ssm and alarms).
+  metrics_namespace           = local.metrics_namespace
+  endpoint_security_group_ids = module.network.endpoint_security_group_ids
 }
 
 module "ingest" {
@@ -83,12 +97,14 @@ module "ingest" {
   kafka_brokers           = module.kafka.brokers
   kafka_port              = module.kafka.port
   kafka_security_group_id = module.kafka.security_group_id
-  sites                   = { (var.site_key) = var.site_origins }
-  image_tag               = var.image_tag
-  lambda_role_arn         = module.iam.lambda_role_arn
-  log_retention_days      = var.log_retention_days
-  throttling_rate_limit   = var.throttling_rate_limit
-  throttling_burst_limit  = var.throttling_burst_limit
+  # TLS settings for MSK's brokers; none for brokers of our own.
+  extra_environment      = module.kafka.client_settings
+  sites                  = { (var.site_key) = var.site_origins }
+  image_tag              = var.image_tag
+  lambda_role_arn        = module.iam.lambda_role_arn
+  log_retention_days     = var.log_retention_days
+  throttling_rate_limit  = var.throttling_rate_limit
+  throttling_burst_limit = var.throttling_burst_limit
 }
 
 module "analytics" {
@@ -100,4 +116,22 @@ module "analytics" {
   sink_prefix    = local.sink_prefix
   results_prefix = local.results_prefix
   kms_key_arn    = var.kms_key_arn
+}
+
+# ---- operations --------------------------------------------------------------------------------
+
+locals {
+  # The namespace the hosts put the sink's lag into, for the sink-lag alarm; null without alarms.
+  metrics_namespace = var.enable_alarms ? "clicktrail" : null
+}
+
+module "alarms" {
+  count             = var.enable_alarms ? 1 : 0
+  source            = "../../modules/alarms"
+  name              = var.name
+  api_id            = module.ingest.api_id
+  function_name     = module.ingest.function_name
+  metrics_namespace = local.metrics_namespace
+  deployment        = var.name
+  email_addresses   = var.alarm_emails
 }

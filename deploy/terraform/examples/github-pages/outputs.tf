@@ -24,8 +24,13 @@ output "ecr_repository_url" {
 }
 
 output "kafka_instance_id" {
-  description = "The Kafka host, for `aws ec2 get-console-output` (its bootstrap log)."
-  value       = module.kafka.instance_id
+  description = "The first Kafka host (the sink's host with MSK), for `aws ec2 get-console-output` (its bootstrap log)."
+  value       = module.kafka.instance_ids[0]
+}
+
+output "kafka_instance_ids" {
+  description = "Every Kafka host: one, or three with kafka_cluster = \"three-az\"."
+  value       = module.kafka.instance_ids
 }
 
 output "lambda_log_group" {
@@ -41,4 +46,14 @@ output "athena_workgroup" {
 output "athena_table" {
   description = "The events table, as database.table (null without analytics)."
   value       = try(module.analytics[0].glue_table, null)
+}
+
+output "alarm_topic_arns" {
+  description = "SNS topic the alarms notify (empty without alarms): subscribe to it (aws sns subscribe) for more than alarm_emails."
+  value       = try(module.alarms[0].topic_arns, [])
+}
+
+output "alarm_arns" {
+  description = "The CloudWatch alarms, by what they watch (empty without alarms)."
+  value       = try(module.alarms[0].alarm_arns, {})
 }

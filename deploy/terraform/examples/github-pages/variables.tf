@@ -63,8 +63,19 @@ variable "clicktrail_bundle" {
   type        = string
 }
 
+variable "kafka_cluster" {
+  description = "Kafka's brokers: \"single\" (one host, the cheap default), \"three-az\" (three hosts in three zones) or \"msk\" (Amazon MSK). README.md says what a 2xx guarantees with each."
+  type        = string
+  default     = "single"
+
+  validation {
+    condition     = contains(["single", "three-az", "msk"], var.kafka_cluster)
+    error_message = "kafka_cluster must be \"single\", \"three-az\" or \"msk\" (../../modules/kafka/README.md compares them)."
+  }
+}
+
 variable "kafka_instance_type" {
-  description = "Instance type of the Kafka host (x86-64)."
+  description = "Instance type of the Kafka hosts (x86-64)."
   type        = string
   default     = "t3.small"
 }
@@ -108,4 +119,22 @@ variable "throttling_burst_limit" {
   description = "Requests the API passes on in a burst."
   type        = number
   default     = 100
+}
+
+variable "enable_alarms" {
+  description = "CloudWatch alarms on the API's 5xx rate, the function's errors and throttles, and the sink falling behind or going silent, to an encrypted SNS topic. The sink's lag reaches CloudWatch through an interface endpoint (about US$7 a month per availability zone). Turning it on or off replaces the Kafka hosts (their timer is part of their setup)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_emails" {
+  description = "Addresses that get the alarms (each confirms the subscription by the link SNS mails it first)."
+  type        = list(string)
+  default     = []
+}
+
+variable "enable_ssm" {
+  description = "A shell on the Kafka hosts through Session Manager (aws ssm start-session), still without SSH or any open port: three interface endpoints (about US$22 a month per availability zone) and the agent's permissions. Off by default: turn it on when you need a session; it replaces no host."
+  type        = bool
+  default     = false
 }

@@ -128,6 +128,69 @@ resource "aws_iam_role_policy" "sink" {
   policy = data.aws_iam_policy_document.sink.json
 }
 
+# What the host's operations tools call, beside the sink: Session Manager's agent (preinstalled
+# on Amazon Linux 2023), with ssm_sessions, and the timer that puts the sink's lag into
+# CloudWatch, with metrics_namespace. A policy of its own, so that the sink's reads as the calls
+# the sink makes.
+data "aws_iam_policy_document" "host_operations" {
+  # The agent's heartbeat (ssm:UpdateInstanceInformation), the session channels it opens
+  # (ssmmessages) and the message polling of agents before 3.3.40 (ec2messages): what a shell
+  # through `aws ssm start-session` needs, and none of what AmazonSSMManagedInstanceCore adds
+  # (documents, associations, inventory, patching, parameters). IAM authorizes these calls only
+  # on "*"; each acts for the calling instance alone, and the region condition keeps them here.
+  dynamic "statement" {
+    for_each = var.ssm_sessions ? [1] : []
+    content {
+      sid    = "SessionManagerAgent"
+      effect = "Allow"
+      actions = [
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+        "ec2messages:AcknowledgeMessage",
+        "ec2messages:DeleteMessage",
+        "ec2messages:FailMessage",
+        "ec2messages:GetEndpoint",
+        "ec2messages:GetMessages",
+        "ec2messages:SendReply",
+      ]
+      resources = ["*"]
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestedRegion"
+        values   = [data.aws_region.current.name]
+      }
+    }
+  }
+
+  # PutMetricData names no resource (IAM authorizes it only on "*"): the namespace condition is
+  # what keeps the host's metrics in theirs.
+  dynamic "statement" {
+    for_each = var.metrics_namespace == null ? [] : [var.metrics_namespace]
+    content {
+      sid       = "PutMetricsIntoTheNamespace"
+      effect    = "Allow"
+      actions   = ["cloudwatch:PutMetricData"]
+      resources = ["*"]
+      condition {
+        test     = "StringEquals"
+        variable = "cloudwatch:namespace"
+        values   = [statement.value]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "host_operations" {
+  # IAM refuses a policy without statements.
+  count  = var.ssm_sessions || var.metrics_namespace != null ? 1 : 0
+  name   = "host-operations"
+  role   = aws_iam_role.sink.id
+  policy = data.aws_iam_policy_document.host_operations.json
+}
+
 resource "aws_iam_instance_profile" "sink" {
   name = "${var.name}-sink"
   role = aws_iam_role.sink.name

@@ -7,7 +7,7 @@ output "sink_instance_profile_name" {
   description = "Instance profile of the Kafka host, carrying the sink's role."
   value       = aws_iam_instance_profile.sink.name
   # A host started before its role has its policy would see its first S3 calls refused.
-  depends_on = [aws_iam_role_policy.sink]
+  depends_on = [aws_iam_role_policy.sink, aws_iam_role_policy.host_operations]
 }
 
 output "lambda_role_arn" {

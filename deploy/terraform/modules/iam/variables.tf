@@ -96,3 +96,20 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "ssm_sessions" {
+  description = "Let Session Manager's agent on the Kafka hosts register and open sessions (its heartbeat and message channels; nothing of AmazonSSMManagedInstanceCore's documents, inventory or patching), so that an operator can open a shell with `aws ssm start-session` instead of SSH. The hosts reach Session Manager through the network module's ssm_endpoints."
+  type        = bool
+  default     = false
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace the Kafka hosts may put metrics into (the sink's lag; the kafka module's metrics_namespace), and no other; null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.metrics_namespace == null || (can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(coalesce(var.metrics_namespace, "-"), "AWS/"))
+    error_message = "metrics_namespace must be a CloudWatch namespace (letters, digits, '.', '_', '-', '/', '#', ':'), not one of AWS's (AWS/…)."
+  }
+}

@@ -1,3 +1,8 @@
+output "api_id" {
+  description = "ID of the HTTP API: the ApiId dimension of its CloudWatch metrics (AWS/ApiGateway), for the alarms module."
+  value       = aws_apigatewayv2_api.this.id
+}
+
 output "api_endpoint" {
   description = "Base URL of the HTTP API, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com."
   value       = aws_apigatewayv2_api.this.api_endpoint

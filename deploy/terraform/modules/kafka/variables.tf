@@ -13,17 +13,33 @@ variable "vpc_id" {
   type        = string
 }
 
-variable "subnet" {
-  description = "The private subnet the host lives in (an element of the network module's private_subnets)."
-  type = object({
+variable "cluster" {
+  description = "The brokers: \"single\", one host running Kafka and the sink (the cheap default; an acknowledged event is on one volume); \"three-az\", three such hosts in three availability zones (three replicas, two in sync); \"msk\", Amazon MSK's brokers in three zones, and one host running the sink. See README.md for what a 2xx guarantees with each."
+  type        = string
+  default     = "single"
+
+  validation {
+    condition     = contains(["single", "three-az", "msk"], var.cluster)
+    error_message = "cluster must be \"single\", \"three-az\" or \"msk\"."
+  }
+}
+
+variable "subnets" {
+  description = "The private subnets, one per availability zone (the network module's private_subnets): the hosts go in the first one, or the first three; MSK's brokers in the first three."
+  type = list(object({
     id                = string
     cidr_block        = string
     availability_zone = string
-  })
+  }))
+
+  validation {
+    condition     = length(var.subnets) >= 1
+    error_message = "subnets must hold at least one private subnet."
+  }
 }
 
 variable "host_number" {
-  description = "The host's address within its subnet (cidrhost), fixed so that the brokers' address, which the Lambda function is configured with, survives a replacement of the host."
+  description = "Each host's address within its subnet (cidrhost), fixed so that the brokers' addresses, which the Lambda function is configured with, survive a replacement of a host."
   type        = number
   default     = 10
 
@@ -106,7 +122,7 @@ variable "kafka_port" {
 
   validation {
     condition     = var.kafka_port >= 1024 && var.kafka_port <= 65535 && var.kafka_port != 9093
-    error_message = "kafka_port must be from 1024 to 65535, and not 9093 (the controller's, on loopback)."
+    error_message = "kafka_port must be from 1024 to 65535, and not 9093 (the KRaft controllers')."
   }
 }
 
@@ -122,7 +138,7 @@ variable "kafka_heap" {
 }
 
 variable "partitions" {
-  description = "Partitions of the events topic: the most sinks that can share the work (one here)."
+  description = "Partitions of the events topic: the most sinks that can share the work (one per host)."
   type        = number
   default     = 3
 
@@ -236,4 +252,60 @@ variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "msk_kafka_version" {
+  description = "Kafka version of the MSK cluster (cluster = \"msk\"); `aws kafka list-kafka-versions` lists those MSK offers."
+  type        = string
+  default     = "3.9.x"
+}
+
+variable "msk_instance_type" {
+  description = "Broker instance type of the MSK cluster (cluster = \"msk\"), e.g. kafka.t3.small (the cheapest) or kafka.m7g.large."
+  type        = string
+  default     = "kafka.t3.small"
+
+  validation {
+    condition     = startswith(var.msk_instance_type, "kafka.")
+    error_message = "msk_instance_type must be an MSK broker type, such as kafka.t3.small."
+  }
+}
+
+variable "msk_log_retention_days" {
+  description = "Days CloudWatch keeps the MSK brokers' logs (cluster = \"msk\")."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.msk_log_retention_days)
+    error_message = "msk_log_retention_days must be a retention CloudWatch Logs offers: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace each host puts its sink's lag into every minute (SinkLagRecords, dimension Deployment = name), for the alarms module's sink-lag alarm; it needs the network module's monitoring endpoint (its metrics_namespace) and the iam module's grant (its metrics_namespace). null: no timer. Part of the hosts' setup: changing it replaces them."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.metrics_namespace == null || (can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(coalesce(var.metrics_namespace, "-"), "AWS/"))
+    error_message = "metrics_namespace must be a CloudWatch namespace (letters, digits, '.', '_', '-', '/', '#', ':'), not one of AWS's (AWS/…)."
+  }
+}
+
+variable "endpoint_security_group_ids" {
+  description = "Security group of the network module's Session Manager and CloudWatch endpoints (its endpoint_security_group_ids: one, or none), for the sink-lag timer and Session Manager's agent to reach them; empty: no way to them."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.endpoint_security_group_ids) <= 1
+    error_message = "endpoint_security_group_ids holds the one endpoints' group, or nothing."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "KMS key to encrypt the MSK brokers' log group with (cluster = \"msk\"; its key policy must let CloudWatch Logs use it). null: CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
 }

@@ -9,6 +9,12 @@
 
 data "aws_availability_zones" "available" {
   state = "available"
+  # The region's own zones only: a Local Zone the account opted into (us-west-2-lax-1a) sorts
+  # before them and would take, and so replace, a subnet.
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 }
 
 data "aws_region" "current" {}
@@ -214,4 +220,163 @@ data "aws_iam_policy_document" "glue_endpoint" {
       "${local.glue_arn}:table/${local.glue_names[0]}/${local.glue_names[1]}",
     ]
   }
+}
+
+# ---- the way in for operators, and out for metrics (each only when asked for) ------------------
+
+# Interface endpoints for the AWS services that the hosts' operations tools call, which private
+# subnets without a route out reach no other way: with ssm_endpoints, Session Manager's three
+# (ssm for the agent's registration and heartbeat, ssmmessages for the session channels,
+# ec2messages for the messages agents before 3.3.40 poll), a shell on the Kafka hosts without SSH
+# or an open port; with metrics_namespace, CloudWatch's metrics API (monitoring), for the sink's
+# lag. Reached by the services' own names through private DNS, on 443, from the given security
+# groups only. Each is billed by the hour and availability zone (about US$7 a month per zone).
+locals {
+  operations_services = concat(
+    var.ssm_endpoints ? ["ssm", "ssmmessages", "ec2messages"] : [],
+    var.metrics_namespace == null ? [] : ["monitoring"],
+  )
+}
+
+data "aws_vpc_endpoint_service" "operations" {
+  for_each     = toset(local.operations_services)
+  service      = each.key
+  service_type = "Interface"
+}
+
+resource "aws_security_group" "endpoints" {
+  count       = length(local.operations_services) == 0 ? 0 : 1
+  name        = "${var.name}-endpoints"
+  description = "clicktrail Session Manager and CloudWatch endpoints: HTTPS from the given groups only"
+  vpc_id      = aws_vpc.this.id
+  # No inline rules: Terraform then also removes AWS's default allow-all egress rule.
+  revoke_rules_on_delete = true
+  tags                   = merge(local.tags, { Name = "${var.name}-endpoints" })
+
+  lifecycle {
+    precondition {
+      condition     = length(var.endpoint_client_security_groups) > 0
+      error_message = "ssm_endpoints and metrics_namespace need endpoint_client_security_groups: the groups that may reach the endpoints, e.g. { kafka_hosts = module.kafka.host_security_group_id }."
+    }
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints" {
+  for_each                     = length(local.operations_services) == 0 ? {} : var.endpoint_client_security_groups
+  security_group_id            = aws_security_group.endpoints[0].id
+  description                  = "HTTPS to the endpoints from ${each.key}"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = each.value
+  tags                         = local.tags
+}
+
+resource "aws_vpc_endpoint" "operations" {
+  for_each            = toset(local.operations_services)
+  vpc_id              = aws_vpc.this.id
+  service_name        = data.aws_vpc_endpoint_service.operations[each.key].service_name
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = aws_subnet.private[*].id
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+  private_dns_enabled = true
+  # CloudWatch's passes one call, into one namespace, by this account alone (a way out for data
+  # otherwise: anyone's credentials could put anything into any account's metrics). Session
+  # Manager's keep the default: the agent's calls carry no resource or namespace to limit.
+  policy = each.key == "monitoring" ? data.aws_iam_policy_document.monitoring_endpoint[0].json : null
+  tags   = merge(local.tags, { Name = "${var.name}-${each.key}" })
+}
+
+data "aws_iam_policy_document" "monitoring_endpoint" {
+  count = var.metrics_namespace == null ? 0 : 1
+  statement {
+    sid    = "PutMetricsIntoTheNamespace"
+    effect = "Allow"
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    actions = ["cloudwatch:PutMetricData"]
+    # PutMetricData names no resource: IAM authorizes it only on "*", limited by the namespace.
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = [var.metrics_namespace]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+# ---- flow logs ---------------------------------------------------------------------------------
+
+# Every connection accepted or refused in the VPC (traffic_type ALL): what the hosts talked to
+# and what was turned away, for the questions a security group cannot answer afterwards.
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  name              = "/aws/vpc/${var.name}/flow-logs"
+  retention_in_days = var.flow_log_retention_days
+  kms_key_id        = var.flow_log_kms_key_arn
+  tags              = local.tags
+}
+
+resource "aws_flow_log" "this" {
+  vpc_id               = aws_vpc.this.id
+  traffic_type         = var.flow_log_traffic_type
+  log_destination_type = "cloud-watch-logs"
+  log_destination      = aws_cloudwatch_log_group.flow_logs.arn
+  iam_role_arn         = aws_iam_role.flow_logs.arn
+  tags                 = merge(local.tags, { Name = var.name })
+  # The role must be able to write before the first records are delivered.
+  depends_on = [aws_iam_role_policy.flow_logs]
+}
+
+# The flow log service's role, for this account's flow logs only (the confused deputy: another
+# account's flow log cannot be pointed at it).
+data "aws_iam_policy_document" "flow_logs_assume" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]
+    }
+  }
+}
+
+resource "aws_iam_role" "flow_logs" {
+  name               = "${var.name}-flow-logs"
+  description        = "VPC flow logs of ${var.name}: its log group, nothing else."
+  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  tags               = local.tags
+}
+
+# Its streams in its group, which Terraform made (with a retention): no CreateLogGroup, and no
+# DescribeLogGroups, which IAM would grant only on "*".
+data "aws_iam_policy_document" "flow_logs" {
+  statement {
+    sid       = "WriteItsLogGroup"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  name   = "flow-logs"
+  role   = aws_iam_role.flow_logs.id
+  policy = data.aws_iam_policy_document.flow_logs.json
 }

@@ -46,3 +46,13 @@ output "glue_endpoint_security_group_ids" {
   description = "Security group of the Glue endpoint, as a list of one (empty without glue_table): the Kafka host's egress to Glue goes to it. A list, so that a count over it is known when planning."
   value       = aws_security_group.glue_endpoint[*].id
 }
+
+output "endpoint_security_group_ids" {
+  description = "Security group of the Session Manager and CloudWatch endpoints, as a list of one (empty without ssm_endpoints and metrics_namespace): the Kafka hosts' egress to them goes to it. A list, so that a count over it is known when planning."
+  value       = aws_security_group.endpoints[*].id
+}
+
+output "flow_log_group_name" {
+  description = "CloudWatch log group of the VPC's flow log."
+  value       = aws_cloudwatch_log_group.flow_logs.name
+}

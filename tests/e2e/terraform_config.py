@@ -196,3 +196,49 @@ def evaluate(expression: str, variables: dict[str, str] | None = None) -> object
                               env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null", "CHECKPOINT_DISABLE": "1"})
     assert proc.returncode == 0, f"terraform console: {expression}\n{proc.stderr}"
     return json.loads(json.loads(proc.stdout))
+
+
+# ---- shared by the tests of deploy/terraform ---------------------------------------------------
+
+EXAMPLE = "examples/github-pages"
+# What Session Manager's agent calls to register, keep its heartbeat and carry sessions (and, in
+# agents before 3.3.40, poll for messages): the Kafka hosts' grant with ssm_sessions.
+SSM_AGENT_ACTIONS = ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel",
+                     "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+                     "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+                     "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"]
+
+
+@pytest.fixture(scope="module")
+def modules() -> dict[str, Module]:
+    return load()
+
+
+def mod(modules: dict[str, Module], name: str) -> Module:
+    key = name if name.startswith("examples/") else f"modules/{name}"
+    assert key in modules, f"deploy/terraform/{key} has no .tf files"
+    return modules[key]
+
+
+def walk(block: Block, iterators: frozenset[str]):
+    """(block, attribute name, attribute, names of the dynamic blocks' iterators in scope)."""
+    if block.type == "dynamic":
+        it = block.attrs.get("iterator")
+        iterators = iterators | {it.src if it else block.labels[0]}
+    for name, attr in block.attrs.items():
+        yield block, name, attr, iterators
+    for child in block.blocks:
+        yield from walk(child, iterators)
+
+
+def all_statements(modules: dict[str, Module]):
+    """(module, statement) of every IAM policy document; fails on a policy written as JSON."""
+    for m in modules.values():
+        for doc in m.of_type("data"):
+            if doc.labels[0] == "aws_iam_policy_document":
+                for s in statements(m, doc):
+                    yield m, s
+        for b in m.blocks:
+            for _, name, attr, _ in walk(b, frozenset()):
+                assert not re.search(r'"(Action|Resource)"\s*[:=]', attr.src), \
+                    f"{b.where()}: write IAM policies as aws_iam_policy_document, which these checks read"

@@ -34,6 +34,26 @@ def kafka_libs() -> str:
     return proc.stdout.strip()
 
 
+# A deployment name whose hashed id would start with '-', which Kafka's tools read as an option:
+# the module's cluster_id must mend it, and Kafka must take what it makes.
+DASH_NAME = "dash-45"
+
+
+def module_cluster_id(local: dict, name: str) -> str:
+    """The kafka module's cluster_id for deployment NAME, as Terraform computes it."""
+    hashed = local["cluster_id_hash"].src
+    return evaluate(local["cluster_id"].src.replace("local.cluster_id_hash", f"({hashed})"), {"name": name})
+
+
+def test_the_cluster_id_is_the_names_hash_unless_that_starts_with_a_dash():
+    local = load()["modules/kafka"].locals()
+    plain = module_cluster_id(local, "myblog")
+    assert plain == evaluate(local["cluster_id_hash"].src, {"name": "myblog"}) and len(plain) == 22
+    assert evaluate(local["cluster_id_hash"].src, {"name": DASH_NAME}).startswith("-")
+    mended = module_cluster_id(local, DASH_NAME)
+    assert mended[0] == "A" and mended[1:] == evaluate(local["cluster_id_hash"].src, {"name": DASH_NAME})[1:]
+
+
 @pytest.fixture(scope="module")
 def kafka_host(tmp_path_factory):
     why = unavailable()
@@ -45,7 +65,8 @@ def kafka_host(tmp_path_factory):
     port, controller_port = free_port(), free_port()
 
     # The values the module gives each host, for a one-node cluster on loopback.
-    cluster_id = evaluate(local["cluster_id_hash"].src, {"name": f"unit-{uuid.uuid4().hex[:8]}"})
+    cluster_id = module_cluster_id(local, DASH_NAME)
+    assert not cluster_id.startswith("-") and len(cluster_id) == 22, cluster_id
     properties = render_template((FILES / "server.properties.tftpl").read_text(), {
         "node_id": 1, "voters": f"1@127.0.0.1:{controller_port}", "address": "127.0.0.1", "port": port,
         "controller_port": controller_port, "partitions": 1, "retention_hours": 1, "replication": 1,

@@ -134,4 +134,7 @@ module "alarms" {
   metrics_namespace = local.metrics_namespace
   deployment        = var.name
   email_addresses   = var.alarm_emails
+  # After the hosts: the sink-lag alarm counts missing data as breaching, and the sinks start
+  # reporting only once their hosts are up (with MSK, after the cluster's 20 to 40 minutes).
+  depends_on = [module.kafka]
 }

@@ -5,9 +5,10 @@
 # - lambda_errors, lambda_throttles: the function failing (a crash, a timeout), or refused for
 #   want of concurrency (its reserved_concurrency, or the account's).
 # - sink_lag: records in Kafka that no sink has consumed, as the hosts put it into CloudWatch
-#   every minute (the kafka module's clicktrail-sink-lag.timer). A sink that is down, a host that
-#   is gone or cannot reach CloudWatch sends nothing, and missing data counts as breaching: the
-#   alarm fires for a dead sink as for a stuck one, before Kafka's retention deletes what it missed.
+#   every minute (the kafka module's clicktrail-sink-lag.timer). A sink that is down or cannot
+#   reach CloudWatch sends nothing, and missing data counts as breaching: the alarm fires for a
+#   dead sink as for a stuck one, before Kafka's retention deletes what it missed. (Of three
+#   hosts, the others' sinks take over a lost one's partitions and keep reporting.)
 #
 # The topic is this module's unless topic_arns names others: encrypted with a KMS key whose policy
 # lets CloudWatch use it (an AWS-managed key, alias/aws/sns, cannot: CloudWatch's notifications to
@@ -187,7 +188,7 @@ resource "aws_cloudwatch_metric_alarm" "sink_lag" {
   evaluation_periods  = var.sink_lag_minutes / 5
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.sink_lag_records
-  # No report is a sink that does not answer, or a host that is gone: an alarm, not a quiet hour.
+  # No report is a sink that does not answer, or its only host gone: an alarm, not a quiet hour.
   treat_missing_data = "breaching"
   alarm_actions      = local.topics
   ok_actions         = local.topics

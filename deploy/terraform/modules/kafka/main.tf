@@ -2,7 +2,8 @@
 # systemd services. var.cluster chooses the brokers:
 #
 # - "single": one host, Kafka (KRaft, broker and controller) and the sink. The cheap default; an
-#   event is on one broker's volume within a second of its 2xx, and nowhere else (README.md).
+#   event is on one broker's volume within about two seconds of its 2xx, and nowhere else
+#   (README.md).
 # - "three-az": three such hosts in three availability zones, one KRaft cluster: each event on
 #   three brokers, two of which have it before its 2xx. A sink on each host; they share the
 #   partitions, and take over those of a host that is gone.
@@ -12,12 +13,15 @@
 # The host has no route to the Internet: it reaches S3 only, through the gateway endpoint. So
 # its software comes from the data bucket: Terraform uploads Kafka's release and the clicktrail
 # bundle under artifacts_prefix, content-addressed, and the host checks their SHA-256 at boot.
-# A new bundle or Kafka release, or any change to the setup, replaces the host
+# A new bundle or Kafka release, or any change to the setup, replaces the hosts
 # (user_data_replace_on_change): Kafka's log lives on its own volume, which the new host mounts
 # again, so a replacement costs a few minutes of 503s from the Lambda function, not events.
+# Three hosts are replaced together unless applied one at a time (README.md, "Upgrades").
 #
-# Reach: port kafka_port from the client security groups only (the Lambda function's); out,
-# HTTPS to S3 only. No SSH, no public address. The instance metadata service answers IMDSv2
+# Reach: port kafka_port from the client security groups only (the Lambda function's), and the
+# nodes of a three-node cluster from each other; out, HTTPS to S3, and to the network module's
+# interface endpoints when given, and to the other nodes or MSK's brokers. No SSH, no public
+# address. The instance metadata service answers IMDSv2
 # only, one hop, so the sink gets its role's credentials and nothing else on the host can be
 # made to fetch them for someone else through a forwarded request.
 
@@ -48,9 +52,10 @@ locals {
   replication = var.cluster == "single" ? 1 : 3
   min_insync  = var.cluster == "single" ? 1 : 2
 
-  # One node has no other copy of an event: it flushes its log to the volume every second, so
-  # that a crash of the host loses at most the last second of what it acknowledged. Three nodes
-  # rely on their replicas instead, as Kafka recommends.
+  # One node has no other copy of an event: it flushes its log to the volume every second (the
+  # scheduler's check, also every second, makes that up to two), so that a crash of the host
+  # loses at most those seconds of what it acknowledged. Three nodes rely on their replicas
+  # instead, as Kafka recommends.
   single_node_flush = <<-PROPERTIES
     log.flush.interval.ms=1000
     log.flush.scheduler.interval.ms=1000
@@ -282,6 +287,18 @@ resource "aws_vpc_security_group_egress_rule" "glue" {
 
 # ---- the hosts ---------------------------------------------------------------------------------
 
+# The cluster kind the hosts were first made with. A KRaft quorum's voters are fixed when its
+# nodes are formatted, and topics keep the replicas they were made with: a change of var.cluster
+# would replace the hosts into a cluster that is not what it says. The hosts' precondition
+# refuses it, with the way to move.
+resource "terraform_data" "cluster" {
+  input = var.cluster
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 # Kafka's log, one volume per broker in its host's zone; kept when the host is replaced.
 resource "aws_ebs_volume" "data" {
   count             = local.runs_kafka ? length(local.hosts) : 0
@@ -331,6 +348,11 @@ resource "aws_instance" "host" {
     # A newer Amazon Linux image every few weeks would otherwise replace the brokers at every
     # apply; replace them deliberately (terraform apply -replace=…) to move to a new one.
     ignore_changes = [ami]
+
+    precondition {
+      condition     = terraform_data.cluster.output == var.cluster
+      error_message = "cluster was \"${terraform_data.cluster.output}\" and cannot become \"${var.cluster}\" in place (a KRaft quorum's voters are fixed when formatted; topics keep their replicas). Deploy the new cluster beside this one under another name, point the function at it, and destroy this one once its sink's lag is 0 (modules/kafka/README.md)."
+    }
 
     precondition {
       condition     = length(var.subnets) >= local.subnets_needed

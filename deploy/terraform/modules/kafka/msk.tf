@@ -5,8 +5,8 @@
 #
 # The brokers do not authenticate clients: as with brokers of our own, the network is the
 # boundary, and only the client security groups (the Lambda function's) and the sink's host reach
-# MSK's TLS port. MSK Serverless is not offered: it admits only IAM authentication, which
-# librdkafka does not speak.
+# MSK's TLS port. MSK Serverless is not offered: it admits only IAM authentication, whose
+# tokens librdkafka could carry (SASL/OAUTHBEARER) but clicktrail has no signer for yet.
 
 locals {
   msk          = var.cluster == "msk"
@@ -14,10 +14,11 @@ locals {
 }
 
 resource "aws_msk_configuration" "this" {
-  count          = local.msk ? 1 : 0
-  name           = var.name
-  description    = "clicktrail: three replicas, two in sync, topics made by the sink's host"
-  kafka_versions = [var.msk_kafka_version]
+  count       = local.msk ? 1 : 0
+  name        = var.name
+  description = "clicktrail: three replicas, two in sync, topics made by the sink's host"
+  # No kafka_versions: a change of it would replace the configuration, which AWS refuses to
+  # delete while the cluster uses it; these settings mean the same in every Kafka version.
 
   server_properties = <<-PROPERTIES
     default.replication.factor=3

@@ -364,14 +364,22 @@ resource "aws_iam_role" "flow_logs" {
   tags               = local.tags
 }
 
-# Its streams in its group, which Terraform made (with a retention): no CreateLogGroup, and no
-# DescribeLogGroups, which IAM would grant only on "*".
+# Its streams in its group, which Terraform made (with a retention): no CreateLogGroup. AWS's
+# documented role for flow logs also lists DescribeLogGroups, which reads names only: granted on
+# the account's groups in the region, the narrowest IAM takes for it.
 data "aws_iam_policy_document" "flow_logs" {
   statement {
     sid       = "WriteItsLogGroup"
     effect    = "Allow"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
     resources = [aws_cloudwatch_log_group.flow_logs.arn, "${aws_cloudwatch_log_group.flow_logs.arn}:*"]
+  }
+
+  statement {
+    sid       = "FindItsLogGroup"
+    effect    = "Allow"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:*"]
   }
 }
 

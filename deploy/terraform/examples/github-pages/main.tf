@@ -136,5 +136,5 @@ module "alarms" {
   email_addresses   = var.alarm_emails
   # After the hosts: the sink-lag alarm counts missing data as breaching, and the sinks start
   # reporting only once their hosts are up (with MSK, after the cluster's 20 to 40 minutes).
-  depends_on = [module.kafka]
+  sink_hosts = module.kafka.instance_ids
 }

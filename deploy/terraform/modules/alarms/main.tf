@@ -175,7 +175,13 @@ resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
 
 # ---- the sink ----------------------------------------------------------------------------------
 
+# The hosts' count, not their IDs: made after them, and a replaced host changes nothing.
+resource "terraform_data" "sink_hosts" {
+  input = length(var.sink_hosts)
+}
+
 resource "aws_cloudwatch_metric_alarm" "sink_lag" {
+  depends_on        = [terraform_data.sink_hosts]
   count             = var.metrics_namespace == null ? 0 : 1
   alarm_name        = "${var.name}-sink-lag"
   alarm_description = "The sink is more than ${var.sink_lag_records} records behind Kafka, or no host has reported its lag, for ${var.sink_lag_minutes} minutes: the sink is stuck or down (journalctl -u clicktrail-sink on the host). Kafka deletes what it has not written after its retention."

@@ -123,3 +123,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "sink_hosts" {
+  description = "IDs of the hosts whose sinks report the lag: the sink-lag alarm is made once they exist, as it counts missing data as breaching."
+  type        = list(string)
+  default     = []
+}

@@ -81,6 +81,7 @@ MANIFEST = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distributio
             "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 2048,
                         "digest": "sha256:" + "d" * 64}]}
 STEP_TIMEOUT_S = 600
+INIT_LOCK = threading.Lock()
 
 
 class Mock:
@@ -186,7 +187,9 @@ class Example:
         return self.sh(" ".join(["terraform", *map(shell_quote, args), "-no-color"]), ok)
 
     def init(self) -> None:
-        self.tf("init", "-input=false", f"-plugin-dir={self.mirror}")
+        # One at a time: Terraform's plugin cache is not safe for concurrent inits.
+        with INIT_LOCK:
+            self.tf("init", "-input=false", f"-plugin-dir={self.mirror}")
 
     def plan(self, out: str, *args: str) -> dict[str, str]:
         """`plan -out`: address → action ("create", "update", "replace", "delete") of each resource
@@ -326,9 +329,11 @@ def deploy(name: str, tfvars: dict[str, object], workdir: Path, tools: Tools) ->
         with timed(run, "init and the ECR repository"):
             ex.init()
             # README step 4: Lambda takes its image from ECR, so the repository comes first.
-            ex.sh(walk.command("tofu apply -target=module.ingest.aws_ecr_repository.this") + " -auto-approve"
-                  if walk else "terraform apply -target=module.ingest.aws_ecr_repository.this -auto-approve")
-            walk.push_first_image() if walk else ex.push_image("v1")
+            ex.sh(readme_command("tofu apply -target=module.ingest.aws_ecr_repository.this") + " -auto-approve")
+            if walk:
+                walk.push_first_image()
+            else:
+                ex.push_image("v1")
         with timed(run, "plan and apply"):
             run.planned = ex.plan("clicktrail.plan")
             ex.sh("terraform apply -no-color clicktrail.plan")
@@ -340,31 +345,35 @@ def deploy(name: str, tfvars: dict[str, object], workdir: Path, tools: Tools) ->
         if walk:
             walk.upgrades()
         with timed(run, "destroy"):
-            walk.teardown() if walk else ex.tf("destroy", "-auto-approve")
+            if walk:
+                walk.teardown()
+            else:
+                ex.tf("destroy", "-auto-approve")
         run.left = leftovers(mock)
         return run
     finally:
         mock.stop()
 
 
+def readme_command(text: str) -> str:
+    """A command as README.md writes it, with `terraform` for `tofu` (the same commands)."""
+    assert text in README.read_text(), f"README.md no longer says `{text}`: bring the walkthrough test along"
+    return re.sub(r"\btofu\b", "terraform", text)
+
+
 class Walkthrough:
-    """README.md's steps that reach AWS, run as written (with `terraform` for `tofu`, and
-    -auto-approve where they would ask). Docker and the first event cannot run here: the image
-    push is an `aws ecr put-image` of its manifest, and nothing boots to answer a request."""
+    """README.md's steps that reach AWS, run as written (with -auto-approve where they would
+    ask). Docker and the first event cannot run here: the image push is an `aws ecr put-image` of
+    its manifest, and nothing boots to answer a request."""
 
     def __init__(self, ex: Example, run: Run):
         self.ex, self.run = ex, run
-        self.readme = README.read_text()
-
-    def command(self, text: str) -> str:
-        assert text in self.readme, f"README.md no longer says `{text}`: bring the walkthrough test along"
-        return re.sub(r"\btofu\b", "terraform", text)
 
     def push_first_image(self) -> None:
         # Step 5, up to the push: the repository by the CLI, as the README finds it.
         script = "\n".join([
             f"export AWS_REGION={REGION}",
-            self.command("repo=$(aws ecr describe-repositories --repository-names clicktrail "
+            readme_command("repo=$(aws ecr describe-repositories --repository-names clicktrail "
                          "--query 'repositories[0].repositoryUri' --output text)"),
             'aws ecr get-login-password > /dev/null',
             'echo "$repo"',
@@ -376,12 +385,12 @@ class Walkthrough:
         # Step 6's console check (nothing boots in moto, so no "clicktrail-bootstrap: done"),
         # step 7's listing of the events and a query.
         ex = self.ex
-        console = self.command('aws ec2 get-console-output --instance-id "$(tofu output -raw kafka_instance_id)" '
+        console = readme_command('aws ec2 get-console-output --instance-id "$(tofu output -raw kafka_instance_id)" '
                                "--latest --output text")
         self.run.cli["console"] = ex.sh(console).stdout
         # `aws s3 ls` exits 1 when it lists nothing, as here: no event was sent.
-        ex.sh(self.command('aws s3 ls "$(tofu output -raw events_location)" --recursive'), ok=(0, 1))
-        query = self.command('aws athena start-query-execution --work-group "$(tofu output -raw athena_workgroup)" '
+        ex.sh(readme_command('aws s3 ls "$(tofu output -raw events_location)" --recursive'), ok=(0, 1))
+        query = readme_command('aws athena start-query-execution --work-group "$(tofu output -raw athena_workgroup)" '
                              '\\\n  --query-string "SELECT type, count(*) FROM $(tofu output -raw athena_table) '
                              'WHERE year = $(date -u +%Y) GROUP BY type"')
         self.run.cli["query"] = ex.sh(query).stdout
@@ -419,7 +428,7 @@ class Walkthrough:
         with timed(self.run, "destroy, refused"):
             self.run.refused_destroy = ex.tf("destroy", "-auto-approve", ok=(1,)).stderr
         self.run.kept_after_refusal = ex.sh("terraform state list").stdout.split()
-        ex.sh(self.command("aws s3 rm s3://BUCKET --recursive").replace("BUCKET", bucket))
+        ex.sh(readme_command("aws s3 rm s3://BUCKET --recursive").replace("BUCKET", bucket))
         versions = json.loads(ex.sh(f"aws s3api list-object-versions --bucket {bucket} --query "
                                     "'{Objects: [Versions, DeleteMarkers][][].{Key: Key, VersionId: VersionId}}' "
                                     "--output json").stdout)
@@ -502,6 +511,7 @@ def test_enabling_session_manager_replaces_no_host(runs):
 def test_destroy_keeps_a_bucket_that_holds_data_until_it_is_emptied(runs):
     run = runs[WALKTHROUGH].result()
     assert "BucketNotEmpty" in run.refused_destroy, run.refused_destroy
+    print(f"left by the refused destroy: {run.kept_after_refusal}")  # shown with -s
     assert "module.bucket.aws_s3_bucket.this" in run.kept_after_refusal
     # The event's version, and the delete marker `aws s3 rm` put over it ("null": versioning
     # was suspended by the destroy), both left for the README's "and its old versions".

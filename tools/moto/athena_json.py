@@ -1,4 +1,4 @@
-"""Athena over the JSON protocol, which moto 5.2.6 no longer routes.
+"""Athena over the JSON protocol, which moto 5.2.6 stops routing with botocore 1.44's model.
 
 Athena answers AWS JSON 1.1 (POST / with `X-Amz-Target: AmazonAthena.<Operation>`): the
 protocol of the AWS SDKs up to 2025, the Go SDK in hashicorp/aws 5.x among them. botocore

@@ -1,11 +1,11 @@
-"""moto's server (PyPI), with the calls hashicorp/aws makes that moto 5.2.6 lacks registered.
+"""moto's server (PyPI), with what hashicorp/aws calls that moto 5.2.6 lacks, or answers unlike AWS.
 
     .venv/bin/python tools/moto/server.py [--host 127.0.0.1] [--port 0] [--tls DIR]
 
 prints its URL once it listens (port 0: a free one), then serves until killed. With --tls it
 serves HTTPS with a certificate from a CA it writes to DIR/ca.pem, for clients to trust.
-Each module here registers one service's additions before the first request; README.md says
-what each adds and why.
+Each module here registers its additions to moto's classes before the first request (nothing in
+site-packages is edited); README.md says what each adds and why.
 """
 
 from __future__ import annotations

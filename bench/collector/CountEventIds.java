@@ -4,9 +4,10 @@
 //   java -cp "$KAFKA_HOME/libs/*" bench/collector/CountEventIds.java BOOTSTRAP TOPIC
 //
 // Reads every partition from its start to the end offset it had when the program started, with
-// no consumer group (nothing is committed). A record's value is the collector's canonical JSON,
-// which starts with its event id: {"event_id":"<36 characters>",… Prints one line per distinct
-// event id, "ID COUNT", then "records N" and "unreadable N" (values that do not start so).
+// no consumer group (nothing is committed). A record's value starts with its event id in either
+// form the collector writes: the binary record (docs/record.proto) as 0xC1, field 1's tag 0x0A,
+// its length 36 and the id; the JSON line as {"event_id":"<36 characters>",… Prints one line per
+// distinct event id, "ID COUNT", then "records N" and "unreadable N" (values that start neither way).
 // Run as a single-file source program (needs a JDK); kcat would take minutes to print the
 // gigabytes a run writes.
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 public class CountEventIds {
-  private static final byte[] PREFIX = "{\"event_id\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] JSON_PREFIX = "{\"event_id\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] BINARY_PREFIX = {(byte) 0xC1, 0x0A, 36};
   private static final int ID_LENGTH = 36;
 
   public static void main(String[] args) throws Exception {
@@ -59,12 +61,13 @@ public class CountEventIds {
           if (r.offset() >= ends.get(new TopicPartition(r.topic(), r.partition()))) continue;
           records++;
           byte[] v = r.value();
-          if (v == null || v.length < PREFIX.length + ID_LENGTH
-              || !Arrays.equals(v, 0, PREFIX.length, PREFIX, 0, PREFIX.length)) {
+          int at = startsWith(v, BINARY_PREFIX) ? BINARY_PREFIX.length
+              : startsWith(v, JSON_PREFIX) ? JSON_PREFIX.length : -1;
+          if (at < 0 || v.length < at + ID_LENGTH) {
             unreadable++;
             continue;
           }
-          String id = new String(v, PREFIX.length, ID_LENGTH, StandardCharsets.US_ASCII);
+          String id = new String(v, at, ID_LENGTH, StandardCharsets.US_ASCII);
           counts.computeIfAbsent(id, k -> new long[1])[0]++;
         }
       }
@@ -74,6 +77,10 @@ public class CountEventIds {
     out.append("records ").append(records).append('\n');
     out.append("unreadable ").append(unreadable).append('\n');
     System.out.print(out);
+  }
+
+  private static boolean startsWith(byte[] v, byte[] prefix) {
+    return v != null && v.length >= prefix.length && Arrays.equals(v, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   private static boolean done(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> ends) {

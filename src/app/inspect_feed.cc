@@ -4,6 +4,8 @@
 
 #include "base/clock.h"
 #include "base/json_string.h"
+#include "event/binary_record.h"
+#include "event/encode.h"
 
 namespace clicktrail::app {
 namespace {
@@ -44,7 +46,14 @@ void inspect_feed::append(ingest::stream to, std::span<const ingest::record_ref>
   std::vector<std::string> copies;
   if (to == ingest::stream::bad || watched_) {
     copies.reserve(records.size());
-    for (const auto& r : records) copies.emplace_back(r.value);
+    for (const auto& r : records) {
+      if (to == ingest::stream::events && event::is_binary_record(r.value)) {
+        // The page shows JSON. A record of ours reads back; were one not to, it is left out.
+        if (const auto e = event::decode_binary(r.value)) event::encode(*e, copies.emplace_back());
+      } else {
+        copies.emplace_back(r.value);
+      }
+    }
   }
   inner_.append(
       to, records,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "event/binary_record.h"
 #include "event/encode.h"
 
 namespace clicktrail::app {
@@ -71,8 +72,9 @@ void tail_printer::add_event(const tail_record& r, std::string_view value, std::
   }
   if (!wanted_site(e->site) || !wanted_type(e->type)) return;
   if (options_.json) {
-    // The canonical form has no line break; a record written some other way is written again.
-    if (value.find_first_of("\r\n") == std::string_view::npos) {
+    // The canonical form has no line break; a record written some other way (a binary one, or
+    // JSON with line breaks) is written as JSON.
+    if (!event::is_binary_record(value) && value.find_first_of("\r\n") == std::string_view::npos) {
       out.append(value);
     } else {
       event::encode(*e, out);

@@ -89,6 +89,9 @@ void validate_ingest(const raw_config& raw, config& out, problems& found) {
   in.max_events = get<std::int64_t>(raw, "ingest.max_events");
   in.max_event_bytes = get<std::int64_t>(raw, "ingest.max_event_bytes");
   in.produce_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "ingest.produce_timeout"));
+  static constexpr std::pair<std::string_view, record_format> record_formats[] = {
+      {"binary", record_format::binary}, {"json", record_format::json}};
+  in.records = pick(get<std::string>(raw, "ingest.record_format"), record_formats);
   in.anonymize_ip = get<bool>(raw, "ingest.anonymize_ip");
   in.client_requests_per_s = get<std::int64_t>(raw, "ingest.client_requests_per_s");
   in.client_burst = get<std::int64_t>(raw, "ingest.client_burst");

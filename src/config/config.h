@@ -46,6 +46,9 @@ struct cidr {
   bool contains(const std::array<std::uint8_t, 16>& a) const noexcept;
 };
 
+// How the collector writes an accepted event: event/binary_record.h, or event/encode.h's JSON.
+enum class record_format { binary, json };
+
 struct ingest_config {
   std::vector<std::string> events_paths;  // more paths for POST /v1/events
   std::vector<std::string> pixel_paths;   // more paths for GET /v1/p.gif
@@ -53,6 +56,7 @@ struct ingest_config {
   std::int64_t max_events = 0;
   std::int64_t max_event_bytes = 0;
   std::chrono::milliseconds produce_timeout{0};
+  record_format records = record_format::binary;
   bool anonymize_ip = true;
   std::vector<cidr> trusted_proxies;
   // Token buckets (rate a second, burst), docs/ingest-api.md "Limits"; a rate of 0 is no limit.

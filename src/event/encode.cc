@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "event/binary_record.h"
 #include "event/fields.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
@@ -96,6 +97,7 @@ void encode_tail(const event& e, std::size_t first, std::string& out) {
 }
 
 base::result<event> decode_stored(std::string_view json, std::uint64_t* named) {
+  if (is_binary_record(json)) return decode_binary(json, named);
   thread_local json_parser parser;
   namespace dom = simdjson::dom;
   dom::element root;

@@ -1,7 +1,8 @@
 #pragma once
 // The canonical form of an event: compact JSON with fields in schema order, absent fields
-// omitted, `props` embedded as its JSON object. This is the Kafka record value and the JSON
-// Lines line; decode_stored() reads it back (the sink's input).
+// omitted, `props` embedded as its JSON object. This is the JSON Lines line, and the Kafka record
+// value when the collector's ingest.record_format is "json" (binary_record.h has the other form);
+// decode_stored() reads either back (the sink's input).
 
 #include <cstdint>
 #include <string>
@@ -21,7 +22,8 @@ void encode(const event& e, std::string& out);
 // the whole event again.
 void encode_tail(const event& e, std::size_t first, std::string& out);
 
-// Reads a canonical record back. Trusts nothing: anything that is not a valid schema-v1 record
+// Reads a canonical record, or a binary one (binary_record.h, told apart by its first byte), back.
+// Trusts nothing: anything that is not a valid schema-v1 record
 // is an error with outcome::reject, whose message names the problem (the sink sends such
 // records to the bad table).
 // `named`, if given, gets the set of fields the record names, null ones too (bit field_index(f)).

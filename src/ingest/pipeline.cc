@@ -9,6 +9,7 @@
 #include "base/json_string.h"
 #include "base/log.h"
 #include "base/uuid.h"
+#include "event/binary_record.h"
 #include "event/encode.h"
 #include "ingest/bad_record.h"
 #include "ingest/body.h"
@@ -67,11 +68,15 @@ class encoded_records {
     bounds_.clear();
     refs_.clear();
   }
-  void add(std::string_view key, const event::event& e) {
+  void add(std::string_view key, const event::event& e, config::record_format form) {
     const std::size_t key_at = bytes_.size();
     bytes_ += key;
     const std::size_t value_at = bytes_.size();
-    event::encode(e, bytes_);
+    if (form == config::record_format::binary) {
+      event::encode_binary(e, bytes_);
+    } else {
+      event::encode(e, bytes_);
+    }
     bounds_.push_back({key_at, value_at, bytes_.size(), e.collector_ts});
   }
   // Views into the buffer: valid until the next clear() or add().
@@ -293,7 +298,7 @@ void pipeline::admit(ingest_request& req, event::batch& batch, admission a, resp
       enrich_.apply(e, site, facts);
       stamp(e, from);
     }
-    out.add(partition_key(e), e);
+    out.add(partition_key(e), e, cfg_.records);
   }
   log_.append(stream::events, out.records(), [pending](base::status s) { pending->delivered(s); });
 }

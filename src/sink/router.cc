@@ -5,6 +5,7 @@
 
 #include "base/base64.h"
 #include "base/json_string.h"
+#include "event/binary_record.h"
 #include "event/encode.h"
 #include "event/fields.h"
 #include "sink/time_partition.h"
@@ -43,8 +44,15 @@ routed_record router::route(const source_record& r) {
   out.to = table::events;
   out.time_partition =
       time_partition(layout_, by_ == config::time_source::event_ts ? out.e.event_ts : out.e.collector_ts);
+  // A binary record (event/binary_record.h) is turned into its JSON line where the format
+  // stores the line; Parquet takes the event, and the stored record only sizes row groups.
+  const bool json = !event::is_binary_record(*value);
   if (!enricher_) {
-    out.line = std::string(*value);
+    if (json || !rewrite_line_) {
+      out.line = std::string(*value);
+    } else {
+      event::encode(out.e, out.line);
+    }
     return out;
   }
   const bool was_truncated = out.e.truncated;
@@ -59,7 +67,7 @@ routed_record router::route(const source_record& r) {
   // write them) takes them appended, which is its canonical encoding, at a fraction of encoding
   // it again. (Any other record naming none of them stays valid JSON, if not canonical, as it was before.)
   const bool appendable =
-      rewrite_line_ && !cut && (named >> event::sink_fields_begin()) == 0 && value->back() == '}';
+      rewrite_line_ && json && !cut && (named >> event::sink_fields_begin()) == 0 && value->back() == '}';
   if (appendable) {
     out.line.reserve(value->size() + 256);
     out.line.assign(value->substr(0, value->size() - 1));  // without its '}'

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
 import time
 
 from conftest import TOOL_TIMEOUT_S
+from records import read_topic
 
 
 def consume(bootstrap: str, topic: str, expect: int, wait_s: float = 20) -> list[tuple[str, dict]]:
@@ -17,11 +17,8 @@ def consume(bootstrap: str, topic: str, expect: int, wait_s: float = 20) -> list
     deadline = time.monotonic() + wait_s
     records: list[tuple[str, dict]] = []
     while True:
-        out = subprocess.run(
-            ["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-             "-f", "%k\t%s\n"], capture_output=True, timeout=TOOL_TIMEOUT_S, text=True)
-        records = [(line.split("\t", 1)[0], json.loads(line.split("\t", 1)[1]))
-                   for line in out.stdout.splitlines() if "\t" in line]
+        records = [((r.key or b"").decode(), r.event())
+                   for r in read_topic(bootstrap, topic, timeout_s=TOOL_TIMEOUT_S, missing_ok=True)]
         if len(records) >= expect or time.monotonic() > deadline:
             return records
         time.sleep(0.3)

@@ -9,15 +9,14 @@ import gzip
 import json
 import re
 import socket
-import subprocess
 import time
 import uuid
 
 import pytest
 
 from collector import start_collector
-from conftest import TOOL_TIMEOUT_S
 from ingest_cases import BAD_EVENTS, BAD_INPUTS, consume
+from records import read_topic
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +58,8 @@ def test_posted_events_are_in_the_topic_once_each_keyed_by_visitor(collector, se
     assert by_id[ids[3]][0] == "s-1" and by_id[ids[3]][1]["props"] == {"plan": "pro"}
     assert by_id[ids[3]][1]["event_ts"] == by_id[ids[3]][1]["collector_ts"] - 1000
     # Each record's Kafka timestamp is its event's collector_ts, so a seek by time finds it.
-    out = subprocess.run(["kcat", "-C", "-b", services.kafka_bootstrap, "-t", collector.topic, "-o", "beginning",
-                          "-e", "-q", "-f", "%T\t%s\n"], capture_output=True, text=True, timeout=TOOL_TIMEOUT_S)
-    stamped = {json.loads(v)["event_id"]: (int(t), json.loads(v)["collector_ts"])
-               for t, v in (line.split("\t", 1) for line in out.stdout.splitlines())}
+    stamped = {e["event_id"]: (r.timestamp_ms, e["collector_ts"])
+               for r in read_topic(services.kafka_bootstrap, collector.topic) for e in [r.event()]}
     assert all(stamped[i][0] == stamped[i][1] for i in ids), stamped
 
 

@@ -27,7 +27,9 @@ import pytest
 duckdb = pytest.importorskip("duckdb")
 
 from collector import binary, start_collector
-from conftest import REPO_ROOT, TOOL_TIMEOUT_S, run as run_tool, wait_for
+from conftest import REPO_ROOT, TOOL_TIMEOUT_S, wait_for
+import records as records_of_topic
+from records import read_topic
 from run_harness import new_run
 from sink_harness import create_topic, sink_config
 
@@ -211,9 +213,7 @@ def start_distributed(tmp: Path, geo, services) -> Pipeline:
 
     def log_values() -> list[bytes]:
         # -e: to the end of every partition, then exit
-        out_ = run_tool(["kcat", "-C", "-b", services.kafka_bootstrap, "-t", collector.topic, "-o", "beginning",
-                         "-e", "-q", "-f", "%s\n"]).stdout
-        return [v for v in out_.split(b"\n") if v]
+        return [r.value for r in read_topic(services.kafka_bootstrap, collector.topic) if r.value]
 
     def stop() -> int:
         codes = [collector.stop(), sink.stop()]
@@ -298,7 +298,7 @@ def test_user_agents_bots_geo_and_referrers_are_stored_and_full_addresses_and_se
             problems.append(f"{path} holds {found}")
     if pipeline.log_values:
         values = pipeline.log_values()
-        records = [json.loads(v) for v in values]
+        records = [records_of_topic.decode(v) for v in values]
         ours = {r["event_id"]: r for r in records if r["event_id"] in rows}
         assert len(ours) == len(sent) + len(journey), "Kafka does not hold every event sent"
         for event_id, name in sent.items():  # what the collector added, before the sink

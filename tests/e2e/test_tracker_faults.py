@@ -18,6 +18,7 @@ import pytest
 
 from collector import binary
 from conftest import run
+from records import read_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER = ROOT / "tests" / "browser"
@@ -39,9 +40,8 @@ def outcome(services) -> tuple[dict, list[dict]]:
                           timeout=600, env=env, cwd=ROOT)
     assert done.stdout.strip(), f"with_collector.mjs printed no report (exit {done.returncode}):\n{done.stderr[-3000:]}"
     report = json.loads(done.stdout)
-    topic = run(["kcat", "-C", "-b", services.kafka_bootstrap, "-t", report["topic"], "-e", "-o", "beginning", "-q",
-                 "-f", "%s\\n"]).stdout.decode()
-    return {s["scenario"]: s for s in report["scenarios"]}, [json.loads(line) for line in topic.splitlines() if line]
+    topic = read_topic(services.kafka_bootstrap, report["topic"])
+    return {s["scenario"]: s for s in report["scenarios"]}, [r.event() for r in topic]
 
 
 def checked(outcome, name: str) -> tuple[dict, Counter]:

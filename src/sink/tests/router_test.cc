@@ -1,9 +1,11 @@
 // The router's enrichment: what it writes for JSON Lines is the canonical record of the enriched
-// event, whether the sink's fields could be appended to the record it read or not.
+// event, whether the sink's fields could be appended to the record it read or not, and whether
+// the record was JSON or binary (event/binary_record.h).
 #include "sink/router.h"
 
 #include <gtest/gtest.h>
 
+#include "event/binary_record.h"
 #include "event/encode.h"
 
 namespace clicktrail::sink {
@@ -63,6 +65,42 @@ TEST(router, an_enriched_record_is_written_as_its_canonical_encoding) {
     event::encode(out.e, canonical);
     EXPECT_EQ(out.line, canonical);
   }
+}
+
+// The same event, as the collector writes it by default.
+std::string collected_binary() {
+  const auto e = event::decode_stored(collected);
+  std::string out;
+  event::encode_binary(*e, out);
+  return out;
+}
+
+TEST(router, a_binary_record_gives_the_line_and_event_its_json_gives) {
+  for (const bool enriched : {true, false}) {
+    sink_options o;
+    o.format = config::output_format::jsonl;
+    if (enriched) o.enrichment = rules();
+    router r(o, "clicktrail.events");
+    const routed_record from_json = r.route(record(collected));
+    const routed_record from_binary = r.route(record(collected_binary()));
+    ASSERT_EQ(from_binary.to, table::events) << from_binary.line;
+    EXPECT_TRUE(from_binary.e == from_json.e);
+    EXPECT_EQ(from_binary.line, from_json.line);
+    EXPECT_EQ(from_binary.time_partition, from_json.time_partition);
+    EXPECT_EQ(from_binary.line.front(), '{');
+  }
+}
+
+TEST(router, a_malformed_binary_record_goes_to_the_bad_table_with_its_bytes) {
+  auto r = jsonl_router();
+  std::string value = collected_binary();
+  value.resize(value.size() - 1);  // schema_version's value cut off
+  const routed_record out = r.route(record(value));
+  ASSERT_EQ(out.to, table::bad);
+  EXPECT_NE(out.line.find(R"("detail":"the binary record is malformed: schema_version (byte )"),
+            std::string::npos)
+      << out.line;
+  EXPECT_NE(out.line.find(R"("raw_base64":"wQ)"), std::string::npos) << out.line;  // 0xC1 0x0A…
 }
 
 TEST(router, a_record_naming_the_sinks_fields_as_null_gets_them_once) {

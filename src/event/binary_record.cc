@@ -1,0 +1,328 @@
+#include "event/binary_record.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <array>
+#include <bit>
+#include <cstring>
+#include <variant>
+
+#include "base/utf8.h"
+#include "base/uuid.h"
+#include "event/fields.h"
+#include "event/json_parser.h"
+#include "event/json_text.h"
+#include "event/read_event.h"
+
+namespace clicktrail::event {
+namespace {
+
+enum wire : std::uint8_t { varint = 0, length_delimited = 2 };
+
+// Writes `v` as a varint at `p`; returns the byte after it.
+char* put_varint(char* p, std::uint64_t v) noexcept {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+std::uint64_t zigzag(std::int64_t v) noexcept {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+
+std::int64_t unzigzag(std::uint64_t v) noexcept {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+// Most text is ASCII: eight bytes at a time, without a call, before anything slower.
+bool is_ascii(std::string_view s) noexcept {
+  std::uint64_t high = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    high |= w;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  return (high & 0x8080808080808080ULL) == 0;
+}
+
+// `s` with each ill-formed UTF-8 sequence replaced by U+FFFD.
+std::string repaired_utf8(std::string_view s) {
+  std::string out;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (std::size_t i = 0; i < s.size();) {
+    if (p[i] < 0x80) {
+      out.push_back(static_cast<char>(p[i++]));
+    } else if (const std::size_t n = base::utf8_length(p + i, s.size() - i); n != 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+// The most bytes a tag and a varint take: a tag fits in two bytes for ids under 2^11 (they are
+// under max_id), a varint of 64 bits in ten.
+constexpr std::size_t max_tag_bytes = 2, max_varint_bytes = 10;
+
+// Writes members at `p`, into `out` grown ahead of it: a compare per member rather than a checked
+// append per tag, length and value. (Growing zero-fills; a pass to size the record first cost
+// more than the fill it saves.)
+struct field_writer {
+  const field& f;
+  std::string& out;
+  char*& p;
+
+  void room(std::size_t n) const {
+    const auto at = static_cast<std::size_t>(p - out.data());
+    if (out.size() - at >= n) return;
+    out.resize(at + n + 256);
+    p = out.data() + at;
+  }
+  char* tag(wire w) const { return put_varint(p, static_cast<std::uint64_t>(f.id) << 3 | w); }
+  void text(std::string_view v) const {
+    std::string repaired;
+    if (!is_ascii(v) && !simdjson::validate_utf8(v.data(), v.size())) {
+      repaired = repaired_utf8(v);
+      v = repaired;
+    }
+    room(max_tag_bytes + max_varint_bytes + v.size());
+    p = put_varint(tag(length_delimited), v.size());
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  }
+  void integer(std::uint64_t v) const {
+    room(max_tag_bytes + max_varint_bytes);
+    p = put_varint(tag(varint), v);
+  }
+  void operator()(const std::string& v) const { text(v); }
+  void operator()(const opt_string& v) const {
+    if (v) text(*v);
+  }
+  void operator()(std::int64_t v) const { integer(zigzag(v)); }
+  void operator()(std::int32_t v) const { integer(zigzag(v)); }
+  void operator()(const opt_i64& v) const {
+    if (v) integer(zigzag(*v));
+  }
+  void operator()(const opt_i32& v) const {
+    if (v) integer(zigzag(*v));
+  }
+  void operator()(const std::optional<bool>& v) const {
+    if (v) integer(*v ? 1 : 0);
+  }
+  void operator()(bool v) const {
+    if (v) integer(1);
+  }
+};
+
+// The position in all_fields() of each field id, or -1: ids are small (fields.cc numbers them
+// from 1 and the table has fewer than 64 rows).
+constexpr std::size_t max_id = 128;
+const std::array<std::int8_t, max_id>& index_of_id() {
+  static const std::array<std::int8_t, max_id> index = [] {
+    std::array<std::int8_t, max_id> a{};
+    a.fill(-1);
+    for (const field& f : all_fields())
+      a.at(static_cast<std::size_t>(f.id)) = static_cast<std::int8_t>(field_index(f));
+    return a;
+  }();
+  return index;
+}
+
+// Reads a binary record field by field, checking each value as decode_stored checks JSON's.
+class reader {
+ public:
+  explicit reader(std::string_view bytes)
+      : begin_(bytes.data()), p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+
+  std::optional<std::string> read(event& e, std::uint64_t& seen) {
+    const auto& index = index_of_id();
+    while (p_ != end_) {
+      const auto at = offset();
+      std::uint64_t tag = 0;
+      if (!get_varint(tag)) return fmt::format("a field's tag at byte {} is cut short or over 10 bytes", at);
+      const std::uint64_t id = tag >> 3;
+      const int i = id < max_id ? index[id] : -1;
+      if (i < 0) {
+        return fmt::format(
+            "field id {} (byte {}) is not in this build's schema; a newer collector wrote it: upgrade the "
+            "sink, or set the collector's ingest.record_format = \"json\" until then",
+            id, at);
+      }
+      const field& f = all_fields()[static_cast<std::size_t>(i)];
+      seen |= 1ULL << static_cast<unsigned>(i);
+      wire_ = static_cast<std::uint8_t>(tag & 7);
+      if (auto why = std::visit([&](auto m) { return read_value(f, e.*m); }, f.where)) {
+        return fmt::format("{} (byte {}): {}", f.name, at, *why);
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::size_t offset() const { return static_cast<std::size_t>(p_ - begin_) + 1; }  // from 0, the marker's
+
+  bool get_varint(std::uint64_t& v) {
+    v = 0;
+    for (unsigned shift = 0; shift < 64 && p_ != end_; shift += 7) {
+      const auto b = static_cast<unsigned char>(*p_++);
+      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if (b < 0x80) return true;
+    }
+    return false;
+  }
+
+  std::optional<std::string> get_text(std::string_view& s) {
+    if (wire_ != length_delimited) return fmt::format("text must have wire type 2, not {}", wire_);
+    std::uint64_t n = 0;
+    if (!get_varint(n)) return "its length is cut short";
+    if (n > static_cast<std::uint64_t>(end_ - p_)) {
+      return fmt::format("its length {} runs past the record's end", n);
+    }
+    s = {p_, static_cast<std::size_t>(n)};
+    p_ += n;
+    if (!simdjson::validate_utf8(s.data(), s.size())) return "not valid UTF-8";
+    return std::nullopt;
+  }
+
+  std::optional<std::string> get_int(const field& f, std::int64_t& v) {
+    if (wire_ != varint) return fmt::format("an integer must have wire type 0, not {}", wire_);
+    std::uint64_t raw = 0;
+    if (!get_varint(raw)) return "its value is cut short";
+    v = unzigzag(raw);
+    if (v < f.min || v > f.max) return fmt::format("{} is outside {} … {}", v, f.min, f.max);
+    return std::nullopt;
+  }
+
+  std::optional<std::string> get_bool(bool& b) {
+    if (wire_ != varint) return fmt::format("a boolean must have wire type 0, not {}", wire_);
+    std::uint64_t raw = 0;
+    if (!get_varint(raw) || raw > 1) return "a boolean must be 0 or 1";
+    b = raw == 1;
+    return std::nullopt;
+  }
+
+  std::optional<std::string> read_text(const field& f, std::string& target) {
+    std::string_view s;
+    if (auto why = get_text(s)) return why;
+    if (f.check == rule::uuid && !base::parse_uuid(s)) return fmt::format("\"{}\" is not a UUID", shown(s));
+    if (f.check == rule::event_type && !is_event_type(s)) {
+      return fmt::format("\"{}\" is not an event type", shown(s));
+    }
+    if (f.check != rule::json_object) {
+      target.assign(s);
+      return std::nullopt;
+    }
+    // props: a JSON object, kept compact (a line break in it would split a JSON Lines line).
+    // The depth limit is decode_stored's: only absurd ones are refused.
+    constexpr std::size_t max_depth = 1024;
+    thread_local json_parser parser;
+    simdjson::dom::element value;
+    if (parser.parse(s, max_depth, value) || !value.is_object()) return "not a JSON object";
+    target.clear();
+    write_compact(target, value, max_depth);
+    return std::nullopt;
+  }
+
+  std::optional<std::string> read_value(const field& f, std::string& v) { return read_text(f, v); }
+  std::optional<std::string> read_value(const field& f, opt_string& v) { return read_text(f, v.emplace()); }
+  template <class Int>
+  requires std::is_integral_v<Int> &&
+      (!std::is_same_v<Int, bool>)std::optional<std::string> read_value(const field& f, Int& v) {
+    std::int64_t got = 0;
+    if (auto why = get_int(f, got)) return why;
+    v = static_cast<Int>(got);
+    return std::nullopt;
+  }
+  template <class Int>
+  std::optional<std::string> read_value(const field& f, std::optional<Int>& v) {
+    return read_value(f, v.emplace());
+  }
+  std::optional<std::string> read_value(const field&, bool& v) { return get_bool(v); }
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  std::uint8_t wire_ = 0;
+};
+
+// Members that encode_binary always writes (as encode() does), so a record must have them.
+std::uint64_t always_written_set() noexcept {
+  std::uint64_t set = 0;
+  for (const field& f : all_fields()) {
+    if (is_required(f) && !std::holds_alternative<bool event::*>(f.where)) set |= 1ULL << field_index(f);
+  }
+  return set;
+}
+
+}  // namespace
+
+void encode_binary(const event& e, std::string& out) {
+  out.push_back(binary_record_marker);
+  char* p = out.data() + out.size();
+  for (const field& f : all_fields()) std::visit([&](auto m) { field_writer{f, out, p}(e.*m); }, f.where);
+  out.resize(static_cast<std::size_t>(p - out.data()));
+}
+
+base::result<event> decode_binary(std::string_view record, std::uint64_t* named) {
+  if (!is_binary_record(record)) {
+    return base::error::reject("the record does not start with 0xC1, the binary record's marker");
+  }
+  event e;
+  std::uint64_t seen = 0;
+  if (auto why = reader(record.substr(1)).read(e, seen)) {
+    return base::error::reject(fmt::format("the binary record is malformed: {}", *why));
+  }
+  static const std::uint64_t required = always_written_set();
+  if (const std::uint64_t missing = required & ~seen) {
+    const field& f = all_fields()[static_cast<std::size_t>(std::countr_zero(missing))];
+    return base::error::reject(
+        fmt::format("the binary record is malformed: {} is missing; encode_binary always writes it", f.name));
+  }
+  if (named) *named = seen;
+  return e;
+}
+
+std::string record_proto() {
+  std::string out =
+      "// A clicktrail record in its binary form (the collector's ingest.record_format = \"binary\", the\n"
+      "// default) is the byte 0xC1 followed by an Event message. Generated from src/event/fields.cc;\n"
+      "// the event_test binary checks that this file is current. Field numbers are the schema's field\n"
+      "// ids (docs/event-schema.md): given once, never changed or reused.\n"
+      "syntax = \"proto2\";\n\npackage clicktrail.v1;\n\nmessage Event {\n";
+  for (const field& f : all_fields()) {
+    const char* type = "string";
+    switch (kind_of(f)) {
+      case value_kind::text:
+      case value_kind::json:
+        break;
+      case value_kind::timestamp:
+      case value_kind::int64:
+        type = "sint64";
+        break;
+      case value_kind::int32:
+        type = "sint32";
+        break;
+      case value_kind::boolean:
+        type = "bool";
+        break;
+    }
+    const bool required = is_required(f) && kind_of(f) != value_kind::boolean;
+    out += fmt::format("  {} {} {} = {};", required ? "required" : "optional", type, f.name, f.id);
+    if (kind_of(f) == value_kind::json) out += "  // a JSON object as compact text";
+    if (kind_of(f) == value_kind::timestamp) out += "  // ms since 1970";
+    out += "\n";
+  }
+  out += "}\n";
+  return out;
+}
+
+}  // namespace clicktrail::event

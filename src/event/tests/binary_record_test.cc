@@ -1,0 +1,155 @@
+// The binary record: its bytes are protobuf's wire form of docs/record.proto behind one marker
+// byte, decode_stored reads it like the JSON record, and anything malformed is refused with a
+// message that names the field and the byte. (round_trip_test.cc round-trips generated events.)
+
+#include "event/binary_record.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "event/encode.h"
+#include "event/fields.h"
+
+namespace clicktrail::event {
+namespace {
+
+using namespace std::string_literals;
+
+constexpr std::string_view id = "0190e5b4-5a3c-7c6e-9a44-1b2c3d4e5f60";
+
+event minimal() {
+  event e;
+  e.event_id = id;
+  e.type = "click";
+  e.site = "shop";
+  e.collector_ts = 1'700'000'000'300;
+  e.event_ts = 1'700'000'000'200;
+  return e;
+}
+
+std::string binary(const event& e) {
+  std::string out;
+  encode_binary(e, out);
+  return out;
+}
+
+std::string error_of(std::string_view record) {
+  const auto e = decode_stored(record);
+  return e.ok() ? "(accepted)" : e.err().message;
+}
+
+// Tag and value bytes as protobuf writes them, worked out by hand: a tag is (id << 3 | wire
+// type) as a varint, integers are zigzag varints, text is a varint length and the bytes.
+TEST(binary_record, is_the_marker_then_protobuf_wire_form) {
+  const std::string want = "\xC1"s                           // marker
+                           + "\x0A\x24" + std::string(id)    // 1 event_id, 36 bytes
+                           + "\x12\x05" + "click"            // 2 type
+                           + "\x1A\x04" + "shop"             // 3 site
+                           + "\x30\xD8\xA4\xAB\xFE\xF9\x62"  // 6 collector_ts, zigzag
+                           + "\x38\x90\xA3\xAB\xFE\xF9\x62"  // 7 event_ts
+                           + "\xF0\x02\x02";                 // 46 schema_version = 1
+  EXPECT_EQ(binary(minimal()), want);
+
+  event e = minimal();
+  e.y = -20;           // 28, zigzag 39
+  e.truncated = true;  // 45, written only when true
+  e.is_bot = false;    // 54, written when set
+  const std::string with = binary(e);
+  EXPECT_NE(with.find("\xE0\x01\x27"s), std::string::npos);  // y: tag 224 as a varint, then 39
+  EXPECT_NE(with.find("\xE8\x02\x01"s), std::string::npos);  // truncated = 1
+  EXPECT_NE(with.find("\xB0\x03\x00"s), std::string::npos);  // is_bot = 0
+}
+
+TEST(binary_record, reads_back_as_the_json_record_does) {
+  event e = minimal();
+  e.page_url = "https://shop.example/?q=é";
+  e.props = R"({"a":[1,2.5],"b":null})";
+  e.referrer = "";  // empty is not absent
+  e.geo_asn = 64'500;
+  std::string json;
+  encode(e, json);
+  const auto from_json = decode_stored(json);
+  const auto from_binary = decode_stored(binary(e));
+  ASSERT_TRUE(from_json.ok() && from_binary.ok()) << error_of(binary(e));
+  EXPECT_TRUE(*from_binary == e);
+  EXPECT_TRUE(*from_binary == *from_json);
+  EXPECT_LT(binary(e).size(), json.size() * 2 / 3);
+}
+
+TEST(binary_record, repairs_bad_utf8_as_the_json_record_does) {
+  event e = minimal();
+  e.ua = "Mozilla\xFF/5.0 \xC3";  // raw header bytes: not UTF-8
+  std::string json;
+  encode(e, json);
+  const auto from_json = decode_stored(json);
+  const auto from_binary = decode_stored(binary(e));
+  ASSERT_TRUE(from_json.ok() && from_binary.ok()) << error_of(binary(e));
+  EXPECT_EQ(*from_binary->ua, "Mozilla\xEF\xBF\xBD/5.0 \xEF\xBF\xBD");
+  EXPECT_TRUE(*from_binary == *from_json);
+}
+
+TEST(binary_record, refuses_what_it_cannot_trust_and_says_where) {
+  const std::string good = binary(minimal());
+  // Every cut of the record short of its end: none is read as an event (schema_version, the
+  // last field, is required), and none reads past the end.
+  for (std::size_t n = 1; n < good.size(); ++n) {
+    EXPECT_FALSE(decode_stored(good.substr(0, n)).ok()) << n;
+  }
+  EXPECT_EQ(error_of(good + "\xF8\x07\x00"s),  // id 127
+            "the binary record is malformed: field id 127 (byte 69) is not in this build's schema; a newer "
+            "collector wrote it: upgrade the sink, or set the collector's ingest.record_format = \"json\" "
+            "until then");
+  EXPECT_EQ(
+      error_of(good + "\x32\x01\x30"s),  // collector_ts as text
+      "the binary record is malformed: collector_ts (byte 69): an integer must have wire type 0, not 2");
+  EXPECT_EQ(error_of(good + "\x60\x01"s),  // page_url (12) as an integer
+            "the binary record is malformed: page_url (byte 69): text must have wire type 2, not 0");
+  EXPECT_EQ(error_of(good + "\x62\x05" + "ab"),
+            "the binary record is malformed: page_url (byte 69): its length 5 runs past the record's end");
+  EXPECT_EQ(error_of(good + "\x62\x02\xC3\x28"s),
+            "the binary record is malformed: page_url (byte 69): not valid UTF-8");
+  EXPECT_EQ(error_of(good + "\xE2\x02\x05" + "[1,2]"),  // props (44) not an object
+            "the binary record is malformed: props (byte 69): not a JSON object");
+  EXPECT_EQ(error_of(good + "\xE0\x01\x80\x80\x80\x80\x20"s),  // y = 2^32: not an int32
+            "the binary record is malformed: y (byte 69): 4294967296 is outside -2147483648 … 2147483647");
+  EXPECT_EQ(error_of(good + "\xE8\x02\x02"s),
+            "the binary record is malformed: truncated (byte 69): a boolean must be 0 or 1");
+  EXPECT_EQ(error_of(good + "\xE0\x01\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01"s),
+            "the binary record is malformed: y (byte 69): its value is cut short");
+
+  std::string bad_id = good;
+  bad_id[3] = 'x';  // in the UUID's first group
+  EXPECT_EQ(
+      error_of(bad_id),
+      "the binary record is malformed: event_id (byte 1): \"x190e5b4-5a3c-7c6e-9a44-1b2c3d4e5f60\" is not "
+      "a UUID");
+  EXPECT_EQ(error_of("\xC1\x12\x05"s + "click"),
+            "the binary record is malformed: event_id is missing; encode_binary always writes it");
+}
+
+TEST(binary_record, props_come_back_compact) {
+  // A record from elsewhere may hold props with spaces or line breaks; a JSON Lines line must not.
+  const std::string record = binary(minimal()) + "\xE2\x02\x0B" + "{ \"a\" :\n1 }";
+  const auto e = decode_stored(record);
+  ASSERT_TRUE(e.ok()) << error_of(record);
+  EXPECT_EQ(*e->props, R"({"a":1})");
+}
+
+TEST(binary_record, docs_record_proto_is_current) {
+  const std::string want = record_proto();
+  std::ifstream file(CT_SOURCE_DIR "/docs/record.proto");
+  std::stringstream have;
+  have << file.rdbuf();
+  if (have.str() != want) {
+    std::ofstream(CT_BINARY_DIR "/record.proto") << want;
+    FAIL()
+        << "docs/record.proto is out of date with src/event/fields.cc; the current text is in " CT_BINARY_DIR
+           "/record.proto: copy it to docs/record.proto";
+  }
+}
+
+}  // namespace
+}  // namespace clicktrail::event

@@ -357,6 +357,7 @@ def main() -> int:
         b = bodies[name]
         print(f"  {name:<11} POST {b['path']}: bodies of {b['body_bytes_mean']:,} bytes on average; "
               f"events {b['event_bytes_min']}–{b['event_bytes_max']} bytes as sent (mean {b['event_bytes_mean']})")
+    print(f"  the collector wrote {run.get('record_format', 'json')} records (ingest.record_format)")
     if run.get("producer_overrides"):
         print(f"  the collector's producer was tuned for this run: {', '.join(run['producer_overrides'])}")
     if run["nginx_body"] != "read":

@@ -147,8 +147,17 @@ std::size_t keyed_uuid_hash::operator()(const uuid& id) const noexcept {
   std::uint64_t low = 0, high = 0;
   std::memcpy(&low, id.bytes.data(), sizeof low);
   std::memcpy(&high, id.bytes.data() + 8, sizeof high);
-  const std::uint64_t mixed = (low ^ low_) * 0x9E3779B97F4A7C15ULL ^ (high ^ high_) * 0xC2B2AE3D27D4EB4FULL;
-  return static_cast<std::size_t>(mixed ^ (mixed >> 29));
+  // Every input bit reaches every output bit (MurmurHash3's 64-bit finalizer after each half):
+  // an open-addressing table takes the low bits, and a multiply alone carries bits only upward,
+  // so ids that differ in their last bytes (v7's random tail) would share a slot.
+  const auto fmix = [](std::uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDULL;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ULL;
+    return x ^ (x >> 33);
+  };
+  return static_cast<std::size_t>(fmix(fmix(low ^ low_) ^ (high ^ high_)));
 }
 
 }  // namespace clicktrail::base

@@ -25,7 +25,8 @@ struct uuid {
 };
 
 // A hash of uuids under a random key of its own, so that ids chosen to collide (a tracker's ids
-// are the client's to pick) cannot turn a hash set into a list.
+// are the client's to pick) cannot turn a hash set into a list. Its low bits are as good as its
+// high ones (sink/recent_ids.h masks them).
 class keyed_uuid_hash {
  public:
   keyed_uuid_hash();

@@ -189,7 +189,7 @@ class reader {
     }
     s = {p_, static_cast<std::size_t>(n)};
     p_ += n;
-    if (!simdjson::validate_utf8(s.data(), s.size())) return "not valid UTF-8";
+    if (!is_ascii(s) && !simdjson::validate_utf8(s.data(), s.size())) return "not valid UTF-8";
     return std::nullopt;
   }
 
@@ -273,10 +273,15 @@ void encode_binary(const event& e, std::string& out) {
 }
 
 base::result<event> decode_binary(std::string_view record, std::uint64_t* named) {
+  event e;
+  if (auto s = decode_binary_into(record, e, named); !s) return std::move(s).err();
+  return e;
+}
+
+base::status decode_binary_into(std::string_view record, event& e, std::uint64_t* named) {
   if (!is_binary_record(record)) {
     return base::error::reject("the record does not start with 0xC1, the binary record's marker");
   }
-  event e;
   std::uint64_t seen = 0;
   if (auto why = reader(record.substr(1)).read(e, seen)) {
     return base::error::reject(fmt::format("the binary record is malformed: {}", *why));
@@ -288,7 +293,7 @@ base::result<event> decode_binary(std::string_view record, std::uint64_t* named)
         fmt::format("the binary record is malformed: {} is missing; encode_binary always writes it", f.name));
   }
   if (named) *named = seen;
-  return e;
+  return {};
 }
 
 std::string record_proto() {

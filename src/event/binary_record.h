@@ -41,6 +41,8 @@ void encode_binary(const event& e, std::string& out);
 // encode_binary always writes is an error with outcome::reject whose message names it.
 // `named`, if given, gets the set of fields the record holds (bit field_index(f)).
 base::result<event> decode_binary(std::string_view record, std::uint64_t* named = nullptr);
+// The same into `out`, a default-constructed event (encode.h's decode_stored_into).
+base::status decode_binary_into(std::string_view record, event& out, std::uint64_t* named = nullptr);
 
 // docs/record.proto: the message, generated from the field table; a test keeps the committed
 // copy current.

@@ -97,7 +97,13 @@ void encode_tail(const event& e, std::size_t first, std::string& out) {
 }
 
 base::result<event> decode_stored(std::string_view json, std::uint64_t* named) {
-  if (is_binary_record(json)) return decode_binary(json, named);
+  event e;
+  if (auto s = decode_stored_into(json, e, named); !s) return std::move(s).err();
+  return e;
+}
+
+base::status decode_stored_into(std::string_view json, event& e, std::uint64_t* named) {
+  if (is_binary_record(json)) return decode_binary_into(json, e, named);
   thread_local json_parser parser;
   namespace dom = simdjson::dom;
   dom::element root;
@@ -111,11 +117,10 @@ base::result<event> decode_stored(std::string_view json, std::uint64_t* named) {
     return base::error::reject(fmt::format(
         "the record is {}, not an object; schema-v1 records are what encode() writes", json_type_name(root)));
   }
-  event e;
   if (const auto why = read_event(object, origin::stored, limits{}, e, named)) {
     return base::error::reject(fmt::format("the record is not schema v1: {}", why->detail));
   }
-  return e;
+  return {};
 }
 
 }  // namespace clicktrail::event

@@ -1,22 +1,56 @@
 #include "sink/recent_ids.h"
 
+#include <bit>
+
 namespace clicktrail::sink {
 
-recent_ids::recent_ids(std::size_t capacity) : capacity_(capacity), set_(capacity == 0 ? 1 : capacity) {
-  order_.reserve(capacity);
+recent_ids::recent_ids(std::size_t capacity) : capacity_(capacity) {
+  if (capacity == 0) return;
+  ring_.reserve(capacity);
+  slots_.assign(std::bit_ceil(2 * capacity), 0);
+  mask_ = slots_.size() - 1;
 }
 
 bool recent_ids::repeat(const base::uuid& id) {
   if (capacity_ == 0) return false;
-  if (!set_.insert(id).second) return true;
-  if (order_.size() < capacity_) {
-    order_.push_back(id);
+  std::size_t s = home(id);
+  for (; slots_[s] != 0; s = (s + 1) & mask_) {
+    if (ring_[slots_[s] - 1] == id) return true;
+  }
+  if (ring_.size() < capacity_) {
+    ring_.push_back(id);
+    slots_[s] = static_cast<std::uint32_t>(ring_.size());
     return false;
   }
-  set_.erase(order_[next_]);
-  order_[next_] = id;
+  // Full: the oldest id leaves, and the new one takes its ring position. The deletion may move
+  // entries into the free slot found above, so the new id's slot is probed for again.
+  erase(slot_of(next_));
+  ring_[next_] = id;
+  for (s = home(id); slots_[s] != 0;) s = (s + 1) & mask_;
+  slots_[s] = static_cast<std::uint32_t>(next_ + 1);
   next_ = (next_ + 1) % capacity_;
   return false;
+}
+
+std::size_t recent_ids::slot_of(std::size_t at) const noexcept {
+  std::size_t s = home(ring_[at]);
+  while (slots_[s] != at + 1) s = (s + 1) & mask_;
+  return s;
+}
+
+void recent_ids::erase(std::size_t slot) noexcept {
+  // Backward shift: each later entry of the probe run that may live in the hole moves into it,
+  // so that no lookup meets an empty slot before its entry.
+  std::size_t hole = slot;
+  for (std::size_t j = (slot + 1) & mask_; slots_[j] != 0; j = (j + 1) & mask_) {
+    const std::size_t k = home(ring_[slots_[j] - 1]);
+    // The entry at j stays when its home lies cyclically in (hole, j].
+    const bool stays = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j);
+    if (stays) continue;
+    slots_[hole] = slots_[j];
+    hole = j;
+  }
+  slots_[hole] = 0;
 }
 
 }  // namespace clicktrail::sink

@@ -32,18 +32,16 @@ routed_record router::route(const source_record& r) {
   if (!value) return to_bad_table(r, "a null value (tombstone), not an event");
   if (value->empty()) return to_bad_table(r, "an empty value, not an event");
   std::uint64_t named = 0;  // the fields the record names, null ones too
-  auto e = event::decode_stored(*value, &named);
-  if (!e) {
+  routed_record out;
+  if (auto decoded = event::decode_stored_into(*value, out.e, &named); !decoded) {
     // The message may quote the record; keep the line valid JSON whatever the record held.
-    const std::string& why = e.err().message;
+    const std::string& why = decoded.err().message;
     return to_bad_table(r, simdjson::validate_utf8(why.data(), why.size()) ? why : "not a schema-v1 event");
   }
-  routed_record out;
   out.offset = r.offset();
-  out.e = std::move(e).value();
   out.to = table::events;
   out.time_partition =
-      time_partition(layout_, by_ == config::time_source::event_ts ? out.e.event_ts : out.e.collector_ts);
+      partitions_.of(by_ == config::time_source::event_ts ? out.e.event_ts : out.e.collector_ts);
   // A binary record (event/binary_record.h) is turned into its JSON line where the format
   // stores the line; Parquet takes the event, and the stored record only sizes row groups.
   const bool json = !event::is_binary_record(*value);
@@ -98,7 +96,7 @@ routed_record router::route_rejected(const source_record& r) {
   routed_record out;
   out.offset = r.offset();
   out.to = table::bad;
-  out.time_partition = time_partition(layout_, collector_ts);
+  out.time_partition = partitions_.of(collector_ts);
   out.line = std::string(*value);
   return out;
 }
@@ -107,7 +105,7 @@ routed_record router::to_bad_table(const source_record& r, std::string_view reas
   routed_record out;
   out.offset = r.offset();
   out.to = table::bad;
-  out.time_partition = time_partition(layout_, r.timestamp_ms());
+  out.time_partition = time_partition(partitions_.layout(), r.timestamp_ms());
   out.line = "{\"reason\":\"invalid_record\",\"detail\":";
   base::append_json_string(out.line, reason.substr(0, 1024));
   out.line +=

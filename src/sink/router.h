@@ -19,6 +19,7 @@
 #include "sink/routed_record.h"
 #include "sink/sink_options.h"
 #include "sink/source.h"
+#include "sink/time_partition.h"
 
 namespace clicktrail::sink {
 
@@ -26,7 +27,7 @@ class router {
  public:
   router(const sink_options& options, std::string source_name)
       : input_(options.input),
-        layout_(options.layout),
+        partitions_(options.layout),
         by_(options.partition_by),
         source_name_(std::move(source_name)),
         rewrite_line_(options.format == config::output_format::jsonl) {
@@ -44,7 +45,7 @@ class router {
 
   input_kind input_;
   simdjson::dom::parser parser_;  // rejected input: kept, so that its buffers are reused
-  std::string layout_;
+  time_partitioner partitions_;
   config::time_source by_;
   std::string source_name_;
   bool rewrite_line_;  // the format stores the JSON line, so an enriched event is encoded again

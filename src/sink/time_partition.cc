@@ -7,9 +7,25 @@
 
 namespace clicktrail::sink {
 
+namespace {
+
+constexpr std::int64_t max_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+constexpr std::int64_t hour_ms = 3'600'000;
+
+}  // namespace
+
+const std::string& time_partitioner::of(std::int64_t unix_ms) {
+  // Every layout field (%Y %m %d %H) is fixed within an hour.
+  const std::int64_t hour = std::clamp<std::int64_t>(unix_ms, 0, max_ms) / hour_ms;
+  if (hour != hour_) {
+    last_ = time_partition(layout_, unix_ms);
+    hour_ = hour;
+  }
+  return last_;
+}
+
 std::string time_partition(std::string_view layout, std::int64_t unix_ms) {
   using namespace std::chrono;
-  constexpr std::int64_t max_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
   const sys_time<milliseconds> t{milliseconds(std::clamp<std::int64_t>(unix_ms, 0, max_ms))};
   const auto day = floor<days>(t);
   const year_month_day ymd{day};

@@ -94,5 +94,22 @@ TEST(uuid, v5_gives_the_snowplow_namespace_of_the_design) {
   EXPECT_EQ(snowplow_ns.bytes[8] >> 6, 0b10);
 }
 
+// The low bits spread ids that differ anywhere, their first bytes or their last: an
+// open-addressing table (sink/recent_ids.h) takes them as the slot.
+TEST(uuid, a_keyed_hash_spreads_ids_in_its_low_bits) {
+  const keyed_uuid_hash hash;
+  for (const std::size_t at : {0u, 6u, 14u}) {
+    std::set<std::size_t> slots;
+    for (unsigned n = 0; n < 4096; ++n) {
+      uuid u;
+      u.bytes[at] = static_cast<std::uint8_t>(n);
+      u.bytes[at + 1] = static_cast<std::uint8_t>(n >> 8);
+      slots.insert(hash(u) & 4095);
+    }
+    // Random slots would leave about 1 - 1/e of 4096 taken: 2,589.
+    EXPECT_GT(slots.size(), 2400u) << "ids differing in bytes " << at << " and " << at + 1;
+  }
+}
+
 }  // namespace
 }  // namespace clicktrail::base

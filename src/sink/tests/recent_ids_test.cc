@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <random>
+
 namespace clicktrail::sink {
 namespace {
 
@@ -33,6 +38,29 @@ TEST(recent_ids, past_the_window_the_oldest_id_is_forgotten_and_memory_stays_bou
   EXPECT_FALSE(recent.repeat(id(2)));
   for (std::uint8_t n = 0; n < 200; ++n) recent.repeat(id(n, 7));
   EXPECT_EQ(recent.size(), 3u);
+}
+
+// Against a plain model (the last N ids in a deque), over many ids whose table slots collide:
+// deletion by backward shift must never lose an id still in the window, nor keep one past it.
+TEST(recent_ids, agrees_with_a_model_of_the_window_through_many_evictions) {
+  for (const std::size_t window : {1u, 2u, 7u, 64u, 1000u}) {
+    recent_ids recent(window);
+    std::deque<base::uuid> model;
+    std::mt19937_64 rng(window);
+    for (int i = 0; i < 20'000; ++i) {
+      // Draw from a pool a little larger than the window: repeats in and just out of it.
+      const auto n = static_cast<std::uint32_t>(rng() % (window * 2 + 3));
+      base::uuid u;
+      std::memcpy(u.bytes.data(), &n, sizeof n);
+      const bool in_model = std::find(model.begin(), model.end(), u) != model.end();
+      ASSERT_EQ(recent.repeat(u), in_model) << "window " << window << ", step " << i;
+      if (!in_model) {
+        model.push_back(u);
+        if (model.size() > window) model.pop_front();
+      }
+      ASSERT_EQ(recent.size(), model.size());
+    }
+  }
 }
 
 TEST(recent_ids, a_window_of_zero_remembers_nothing) {

@@ -39,20 +39,27 @@ ROOT = HERE.parents[1]
 LEVELS = {"zstd": 3, "gzip": 6, "snappy": None, "none": None}  # src/format/parquet/compress.cc
 
 TS = pa.timestamp("ms", tz="UTC")
-# Schema v1 in column order (docs/event-schema.md), as our writer types it; False: required.
-SCHEMA = pa.schema(
-    [pa.field("event_id", pa.string(), False), pa.field("type", pa.string(), False),
-     pa.field("site", pa.string(), False), pa.field("client_ts", TS), pa.field("sent_ts", TS),
-     pa.field("collector_ts", TS, False), pa.field("event_ts", TS, False)] +
-    [pa.field(n, pa.string()) for n in (
-        "anonymous_id user_id session_id page_url page_path page_title referrer utm_source utm_medium "
-        "utm_campaign utm_term utm_content target_tag target_id target_classes target_text target_href "
-        "target_selector").split()] +
-    [pa.field(n, pa.int32()) for n in "x y scroll_depth engaged_ms viewport_w viewport_h screen_w screen_h".split()] +
-    [pa.field(n, pa.string()) for n in "locale timezone ua ua_browser ua_browser_version ua_os ua_device".split()] +
-    [pa.field("is_bot", pa.bool_())] +
-    [pa.field(n, pa.string()) for n in "ip geo_country geo_region geo_city props".split()] +
-    [pa.field("truncated", pa.bool_(), False), pa.field("schema_version", pa.int32(), False)])
+# The columns our writer types from each field's type in docs/event-schema.md.
+ARROW_TYPES = {"string": pa.string(), "string (UUID)": pa.string(), "JSON object": pa.string(),
+               "int64 (ms)": TS, "int64": pa.int64(), "int32": pa.int32(), "bool": pa.bool_()}
+# Fields every stored event has (docs/event-schema.md says so above its table): not nullable.
+REQUIRED = {"event_id", "type", "site", "collector_ts", "event_ts", "truncated", "schema_version"}
+
+
+def schema_of_the_docs() -> pa.Schema:
+    """Schema v1 in column order, as our writer types it, read from the field table of
+    docs/event-schema.md, so that a new field reaches this bench without an edit."""
+    fields = []
+    for line in (ROOT / "docs" / "event-schema.md").read_text().splitlines():
+        cells = [c.strip() for c in line.split("|")[1:-1]]
+        if len(cells) >= 3 and cells[0].startswith("`") and cells[1].isdigit():
+            name = cells[0].strip("`")
+            fields.append(pa.field(name, ARROW_TYPES[cells[2]], name not in REQUIRED))
+    assert REQUIRED <= {f.name for f in fields}, "docs/event-schema.md lost a field this bench requires"
+    return pa.schema(fields)
+
+
+SCHEMA = schema_of_the_docs()
 
 
 def events_file(n: int, seed: int) -> Path:

@@ -273,7 +273,7 @@ constexpr std::array table{
 
     setting{"sink", "dedup_window", integer, "100000",
             "Events per Kafka partition whose event_id the sink remembers: a repeat of one of them (a "
-            "tracker resending a batch) is dropped. About 64 bytes an id; 0 turns this off.",
+            "tracker resending a batch) is dropped. About 26 bytes an id; 0 turns this off.",
             0, 100'000'000},
     setting{"sink", "max_open_files", integer, "500",
             "Most files open at once in one sink; past it the oldest closes early. Bounds memory.", 1,

@@ -29,10 +29,15 @@ std::string plain_bytes(T v) {
 }
 
 // BYTE_ARRAY strings. `Get` maps an event to a pointer to the value, or nullptr for null.
+// `distinct`: every value differs (event ids), so the column is PLAIN from the start rather
+// than filling a dictionary only to drop it.
 template <class Get>
 class string_column final : public column {
  public:
-  string_column(column_schema s, const column_limits& l, Get get) : column(std::move(s), l), get_(get) {}
+  string_column(column_schema s, const column_limits& l, Get get, bool distinct)
+      : column(std::move(s), l), get_(get) {
+    if (distinct) dictionary_.reset();
+  }
 
  private:
   bool append_value(const event::event& e) override {
@@ -219,8 +224,8 @@ class bool_column final : public column {
 };
 
 template <class Get>
-std::unique_ptr<column> strings(column_schema s, const column_limits& l, Get get) {
-  return std::make_unique<string_column<Get>>(std::move(s), l, get);
+std::unique_ptr<column> strings(column_schema s, const column_limits& l, Get get, bool distinct = false) {
+  return std::make_unique<string_column<Get>>(std::move(s), l, get, distinct);
 }
 template <class T, class Get>
 std::unique_ptr<column> ints(column_schema s, const column_limits& l, Get get) {
@@ -245,7 +250,8 @@ std::unique_ptr<column> column_for(const event::field& f, const column_limits& l
         using member = std::remove_cvref_t<decltype(std::declval<const ev&>().*m)>;
         if constexpr (std::is_same_v<member, std::string>) {
           s.type = physical_type::byte_array, s.optional = false, s.logical = logical_type::string;
-          return strings(std::move(s), l, [m](const ev& e) { return &(e.*m); });
+          return strings(
+              std::move(s), l, [m](const ev& e) { return &(e.*m); }, f.check == event::rule::uuid);
         } else if constexpr (std::is_same_v<member, event::opt_string>) {
           s.type = physical_type::byte_array;
           s.logical = f.check == event::rule::json_object ? logical_type::json : logical_type::string;

@@ -174,20 +174,40 @@ TEST(parquet_writer, memory_holds_one_row_group_and_rotation_sees_the_encoded_si
 
 TEST(parquet_writer, strings_fall_back_to_plain_when_the_dictionary_is_too_large) {
   std::vector<event::event> events;
-  for (int i = 0; i < 300; ++i) events.push_back(sample(i));
+  for (int i = 0; i < 300; ++i) {
+    events.push_back(sample(i));
+    events.back().session_id = fmt::format("session-{:024d}", i);  // 300 × 32 bytes > 2000
+  }
   const auto bytes = write_file(events, {}, {.page_bytes = 1 << 20, .dictionary_bytes = 2000});
   auto r = file_reader::open(bytes);
   ASSERT_TRUE(r);
   const auto& chunks = r->info().row_groups[0].columns;
   const auto& columns = r->info().columns;
+  std::size_t sessions = columns.size();
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    if (columns[c].name == "event_id") {
-      EXPECT_FALSE(chunks[c].dictionary_page_offset) << "300 ids × 36 bytes > 2000";
+    if (columns[c].name == "session_id") {
+      sessions = c;
+      EXPECT_FALSE(chunks[c].dictionary_page_offset) << "fell back to plain";
     }
     if (columns[c].name == "page_url") {
       EXPECT_TRUE(chunks[c].dictionary_page_offset) << "7 urls stay a dictionary";
     }
   }
+  ASSERT_LT(sessions, columns.size());
+  const auto values = r->read_column(0, sessions).value();
+  ASSERT_EQ(values.size(), events.size());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(std::get<std::string>(values[i]), *events[i].session_id);
+}
+
+TEST(parquet_writer, event_ids_are_plain_from_the_start) {
+  std::vector<event::event> events;
+  for (int i = 0; i < 10; ++i) events.push_back(sample(i));
+  auto r = file_reader::open(write_file(events, {}));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->info().columns[0].name, "event_id");
+  EXPECT_FALSE(r->info().row_groups[0].columns[0].dictionary_page_offset) << "ids are distinct by design";
+  EXPECT_TRUE(r->info().row_groups[0].columns[1].dictionary_page_offset) << "type repeats";
   const auto ids = r->read_column(0, 0).value();
   for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(std::get<std::string>(ids[i]), events[i].event_id);
 }

@@ -74,8 +74,9 @@ std::string repaired_utf8(std::string_view s) {
 constexpr std::size_t max_tag_bytes = 2, max_varint_bytes = 10;
 
 // Writes members at `p`, into `out` grown ahead of it: a compare per member rather than a checked
-// append per tag, length and value. (Growing zero-fills; a pass to size the record first cost
-// more than the fill it saves.)
+// append per tag, length and value. It grows by what a member needs and a little more, since
+// growing zero-fills: room for the record's worst case, filled every time, cost more than the
+// encoding itself.
 struct field_writer {
   const field& f;
   std::string& out;

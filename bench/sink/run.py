@@ -88,7 +88,7 @@ def event_ids_written(prefix: str, output_format: str) -> collections.Counter:
         if output_format == "parquet":
             ids.update(pq.read_table(path, columns=["event_id"], filesystem=s3).column("event_id").to_pylist())
         else:
-            with s3.open_input_stream(path) as f:
+            with s3.open_input_stream(path, compression=None) as f:  # the gzip members, as stored
                 ids.update(json.loads(line)["event_id"] for line in gzip.decompress(f.read()).splitlines())
     return ids
 

@@ -4,7 +4,6 @@ must give the very same answers: the bad inputs and bad events, and reading a to
 from __future__ import annotations
 
 import gzip
-import json
 import time
 
 from conftest import TOOL_TIMEOUT_S

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from collector import binary
-from conftest import run
 from records import read_topic
 
 ROOT = Path(__file__).resolve().parents[2]

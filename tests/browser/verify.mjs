@@ -2,7 +2,15 @@
 // check_collect.mjs (the scenarios any deployment can run) and with_collector.mjs (which adds
 // the fault scenarios that need collectors of its own).
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+
+// tests/e2e/records.py reads the topic's records, binary (docs/record.proto) or JSON, with
+// Google's protobuf runtime; .venv's Python has it (./dev setup), or CLICKTRAIL_PYTHON names one.
+const RECORDS_PY = fileURLToPath(new URL("../e2e/records.py", import.meta.url));
+const VENV_PYTHON = fileURLToPath(new URL("../../.venv/bin/python", import.meta.url));
+const PYTHON = process.env.CLICKTRAIL_PYTHON || (existsSync(VENV_PYTHON) ? VENV_PYTHON : "python3");
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STORE_TIMEOUT = 20000; // requests from closing pages may land a little after the scenario
@@ -48,11 +56,10 @@ export function printReport({ report, passed, failed }, header) {
 }
 
 export async function readTopic(bootstrap, topic) {
-  const { stdout } = await promisify(execFile)(
-    "kcat",
-    ["-C", "-b", bootstrap, "-t", topic, "-e", "-o", "beginning", "-q", "-f", "%s\\n"],
-    { maxBuffer: 256 * 1024 * 1024 },
-  );
+  // One JSON line per record, whichever form the collector wrote it in.
+  const { stdout } = await promisify(execFile)(PYTHON, [RECORDS_PY, bootstrap, topic], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return stdout
     .split("\n")
     .filter(Boolean)

@@ -57,9 +57,11 @@ def decode(value: bytes) -> dict:
 
 @dataclass
 class Record:
+    partition: int
+    offset: int
+    timestamp_ms: int
     key: bytes | None
     value: bytes | None
-    timestamp_ms: int
 
     def event(self) -> dict:
         assert self.value is not None, "a record without a value"
@@ -72,7 +74,7 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 60, missing_ok: bo
     missing_ok: a topic kcat cannot read yet (the collector creates it with its first record)
     reads as empty, for callers that wait for records."""
     done = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-                           "-f", "%K:%k%S:%s%T\n"], capture_output=True, timeout=timeout_s)
+                           "-f", "%p %o %T %K:%k%S:%s\n"], capture_output=True, timeout=timeout_s)
     if done.returncode != 0:
         if missing_ok:
             return []
@@ -80,13 +82,26 @@ def read_topic(bootstrap: str, topic: str, timeout_s: float = 60, missing_ok: bo
     out = done.stdout
     records, pos = [], 0
     while pos < len(out):
+        numbers = []
+        for _ in range(3):  # partition, offset, timestamp
+            space = out.index(b" ", pos)
+            numbers.append(int(out[pos:space]))
+            pos = space + 1
         fields = []
-        for _ in range(2):
+        for _ in range(2):  # key, value
             colon = out.index(b":", pos)
             n = int(out[pos:colon])  # kcat prints -1 for a null key or value
             fields.append(out[colon + 1: colon + 1 + n] if n >= 0 else None)
             pos = colon + 1 + max(n, 0)
-        end = out.index(b"\n", pos)
-        records.append(Record(fields[0], fields[1], int(out[pos:end])))
-        pos = end + 1
+        assert out[pos:pos + 1] == b"\n", f"kcat's output is not as asked at byte {pos}"
+        records.append(Record(*numbers, *fields))
+        pos += 1
     return records
+
+
+if __name__ == "__main__":
+    # records.py BOOTSTRAP TOPIC: each record's event as a JSON line, for the browser tests (Node).
+    import sys
+    for record in read_topic(sys.argv[1], sys.argv[2]):
+        if record.value:
+            print(json.dumps(record.event(), ensure_ascii=False, separators=(",", ":")))

@@ -4,12 +4,14 @@ a topic read back (kcat -C)."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from dataclasses import dataclass
 
+from google.protobuf.message import DecodeError
 from shared import REPO_ROOT
+
+import records  # noqa: E402  (tests/e2e, on the path that shared puts there)
 
 SERVICES_SH = REPO_ROOT / "tools" / "services.sh"
 PARTITION_LINE = re.compile(r"^\s+partition (\d+), leader (-?\d+), replicas: ([\d,]*), isrs: ([\d,]*)")
@@ -69,16 +71,11 @@ class TopicRecord:
 
 
 def read_topic(bootstrap: str, topic: str, timeout: float = 300):
-    """Yields every record of the topic from the beginning to its end (kcat -e)."""
-    with subprocess.Popen(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-q",
-                           "-f", "%p\t%o\t%s\n"], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        for line in proc.stdout:
-            p, o, value = line.rstrip(b"\n").split(b"\t", 2)
-            try:
-                parsed = json.loads(value)
-            except ValueError:
-                parsed = None
-            yield TopicRecord(int(p), int(o), parsed)
-        err = proc.stderr.read().decode(errors="replace")
-        if proc.wait(timeout=timeout) != 0:
-            raise RuntimeError(f"kcat could not read {topic}: {err}")
+    """Yields every record of the topic from the beginning to its end (kcat -e), its value read as
+    the collector wrote it (JSON or a binary record: tests/e2e/records.py)."""
+    for r in records.read_topic(bootstrap, topic, timeout_s=timeout):
+        try:
+            parsed = records.decode(r.value) if r.value is not None else None
+        except (ValueError, DecodeError):
+            parsed = None
+        yield TopicRecord(r.partition, r.offset, parsed)

@@ -255,15 +255,6 @@ class reader {
   std::uint8_t wire_ = 0;
 };
 
-// Members that encode_binary always writes (as encode() does), so a record must have them.
-std::uint64_t always_written_set() noexcept {
-  std::uint64_t set = 0;
-  for (const field& f : all_fields()) {
-    if (is_required(f) && !std::holds_alternative<bool event::*>(f.where)) set |= 1ULL << field_index(f);
-  }
-  return set;
-}
-
 }  // namespace
 
 void encode_binary(const event& e, std::string& out) {
@@ -287,8 +278,7 @@ base::status decode_binary_into(std::string_view record, event& e, std::uint64_t
   if (auto why = reader(record.substr(1)).read(e, seen)) {
     return base::error::reject(fmt::format("the binary record is malformed: {}", *why));
   }
-  static const std::uint64_t required = always_written_set();
-  if (const std::uint64_t missing = required & ~seen) {
+  if (const std::uint64_t missing = always_written_fields() & ~seen) {
     const field& f = all_fields()[static_cast<std::size_t>(std::countr_zero(missing))];
     return base::error::reject(
         fmt::format("the binary record is malformed: {} is missing; encode_binary always writes it", f.name));

@@ -289,6 +289,17 @@ value_kind kind_of(const field& f) noexcept {
       f.where);
 }
 
+std::uint64_t always_written_fields() noexcept {
+  static const std::uint64_t set = [] {
+    std::uint64_t s = 0;
+    for (const field& f : all_fields()) {
+      if (is_required(f) && !std::holds_alternative<bool event::*>(f.where)) s |= 1ULL << field_index(f);
+    }
+    return s;
+  }();
+  return set;
+}
+
 bool is_required(const field& f) noexcept {
   return std::visit(
       [](auto m) {

@@ -57,6 +57,9 @@ enum class value_kind : std::uint8_t { text, json, timestamp, int64, int32, bool
 value_kind kind_of(const field& f) noexcept;
 // A member that is not std::optional: every event has a value (a bool is false when unset).
 bool is_required(const field& f) noexcept;
+// The fields every stored record holds, JSON or binary (bit field_index(f)): the required ones
+// but `truncated`, which is written only when true.
+std::uint64_t always_written_fields() noexcept;
 
 // The rows from this index on are the ones the sink fills after reading a record (ua_browser …
 // click_id_kind): last in the table, so that they can be appended to the record (encode_tail).

@@ -201,17 +201,7 @@ struct field_reader {
 
 // Members that encode() always writes, so a stored record must have them.
 bool always_written(const field& f) noexcept {
-  return std::holds_alternative<std::string event::*>(f.where) ||
-         std::holds_alternative<std::int64_t event::*>(f.where) ||
-         std::holds_alternative<std::int32_t event::*>(f.where);
-}
-
-std::uint64_t always_written_set() noexcept {
-  std::uint64_t set = 0;
-  for (const field& f : all_fields()) {
-    if (always_written(f)) set |= 1ULL << field_index(f);
-  }
-  return set;
+  return (always_written_fields() >> field_index(f)) & 1;
 }
 
 problem not_from_tracker(const field& f) {
@@ -268,8 +258,7 @@ std::optional<problem> read_event(dom::object object, origin from, const limits&
       return problem{reason::missing_field, fmt::format("type is required; send {}", type_rule)};
     return std::nullopt;
   }
-  static const std::uint64_t required = always_written_set();
-  if (const std::uint64_t missing = required & ~seen) {
+  if (const std::uint64_t missing = always_written_fields() & ~seen) {
     const field& f = all_fields()[static_cast<std::size_t>(std::countr_zero(missing))];
     return problem{reason::missing_field, fmt::format("{} is missing; encode() always writes it", f.name)};
   }

@@ -9,9 +9,17 @@
 2. Memory: events spread over 500 hours in one partition, with size and age limits high enough
    that all 500 files stay open until the end. Reported: the sink's peak RSS.
 
+3. The peer (peer.py): Kafka Connect 3.9.1 standalone with Apache Iceberg's sink connector, the
+   same events as JSON lines (a second topic of them when the records are binary, since Connect's
+   JsonConverter reads JSON) → an Iceberg table (Parquet zstd) of a REST catalog on the same S3
+   server. Reported: its events per CPU-second over the whole run, without its start-up, in a
+   warm JVM, and in a warm JVM without the JIT compilers' CPU; wall time, peak RSS; and clicktrail
+   sink (Parquet) ÷ the peer for each. --no-peer skips it, --peer-only runs it alone.
+
 The broker and the S3 server run on the same two cores; the CPU figure counts the sink alone.
-Each throughput run's output is read back from the S3 server (pyarrow) and must hold every event
-id of the topic exactly once, and nothing else; the run fails otherwise.
+Each throughput run's output is read back from the S3 server (pyarrow; pyiceberg for the peer's
+table) and must hold every event id of the topic exactly once, and nothing else; the run fails
+otherwise.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import records  # noqa: E402  (tests/e2e: the Event message of docs/record.proto)
+import peer  # noqa: E402  (this folder: Kafka Connect + Iceberg)
 HOUR_MS = 3_600_000
 BASE_TS = 1_795_600_800_000
 
@@ -136,12 +145,13 @@ def run_sink(config: Path) -> dict:
 
 
 def config(tmp: Path, topic: str, prefix: str, output_format: str = "jsonl", **sink) -> Path:
+    """No /metrics listener (listen = ""): another sink on this machine may hold its default port."""
     env = os.environ
     path = tmp / f"{prefix}.toml"
     extra = "\n".join(f"{k} = {json.dumps(v)}" for k, v in sink.items())
     path.write_text(f'[kafka]\nbrokers = "{env["KAFKA_BOOTSTRAP"]}"\ntopic = "{topic}"\n'
                     f'[sink]\noutput = "s3://{env["S3_BUCKET"]}/{prefix}"\nformat = "{output_format}"\n'
-                    f'group_id = "bench-{prefix}"\n{extra}\n'
+                    f'group_id = "bench-{prefix}"\nlisten = ""\n{extra}\n'
                     f'[s3]\nregion = "{env["AWS_REGION"]}"\nendpoint = "{env["S3_ENDPOINT"]}"\npath_style = true\n'
                     f'[log]\nlevel = "warn"\n')
     return path
@@ -153,6 +163,11 @@ def main() -> None:
     parser.add_argument("--open-files", type=int, default=500)
     parser.add_argument("--records", choices=["binary", "json"], default="binary",
                         help="the form of the topic's records (the collector's ingest.record_format)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--no-peer", action="store_true", help="skip Kafka Connect + Iceberg")
+    which.add_argument("--peer-only", action="store_true", help="only Kafka Connect + Iceberg")
+    parser.add_argument("--peer-commit-ms", type=int, default=1000,
+                        help="the peer's iceberg.control.commit.interval-ms (Iceberg's default: 300000)")
     args = parser.parse_args()
     form = binary_record if args.records == "binary" else (lambda line: line)
     rng = random.Random(1)
@@ -166,27 +181,58 @@ def main() -> None:
         lines = [event(i, BASE_TS + (i * 3 * HOUR_MS) // args.events, rng) for i in range(args.events)]
         values = [form(line) for line in lines]
         expected = {json.loads(line)["event_id"] for line in lines}
-        produce(bootstrap, topic, values)
-        r = run_sink(config(tmp, topic, f"bench-{run_id}"))
-        r["verified"] = verify(f"bench-{run_id}", "jsonl", expected)
-        r.update(events=args.events, events_per_s=args.events / r["wall_s"], events_per_core_s=args.events / r["cpu_s"],
-                 bytes_per_event=sum(map(len, values)) / len(values), records=args.records)
-        results["throughput"] = r
-        # The same records again, into Parquet (zstd, the default codec), under a new group id.
-        r = run_sink(config(tmp, topic, f"bench-parquet-{run_id}", output_format="parquet"))
-        r["verified"] = verify(f"bench-parquet-{run_id}", "parquet", expected)
-        r.update(events=args.events, events_per_s=args.events / r["wall_s"], events_per_core_s=args.events / r["cpu_s"])
-        results["throughput_parquet"] = r
+        if not args.peer_only:
+            produce(bootstrap, topic, values)
+            r = run_sink(config(tmp, topic, f"bench-{run_id}"))
+            r["verified"] = verify(f"bench-{run_id}", "jsonl", expected)
+            r.update(events=args.events, events_per_s=args.events / r["wall_s"],
+                     events_per_core_s=args.events / r["cpu_s"],
+                     bytes_per_event=sum(map(len, values)) / len(values), records=args.records)
+            results["throughput"] = r
+            # The same records again, into Parquet (zstd, the default codec), under a new group id.
+            r = run_sink(config(tmp, topic, f"bench-parquet-{run_id}", output_format="parquet"))
+            r["verified"] = verify(f"bench-parquet-{run_id}", "parquet", expected)
+            r.update(events=args.events, events_per_s=args.events / r["wall_s"],
+                     events_per_core_s=args.events / r["cpu_s"])
+            results["throughput_parquet"] = r
 
-        topic = f"bench-sink-open-{run_id}"
-        per_file = 40
-        lines = [event(i, BASE_TS + (i % args.open_files) * HOUR_MS, rng) for i in range(args.open_files * per_file)]
-        produce(bootstrap, topic, [form(line) for line in lines], partition=0)
-        r = run_sink(config(tmp, topic, f"bench-open-{run_id}", max_age="1h", max_open_files=args.open_files + 10,
-                            max_records=1_000_000))
-        r.update(open_files=args.open_files, events=len(lines))
-        results["open_files"] = r
+        if not args.no_peer:
+            # Connect's JsonConverter reads JSON: the peer gets the same events, keys and
+            # partitions as JSON lines, in a topic of their own unless the records are JSON already.
+            peer_topic = topic
+            if args.records != "json" or args.peer_only:
+                peer_topic = f"bench-sink-json-{run_id}"
+                produce(bootstrap, peer_topic, lines)
+            r = peer.run_peer(tmp, peer_topic, run_id, expected, args.peer_commit_ms)
+            r.update(events=args.events, topic=peer_topic, events_per_s=args.events / r["wall_s"],
+                     events_per_core_s=args.events / r["cpu_s"],
+                     events_per_core_s_after_startup=args.events / (r["cpu_s"] - r["startup_cpu_s"]),
+                     events_per_core_s_warm=args.events / r["warm_cpu_s"],
+                     events_per_core_s_warm_no_jit=args.events / (r["warm_cpu_s"] -
+                                                                  r["warm_cpu_s_by_live_thread"].get("JIT", 0.0)))
+            results["peer"] = r
 
+        if not args.peer_only:
+            topic = f"bench-sink-open-{run_id}"
+            per_file = 40
+            lines = [event(i, BASE_TS + (i % args.open_files) * HOUR_MS, rng)
+                     for i in range(args.open_files * per_file)]
+            produce(bootstrap, topic, [form(line) for line in lines], partition=0)
+            r = run_sink(config(tmp, topic, f"bench-open-{run_id}", max_age="1h",
+                                max_open_files=args.open_files + 10, max_records=1_000_000))
+            r.update(open_files=args.open_files, events=len(lines))
+            results["open_files"] = r
+
+    if not args.peer_only:
+        report_ours(results)
+    if not args.no_peer:
+        report_peer(results)
+    out = ROOT / "build" / "bench" / "sink.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+
+
+def report_ours(results: dict) -> None:
     t, o = results["throughput"], results["open_files"]
     print(f"sink, Kafka → JSON Lines gzip → S3 server, {t['events']:,} events, {t['records']} records of "
           f"~{t['bytes_per_event']:.0f} bytes")
@@ -202,9 +248,45 @@ def main() -> None:
     print(f"  {q['verified']}")
     print(f"sink with {o['open_files']} files open at once ({o['events']:,} events over {o['open_files']} hours)")
     print(f"  peak RSS        {o['peak_rss_mib']:.0f} MiB   (target ≤ 256 MiB)")
-    out = ROOT / "build" / "bench" / "sink.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+
+
+def report_peer(results: dict) -> None:
+    p = results["peer"]
+    print(f"peer, Kafka Connect 3.9.1 + Iceberg 1.10.1 sink → Iceberg table (Parquet zstd, REST catalog) → "
+          f"S3 server, 1 task, commits every {p['commit_interval_ms']} ms")
+    print(f"  the same events as JSON lines ({p['topic']}); table {p['table']}")
+    print(f"  wall            {p['wall_s']:.1f} s   {p['events_per_s']:,.0f} events/s   (launch → all committed; "
+          f"start-up {p['startup_wall_s']:.1f} s)")
+    print(f"  JVM CPU         {p['cpu_s']:.1f} s   {p['events_per_core_s']:,.0f} events/s per core")
+    print(f"  without start-up {p['cpu_s'] - p['startup_cpu_s']:.1f} s   "
+          f"{p['events_per_core_s_after_startup']:,.0f} events/s per core   (start-up: {p['startup_cpu_s']:.1f} s "
+          f"of CPU until the task's consumer got its partitions)")
+    print(f"  warm JVM        {p['warm_cpu_s']:.1f} s   {p['events_per_core_s_warm']:,.0f} events/s per core   "
+          f"(the same events again, a new connector in the same worker; wall {p['warm_wall_s']:.1f} s)")
+    print(f"  warm, no JIT    {p['warm_cpu_s'] - p['warm_cpu_s_by_live_thread'].get('JIT', 0.0):.1f} s   "
+          f"{p['events_per_core_s_warm_no_jit']:,.0f} events/s per core   (the JIT compilers' threads left out: "
+          f"the steady state's bound)")
+    print(f"  peak RSS        {p['peak_rss_mib']:.0f} MiB")
+    for run, key in (("cold", "cpu_s_by_live_thread"), ("warm", "warm_cpu_s_by_live_thread")):
+        print(f"  {run} run's CPU by thread (live ones): " +
+              ", ".join(f"{kind} {s:.1f} s" for kind, s in p[key].items()))
+    print(f"  {p['verified']}")
+    q = results.get("throughput_parquet")
+    if q is None:
+        return
+    ratio = {"events_per_core_s": q["events_per_core_s"] / p["events_per_core_s"],
+             "events_per_core_s_after_startup": q["events_per_core_s"] / p["events_per_core_s_after_startup"],
+             "events_per_core_s_warm": q["events_per_core_s"] / p["events_per_core_s_warm"],
+             "events_per_core_s_warm_no_jit": q["events_per_core_s"] / p["events_per_core_s_warm_no_jit"],
+             "wall": p["wall_s"] / q["wall_s"]}
+    results["ratio_parquet_to_peer"] = ratio
+    print("clicktrail sink (Parquet) ÷ peer, events per CPU-second (target ≥ 5×)")
+    for key, what in (("events_per_core_s", "the peer's whole run"),
+                      ("events_per_core_s_after_startup", "the peer without its start-up"),
+                      ("events_per_core_s_warm", "the peer's warm JVM"),
+                      ("events_per_core_s_warm_no_jit", "the peer's warm JVM without JIT")):
+        print(f"  {ratio[key]:5.1f}×  against {what:32} {'met' if ratio[key] >= 5 else 'NOT met'}")
+    print(f"  wall time: clicktrail's {ratio['wall']:.1f}× shorter")
 
 
 if __name__ == "__main__":

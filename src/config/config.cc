@@ -9,7 +9,6 @@
 #include <charconv>
 #include <cstring>
 #include <set>
-#include <thread>
 
 #include "config/raw_values.h"
 #include "config/units.h"
@@ -78,9 +77,7 @@ void validate_http(const raw_config& raw, config& out, problems& found) {
   out.http.read_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.read_timeout"));
   out.http.idle_timeout = std::chrono::milliseconds(get<std::int64_t>(raw, "http.idle_timeout"));
   out.http.max_connections = get<std::int64_t>(raw, "http.max_connections");
-  const auto threads = get<std::int64_t>(raw, "http.threads");
-  out.http.threads = threads > 0 ? static_cast<int>(threads)
-                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  out.http.threads = threads_setting(raw, "http.threads");
 }
 
 void validate_ingest(const raw_config& raw, config& out, problems& found) {

@@ -151,6 +151,7 @@ struct sink_config {
   std::chrono::milliseconds max_age{0};
   std::int64_t max_open_files = 0;
   std::int64_t dedup_window = 0;
+  int threads = 0;  // resolved: never 0 here
   std::int64_t max_buffered_bytes = 0;
   std::int64_t row_group_rows = 0;
   std::int64_t row_group_bytes = 0;

@@ -2,10 +2,13 @@
 // Reading the checked raw values (sources.h) into the validated config: shared by config.cc and
 // doors_config.cc, private to src/config/.
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -21,6 +24,12 @@ using problems = std::vector<std::string>;
 template <class T>
 const T& get(const raw_config& raw, std::string_view name) {
   return std::get<T>(raw.values.find(name)->second.v);
+}
+
+// A thread count setting: its value, or one per core when it is 0.
+inline int threads_setting(const raw_config& raw, std::string_view name) {
+  const auto n = get<std::int64_t>(raw, name);
+  return n > 0 ? static_cast<int>(n) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 // A string setting without a default: empty when no source sets it.

@@ -278,6 +278,10 @@ constexpr std::array table{
     setting{"sink", "max_open_files", integer, "500",
             "Most files open at once in one sink; past it the oldest closes early. Bounds memory.", 1,
             100'000},
+    setting{"sink", "threads", integer, "0",
+            "Threads that write a sink's partitions side by side, each partition on one at a time; 0 means "
+            "one per core. More than the sink's partitions are idle.",
+            0, 256},
     setting{"sink", "row_group_rows", integer, "131072",
             "Parquet: a row group closes after this many rows. Larger groups compress better; each open "
             "file holds one in memory.",

@@ -230,6 +230,7 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
   }
   sink.max_open_files = get<std::int64_t>(raw, "sink.max_open_files");
   sink.dedup_window = get<std::int64_t>(raw, "sink.dedup_window");
+  sink.threads = threads_setting(raw, "sink.threads");
   sink.max_buffered_bytes = get<std::int64_t>(raw, "sink.max_buffered_bytes");
   sink.row_group_rows = get<std::int64_t>(raw, "sink.row_group_rows");
   sink.row_group_bytes = get<std::int64_t>(raw, "sink.row_group_bytes");

@@ -15,7 +15,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <exception>
+#include <map>
 #include <set>
 #include <thread>
 #include <utility>
@@ -42,11 +44,17 @@ constexpr auto committed_fetch_timeout = 30s;
 // may take to come back.
 constexpr int seek_timeout_ms = 10'000;
 constexpr int watermark_timeout_ms = 10'000;
+// With read_ahead_bytes, poll() reads at most this many batches' worth of records.
+constexpr std::size_t read_ahead_batches = 8;
 
 class librdkafka_consumer final : public consumer {
  public:
   librdkafka_consumer(const consumer_options& options, rebalance_listener& listener, base::registry& metrics)
-      : topic_(options.topic), group_(options.group_id), listener_(listener), probe_(metrics) {}
+      : topic_(options.topic),
+        group_(options.group_id),
+        read_ahead_bytes_(options.read_ahead_bytes),
+        listener_(listener),
+        probe_(metrics) {}
 
   librdkafka_consumer(const librdkafka_consumer&) = delete;
   librdkafka_consumer& operator=(const librdkafka_consumer&) = delete;
@@ -74,6 +82,7 @@ class librdkafka_consumer final : public consumer {
   ~librdkafka_consumer() override {
     if (!client_) return;
     closing_ = true;
+    drop_read_ahead(std::nullopt);
     const auto start = base::steady::now();
     if (const auto err = rd_kafka_consumer_close(rk()); err) {
       kafka_log().warn("kafka consumer closed with an error group={} topic={} code={}", group_, topic_,
@@ -91,31 +100,21 @@ class librdkafka_consumer final : public consumer {
     std::vector<std::unique_ptr<record>> out;
     if (broken_) return *broken_;
     if (max == 0) return out;
-    out.reserve(std::min<std::size_t>(max, 4096));
-    const auto deadline = base::steady::now() + timeout;
-    std::uint64_t seen = epoch_;
-    while (out.size() < max) {
-      // Wait only for the first record; after it, take what is already queued.
-      const auto wait =
-          out.empty() ? std::chrono::ceil<std::chrono::milliseconds>(deadline - base::steady::now()) : 0ms;
-      message_ptr m(rd_kafka_consumer_poll(rk(), to_ms(wait)));
-      if (epoch_ != seen) {
-        // A rebalance ran inside that call. Records gathered before it belong to the old
-        // assignment; whoever owns their partitions now reads them again from the committed
-        // offset, and the listener must not see them after on_revoked.
-        seen = epoch_;
-        out.clear();
+    if (auto s = read(max, base::steady::now() + timeout); !s) return std::move(s).err();
+    out.reserve(std::min(max, ahead_count_));
+    // Equal shares of what is left to fill, in turn, until the batch is full or nothing is left.
+    while (out.size() < max && ahead_count_ > 0) {
+      const std::size_t share = std::max<std::size_t>(1, (max - out.size()) / ahead_.size());
+      for (auto it = ahead_.begin(); it != ahead_.end() && out.size() < max;) {
+        auto& records = it->second;
+        for (std::size_t n = std::min({share, records.size(), max - out.size()}); n > 0; --n) {
+          ahead_bytes_ -= static_cast<std::int64_t>(records.front()->len);
+          out.push_back(std::make_unique<message_record>(std::move(records.front()), client_));
+          records.pop_front();
+          --ahead_count_;
+        }
+        it = records.empty() ? ahead_.erase(it) : std::next(it);
       }
-      if (broken_) return *broken_;
-      if (m == nullptr) {
-        if (!out.empty() || base::steady::now() >= deadline) break;
-        continue;
-      }
-      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (auto s = on_message_error(*m); !s) return std::move(s).err();
-        continue;
-      }
-      out.push_back(std::make_unique<message_record>(std::move(m), client_));
     }
     probe_.consumed(out.size());
     return out;
@@ -143,6 +142,7 @@ class librdkafka_consumer final : public consumer {
       return consumer_error(err, topic_, fmt::format("seeking partition {} to offset {}", partition, *to));
     }
     start_[partition] = *to;
+    drop_read_ahead(partition);
     return base::ok_v;
   }
 
@@ -197,11 +197,58 @@ class librdkafka_consumer final : public consumer {
     return base::ok_v;
   }
 
+  // Takes records from librdkafka's queue into ahead_: waiting until `deadline` for the first
+  // when none is held, then what is already queued — up to `max` records, or with
+  // read_ahead_bytes_ on until that many bytes (and at most read_ahead_batches × max records).
+  base::status read(std::size_t max, base::steady::time_point deadline) {
+    const auto wanted = [&] {
+      return ahead_count_ < max ||
+             (ahead_bytes_ < read_ahead_bytes_ && ahead_count_ < read_ahead_batches * max);
+    };
+    while (wanted()) {
+      const auto wait = ahead_count_ == 0
+                            ? std::chrono::ceil<std::chrono::milliseconds>(deadline - base::steady::now())
+                            : 0ms;
+      // A rebalance inside this call drops what was read ahead (on_rebalance).
+      message_ptr m(rd_kafka_consumer_poll(rk(), to_ms(wait)));
+      if (broken_) return *broken_;
+      if (m == nullptr) {
+        if (ahead_count_ > 0 || base::steady::now() >= deadline) break;
+        continue;
+      }
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (auto s = on_message_error(*m); !s) return s;
+        continue;
+      }
+      ahead_bytes_ += static_cast<std::int64_t>(m->len);
+      ++ahead_count_;
+      ahead_[m->partition].push_back(std::move(m));
+    }
+    return base::ok_v;
+  }
+
+  // Records read ahead of `partition` (of every partition: nullopt) are not handed out: a
+  // rebalance gave them to whoever owns the partition now, or a seek moved its position.
+  void drop_read_ahead(std::optional<std::int32_t> partition) {
+    for (auto it = ahead_.begin(); it != ahead_.end();) {
+      if (partition && it->first != *partition) {
+        ++it;
+        continue;
+      }
+      for (const auto& m : it->second) ahead_bytes_ -= static_cast<std::int64_t>(m->len);
+      ahead_count_ -= it->second.size();
+      it = ahead_.erase(it);
+    }
+  }
+
   // Owner thread, inside poll() or the destructor.
   static void on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                            void* opaque) {
     auto& self = *static_cast<librdkafka_consumer*>(opaque);
-    ++self.epoch_;
+    // Records read before it belong to the old assignment; whoever owns their partitions now
+    // reads them again from the committed offset, and the listener must not see them after
+    // on_revoked.
+    self.drop_read_ahead(std::nullopt);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       self.assign(*partitions);
     } else {
@@ -346,6 +393,7 @@ class librdkafka_consumer final : public consumer {
       return consumer_error(err, topic_, fmt::format("restarting partition {}", partition));
     }
     start_[partition] = offset;
+    drop_read_ahead(partition);
     for (int i = 0; i < current->cnt; ++i) {
       rd_kafka_topic_partition_t& tp = current->elems[i];
       if (tp.partition == partition) {
@@ -449,16 +497,20 @@ class librdkafka_consumer final : public consumer {
 
   const std::string topic_;
   const std::string group_;
+  const std::int64_t read_ahead_bytes_;
   rebalance_listener& listener_;
   consumer_probe probe_;
   client_ref client_;
   std::set<std::int32_t> assigned_;             // what the listener has been told it owns
   std::map<std::int32_t, std::int64_t> start_;  // where each assigned partition started or was sought
-  std::uint64_t epoch_ = 0;                     // rebalance callbacks run so far
-  bool closing_ = false;                        // inside the destructor
-  bool closed_ = false;                         // rd_kafka_consumer_close() has returned
-  std::optional<base::error> broken_;           // set once; every later call returns it
-  std::atomic<bool> topic_missing_{false};      // read by other threads (topic_missing())
+  // Records taken from librdkafka's queue and not yet handed out, by partition, in order.
+  std::map<std::int32_t, std::deque<message_ptr>> ahead_;
+  std::size_t ahead_count_ = 0;
+  std::int64_t ahead_bytes_ = 0;
+  bool closing_ = false;                    // inside the destructor
+  bool closed_ = false;                     // rd_kafka_consumer_close() has returned
+  std::optional<base::error> broken_;       // set once; every later call returns it
+  std::atomic<bool> topic_missing_{false};  // read by other threads (topic_missing())
 };
 
 }  // namespace

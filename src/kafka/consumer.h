@@ -25,6 +25,9 @@ struct consumer_options {
   std::string group_id;
   std::string topic;
   property_list extra;  // raw librdkafka properties, applied last
+  // How many bytes poll() may read past its batch so that each partition gets a share of it
+  // (0: none; see poll()). For an owner that works on partitions side by side (the sink's lanes).
+  std::int64_t read_ahead_bytes = 0;
 };
 
 // One consumed record. Owns its librdkafka message; views stay valid while it lives.
@@ -63,6 +66,10 @@ class consumer {
 
   // Up to `max` records, waiting at most `timeout` for the first. Errors that the consumer
   // recovers from by itself are logged, not returned; a returned error is outcome::fail.
+  // Each partition's records come in order; partitions are grouped, and with read_ahead_bytes
+  // the batch holds an equal share of every partition read so far, rather than the next `max`
+  // records of librdkafka's queue (which holds fetched batches whole, one partition's after
+  // another, and a producer's batch may hold tens of thousands of records).
   virtual base::result<std::vector<std::unique_ptr<record>>> poll(std::size_t max,
                                                                   std::chrono::milliseconds timeout) = 0;
 

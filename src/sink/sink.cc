@@ -31,7 +31,9 @@ sink::sink(source& from, store::object_store& to, sink_options options, base::re
       store_(to),
       options_(std::move(options)),
       probe_(metrics),
-      router_(options_, from.name()) {
+      lanes_(options_.input == input_kind::rejected ? 1 : std::max<std::size_t>(1, options_.threads)) {
+  for (std::size_t lane = 0; lane < lanes_.count(); ++lane)
+    routers_.push_back(std::make_unique<router>(options_, from.name()));
   if (options_.input != input_kind::events) options_.iceberg.reset();  // rejected input: bad rows, files
   if (options_.iceberg) {
     table_.emplace(store_, clicktrail::table::location_of(store_), *options_.iceberg,
@@ -76,40 +78,88 @@ base::status sink::step() {
   nothing_to_assign_ = source_.nothing_to_assign();
   if (assignment_error_) return *std::exchange(assignment_error_, std::nullopt);
   if (!batch) return std::move(batch).err();
-  for (auto& record : *batch) {
+  if (auto s = write(*batch); !s) return s;
+  count_cache_use();
+  if (auto s = rotate(base::steady::now(), false); !s) return s;
+  return commit();
+}
+
+base::status sink::write(const std::vector<std::unique_ptr<source_record>>& batch) {
+  const std::int64_t check_every = options_.max_buffered_bytes / 16;
+  for (std::size_t begin = 0, end = 0; begin < batch.size(); begin = end) {
+    while (end < batch.size() && (end == begin || unchecked_bytes_ < check_every)) {
+      if (const auto v = batch[end]->value()) unchecked_bytes_ += static_cast<std::int64_t>(v->size());
+      ++end;
+    }
+    if (auto s = write_slice(std::span(batch).subspan(begin, end - begin)); !s) return s;
+    if (unchecked_bytes_ >= check_every) {
+      if (auto s = keep_within_bounds(); !s) return s;
+    }
+  }
+  return {};
+}
+
+base::status sink::write_slice(std::span<const std::unique_ptr<source_record>> slice) {
+  std::vector<partition_work> work;
+  std::map<std::int32_t, std::size_t> work_of;  // partition → its index in `work`
+  for (const auto& record : slice) {
     const auto p = partitions_.find(record->partition());
     if (p == partitions_.end()) continue;  // revoked (or fenced) while the batch was in flight
-    routed_record routed = router_.route(*record);
+    const auto [at, added] = work_of.try_emplace(p->first, work.size());
+    if (added) work.emplace_back().writer = p->second.get();
+    work[at->second].records.push_back(record.get());
+  }
+  lanes_.run(work.size(),
+             [&](std::size_t t, std::size_t lane) { write_partition(*routers_[lane], work[t]); });
+  for (auto& w : work) {
+    records_ += w.written;
+    if (auto s = settle(w.writer->partition(), std::move(w.outcome)); !s) return s;
+  }
+  return {};
+}
+
+// route → append, for one partition's records in order; what it touches besides the partition's
+// writer and the lane's router is the metrics (atomic) and the store (thread-safe).
+void sink::write_partition(router& route, partition_work& work) {
+  partition_writer& writer = *work.writer;
+  for (const source_record* record : work.records) {
+    routed_record routed = route.route(*record);
     if (routed.to == table::bad) {
       probe_.bad_records.inc({options_.input == input_kind::rejected ? "rejected_input" : "invalid_record"});
     } else if (routed.e.is_bot.value_or(false)) {
       probe_.bot_events.inc({routed.e.site, routed.dropped ? "dropped" : "stored"});
     }
-    const bool repeat =
-        routed.to == table::events && !routed.dropped && p->second->repeats(routed.e.event_id);
+    const bool repeat = routed.to == table::events && !routed.dropped && writer.repeats(routed.e.event_id);
     if (repeat) probe_.repeated_events.inc();
-    auto appended =
-        routed.dropped || repeat ? p->second->skip(routed.offset) : p->second->append(std::move(routed));
-    if (auto s = settle(p->first, std::move(appended)); !s) return s;
-    ++records_;
-    // Memory is checked within a batch too, each time a sixteenth of the bound has come in, so
-    // a large batch cannot carry it far past the bound.
-    if (const auto v = record->value()) unchecked_bytes_ += static_cast<std::int64_t>(v->size());
-    if (unchecked_bytes_ >= options_.max_buffered_bytes / 16) {
-      if (auto s = keep_within_bounds(); !s) return s;
+    auto appended = routed.dropped || repeat ? writer.skip(routed.offset) : writer.append(std::move(routed));
+    if (!appended) {
+      work.outcome = std::move(appended);
+      return;
     }
+    ++work.written;
   }
-  probe_.ua_cache_hits.inc(router_.cache_hits() - std::exchange(ua_hits_counted_, router_.cache_hits()));
-  probe_.ua_cache_misses.inc(router_.cache_misses() -
-                             std::exchange(ua_misses_counted_, router_.cache_misses()));
-  if (auto s = rotate(base::steady::now(), false); !s) return s;
-  return commit();
 }
 
+void sink::count_cache_use() {
+  std::uint64_t hits = 0, misses = 0;
+  for (const auto& r : routers_) hits += r->cache_hits(), misses += r->cache_misses();
+  probe_.ua_cache_hits.inc(hits - std::exchange(ua_hits_counted_, hits));
+  probe_.ua_cache_misses.inc(misses - std::exchange(ua_misses_counted_, misses));
+}
+
+// Closing a file encodes and compresses what it holds and uploads the rest: the partitions' files
+// close side by side on the lanes.
 base::status sink::rotate(base::steady::time_point now, bool everything) {
-  for (auto it = partitions_.begin(); it != partitions_.end();) {
-    const std::int32_t p = (it++)->first;  // settle() may drop this one
-    if (auto s = settle(p, partitions_.at(p)->close_due(now, everything)); !s) return s;
+  std::vector<partition_writer*> writers;
+  for (const auto& [p, writer] : partitions_) {
+    if (const auto t = writer->oldest_open(); t && (everything || now - *t >= options_.max_age))
+      writers.push_back(writer.get());
+  }
+  std::vector<base::status> closed(writers.size());
+  lanes_.run(writers.size(),
+             [&](std::size_t t, std::size_t) { closed[t] = writers[t]->close_due(now, everything); });
+  for (std::size_t i = 0; i < writers.size(); ++i) {
+    if (auto s = settle(writers[i]->partition(), std::move(closed[i])); !s) return s;
   }
   return keep_within_bounds();
 }

@@ -9,8 +9,10 @@
 // it back, and if that keeps happening, another writer outside the group writes the same output
 // and the sink stops (docs/sink.md, "Fencing").
 //
-// Lifetime and threads: run() is called once, on one thread, which owns the source, the store
-// calls and every partition_writer; stop() may be called from any thread.
+// Lifetime and threads: run() is called once, on one thread, which owns the source and every
+// partition_writer; while it waits inside a step, the lanes (lanes.h) route and append a batch's
+// partitions side by side, each partition's records on one lane at a time. stop() may be called
+// from any thread.
 
 #include <atomic>
 #include <cstdint>
@@ -18,8 +20,11 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
+#include <vector>
 
 #include "base/metrics.h"
+#include "sink/lanes.h"
 #include "sink/partition_writer.h"
 #include "sink/probe.h"
 #include "sink/router.h"
@@ -63,6 +68,19 @@ class sink : public assignment_listener {
 
  private:
   base::status step();  // one turn of the loop
+  // One partition's records of a batch, routed and appended on a lane.
+  struct partition_work {
+    partition_writer* writer = nullptr;
+    std::vector<const source_record*> records;
+    std::int64_t written = 0;  // records appended or skipped
+    base::status outcome;      // the first error, where the lane stopped
+  };
+  // Routes and appends a batch, in slices of a sixteenth of the memory bound with the bound
+  // checked between them, so that a large batch cannot carry memory far past it.
+  base::status write(const std::vector<std::unique_ptr<source_record>>& batch);
+  base::status write_slice(std::span<const std::unique_ptr<source_record>> slice);
+  void write_partition(router& route, partition_work& work);  // on a lane
+  void count_cache_use();
   base::status rotate(base::steady::time_point now, bool everything);
   // Closes files early while the sink holds more than max_open_files or max_buffered_bytes.
   base::status keep_within_bounds();
@@ -99,7 +117,8 @@ class sink : public assignment_listener {
   store::object_store& store_;
   sink_options options_;
   probe probe_;
-  router router_;
+  std::vector<std::unique_ptr<router>> routers_;  // one per lane: each has its user-agent cache
+  lanes lanes_;
   std::optional<clicktrail::table::iceberg_table> table_;      // sink.table = "iceberg"
   std::unique_ptr<clicktrail::table::glue_catalog> glue_;      // sink.glue_table
   std::uint64_t ua_hits_counted_ = 0, ua_misses_counted_ = 0;  // the router's, added to the metrics

@@ -45,6 +45,7 @@ sink_options options_from(const config::sink_config& c) {
   o.max_age = c.max_age;
   o.max_open_files = static_cast<std::size_t>(c.max_open_files);
   o.dedup_window = static_cast<std::size_t>(c.dedup_window);
+  o.threads = static_cast<std::size_t>(c.threads);
   o.max_buffered_bytes = c.max_buffered_bytes;
   o.row_group_rows = c.row_group_rows;
   o.row_group_bytes = c.row_group_bytes;

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace clicktrail::config {
 namespace {
@@ -44,6 +46,8 @@ TEST_F(config_file, defaults_alone_are_valid) {
   EXPECT_EQ(c->http.listen.host, "127.0.0.1");
   EXPECT_EQ(c->http.listen.port, 8080);
   EXPECT_GE(c->http.threads, 1);
+  EXPECT_EQ(c->sink.threads, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())))
+      << "sink.threads = 0: one per core";
   EXPECT_FALSE(c->kafka.has_value());  // no [kafka]: the embedded log
   EXPECT_EQ(c->sink.format, output_format::parquet);
   EXPECT_EQ(c->sink.codec, compression::zstd);
@@ -151,7 +155,7 @@ TEST_F(config_file, a_missing_file_says_so) {
 }
 
 TEST_F(config_file, environment_overrides_the_file_and_flags_override_both) {
-  auto options = with_file("[http]\nlisten = \"127.0.0.1:1000\"\n[sink]\nmax_age = \"1m\"\n");
+  auto options = with_file("[http]\nlisten = \"127.0.0.1:1000\"\n[sink]\nmax_age = \"1m\"\nthreads = 3\n");
   options.environment = {{"CLICKTRAIL_HTTP_LISTEN", "127.0.0.1:2000"},
                          {"CLICKTRAIL_SINK_MAX_AGE", "30s"},
                          {"CLICKTRAIL_KAFKA_BROKERS", "127.0.0.1:9092"},
@@ -165,6 +169,7 @@ TEST_F(config_file, environment_overrides_the_file_and_flags_override_both) {
   EXPECT_EQ(c->http.listen.port, 3000);
   EXPECT_EQ(c->http.listen.to_string(), "[::1]:3000");
   EXPECT_EQ(c->sink.max_age, std::chrono::seconds(30));
+  EXPECT_EQ(c->sink.threads, 3);
   ASSERT_TRUE(c->kafka.has_value());
   EXPECT_EQ(c->kafka->producer, (property_list{{"sasl.mechanism", "PLAIN"}}));
   ASSERT_EQ(c->sites.size(), 2u);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "kafka/tests/consumer_support.h"
 
@@ -104,6 +105,49 @@ TEST(consumer_test, consumes_every_record_once_with_its_key_value_and_offset) {
   ASSERT_EQ(l.revoked.size(), 1u) << "the destructor leaves the group, revoking";
   EXPECT_EQ(l.revoked[0], (std::vector<std::int32_t>{0, 1, 2, 3}));
   EXPECT_EQ(metrics.add_gauge("clicktrail_kafka_consumer_assigned_partitions", "").value(), 0);
+}
+
+TEST(consumer_test, with_read_ahead_a_batch_holds_a_share_of_each_partition_read) {
+  REQUIRE_BROKER();
+  const std::string topic = fresh_name("read-ahead");
+  constexpr size_t n = 20'000;
+  produce_keyed(topic, n);
+  base::registry metrics;
+  recording_listener l;
+  auto o = options_for(bootstrap(), fresh_name("group"), topic);
+  o.read_ahead_bytes = 32 << 20;
+  auto c = make(o, l, metrics);
+  ASSERT_TRUE(c);
+  std::vector<got_record> got;
+  for (const auto deadline = std::chrono::steady_clock::now() + 30s;
+       got.empty() && std::chrono::steady_clock::now() < deadline;) {
+    auto first = c->poll(1, 200ms);
+    ASSERT_TRUE(first.ok()) << first.err().message;
+    for (const auto& r : *first) got.push_back(copy_of(*r));
+  }
+  ASSERT_EQ(got.size(), 1u);
+  // librdkafka's queue now fills with the fetched batches, each partition's whole, one after
+  // another: without read-ahead the next 1,000 records would come from one partition.
+  std::this_thread::sleep_for(2s);
+  auto batch = c->poll(1000, 1s);
+  ASSERT_TRUE(batch.ok()) << batch.err().message;
+  ASSERT_EQ(batch->size(), 1000u);
+  std::map<std::int32_t, size_t> per_partition;
+  for (const auto& r : *batch) {
+    ++per_partition[r->partition()];
+    got.push_back(copy_of(*r));
+  }
+  EXPECT_GE(per_partition.size(), 2u) << "a batch of one partition";
+  for (const auto& [p, count] : per_partition) {
+    EXPECT_LE(count, 1000 / per_partition.size() + 1) << "partition " << p << " took more than its share";
+  }
+  // The rest: every record once, each partition's in order.
+  for (auto& r : drain(*c, n - got.size(), 30s, 1s)) got.push_back(std::move(r));
+  ASSERT_EQ(got.size(), n);
+  std::map<std::int32_t, std::int64_t> next;
+  for (const auto& r : got) {
+    ASSERT_EQ(r.offset, next[r.partition]++) << "partition " << r.partition << " skipped or reordered";
+  }
 }
 
 TEST(consumer_test, a_new_member_resumes_at_the_committed_offsets) {

@@ -11,7 +11,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 
 #include "base/log.h"
 #include "http/probe.h"
+#include "http/request_body.h"
 #include "http/wire.h"
 #include "ingest/body.h"
 #include "ingest/responses.h"
@@ -91,7 +91,7 @@ std::string_view as_std(boost::beast::string_view v) noexcept {
   return {v.data(), v.size()};
 }
 
-using beast_request = beast::http::request<beast::http::string_body>;
+using beast_request = beast::http::request<request_body>;
 
 constexpr std::size_t read_buffer_bytes = 16 * 1024;
 constexpr auto no_deadline = clock::time_point::max();
@@ -321,7 +321,7 @@ class session : public std::enable_shared_from_this<session> {
   socket_type socket_;
   server::state* state_;  // owns the io_contexts that own this session's handlers
   beast::flat_buffer buffer_;
-  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  std::optional<beast::http::request_parser<request_body>> parser_;
   std::string peer_;
   std::string out_;  // the answer being written
   clock::time_point deadline_ = no_deadline;

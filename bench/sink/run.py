@@ -182,18 +182,24 @@ def main() -> None:
         values = [form(line) for line in lines]
         expected = {json.loads(line)["event_id"] for line in lines}
         if not args.peer_only:
+            # The sink's start-up alone (compiling the enrichment rules, joining the group): a
+            # topic that does not exist, where it finds nothing to catch up on and ends.
+            startup_cpu_s = run_sink(config(tmp, f"bench-sink-none-{run_id}", f"bench-none-{run_id}"))["cpu_s"]
+            results["startup_cpu_s"] = startup_cpu_s
             produce(bootstrap, topic, values)
             r = run_sink(config(tmp, topic, f"bench-{run_id}"))
             r["verified"] = verify(f"bench-{run_id}", "jsonl", expected)
             r.update(events=args.events, events_per_s=args.events / r["wall_s"],
                      events_per_core_s=args.events / r["cpu_s"],
+                     events_per_core_s_after_startup=args.events / (r["cpu_s"] - startup_cpu_s),
                      bytes_per_event=sum(map(len, values)) / len(values), records=args.records)
             results["throughput"] = r
             # The same records again, into Parquet (zstd, the default codec), under a new group id.
             r = run_sink(config(tmp, topic, f"bench-parquet-{run_id}", output_format="parquet"))
             r["verified"] = verify(f"bench-parquet-{run_id}", "parquet", expected)
             r.update(events=args.events, events_per_s=args.events / r["wall_s"],
-                     events_per_core_s=args.events / r["cpu_s"])
+                     events_per_core_s=args.events / r["cpu_s"],
+                     events_per_core_s_after_startup=args.events / (r["cpu_s"] - startup_cpu_s))
             results["throughput_parquet"] = r
 
         if not args.no_peer:
@@ -234,16 +240,20 @@ def main() -> None:
 
 def report_ours(results: dict) -> None:
     t, o = results["throughput"], results["open_files"]
+    print(f"sink start-up alone (a topic that does not exist): {results['startup_cpu_s']:.2f} s of CPU; the "
+          "figures below include it, and say what they are without it")
     print(f"sink, Kafka → JSON Lines gzip → S3 server, {t['events']:,} events, {t['records']} records of "
           f"~{t['bytes_per_event']:.0f} bytes")
     print(f"  wall            {t['wall_s']:.1f} s   {t['events_per_s']:,.0f} events/s")
-    print(f"  sink CPU        {t['cpu_s']:.1f} s   {t['events_per_core_s']:,.0f} events/s per core of sink CPU")
+    print(f"  sink CPU        {t['cpu_s']:.1f} s   {t['events_per_core_s']:,.0f} events/s per core of sink CPU   "
+          f"({t['events_per_core_s_after_startup']:,.0f} without start-up)")
     print(f"  peak RSS        {t['peak_rss_mib']:.0f} MiB")
     print(f"  {t['verified']}")
     q = results["throughput_parquet"]
     print("sink, the same events → Parquet zstd → S3 server")
     print(f"  wall            {q['wall_s']:.1f} s   {q['events_per_s']:,.0f} events/s")
-    print(f"  sink CPU        {q['cpu_s']:.1f} s   {q['events_per_core_s']:,.0f} events/s per core of sink CPU")
+    print(f"  sink CPU        {q['cpu_s']:.1f} s   {q['events_per_core_s']:,.0f} events/s per core of sink CPU   "
+          f"({q['events_per_core_s_after_startup']:,.0f} without start-up)")
     print(f"  peak RSS        {q['peak_rss_mib']:.0f} MiB")
     print(f"  {q['verified']}")
     print(f"sink with {o['open_files']} files open at once ({o['events']:,} events over {o['open_files']} hours)")
@@ -274,18 +284,22 @@ def report_peer(results: dict) -> None:
     q = results.get("throughput_parquet")
     if q is None:
         return
-    ratio = {"events_per_core_s": q["events_per_core_s"] / p["events_per_core_s"],
-             "events_per_core_s_after_startup": q["events_per_core_s"] / p["events_per_core_s_after_startup"],
-             "events_per_core_s_warm": q["events_per_core_s"] / p["events_per_core_s_warm"],
-             "events_per_core_s_warm_no_jit": q["events_per_core_s"] / p["events_per_core_s_warm_no_jit"],
+    # Like with like: whole runs; then without start-up on both sides (clicktrail's start-up
+    # measured on an empty topic, the peer's up to its task's assignment), and the peer's warm
+    # passes, which have no start-up either.
+    ours, steady = q["events_per_core_s"], q["events_per_core_s_after_startup"]
+    ratio = {"events_per_core_s": ours / p["events_per_core_s"],
+             "events_per_core_s_after_startup": steady / p["events_per_core_s_after_startup"],
+             "events_per_core_s_warm": steady / p["events_per_core_s_warm"],
+             "events_per_core_s_warm_no_jit": steady / p["events_per_core_s_warm_no_jit"],
              "wall": p["wall_s"] / q["wall_s"]}
     results["ratio_parquet_to_peer"] = ratio
     print("clicktrail sink (Parquet) ÷ peer, events per CPU-second (target ≥ 5×)")
-    for key, what in (("events_per_core_s", "the peer's whole run"),
-                      ("events_per_core_s_after_startup", "the peer without its start-up"),
-                      ("events_per_core_s_warm", "the peer's warm JVM"),
-                      ("events_per_core_s_warm_no_jit", "the peer's warm JVM without JIT")):
-        print(f"  {ratio[key]:5.1f}×  against {what:32} {'met' if ratio[key] >= 5 else 'NOT met'}")
+    for key, what in (("events_per_core_s", "whole runs, start-up included"),
+                      ("events_per_core_s_after_startup", "both without start-up"),
+                      ("events_per_core_s_warm", "ours without start-up ÷ the peer's warm JVM"),
+                      ("events_per_core_s_warm_no_jit", "the same, the peer's JIT left out")):
+        print(f"  {ratio[key]:5.1f}×  {what:46} {'met' if ratio[key] >= 5 else 'NOT met'}")
     print(f"  wall time: clicktrail's {ratio['wall']:.1f}× shorter")
 
 

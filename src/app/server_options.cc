@@ -29,8 +29,9 @@ kafka::consumer_options kafka_consumer_options(const config::config& c, const st
   o.group_id = c.sink.group_id;
   o.topic = topic;
   o.extra = c.kafka->consumer;
-  // Several lanes need several partitions in each batch (kafka/consumer.h, poll()).
-  if (c.sink.threads > 1) o.read_ahead_bytes = 32LL << 20;
+  // Several workers need several partitions in each batch (kafka/consumer.h, poll()); the
+  // rejected input's sink has one.
+  if (c.sink.threads > 1 && topic == c.kafka->topic) o.read_ahead_bytes = 32LL << 20;
   return o;
 }
 

@@ -21,6 +21,7 @@
 #include <set>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "base/clock.h"
 #include "kafka/client.h"
@@ -103,9 +104,19 @@ class librdkafka_consumer final : public consumer {
     if (auto s = read(max, base::steady::now() + timeout); !s) return std::move(s).err();
     out.reserve(std::min(max, ahead_count_));
     // Equal shares of what is left to fill, in turn, until the batch is full or nothing is left.
+    // Each poll's turn starts one partition further on, so that the remainder of a share does
+    // not always go to the same partitions.
+    std::vector<std::int32_t> turn;
     while (out.size() < max && ahead_count_ > 0) {
-      const std::size_t share = std::max<std::size_t>(1, (max - out.size()) / ahead_.size());
-      for (auto it = ahead_.begin(); it != ahead_.end() && out.size() < max;) {
+      turn.clear();
+      for (auto it = ahead_.lower_bound(first_turn_); it != ahead_.end(); ++it) turn.push_back(it->first);
+      for (auto it = ahead_.begin(); it != ahead_.end() && it->first < first_turn_; ++it) {
+        turn.push_back(it->first);
+      }
+      const std::size_t share = std::max<std::size_t>(1, (max - out.size()) / turn.size());
+      for (const std::int32_t p : turn) {
+        if (out.size() == max) break;
+        const auto it = ahead_.find(p);
         auto& records = it->second;
         for (std::size_t n = std::min({share, records.size(), max - out.size()}); n > 0; --n) {
           ahead_bytes_ -= static_cast<std::int64_t>(records.front()->len);
@@ -113,9 +124,10 @@ class librdkafka_consumer final : public consumer {
           records.pop_front();
           --ahead_count_;
         }
-        it = records.empty() ? ahead_.erase(it) : std::next(it);
+        if (records.empty()) ahead_.erase(it);
       }
     }
+    if (!out.empty()) first_turn_ = out.front()->partition() + 1;
     probe_.consumed(out.size());
     return out;
   }
@@ -230,15 +242,18 @@ class librdkafka_consumer final : public consumer {
   // Records read ahead of `partition` (of every partition: nullopt) are not handed out: a
   // rebalance gave them to whoever owns the partition now, or a seek moved its position.
   void drop_read_ahead(std::optional<std::int32_t> partition) {
+    std::size_t dropped = 0;
     for (auto it = ahead_.begin(); it != ahead_.end();) {
       if (partition && it->first != *partition) {
         ++it;
         continue;
       }
       for (const auto& m : it->second) ahead_bytes_ -= static_cast<std::int64_t>(m->len);
-      ahead_count_ -= it->second.size();
+      dropped += it->second.size();
       it = ahead_.erase(it);
     }
+    ahead_count_ -= dropped;
+    probe_.read_ahead_dropped(dropped);
   }
 
   // Owner thread, inside poll() or the destructor.
@@ -382,7 +397,8 @@ class librdkafka_consumer final : public consumer {
 
   // Starts fetching `partition` again at `offset` after an offset error stopped it (a seek cannot
   // move a partition that is not fetching): the same assignment is made again, every other
-  // partition at its position — the record after the last one handed out, or where it started.
+  // partition at its position — the record after the last one read (what is read ahead of them
+  // stays), or where it started.
   base::status restart(std::int32_t partition, std::int64_t offset) {
     rd_kafka_topic_partition_list_t* raw = nullptr;
     if (const auto err = rd_kafka_assignment(rk(), &raw); err) {
@@ -392,8 +408,9 @@ class librdkafka_consumer final : public consumer {
     if (const auto err = rd_kafka_position(rk(), current.get()); err) {
       return consumer_error(err, topic_, fmt::format("restarting partition {}", partition));
     }
+    // What is read ahead of `partition` stays: it was fetched before the error, below the
+    // offset that failed, and comes before `offset`.
     start_[partition] = offset;
-    drop_read_ahead(partition);
     for (int i = 0; i < current->cnt; ++i) {
       rd_kafka_topic_partition_t& tp = current->elems[i];
       if (tp.partition == partition) {
@@ -507,6 +524,7 @@ class librdkafka_consumer final : public consumer {
   std::map<std::int32_t, std::deque<message_ptr>> ahead_;
   std::size_t ahead_count_ = 0;
   std::int64_t ahead_bytes_ = 0;
+  std::int32_t first_turn_ = 0;             // the partition (or the next one held) whose share comes first
   bool closing_ = false;                    // inside the destructor
   bool closed_ = false;                     // rd_kafka_consumer_close() has returned
   std::optional<base::error> broken_;       // set once; every later call returns it

@@ -26,7 +26,7 @@ struct consumer_options {
   std::string topic;
   property_list extra;  // raw librdkafka properties, applied last
   // How many bytes poll() may read past its batch so that each partition gets a share of it
-  // (0: none; see poll()). For an owner that works on partitions side by side (the sink's lanes).
+  // (0: none; see poll()). For an owner that works on partitions side by side (the sink's workers).
   std::int64_t read_ahead_bytes = 0;
 };
 

@@ -23,13 +23,17 @@ class consumer_probe {
         assigned_(r.add_gauge("clicktrail_kafka_consumer_assigned_partitions",
                               "Partitions currently assigned to this process's consumers.")),
         lost_(r.add_counter("clicktrail_kafka_consumer_lost_records_total",
-                            "Records deleted from Kafka (retention) before the consumer read them.")) {}
+                            "Records deleted from Kafka (retention) before the consumer read them.")),
+        read_ahead_dropped_(r.add_counter(
+            "clicktrail_kafka_consumer_read_ahead_dropped_records_total",
+            "Records read ahead and dropped at a rebalance or a seek: read again, by whoever owns them.")) {}
 
   consumer_probe(const consumer_probe&) = delete;
   consumer_probe& operator=(const consumer_probe&) = delete;
 
   void consumed(std::uint64_t n) noexcept { records_.inc(n); }
   void lost(std::uint64_t n) noexcept { lost_.inc(n); }
+  void read_ahead_dropped(std::uint64_t n) noexcept { read_ahead_dropped_.inc(n); }
 
   void committed(const base::status& s) noexcept {
     if (s) {
@@ -70,6 +74,7 @@ class consumer_probe {
   base::counter& revokes_;
   base::gauge& assigned_;
   base::counter& lost_;
+  base::counter& read_ahead_dropped_;
 };
 
 }  // namespace clicktrail::kafka

@@ -31,8 +31,8 @@ sink::sink(source& from, store::object_store& to, sink_options options, base::re
       store_(to),
       options_(std::move(options)),
       probe_(metrics),
-      lanes_(options_.input == input_kind::rejected ? 1 : std::max<std::size_t>(1, options_.threads)) {
-  for (std::size_t lane = 0; lane < lanes_.count(); ++lane)
+      workers_(options_.input == input_kind::rejected ? 1 : std::max<std::size_t>(1, options_.threads)) {
+  for (std::size_t worker = 0; worker < workers_.count(); ++worker)
     routers_.push_back(std::make_unique<router>(options_, from.name()));
   if (options_.input != input_kind::events) options_.iceberg.reset();  // rejected input: bad rows, files
   if (options_.iceberg) {
@@ -109,17 +109,22 @@ base::status sink::write_slice(std::span<const std::unique_ptr<source_record>> s
     if (added) work.emplace_back().writer = p->second.get();
     work[at->second].records.push_back(record.get());
   }
-  lanes_.run(work.size(),
-             [&](std::size_t t, std::size_t lane) { write_partition(*routers_[lane], work[t]); });
+  workers_.run(work.size(),
+               [&](std::size_t t, std::size_t worker) { write_partition(*routers_[worker], work[t]); });
+  // Every outcome is settled, so that a conflict fences its partition even when another
+  // partition's error ends the step; the first such error is returned.
+  base::status first_error;
   for (auto& w : work) {
     records_ += w.written;
-    if (auto s = settle(w.writer->partition(), std::move(w.outcome)); !s) return s;
+    if (auto s = settle(w.writer->partition(), std::move(w.outcome)); !s && first_error) {
+      first_error = std::move(s);
+    }
   }
-  return {};
+  return first_error;
 }
 
 // route → append, for one partition's records in order; what it touches besides the partition's
-// writer and the lane's router is the metrics (atomic) and the store (thread-safe).
+// writer and the worker's router is the metrics (atomic) and the store (thread-safe).
 void sink::write_partition(router& route, partition_work& work) {
   partition_writer& writer = *work.writer;
   for (const source_record* record : work.records) {
@@ -148,7 +153,7 @@ void sink::count_cache_use() {
 }
 
 // Closing a file encodes and compresses what it holds and uploads the rest: the partitions' files
-// close side by side on the lanes.
+// close side by side on the workers.
 base::status sink::rotate(base::steady::time_point now, bool everything) {
   std::vector<partition_writer*> writers;
   for (const auto& [p, writer] : partitions_) {
@@ -156,11 +161,15 @@ base::status sink::rotate(base::steady::time_point now, bool everything) {
       writers.push_back(writer.get());
   }
   std::vector<base::status> closed(writers.size());
-  lanes_.run(writers.size(),
-             [&](std::size_t t, std::size_t) { closed[t] = writers[t]->close_due(now, everything); });
+  workers_.run(writers.size(),
+               [&](std::size_t t, std::size_t) { closed[t] = writers[t]->close_due(now, everything); });
+  base::status first_error;  // as in write_slice: every outcome settled
   for (std::size_t i = 0; i < writers.size(); ++i) {
-    if (auto s = settle(writers[i]->partition(), std::move(closed[i])); !s) return s;
+    if (auto s = settle(writers[i]->partition(), std::move(closed[i])); !s && first_error) {
+      first_error = std::move(s);
+    }
   }
+  if (!first_error) return first_error;
   return keep_within_bounds();
 }
 

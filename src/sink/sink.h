@@ -10,8 +10,8 @@
 // and the sink stops (docs/sink.md, "Fencing").
 //
 // Lifetime and threads: run() is called once, on one thread, which owns the source and every
-// partition_writer; while it waits inside a step, the lanes (lanes.h) route and append a batch's
-// partitions side by side, each partition's records on one lane at a time. stop() may be called
+// partition_writer; while it waits inside a step, the workers (workers.h) route and append a batch's
+// partitions side by side, each partition's records on one worker at a time. stop() may be called
 // from any thread.
 
 #include <atomic>
@@ -24,12 +24,12 @@
 #include <vector>
 
 #include "base/metrics.h"
-#include "sink/lanes.h"
 #include "sink/partition_writer.h"
 #include "sink/probe.h"
 #include "sink/router.h"
 #include "sink/sink_options.h"
 #include "sink/source.h"
+#include "sink/workers.h"
 #include "store/object_store.h"
 #include "table/iceberg_table.h"
 
@@ -68,18 +68,18 @@ class sink : public assignment_listener {
 
  private:
   base::status step();  // one turn of the loop
-  // One partition's records of a batch, routed and appended on a lane.
+  // One partition's records of a batch, routed and appended on a worker.
   struct partition_work {
     partition_writer* writer = nullptr;
     std::vector<const source_record*> records;
     std::int64_t written = 0;  // records appended or skipped
-    base::status outcome;      // the first error, where the lane stopped
+    base::status outcome;      // the first error, where the worker stopped
   };
   // Routes and appends a batch, in slices of a sixteenth of the memory bound with the bound
   // checked between them, so that a large batch cannot carry memory far past it.
   base::status write(const std::vector<std::unique_ptr<source_record>>& batch);
   base::status write_slice(std::span<const std::unique_ptr<source_record>> slice);
-  void write_partition(router& route, partition_work& work);  // on a lane
+  void write_partition(router& route, partition_work& work);  // on a worker
   void count_cache_use();
   base::status rotate(base::steady::time_point now, bool everything);
   // Closes files early while the sink holds more than max_open_files or max_buffered_bytes.
@@ -117,8 +117,8 @@ class sink : public assignment_listener {
   store::object_store& store_;
   sink_options options_;
   probe probe_;
-  std::vector<std::unique_ptr<router>> routers_;  // one per lane: each has its user-agent cache
-  lanes lanes_;
+  std::vector<std::unique_ptr<router>> routers_;  // one per worker: each has its user-agent cache
+  workers workers_;
   std::optional<clicktrail::table::iceberg_table> table_;      // sink.table = "iceberg"
   std::unique_ptr<clicktrail::table::glue_catalog> glue_;      // sink.glue_table
   std::uint64_t ua_hits_counted_ = 0, ua_misses_counted_ = 0;  // the router's, added to the metrics

@@ -42,7 +42,7 @@ struct sink_options {
   std::int64_t row_group_rows = 128 * 1024;       // Parquet row groups
   std::int64_t row_group_bytes = 64LL << 20;
   std::size_t poll_batch = 10'000;  // records per poll
-  std::size_t threads = 1;          // lanes that write partitions side by side (lanes.h)
+  std::size_t threads = 1;          // workers that write partitions side by side (workers.h)
   // Resume where the source says even when that is below what the store holds (a topic created
   // again): --accept-offset-reset, never a setting — it answers one event (partition_claim.h).
   bool accept_offset_reset = false;

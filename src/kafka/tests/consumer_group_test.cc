@@ -153,6 +153,43 @@ TEST_P(consumer_group_split, two_members_split_the_partitions_and_the_survivor_t
       3u);
 }
 
+// A member that takes one record at a time holds up to seven more read ahead: when the group
+// moves, they are dropped (the metric says how many), never handed out for a partition it lost.
+TEST(consumer_group_test, records_read_ahead_when_the_group_moves_are_dropped) {
+  REQUIRE_BROKER();
+  const std::string topic = fresh_name("read-ahead-split");
+  const std::string group = fresh_name("group");
+  produce_keyed(topic, 2'000);
+  base::registry a_metrics, b_metrics;
+  const auto poll_one = [](member& m) {
+    auto batch = m.c->poll(1, 100ms);
+    ASSERT_TRUE(batch.ok()) << batch.err().message;
+    for (const auto& r : *batch) {
+      ASSERT_TRUE(m.listener.owned.contains(r->partition()))
+          << "record from partition " << r->partition() << " which this member does not own";
+      ++m.records_after_split[r->partition()];
+    }
+  };
+  auto a = join(group, topic, a_metrics, 32 << 20);
+  ASSERT_TRUE(a->c);
+  for (const auto deadline = clock::now() + 30s; a->records_after_split.empty() && clock::now() < deadline;) {
+    poll_one(*a);
+  }
+  ASSERT_FALSE(a->records_after_split.empty());
+  auto b = join(group, topic, b_metrics, 32 << 20);
+  ASSERT_TRUE(b->c);
+  for (const auto deadline = clock::now() + 30s;
+       !(a->listener.owned.size() == 2 && b->listener.owned.size() == 2) && clock::now() < deadline;) {
+    poll_one(*a);
+    poll_one(*b);
+  }
+  ASSERT_EQ(a->listener.owned.size(), 2u);
+  ASSERT_EQ(b->listener.owned.size(), 2u);
+  EXPECT_GT(a_metrics.add_counter("clicktrail_kafka_consumer_read_ahead_dropped_records_total", "").value(),
+            0u)
+      << "A held nothing read ahead when the group moved: the test proves nothing";
+}
+
 TEST(consumer_group_test, broker_loss_is_quiet_in_poll_retry_in_commit_and_the_member_recovers) {
   const mock_cluster cluster(4);
   ASSERT_TRUE(cluster.get());

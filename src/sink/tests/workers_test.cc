@@ -1,8 +1,8 @@
-// The lanes (lanes.h): every task runs once, tasks really run side by side, one lane never runs
-// two at once, a task's exception reaches the caller; and a sink on four lanes writes every
+// The workers (workers.h): every task runs once, tasks really run side by side, one worker never runs
+// two at once, a task's exception reaches the caller; and a sink on four workers writes every
 // record of four partitions exactly once, repeats and bad records included (under TSan in
-// `./dev test`, which is where a race between lanes would show).
-#include "sink/lanes.h"
+// `./dev test`, which is where a race between workers would show).
+#include "sink/workers.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "format/parquet/event_reader.h"
 #include "sink/sink.h"
 #include "sink/tests/memory_group.h"
 #include "store/local_store.h"
@@ -26,26 +27,26 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-TEST(lanes, every_task_runs_once_on_a_lane_that_runs_one_task_at_a_time) {
-  lanes pool(3);
+TEST(workers, every_task_runs_once_on_a_worker_that_runs_one_task_at_a_time) {
+  workers pool(3);
   ASSERT_EQ(pool.count(), 3u);
   std::vector<std::atomic<int>> runs(200);
   std::vector<std::atomic<bool>> busy(pool.count());
   std::atomic<int> overlaps{0};
   for (int round = 0; round < 20; ++round) {
-    pool.run(runs.size(), [&](std::size_t t, std::size_t lane) {
-      if (busy.at(lane).exchange(true)) ++overlaps;
+    pool.run(runs.size(), [&](std::size_t t, std::size_t worker) {
+      if (busy.at(worker).exchange(true)) ++overlaps;
       runs[t].fetch_add(1);
-      busy[lane] = false;
+      busy[worker] = false;
     });
   }
   for (std::size_t t = 0; t < runs.size(); ++t) EXPECT_EQ(runs[t].load(), 20) << "task " << t;
   EXPECT_EQ(overlaps.load(), 0);
 }
 
-TEST(lanes, tasks_run_side_by_side) {
+TEST(workers, tasks_run_side_by_side) {
   // Each task waits until both have begun: run one after the other, the first would wait in vain.
-  lanes pool(2);
+  workers pool(2);
   std::atomic<int> begun{0};
   std::atomic<bool> met[2] = {false, false};
   std::thread::id threads[2];
@@ -60,20 +61,20 @@ TEST(lanes, tasks_run_side_by_side) {
   EXPECT_NE(threads[0], threads[1]);
 }
 
-TEST(lanes, one_lane_runs_everything_on_the_calling_thread) {
-  lanes pool(1);
+TEST(workers, one_worker_runs_everything_on_the_calling_thread) {
+  workers pool(1);
   const auto caller = std::this_thread::get_id();
   int ran = 0;
-  pool.run(5, [&](std::size_t, std::size_t lane) {
-    EXPECT_EQ(lane, 0u);
+  pool.run(5, [&](std::size_t, std::size_t worker) {
+    EXPECT_EQ(worker, 0u);
     EXPECT_EQ(std::this_thread::get_id(), caller);
     ++ran;
   });
   EXPECT_EQ(ran, 5);
 }
 
-TEST(lanes, a_task_that_throws_fails_the_run_and_leaves_the_lanes_usable) {
-  lanes pool(2);
+TEST(workers, a_task_that_throws_fails_the_run_and_leaves_the_workers_usable) {
+  workers pool(2);
   std::atomic<int> ran{0};
   EXPECT_THROW(pool.run(10,
                         [&](std::size_t t, std::size_t) {
@@ -87,18 +88,28 @@ TEST(lanes, a_task_that_throws_fails_the_run_and_leaves_the_lanes_usable) {
   EXPECT_EQ(ran.load(), 4);
 }
 
-// The event number in a JSON line written by the sink (stored_event's event_id).
+// The event number in a JSON line or an event_id written by the sink (stored_event's event_id).
 std::int64_t number_in(const std::string& line) {
   const auto at = line.find("8000-");
   return at == std::string::npos ? -1 : std::stoll(line.substr(at + 5, 12), nullptr, 16);
 }
 
-TEST(lanes, a_sink_on_four_lanes_writes_every_record_of_four_partitions_once) {
+// JSON Lines, and Parquet zstd (each worker with its own encoder and compressor).
+class sink_on_workers : public ::testing::TestWithParam<config::output_format> {};
+INSTANTIATE_TEST_SUITE_P(formats, sink_on_workers,
+                         ::testing::Values(config::output_format::jsonl, config::output_format::parquet),
+                         [](const auto& param) {
+                           return param.param == config::output_format::jsonl ? "jsonl" : "parquet";
+                         });
+
+TEST_P(sink_on_workers, writes_every_record_of_four_partitions_once) {
   constexpr int partitions = 4;
   constexpr std::int64_t per_partition = 3000;
   constexpr std::int64_t base_ts = 1'795'600'800'000;
   base::registry metrics;
-  const fs::path dir = fs::temp_directory_path() / ("clicktrail-lanes-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("clicktrail-workers-" + std::to_string(::getpid()) + "-" +
+                                   (GetParam() == config::output_format::jsonl ? "jsonl" : "parquet"));
   fs::remove_all(dir);
   auto store = store::local_store::open(dir.string(), metrics);
   ASSERT_TRUE(store) << store.err().message;
@@ -114,9 +125,10 @@ TEST(lanes, a_sink_on_four_lanes_writes_every_record_of_four_partitions_once) {
     group.append(p, "not an event");
   }
   sink_options options;
-  options.format = config::output_format::jsonl;
-  options.codec = config::compression::none;
-  options.max_records = 700;  // files close mid-batch, on the lanes
+  options.format = GetParam();
+  options.codec =
+      GetParam() == config::output_format::jsonl ? config::compression::none : config::compression::zstd;
+  options.max_records = 700;  // files close mid-batch, on the workers
   options.threads = 4;
   test::memory_group::member source(group, 1, "clicktrail.events");
   sink s(source, **store, options, metrics);
@@ -127,7 +139,16 @@ TEST(lanes, a_sink_on_four_lanes_writes_every_record_of_four_partitions_once) {
   auto objects = (*store)->list("events/");
   ASSERT_TRUE(objects) << objects.err().message;
   for (const auto& o : *objects) {
-    const std::string bytes = **(*store)->get(o.key);
+    std::string bytes = **(*store)->get(o.key);
+    if (GetParam() == config::output_format::parquet) {
+      auto file = format::parquet::event_reader::open(std::move(bytes), o.key);
+      ASSERT_TRUE(file) << file.err().message;
+      ASSERT_TRUE(file->for_each([&](const event::event& e) {
+        events.push_back(number_in(e.event_id));
+        return base::status{};
+      }));
+      continue;
+    }
     for (std::size_t at = 0; at < bytes.size();) {
       const auto nl = bytes.find('\n', at);
       ASSERT_NE(nl, std::string::npos) << o.key << " does not end with a line break";

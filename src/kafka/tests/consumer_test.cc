@@ -108,6 +108,20 @@ TEST(consumer_test, consumes_every_record_once_with_its_key_value_and_offset) {
   EXPECT_EQ(metrics.add_gauge("clicktrail_kafka_consumer_assigned_partitions", "").value(), 0);
 }
 
+// The first record handed out, taken one at a time: the consumer may hold more read ahead.
+std::optional<got_record> first_record(consumer& c) {
+  for (const auto deadline = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < deadline;) {
+    auto batch = c.poll(1, 200ms);
+    if (!batch.ok()) {
+      ADD_FAILURE() << batch.err().message;
+      return std::nullopt;
+    }
+    if (!batch->empty()) return copy_of(*batch->front());
+  }
+  return std::nullopt;
+}
+
 TEST(consumer_test, with_read_ahead_a_batch_holds_a_share_of_each_partition_read) {
   REQUIRE_BROKER();
   const std::string topic = fresh_name("read-ahead");
@@ -119,14 +133,9 @@ TEST(consumer_test, with_read_ahead_a_batch_holds_a_share_of_each_partition_read
   o.read_ahead_bytes = 32 << 20;
   auto c = make(o, l, metrics);
   ASSERT_TRUE(c);
-  std::vector<got_record> got;
-  for (const auto deadline = std::chrono::steady_clock::now() + 30s;
-       got.empty() && std::chrono::steady_clock::now() < deadline;) {
-    auto first = c->poll(1, 200ms);
-    ASSERT_TRUE(first.ok()) << first.err().message;
-    for (const auto& r : *first) got.push_back(copy_of(*r));
-  }
-  ASSERT_EQ(got.size(), 1u);
+  const auto first = first_record(*c);
+  ASSERT_TRUE(first);
+  std::vector<got_record> got = {*first};
   // librdkafka's queue now fills with the fetched batches, each partition's whole, one after
   // another: without read-ahead the next 1,000 records would come from one partition.
   std::this_thread::sleep_for(2s);
@@ -159,13 +168,7 @@ TEST(consumer_test, a_seek_drops_what_was_read_ahead_of_the_partition) {
   auto c = make(o, l, metrics);
   ASSERT_TRUE(c);
   // One record handed out; up to seven more of its partition wait, read ahead.
-  std::optional<got_record> first;
-  for (const auto deadline = std::chrono::steady_clock::now() + 30s;
-       !first && std::chrono::steady_clock::now() < deadline;) {
-    auto batch = c->poll(1, 200ms);
-    ASSERT_TRUE(batch.ok()) << batch.err().message;
-    if (!batch->empty()) first = copy_of(*batch->front());
-  }
+  const auto first = first_record(*c);
   ASSERT_TRUE(first);
   ASSERT_EQ(first->offset, 0);
   ASSERT_TRUE(c->seek(first->partition, 0).ok());
@@ -309,14 +312,9 @@ TEST(consumer_test, records_read_ahead_before_a_deletion_are_still_handed_out) {
                                  {"queued.max.messages.kbytes", "1"}});
   auto c = make(o, l, metrics);
   ASSERT_TRUE(c);
-  std::vector<got_record> got;
-  for (const auto deadline = std::chrono::steady_clock::now() + 30s;
-       got.empty() && std::chrono::steady_clock::now() < deadline;) {
-    auto batch = c->poll(1, 200ms);
-    ASSERT_TRUE(batch.ok()) << batch.err().message;
-    for (const auto& r : *batch) got.push_back(copy_of(*r));
-  }
-  ASSERT_EQ(got.size(), 1u);
+  const auto first = first_record(*c);
+  ASSERT_TRUE(first);
+  std::vector<got_record> got = {*first};
   delete_records_below(topic, 0, 60);
   // librdkafka fetches again once its own queue is (nearly) empty, and at most once a second:
   // taking one record every 300 ms, the consumer still holds records read ahead when that fetch

@@ -15,7 +15,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <map>
 #include <set>
@@ -32,6 +31,7 @@
 #include "kafka/consumer_probe.h"
 #include "kafka/consumer_record.h"
 #include "kafka/handles.h"
+#include "kafka/read_ahead.h"
 
 namespace clicktrail::kafka {
 namespace {
@@ -102,32 +102,7 @@ class librdkafka_consumer final : public consumer {
     if (broken_) return *broken_;
     if (max == 0) return out;
     if (auto s = read(max, base::steady::now() + timeout); !s) return std::move(s).err();
-    out.reserve(std::min(max, ahead_count_));
-    // Equal shares of what is left to fill, in turn, until the batch is full or nothing is left.
-    // Each poll's turn starts one partition further on, so that the remainder of a share does
-    // not always go to the same partitions.
-    std::vector<std::int32_t> turn;
-    while (out.size() < max && ahead_count_ > 0) {
-      turn.clear();
-      for (auto it = ahead_.lower_bound(first_turn_); it != ahead_.end(); ++it) turn.push_back(it->first);
-      for (auto it = ahead_.begin(); it != ahead_.end() && it->first < first_turn_; ++it) {
-        turn.push_back(it->first);
-      }
-      const std::size_t share = std::max<std::size_t>(1, (max - out.size()) / turn.size());
-      for (const std::int32_t p : turn) {
-        if (out.size() == max) break;
-        const auto it = ahead_.find(p);
-        auto& records = it->second;
-        for (std::size_t n = std::min({share, records.size(), max - out.size()}); n > 0; --n) {
-          ahead_bytes_ -= static_cast<std::int64_t>(records.front()->len);
-          out.push_back(std::make_unique<message_record>(std::move(records.front()), client_));
-          records.pop_front();
-          --ahead_count_;
-        }
-        if (records.empty()) ahead_.erase(it);
-      }
-    }
-    if (!out.empty()) first_turn_ = out.front()->partition() + 1;
+    out = ahead_.take(max, client_);
     probe_.consumed(out.size());
     return out;
   }
@@ -214,27 +189,25 @@ class librdkafka_consumer final : public consumer {
   // read_ahead_bytes_ on until that many bytes (and at most read_ahead_batches × max records).
   base::status read(std::size_t max, base::steady::time_point deadline) {
     const auto wanted = [&] {
-      return ahead_count_ < max ||
-             (ahead_bytes_ < read_ahead_bytes_ && ahead_count_ < read_ahead_batches * max);
+      return ahead_.count() < max ||
+             (ahead_.bytes() < read_ahead_bytes_ && ahead_.count() < read_ahead_batches * max);
     };
     while (wanted()) {
-      const auto wait = ahead_count_ == 0
+      const auto wait = ahead_.count() == 0
                             ? std::chrono::ceil<std::chrono::milliseconds>(deadline - base::steady::now())
                             : 0ms;
       // A rebalance inside this call drops what was read ahead (on_rebalance).
       message_ptr m(rd_kafka_consumer_poll(rk(), to_ms(wait)));
       if (broken_) return *broken_;
       if (m == nullptr) {
-        if (ahead_count_ > 0 || base::steady::now() >= deadline) break;
+        if (ahead_.count() > 0 || base::steady::now() >= deadline) break;
         continue;
       }
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         if (auto s = on_message_error(*m); !s) return s;
         continue;
       }
-      ahead_bytes_ += static_cast<std::int64_t>(m->len);
-      ++ahead_count_;
-      ahead_[m->partition].push_back(std::move(m));
+      ahead_.hold(std::move(m));
     }
     return base::ok_v;
   }
@@ -242,18 +215,7 @@ class librdkafka_consumer final : public consumer {
   // Records read ahead of `partition` (of every partition: nullopt) are not handed out: a
   // rebalance gave them to whoever owns the partition now, or a seek moved its position.
   void drop_read_ahead(std::optional<std::int32_t> partition) {
-    std::size_t dropped = 0;
-    for (auto it = ahead_.begin(); it != ahead_.end();) {
-      if (partition && it->first != *partition) {
-        ++it;
-        continue;
-      }
-      for (const auto& m : it->second) ahead_bytes_ -= static_cast<std::int64_t>(m->len);
-      dropped += it->second.size();
-      it = ahead_.erase(it);
-    }
-    ahead_count_ -= dropped;
-    probe_.read_ahead_dropped(dropped);
+    probe_.read_ahead_dropped(ahead_.drop(partition));
   }
 
   // Owner thread, inside poll() or the destructor.
@@ -520,15 +482,11 @@ class librdkafka_consumer final : public consumer {
   client_ref client_;
   std::set<std::int32_t> assigned_;             // what the listener has been told it owns
   std::map<std::int32_t, std::int64_t> start_;  // where each assigned partition started or was sought
-  // Records taken from librdkafka's queue and not yet handed out, by partition, in order.
-  std::map<std::int32_t, std::deque<message_ptr>> ahead_;
-  std::size_t ahead_count_ = 0;
-  std::int64_t ahead_bytes_ = 0;
-  std::int32_t first_turn_ = 0;             // the partition (or the next one held) whose share comes first
-  bool closing_ = false;                    // inside the destructor
-  bool closed_ = false;                     // rd_kafka_consumer_close() has returned
-  std::optional<base::error> broken_;       // set once; every later call returns it
-  std::atomic<bool> topic_missing_{false};  // read by other threads (topic_missing())
+  read_ahead ahead_;                            // taken from librdkafka's queue, not yet handed out
+  bool closing_ = false;                        // inside the destructor
+  bool closed_ = false;                         // rd_kafka_consumer_close() has returned
+  std::optional<base::error> broken_;           // set once; every later call returns it
+  std::atomic<bool> topic_missing_{false};      // read by other threads (topic_missing())
 };
 
 }  // namespace

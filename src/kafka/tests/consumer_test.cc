@@ -108,6 +108,14 @@ TEST(consumer_test, consumes_every_record_once_with_its_key_value_and_offset) {
   EXPECT_EQ(metrics.add_gauge("clicktrail_kafka_consumer_assigned_partitions", "").value(), 0);
 }
 
+// A consumer of `topic` in a fresh group that reads up to 32 MiB ahead.
+std::unique_ptr<consumer> read_ahead_consumer(const std::string& topic, rebalance_listener& l,
+                                              base::registry& metrics) {
+  auto o = options_for(bootstrap(), fresh_name("group"), topic);
+  o.read_ahead_bytes = 32 << 20;
+  return make(o, l, metrics);
+}
+
 // The first record handed out, taken one at a time: the consumer may hold more read ahead.
 std::optional<got_record> first_record(consumer& c) {
   for (const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -129,9 +137,7 @@ TEST(consumer_test, with_read_ahead_a_batch_holds_a_share_of_each_partition_read
   produce_keyed(topic, n);
   base::registry metrics;
   recording_listener l;
-  auto o = options_for(bootstrap(), fresh_name("group"), topic);
-  o.read_ahead_bytes = 32 << 20;
-  auto c = make(o, l, metrics);
+  auto c = read_ahead_consumer(topic, l, metrics);
   ASSERT_TRUE(c);
   const auto first = first_record(*c);
   ASSERT_TRUE(first);
@@ -163,9 +169,7 @@ TEST(consumer_test, a_seek_drops_what_was_read_ahead_of_the_partition) {
   produce_keyed(topic, 2'000);
   base::registry metrics;
   recording_listener l;
-  auto o = options_for(bootstrap(), fresh_name("group"), topic);
-  o.read_ahead_bytes = 32 << 20;
-  auto c = make(o, l, metrics);
+  auto c = read_ahead_consumer(topic, l, metrics);
   ASSERT_TRUE(c);
   // One record handed out; up to seven more of its partition wait, read ahead.
   const auto first = first_record(*c);

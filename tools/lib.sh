@@ -76,6 +76,31 @@ mvn_jars() {
   fi
 }
 
+# mvn_jars_once HOME POM WHAT GLOB: the jars of POM laid out once in HOME/libs, through a scratch
+# folder swapped in whole and a stamp written last (with the stamp there it returns at once),
+# so an interrupted fetch never leaves a half-filled libs/; dies unless a jar matching GLOB (a
+# file name pattern) came with them. Prints the libs folder.
+mvn_jars_once() {
+  local home=$1 pom=$2 what=$3 glob=$4 libs="$1/libs" stamp="$1/.complete" tmp
+  if [[ -f $stamp ]]; then
+    echo "$libs"
+    return 0
+  fi
+  mkdir -p "$home"
+  # What a failed or interrupted fetch left (mvn_jars dies without cleaning up).
+  rm -rf "$home"/libs.tmp.*
+  tmp="$(mktemp -d "$home/libs.tmp.XXXXXX")"
+  mvn_jars "$pom" "$tmp" "$what"
+  if ! compgen -G "$tmp/$glob" >/dev/null; then
+    rm -rf "$tmp"
+    die "$glob is missing after mvn fetched $what"
+  fi
+  rm -rf "$libs"
+  mv "$tmp" "$libs"
+  date -u +%FT%TZ >"$stamp"
+  echo "$libs"
+}
+
 # free_ports N: print N distinct free TCP ports on 127.0.0.1. All sockets are held
 # open until every port is chosen, so the N ports can't collide with each other.
 free_ports() {

@@ -33,6 +33,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from procfs import high_water_kib
+
 CONNECT_SH = Path(__file__).resolve().parent / "connect" / "connect.sh"
 # ConsumerCoordinator's line for the sink task's consumer (not the connector's control-topic one).
 TASK_ASSIGNED = ("connector-consumer-", "Adding newly assigned partitions")
@@ -145,16 +147,6 @@ def by_kind(threads: dict[int, tuple[str, float]], since: dict[int, tuple[str, f
         kind = next((k for prefix, k in THREAD_KINDS if name.startswith(prefix)), "other")
         kinds[kind] += cpu - (since or {}).get(tid, (name, 0.0))[1]
     return {k: round(v, 2) for k, v in kinds.most_common()}
-
-
-def high_water_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def committed_records(cat, table: str) -> int:

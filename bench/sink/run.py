@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import records  # noqa: E402  (tests/e2e: the Event message of docs/record.proto)
 import peer  # noqa: E402  (this folder: Kafka Connect + Iceberg)
+from procfs import high_water_kib  # noqa: E402  (this folder)
 HOUR_MS = 3_600_000
 BASE_TS = 1_795_600_800_000
 
@@ -111,16 +112,6 @@ def verify(prefix: str, output_format: str, expected: set[str]) -> str:
         sys.exit(f"the {output_format} output under {prefix} is not the topic's events exactly once: "
                  f"{missing:,} missing, {twice:,} written more than once, {extra:,} not in the topic")
     return f"verified: {len(ids):,} event ids read back, each once"
-
-
-def high_water_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def run_sink(config: Path) -> dict:

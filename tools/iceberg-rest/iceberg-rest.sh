@@ -34,28 +34,12 @@ ICEBERG_REST_POM="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/pom.xml"
 ICEBERG_REST_HOME="$CT_CACHE/iceberg-rest-$(cksum <"$ICEBERG_REST_POM" | cut -d' ' -f1)"
 ICEBERG_REST_NAME=iceberg-rest
 
-# iceberg_rest_fetch: the jars into $ICEBERG_REST_HOME/libs, through a scratch folder swapped in
-# whole, and a stamp written last; with the stamp there, it returns at once. Prints the folder.
+# iceberg_rest_fetch: the jars of pom.xml, once (mvn_jars_once). Prints the folder.
 iceberg_rest_fetch() {
-  local libs="$ICEBERG_REST_HOME/libs" stamp="$ICEBERG_REST_HOME/.complete" tmp
-  if [[ -f $stamp ]]; then
-    echo "$libs"
-    return 0
-  fi
-  say "fetching the Iceberg REST catalog's jars into $libs (first run only; ~50 MB)"
-  mkdir -p "$ICEBERG_REST_HOME"
-  # What a failed or interrupted fetch left (mvn_jars dies without cleaning up).
-  rm -rf "$ICEBERG_REST_HOME"/libs.tmp.*
-  tmp="$(mktemp -d "$ICEBERG_REST_HOME/libs.tmp.XXXXXX")"
-  mvn_jars "$ICEBERG_REST_POM" "$tmp" "the Iceberg REST catalog's jars"
-  if ! compgen -G "$tmp/iceberg-open-api-*-test-fixtures.jar" >/dev/null; then
-    rm -rf "$tmp"
-    die "the iceberg-open-api test-fixtures jar is missing after mvn"
-  fi
-  rm -rf "$libs"
-  mv "$tmp" "$libs"
-  date -u +%FT%TZ >"$stamp"
-  echo "$libs"
+  [[ -f $ICEBERG_REST_HOME/.complete ]] ||
+    say "fetching the Iceberg REST catalog's jars into $ICEBERG_REST_HOME/libs (first run only; ~50 MB)"
+  mvn_jars_once "$ICEBERG_REST_HOME" "$ICEBERG_REST_POM" "the Iceberg REST catalog's jars" \
+    "iceberg-open-api-*-test-fixtures.jar"
 }
 
 # iceberg_rest_configure PORT WAREHOUSE ENDPOINT ACCESS SECRET REGION: a fresh state folder

@@ -19,28 +19,12 @@ CONNECT_POM="$CONNECT_DIR/pom.xml"
 # One folder per dependency list, as for Kafka and the REST catalog.
 CONNECT_HOME="$CT_CACHE/connect-iceberg-$(cksum <"$CONNECT_POM" | cut -d' ' -f1)"
 
-# connect_fetch: the jars into $CONNECT_HOME/libs through a scratch folder swapped in whole, and
-# a stamp written last; with the stamp there, it returns at once. Prints the folder.
+# connect_fetch: the jars of pom.xml, once (mvn_jars_once). Prints the folder.
 connect_fetch() {
-  local libs="$CONNECT_HOME/libs" stamp="$CONNECT_HOME/.complete" tmp
-  if [[ -f $stamp ]]; then
-    echo "$libs"
-    return 0
-  fi
-  say "fetching Kafka Connect and Iceberg's sink connector into $libs (first run only; ~72 MB)"
-  mkdir -p "$CONNECT_HOME"
-  # What a failed or interrupted fetch left (mvn_jars dies without cleaning up).
-  rm -rf "$CONNECT_HOME"/libs.tmp.*
-  tmp="$(mktemp -d "$CONNECT_HOME/libs.tmp.XXXXXX")"
-  mvn_jars "$CONNECT_POM" "$tmp" "Kafka Connect and Iceberg's sink connector"
-  if ! compgen -G "$tmp/iceberg-kafka-connect-[0-9]*.jar" >/dev/null; then
-    rm -rf "$tmp"
-    die "iceberg-kafka-connect's jar is missing after mvn"
-  fi
-  rm -rf "$libs"
-  mv "$tmp" "$libs"
-  date -u +%FT%TZ >"$stamp"
-  echo "$libs"
+  [[ -f $CONNECT_HOME/.complete ]] ||
+    say "fetching Kafka Connect and Iceberg's sink connector into $CONNECT_HOME/libs (first run only; ~72 MB)"
+  mvn_jars_once "$CONNECT_HOME" "$CONNECT_POM" "Kafka Connect and Iceberg's sink connector" \
+    "iceberg-kafka-connect-[0-9]*.jar"
 }
 
 # connect_rest_url DIR: the worker's REST API, from worker.properties' listeners.

@@ -144,6 +144,10 @@ void read_lone_event(dom::element root, dom::object object, std::string_view tex
 }  // namespace
 
 batch decode_batch(std::string_view body, const limits& lim) {
+  return decode_padded_batch(simdjson::padded_string_view(body, body.size()), lim);
+}
+
+batch decode_padded_batch(simdjson::padded_string_view body, const limits& lim) {
   thread_local json_parser parser;
   batch out;
   dom::element root;
@@ -151,7 +155,7 @@ batch decode_batch(std::string_view body, const limits& lim) {
     out.refused = parse_problem(error, lim);
     return out;
   }
-  // The DOM points into the parser's copy; raw text is taken from the caller's body.
+  // The DOM points into the parser's own buffers; raw text is taken from the body.
   const std::string_view text = raw::trim(body);
   const bool check_sizes = body.size() > lim.max_event_bytes;
   dom::array array;

@@ -17,14 +17,22 @@ int hex_digit(char c) {
 std::optional<std::string> form_decode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
+  // Text between escapes is copied a run at a time: most values (utm_source=newsletter) have
+  // no escape at all.
+  while (!in.empty()) {
+    const std::size_t special = in.find_first_of("%+");
+    out.append(in.substr(0, special));
+    if (special == std::string_view::npos) break;
+    in.remove_prefix(special);
+    if (in[0] == '+') {
       out.push_back(' ');
-    } else if (in[i] == '%' && i + 2 < in.size() && hex_digit(in[i + 1]) >= 0 && hex_digit(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_digit(in[i + 1]) * 16 + hex_digit(in[i + 2])));
-      i += 2;
+      in.remove_prefix(1);
+    } else if (in.size() > 2 && hex_digit(in[1]) >= 0 && hex_digit(in[2]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit(in[1]) * 16 + hex_digit(in[2])));
+      in.remove_prefix(3);
     } else {
-      out.push_back(in[i]);
+      out.push_back('%');  // malformed: kept as it is
+      in.remove_prefix(1);
     }
   }
   if (!simdjson::validate_utf8(out.data(), out.size())) return std::nullopt;

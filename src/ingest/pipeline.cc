@@ -11,6 +11,7 @@
 #include "base/uuid.h"
 #include "event/binary_record.h"
 #include "event/encode.h"
+#include "event/json_parser.h"
 #include "ingest/bad_record.h"
 #include "ingest/body.h"
 #include "ingest/client_ip.h"
@@ -205,7 +206,7 @@ void pipeline::pixel(ingest_request req, respond_fn respond) {
 
 void pipeline::accept_json(ingest_request& req, std::string_view site_key, answer_kind kind,
                            respond_fn respond) {
-  event::batch batch = event::decode_batch(req.body, limits_);
+  event::batch batch = event::decode_padded_batch(event::padded(req.body), limits_);
   if (batch.refused) {
     const unsigned status = batch.refused->why == event::reason::too_many_events ? 413 : 400;
     return refuse(req, site_key, refusal{status, event::to_string(batch.refused->why), batch.refused->detail},

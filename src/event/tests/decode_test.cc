@@ -2,12 +2,16 @@
 
 #include "event/decode.h"
 
+#include <simdjson.h>
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "event/json_parser.h"
 
 namespace clicktrail::event {
 namespace {
@@ -355,6 +359,63 @@ TEST(decode, threads_decode_at_the_same_time) {
   }
   for (auto& th : threads) th.join();
   for (const int n : ok) EXPECT_EQ(n, 2000);
+}
+
+TEST(decode, padded_makes_zeroed_room_past_the_end_and_keeps_the_text) {
+  std::string body = R"({"type":"click"})";
+  const std::string before = body;
+  const simdjson::padded_string_view view = padded(body);
+  EXPECT_EQ(body, before);
+  EXPECT_EQ(std::string_view(view), before);
+  EXPECT_EQ(view.data(), body.data());  // a view of the body, not of a copy
+  ASSERT_GE(view.padding(), simdjson::SIMDJSON_PADDING);
+  for (std::size_t i = 0; i < simdjson::SIMDJSON_PADDING; ++i) EXPECT_EQ(body.data()[body.size() + i], '\0') << i;
+}
+
+// A padded body is parsed where it lies; whatever the body, the outcome is decode_batch's.
+TEST(decode, a_padded_body_decodes_as_its_copy_does) {
+  const std::vector<std::string> bodies = {
+      R"({"sent_ts":1700000000500,"site":"blog","events":[{"type":"page_view","client_ts":1700000000000},)"
+      R"({"type":"click","target":"#buy","props":{"a":[1,2.5,"x"]}}]})",
+      R"([{"type":"page_view"},{"type":7},{"type":"scroll","scroll_depth":3.5},42])",
+      R"({"type":"page_view","page_url":"https://a.example/é?q=\u00e9"})",
+      R"([{"type":"page_view"})",  // cut short: not JSON, though the room past it is readable
+      "{\"type\":\"page_view\",\"title\":\"\xFF\"}",
+      "",
+      "   ",
+  };
+  for (const std::string& text : bodies) {
+    SCOPED_TRACE(text);
+    const batch copied = decode_batch(text);
+    std::string body = text;
+    const batch in_place = decode_padded_batch(padded(body));
+    ASSERT_EQ(in_place.refused.has_value(), copied.refused.has_value());
+    if (copied.refused) {
+      EXPECT_EQ(in_place.refused->detail, copied.refused->detail);
+    }
+    ASSERT_EQ(in_place.events.size(), copied.events.size());
+    for (std::size_t i = 0; i < copied.events.size(); ++i) {
+      EXPECT_EQ(in_place.events[i].type, copied.events[i].type);
+      EXPECT_EQ(in_place.events[i].props, copied.events[i].props);
+      EXPECT_EQ(in_place.events[i].page_url, copied.events[i].page_url);
+      EXPECT_EQ(in_place.events[i].sent_ts, copied.events[i].sent_ts);
+    }
+    ASSERT_EQ(in_place.rejected.size(), copied.rejected.size());
+    for (std::size_t i = 0; i < copied.rejected.size(); ++i) {
+      EXPECT_EQ(in_place.rejected[i].what.detail, copied.rejected[i].what.detail);
+      EXPECT_EQ(in_place.rejected[i].raw, copied.rejected[i].raw);
+    }
+    EXPECT_EQ(in_place.site, copied.site);
+  }
+}
+
+// A view without the room is copied first, as decode_batch does.
+TEST(decode, a_view_without_room_past_its_end_is_copied_first) {
+  const std::string text = R"([{"type":"page_view"},{"type":"click"}])";
+  const batch b = decode_padded_batch(simdjson::padded_string_view(text.data(), text.size(), text.size()));
+  ASSERT_FALSE(b.refused);
+  ASSERT_EQ(b.events.size(), 2u);
+  EXPECT_EQ(b.events[1].type, "click");
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ simdjson::error_code json_parser::parse(simdjson::padded_string_view text, std::
     parser_capacity_ = capacity;
     parser_depth_ = simdjson_depth;
   }
-  if (text.padding() >= simdjson::SIMDJSON_PADDING) return parser_.parse(text.data(), text.size(), false).get(root);
+  if (text.padding() >= simdjson::SIMDJSON_PADDING)
+    return parser_.parse(text.data(), text.size(), false).get(root);
 
   if (!buffer_ || text.size() > buffer_capacity_) {
     const std::size_t capacity = grown(text.size());

@@ -2,9 +2,8 @@
 
 #include "event/decode.h"
 
-#include <simdjson.h>
-
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <set>
 #include <string>
@@ -369,7 +368,8 @@ TEST(decode, padded_makes_zeroed_room_past_the_end_and_keeps_the_text) {
   EXPECT_EQ(std::string_view(view), before);
   EXPECT_EQ(view.data(), body.data());  // a view of the body, not of a copy
   ASSERT_GE(view.padding(), simdjson::SIMDJSON_PADDING);
-  for (std::size_t i = 0; i < simdjson::SIMDJSON_PADDING; ++i) EXPECT_EQ(body.data()[body.size() + i], '\0') << i;
+  for (std::size_t i = 0; i < simdjson::SIMDJSON_PADDING; ++i)
+    EXPECT_EQ(body.data()[body.size() + i], '\0') << i;
 }
 
 // A padded body is parsed where it lies; whatever the body, the outcome is decode_batch's.

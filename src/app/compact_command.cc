@@ -42,6 +42,7 @@ int compact(const config::load_options& sources, bool table_given, const compact
   }
   table::compaction_options with = o.table;
   with.codec = cfg.sink.codec;
+  with.compression_level = cfg.sink.compression_level;
   const table::partitioning p = tbl.current()->partition;
   if (o.dry_run) {
     auto live = tbl.live_files();

@@ -106,6 +106,7 @@ int iceberg_append(const config::load_options& sources, const iceberg_append_opt
 
   format::writer_options writer_options;
   writer_options.codec = cfg.sink.codec;
+  writer_options.compression_level = cfg.sink.compression_level;
   writer_options.times = format::time_unit::micros;
   std::map<std::int32_t, open_file> files;
   std::vector<table::data_file> done;

@@ -80,6 +80,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"parquet", "jsonl"}));
   convert->add_option("--compression", convert_codec, "zstd, snappy, gzip or none (JSON Lines: gzip or none)")
       ->check(CLI::IsMember({"zstd", "snappy", "gzip", "none"}));
+  int convert_level = 0;
+  convert
+      ->add_option("--compression-level", convert_level,
+                   "zstd 1 to 19, gzip 1 to 12; 0 (the default): the codec's own, zstd 3 and gzip 6")
+      ->check(CLI::Range(0, 19));
   std::string convert_times = "ms";
   convert
       ->add_option(
@@ -238,6 +243,19 @@ int main(int argc, char** argv) {
                    convert_codec.c_str());
       return app::exit_bad_config;
     }
+    const int most_level = config::most_compression_level(convert_with.writer.codec);
+    if (convert_level > most_level) {
+      if (most_level == 0) {
+        std::fprintf(stderr, "--compression-level %d: %s has no levels; leave the option out\n",
+                     convert_level, convert_codec.c_str());
+      } else {
+        std::fprintf(stderr,
+                     "--compression-level %d is past %s's levels; give 1 to %d, or 0 for its default\n",
+                     convert_level, convert_codec.c_str(), most_level);
+      }
+      return app::exit_bad_config;
+    }
+    convert_with.writer.compression_level = convert_level;
     return app::convert(convert_with);
   }
   if (*tail) return app::tail(app::config_sources(config_file), tail_with);

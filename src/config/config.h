@@ -129,6 +129,11 @@ enum class output_format { parquet, jsonl };
 // What the sink keeps at sink.output: Hive-partitioned files, or an Apache Iceberg table of them.
 enum class table_kind { files, iceberg };
 enum class compression { zstd, snappy, gzip, none };
+// The highest level a codec takes (levels start at 1): zstd 19 (past it, "ultra" levels need a
+// reader's window of up to 128 MiB), gzip 12 (libdeflate's); 0 for a codec without levels.
+constexpr int most_compression_level(compression c) noexcept {
+  return c == compression::zstd ? 19 : c == compression::gzip ? 12 : 0;
+}
 enum class time_source { collector_ts, event_ts };
 
 struct output_location {
@@ -144,6 +149,7 @@ struct sink_config {
   output_format format = output_format::parquet;
   table_kind table = table_kind::files;
   config::compression codec = compression::zstd;
+  int compression_level = 0;  // 0: the codec's default
   time_source partition_by = time_source::collector_ts;
   std::string layout;
   std::int64_t max_records = 0;

@@ -259,6 +259,11 @@ constexpr std::array table{
     setting{"sink", "compression", choice, "zstd",
             "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,
             "zstd|snappy|gzip|none"},
+    setting{"sink", "compression_level", integer, "0",
+            "The codec's level: zstd 1 (fastest) to 19, gzip 1 to 12 (libdeflate's; 10 to 12 are its "
+            "slowest and smallest). 0: the codec's default, zstd 3 and gzip 6. snappy and none have "
+            "no levels.",
+            0, 19},
     setting{"sink", "partition_by", choice, "collector_ts",
             "Which timestamp places an event in a time partition.", 0, 0, "collector_ts|event_ts"},
     setting{"sink", "layout", string, "year=%Y/month=%m/day=%d/hour=%H",

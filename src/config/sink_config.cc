@@ -82,6 +82,30 @@ void validate_layout(const raw_config& raw, sink_config& sink, problems& found) 
   }
 }
 
+// sink.compression_level, against the codec (already settled: JSON Lines may have moved it to gzip).
+void validate_compression_level(const raw_config& raw, sink_config& sink, problems& found) {
+  const auto level = get<std::int64_t>(raw, "sink.compression_level");
+  sink.compression_level = static_cast<int>(level);
+  if (level == 0) return;
+  const int most = most_compression_level(sink.codec);
+  // The codec's own name: JSON Lines' default gzip is not what sink.compression says.
+  const char* const name = sink.codec == compression::zstd     ? "zstd"
+                           : sink.codec == compression::gzip   ? "gzip"
+                           : sink.codec == compression::snappy ? "snappy"
+                                                               : "none";
+  if (most == 0) {
+    found.push_back(
+        fmt::format("{}: sink.compression_level = {}, but sink.compression = \"{}\" has no levels; "
+                    "remove sink.compression_level, or choose zstd or gzip",
+                    origin_of(raw, "sink.compression_level"), level, name));
+  } else if (level > most) {
+    found.push_back(
+        fmt::format("{}: sink.compression_level = {} is past {}'s levels; give 1 to {}, or 0 for "
+                    "its default",
+                    origin_of(raw, "sink.compression_level"), level, name, most));
+  }
+}
+
 }  // namespace
 
 void validate_sink(const raw_config& raw, config& out, problems& found) {
@@ -212,6 +236,7 @@ void validate_sink(const raw_config& raw, config& out, problems& found) {
                       origin_of(raw, "sink.compression"), get<std::string>(raw, "sink.compression")));
     }
   }
+  validate_compression_level(raw, sink, found);
   sink.max_records = get<std::int64_t>(raw, "sink.max_records");
   sink.max_bytes = get<std::int64_t>(raw, "sink.max_bytes");
   sink.max_age = std::chrono::milliseconds(get<std::int64_t>(raw, "sink.max_age"));

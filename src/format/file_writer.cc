@@ -8,11 +8,26 @@ namespace clicktrail::format {
 std::unique_ptr<file_writer> make_writer(const writer_options& options, write_fn out) {
   switch (options.format) {
     case config::output_format::jsonl:
-      return make_jsonl_writer(options.codec == config::compression::gzip, std::move(out));
+      return make_jsonl_writer(options.codec == config::compression::gzip, std::move(out),
+                               effective_level(options.codec, options.compression_level));
     case config::output_format::parquet:
       return std::make_unique<parquet::parquet_writer>(options, std::move(out));
   }
   return nullptr;
+}
+
+int effective_level(config::compression codec, int configured) noexcept {
+  if (configured != 0) return configured;
+  switch (codec) {
+    case config::compression::zstd:
+      return 3;
+    case config::compression::gzip:
+      return 6;
+    case config::compression::snappy:
+    case config::compression::none:
+      break;
+  }
+  return 0;
 }
 
 const char* file_extension(config::output_format format, config::compression codec) {

@@ -32,6 +32,7 @@ enum class time_unit : std::uint8_t { millis, micros };
 struct writer_options {
   config::output_format format = config::output_format::parquet;
   config::compression codec = config::compression::zstd;
+  int compression_level = 0;  // sink.compression_level; 0: the codec's default (effective_level)
   // Parquet: a row group closes at this many rows or this many bytes of events (their JSON size),
   // whichever comes first; memory holds one row group.
   std::int64_t row_group_rows = 128 * 1024;
@@ -74,6 +75,11 @@ class file_writer {
 
 // The one place where output formats are chosen (STYLE.md rule 5).
 std::unique_ptr<file_writer> make_writer(const writer_options& options, write_fn out);
+
+// The level a codec compresses at: `configured` (sink.compression_level, checked against the
+// codec's range by the config), or for 0 the codec's default, zstd 3 and gzip 6 (zstd's own and
+// zlib's: the libraries' balance of speed and size; docs/sink.md, "Output", has what others cost).
+int effective_level(config::compression codec, int configured) noexcept;
 
 // The file name extension of a format and codec: "jsonl.gz", "jsonl", "parquet".
 const char* file_extension(config::output_format format, config::compression codec);

@@ -111,6 +111,7 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
   store::upload* target = inserted.upload.get();
   format::writer_options wo{.format = fmt,
                             .codec = codec,
+                            .compression_level = events ? options_.compression_level : 0,
                             .row_group_rows = options_.row_group_rows,
                             .row_group_bytes = options_.row_group_bytes};
   if (inserted.in_table) wo.times = format::time_unit::micros;  // Iceberg's timestamptz

@@ -38,6 +38,7 @@ sink_options options_from(const config::sink_config& c) {
     }
   }
   o.codec = c.codec;
+  o.compression_level = c.compression_level;
   o.partition_by = c.partition_by;
   o.layout = c.layout;
   o.max_records = c.max_records;

@@ -31,6 +31,7 @@ struct sink_options {
   // the output's, filled in where the store is known).
   std::optional<clicktrail::table::rest_options> catalog;
   config::compression codec = config::compression::gzip;
+  int compression_level = 0;  // 0: the codec's default
   config::time_source partition_by = config::time_source::collector_ts;
   std::string layout = "year=%Y/month=%m/day=%d/hour=%H";
   std::int64_t max_records = 1'000'000;

@@ -47,6 +47,7 @@ class rewriter {
            const partition_plan& plan, const compaction_options& o)
       : store_(store), table_(table), partitioning_(p), plan_(plan), options_(o) {
     writer_options_.codec = o.codec;
+    writer_options_.compression_level = o.compression_level;
     writer_options_.times = format::time_unit::micros;
   }
   // Removes what was uploaded unless it was committed.

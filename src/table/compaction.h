@@ -27,6 +27,7 @@ struct compaction_options {
   // (about 50 bytes) to drop repeats. A bigger partition is left alone, with a message.
   std::int64_t max_events = 20'000'000;
   config::compression codec = config::compression::zstd;
+  int compression_level = 0;  // 0: the codec's default
 };
 
 // One partition to compact: its files, in the order their copies of an event count (the earliest

@@ -185,6 +185,30 @@ def test_the_dictionary_falls_back_to_plain_when_it_grows_too_large(tmp_path):
     assert "RLE_DICTIONARY" in by_name["page_title"].encodings
 
 
+@pytest.mark.parametrize("codec,level", [("zstd", 1), ("zstd", 19), ("gzip", 1), ("gzip", 12)])
+def test_pyarrow_reads_every_compression_level(tmp_path, codec, level):
+    rng = random.Random(f"{codec}{level}")
+    events = [full_event(i, rng) for i in range(300)]
+    out = convert(tmp_path, events, "--compression", codec, "--compression-level", str(level))
+    assert_reads_back(out, events)
+    md = pq.ParquetFile(out).metadata
+    assert md.row_group(0).column(0).compression == codec.upper()
+
+
+@pytest.mark.parametrize("codec,level,says", [
+    ("snappy", 2, "snappy has no levels"),
+    ("gzip", 13, "past gzip's levels; give 1 to 12"),
+])
+def test_a_level_the_codec_lacks_is_refused(tmp_path, codec, level, says):
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.parquet"
+    src.write_text(jsonl([minimal_event(0)]))
+    done = subprocess.run([binary(), "convert", str(src), str(out), "--compression", codec,
+                           "--compression-level", str(level)], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert says in done.stderr
+    assert not out.exists()
+
+
 def test_a_bad_input_line_is_named_and_nothing_is_written(tmp_path):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.parquet"
     src.write_text(jsonl([minimal_event(0)]) + '{"type":"page_view"}\n')

@@ -56,6 +56,21 @@ def test_events_over_hours_and_partitions_land_once_under_the_expected_keys(serv
     assert len({k.split("/")[1:5].__str__() for k in files}) == 5  # five hours
 
 
+def test_the_compression_level_reaches_the_files(services, tmp_path):
+    topic = topic_name()
+    create_topic(services.kafka_bootstrap, topic)
+    events = [canonical_event(i, BASE_TS + i) for i in range(3000)]
+    produce_events(services.kafka_bootstrap, topic, events, partition=0)
+    size = {}
+    for level in (1, 12):
+        out = tmp_path / f"out-{level}"
+        sink_config(tmp_path, services.kafka_bootstrap, topic, str(out), compression_level=level).until_caught_up()
+        files = read_local(out)
+        assert sorted(event_ids(files)) == sorted(e["event_id"] for e in events)
+        size[level] = sum(p.stat().st_size for p in out.rglob("*.jsonl.gz") if "/events/" in str(p))
+    assert 0 < size[12] < size[1], size  # gzip at 12 is smaller than at 1: the level was applied
+
+
 def test_poison_records_go_to_the_bad_table_and_do_not_stop_the_partition(services, tmp_path):
     topic = topic_name()
     create_topic(services.kafka_bootstrap, topic)

@@ -233,6 +233,31 @@ TEST_F(config_file, jsonl_defaults_to_gzip_but_refuses_an_explicit_zstd) {
   EXPECT_NE(message.find("not offered for JSON Lines"), std::string::npos) << message;
 }
 
+TEST_F(config_file, a_compression_level_must_be_one_of_the_codecs) {
+  auto c = load_config(with_file("[sink]\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sink.compression_level, 0);  // the codec's default
+  c = load_config(with_file("[sink]\ncompression = \"zstd\"\ncompression_level = 19\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sink.compression_level, 19);
+  // JSON Lines moves the default codec to gzip, and the level is gzip's.
+  c = load_config(with_file("[sink]\nformat = \"jsonl\"\ncompression_level = 1\n"));
+  ASSERT_TRUE(c.ok()) << c.err().message;
+  EXPECT_EQ(c->sink.codec, compression::gzip);
+  EXPECT_EQ(c->sink.compression_level, 1);
+
+  auto message = error_of(with_file("[sink]\nformat = \"jsonl\"\ncompression_level = 13\n"));
+  EXPECT_NE(message.find("sink.compression_level = 13 is past gzip's levels; give 1 to 12"),
+            std::string::npos)
+      << message;
+  message = error_of(with_file("[sink]\ncompression = \"snappy\"\ncompression_level = 2\n"));
+  EXPECT_NE(message.find("sink.compression = \"snappy\" has no levels"), std::string::npos) << message;
+  message = error_of(with_file("[sink]\ncompression_level = 20\n"));
+  EXPECT_NE(message.find("compression_level"), std::string::npos) << message;  // past zstd's 19
+  message = error_of(with_file("[sink]\ncompression_level = -1\n"));
+  EXPECT_NE(message.find("compression_level"), std::string::npos) << message;
+}
+
 TEST_F(config_file, a_glue_table_is_database_dot_table_for_an_iceberg_table_in_s3) {
   auto c =
       load_config(with_file("[sink]\noutput = \"s3://bucket/events\"\ntable = \"iceberg\"\n"

@@ -19,8 +19,6 @@ constexpr std::size_t chunk_bytes = 256 * 1024;
 // level, 4% smaller (bench/enrich's JSON Lines gzip row); a member of 1 MiB loses nothing
 // measurable to the restart of its 32 KiB window.
 constexpr std::size_t member_input_bytes = 1 << 20;
-// Level 6, as gzip's and zlib's default: the usual trade-off of speed and size.
-constexpr int gzip_level = 6;
 
 struct compressor_deleter {
   void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
@@ -28,7 +26,7 @@ struct compressor_deleter {
 
 class jsonl_writer final : public file_writer {
  public:
-  jsonl_writer(bool gzip, write_fn out) : gzip_(gzip), out_(std::move(out)) {
+  jsonl_writer(bool gzip, int gzip_level, write_fn out) : gzip_(gzip), out_(std::move(out)) {
     if (gzip_) {
       compressor_.reset(libdeflate_alloc_compressor(gzip_level));
       member_.reserve(member_input_bytes + 64 * 1024);
@@ -100,8 +98,8 @@ class jsonl_writer final : public file_writer {
 
 }  // namespace
 
-std::unique_ptr<file_writer> make_jsonl_writer(bool gzip, write_fn out) {
-  return std::make_unique<jsonl_writer>(gzip, std::move(out));
+std::unique_ptr<file_writer> make_jsonl_writer(bool gzip, write_fn out, int gzip_level) {
+  return std::make_unique<jsonl_writer>(gzip, gzip_level, std::move(out));
 }
 
 }  // namespace clicktrail::format

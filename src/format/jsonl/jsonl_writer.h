@@ -7,6 +7,7 @@
 
 namespace clicktrail::format {
 
-std::unique_ptr<file_writer> make_jsonl_writer(bool gzip, write_fn out);
+// `gzip_level`: libdeflate's, 1 to 12 (effective_level gives the default).
+std::unique_ptr<file_writer> make_jsonl_writer(bool gzip, write_fn out, int gzip_level = 6);
 
 }  // namespace clicktrail::format

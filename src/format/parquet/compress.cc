@@ -5,28 +5,35 @@
 #include <snappy.h>
 #include <zstd.h>
 
+#include <array>
+
 namespace clicktrail::format::parquet {
 namespace {
 
-// zstd level 3 (zstd's default) and gzip level 6 (zlib's): the libraries' own balance of speed
-// and size. See bench/parquet for what they cost.
-constexpr int zstd_level = 3;
-constexpr int gzip_level = 6;
-
-// libdeflate: a page is one buffer, which it compresses twice as fast as zlib's deflate.
-libdeflate_compressor* thread_gzip_compressor() {
-  struct compressor {
-    libdeflate_compressor* c = libdeflate_alloc_compressor(gzip_level);
-    ~compressor() { libdeflate_free_compressor(c); }
+// libdeflate: a page is one buffer, which it compresses twice as fast as zlib's deflate. One
+// compressor per thread and level, made when first used.
+constexpr int most_gzip_level = config::most_compression_level(config::compression::gzip);
+libdeflate_compressor* thread_gzip_compressor(int level) {
+  struct compressors {
+    std::array<libdeflate_compressor*, most_gzip_level + 1> by_level{};
+    ~compressors() {
+      for (libdeflate_compressor* c : by_level) libdeflate_free_compressor(c);
+    }
   };
-  thread_local compressor c;
-  return c.c;
+  thread_local compressors all;
+  if (level < 1 || level > most_gzip_level) return nullptr;
+  libdeflate_compressor*& c = all.by_level[static_cast<std::size_t>(level)];
+  if (c == nullptr) c = libdeflate_alloc_compressor(level);
+  return c;
 }
 
 // The gzip wrapper, which the Parquet GZIP codec means.
-base::status gzip(std::string_view in, std::string& out) {
-  libdeflate_compressor* c = thread_gzip_compressor();
-  if (c == nullptr) return base::error::fail("gzip: could not start the compressor (out of memory?)");
+base::status gzip(std::string_view in, std::string& out, int level) {
+  libdeflate_compressor* c = thread_gzip_compressor(level);
+  if (c == nullptr) {
+    return base::error::fail(
+        fmt::format("gzip: could not start a compressor at level {} (out of memory?)", level));
+  }
   out.resize(libdeflate_gzip_compress_bound(c, in.size()));
   const std::size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), out.data(), out.size());
   if (n == 0) return base::error::fail("gzip: compression failed");
@@ -72,11 +79,11 @@ base::status compressor::compress(std::string_view in, std::string& out) {
       return {};
     }
     case config::compression::gzip:
-      return gzip(in, out);
+      return gzip(in, out, level_);
     case config::compression::zstd: {
       out.resize(ZSTD_compressBound(in.size()));
       const std::size_t n =
-          ZSTD_compressCCtx(thread_zstd_context(), out.data(), out.size(), in.data(), in.size(), zstd_level);
+          ZSTD_compressCCtx(thread_zstd_context(), out.data(), out.size(), in.data(), in.size(), level_);
       if (ZSTD_isError(n))
         return base::error::fail(fmt::format("zstd: compression failed: {}", ZSTD_getErrorName(n)));
       out.resize(n);

@@ -16,7 +16,8 @@ namespace clicktrail::format::parquet {
 
 class compressor {
  public:
-  explicit compressor(config::compression c) : kind_(c) {}
+  // `level`: zstd's or libdeflate's (effective_level in file_writer.h gives the defaults).
+  compressor(config::compression c, int level) : kind_(c), level_(level) {}
 
   codec parquet_codec() const noexcept;
   // Compresses `in` into `out` (replacing its content). With no compression, `out` is a copy.
@@ -24,6 +25,7 @@ class compressor {
 
  private:
   config::compression kind_;
+  int level_;
 };
 
 }  // namespace clicktrail::format::parquet

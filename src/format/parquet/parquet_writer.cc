@@ -16,7 +16,7 @@ parquet_writer::parquet_writer(const writer_options& options, write_fn out, colu
     : options_(options),
       out_(std::move(out)),
       limits_(limits),
-      compressor_(options.codec),
+      compressor_(options.codec, effective_level(options.codec, options.compression_level)),
       columns_(make_event_columns(limits_, options.times)) {
   for (const auto& c : columns_) meta_.schema.push_back(c->schema());
   meta_.compression = compressor_.parquet_codec();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,38 @@ TEST(jsonl_writer, gzip_lines_stream_out_as_members_and_read_back_exactly) {
   EXPECT_EQ(gunzip(file, members), expected);
   EXPECT_EQ(members, static_cast<int>(chunks.size())) << "one member to a chunk";
   EXPECT_EQ(writer->encoded_bytes(), static_cast<std::int64_t>(file.size()));
+}
+
+// sink.compression_level reaches libdeflate: every level reads back the same lines, and the
+// fastest level's file is larger than the smallest's.
+TEST(jsonl_writer, gzip_compresses_at_the_given_level) {
+  std::string expected;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 20000; ++i) {
+    lines.push_back(R"({"event_id":")" + std::to_string(i * 7919 % 100003) + R"(","type":")" +
+                    (i % 3 ? "click" : "page_view") + R"(","page_url":"https://x.example/post/)" +
+                    std::to_string(i % 37) + R"("})");
+    expected += lines.back() + "\n";
+  }
+  std::map<int, std::size_t> size_at;
+  for (const int level : {1, 6, 12}) {
+    std::string file;
+    auto writer = make_jsonl_writer(
+        true,
+        [&](std::string_view bytes) {
+          file.append(bytes);
+          return base::status{};
+        },
+        level);
+    event::event e;
+    for (const auto& line : lines) ASSERT_TRUE(writer->append(e, line).ok());
+    ASSERT_TRUE(writer->finish({}).ok());
+    int members = 0;
+    EXPECT_EQ(gunzip(file, members), expected) << "level " << level;
+    size_at[level] = file.size();
+  }
+  EXPECT_LT(size_at[6], size_at[1]);
+  EXPECT_LE(size_at[12], size_at[6]);
 }
 
 TEST(jsonl_writer, uncompressed_is_plain_lines) {

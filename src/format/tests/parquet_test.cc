@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "event/fields.h"
@@ -153,6 +155,35 @@ TEST_P(parquet_round_trip, every_value_reads_back) {
 INSTANTIATE_TEST_SUITE_P(codecs, parquet_round_trip,
                          ::testing::Values(config::compression::zstd, config::compression::snappy,
                                            config::compression::gzip, config::compression::none));
+
+// sink.compression_level reaches the codec: each level reads back the same values, and the
+// fastest and the smallest levels give files of different sizes (a level ignored would not).
+TEST(parquet_writer, compresses_at_the_configured_level) {
+  std::vector<event::event> events;
+  for (int i = 0; i < 5000; ++i) events.push_back(sample(i));
+  for (const auto& [codec, fastest, smallest] :
+       {std::tuple{config::compression::zstd, 1, 19}, std::tuple{config::compression::gzip, 1, 12}}) {
+    std::map<int, std::size_t> size_at;
+    for (const int level : {fastest, 0, smallest}) {
+      SCOPED_TRACE(fmt::format("codec {} level {}", static_cast<int>(codec), level));
+      writer_options o;
+      o.codec = codec;
+      o.compression_level = level;
+      const auto bytes = write_file(events, o);
+      size_at[level] = bytes.size();
+      auto r = file_reader::open(bytes);
+      ASSERT_TRUE(r) << r.err().message;
+      std::size_t event_id = 0;
+      while (r->info().columns[event_id].name != "event_id") ++event_id;
+      const auto ids = r->read_column(0, event_id).value();
+      ASSERT_EQ(ids.size(), events.size());
+      for (std::size_t k = 0; k < ids.size(); ++k)
+        EXPECT_EQ(std::get<std::string>(ids[k]), events[k].event_id);
+    }
+    EXPECT_LT(size_at[smallest], size_at[fastest]);
+    EXPECT_NE(size_at[0], size_at[fastest]);  // 0 is the default level, not level 1
+  }
+}
 
 TEST(parquet_writer, memory_holds_one_row_group_and_rotation_sees_the_encoded_size) {
   std::int64_t emitted = 0;

@@ -61,7 +61,7 @@ base::status partition_writer::append(routed_record&& r) {
   auto file = open_for(r);
   if (!file) return std::move(file).err();
   open_file& f = **file;
-  if (auto s = f.writer->append(r.e, r.line); !s) return s;
+  if (auto s = f.writer->append(r.e, r.text()); !s) return s;
   f.last = r.offset;
   if (!first_read_) first_read_ = r.offset;
   next_offset_ = r.offset + 1;

@@ -47,7 +47,7 @@ routed_record router::route(const source_record& r) {
   const bool json = !event::is_binary_record(*value);
   if (!enricher_) {
     if (json || !rewrite_line_) {
-      out.line = std::string(*value);
+      out.consumed = *value;
     } else {
       event::encode(out.e, out.line);
     }
@@ -74,7 +74,7 @@ routed_record router::route(const source_record& r) {
     event::encode(out.e, out.line);
   } else {
     // Parquet takes the event; the line only sizes row groups, and the stored one is close enough.
-    out.line = std::string(*value);
+    out.consumed = *value;
   }
   return out;
 }
@@ -97,7 +97,7 @@ routed_record router::route_rejected(const source_record& r) {
   out.offset = r.offset();
   out.to = table::bad;
   out.time_partition = partitions_.of(collector_ts);
-  out.line = std::string(*value);
+  out.consumed = *value;
   return out;
 }
 

@@ -176,6 +176,7 @@ void validate_enrich(const raw_config& raw, config& out, problems& found) {
   e.ua_rules = string_or_empty(raw, "enrich.ua_rules");
   e.referrer_rules = string_or_empty(raw, "enrich.referrer_rules");
   e.ua_cache_entries = get<std::int64_t>(raw, "enrich.ua_cache_entries");
+  e.cache_dir = string_or_empty(raw, "enrich.cache_dir");
   e.secret = string_or_empty(raw, "enrich.secret");
   e.private_params = get<std::vector<std::string>>(raw, "enrich.private_params");
   // Only the collectors derive ids, so only they insist on a secret (collector_enricher::open);

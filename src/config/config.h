@@ -111,7 +111,8 @@ struct enrich_config {
   std::string ua_rules;        // empty: the built-in uap-core rules
   std::string referrer_rules;  // empty: the built-in referrer list
   std::int64_t ua_cache_entries = 20'000;
-  std::string secret;  // empty unless a site needs it (checked)
+  std::string cache_dir;  // enrich.cache_dir as written: compiled_cache::dir_for resolves it
+  std::string secret;     // empty unless a site needs it (checked)
   std::vector<std::string> private_params;
 };
 

@@ -231,7 +231,8 @@ bot_detector::bot_detector(bot_detector&&) noexcept = default;
 bot_detector& bot_detector::operator=(bot_detector&&) noexcept = default;
 bot_detector::~bot_detector() = default;
 
-base::result<bot_detector> bot_detector::compile(std::string_view crawler_json, std::string_view origin) {
+base::result<bot_detector> bot_detector::compile(std::string_view crawler_json, std::string_view origin,
+                                                 const compiled_cache* cache) {
   const auto not_a_list = [&](std::string_view why) {
     return base::error::fail(
         fmt::format("{}: not a crawler list ({}); expected npm crawler-user-agents' JSON, an array of "
@@ -294,11 +295,19 @@ base::result<bot_detector> bot_detector::compile(std::string_view crawler_json, 
       flags.push_back(HS_FLAG_SINGLEMATCH);
       ids.push_back(static_cast<unsigned int>(id));
     }
+    std::string inputs = "hs_compile_multi HS_MODE_BLOCK\n";
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      compiled_cache::add_expression(inputs, ids[i], flags[i], texts[i]);
+    if (hs_database_t* cached = cache != nullptr ? cache->load(inputs) : nullptr) {
+      detector.database_ = vectorscan_database::adopt(cached);
+      break;
+    }
     hs_database_t* db = nullptr;
     hs_compile_error_t* error = nullptr;
     if (hs_compile_multi(texts.data(), flags.data(), ids.data(), static_cast<unsigned int>(texts.size()),
                          HS_MODE_BLOCK, nullptr, &db, &error) == HS_SUCCESS) {
       detector.database_ = vectorscan_database::adopt(db);
+      if (cache != nullptr) cache->store(inputs, db);
       break;
     }
     const int failed = error != nullptr ? error->expression : -1;

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "enrich/compiled_cache.h"
 #include "enrich/user_agent.h"
 #include "enrich/vectorscan.h"
 
@@ -57,8 +58,10 @@ class bot_detector {
   // Compiles the crawler list (npm crawler-user-agents' JSON: [{pattern, instances, url, ...}];
   // only `pattern` is read). `origin` names it in errors (a path, or "crawler-user-agents
   // (built in)"). Fails when the text is not such a list; a pattern Vectorscan cannot compile
-  // does not fail it but is listed in rejected().
-  static base::result<bot_detector> compile(std::string_view crawler_json, std::string_view origin);
+  // does not fail it but is listed in rejected(). `cache`, if given, keeps the compiled database
+  // between runs (compiled_cache.h).
+  static base::result<bot_detector> compile(std::string_view crawler_json, std::string_view origin,
+                                            const compiled_cache* cache = nullptr);
 
   // The bot's name when `ua` is a bot, else nullopt. `parsed` is the user-agent parser's answer
   // for the same `ua`. Thread-safe.

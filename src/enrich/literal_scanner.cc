@@ -21,7 +21,8 @@ literal_scanner::literal_scanner(literal_scanner&&) noexcept = default;
 literal_scanner& literal_scanner::operator=(literal_scanner&&) noexcept = default;
 literal_scanner::~literal_scanner() = default;
 
-base::result<literal_scanner> literal_scanner::compile(const std::vector<std::string>& literals) {
+base::result<literal_scanner> literal_scanner::compile(const std::vector<std::string>& literals,
+                                                       const compiled_cache* cache) {
   literal_scanner out;
   out.literal_count_ = literals.size();
   std::vector<const char*> texts;
@@ -40,6 +41,14 @@ base::result<literal_scanner> literal_scanner::compile(const std::vector<std::st
     flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
   }
   if (texts.empty()) return out;
+  std::string inputs = "hs_compile_lit_multi HS_MODE_BLOCK\n";
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    compiled_cache::add_expression(inputs, ids[i], flags[i], std::string_view(texts[i], lengths[i]));
+  }
+  if (hs_database_t* cached = cache != nullptr ? cache->load(inputs) : nullptr) {
+    out.database_ = vectorscan_database::adopt(cached);
+    return out;
+  }
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_compile_lit_multi(texts.data(), flags.data(), ids.data(), lengths.data(),
@@ -53,6 +62,7 @@ base::result<literal_scanner> literal_scanner::compile(const std::vector<std::st
         which >= 0 ? fmt::format(" (at '{}')", texts[static_cast<std::size_t>(which)]) : "", why));
   }
   out.database_ = vectorscan_database::adopt(db);
+  if (cache != nullptr) cache->store(inputs, db);
   return out;
 }
 

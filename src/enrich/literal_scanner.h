@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "enrich/compiled_cache.h"
 #include "enrich/vectorscan.h"
 
 struct hs_database;
@@ -24,7 +25,9 @@ class literal_scanner {
   // Literals are found by their index in `literals`. One with a byte outside ASCII is reported
   // present in every text: Vectorscan folds ASCII case only, and missing a literal would make
   // the caller skip a rule that could match.
-  static base::result<literal_scanner> compile(const std::vector<std::string>& literals);
+  // `cache`, if given, keeps the compiled database between runs (compiled_cache.h).
+  static base::result<literal_scanner> compile(const std::vector<std::string>& literals,
+                                               const compiled_cache* cache = nullptr);
 
   // Appends to `found` the index of each literal that occurs in `text`, each once, in no order.
   void scan(std::string_view text, std::vector<int>& found) const;

@@ -59,10 +59,11 @@ base::result<std::shared_ptr<const sink_rules>> sink_rules::load(const config::c
   const auto& e = cfg.enrich;
   auto ua_text = rule_text(e.ua_rules, uap_core_regexes(), "enrich.ua_rules");
   if (!ua_text) return std::move(ua_text).err();
-  auto ua =
-      user_agent_parser::compile(*ua_text, e.ua_rules.empty() ? "uap-core 0.16.0 (built in)" : e.ua_rules);
+  const compiled_cache cache(compiled_cache::dir_for(e.cache_dir));
+  auto ua = user_agent_parser::compile(
+      *ua_text, e.ua_rules.empty() ? "uap-core 0.16.0 (built in)" : e.ua_rules, &cache);
   if (!ua) return std::move(ua).err();
-  auto bots = bot_detector::compile(crawler_user_agents(), "crawler-user-agents (built in)");
+  auto bots = bot_detector::compile(crawler_user_agents(), "crawler-user-agents (built in)", &cache);
   if (!bots) return std::move(bots).err();
   auto referrer_text = rule_text(e.referrer_rules, referrer_sources(), "enrich.referrer_rules");
   if (!referrer_text) return std::move(referrer_text).err();
@@ -87,11 +88,13 @@ base::result<std::shared_ptr<const sink_rules>> sink_rules::load(const config::c
   if (!rules->sites_dropping_bots.empty()) {
     log.info("bot events are dropped for sites={}", fmt::join(rules->sites_dropping_bots, ","));
   }
-  log.info("enrichment rules ready in {} ms ua_rules=\"{}\" referrer_rules=\"{}\" ua_cache_entries={}",
-           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-               .count(),
-           e.ua_rules.empty() ? "built in" : e.ua_rules,
-           e.referrer_rules.empty() ? "built in" : e.referrer_rules, e.ua_cache_entries);
+  log.info(
+      "enrichment rules ready in {} ms ua_rules=\"{}\" referrer_rules=\"{}\" ua_cache_entries={} "
+      "cache_dir=\"{}\"",
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+          .count(),
+      e.ua_rules.empty() ? "built in" : e.ua_rules, e.referrer_rules.empty() ? "built in" : e.referrer_rules,
+      e.ua_cache_entries, cache.dir().empty() ? "off" : cache.dir().string());
   return std::shared_ptr<const sink_rules>(std::move(rules));
 }
 

@@ -134,7 +134,8 @@ bool user_agent_parser::engine::first_match(
 }
 
 base::result<user_agent_parser> user_agent_parser::compile(std::string_view regexes_yaml,
-                                                           std::string_view origin) {
+                                                           std::string_view origin,
+                                                           const compiled_cache* cache) {
   auto read = read_uap_rules(regexes_yaml, origin);
   if (!read) return std::move(read).err();
   auto built = std::make_unique<engine>();
@@ -182,7 +183,7 @@ base::result<user_agent_parser> user_agent_parser::compile(std::string_view rege
     const int groups = std::min(filter->GetRE2(0).NumberOfCapturingGroups(), max_groups);
     built->rules.push_back({std::move(filter), groups, spec.fields});
   }
-  auto scanner = literal_scanner::compile(atoms);
+  auto scanner = literal_scanner::compile(atoms, cache);
   if (!scanner) return base::error::fail(fmt::format("{}: {}", origin, scanner.err().message));
   built->atoms.emplace(std::move(*scanner));
   built->prefilter = rule_prefilter(clauses, atoms);

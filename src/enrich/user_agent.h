@@ -22,6 +22,8 @@
 
 namespace clicktrail::enrich {
 
+class compiled_cache;
+
 struct user_agent_fields {
   // browser: the family ("Other" when no rule matches); browser_version: major[.minor[.patch
   // [.patch_minor]]] of the parts present, none without a major. The same for os/os_version.
@@ -34,7 +36,9 @@ class user_agent_parser {
  public:
   // Compiles uap-core's regexes.yaml text. `origin` names it in errors (a path, or "uap-core
   // 0.16.0 (built in)"); an error says which rule (section + index + regex) failed and why.
-  static base::result<user_agent_parser> compile(std::string_view regexes_yaml, std::string_view origin);
+  // `cache`, if given, keeps the compiled literal scanner between runs (compiled_cache.h).
+  static base::result<user_agent_parser> compile(std::string_view regexes_yaml, std::string_view origin,
+                                                 const compiled_cache* cache = nullptr);
 
   user_agent_fields parse(std::string_view ua) const;  // thread-safe
 

@@ -199,10 +199,21 @@ def start_distributed(tmp: Path, geo, services) -> Pipeline:
                                 more_toml=SITES_TOML + enrich_toml(geo))
     create_topic(services.kafka_bootstrap, collector.topic)
     out = tmp / "out"
-    sink = sink_config(tmp, services.kafka_bootstrap, collector.topic, str(out), format="parquet",
-                       compression="none", max_age="1s",
-                       # the sink reads drop_bots only, but checks the sites as the collector does
-                       more_toml=SITES_TOML + f'\n[enrich]\nsecret = "{SECRET}"\n').start()
+    # The compiled rules come from a cache of this run's own, written by a first start of the same
+    # sink on the topic still empty: the sink below enriches with databases read back from it.
+    rules_cache = tmp / "rules-cache"
+
+    def sink_of_this_run():
+        return sink_config(tmp, services.kafka_bootstrap, collector.topic, str(out), format="parquet",
+                           compression="none", max_age="1s",
+                           # the sink reads drop_bots only, but checks the sites as the collector does
+                           more_toml=SITES_TOML + f'\n[enrich]\nsecret = "{SECRET}"\ncache_dir = "{rules_cache}"\n')
+
+    sink_of_this_run().until_caught_up()
+    cached = sorted(rules_cache.glob("vectorscan-*.db"))
+    assert len(cached) == 2, f"the crawler list and the user-agent literals, cached: {cached}"
+    written_at = [f.stat().st_mtime_ns for f in cached]
+    sink = sink_of_this_run().start()
 
     def check_alive() -> None:
         assert collector.proc.poll() is None, f"clicktrail collect exited: {collector.log()[-3000:]}"
@@ -224,6 +235,7 @@ def start_distributed(tmp: Path, geo, services) -> Pipeline:
 
     wait_for(lambda: sink.proc.poll() is not None or sink.metrics(), 20, "the sink did not serve /metrics")
     assert sink.proc.poll() is None, f"the sink did not start: {sink.log.read_text()[-3000:]}"
+    assert [f.stat().st_mtime_ns for f in cached] == written_at, "the second start read the cache, not compiled again"
     return Pipeline("collect+kafka+sink", collector.url, out, [out], sink.metrics, check_alive, log_values, stop,
                     logs)
 

@@ -1,0 +1,124 @@
+#include "enrich/compiled_cache.h"
+
+#include <hs/hs.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <system_error>
+
+#include "base/log.h"
+
+namespace clicktrail::enrich {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A file is this line, the SHA-256 of the database's bytes, then those bytes.
+constexpr std::string_view magic = "clicktrail compiled Vectorscan database 1\n";
+constexpr std::size_t digest_bytes = 32;
+
+using digest = std::array<unsigned char, digest_bytes>;
+
+// Fails only when libcrypto cannot allocate; an all-zero digest then matches no file's.
+digest sha256(std::string_view bytes) {
+  digest out{};
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), out.data(), &length, EVP_sha256(), nullptr);
+  return out;
+}
+
+std::string_view as_chars(const digest& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};  // NOLINT: bytes as chars
+}
+
+// What else decides the database besides the caller's inputs: the library and the machine.
+std::string machine_part() {
+  std::string out = hs_version();
+  hs_platform_info_t platform{};
+  if (hs_populate_platform(&platform) == HS_SUCCESS) {
+    out.append(reinterpret_cast<const char*>(&platform), sizeof platform);  // NOLINT: its bytes
+  }
+  return out;
+}
+
+}  // namespace
+
+void compiled_cache::add_expression(std::string& inputs, unsigned id, unsigned flags, std::string_view text) {
+  const std::array<std::uint64_t, 3> head{id, flags, text.size()};
+  inputs.append(reinterpret_cast<const char*>(head.data()), sizeof head);  // NOLINT: its bytes
+  inputs.append(text);
+}
+
+fs::path compiled_cache::dir_for(std::string_view setting) {
+  if (setting == "off") return {};
+  if (!setting.empty()) return fs::path(setting);
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') {
+    return fs::path(xdg) / "clicktrail";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    return fs::path(home) / ".cache" / "clicktrail";
+  }
+  return {};
+}
+
+fs::path compiled_cache::file_for(std::string_view inputs) const {
+  static const std::string machine = machine_part();
+  std::string key = machine;
+  key.append(inputs);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string name = "vectorscan-";
+  for (const unsigned char b : sha256(key)) {
+    name.push_back(hex[b >> 4]);
+    name.push_back(hex[b & 0xf]);
+  }
+  return dir_ / (name + ".db");
+}
+
+hs_database* compiled_cache::load(std::string_view inputs) const {
+  if (dir_.empty()) return nullptr;
+  std::ifstream in(file_for(inputs), std::ios::binary);
+  if (!in) return nullptr;  // not cached yet
+  const std::string file{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (file.size() < magic.size() + digest_bytes || !file.starts_with(magic)) return nullptr;
+  const std::string_view bytes = std::string_view(file).substr(magic.size() + digest_bytes);
+  if (std::string_view(file).substr(magic.size(), digest_bytes) != as_chars(sha256(bytes))) return nullptr;
+  hs_database_t* db = nullptr;
+  if (hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS) return nullptr;
+  return db;
+}
+
+void compiled_cache::store(std::string_view inputs, const hs_database* db) const {
+  if (dir_.empty() || db == nullptr) return;
+  char* bytes = nullptr;
+  std::size_t length = 0;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return;
+  const std::string_view serialized(bytes, length);
+  std::string file(magic);
+  file.append(as_chars(sha256(serialized)));
+  file.append(serialized);
+  std::free(bytes);  // NOLINT: Vectorscan allocates it with malloc
+
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace, ec);
+  const fs::path target = file_for(inputs);
+  fs::path temporary = target;
+  temporary += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
+  bool written = false;
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    written = static_cast<bool>(out.write(file.data(), static_cast<std::streamsize>(file.size())).flush());
+  }
+  if (written) fs::rename(temporary, target, ec);
+  if (!written || ec) {
+    fs::remove(temporary, ec);
+    base::logger_for("enrich").debug("compiled rules not cached dir=\"{}\"", dir_.string());
+  }
+}
+
+}  // namespace clicktrail::enrich

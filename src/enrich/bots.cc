@@ -9,6 +9,8 @@
 #include <climits>
 #include <cstdlib>
 
+#include "enrich/compiled_cache.h"
+
 namespace clicktrail::enrich {
 namespace {
 

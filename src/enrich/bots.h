@@ -40,11 +40,12 @@
 #include <vector>
 
 #include "base/result.h"
-#include "enrich/compiled_cache.h"
 #include "enrich/user_agent.h"
 #include "enrich/vectorscan.h"
 
 namespace clicktrail::enrich {
+
+class compiled_cache;
 
 // A list pattern Vectorscan refused. It never matches; sink_rules::load logs each at start-up.
 struct rejected_pattern {

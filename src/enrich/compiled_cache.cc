@@ -104,8 +104,9 @@ void compiled_cache::store(std::string_view inputs, const hs_database* db) const
   std::free(bytes);  // NOLINT: Vectorscan allocates it with malloc
 
   std::error_code ec;
-  fs::create_directories(dir_, ec);
-  fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace, ec);
+  // Owner-only when made here; a directory the operator made keeps the permissions they gave it.
+  if (fs::create_directories(dir_, ec))
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace, ec);
   const fs::path target = file_for(inputs);
   fs::path temporary = target;
   temporary += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "enrich/compiled_cache.h"
+
 namespace clicktrail::enrich {
 
 namespace {

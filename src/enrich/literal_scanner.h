@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "base/result.h"
-#include "enrich/compiled_cache.h"
 #include "enrich/vectorscan.h"
 
 struct hs_database;
 
 namespace clicktrail::enrich {
+
+class compiled_cache;
 
 class literal_scanner {
  public:

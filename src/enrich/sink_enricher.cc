@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "base/log.h"
+#include "enrich/compiled_cache.h"
 #include "enrich/embedded_data.h"
 #include "event/fields.h"
 

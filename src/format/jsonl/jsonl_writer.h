@@ -7,7 +7,9 @@
 
 namespace clicktrail::format {
 
-// `gzip_level`: libdeflate's, 1 to 12 (effective_level gives the default).
-std::unique_ptr<file_writer> make_jsonl_writer(bool gzip, write_fn out, int gzip_level = 6);
+// `gzip_level`: libdeflate's, 1 to 12; by default gzip's default (effective_level).
+std::unique_ptr<file_writer> make_jsonl_writer(bool gzip, write_fn out,
+                                               int gzip_level = effective_level(config::compression::gzip,
+                                                                                0));
 
 }  // namespace clicktrail::format

@@ -28,37 +28,50 @@ std::string plain_bytes(T v) {
   return std::string(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
-// BYTE_ARRAY strings. `Get` maps an event to a pointer to the value, or nullptr for null.
-// `distinct`: every value differs (event ids), so the column is PLAIN from the start rather
-// than filling a dictionary only to drop it.
-template <class Get>
+}  // namespace
+
+// Where a column's values are in an event: a member every event has, or an optional one.
+template <class T>
+struct member_of {
+  T event::event::*always = nullptr;
+  std::optional<T> event::event::*maybe = nullptr;
+
+  const T* in(const event::event& e) const {
+    if (always) return &(e.*always);
+    const auto& v = e.*maybe;
+    return v ? &*v : nullptr;
+  }
+};
+
+// BYTE_ARRAY strings. `distinct`: every value differs (event ids), so the column is PLAIN from
+// the start rather than filling a dictionary only to drop it.
 class string_column final : public column {
  public:
-  string_column(column_schema s, const column_limits& l, Get get, bool distinct)
-      : column(std::move(s), l), get_(get) {
+  string_column(column_schema s, const column_limits& l, member_of<std::string> source, bool distinct)
+      : column(std::move(s), l), source_(source) {
     if (distinct) dictionary_.reset();
   }
 
- private:
-  bool append_value(const event::event& e) override {
-    const std::string* v = get_(e);
-    if (v == nullptr) return false;
-    if (dictionary_) {
-      // Neighbouring rows often repeat a value (a browser, a country, a page): one compare
-      // then saves the hash and the table's probe.
-      if (!indices_.empty() && dictionary_->at(indices_.back()) == *v) {
-        indices_.push_back(indices_.back());
-        return true;
-      }
-      indices_.push_back(dictionary_->index_of(*v));
-      if (dictionary_->encoded_bytes() > limits_.dictionary_bytes) fall_back_to_plain();
-    } else {
+  [[gnu::always_inline]] void append(const event::event& e) {
+    const std::string* v = source_.in(e);
+    count_row(v != nullptr);
+    if (v == nullptr) return;
+    if (!dictionary_) {
       plain_.append(*v);
       plain_ends_.push_back(plain_.size());
+      return;
     }
-    return true;
+    // Neighbouring rows often repeat a value (a browser, a country, a page): one compare
+    // then saves the hash and the table's probe.
+    if (!indices_.empty() && same_bytes(dictionary_->at(indices_.back()), *v)) {
+      indices_.push_back(indices_.back());
+      return;
+    }
+    indices_.push_back(dictionary_->index_of(*v));
+    if (dictionary_->encoded_bytes() > limits_.dictionary_bytes) fall_back_to_plain();
   }
 
+ private:
   // The dictionary grew too large for this chunk: its values become plain ones.
   void fall_back_to_plain() {
     for (const std::uint32_t i : indices_) {
@@ -145,7 +158,7 @@ class string_column final : public column {
     if (dictionary_) dictionary_->clear();
   }
 
-  Get get_;
+  member_of<std::string> source_;
   std::optional<string_dictionary> dictionary_{std::in_place};  // absent once fallen back to plain
   std::vector<std::uint32_t> indices_;                          // dictionary: one per value
   std::string plain_;                                           // plain: the values, end to end
@@ -153,25 +166,28 @@ class string_column final : public column {
   int width_ = 0;  // bits per dictionary index, set when the chunk is written
 };
 
-// INT32 and INT64 (timestamps). `Get` maps an event to std::optional<T>.
-template <class T, class Get>
+// INT32 and INT64 (timestamps: the event's milliseconds times `scale`).
+template <class T>
 class int_column final : public column {
  public:
-  int_column(column_schema s, const column_limits& l, Get get) : column(std::move(s), l), get_(get) {}
+  int_column(column_schema s, const column_limits& l, member_of<T> source, T scale)
+      : column(std::move(s), l), source_(source), scale_(scale) {}
+
+  [[gnu::always_inline]] void append(const event::event& e) {
+    const T* p = source_.in(e);
+    count_row(p != nullptr);
+    if (p == nullptr) return;
+    const T v = *p * scale_;
+    if (values_.empty()) {
+      lo_ = hi_ = v;
+    } else {
+      lo_ = std::min(lo_, v);
+      hi_ = std::max(hi_, v);
+    }
+    values_.push_back(v);
+  }
 
  private:
-  bool append_value(const event::event& e) override {
-    const std::optional<T> v = get_(e);
-    if (!v) return false;
-    if (values_.empty()) {
-      lo_ = hi_ = *v;
-    } else {
-      lo_ = std::min(lo_, *v);
-      hi_ = std::max(hi_, *v);
-    }
-    values_.push_back(*v);
-    return true;
-  }
   std::int64_t value_bytes() const override { return static_cast<std::int64_t>(sizeof(T) * values_.size()); }
   std::int64_t fixed_value_cost() const override { return sizeof(T); }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
@@ -183,24 +199,25 @@ class int_column final : public column {
   }
   void clear_values() override { values_.clear(); }
 
-  Get get_;
+  member_of<T> source_;
+  T scale_;
   std::vector<T> values_;
   T lo_{}, hi_{};
 };
 
-// BOOLEAN, bit-packed. `Get` maps an event to std::optional<bool>.
-template <class Get>
+// BOOLEAN, bit-packed.
 class bool_column final : public column {
  public:
-  bool_column(column_schema s, const column_limits& l, Get get) : column(std::move(s), l), get_(get) {}
+  bool_column(column_schema s, const column_limits& l, member_of<bool> source)
+      : column(std::move(s), l), source_(source) {}
+
+  [[gnu::always_inline]] void append(const event::event& e) {
+    const bool* v = source_.in(e);
+    count_row(v != nullptr);
+    if (v != nullptr) values_.push_back(*v ? 1 : 0);
+  }
 
  private:
-  bool append_value(const event::event& e) override {
-    const std::optional<bool> v = get_(e);
-    if (!v) return false;
-    values_.push_back(*v ? 1 : 0);
-    return true;
-  }
   std::int64_t value_bytes() const override { return static_cast<std::int64_t>(values_.size()); }
   std::int64_t fixed_value_cost() const override { return 1; }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
@@ -219,77 +236,74 @@ class bool_column final : public column {
   }
   void clear_values() override { values_.clear(); }
 
-  Get get_;
+  member_of<bool> source_;
   std::vector<std::uint8_t> values_;
 };
 
-template <class Get>
-std::unique_ptr<column> strings(column_schema s, const column_limits& l, Get get, bool distinct = false) {
-  return std::make_unique<string_column<Get>>(std::move(s), l, get, distinct);
-}
-template <class T, class Get>
-std::unique_ptr<column> ints(column_schema s, const column_limits& l, Get get) {
-  return std::make_unique<int_column<T, Get>>(std::move(s), l, get);
-}
-template <class Get>
-std::unique_ptr<column> bools(column_schema s, const column_limits& l, Get get) {
-  return std::make_unique<bool_column<Get>>(std::move(s), l, get);
-}
-
-// The column of one field: its physical and logical type follow from the member's C++ type, and
-// a 64-bit integer's from its rule (a time in ms, or a plain number such as geo_asn).
-std::unique_ptr<column> column_for(const event::field& f, const column_limits& l, time_unit times) {
-  column_schema s{.name = std::string(f.name), .field_id = f.id};
+event_columns::event_columns(const column_limits& l, time_unit times) {
   // A time column's values: milliseconds as the event has them, or microseconds.
   const std::int64_t scale = times == time_unit::micros ? 1000 : 1;
   const logical_type timestamp =
       times == time_unit::micros ? logical_type::timestamp_us_utc : logical_type::timestamp_ms_utc;
   using ev = event::event;
-  return std::visit(
-      [&](auto m) -> std::unique_ptr<column> {
-        using member = std::remove_cvref_t<decltype(std::declval<const ev&>().*m)>;
-        if constexpr (std::is_same_v<member, std::string>) {
-          s.type = physical_type::byte_array, s.optional = false, s.logical = logical_type::string;
-          return strings(
-              std::move(s), l, [m](const ev& e) { return &(e.*m); }, f.check == event::rule::uuid);
-        } else if constexpr (std::is_same_v<member, event::opt_string>) {
-          s.type = physical_type::byte_array;
-          s.logical = f.check == event::rule::json_object ? logical_type::json : logical_type::string;
-          return strings(std::move(s), l, [m](const ev& e) { return (e.*m) ? &*(e.*m) : nullptr; });
-        } else if constexpr (std::is_same_v<member, event::opt_i64>) {
-          s.type = physical_type::int64;
-          if (f.check != event::rule::unix_ms) {
-            s.logical = logical_type::int64;
-            return ints<std::int64_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
+  for (const event::field& f : event::all_fields()) {
+    // The column's physical and logical type follow from the member's C++ type, and a 64-bit
+    // integer's from its rule (a time in ms, or a plain number such as geo_asn).
+    column_schema s{.name = std::string(f.name), .field_id = f.id};
+    const bool required = event::is_required(f);
+    s.optional = !required;
+    std::visit(
+        [&](auto m) {
+          using member = std::remove_cvref_t<decltype(std::declval<const ev&>().*m)>;
+          auto keep = [&](auto& by_type, auto column) {
+            in_order_.push_back(column.get());
+            by_type.push_back(std::move(column));
+          };
+          auto source = [m]<class T>(std::type_identity<T>) {
+            member_of<T> out;
+            if constexpr (std::is_same_v<member, T>)
+              out.always = m;
+            else
+              out.maybe = m;
+            return out;
+          };
+          if constexpr (std::is_same_v<member, std::string> || std::is_same_v<member, event::opt_string>) {
+            s.type = physical_type::byte_array;
+            s.logical = f.check == event::rule::json_object ? logical_type::json : logical_type::string;
+            keep(strings_,
+                 std::make_unique<string_column>(std::move(s), l, source(std::type_identity<std::string>{}),
+                                                 f.check == event::rule::uuid));
+          } else if constexpr (std::is_same_v<member, std::int64_t> ||
+                               std::is_same_v<member, event::opt_i64>) {
+            s.type = physical_type::int64;
+            const bool time = f.check == event::rule::unix_ms;
+            s.logical = time ? timestamp : logical_type::int64;
+            keep(int64s_, std::make_unique<int_column<std::int64_t>>(
+                              std::move(s), l, source(std::type_identity<std::int64_t>{}), time ? scale : 1));
+          } else if constexpr (std::is_same_v<member, std::int32_t> ||
+                               std::is_same_v<member, event::opt_i32>) {
+            s.type = physical_type::int32, s.logical = logical_type::int32;
+            keep(int32s_, std::make_unique<int_column<std::int32_t>>(
+                              std::move(s), l, source(std::type_identity<std::int32_t>{}), 1));
+          } else {
+            static_assert(std::is_same_v<member, bool> || std::is_same_v<member, std::optional<bool>>,
+                          "a field type the Parquet writer does not know");
+            s.type = physical_type::boolean;
+            keep(bools_, std::make_unique<bool_column>(std::move(s), l, source(std::type_identity<bool>{})));
           }
-          s.logical = timestamp;
-          return ints<std::int64_t>(std::move(s), l, [m, scale](const ev& e) {
-            return (e.*m) ? std::optional<std::int64_t>(*(e.*m) * scale) : std::nullopt;
-          });
-        } else if constexpr (std::is_same_v<member, std::int64_t>) {
-          s.type = physical_type::int64, s.optional = false, s.logical = timestamp;
-          return ints<std::int64_t>(
-              std::move(s), l, [m, scale](const ev& e) { return std::optional<std::int64_t>(e.*m * scale); });
-        } else if constexpr (std::is_same_v<member, event::opt_i32>) {
-          s.type = physical_type::int32, s.logical = logical_type::int32;
-          return ints<std::int32_t>(std::move(s), l, [m](const ev& e) { return e.*m; });
-        } else if constexpr (std::is_same_v<member, std::int32_t>) {
-          s.type = physical_type::int32, s.optional = false, s.logical = logical_type::int32;
-          return ints<std::int32_t>(std::move(s), l,
-                                    [m](const ev& e) { return std::optional<std::int32_t>(e.*m); });
-        } else if constexpr (std::is_same_v<member, std::optional<bool>>) {
-          s.type = physical_type::boolean;
-          return bools(std::move(s), l, [m](const ev& e) { return e.*m; });
-        } else {
-          static_assert(std::is_same_v<member, bool>, "a field type the Parquet writer does not know");
-          s.type = physical_type::boolean, s.optional = false;
-          return bools(std::move(s), l, [m](const ev& e) { return std::optional<bool>(e.*m); });
-        }
-      },
-      f.where);
+        },
+        f.where);
+  }
 }
 
-}  // namespace
+event_columns::~event_columns() = default;
+
+void event_columns::append(const event::event& e) {
+  for (const auto& c : strings_) c->append(e);
+  for (const auto& c : int64s_) c->append(e);
+  for (const auto& c : int32s_) c->append(e);
+  for (const auto& c : bools_) c->append(e);
+}
 
 base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
   auto values = begin_chunk(pages, meta);
@@ -305,6 +319,9 @@ base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
       if (!schema_.optional) {
         row_end = std::min(rows, row + per_page);
         value_end = value + (row_end - row);
+      } else if (static_cast<std::size_t>(rows_ - nulls_) - value <= per_page) {
+        row_end = rows;  // the rest fits one page: no need to count its values
+        value_end = static_cast<std::size_t>(rows_ - nulls_);
       } else {
         while (row_end < rows && value_end - value < per_page) value_end += defs_[row_end++];
       }
@@ -334,12 +351,6 @@ base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
   defs_.clear();
   rows_ = nulls_ = 0;
   return {};
-}
-
-std::vector<std::unique_ptr<column>> make_event_columns(const column_limits& limits, time_unit times) {
-  std::vector<std::unique_ptr<column>> out;
-  for (const auto& f : event::all_fields()) out.push_back(column_for(f, limits, times));
-  return out;
 }
 
 }  // namespace clicktrail::format::parquet

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "format/parquet/rle.h"
 #include "format/parquet/thrift_reader.h"
 #include "format/parquet/varint.h"
 
@@ -86,49 +87,6 @@ class cursor {
   std::string_view b_;
   std::size_t at_ = 0;
 };
-
-// The RLE/bit-packed hybrid: `count` values of `width` bits.
-base::status decode_hybrid(std::string_view in, int width, std::size_t count,
-                           std::vector<std::uint32_t>& out) {
-  if (width < 0 || width > 32) return corrupt(fmt::format("a bit width of {}", width));
-  cursor c(in);
-  out.clear();
-  out.reserve(count);
-  while (out.size() < count) {
-    std::uint64_t header = 0;
-    if (!c.varint(header)) return corrupt("RLE data ends early");
-    if ((header & 1) == 0) {
-      const std::uint64_t run = header >> 1;
-      std::string_view v;
-      if (!c.take(static_cast<std::size_t>((width + 7) / 8), v)) return corrupt("an RLE run ends early");
-      std::uint32_t value = 0;
-      for (std::size_t i = 0; i < v.size(); ++i)
-        value |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(v[i])) << (8 * i);
-      if (run == 0 || run > count - out.size()) return corrupt("an RLE run longer than the values");
-      out.insert(out.end(), static_cast<std::size_t>(run), value);
-    } else {
-      const std::uint64_t groups = header >> 1;
-      if (groups == 0 || groups > c.left()) return corrupt("a bit-packed run past the data");
-      std::string_view packed;
-      if (!c.take(static_cast<std::size_t>(groups * static_cast<std::uint64_t>(width)), packed)) {
-        return corrupt("a bit-packed run ends early");
-      }
-      std::uint64_t acc = 0;
-      int bits = 0;
-      std::size_t byte = 0;
-      for (std::uint64_t i = 0; i < groups * 8 && out.size() < count; ++i) {
-        while (bits < width) {
-          acc |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(packed[byte++])) << bits;
-          bits += 8;
-        }
-        out.push_back(static_cast<std::uint32_t>(acc & ((std::uint64_t{1} << width) - 1)));
-        acc >>= width;
-        bits -= width;
-      }
-    }
-  }
-  return {};
-}
 
 base::status decompress(std::int32_t codec_id, std::string_view in, std::size_t size, std::string& out) {
   out.resize(size);
@@ -354,7 +312,8 @@ base::result<std::vector<cell>> file_reader::read_column(std::size_t row_group, 
       std::uint32_t n = 0;
       std::string_view level_bytes;
       if (!c.u32(n) || !c.take(n, level_bytes)) return corrupt("definition levels end early");
-      if (auto s = decode_hybrid(level_bytes, 1, static_cast<std::size_t>(rows), levels); !s) return s.err();
+      if (auto s = read_rle_hybrid(level_bytes, 1, static_cast<std::size_t>(rows), levels); !s)
+        return corrupt(s.err().message);
       present = static_cast<std::size_t>(std::count(levels.begin(), levels.end(), 1u));
     }
     values.clear();
@@ -364,8 +323,8 @@ base::result<std::vector<cell>> file_reader::read_column(std::size_t row_group, 
     } else if (enc == static_cast<std::int64_t>(encoding::rle_dictionary) || enc == 2) {
       std::string_view width;
       if (!c.take(1, width)) return corrupt("a dictionary page without its bit width");
-      if (auto s = decode_hybrid(c.rest(), static_cast<std::uint8_t>(width[0]), present, indices); !s)
-        return s.err();
+      if (auto s = read_rle_hybrid(c.rest(), static_cast<std::uint8_t>(width[0]), present, indices); !s)
+        return corrupt(s.err().message);
       for (const auto i : indices) {
         if (i >= dictionary.size()) return corrupt("a dictionary index past the dictionary");
         values.push_back(dictionary[i]);

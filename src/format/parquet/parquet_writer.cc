@@ -17,8 +17,8 @@ parquet_writer::parquet_writer(const writer_options& options, write_fn out, colu
       out_(std::move(out)),
       limits_(limits),
       compressor_(options.codec, effective_level(options.codec, options.compression_level)),
-      columns_(make_event_columns(limits_, options.times)) {
-  for (const auto& c : columns_) meta_.schema.push_back(c->schema());
+      columns_(limits_, options.times) {
+  for (const column* c : columns_.in_order()) meta_.schema.push_back(c->schema());
   meta_.compression = compressor_.parquet_codec();
   meta_.created_by = std::string("clicktrail version ") + base::version;
 }
@@ -32,7 +32,7 @@ base::status parquet_writer::append(const event::event& e, std::string_view cano
   if (written_ == 0) {
     if (auto s = emit(magic); !s) return s;
   }
-  for (const auto& c : columns_) c->append(e);
+  columns_.append(e);
   ++records_;
   ++group_rows_;
   group_json_ += static_cast<std::int64_t>(canonical.size());
@@ -45,12 +45,13 @@ base::status parquet_writer::write_row_group() {
   row_group_meta group;
   group.num_rows = group_rows_;
   group.file_offset = written_;
-  group.columns.resize(columns_.size());
+  const auto& columns = columns_.in_order();
+  group.columns.resize(columns.size());
   const std::int64_t start = written_;
-  for (std::size_t i = 0; i < columns_.size(); ++i) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
     chunk_.clear();
     page_writer pages(compressor_, chunk_, written_);
-    if (auto s = columns_[i]->flush(pages, group.columns[i]); !s) return s;
+    if (auto s = columns[i]->flush(pages, group.columns[i]); !s) return s;
     if (auto s = emit(chunk_); !s) return s;
   }
   if (group_json_ > 0) ratio_ = static_cast<double>(written_ - start) / static_cast<double>(group_json_);
@@ -85,7 +86,7 @@ std::int64_t parquet_writer::encoded_bytes() const {
 
 std::int64_t parquet_writer::buffered_bytes() const {
   std::int64_t sum = 0;
-  for (const auto& c : columns_) sum += c->buffered_bytes();
+  for (const column* c : columns_.in_order()) sum += c->buffered_bytes();
   return sum;
 }
 

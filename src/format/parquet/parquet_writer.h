@@ -39,7 +39,7 @@ class parquet_writer final : public file_writer {
   write_fn out_;
   column_limits limits_;
   compressor compressor_;
-  std::vector<std::unique_ptr<column>> columns_;
+  event_columns columns_;
   file_meta meta_;
   std::string chunk_;         // the column chunk being written out
   std::int64_t written_ = 0;  // bytes handed to out_

@@ -27,13 +27,13 @@ std::uint32_t string_dictionary::index_of(std::string_view v) {
       slots_[s] = tag | (index + 1);
       hashes_.push_back(h);
       bytes_.append(v);
-      ends_.push_back(static_cast<std::uint32_t>(bytes_.size()));
+      offsets_.push_back(static_cast<std::uint32_t>(bytes_.size()));
       return index;
     }
     if ((slot & high_bits) == tag) {
       const auto index = static_cast<std::uint32_t>(slot) - 1;
       const std::string_view e = at(index);
-      if (e.size() == v.size() && std::memcmp(e.data(), v.data(), v.size()) == 0) return index;
+      if (same_bytes(e, v)) return index;
     }
   }
 }
@@ -50,7 +50,7 @@ void string_dictionary::grow() {
 
 void string_dictionary::clear() {
   bytes_.clear();
-  ends_.clear();
+  offsets_.resize(1);
   hashes_.clear();
   std::fill(slots_.begin(), slots_.end(), 0);
 }

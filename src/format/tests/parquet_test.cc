@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -72,6 +73,55 @@ TEST(rle_hybrid, runs_and_bit_packed_groups) {
   EXPECT_EQ(bit_width_for(2), 1);
   EXPECT_EQ(bit_width_for(5), 3);
   EXPECT_EQ(bit_width_for(256), 8);
+}
+
+TEST(rle_hybrid, a_repeat_lends_values_to_round_off_the_bit_packed_group_before_it) {
+  std::vector<std::uint32_t> values{1, 2, 3};
+  values.insert(values.end(), 20, 7);
+  std::string out;
+  append_rle_hybrid(out, std::span<const std::uint32_t>(values), 3);
+  // 1 2 3 and five 7s bit-packed as one group of eight (3 bytes), then a run of the other fifteen.
+  EXPECT_EQ(hex(out), "03 d1 fe ff 1e 07");
+}
+
+// Every width, with repeats of every length around the run threshold, long repeats, a page of
+// one value, and noise, reads back as written.
+TEST(rle_hybrid, every_width_reads_back) {
+  std::mt19937 random(7);
+  for (int width = 0; width <= 32; ++width) {
+    const std::uint64_t top = width == 0 ? 1 : std::uint64_t{1} << width;
+    auto any = [&] { return static_cast<std::uint32_t>(random() % top); };
+    for (int trial = 0; trial < 40; ++trial) {
+      std::vector<std::uint32_t> values;
+      const std::size_t size = trial == 0 ? 0 : random() % 400;
+      while (values.size() < size) {
+        const auto repeat = static_cast<std::size_t>(trial % 5 == 1 ? 5000 : random() % 20 + 1);
+        values.insert(values.end(), repeat, any());
+      }
+      std::string out;
+      append_rle_hybrid(out, std::span<const std::uint32_t>(values), width);
+      std::vector<std::uint32_t> back;
+      ASSERT_TRUE(read_rle_hybrid(out, width, values.size(), back)) << "width " << width;
+      ASSERT_EQ(back, values) << "width " << width << ", trial " << trial;
+      if (width > 0 && width <= 8) {  // the same values as bytes encode alike
+        const std::vector<std::uint8_t> bytes(values.begin(), values.end());
+        std::string as_bytes;
+        append_rle_hybrid(as_bytes, std::span<const std::uint8_t>(bytes), width);
+        ASSERT_EQ(hex(as_bytes), hex(out)) << "width " << width << ", trial " << trial;
+      }
+    }
+  }
+}
+
+TEST(rle_hybrid, bytes_that_end_early_are_refused) {
+  const std::vector<std::uint32_t> values{1, 2, 3, 4, 5, 6, 7, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  std::string out;
+  append_rle_hybrid(out, std::span<const std::uint32_t>(values), 3);
+  std::vector<std::uint32_t> back;
+  for (std::size_t cut = 0; cut < out.size(); ++cut) {
+    EXPECT_FALSE(read_rle_hybrid(std::string_view(out).substr(0, cut), 3, values.size(), back)) << cut;
+  }
+  EXPECT_FALSE(read_rle_hybrid(out, 33, values.size(), back));
 }
 
 event::event sample(int i) {

@@ -15,6 +15,7 @@ class kafka_record final : public sink::source_record {
   std::int64_t offset() const override { return r_->offset(); }
   std::optional<std::string_view> value() const override { return r_->value(); }
   std::int64_t timestamp_ms() const override { return r_->timestamp_ms(); }
+  void prefetch() const override { r_->prefetch(); }
 
  private:
   std::unique_ptr<kafka::record> r_;

@@ -234,7 +234,10 @@ class reader {
   }
 
   std::optional<std::string> read_value(const field& f, std::string& v) { return read_text(f, v); }
-  std::optional<std::string> read_value(const field& f, opt_string& v) { return read_text(f, v.emplace()); }
+  // An optional that holds a string already (an earlier event's) keeps its buffer.
+  std::optional<std::string> read_value(const field& f, opt_string& v) {
+    return read_text(f, v ? *v : v.emplace());
+  }
   template <class Int>
   requires std::is_integral_v<Int> &&
       (!std::is_same_v<Int, bool>)std::optional<std::string> read_value(const field& f, Int& v) {
@@ -270,6 +273,30 @@ base::result<event> decode_binary(std::string_view record, std::uint64_t* named)
   return e;
 }
 
+namespace {
+
+// The fields of `which` (bit field_index) take their defaults: `e` may hold an earlier event,
+// whose strings are reused rather than allocated again (the sink decodes into one event).
+void reset_fields(event& e, std::uint64_t which) {
+  static const event blank;
+  const auto fields = all_fields();
+  for (; which != 0; which &= which - 1) {
+    const auto i = static_cast<std::size_t>(std::countr_zero(which));
+    if (i >= fields.size()) break;
+    std::visit(
+        [&](auto m) {
+          if constexpr (std::is_same_v<std::remove_cvref_t<decltype(e.*m)>, std::string>) {
+            (e.*m).clear();
+          } else {
+            e.*m = blank.*m;
+          }
+        },
+        fields[i].where);
+  }
+}
+
+}  // namespace
+
 base::status decode_binary_into(std::string_view record, event& e, std::uint64_t* named) {
   if (!is_binary_record(record)) {
     return base::error::reject("the record does not start with 0xC1, the binary record's marker");
@@ -278,6 +305,7 @@ base::status decode_binary_into(std::string_view record, event& e, std::uint64_t
   if (auto why = reader(record.substr(1)).read(e, seen)) {
     return base::error::reject(fmt::format("the binary record is malformed: {}", *why));
   }
+  reset_fields(e, ~seen);
   if (const std::uint64_t missing = always_written_fields() & ~seen) {
     const field& f = all_fields()[static_cast<std::size_t>(std::countr_zero(missing))];
     return base::error::reject(

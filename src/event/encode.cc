@@ -117,6 +117,7 @@ base::status decode_stored_into(std::string_view json, event& e, std::uint64_t* 
     return base::error::reject(fmt::format(
         "the record is {}, not an object; schema-v1 records are what encode() writes", json_type_name(root)));
   }
+  e = event{};  // read_event writes only the fields the record holds
   if (const auto why = read_event(object, origin::stored, limits{}, e, named)) {
     return base::error::reject(fmt::format("the record is not schema v1: {}", why->detail));
   }

@@ -39,6 +39,8 @@ class record {
   virtual std::string_view key() const = 0;
   virtual std::optional<std::string_view> value() const = 0;  // nullopt: a null value (tombstone)
   virtual std::int64_t timestamp_ms() const = 0;              // the record's Kafka timestamp
+  // A hint that the record is read soon: start loading what the calls above touch.
+  virtual void prefetch() const {}
 };
 
 // Told about the partitions this member gains and loses. Called from poll().

@@ -33,6 +33,14 @@ class message_record final : public record {
     return std::string_view(static_cast<const char*>(m_->payload), m_->len);
   }
   std::int64_t timestamp_ms() const override { return rd_kafka_message_timestamp(m_.get(), nullptr); }
+  // librdkafka allocates each message on its own: the sink's first touch of one was 3% of its
+  // time, in cache misses. The struct (72 bytes) may straddle two cache lines, so both are asked
+  // for. (Values follow one another in the fetch buffer; the CPU's own prefetcher streams those.)
+  void prefetch() const override {
+    const auto* at = reinterpret_cast<const char*>(m_.get());  // NOLINT: its bytes
+    __builtin_prefetch(at);
+    __builtin_prefetch(at + sizeof(rd_kafka_message_t) - 1);
+  }
 
  private:
   client_ref client_;  // declared first: destroyed after the message

@@ -54,7 +54,7 @@ base::status partition_writer::check_order(std::int64_t offset) const {
       partition_, source_name_, next_offset_ - 1, offset, offset));
 }
 
-base::status partition_writer::append(routed_record&& r) {
+base::status partition_writer::append(const routed_record& r) {
   if (auto s = check_order(r.offset); !s) return s;
   // Read again after a crash between the table's commit and the intent's: in the table already.
   if (r.to == table::events && r.offset < table_offset_.value_or(0)) return skip(r.offset);

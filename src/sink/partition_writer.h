@@ -81,7 +81,7 @@ class partition_writer {
 
   // Opens the record's file if needed (intent first, then the upload), appends, and closes the
   // file when it is full.
-  base::status append(routed_record&& r);
+  base::status append(const routed_record& r);
   // Consumes a record that is written nowhere (a dropped bot event, a repeat): the commit may
   // pass it.
   base::status skip(std::int64_t offset);

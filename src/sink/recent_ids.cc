@@ -9,32 +9,37 @@ recent_ids::recent_ids(std::size_t capacity) : capacity_(capacity) {
   ring_.reserve(capacity);
   slots_.assign(std::bit_ceil(2 * capacity), 0);
   mask_ = slots_.size() - 1;
+  // The setting's limit (10^8) leaves five bits or more for the hash.
+  position_bits_ = static_cast<unsigned>(std::bit_width(capacity));
+  position_mask_ = static_cast<std::uint32_t>((std::uint64_t{1} << position_bits_) - 1);
 }
 
 bool recent_ids::repeat(const base::uuid& id) {
   if (capacity_ == 0) return false;
-  std::size_t s = home(id);
+  const std::uint64_t h = hash_(id);
+  const std::uint32_t hash_bits = slot_for(0, h) & ~position_mask_;
+  std::size_t s = h & mask_;
   for (; slots_[s] != 0; s = (s + 1) & mask_) {
-    if (ring_[slots_[s] - 1] == id) return true;
+    if ((slots_[s] & ~position_mask_) == hash_bits && ring_[position(slots_[s])] == id) return true;
   }
   if (ring_.size() < capacity_) {
+    slots_[s] = slot_for(ring_.size(), h);
     ring_.push_back(id);
-    slots_[s] = static_cast<std::uint32_t>(ring_.size());
     return false;
   }
   // Full: the oldest id leaves, and the new one takes its ring position. The deletion may move
   // entries into the free slot found above, so the new id's slot is probed for again.
   erase(slot_of(next_));
   ring_[next_] = id;
-  for (s = home(id); slots_[s] != 0;) s = (s + 1) & mask_;
-  slots_[s] = static_cast<std::uint32_t>(next_ + 1);
+  for (s = h & mask_; slots_[s] != 0;) s = (s + 1) & mask_;
+  slots_[s] = slot_for(next_, h);
   next_ = (next_ + 1) % capacity_;
   return false;
 }
 
 std::size_t recent_ids::slot_of(std::size_t at) const noexcept {
   std::size_t s = home(ring_[at]);
-  while (slots_[s] != at + 1) s = (s + 1) & mask_;
+  while (position(slots_[s]) != at) s = (s + 1) & mask_;
   return s;
 }
 
@@ -43,7 +48,7 @@ void recent_ids::erase(std::size_t slot) noexcept {
   // so that no lookup meets an empty slot before its entry.
   std::size_t hole = slot;
   for (std::size_t j = (slot + 1) & mask_; slots_[j] != 0; j = (j + 1) & mask_) {
-    const std::size_t k = home(ring_[slots_[j] - 1]);
+    const std::size_t k = home(ring_[position(slots_[j])]);
     // The entry at j stays when its home lies cyclically in (hole, j].
     const bool stays = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j);
     if (stays) continue;

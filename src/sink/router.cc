@@ -27,16 +27,35 @@ const char* to_string(table t) noexcept {
 }
 
 routed_record router::route(const source_record& r) {
-  if (input_ == input_kind::rejected) return route_rejected(r);
-  const auto value = r.value();
-  if (!value) return to_bad_table(r, "a null value (tombstone), not an event");
-  if (value->empty()) return to_bad_table(r, "an empty value, not an event");
-  std::uint64_t named = 0;  // the fields the record names, null ones too
   routed_record out;
+  route_into(r, out);
+  return out;
+}
+
+void router::route_into(const source_record& r, routed_record& out) {
+  if (input_ == input_kind::rejected) {
+    out = route_rejected(r);
+    return;
+  }
+  const auto value = r.value();
+  if (!value) {
+    out = to_bad_table(r, "a null value (tombstone), not an event");
+    return;
+  }
+  if (value->empty()) {
+    out = to_bad_table(r, "an empty value, not an event");
+    return;
+  }
+  std::uint64_t named = 0;  // the fields the record names, null ones too
+  out.line.clear();
+  out.consumed = {};
+  out.dropped = false;
+  // Every field of out.e is written: the record's, and the defaults of those it does not hold.
   if (auto decoded = event::decode_stored_into(*value, out.e, &named); !decoded) {
     // The message may quote the record; keep the line valid JSON whatever the record held.
     const std::string& why = decoded.err().message;
-    return to_bad_table(r, simdjson::validate_utf8(why.data(), why.size()) ? why : "not a schema-v1 event");
+    out = to_bad_table(r, simdjson::validate_utf8(why.data(), why.size()) ? why : "not a schema-v1 event");
+    return;
   }
   out.offset = r.offset();
   out.to = table::events;
@@ -51,12 +70,12 @@ routed_record router::route(const source_record& r) {
     } else {
       event::encode(out.e, out.line);
     }
-    return out;
+    return;
   }
   const bool was_truncated = out.e.truncated;
   if (enricher_->apply(out.e) == enrich::sink_enricher::verdict::drop) {
     out.dropped = true;
-    return out;
+    return;
   }
   // A user agent's fields cut to their columns set `truncated`, which comes before them: the
   // record read says otherwise, so the event is encoded whole.
@@ -76,7 +95,6 @@ routed_record router::route(const source_record& r) {
     // Parquet takes the event; the line only sizes row groups, and the stored one is close enough.
     out.consumed = *value;
   }
-  return out;
 }
 
 // The collector's row, as it wrote it, when it is a JSON object with a numeric collector_ts.

@@ -35,6 +35,9 @@ class router {
   }
 
   routed_record route(const source_record& r);
+  // The same into `out`, whatever it held: the strings of its event and line are reused, so that
+  // routing one record after another into the same `out` allocates little.
+  void route_into(const source_record& r, routed_record& out);
   // The user-agent cache's hits and misses so far (none without enrichment).
   std::uint64_t cache_hits() const noexcept { return enricher_ ? enricher_->cache_hits() : 0; }
   std::uint64_t cache_misses() const noexcept { return enricher_ ? enricher_->cache_misses() : 0; }

@@ -127,8 +127,14 @@ base::status sink::write_slice(std::span<const std::unique_ptr<source_record>> s
 // writer and the worker's router is the metrics (atomic) and the store (thread-safe).
 void sink::write_partition(router& route, partition_work& work) {
   partition_writer& writer = *work.writer;
-  for (const source_record* record : work.records) {
-    routed_record routed = route.route(*record);
+  // Records a few ahead start loading while this one is routed.
+  constexpr std::size_t prefetch_distance = 4;
+  const auto& records = work.records;
+  for (std::size_t i = 0; i < std::min(prefetch_distance, records.size()); ++i) records[i]->prefetch();
+  routed_record routed;  // one for all: its strings keep their capacity from record to record
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (i + prefetch_distance < records.size()) records[i + prefetch_distance]->prefetch();
+    route.route_into(*records[i], routed);
     if (routed.to == table::bad) {
       probe_.bad_records.inc({options_.input == input_kind::rejected ? "rejected_input" : "invalid_record"});
     } else if (routed.e.is_bot.value_or(false)) {
@@ -136,7 +142,7 @@ void sink::write_partition(router& route, partition_work& work) {
     }
     const bool repeat = routed.to == table::events && !routed.dropped && writer.repeats(routed.e.event_id);
     if (repeat) probe_.repeated_events.inc();
-    auto appended = routed.dropped || repeat ? writer.skip(routed.offset) : writer.append(std::move(routed));
+    auto appended = routed.dropped || repeat ? writer.skip(routed.offset) : writer.append(routed);
     if (!appended) {
       work.outcome = std::move(appended);
       return;

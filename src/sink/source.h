@@ -25,6 +25,8 @@ class source_record {
   virtual std::int64_t offset() const = 0;
   virtual std::optional<std::string_view> value() const = 0;  // nullopt: a null value
   virtual std::int64_t timestamp_ms() const = 0;
+  // A hint that the record is read soon: the transport may start loading what value() touches.
+  virtual void prefetch() const {}
 };
 
 // Told which partitions this sink owns. Called from source::poll().

@@ -201,7 +201,7 @@ constexpr std::array table{
         "A referrer list in Snowplow referer-parser's JSON shape (referers.json), instead of the built-in "
         "one; see docs/enrichment.md for what each file's licence allows."},
     setting{"enrich", "cache_dir", string, "",
-            "Where the sink keeps its compiled crawler list and user-agent literals between starts, "
+            "Where the sink keeps its compiled crawler list and user-agent rules between starts, "
             "which saves most of the CPU of a start (docs/enrichment.md). Empty: $XDG_CACHE_HOME/clicktrail, "
             "else $HOME/.cache/clicktrail (no cache when neither is set); \"off\": no cache."},
     setting{"enrich", "ua_cache_entries", integer, "20000",

@@ -60,7 +60,7 @@ class bot_detector {
   // only `pattern` is read). `origin` names it in errors (a path, or "crawler-user-agents
   // (built in)"). Fails when the text is not such a list; a pattern Vectorscan cannot compile
   // does not fail it but is listed in rejected(). `cache`, if given, keeps the compiled database
-  // between runs (compiled_cache.h).
+  // and the list of patterns set aside between runs (compiled_cache.h).
   static base::result<bot_detector> compile(std::string_view crawler_json, std::string_view origin,
                                             const compiled_cache* cache = nullptr);
 

@@ -1,21 +1,23 @@
 #pragma once
-// Compiled Vectorscan databases kept on disk between runs. Compiling the crawler list and the
-// user-agent rules' literals is most of a sink's start: about 0.9 of its 1.7 billion instructions
-// (callgrind), 0.14 s of 0.24 s of CPU on this project's machines. Every sink, `clicktrail run`
-// and compaction that enriches pays it at each start; with the cache, only the first.
+// Compiled rules kept on disk between runs: Vectorscan databases, and the user-agent rules as
+// read and prefiltered (user_agent.cc). Compiling the crawler list and the user-agent rules'
+// literals was about 0.9 of a sink's 1.7 billion instructions at start (callgrind), and reading
+// regexes.yaml and prefiltering its rules 0.4 of the 0.8 left. Every sink, `clicktrail run` and
+// compaction that enriches paid them at each start; with the cache, only the first.
 //
-// A database is filed under a SHA-256 of everything that went into it: the expressions with
-// their flags, ids and lengths as the caller lays them out, the compile mode, Vectorscan's
-// version and this machine's platform (CPU features and tuning). A different rule list, library
-// or CPU therefore never finds another's database. A file is the database serialized by
-// Vectorscan behind a SHA-256 of it; one that fails that check or does not deserialize (cut
-// short, written by hand) is ignored, compiled again and replaced. Files are written to a
-// temporary name and renamed into place, so sinks starting side by side read whole files only.
+// An entry is filed under a hash (XXH3, 128 bits) of everything that went into it: the caller's inputs (the
+// expressions with their flags, ids and lengths, the compile mode, or the rule file), clicktrail's
+// and Vectorscan's versions and this machine's platform (CPU features and tuning). A different rule list,
+// library or CPU therefore never finds another's entry. A file is the entry's bytes behind a hash of them;
+// one that fails that check, or that its reader refuses (cut short, written by hand), is ignored, compiled
+// again and replaced. Files are written to a temporary name and renamed into place, so sinks starting side by
+// side read whole files only.
 //
 // The directory is trusted like the binary: a database is code for Vectorscan's engine, so the
 // cache lives in the user's own cache directory, created owner-only.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,10 +46,14 @@ class compiled_cache {
   // written (read-only, full) costs the next start a compile, nothing else.
   void store(std::string_view inputs, const hs_database* db) const;
 
+  // The same for any bytes a caller derives from `inputs`; `kind` names its files.
+  std::optional<std::string> load_bytes(std::string_view kind, std::string_view inputs) const;
+  void store_bytes(std::string_view kind, std::string_view inputs, std::string_view bytes) const;
+
   const std::filesystem::path& dir() const noexcept { return dir_; }
 
  private:
-  std::filesystem::path file_for(std::string_view inputs) const;
+  std::filesystem::path file_for(std::string_view kind, std::string_view inputs) const;
 
   std::filesystem::path dir_;
 };

@@ -1,21 +1,22 @@
 #include "enrich/user_agent.h"
 
 #include <fmt/format.h>
-#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <span>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
-#include "enrich/literal_clauses.h"
+#include "enrich/compiled_cache.h"
 #include "enrich/literal_scanner.h"
 #include "enrich/rule_prefilter.h"
+#include "enrich/user_agent_plan.h"
 #include "enrich/user_agent_rules.h"
 
 namespace clicktrail::enrich {
@@ -80,16 +81,25 @@ std::optional<std::string> join_version(std::span<std::optional<std::string>> pa
 }  // namespace
 
 struct user_agent_parser::engine {
+  // A rule's regex is compiled the first time a user agent gets past its prefilter: most of
+  // uap-core's 1,162 rules never do in a run, and compiling them all was a quarter of a sink's
+  // start. Any thread may be the first.
   struct rule {
-    // Owns the rule's RE2; kept after its prefilter was read off, rather than compiling the
-    // regex twice.
-    std::unique_ptr<re2::FilteredRE2> filter;
+    std::string text;
+    re2::RE2::Options options;
     int groups = 0;  // capture groups to ask RE2 for, at most max_groups
     std::array<ua_field_rule, ua_field_count> fields;
-    const re2::RE2& regex() const { return filter->GetRE2(0); }
+    mutable std::once_flag compiled;
+    mutable std::unique_ptr<const re2::RE2> re;
+
+    // A regex that no longer compiles (a cached plan meeting another RE2) matches nothing.
+    const re2::RE2& regex() const {
+      std::call_once(compiled, [this] { re = std::make_unique<const re2::RE2>(text, options); });
+      return *re;
+    }
   };
 
-  std::vector<rule> rules;                                // by id: file order, one section after the other
+  std::deque<rule> rules;                                 // by id: file order, one section after the other
   std::array<int, ua_section_count + 1> section_begin{};  // section s has ids [begin[s], begin[s+1])
   std::optional<literal_scanner> atoms;                   // finds the rules' atoms
   rule_prefilter prefilter;                               // the rules those atoms let through
@@ -136,57 +146,39 @@ bool user_agent_parser::engine::first_match(
 base::result<user_agent_parser> user_agent_parser::compile(std::string_view regexes_yaml,
                                                            std::string_view origin,
                                                            const compiled_cache* cache) {
-  auto read = read_uap_rules(regexes_yaml, origin);
-  if (!read) return std::move(read).err();
-  auto built = std::make_unique<engine>();
-  built->rules.reserve(read->size());
-  std::vector<std::string> atoms;                 // of all rules, each once
-  std::unordered_map<std::string, int> atom_ids;  // → its index in atoms
-  std::vector<std::vector<atom_clause>> clauses;  // by rule id, over atoms
-  for (const ua_rule& spec : *read) {
-    re2::RE2::Options options;
-    options.set_log_errors(false);
-    options.set_case_sensitive(!spec.caseless);
-    auto filter = std::make_unique<re2::FilteredRE2>(static_cast<int>(min_atom_length));
-    int id = -1;
-    if (filter->Add(unbounded_repeats(spec.regex), options, &id) != re2::RE2::NoError) {
-      re2::RE2 probe(spec.regex, options);  // for the message, which Add() does not keep
-      return base::error::fail(
-          fmt::format("{}: {}: RE2 cannot compile it: {}; rewrite it in RE2's syntax "
-                      "(no lookaround, backreferences or possessive quantifiers)",
-                      origin, describe(spec), probe.error()));
-    }
-    std::vector<std::string> own_atoms;
-    filter->Compile(&own_atoms);
-    // FilteredRE2's prefilter of the rule, or what literal_clauses reads off its text.
-    std::vector<std::vector<std::string>> texts;
-    for (const atom_clause& c : prefilter_clauses(*filter, static_cast<int>(own_atoms.size()))) {
-      auto& text = texts.emplace_back();
-      for (int a : c) text.push_back(own_atoms[static_cast<std::size_t>(a)]);
-    }
-    // Only where the prefilter has nothing: elsewhere the literals' extra atoms cost the scan
-    // about what the RE2 runs they spare save (callgrind, uap-core's test user agents).
-    if (texts.empty()) texts = literal_clauses(spec.regex, spec.caseless, min_atom_length);
-    auto& own_clauses = clauses.emplace_back();
-    for (const auto& text : texts) {
-      auto& c = own_clauses.emplace_back();
-      for (const std::string& atom : text) {
-        auto [at, added] = atom_ids.try_emplace(atom, static_cast<int>(atoms.size()));
-        if (added) atoms.push_back(at->first);
-        c.push_back(at->second);
-      }
-    }
-    // Ids are given in order from 0; the sections arrive one after the other.
-    const int rule_id = static_cast<int>(built->rules.size());
-    for (auto s = static_cast<std::size_t>(spec.section) + 1; s <= ua_section_count; ++s)
-      built->section_begin[s] = rule_id + 1;
-    const int groups = std::min(filter->GetRE2(0).NumberOfCapturingGroups(), max_groups);
-    built->rules.push_back({std::move(filter), groups, spec.fields});
+  // What the plan depends on besides the file: the parser's own parameters.
+  const std::string inputs = fmt::format("uap-core rules, atoms of {} bytes or more, {} groups\n{}",
+                                         min_atom_length, max_groups, regexes_yaml);
+  std::optional<ua_plan> plan;
+  if (cache != nullptr) {
+    if (auto bytes = cache->load_bytes("user-agent-rules", inputs)) plan = ua_plan_from_bytes(*bytes);
   }
-  auto scanner = literal_scanner::compile(atoms, cache);
+  if (!plan) {
+    auto made = make_ua_plan(regexes_yaml, origin, min_atom_length, max_groups);
+    if (!made) return std::move(made).err();
+    plan = std::move(made).value();
+    if (cache != nullptr) cache->store_bytes("user-agent-rules", inputs, to_bytes(*plan));
+  }
+  auto built = std::make_unique<engine>();
+  std::vector<std::vector<atom_clause>> clauses;  // by rule id
+  clauses.reserve(plan->rules.size());
+  for (ua_plan::rule& r : plan->rules) {
+    engine::rule& rule = built->rules.emplace_back();
+    rule.text = std::move(r.regex);
+    rule.options.set_log_errors(false);
+    rule.options.set_case_sensitive(!r.caseless);
+    rule.groups = std::clamp(r.groups, 0, max_groups);
+    rule.fields = std::move(r.fields);
+    clauses.push_back(std::move(r.clauses));
+    // Ids are given in order from 0; the sections arrive one after the other.
+    const auto rule_id = static_cast<int>(built->rules.size() - 1);
+    for (auto s = static_cast<std::size_t>(r.section) + 1; s <= ua_section_count; ++s)
+      built->section_begin[s] = rule_id + 1;
+  }
+  auto scanner = literal_scanner::compile(plan->atoms, cache);
   if (!scanner) return base::error::fail(fmt::format("{}: {}", origin, scanner.err().message));
   built->atoms.emplace(std::move(*scanner));
-  built->prefilter = rule_prefilter(clauses, atoms);
+  built->prefilter = rule_prefilter(clauses, plan->atoms);
   return user_agent_parser(std::move(built));
 }
 

@@ -9,9 +9,10 @@
 // pass, and only the rules whose clauses all hold (or that have none) run, in file order — the
 // way ua-parser-rs does it. uap-core's test suites pass in full (tests/user_agent_test.cc).
 //
-// Compiled once at start-up (about 70 ms of CPU for uap-core 0.16.0), then read-only:
-// parse() may be called from any number of threads at once. Repeating user agents are best
-// served through an lru_cache<user_agent_fields> per thread (lru_cache.h).
+// Compiled once at start-up (about 70 ms of CPU for uap-core 0.16.0; a few ms with the plan and
+// the scanner from the compiled cache), each rule's RE2 when a user agent first gets past its
+// prefilter; otherwise read-only: parse() may be called from any number of threads at once. Repeating user
+// agents are best served through an lru_cache<user_agent_fields> per thread (lru_cache.h).
 
 #include <memory>
 #include <optional>
@@ -36,7 +37,8 @@ class user_agent_parser {
  public:
   // Compiles uap-core's regexes.yaml text. `origin` names it in errors (a path, or "uap-core
   // 0.16.0 (built in)"); an error says which rule (section + index + regex) failed and why.
-  // `cache`, if given, keeps the compiled literal scanner between runs (compiled_cache.h).
+  // `cache`, if given, keeps the rules' plan (user_agent_plan.h) and the compiled literal scanner
+  // between runs (compiled_cache.h).
   static base::result<user_agent_parser> compile(std::string_view regexes_yaml, std::string_view origin,
                                                  const compiled_cache* cache = nullptr);
 

@@ -210,8 +210,11 @@ def start_distributed(tmp: Path, geo, services) -> Pipeline:
                            more_toml=SITES_TOML + f'\n[enrich]\nsecret = "{SECRET}"\ncache_dir = "{rules_cache}"\n')
 
     sink_of_this_run().until_caught_up()
-    cached = sorted(rules_cache.glob("vectorscan-*.db"))
-    assert len(cached) == 2, f"the crawler list and the user-agent literals, cached: {cached}"
+    cached = sorted(rules_cache.glob("*.db"))
+    kinds = sorted(f.name.rsplit("-", 1)[0] for f in cached)
+    # The crawler list's database and its set-aside patterns; the user-agent rules' plan and the
+    # database of their literals.
+    assert kinds == ["crawler-checks", "user-agent-rules", "vectorscan", "vectorscan"], f"cached: {cached}"
     written_at = [f.stat().st_mtime_ns for f in cached]
     sink = sink_of_this_run().start()
 

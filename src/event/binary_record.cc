@@ -38,19 +38,6 @@ std::int64_t unzigzag(std::uint64_t v) noexcept {
   return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
 }
 
-// Most text is ASCII: eight bytes at a time, without a call, before anything slower.
-bool is_ascii(std::string_view s) noexcept {
-  std::uint64_t high = 0;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    high |= w;
-  }
-  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
-  return (high & 0x8080808080808080ULL) == 0;
-}
-
 // `s` with each ill-formed UTF-8 sequence replaced by U+FFFD.
 std::string repaired_utf8(std::string_view s) {
   std::string out;
@@ -91,7 +78,7 @@ struct field_writer {
   char* tag(wire w) const { return put_varint(p, static_cast<std::uint64_t>(f.id) << 3 | w); }
   void text(std::string_view v) const {
     std::string repaired;
-    if (!is_ascii(v) && !simdjson::validate_utf8(v.data(), v.size())) {
+    if (!base::is_ascii(v) && !simdjson::validate_utf8(v.data(), v.size())) {
       repaired = repaired_utf8(v);
       v = repaired;
     }
@@ -190,7 +177,7 @@ class reader {
     }
     s = {p_, static_cast<std::size_t>(n)};
     p_ += n;
-    if (!is_ascii(s) && !simdjson::validate_utf8(s.data(), s.size())) return "not valid UTF-8";
+    if (!base::is_ascii(s) && !simdjson::validate_utf8(s.data(), s.size())) return "not valid UTF-8";
     return std::nullopt;
   }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/utf8.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
 #include "event/raw_json.h"
@@ -251,7 +252,8 @@ foreign_batch decode_tp2_query(std::string_view query, const limits& lim) {
                           shown(pair))});
       return out;
     }
-    if (!simdjson::validate_utf8(*name) || !simdjson::validate_utf8(*value)) {
+    const auto utf8 = [](std::string_view t) { return base::is_ascii(t) || simdjson::validate_utf8(t); };
+    if (!utf8(*name) || !utf8(*value)) {
       reject({reason::invalid_field,
               fmt::format("parameter {} is not valid UTF-8 once percent-decoded; send UTF-8",
                           shown(pair.substr(0, equals)))});

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text.h"
 #include "base/uuid.h"
 #include "event/fields.h"
 #include "event/json_text.h"
@@ -111,23 +112,15 @@ std::optional<std::pair<std::int32_t, std::int32_t>> dimensions(std::string_view
 }
 
 // The path of a URL: from the first '/' after the authority to '?' or '#'; "/" when it has none.
-// The first position from `from` on where `is` holds, or the size: a loop instead of
-// find_first_of, which calls memchr over its set for every character of the URL.
-template <class Pred>
-std::size_t first_where(std::string_view s, std::size_t from, Pred is) {
-  while (from < s.size() && !is(s[from])) ++from;
-  return from;
-}
-
 std::optional<std::string_view> path_of(std::string_view url) {
   std::size_t begin = 0;
   if (const std::size_t scheme = url.find("://"); scheme != std::string_view::npos) {
-    begin = first_where(url, scheme + 3, [](char c) { return c == '/' || c == '?' || c == '#'; });
+    begin = base::first_where(url, scheme + 3, [](char c) { return c == '/' || c == '?' || c == '#'; });
     if (begin == url.size() || url[begin] != '/') return "/";
   } else if (!url.starts_with('/')) {
     return std::nullopt;
   }
-  const std::size_t end = first_where(url, begin, [](char c) { return c == '?' || c == '#'; });
+  const std::size_t end = base::first_where(url, begin, [](char c) { return c == '?' || c == '#'; });
   return url.substr(begin, end - begin);
 }
 

@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include "base/text.h"
+#include "base/utf8.h"
+
 namespace clicktrail::ingest {
 namespace {
 
@@ -20,9 +23,9 @@ std::optional<std::string> form_decode(std::string_view in) {
   // Text between escapes is copied a run at a time: most values (utm_source=newsletter) have
   // no escape at all.
   while (!in.empty()) {
-    const std::size_t special = in.find_first_of("%+");
+    const std::size_t special = base::first_where(in, 0, [](char c) { return c == '%' || c == '+'; });
     out.append(in.substr(0, special));
-    if (special == std::string_view::npos) break;
+    if (special == in.size()) break;
     in.remove_prefix(special);
     if (in[0] == '+') {
       out.push_back(' ');
@@ -35,7 +38,7 @@ std::optional<std::string> form_decode(std::string_view in) {
       in.remove_prefix(1);
     }
   }
-  if (!simdjson::validate_utf8(out.data(), out.size())) return std::nullopt;
+  if (!base::is_ascii(out) && !simdjson::validate_utf8(out.data(), out.size())) return std::nullopt;
   return out;
 }
 

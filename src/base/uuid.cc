@@ -9,6 +9,8 @@
 #include <random>
 #include <string>
 
+#include "base/text.h"
+
 namespace clicktrail::base {
 namespace {
 
@@ -25,21 +27,6 @@ struct v7_state {
   unix_ms last_ms = -1;
   std::uint16_t counter = 0;  // 12 bits used
 };
-
-// Every byte's value as a hex digit, or -1: one load instead of three range tests (an event's
-// id is parsed on every event, and its unpredictable digits made the branches miss).
-constexpr auto hex_values = [] {
-  std::array<std::int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - '0');
-  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'a' + 10);
-  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'A' + 10);
-  return t;
-}();
-
-int hex_value(char c) noexcept {
-  return hex_values[static_cast<unsigned char>(c)];
-}
 
 }  // namespace
 

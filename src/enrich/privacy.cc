@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "base/text.h"
 #include "base/uuid.h"
 
 namespace clicktrail::enrich {
@@ -56,13 +57,6 @@ char lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 // Walks a parameter name as its decoded, compared form: %XX decoded ('%' alone stays '%'), '+'
 // read as a space, lower case, without '-' and '_'. No copy, so nothing is allocated.
 class name_reader {
@@ -76,7 +70,7 @@ class name_reader {
       if (encoded_ && c == '+') {
         c = ' ';
       } else if (encoded_ && c == '%' && pos_ + 2 <= text_.size()) {
-        const int hi = hex_value(text_[pos_]), lo = hex_value(text_[pos_ + 1]);
+        const int hi = base::hex_value(text_[pos_]), lo = base::hex_value(text_[pos_ + 1]);
         if (hi >= 0 && lo >= 0) {
           c = static_cast<char>(hi * 16 + lo);
           pos_ += 2;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/text.h"
 #include "base/utf8.h"
 
 namespace clicktrail::enrich {
@@ -14,13 +15,6 @@ bool is_alpha(char c) noexcept {
 }
 bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':'. npos when there is none.
@@ -64,7 +58,7 @@ bool lower_ipv6(std::string_view literal, std::string& out) {
   out.assign(literal);
   for (std::size_t i = 1; i + 1 < out.size(); ++i) {
     char& c = out[i];
-    if (hex_value(c) < 0 && c != ':' && c != '.') return false;
+    if (base::hex_value(c) < 0 && c != ':' && c != '.') return false;
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c | 0x20);
   }
   return true;
@@ -152,8 +146,9 @@ std::string decode_query_component(std::string_view raw, std::size_t max_bytes) 
     const char c = raw[i];
     if (c == '+') {
       bytes += ' ';
-    } else if (c == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 && hex_value(raw[i + 2]) >= 0) {
-      bytes += static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+    } else if (c == '%' && i + 2 < raw.size() && base::hex_value(raw[i + 1]) >= 0 &&
+               base::hex_value(raw[i + 2]) >= 0) {
+      bytes += static_cast<char>(base::hex_value(raw[i + 1]) * 16 + base::hex_value(raw[i + 2]));
       i += 2;
     } else {
       bytes += c;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/text.h"
 #include "base/utf8.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
@@ -103,13 +104,6 @@ bool is_payload_schema(std::string_view schema) noexcept {
          schema.back() >= '0' && schema.back() <= '4';
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // application/x-www-form-urlencoded: %XX is the byte, '+' a space (as Snowplow's enrich reads
 // it; the trackers' encodeURIComponent writes a '+' as %2B). Appends the decoded text to `out`
 // and gives a view of it; nullopt on a malformed escape. The text is never longer than `in`, so
@@ -123,8 +117,8 @@ std::optional<std::string_view> percent_decode(std::string_view in, std::string&
     } else if (c != '%') {
       out.push_back(c);
     } else {
-      const int hi = i + 2 < in.size() ? hex_value(in[i + 1]) : -1;
-      const int lo = hi >= 0 ? hex_value(in[i + 2]) : -1;
+      const int hi = i + 2 < in.size() ? base::hex_value(in[i + 1]) : -1;
+      const int lo = hi >= 0 ? base::hex_value(in[i + 2]) : -1;
       if (lo < 0) return std::nullopt;
       out.push_back(static_cast<char>(hi << 4 | lo));
       i += 2;

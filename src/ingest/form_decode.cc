@@ -6,16 +6,6 @@
 #include "base/utf8.h"
 
 namespace clicktrail::ingest {
-namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::optional<std::string> form_decode(std::string_view in) {
   std::string out;
@@ -30,8 +20,8 @@ std::optional<std::string> form_decode(std::string_view in) {
     if (in[0] == '+') {
       out.push_back(' ');
       in.remove_prefix(1);
-    } else if (in.size() > 2 && hex_digit(in[1]) >= 0 && hex_digit(in[2]) >= 0) {
-      out.push_back(static_cast<char>(hex_digit(in[1]) * 16 + hex_digit(in[2])));
+    } else if (in.size() > 2 && base::hex_value(in[1]) >= 0 && base::hex_value(in[2]) >= 0) {
+      out.push_back(static_cast<char>(base::hex_value(in[1]) * 16 + base::hex_value(in[2])));
       in.remove_prefix(3);
     } else {
       out.push_back('%');  // malformed: kept as it is

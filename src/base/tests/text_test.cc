@@ -18,6 +18,18 @@ TEST(text, first_where_finds_the_first_match_from_a_position_or_gives_the_size) 
   EXPECT_EQ(first_where("a+", 2, special), 2u);  // from the end: the size
 }
 
+TEST(text, hex_value_reads_either_case_and_refuses_everything_else) {
+  EXPECT_EQ(hex_value('0'), 0);
+  EXPECT_EQ(hex_value('9'), 9);
+  EXPECT_EQ(hex_value('a'), 10);
+  EXPECT_EQ(hex_value('F'), 15);
+  int digits = 0;
+  for (int c = 0; c < 256; ++c) digits += hex_value(static_cast<char>(c)) >= 0 ? 1 : 0;
+  EXPECT_EQ(digits, 22);  // 0-9, a-f, A-F and nothing else
+  EXPECT_EQ(hex_value('g'), -1);
+  EXPECT_EQ(hex_value('\xff'), -1);
+}
+
 TEST(utf8, is_ascii_looks_at_every_byte_of_every_length) {
   // Each length up to two words and a bit, with the one high byte at each position: the word
   // loop and the tail loop both see it.

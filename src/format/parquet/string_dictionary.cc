@@ -15,7 +15,7 @@ constexpr std::size_t initial_slots = 256;
 
 }  // namespace
 
-std::uint32_t string_dictionary::index_of(std::string_view v) {
+std::uint32_t string_dictionary::find_or_add(std::string_view v) {
   if ((count() + 1) * 2 > slots_.size()) grow();
   const std::uint64_t h = XXH3_64bits(v.data(), v.size());
   const std::uint64_t tag = h & high_bits;
@@ -53,6 +53,7 @@ void string_dictionary::clear() {
   offsets_.resize(1);
   hashes_.clear();
   std::fill(slots_.begin(), slots_.end(), 0);
+  recent_.fill(0);
 }
 
 }  // namespace clicktrail::format::parquet

@@ -57,14 +57,7 @@ class string_column final : public column {
     count_row(v != nullptr);
     if (v == nullptr) return;
     if (!dictionary_) {
-      plain_.append(*v);
-      plain_ends_.push_back(plain_.size());
-      return;
-    }
-    // Neighbouring rows often repeat a value (a browser, a country, a page): one compare
-    // then saves the hash and the table's probe.
-    if (!indices_.empty() && same_bytes(dictionary_->at(indices_.back()), *v)) {
-      indices_.push_back(indices_.back());
+      append_plain(*v);
       return;
     }
     indices_.push_back(dictionary_->index_of(*v));
@@ -74,10 +67,7 @@ class string_column final : public column {
  private:
   // The dictionary grew too large for this chunk: its values become plain ones.
   void fall_back_to_plain() {
-    for (const std::uint32_t i : indices_) {
-      plain_.append(dictionary_->at(i));
-      plain_ends_.push_back(plain_.size());
-    }
+    for (const std::uint32_t i : indices_) append_plain(dictionary_->at(i));
     indices_.clear();
     indices_.shrink_to_fit();
     dictionary_.reset();
@@ -88,8 +78,16 @@ class string_column final : public column {
            (dictionary_ ? dictionary_->memory() : 0);
   }
 
+  // Values are kept PLAIN-encoded, each after its 4-byte length, so that a page of them is
+  // one copy.
+  void append_plain(std::string_view v) {
+    append_u32(plain_, static_cast<std::uint32_t>(v.size()));
+    plain_.append(v);
+    plain_ends_.push_back(plain_.size());
+  }
+  std::size_t plain_begin(std::size_t i) const { return i == 0 ? 0 : plain_ends_[i - 1]; }
   std::string_view plain_at(std::size_t i) const {
-    const std::size_t begin = i == 0 ? 0 : plain_ends_[i - 1];
+    const std::size_t begin = plain_begin(i) + 4;
     return std::string_view(plain_).substr(begin, plain_ends_[i] - begin);
   }
 
@@ -115,7 +113,7 @@ class string_column final : public column {
 
   std::int64_t fixed_value_cost() const override { return dictionary_ ? std::max(1, (width_ + 7) / 8) : 0; }
   std::int64_t value_cost(std::size_t i) const override {
-    return 4 + static_cast<std::int64_t>(plain_at(i).size());
+    return static_cast<std::int64_t>(plain_ends_[i] - plain_begin(i));
   }
 
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
@@ -124,11 +122,7 @@ class string_column final : public column {
       append_rle_hybrid(out, std::span(indices_).subspan(from, to - from), width_);
       return;
     }
-    for (std::size_t i = from; i < to; ++i) {
-      const auto v = plain_at(i);
-      append_u32(out, static_cast<std::uint32_t>(v.size()));
-      out.append(v);
-    }
+    if (from < to) out.append(plain_, plain_begin(from), plain_ends_[to - 1] - plain_begin(from));
   }
 
   void set_min_max(statistics& s) const override {
@@ -161,7 +155,7 @@ class string_column final : public column {
   member_of<std::string> source_;
   std::optional<string_dictionary> dictionary_{std::in_place};  // absent once fallen back to plain
   std::vector<std::uint32_t> indices_;                          // dictionary: one per value
-  std::string plain_;                                           // plain: the values, end to end
+  std::string plain_;                                           // plain: each value's length, then it
   std::vector<std::size_t> plain_ends_;
   int width_ = 0;  // bits per dictionary index, set when the chunk is written
 };

@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace clicktrail::format::parquet {
@@ -40,6 +41,11 @@ std::uint32_t string_dictionary::find_or_add(std::string_view v) {
 
 void string_dictionary::grow() {
   slots_.assign(std::max(initial_slots, slots_.size() * 2), 0);
+  if (const std::size_t want = std::clamp(2 * slots_.size(), recent_min, recent_max);
+      want != recent_.size()) {
+    recent_.assign(want, 0);
+    recent_shift_ = 64 - static_cast<unsigned>(std::countr_zero(want));
+  }
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = 0; i < count(); ++i) {
     std::size_t s = hashes_[i] & mask;
@@ -53,7 +59,7 @@ void string_dictionary::clear() {
   offsets_.resize(1);
   hashes_.clear();
   std::fill(slots_.begin(), slots_.end(), 0);
-  recent_.fill(0);
+  std::fill(recent_.begin(), recent_.end(), 0);
 }
 
 }  // namespace clicktrail::format::parquet

@@ -4,13 +4,14 @@
 // bits of its hash together, so a lookup touches one slot and, on a match, the stored bytes once.
 // Hashing is XXH3, fast on the short strings clickstreams are made of.
 //
-// In front of the table, a small direct-mapped cache of recent entries keyed by a fingerprint of
-// a few of the value's bytes: most columns hold a handful of values (a browser, a country, an
-// event type, a page), which it finds with one compare and without hashing the whole string or
-// probing the table. Two values with the same fingerprint only take turns in the cache; each
+// In front of the table, a direct-mapped cache of recent entries keyed by a fingerprint of a few
+// of the value's bytes: most columns hold a handful of values (a browser, a country, an event
+// type, a page), which it finds with one compare and without hashing the whole string or probing
+// the table. It has twice as many entries as the table has slots, up to 1,024 (4 KiB): as much
+// memory as the table, and few enough values per entry that a column of hundreds still finds
+// most of them there. Two values with the same fingerprint only take turns in the cache; each
 // hit is checked byte for byte, so a collision costs a table lookup, never a wrong index.
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -56,10 +57,11 @@ class string_dictionary {
  public:
   // The index of `v`, added when new.
   std::uint32_t index_of(std::string_view v) {
-    std::uint32_t& recent = recent_[recent_key(v)];
-    if (recent != 0 && same_bytes(at(recent - 1), v)) return recent - 1;
-    const std::uint32_t index = find_or_add(v);
-    recent = index + 1;
+    const std::uint64_t key = recent_key(v);
+    if (const std::uint32_t r = recent_[key >> recent_shift_]; r != 0 && same_bytes(at(r - 1), v))
+      return r - 1;
+    const std::uint32_t index = find_or_add(v);  // may grow the cache: its slot is found again
+    recent_[key >> recent_shift_] = index + 1;
     return index;
   }
 
@@ -70,7 +72,7 @@ class string_dictionary {
   }
   std::int64_t memory() const noexcept {
     return static_cast<std::int64_t>(bytes_.size() + 4 * offsets_.size() + 8 * hashes_.size() +
-                                     8 * slots_.size() + sizeof recent_);
+                                     8 * slots_.size() + 4 * recent_.size());
   }
   std::string_view at(std::size_t i) const noexcept {
     return {bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]};
@@ -78,11 +80,13 @@ class string_dictionary {
   void clear();
 
  private:
-  static constexpr unsigned recent_bits = 7;
+  // recent_min: before the first value (a column that is never set keeps just that).
+  static constexpr std::size_t recent_min = 64, recent_max = 1024;
 
   // The length and up to 24 of the bytes (first, middle, last), mixed: a few instructions where
-  // XXH3 reads every byte. Strings that agree on all of those share a cache slot.
-  static std::size_t recent_key(std::string_view v) noexcept {
+  // XXH3 reads every byte. Its high bits pick the cache slot; strings that agree on all of those
+  // bytes share one.
+  static std::uint64_t recent_key(std::string_view v) noexcept {
     const char* p = v.data();
     const std::size_t n = v.size();
     std::uint64_t a = n, b = 0;
@@ -96,8 +100,7 @@ class string_dictionary {
       b = static_cast<std::uint8_t>(p[0]) | static_cast<std::uint8_t>(p[n / 2]) << 8 |
           static_cast<std::uint8_t>(p[n - 1]) << 16;
     }
-    return static_cast<std::size_t>(((a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL) >>
-                                    (64 - recent_bits));
+    return (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
   }
 
   std::uint32_t find_or_add(std::string_view v);
@@ -107,7 +110,8 @@ class string_dictionary {
   std::vector<std::uint32_t> offsets_{0};  // where each entry starts in bytes_, and where the last ends
   std::vector<std::uint64_t> hashes_;      // each entry's hash, to rebuild the table when it grows
   std::vector<std::uint64_t> slots_;       // 0: empty; else (hash >> 32) << 32 | (index + 1)
-  std::array<std::uint32_t, std::size_t{1} << recent_bits> recent_{};  // 0: empty; else index + 1
+  std::vector<std::uint32_t> recent_ = std::vector<std::uint32_t>(recent_min);  // 0: empty; else index + 1
+  unsigned recent_shift_ = 64 - 6;                                              // 64 - log2(recent_.size())
 };
 
 }  // namespace clicktrail::format::parquet

@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
   int convert_level = 0;
   convert
       ->add_option("--compression-level", convert_level,
-                   "zstd 1 to 19, gzip 1 to 12; 0 (the default): the codec's own, zstd 3 and gzip 6")
+                   "zstd 1 to 19, gzip 1 to 12; 0 (the default): the codec's own, zstd 1 and gzip 6")
       ->check(CLI::Range(0, 19));
   std::string convert_times = "ms";
   convert

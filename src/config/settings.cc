@@ -265,7 +265,7 @@ constexpr std::array table{
             "zstd|snappy|gzip|none"},
     setting{"sink", "compression_level", integer, "0",
             "The codec's level: zstd 1 (fastest) to 19, gzip 1 to 12 (libdeflate's; 10 to 12 are its "
-            "slowest and smallest). 0: the codec's default, zstd 3 and gzip 6. snappy and none have "
+            "slowest and smallest). 0: the codec's default, zstd 1 and gzip 6. snappy and none have "
             "no levels.",
             0, 19},
     setting{"sink", "partition_by", choice, "collector_ts",

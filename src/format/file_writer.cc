@@ -20,7 +20,7 @@ int effective_level(config::compression codec, int configured) noexcept {
   if (configured != 0) return configured;
   switch (codec) {
     case config::compression::zstd:
-      return 3;
+      return 1;
     case config::compression::gzip:
       return 6;
     case config::compression::snappy:

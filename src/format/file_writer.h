@@ -77,8 +77,9 @@ class file_writer {
 std::unique_ptr<file_writer> make_writer(const writer_options& options, write_fn out);
 
 // The level a codec compresses at: `configured` (sink.compression_level, checked against the
-// codec's range by the config), or for 0 the codec's default, zstd 3 and gzip 6 (zstd's own and
-// zlib's: the libraries' balance of speed and size; docs/sink.md, "Output", has what others cost).
+// codec's range by the config), or for 0 the codec's default: gzip 6 (zlib's balance of speed and
+// size) and zstd 1, Arrow's default too, where zstd's own 3 was slower and no smaller on Parquet
+// pages (docs/sink.md, "Output", has what each costs).
 int effective_level(config::compression codec, int configured) noexcept;
 
 // The file name extension of a format and codec: "jsonl.gz", "jsonl", "parquet".

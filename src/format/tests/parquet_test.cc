@@ -206,15 +206,16 @@ INSTANTIATE_TEST_SUITE_P(codecs, parquet_round_trip,
                          ::testing::Values(config::compression::zstd, config::compression::snappy,
                                            config::compression::gzip, config::compression::none));
 
-// sink.compression_level reaches the codec: each level reads back the same values, and the
-// fastest and the smallest levels give files of different sizes (a level ignored would not).
+// sink.compression_level reaches the codec: each level reads back the same values, the fastest
+// and the smallest levels give files of different sizes (a level ignored would not), and 0 is
+// the codec's default level.
 TEST(parquet_writer, compresses_at_the_configured_level) {
   std::vector<event::event> events;
   for (int i = 0; i < 5000; ++i) events.push_back(sample(i));
-  for (const auto& [codec, fastest, smallest] :
-       {std::tuple{config::compression::zstd, 1, 19}, std::tuple{config::compression::gzip, 1, 12}}) {
+  for (const auto& [codec, fastest, smallest, default_level] :
+       {std::tuple{config::compression::zstd, 1, 19, 1}, std::tuple{config::compression::gzip, 1, 12, 6}}) {
     std::map<int, std::size_t> size_at;
-    for (const int level : {fastest, 0, smallest}) {
+    for (const int level : {fastest, 0, default_level, smallest}) {
       SCOPED_TRACE(fmt::format("codec {} level {}", static_cast<int>(codec), level));
       writer_options o;
       o.codec = codec;
@@ -231,7 +232,8 @@ TEST(parquet_writer, compresses_at_the_configured_level) {
         EXPECT_EQ(std::get<std::string>(ids[k]), events[k].event_id);
     }
     EXPECT_LT(size_at[smallest], size_at[fastest]);
-    EXPECT_NE(size_at[0], size_at[fastest]);  // 0 is the default level, not level 1
+    EXPECT_EQ(size_at[0], size_at[default_level]);
+    EXPECT_EQ(effective_level(codec, 0), default_level);
   }
 }
 

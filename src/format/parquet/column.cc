@@ -77,6 +77,7 @@ class string_column final : public column {
     return static_cast<std::int64_t>(plain_.size() + 8 * plain_ends_.size() + 4 * indices_.size()) +
            (dictionary_ ? dictionary_->memory() : 0);
   }
+  std::size_t value_count() const override { return dictionary_ ? indices_.size() : plain_ends_.size(); }
 
   // Values are kept PLAIN-encoded, each after its 4-byte length, so that a page of them is
   // one copy.
@@ -183,6 +184,7 @@ class int_column final : public column {
 
  private:
   std::int64_t value_bytes() const override { return static_cast<std::int64_t>(sizeof(T) * values_.size()); }
+  std::size_t value_count() const override { return values_.size(); }
   std::int64_t fixed_value_cost() const override { return sizeof(T); }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     out.append(reinterpret_cast<const char*>(values_.data() + from), (to - from) * sizeof(T));
@@ -213,6 +215,7 @@ class bool_column final : public column {
 
  private:
   std::int64_t value_bytes() const override { return static_cast<std::int64_t>(values_.size()); }
+  std::size_t value_count() const override { return values_.size(); }
   std::int64_t fixed_value_cost() const override { return 1; }
   void encode_values(std::size_t from, std::size_t to, std::string& out) const override {
     for (std::size_t i = from; i < to; i += 8) {
@@ -299,11 +302,12 @@ void event_columns::append(const event::event& e) {
   for (const auto& c : bools_) c->append(e);
 }
 
-base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
+base::status column::flush(page_writer& pages, column_chunk_meta& meta, std::int64_t row_count) {
   auto values = begin_chunk(pages, meta);
   if (!values) return std::move(values).err();
   std::size_t row = 0, value = 0;
-  const auto rows = static_cast<std::size_t>(rows_);
+  const auto rows = static_cast<std::size_t>(row_count);
+  const std::size_t value_total = value_count();
   const std::int64_t fixed = fixed_value_cost();
   while (row < rows) {
     // A page: rows until its values reach page_bytes.
@@ -313,9 +317,9 @@ base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
       if (!schema_.optional) {
         row_end = std::min(rows, row + per_page);
         value_end = value + (row_end - row);
-      } else if (static_cast<std::size_t>(rows_ - nulls_) - value <= per_page) {
+      } else if (value_total - value <= per_page) {
         row_end = rows;  // the rest fits one page: no need to count its values
-        value_end = static_cast<std::size_t>(rows_ - nulls_);
+        value_end = value_total;
       } else {
         while (row_end < rows && value_end - value < per_page) value_end += defs_[row_end++];
       }
@@ -339,11 +343,10 @@ base::status column::flush(page_writer& pages, column_chunk_meta& meta) {
     row = row_end;
     value = value_end;
   }
-  meta.stats.null_count = nulls_;
+  meta.stats.null_count = static_cast<std::int64_t>(rows - value_total);
   if (value > 0) set_min_max(meta.stats);
   clear_values();
   defs_.clear();
-  rows_ = nulls_ = 0;
   return {};
 }
 

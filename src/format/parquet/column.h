@@ -34,18 +34,19 @@ class column {
   const column_schema& schema() const noexcept { return schema_; }
   // Bytes held for the row group so far.
   std::int64_t buffered_bytes() const { return static_cast<std::int64_t>(defs_.size()) + value_bytes(); }
-  // Encodes the row group's values as pages into `pages`, fills `meta`, and starts over empty.
-  base::status flush(page_writer& pages, column_chunk_meta& meta);
+  // Encodes the row group's `rows` rows as pages into `pages`, fills `meta`, and starts over
+  // empty. (The row count is the writer's: every column has a row, value or null, per event.)
+  base::status flush(page_writer& pages, column_chunk_meta& meta, std::int64_t rows);
 
  protected:
   // A row of the column has been appended: its value, or null. Forced inline, as the columns'
   // append() are: GCC left it out of line, a call of ~29 instructions per row and column.
   [[gnu::always_inline]] void count_row(bool present) {
     if (schema_.optional) defs_.push_back(present ? 1 : 0);
-    nulls_ += present ? 0 : 1;
-    ++rows_;
   }
   virtual std::int64_t value_bytes() const = 0;
+  // Values (not nulls) held for the row group.
+  virtual std::size_t value_count() const = 0;
   // Before the data pages: a dictionary page, if any. Returns the data pages' encoding (PLAIN
   // unless a column says otherwise).
   virtual base::result<encoding> begin_chunk(page_writer&, column_chunk_meta& meta) {
@@ -66,9 +67,7 @@ class column {
  private:
   column_schema schema_;
   std::vector<std::uint8_t> defs_;  // optional columns: 1 present, 0 null, per row
-  std::int64_t rows_ = 0;
-  std::int64_t nulls_ = 0;
-  std::string body_, levels_;  // scratch, kept between pages
+  std::string body_, levels_;       // scratch, kept between pages
 };
 
 class string_column;

@@ -51,7 +51,7 @@ base::status parquet_writer::write_row_group() {
   for (std::size_t i = 0; i < columns.size(); ++i) {
     chunk_.clear();
     page_writer pages(compressor_, chunk_, written_);
-    if (auto s = columns[i]->flush(pages, group.columns[i]); !s) return s;
+    if (auto s = columns[i]->flush(pages, group.columns[i], group_rows_); !s) return s;
     if (auto s = emit(chunk_); !s) return s;
   }
   if (group_json_ > 0) ratio_ = static_cast<double>(written_ - start) / static_cast<double>(group_json_);

@@ -17,6 +17,9 @@ namespace {
 // a truncated max would need care to stay a valid upper bound.
 constexpr std::size_t max_statistics_bytes = 4096;
 
+// A string column's values at which it checks whether they are mostly distinct.
+constexpr std::size_t distinct_check_at = 4096;
+
 void append_u32(std::string& out, std::uint32_t v) {
   char b[4];
   std::memcpy(b, &v, 4);  // Parquet is little-endian, as is every host we build for
@@ -61,7 +64,14 @@ class string_column final : public column {
       return;
     }
     indices_.push_back(dictionary_->index_of(*v));
-    if (dictionary_->encoded_bytes() > limits_.dictionary_bytes) fall_back_to_plain();
+    if (dictionary_->encoded_bytes() > limits_.dictionary_bytes) {
+      fall_back_to_plain();
+    } else if (indices_.size() == distinct_check_at && dictionary_->count() * 10 >= distinct_check_at * 9) {
+      // Nine in ten of the first values new (session ids, URLs with click ids): a dictionary
+      // would be as large as the values and cost a lookup each; plain from here, as the size
+      // limit above would have decided later, after every lookup.
+      fall_back_to_plain();
+    }
   }
 
  private:

@@ -2,9 +2,9 @@
 // The columns of one row group while it fills: each keeps its values (and, when optional, a
 // definition level per row) in memory, then encodes them as pages when the row group is written.
 //
-// Strings are dictionary-encoded while the dictionary stays under `dictionary_bytes`, and plain
-// past it (for the rest of the file: such a column holds mostly distinct values). Integers and
-// booleans are plain.
+// Strings are dictionary-encoded while the dictionary stays under `dictionary_bytes` and while
+// their first 4,096 values are not nine in ten distinct; plain otherwise (for the rest of the
+// file: such a column holds mostly distinct values). Integers and booleans are plain.
 
 #include <cstdint>
 #include <memory>

@@ -283,6 +283,35 @@ TEST(parquet_writer, strings_fall_back_to_plain_when_the_dictionary_is_too_large
     EXPECT_EQ(std::get<std::string>(values[i]), *events[i].session_id);
 }
 
+// Mostly distinct strings (a session id per event, URLs with click ids) turn plain after the
+// first 4,096 values, long before the dictionary's size limit; a column with repeats among its
+// first values keeps its dictionary. Every value reads back either way.
+TEST(parquet_writer, mostly_distinct_strings_turn_plain_early) {
+  std::vector<event::event> events;
+  for (int i = 0; i < 6000; ++i) {
+    events.push_back(sample(i));
+    events.back().session_id = fmt::format("s-{}", i);                         // all distinct
+    events.back().anonymous_id = fmt::format("a-{}", i % 5 == 0 ? i - 1 : i);  // 4 in 5 distinct
+  }
+  const auto bytes = write_file(events, {}, {.page_bytes = 1 << 20, .dictionary_bytes = 1 << 20});
+  auto r = file_reader::open(bytes);
+  ASSERT_TRUE(r);
+  const auto& chunks = r->info().row_groups[0].columns;
+  const auto& columns = r->info().columns;
+  int checked = 0;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].name != "session_id" && columns[c].name != "anonymous_id") continue;
+    const bool sessions = columns[c].name == "session_id";
+    EXPECT_EQ(chunks[c].dictionary_page_offset.has_value(), !sessions) << columns[c].name;
+    const auto values = r->read_column(0, c).value();
+    ASSERT_EQ(values.size(), events.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+      ASSERT_EQ(std::get<std::string>(values[i]), sessions ? *events[i].session_id : *events[i].anonymous_id);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
+}
+
 TEST(parquet_writer, event_ids_are_plain_from_the_start) {
   std::vector<event::event> events;
   for (int i = 0; i < 10; ++i) events.push_back(sample(i));

@@ -40,11 +40,6 @@ base::status partition_writer::skip(std::int64_t offset) {
   return {};
 }
 
-bool partition_writer::repeats(std::string_view event_id) {
-  const auto id = base::parse_uuid(event_id);  // stored events have one (event::decode_stored)
-  return id && recent_.repeat(*id);
-}
-
 base::status partition_writer::check_order(std::int64_t offset) const {
   if (offset >= next_offset_) return {};
   return base::error::fail(fmt::format(

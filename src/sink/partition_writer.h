@@ -89,7 +89,9 @@ class partition_writer {
   // events; if not, the id is remembered. The window lives and dies with the writer: a partition
   // read again from its committed offset (after a restart, a revocation, a fence) starts with an
   // empty one, so no event is ever dropped as the repeat of one that did not reach a commit.
-  bool repeats(std::string_view event_id);
+  bool repeats(const base::uuid& event_id) { return recent_.repeat(event_id); }
+  // Starts loading what repeats(event_id) will read (recent_ids::prefetch).
+  void prefetch_repeat_check(const base::uuid& event_id) const noexcept { recent_.prefetch(event_id); }
 
   // Closes files open longer than max_age (all of them when `everything`).
   base::status close_due(base::steady::time_point now, bool everything);

@@ -37,6 +37,12 @@ bool recent_ids::repeat(const base::uuid& id) {
   return false;
 }
 
+void recent_ids::prefetch(const base::uuid& id) const noexcept {
+  if (capacity_ == 0) return;
+  __builtin_prefetch(&slots_[home(id)]);
+  if (ring_.size() == capacity_) __builtin_prefetch(&slots_[home(ring_[(next_ + 1) % capacity_])]);
+}
+
 std::size_t recent_ids::slot_of(std::size_t at) const noexcept {
   std::size_t s = home(ring_[at]);
   while (position(slots_[s]) != at) s = (s + 1) & mask_;

@@ -26,6 +26,11 @@ class recent_ids {
   // Whether `id` is among the last `capacity` ids offered; if not, it is remembered now. With a
   // capacity of 0, nothing is remembered and nothing is a repeat.
   bool repeat(const base::uuid& id);
+  // Starts loading the table slot where repeat(id) begins, and the one of the id that will
+  // leave to make room for it: a table of megabytes misses the cache on nearly every lookup.
+  // The sink calls it one record ahead, before the record in between is offered, so the id
+  // that leaves is the one after the next to leave now.
+  void prefetch(const base::uuid& id) const noexcept;
   std::size_t size() const noexcept { return ring_.size(); }
 
  private:

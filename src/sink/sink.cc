@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <optional>
+
 #include "base/log.h"
+#include "base/uuid.h"
 #include "sink/intent.h"
 #include "table/kafka_offsets.h"
 
@@ -125,22 +129,41 @@ base::status sink::write_slice(std::span<const std::unique_ptr<source_record>> s
 
 // route → append, for one partition's records in order; what it touches besides the partition's
 // writer and the worker's router is the metrics (atomic) and the store (thread-safe).
+//
+// Each record is routed one step ahead of its append, into the other of two routed records (whose
+// strings keep their capacity from record to record): its id's slot in the window of recent ids,
+// a cache miss in a table of megabytes, loads while the record before it is appended.
 void sink::write_partition(router& route, partition_work& work) {
   partition_writer& writer = *work.writer;
   // Records a few ahead start loading while this one is routed.
   constexpr std::size_t prefetch_distance = 4;
   const auto& records = work.records;
   for (std::size_t i = 0; i < std::min(prefetch_distance, records.size()); ++i) records[i]->prefetch();
-  routed_record routed;  // one for all: its strings keep their capacity from record to record
-  for (std::size_t i = 0; i < records.size(); ++i) {
+  struct routed_ahead {
+    routed_record routed;
+    std::optional<base::uuid> id;  // an event to check for a repeat: its id (decode_stored checked it)
+  };
+  std::array<routed_ahead, 2> ahead;
+  auto route_next = [&](std::size_t i) {
     if (i + prefetch_distance < records.size()) records[i + prefetch_distance]->prefetch();
-    route.route_into(*records[i], routed);
+    routed_ahead& next = ahead[i % 2];
+    route.route_into(*records[i], next.routed);
+    next.id.reset();
+    if (next.routed.to == table::events && !next.routed.dropped) {
+      next.id = base::parse_uuid(next.routed.e.event_id);
+      if (next.id) writer.prefetch_repeat_check(*next.id);
+    }
+  };
+  if (!records.empty()) route_next(0);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (i + 1 < records.size()) route_next(i + 1);
+    const auto& [routed, id] = ahead[i % 2];
     if (routed.to == table::bad) {
       probe_.bad_records.inc({options_.input == input_kind::rejected ? "rejected_input" : "invalid_record"});
     } else if (routed.e.is_bot.value_or(false)) {
       probe_.bot_events.inc({routed.e.site, routed.dropped ? "dropped" : "stored"});
     }
-    const bool repeat = routed.to == table::events && !routed.dropped && writer.repeats(routed.e.event_id);
+    const bool repeat = id && writer.repeats(*id);
     if (repeat) probe_.repeated_events.inc();
     auto appended = routed.dropped || repeat ? writer.skip(routed.offset) : writer.append(routed);
     if (!appended) {

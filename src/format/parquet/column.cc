@@ -33,16 +33,27 @@ std::string plain_bytes(T v) {
 
 }  // namespace
 
+template <class T>
+constexpr bool is_optional = false;
+template <class T>
+constexpr bool is_optional<std::optional<T>> = true;
+
 // Where a column's values are in an event: a member every event has, or an optional one.
 template <class T>
 struct member_of {
   T event::event::*always = nullptr;
   std::optional<T> event::event::*maybe = nullptr;
 
+  // Which of the two is known where the columns are kept (event_columns), so that appending a
+  // row does not ask each column.
+  template <bool Maybe>
   const T* in(const event::event& e) const {
-    if (always) return &(e.*always);
-    const auto& v = e.*maybe;
-    return v ? &*v : nullptr;
+    if constexpr (Maybe) {
+      const auto& v = e.*maybe;
+      return v ? &*v : nullptr;
+    } else {
+      return &(e.*always);
+    }
   }
 };
 
@@ -55,8 +66,9 @@ class string_column final : public column {
     if (distinct) dictionary_.reset();
   }
 
+  template <bool Maybe>
   [[gnu::always_inline]] void append(const event::event& e) {
-    const std::string* v = source_.in(e);
+    const std::string* v = source_.template in<Maybe>(e);
     count_row(v != nullptr);
     if (v == nullptr) return;
     if (!dictionary_) {
@@ -178,8 +190,9 @@ class int_column final : public column {
   int_column(column_schema s, const column_limits& l, member_of<T> source, T scale)
       : column(std::move(s), l), source_(source), scale_(scale) {}
 
+  template <bool Maybe>
   [[gnu::always_inline]] void append(const event::event& e) {
-    const T* p = source_.in(e);
+    const T* p = source_.template in<Maybe>(e);
     count_row(p != nullptr);
     if (p == nullptr) return;
     const T v = *p * scale_;
@@ -217,8 +230,9 @@ class bool_column final : public column {
   bool_column(column_schema s, const column_limits& l, member_of<bool> source)
       : column(std::move(s), l), source_(source) {}
 
+  template <bool Maybe>
   [[gnu::always_inline]] void append(const event::event& e) {
-    const bool* v = source_.in(e);
+    const bool* v = source_.template in<Maybe>(e);
     count_row(v != nullptr);
     if (v != nullptr) values_.push_back(*v ? 1 : 0);
   }
@@ -264,7 +278,7 @@ event_columns::event_columns(const column_limits& l, time_unit times) {
           using member = std::remove_cvref_t<decltype(std::declval<const ev&>().*m)>;
           auto keep = [&](auto& by_type, auto column) {
             in_order_.push_back(column.get());
-            by_type.push_back(std::move(column));
+            (is_optional<member> ? by_type.maybe : by_type.always).push_back(std::move(column));
           };
           auto source = [m]<class T>(std::type_identity<T>) {
             member_of<T> out;
@@ -305,11 +319,21 @@ event_columns::event_columns(const column_limits& l, time_unit times) {
 
 event_columns::~event_columns() = default;
 
+namespace {
+
+template <class C>
+[[gnu::always_inline]] inline void append_to(const columns_of<C>& columns, const event::event& e) {
+  for (const auto& c : columns.always) c->template append<false>(e);
+  for (const auto& c : columns.maybe) c->template append<true>(e);
+}
+
+}  // namespace
+
 void event_columns::append(const event::event& e) {
-  for (const auto& c : strings_) c->append(e);
-  for (const auto& c : int64s_) c->append(e);
-  for (const auto& c : int32s_) c->append(e);
-  for (const auto& c : bools_) c->append(e);
+  append_to(strings_, e);
+  append_to(int64s_, e);
+  append_to(int32s_, e);
+  append_to(bools_, e);
 }
 
 base::status column::flush(page_writer& pages, column_chunk_meta& meta, std::int64_t row_count) {

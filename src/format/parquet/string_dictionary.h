@@ -55,8 +55,8 @@ inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
 
 class string_dictionary {
  public:
-  // The index of `v`, added when new.
-  std::uint32_t index_of(std::string_view v) {
+  // The index of `v`, added when new. Inlined: the writer calls it for each string of each row.
+  [[gnu::always_inline]] std::uint32_t index_of(std::string_view v) {
     const std::uint64_t key = recent_key(v);
     if (const std::uint32_t r = recent_[key >> recent_shift_]; r != 0 && same_bytes(at(r - 1), v))
       return r - 1;

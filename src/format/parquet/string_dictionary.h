@@ -12,6 +12,7 @@
 // most of them there. Two values with the same fingerprint only take turns in the cache; each
 // hit is checked byte for byte, so a collision costs a table lookup, never a wrong index.
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -111,7 +112,7 @@ class string_dictionary {
   std::vector<std::uint64_t> hashes_;      // each entry's hash, to rebuild the table when it grows
   std::vector<std::uint64_t> slots_;       // 0: empty; else (hash >> 32) << 32 | (index + 1)
   std::vector<std::uint32_t> recent_ = std::vector<std::uint32_t>(recent_min);  // 0: empty; else index + 1
-  unsigned recent_shift_ = 64 - 6;                                              // 64 - log2(recent_.size())
+  unsigned recent_shift_ = 64 - std::countr_zero(recent_min);                   // 64 - log2(recent_.size())
 };
 
 }  // namespace clicktrail::format::parquet

@@ -14,6 +14,7 @@
 #include "event/json_parser.h"
 #include "event/json_text.h"
 #include "event/read_event.h"
+#include "event/valid_utf8.h"
 
 namespace clicktrail::event {
 namespace {
@@ -78,7 +79,7 @@ struct field_writer {
   char* tag(wire w) const { return put_varint(p, static_cast<std::uint64_t>(f.id) << 3 | w); }
   void text(std::string_view v) const {
     std::string repaired;
-    if (!base::is_ascii(v) && !simdjson::validate_utf8(v.data(), v.size())) {
+    if (!valid_utf8(v)) {
       repaired = repaired_utf8(v);
       v = repaired;
     }
@@ -177,7 +178,7 @@ class reader {
     }
     s = {p_, static_cast<std::size_t>(n)};
     p_ += n;
-    if (!base::is_ascii(s) && !simdjson::validate_utf8(s.data(), s.size())) return "not valid UTF-8";
+    if (!valid_utf8(s)) return "not valid UTF-8";
     return std::nullopt;
   }
 

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "base/text.h"
-#include "base/utf8.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
 #include "event/raw_json.h"
 #include "event/read_event.h"
 #include "event/snowplow_event.h"
+#include "event/valid_utf8.h"
 
 namespace clicktrail::event {
 namespace {
@@ -246,8 +246,7 @@ foreign_batch decode_tp2_query(std::string_view query, const limits& lim) {
                           shown(pair))});
       return out;
     }
-    const auto utf8 = [](std::string_view t) { return base::is_ascii(t) || simdjson::validate_utf8(t); };
-    if (!utf8(*name) || !utf8(*value)) {
+    if (!valid_utf8(*name) || !valid_utf8(*value)) {
       reject({reason::invalid_field,
               fmt::format("parameter {} is not valid UTF-8 once percent-decoded; send UTF-8",
                           shown(pair.substr(0, equals)))});

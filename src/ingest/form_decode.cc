@@ -1,9 +1,7 @@
 #include "ingest/form_decode.h"
 
-#include <simdjson.h>
-
 #include "base/text.h"
-#include "base/utf8.h"
+#include "event/valid_utf8.h"
 
 namespace clicktrail::ingest {
 
@@ -28,7 +26,7 @@ std::optional<std::string> form_decode(std::string_view in) {
       in.remove_prefix(1);
     }
   }
-  if (!base::is_ascii(out) && !simdjson::validate_utf8(out.data(), out.size())) return std::nullopt;
+  if (!event::valid_utf8(out)) return std::nullopt;
   return out;
 }
 

@@ -74,7 +74,8 @@ def result_lines(r: PipelineResult, fmt: str, label: str) -> list[str]:
         lost = c["violation: record of the topic missing from the store (the sink lost it)"]
         twice_by_sink = c["violation: the sink wrote one copy more than once"]
         lines.append(f"  topic records {c['topic records']:,} vs store rows {c['rows']:,}: "
-                     f"lost by the sink {lost:,}, written twice by the sink {twice_by_sink:,}; bad topic records "
+                     f"lost by the sink {lost:,}, written twice by the sink {twice_by_sink:,}, dropped as "
+                     f"repeats {c['topic record dropped by the sink as a repeat']:,}; bad topic records "
                      f"{c['bad topic records']:,}, not in the bad table exactly once "
                      f"{c['violation: bad-topic record not in the bad table exactly once']:,}")
     return lines

@@ -18,7 +18,11 @@ Not a violation, but counted and printed: a copy stored by a try whose connectio
 sending (a collector or `run` killed between making the events durable and answering). No HTTP
 server can tell its client that it died; the client's retry then stores the events again. This
 is the at-least-once edge the design accepts (event_id lets a query remove it); --strict counts
-these copies as violations too.
+these copies as violations too. When both copies land in one partition within the sink's
+dedup window, the sink drops the later one, the acknowledged retry's, as a repeat (docs/sink.md,
+"Repeated events"): the event is then stored once, as its cut try's copy, and the retry's
+record of the topic is counted as dropped as a repeat, not as lost, when an earlier copy of the
+same event in the same partition is stored.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from store import Row, StoreContents
 from traffic import EventState
 
 EVIDENCE_PER_KIND = 15
+DEDUP_WINDOW = 100_000  # sink.dedup_window's default, which the campaign's sinks run with
 KEY_OFFSET = re.compile(r"\+(\d+)\+(\d{20})-g(\d+)\.")
 
 
@@ -141,7 +146,14 @@ def check_pipeline(name: str, events: dict[str, EventState], contents: StoreCont
         result.counts[status] += 1
         if state.refused:
             result.violate("valid event refused (a final 4xx, or rejected by a 2xx)", f"{event_id} ({describe(state)})")
-        if state.acked and by_try["2xx"] == 0:
+        if state.acked and by_try["2xx"] == 0 and by_try["cut"]:
+            # The cut try's copy reached the topic first, and the sink dropped the acknowledged
+            # retry's copy as a repeat of it (sink.dedup_window; docs/sink.md, "Repeated events"):
+            # the event is stored once. check_against_topic checks that drop against the topic.
+            if len(result.notes["acknowledged retry dropped as a repeat of its cut try"]) < EVIDENCE_PER_KIND:
+                result.notes["acknowledged retry dropped as a repeat of its cut try"].append(
+                    f"{event_id} ({describe(state)}): {copies_evidence(rows)}")
+        elif state.acked and by_try["2xx"] == 0:
             result.violate("acknowledged event missing", f"{event_id} ({describe(state)})" +
                            (f"; stored only as {copies_evidence(rows)}" if rows else "") +
                            kafka_evidence(in_topic, event_id, keys))
@@ -195,15 +207,23 @@ def check_against_topic(result: PipelineResult, events: dict[str, EventState], c
     """Every record of the topic in the store exactly once: what only the sink decides."""
     stored = Counter(r.copy for r in contents.events)
     result.counts["topic records"] = topic.records
+    # Where each event's stored copies are in the topic: a copy the sink did not store is a
+    # repeat it dropped when an earlier copy of the same event, in the same partition and within
+    # its window, is stored (docs/sink.md, "Repeated events").
+    stored_at: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for copy in stored:
+        stored_at[copy[0]] += topic.positions.get(copy, [])
     keys = None
     for copy, positions in topic.positions.items():
         if len(positions) > 1:
             result.violate("the topic holds one copy twice (the producer wrote it twice)",
                            f"{copy[0]} collector_ts={copy[1]} at {positions}")
         n = stored.get(copy, 0)
-        if n == 0:
+        p, o = positions[0]
+        if n == 0 and any(sp == p and o - DEDUP_WINDOW <= so < o for sp, so in stored_at.get(copy[0], [])):
+            result.counts["topic record dropped by the sink as a repeat"] += 1
+        elif n == 0:
             keys = keys if keys is not None else sorted({r.key for r in contents.events})
-            p, o = positions[0]
             result.violate("record of the topic missing from the store (the sink lost it)",
                            f"{copy[0]} collector_ts={copy[1]} partition {p} offset {o}; objects around it: "
                            f"{objects_near(keys, p, o)}")

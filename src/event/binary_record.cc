@@ -13,6 +13,7 @@
 #include "event/fields.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
+#include "event/raw_json.h"
 #include "event/read_event.h"
 #include "event/valid_utf8.h"
 
@@ -216,8 +217,14 @@ class reader {
     thread_local json_parser parser;
     simdjson::dom::element value;
     if (parser.parse(s, max_depth, value) || !value.is_object()) return "not a JSON object";
-    target.clear();
-    write_compact(target, value, max_depth);
+    // The collector wrote it compact: then it is copied as it is, the bytes write_compact would
+    // write, without writing them again (that took as long as the parse).
+    if (raw::compact_value(s, max_depth).size() == s.size()) {
+      target.assign(s);
+    } else {
+      target.clear();
+      write_compact(target, value, max_depth);
+    }
     return std::nullopt;
   }
 

@@ -12,6 +12,8 @@
 
 #include "event/encode.h"
 #include "event/fields.h"
+#include "event/json_parser.h"
+#include "event/json_text.h"
 
 namespace clicktrail::event {
 namespace {
@@ -136,6 +138,34 @@ TEST(binary_record, props_come_back_compact) {
   const auto e = decode_stored(record);
   ASSERT_TRUE(e.ok()) << error_of(record);
   EXPECT_EQ(*e->props, R"({"a":1})");
+}
+
+TEST(binary_record, props_read_back_as_write_compact_writes_them) {
+  // Compact props are copied as they are, the rest written again: either way the bytes are
+  // write_compact's. Each of these is spelled one way or the other, by a rule of raw_json.h.
+  for (const std::string props : {
+           R"({})",
+           R"({"plan":"pro","label":"Add to cart, now","items":3,"tags":["a",{"b":[]}],"ok":true,"n":null})",
+           R"({"quote":"say \"hi\"","back":"a\\b","ctl":"\u0001"})",  // escapes as write_string makes them
+           R"({"slash":"a\/b"})",                                     // an escape it does not make
+           R"({"e":"\u00E9","tab":"\t"})",
+           R"({"price":1.50,"big":12345678901234567890,"neg":-0,"exp":1e3,"minus":-7})",
+           R"({"a":1} )",  // whitespace after the object
+           "{\"a\":[1, 2]}",
+       }) {
+    SCOPED_TRACE(props);
+    json_parser parser;
+    simdjson::dom::element value;
+    ASSERT_EQ(parser.parse(props, 1024, value), simdjson::SUCCESS);
+    std::string want;
+    ASSERT_TRUE(write_compact(want, value, 1024));
+
+    event e = minimal();
+    e.props = props;
+    const auto back = decode_stored(binary(e));
+    ASSERT_TRUE(back.ok()) << back.err().message;
+    EXPECT_EQ(*back->props, want);
+  }
 }
 
 TEST(binary_record, docs_record_proto_is_current) {

@@ -1,6 +1,7 @@
 #include "enrich/url.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/text.h"
 #include "base/utf8.h"
@@ -64,6 +65,18 @@ bool lower_ipv6(std::string_view literal, std::string& out) {
   return true;
 }
 
+// Where `text` first holds `a` or `b`, or its size: memchr, then the second search only before
+// the first's find. (A loop over the bytes asking for either was most of parse_url's work.)
+std::size_t find_either(std::string_view text, char a, char b) noexcept {
+  std::size_t end = text.size();
+  for (const char c : {a, b}) {
+    if (end == 0) break;  // (memchr must not be given the null data() of an empty view)
+    if (const void* at = std::memchr(text.data(), c, end))
+      end = static_cast<std::size_t>(static_cast<const char*>(at) - text.data());
+  }
+  return end;
+}
+
 void append_replacement(std::string& out) {
   out += "\xEF\xBF\xBD";
 }  // U+FFFD
@@ -82,14 +95,12 @@ std::optional<url_parts> parse_url(std::string_view text) {
   if (!text.starts_with("//")) return std::nullopt;
   text.remove_prefix(2);
 
-  // One pass to the authority's end, noting its last '@' (userinfo ends there).
-  std::size_t authority_end = 0, host_start = 0;
-  for (; authority_end < text.size(); ++authority_end) {
-    const char c = text[authority_end];
-    if (c == '/' || c == '?' || c == '#') break;
-    if (c == '@') host_start = authority_end + 1;
-  }
-  const std::string_view authority = text.substr(host_start, authority_end - host_start);
+  // The authority ends at the first '/', '?' or '#'; userinfo, at its last '@'.
+  const std::size_t slash = text.find('/');
+  const std::size_t authority_end = find_either(text.substr(0, slash), '?', '#');
+  std::string_view authority = text.substr(0, authority_end);
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos)
+    authority.remove_prefix(at + 1);
   const std::string_view rest = text.substr(authority_end);
 
   std::string_view host = authority;
@@ -104,8 +115,7 @@ std::optional<url_parts> parse_url(std::string_view text) {
   }
 
   // The path ends at the first '?' or '#'; a query runs from '?' to '#'.
-  std::size_t path_end = 0;
-  while (path_end < rest.size() && rest[path_end] != '?' && rest[path_end] != '#') ++path_end;
+  const std::size_t path_end = find_either(rest, '?', '#');
   url.path = rest.substr(0, path_end);
   if (path_end < rest.size() && rest[path_end] == '?') {
     const std::string_view after = rest.substr(path_end + 1);

@@ -32,6 +32,22 @@ TEST(Url, FindsTheParts) {
   EXPECT_EQ(query_only->host, "example.com");
   EXPECT_EQ(query_only->query, "q=1");
 
+  // The authority ends at the first '/', '?' or '#', whichever comes first; the path at '?' or '#'.
+  const auto slash_in_query = parse_url("https://a@example.com?q=/x@y#/z");
+  ASSERT_TRUE(slash_in_query);
+  EXPECT_EQ(slash_in_query->host, "example.com");
+  EXPECT_EQ(slash_in_query->path, "");
+  EXPECT_EQ(slash_in_query->query, "q=/x@y");
+  const auto slash_in_fragment = parse_url("https://example.com#/p?q=1");
+  ASSERT_TRUE(slash_in_fragment);
+  EXPECT_EQ(slash_in_fragment->host, "example.com");
+  EXPECT_EQ(slash_in_fragment->query, "");
+  const auto userinfo_at_signs = parse_url("https://a@b@Example.com:1/p@q?r");
+  ASSERT_TRUE(userinfo_at_signs);
+  EXPECT_EQ(userinfo_at_signs->host, "example.com");
+  EXPECT_EQ(userinfo_at_signs->path, "/p@q");
+  EXPECT_EQ(userinfo_at_signs->query, "r");
+
   const auto idn = parse_url("https://bücher.example/");
   ASSERT_TRUE(idn);
   EXPECT_EQ(idn->host, "bücher.example");

@@ -67,10 +67,6 @@ referrer_fields fields_of(std::string medium, std::optional<std::string> source 
   return f;
 }
 
-bool blank(const std::optional<std::string>& s) {
-  return !s || base::trim(*s).empty();
-}
-
 }  // namespace
 
 base::result<referrer_classifier> referrer_classifier::compile(std::string_view referrers_json,
@@ -201,30 +197,46 @@ const referrer_classifier::source* referrer_classifier::lookup_wildcard(std::str
 referrer_fields referrer_classifier::classify(const std::optional<std::string>& referrer,
                                               const std::optional<std::string>& page_url,
                                               const std::optional<std::string>& utm_medium) const {
+  return classify(referrer ? origin_of(*referrer) : referrer_origin{}, page_url, utm_medium);
+}
+
+referrer_fields referrer_classifier::classify(const referrer_origin& from,
+                                              const std::optional<std::string>& page_url,
+                                              const std::optional<std::string>& utm_medium) const {
   const std::optional<url_parts> page = page_url ? parse_url(*page_url) : std::nullopt;
   const click_id* id = find_click_id(page);
-  referrer_fields fields = arrival(referrer, page, id != nullptr && id->paid, utm_medium);
+  referrer_fields fields = arrival(from, page, id != nullptr && id->paid, utm_medium);
   if (id != nullptr) fields.click_id_kind = std::string(id->name);
   return fields;
 }
 
+referrer_origin referrer_classifier::origin_of(std::string_view referrer) const {
+  referrer_origin origin;
+  if (base::trim(referrer).empty()) return origin;
+  origin.blank = false;
+  if (const std::optional<url_parts> url = parse_url(referrer)) {
+    origin.host = std::string(without_www(url->host));
+    origin.listed = describe(*url);
+  }
+  return origin;
+}
+
 // Rules 1-5 of referrer.h, without the click id's name.
-referrer_fields referrer_classifier::arrival(const std::optional<std::string>& referrer,
+referrer_fields referrer_classifier::arrival(const referrer_origin& from,
                                              const std::optional<url_parts>& page, bool paid_click,
                                              const std::optional<std::string>& utm_medium) const {
   const bool paid = paid_click || (utm_medium && is_paid_medium(*utm_medium));
-  if (!paid && blank(referrer)) return {};  // direct
+  if (!paid && from.blank) return {};  // direct
 
-  const std::optional<url_parts> from = blank(referrer) ? std::nullopt : parse_url(*referrer);
-  const bool internal = from && page && without_www(page->host) == without_www(from->host);
+  const bool internal = from.host && page && without_www(page->host) == *from.host;
   if (paid) {
-    referrer_fields fields = from && !internal ? describe(*from) : referrer_fields{};
+    referrer_fields fields = from.host && !internal ? from.listed : referrer_fields{};
     fields.medium = "paid";
     return fields;
   }
-  if (!from) return fields_of("unknown");
+  if (!from.host) return fields_of("unknown");
   if (internal) return fields_of("internal");
-  return describe(*from);
+  return from.listed;
 }
 
 // Rules 4 and 5 of referrer.h: the list's medium, source and term, or unknown with the host.

@@ -58,6 +58,16 @@ struct referrer_fields {
   friend bool operator==(const referrer_fields&, const referrer_fields&) = default;
 };
 
+// What a referrer says by itself, whatever page it led to: whether there is one, its host, and
+// what the list makes of it (rules 4 and 5 below). Referrers repeat from event to event (search
+// engines, social sites, a site's own pages), so an enricher may keep these by referrer text
+// (sink_enricher does) and classify with them.
+struct referrer_origin {
+  bool blank = true;                // none, or only whitespace: direct traffic unless paid
+  std::optional<std::string> host;  // without a leading "www."; nullopt when it is no URL with a host
+  referrer_fields listed;           // rules 4 and 5, for a URL with a host
+};
+
 class referrer_classifier {
  public:
   // Reads a referrer list (the shape above). `origin` names it in errors (a path, or "clicktrail
@@ -69,6 +79,10 @@ class referrer_classifier {
   referrer_fields classify(const std::optional<std::string>& referrer,
                            const std::optional<std::string>& page_url,
                            const std::optional<std::string>& utm_medium) const;
+  // The same, with origin_of() the referrer (a default referrer_origin when there is none).
+  referrer_fields classify(const referrer_origin& from, const std::optional<std::string>& page_url,
+                           const std::optional<std::string>& utm_medium) const;
+  referrer_origin origin_of(std::string_view referrer) const;
 
   std::size_t source_count() const noexcept { return sources_.size(); }
   std::size_t domain_count() const noexcept { return domain_count_; }
@@ -88,8 +102,8 @@ class referrer_classifier {
   const source* lookup(std::string_view host, std::string_view path) const;
   const source* lookup_wildcard(std::string_view domain) const;
   referrer_fields describe(const url_parts& from) const;
-  referrer_fields arrival(const std::optional<std::string>& referrer, const std::optional<url_parts>& page,
-                          bool paid_click, const std::optional<std::string>& utm_medium) const;
+  referrer_fields arrival(const referrer_origin& from, const std::optional<url_parts>& page, bool paid_click,
+                          const std::optional<std::string>& utm_medium) const;
 
   std::vector<source> sources_;
   domain_map domains_;    // "google.com", "icloud.com/mail" → index in sources_

@@ -123,13 +123,24 @@ const sink_enricher::agent& sink_enricher::parse(const std::string& ua) {
   return cache_.insert(ua, std::move(a));
 }
 
+const referrer_origin& sink_enricher::origin_of(const std::optional<std::string>& referrer) {
+  static const referrer_origin none;
+  if (!referrer) return none;
+  if (referrer->size() > max_cached_referrer) {
+    uncached_ = rules_->referrers.origin_of(*referrer);
+    return uncached_;
+  }
+  if (const referrer_origin* cached = referrers_.find(*referrer)) return *cached;
+  return referrers_.insert(*referrer, rules_->referrers.origin_of(*referrer));
+}
+
 sink_enricher::verdict sink_enricher::apply(event::event& e) {
   if (e.ua) {
     const agent& a = parse(*e.ua);
     put(a.fields, a.bot, e);
     if (a.cut) e.truncated = true;
   }
-  referrer_fields r = rules_->referrers.classify(e.referrer, e.page_url, e.utm_medium);
+  referrer_fields r = rules_->referrers.classify(origin_of(e.referrer), e.page_url, e.utm_medium);
   e.referrer_medium = std::move(r.medium);
   e.referrer_source = std::move(r.source);
   e.referrer_term = std::move(r.term);

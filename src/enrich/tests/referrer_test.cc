@@ -177,6 +177,38 @@ TEST(Referrer, InternalWhenTheHostIsThePagesOwn) {
             fields("unknown", "shop.example"));
 }
 
+TEST(Referrer, AnOriginServesEveryPage) {
+  // What a referrer says by itself holds nothing of the page: one origin, kept by an enricher,
+  // classifies each page it led to as that page's referrer would.
+  const referrer_origin shop = built_in().origin_of("https://www.shop.example/cart");
+  EXPECT_FALSE(shop.blank);
+  EXPECT_EQ(shop.host, "shop.example");
+  EXPECT_EQ(built_in().classify(shop, "https://shop.example/landing", std::nullopt), fields("internal"));
+  EXPECT_EQ(built_in().classify(shop, "https://other.example/", std::nullopt),
+            fields("unknown", "www.shop.example"));
+  EXPECT_EQ(built_in().classify(shop, "https://other.example/", "cpc"), fields("paid", "www.shop.example"));
+  EXPECT_EQ(built_in().classify(shop, "https://shop.example/?gclid=1", std::nullopt),
+            fields("paid", std::nullopt, std::nullopt, "gclid"));
+
+  const referrer_origin bing = built_in().origin_of("https://www.bing.com/search?q=red+shoes");
+  for (const std::string page : {"https://shop.example/", "https://www.bing.com/maps"}) {
+    EXPECT_EQ(built_in().classify(bing, page, std::nullopt),
+              from("https://www.bing.com/search?q=red+shoes", std::nullopt, page))
+        << page;
+  }
+  EXPECT_EQ(built_in().classify(bing, "https://shop.example/", std::nullopt),
+            fields("search", "Bing", "red shoes"));
+  EXPECT_EQ(built_in().classify(bing, "https://www.bing.com/maps", std::nullopt), fields("internal"));
+
+  EXPECT_TRUE(built_in().origin_of("  ").blank);
+  EXPECT_EQ(built_in().classify(built_in().origin_of("  "), "https://shop.example/", std::nullopt),
+            fields(std::nullopt));
+  const referrer_origin not_a_url = built_in().origin_of("android-app://com.example");
+  EXPECT_FALSE(not_a_url.blank);
+  EXPECT_EQ(built_in().classify(not_a_url, "https://shop.example/", std::nullopt),
+            from("android-app://com.example"));
+}
+
 TEST(Referrer, UnknownNamesTheHost) {
   EXPECT_EQ(from("https://blog.example.org/post?id=1"), fields("unknown", "blog.example.org"));
   EXPECT_EQ(from("https://user:pw@Example.ORG:8443/"), fields("unknown", "example.org"));

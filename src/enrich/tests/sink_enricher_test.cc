@@ -1,0 +1,75 @@
+// The sink's enricher keeps what each referrer says by itself (referrer_origin) between events:
+// every event must still be classified as its own page and campaign make it.
+
+#include "enrich/sink_enricher.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace clicktrail::enrich {
+namespace {
+
+std::shared_ptr<const sink_rules> rules() {
+  static const auto loaded = [] {
+    config::config cfg;
+    cfg.enrich.ua_cache_entries = 64;
+    return std::move(sink_rules::load(cfg)).value();
+  }();
+  return loaded;
+}
+
+struct arrival {
+  std::optional<std::string> medium, source, term;
+  friend bool operator==(const arrival&, const arrival&) = default;
+};
+
+arrival want(std::optional<std::string> medium = std::nullopt,
+             std::optional<std::string> source = std::nullopt,
+             std::optional<std::string> term = std::nullopt) {
+  return {std::move(medium), std::move(source), std::move(term)};
+}
+
+void PrintTo(const arrival& a, std::ostream* os) {
+  *os << "{" << a.medium.value_or("-") << ", " << a.source.value_or("-") << ", " << a.term.value_or("-")
+      << "}";
+}
+
+arrival enrich(sink_enricher& enricher, std::optional<std::string> referrer, std::string page,
+               std::optional<std::string> utm_medium = std::nullopt) {
+  event::event e;
+  e.referrer = std::move(referrer);
+  e.page_url = std::move(page);
+  e.utm_medium = std::move(utm_medium);
+  EXPECT_EQ(enricher.apply(e), sink_enricher::verdict::keep);
+  return {e.referrer_medium, e.referrer_source, e.referrer_term};
+}
+
+TEST(sink_enricher, a_kept_referrer_is_classified_for_each_page_it_led_to) {
+  sink_enricher enricher(rules());
+  const std::string shop = "https://shop.example/cart";
+  for (int round = 0; round < 2; ++round) {  // the second round finds every referrer kept
+    SCOPED_TRACE(round);
+    EXPECT_EQ(enrich(enricher, shop, "https://shop.example/p"), want("internal"));
+    EXPECT_EQ(enrich(enricher, shop, "https://other.example/"), want("unknown", "shop.example"));
+    EXPECT_EQ(enrich(enricher, shop, "https://other.example/", "cpc"), want("paid", "shop.example"));
+    EXPECT_EQ(enrich(enricher, std::nullopt, "https://shop.example/p"), want());
+    EXPECT_EQ(enrich(enricher, "https://www.bing.com/search?q=red+shoes", "https://shop.example/"),
+              want("search", "Bing", "red shoes"));
+  }
+}
+
+TEST(sink_enricher, a_long_referrer_is_classified_without_being_kept) {
+  sink_enricher enricher(rules());
+  const std::string long_search = "https://www.bing.com/search?q=red+shoes&form=" + std::string(600, 'x');
+  EXPECT_EQ(enrich(enricher, long_search, "https://shop.example/"), want("search", "Bing", "red shoes"));
+  // The next referrer, kept or not, is its own.
+  const std::string long_internal = "https://shop.example/?" + std::string(600, 'y');
+  EXPECT_EQ(enrich(enricher, long_internal, "https://shop.example/"), want("internal"));
+  EXPECT_EQ(enrich(enricher, "https://duckduckgo.com/", "https://shop.example/"),
+            want("search", "DuckDuckGo"));
+  EXPECT_EQ(enrich(enricher, long_search, "https://shop.example/"), want("search", "Bing", "red shoes"));
+}
+
+}  // namespace
+}  // namespace clicktrail::enrich

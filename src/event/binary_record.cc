@@ -135,32 +135,41 @@ class reader {
 
   std::optional<std::string> read(event& e, std::uint64_t& seen) {
     const auto& index = index_of_id();
+    const auto fields = all_fields();
     while (p_ != end_) {
-      const auto at = offset();
+      const char* field_start = p_;
+      const auto at = [&] { return offset(field_start); };  // for errors only
       std::uint64_t tag = 0;
-      if (!get_varint(tag)) return fmt::format("a field's tag at byte {} is cut short or over 10 bytes", at);
+      if (!get_varint(tag))
+        return fmt::format("a field's tag at byte {} is cut short or over 10 bytes", at());
       const std::uint64_t id = tag >> 3;
       const int i = id < max_id ? index[id] : -1;
       if (i < 0) {
         return fmt::format(
             "field id {} (byte {}) is not in this build's schema; a newer collector wrote it: upgrade the "
             "sink, or set the collector's ingest.record_format = \"json\" until then",
-            id, at);
+            id, at());
       }
-      const field& f = all_fields()[static_cast<std::size_t>(i)];
+      const field& f = fields[static_cast<std::size_t>(i)];
       seen |= 1ULL << static_cast<unsigned>(i);
       wire_ = static_cast<std::uint8_t>(tag & 7);
       if (auto why = std::visit([&](auto m) { return read_value(f, e.*m); }, f.where)) {
-        return fmt::format("{} (byte {}): {}", f.name, at, *why);
+        return fmt::format("{} (byte {}): {}", f.name, at(), *why);
       }
     }
     return std::nullopt;
   }
 
  private:
-  std::size_t offset() const { return static_cast<std::size_t>(p_ - begin_) + 1; }  // from 0, the marker's
+  // From 0, the marker's.
+  std::size_t offset(const char* at) const { return static_cast<std::size_t>(at - begin_) + 1; }
 
   bool get_varint(std::uint64_t& v) {
+    // One byte is the common case: every tag, and the length of any text under 128 bytes.
+    if (p_ != end_ && static_cast<unsigned char>(*p_) < 0x80) {
+      v = static_cast<unsigned char>(*p_++);
+      return true;
+    }
     v = 0;
     for (unsigned shift = 0; shift < 64 && p_ != end_; shift += 7) {
       const auto b = static_cast<unsigned char>(*p_++);

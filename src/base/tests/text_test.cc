@@ -32,7 +32,7 @@ TEST(text, hex_value_reads_either_case_and_refuses_everything_else) {
 
 TEST(utf8, is_ascii_looks_at_every_byte_of_every_length) {
   // Each length up to two words and a bit, with the one high byte at each position: the word
-  // loop and the tail loop both see it.
+  // loop, the overlapping last word and the short forms all see it.
   for (std::size_t size = 0; size <= 19; ++size) {
     std::string s(size, 'a');
     EXPECT_TRUE(is_ascii(s)) << size;

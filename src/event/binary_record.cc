@@ -133,6 +133,9 @@ class reader {
   explicit reader(std::string_view bytes)
       : begin_(bytes.data()), p_(bytes.data()), end_(bytes.data() + bytes.size()) {}
 
+  // event_id's 16 bytes, parsed when its text was checked (after read()).
+  const std::optional<base::uuid>& event_id() const noexcept { return id_; }
+
   std::optional<std::string> read(event& e, std::uint64_t& seen) {
     const auto& index = index_of_id();
     const auto fields = all_fields();
@@ -212,7 +215,10 @@ class reader {
   std::optional<std::string> read_text(const field& f, std::string& target) {
     std::string_view s;
     if (auto why = get_text(s)) return why;
-    if (f.check == rule::uuid && !base::parse_uuid(s)) return fmt::format("\"{}\" is not a UUID", shown(s));
+    if (f.check == rule::uuid) {
+      id_ = base::parse_uuid(s);
+      if (!id_) return fmt::format("\"{}\" is not a UUID", shown(s));
+    }
     if (f.check == rule::event_type && !is_event_type(s)) {
       return fmt::format("\"{}\" is not an event type", shown(s));
     }
@@ -260,6 +266,7 @@ class reader {
   const char* p_;
   const char* end_;
   std::uint8_t wire_ = 0;
+  std::optional<base::uuid> id_;  // event_id's bytes, once read
 };
 
 }  // namespace
@@ -301,12 +308,15 @@ void reset_fields(event& e, std::uint64_t which) {
 
 }  // namespace
 
-base::status decode_binary_into(std::string_view record, event& e, std::uint64_t* named) {
+base::status decode_binary_into(std::string_view record, event& e, std::uint64_t* named,
+                                std::optional<base::uuid>* id) {
+  if (id) id->reset();
   if (!is_binary_record(record)) {
     return base::error::reject("the record does not start with 0xC1, the binary record's marker");
   }
   std::uint64_t seen = 0;
-  if (auto why = reader(record.substr(1)).read(e, seen)) {
+  reader fields(record.substr(1));
+  if (auto why = fields.read(e, seen)) {
     return base::error::reject(fmt::format("the binary record is malformed: {}", *why));
   }
   reset_fields(e, ~seen);
@@ -316,6 +326,7 @@ base::status decode_binary_into(std::string_view record, event& e, std::uint64_t
         fmt::format("the binary record is malformed: {} is missing; encode_binary always writes it", f.name));
   }
   if (named) *named = seen;
+  if (id) *id = fields.event_id();
   return {};
 }
 

@@ -16,10 +16,12 @@
 //   booleans                          tag (id << 3 | 0), varint 0 or 1 (`truncated` only when true)
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/result.h"
+#include "base/uuid.h"
 #include "event/event.h"
 
 namespace clicktrail::event {
@@ -41,8 +43,10 @@ void encode_binary(const event& e, std::string& out);
 // encode_binary always writes is an error with outcome::reject whose message names it.
 // `named`, if given, gets the set of fields the record holds (bit field_index(f)).
 base::result<event> decode_binary(std::string_view record, std::uint64_t* named = nullptr);
-// The same into `out`, a default-constructed event (encode.h's decode_stored_into).
-base::status decode_binary_into(std::string_view record, event& out, std::uint64_t* named = nullptr);
+// The same into `out`, a default-constructed event (encode.h's decode_stored_into). `id`, if
+// given, gets event_id's 16 bytes, which the check of its text parsed anyway.
+base::status decode_binary_into(std::string_view record, event& out, std::uint64_t* named = nullptr,
+                                std::optional<base::uuid>* id = nullptr);
 
 // docs/record.proto: the message, generated from the field table; a test keeps the committed
 // copy current.

@@ -102,8 +102,10 @@ base::result<event> decode_stored(std::string_view json, std::uint64_t* named) {
   return e;
 }
 
-base::status decode_stored_into(std::string_view json, event& e, std::uint64_t* named) {
-  if (is_binary_record(json)) return decode_binary_into(json, e, named);
+base::status decode_stored_into(std::string_view json, event& e, std::uint64_t* named,
+                                std::optional<base::uuid>* id) {
+  if (is_binary_record(json)) return decode_binary_into(json, e, named, id);
+  if (id) id->reset();
   thread_local json_parser parser;
   namespace dom = simdjson::dom;
   dom::element root;

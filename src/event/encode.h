@@ -5,10 +5,12 @@
 // decode_stored() reads either back (the sink's input).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/result.h"
+#include "base/uuid.h"
 #include "event/event.h"
 
 namespace clicktrail::event {
@@ -30,6 +32,8 @@ void encode_tail(const event& e, std::size_t first, std::string& out);
 base::result<event> decode_stored(std::string_view json, std::uint64_t* named = nullptr);
 // The same into `out`, a default-constructed event: the sink decodes into the record it routes,
 // without moving the event (some fifty members) twice.
-base::status decode_stored_into(std::string_view json, event& out, std::uint64_t* named = nullptr);
+// `id`, if given, gets event_id's 16 bytes when the record is a binary one, and nullopt when not.
+base::status decode_stored_into(std::string_view json, event& out, std::uint64_t* named = nullptr,
+                                std::optional<base::uuid>* id = nullptr);
 
 }  // namespace clicktrail::event

@@ -3,9 +3,11 @@
 // write there — the event (events table), or the reason it is not one (bad table).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "base/uuid.h"
 #include "event/event.h"
 
 namespace clicktrail::sink {
@@ -17,7 +19,8 @@ struct routed_record {
   std::int64_t offset = 0;
   table to = table::events;
   std::string time_partition;
-  event::event e;  // events: the decoded event, enriched
+  event::event e;                // events: the decoded event, enriched
+  std::optional<base::uuid> id;  // e.event_id's bytes when the decode had them (binary records)
   // What the file gets besides the event: events, the canonical JSON (JSON Lines writes it;
   // Parquet only sizes row groups by it); bad, the bad-table JSON line. Either `line`, written
   // here, or when the consumed record serves as it is, `consumed`: a view of the record's value,

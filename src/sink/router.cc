@@ -51,7 +51,7 @@ void router::route_into(const source_record& r, routed_record& out) {
   out.consumed = {};
   out.dropped = false;
   // Every field of out.e is written: the record's, and the defaults of those it does not hold.
-  if (auto decoded = event::decode_stored_into(*value, out.e, &named); !decoded) {
+  if (auto decoded = event::decode_stored_into(*value, out.e, &named, &out.id); !decoded) {
     // The message may quote the record; keep the line valid JSON whatever the record held.
     const std::string& why = decoded.err().message;
     out = to_bad_table(r, simdjson::validate_utf8(why.data(), why.size()) ? why : "not a schema-v1 event");

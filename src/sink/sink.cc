@@ -150,7 +150,7 @@ void sink::write_partition(router& route, partition_work& work) {
     route.route_into(*records[i], next.routed);
     next.id.reset();
     if (next.routed.to == table::events && !next.routed.dropped) {
-      next.id = base::parse_uuid(next.routed.e.event_id);
+      next.id = next.routed.id ? next.routed.id : base::parse_uuid(next.routed.e.event_id);
       if (next.id) writer.prefetch_repeat_check(*next.id);
     }
   };

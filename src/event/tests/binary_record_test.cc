@@ -168,6 +168,24 @@ TEST(binary_record, props_read_back_as_write_compact_writes_them) {
   }
 }
 
+TEST(binary_record, gives_the_event_id_it_parsed) {
+  // The sink checks each event id against the ones it stored lately, by its 16 bytes: a binary
+  // record's decode hands over the ones its check parsed; a JSON record's leaves it to the caller.
+  std::optional<base::uuid> got;
+  event e;
+  ASSERT_TRUE(decode_stored_into(binary(minimal()), e, nullptr, &got).ok());
+  EXPECT_EQ(got, base::parse_uuid(id));
+
+  std::string json;
+  encode(minimal(), json);
+  ASSERT_TRUE(decode_stored_into(json, e, nullptr, &got).ok());
+  EXPECT_EQ(got, std::nullopt);
+
+  got = base::parse_uuid(id);
+  EXPECT_FALSE(decode_stored_into("\xC1"s + "\x12\x05" + "click", e, nullptr, &got).ok());
+  EXPECT_EQ(got, std::nullopt) << "a record refused gives no id";
+}
+
 TEST(binary_record, docs_record_proto_is_current) {
   const std::string want = record_proto();
   std::ifstream file(CT_SOURCE_DIR "/docs/record.proto");

@@ -1,6 +1,7 @@
 #include "enrich/url.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "base/text.h"
@@ -29,25 +30,34 @@ std::size_t scheme_end(std::string_view text) noexcept {
   return std::string_view::npos;
 }
 
+// What each byte becomes in a registered name: itself lower-cased (letters, digits, '-', '.',
+// '_', '~'), 0x80 for the bytes of non-ASCII characters (checked as UTF-8 apart), or 0 when it
+// cannot be in one. One load a byte, in place of a test for each kind.
+constexpr std::array<char, 256> host_bytes = [] {
+  std::array<char, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c | 0x20);
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>(c);
+  for (const char c : {'-', '.', '_', '~'}) t[static_cast<unsigned char>(c)] = c;
+  for (std::size_t c = 0x80; c < 0x100; ++c) t[c] = static_cast<char>(0x80);
+  return t;
+}();
+
 // Lower-cases a registered name into `out`; false when a byte cannot be part of one. Non-ASCII
 // must be well-formed UTF-8 (internationalised names as a browser may show them).
 bool lower_host(std::string_view host, std::string& out) {
   out.assign(host);  // then lower-cased in place: each byte is kept or changes case
   const auto* p = reinterpret_cast<const unsigned char*>(host.data());
   for (std::size_t i = 0; i < host.size();) {
-    const unsigned char c = p[i];
-    if (c >= 0x80) {
+    const char to = host_bytes[p[i]];
+    if (to == 0) return false;
+    if (to == static_cast<char>(0x80)) {
       const std::size_t n = base::utf8_length(p + i, host.size() - i);
       if (n == 0) return false;
       i += n;
       continue;
     }
-    if (is_alpha(static_cast<char>(c))) {
-      out[i] = static_cast<char>(c | 0x20);
-    } else if (!is_digit(static_cast<char>(c)) && c != '-' && c != '.' && c != '_' && c != '~') {
-      return false;
-    }
-    ++i;
+    out[i++] = to;
   }
   while (!out.empty() && out.back() == '.') out.pop_back();
   return !out.empty();

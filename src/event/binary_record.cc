@@ -296,8 +296,11 @@ void reset_fields(event& e, std::uint64_t which) {
     if (i >= fields.size()) break;
     std::visit(
         [&](auto m) {
-          if constexpr (std::is_same_v<std::remove_cvref_t<decltype(e.*m)>, std::string>) {
+          using member = std::remove_cvref_t<decltype(e.*m)>;
+          if constexpr (std::is_same_v<member, std::string>) {
             (e.*m).clear();
+          } else if constexpr (is_optional_member<member>) {
+            (e.*m).reset();  // (copying the blank's nullopt asked both sides whether they held one)
           } else {
             e.*m = blank.*m;
           }

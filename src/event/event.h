@@ -19,6 +19,12 @@ using opt_string = std::optional<std::string>;
 using opt_i32 = std::optional<std::int32_t>;
 using opt_i64 = std::optional<std::int64_t>;
 
+// Whether a member's type is one of the optional ones (a field an event may lack).
+template <class T>
+constexpr bool is_optional_member = false;
+template <class T>
+constexpr bool is_optional_member<std::optional<T>> = true;
+
 struct event {
   std::string event_id;  // UUID text; the collector assigns a UUIDv7 when the tracker sent none
   std::string type;      // page_view, click, …, or a custom name [a-z][a-z0-9_.:-]{0,63}

@@ -33,11 +33,6 @@ std::string plain_bytes(T v) {
 
 }  // namespace
 
-template <class T>
-constexpr bool is_optional = false;
-template <class T>
-constexpr bool is_optional<std::optional<T>> = true;
-
 // Where a column's values are in an event: a member every event has, or an optional one.
 template <class T>
 struct member_of {
@@ -278,7 +273,7 @@ event_columns::event_columns(const column_limits& l, time_unit times) {
           using member = std::remove_cvref_t<decltype(std::declval<const ev&>().*m)>;
           auto keep = [&](auto& by_type, auto column) {
             in_order_.push_back(column.get());
-            (is_optional<member> ? by_type.maybe : by_type.always).push_back(std::move(column));
+            (event::is_optional_member<member> ? by_type.maybe : by_type.always).push_back(std::move(column));
           };
           auto source = [m]<class T>(std::type_identity<T>) {
             member_of<T> out;

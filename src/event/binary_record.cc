@@ -79,16 +79,17 @@ struct field_writer {
   }
   char* tag(wire w) const { return put_varint(p, static_cast<std::uint64_t>(f.id) << 3 | w); }
   void text(std::string_view v) const {
-    std::string repaired;
-    if (!valid_utf8(v)) {
-      repaired = repaired_utf8(v);
-      v = repaired;
+    if (!valid_utf8(v)) [[unlikely]] {
+      text_repaired(v);
+      return;
     }
     room(max_tag_bytes + max_varint_bytes + v.size());
     p = put_varint(tag(length_delimited), v.size());
     std::memcpy(p, v.data(), v.size());
     p += v.size();
   }
+  // Out of line, so that the common case builds and destroys no string.
+  [[gnu::noinline]] void text_repaired(std::string_view v) const { text(repaired_utf8(v)); }
   void integer(std::uint64_t v) const {
     room(max_tag_bytes + max_varint_bytes);
     p = put_varint(tag(varint), v);

@@ -197,7 +197,7 @@ double sink_pass(const std::vector<std::string>& lines, const format::writer_opt
       sink::routed_record r = router.route(bench_record(value));
       if (r.to != sink::table::events) throw std::runtime_error("not an event: " + r.line);
       if (r.dropped) continue;
-      if (auto s = writer->append(r.e, r.line); !s) throw std::runtime_error("append: " + s.err().message);
+      if (auto s = writer->append(r.e, r.text()); !s) throw std::runtime_error("append: " + s.err().message);
     }
     if (auto s = writer->finish({}); !s) throw std::runtime_error("finish: " + s.err().message);
   });

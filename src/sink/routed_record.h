@@ -20,7 +20,7 @@ struct routed_record {
   table to = table::events;
   std::string time_partition;
   event::event e;                // events: the decoded event, enriched
-  std::optional<base::uuid> id;  // e.event_id's bytes when the decode had them (binary records)
+  std::optional<base::uuid> id;  // events: e.event_id's bytes, for the repeat check
   // What the file gets besides the event: events, the canonical JSON (JSON Lines writes it;
   // Parquet only sizes row groups by it); bad, the bad-table JSON line. Either `line`, written
   // here, or when the consumed record serves as it is, `consumed`: a view of the record's value,

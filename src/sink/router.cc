@@ -57,6 +57,7 @@ void router::route_into(const source_record& r, routed_record& out) {
     out = to_bad_table(r, simdjson::validate_utf8(why.data(), why.size()) ? why : "not a schema-v1 event");
     return;
   }
+  if (!out.id) out.id = base::parse_uuid(out.e.event_id);  // a JSON record's (the decode checked it)
   out.offset = r.offset();
   out.to = table::events;
   out.time_partition =

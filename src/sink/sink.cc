@@ -139,25 +139,20 @@ void sink::write_partition(router& route, partition_work& work) {
   constexpr std::size_t prefetch_distance = 4;
   const auto& records = work.records;
   for (std::size_t i = 0; i < std::min(prefetch_distance, records.size()); ++i) records[i]->prefetch();
-  struct routed_ahead {
-    routed_record routed;
-    std::optional<base::uuid> id;  // an event to check for a repeat: its id (decode_stored checked it)
-  };
-  std::array<routed_ahead, 2> ahead;
+  // An event to check for a repeat: one the sink stores (the router gave it its id's bytes).
+  const auto checked = [](const routed_record& r) { return r.dropped ? std::nullopt : r.id; };
+  std::array<routed_record, 2> ahead;
   auto route_next = [&](std::size_t i) {
     if (i + prefetch_distance < records.size()) records[i + prefetch_distance]->prefetch();
-    routed_ahead& next = ahead[i % 2];
-    route.route_into(*records[i], next.routed);
-    next.id.reset();
-    if (next.routed.to == table::events && !next.routed.dropped) {
-      next.id = next.routed.id ? next.routed.id : base::parse_uuid(next.routed.e.event_id);
-      if (next.id) writer.prefetch_repeat_check(*next.id);
-    }
+    routed_record& next = ahead[i % 2];
+    route.route_into(*records[i], next);
+    if (const auto id = checked(next)) writer.prefetch_repeat_check(*id);
   };
   if (!records.empty()) route_next(0);
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (i + 1 < records.size()) route_next(i + 1);
-    const auto& [routed, id] = ahead[i % 2];
+    const routed_record& routed = ahead[i % 2];
+    const std::optional<base::uuid> id = checked(routed);
     if (routed.to == table::bad) {
       probe_.bad_records.inc({options_.input == input_kind::rejected ? "rejected_input" : "invalid_record"});
     } else if (routed.e.is_bot.value_or(false)) {

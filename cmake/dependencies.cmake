@@ -15,6 +15,8 @@ pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)
 # libdeflate (libdeflate-dev) compresses gzip JSON Lines and Parquet pages: whole buffers at a
 # time, twice as fast as zlib's deflate. zlib stays for reading gzip (request bodies, convert).
 pkg_check_modules(libdeflate REQUIRED IMPORTED_TARGET libdeflate)
+# ISA-L (libisal-dev) is gzip's level 1: Intel's igzip, 3.4× libdeflate's level 1 (src/format/gzip.h).
+pkg_check_modules(isal REQUIRED IMPORTED_TARGET libisal)
 # jemalloc (libjemalloc-dev) for the binaries, not the libraries or tests: the pipeline allocates
 # many small, short-lived strings across threads, where it costs 10-20% less CPU than glibc's
 # malloc (bench/collector, bench/parquet). Sanitizer builds keep their own allocator.

@@ -131,7 +131,7 @@ enum class output_format { parquet, jsonl };
 enum class table_kind { files, iceberg };
 enum class compression { zstd, snappy, gzip, none };
 // The highest level a codec takes (levels start at 1): zstd 19 (past it, "ultra" levels need a
-// reader's window of up to 128 MiB), gzip 12 (libdeflate's); 0 for a codec without levels.
+// reader's window of up to 128 MiB), gzip 12 (libdeflate's; format/gzip.h); 0 for a codec without levels.
 constexpr int most_compression_level(compression c) noexcept {
   return c == compression::zstd ? 19 : c == compression::gzip ? 12 : 0;
 }

@@ -7,7 +7,7 @@
 
 namespace clicktrail::format {
 
-// `gzip_level`: libdeflate's, 1 to 12; by default gzip's default (effective_level).
+// `gzip_level`: 1 to 12 (format/gzip.h); by default gzip's default (effective_level).
 std::unique_ptr<file_writer> make_jsonl_writer(bool gzip, write_fn out,
                                                int gzip_level = effective_level(config::compression::gzip,
                                                                                 0));

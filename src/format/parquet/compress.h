@@ -3,7 +3,7 @@
 //
 // Thread-safety: a compressor belongs to one writer (one thread). The zstd context is one per
 // thread, shared by every writer on it: its workspace is a few MiB, too much for each of 500
-// open files.
+// open files. gzip's are too (format/gzip.h).
 
 #include <string>
 #include <string_view>
@@ -16,7 +16,7 @@ namespace clicktrail::format::parquet {
 
 class compressor {
  public:
-  // `level`: zstd's or libdeflate's (effective_level in file_writer.h gives the defaults).
+  // `level`: zstd's or gzip's (format/gzip.h; effective_level in file_writer.h gives the defaults).
   compressor(config::compression c, int level) : kind_(c), level_(level) {}
 
   codec parquet_codec() const noexcept;

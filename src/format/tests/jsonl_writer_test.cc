@@ -1,40 +1,17 @@
 #include "format/jsonl/jsonl_writer.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "format/tests/gunzip.h"
+
 namespace clicktrail::format {
 namespace {
 
-// Every gzip member of `in`, end to end, as gzip(1) and zlib's gzread read a file; `members`
-// counts them.
-std::string gunzip(const std::string& in, int& members) {
-  z_stream zs{};
-  inflateInit2(&zs, 16 + MAX_WBITS);
-  std::string out;
-  char buf[65536];
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  members = 0;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-    if (rc == Z_STREAM_END) {
-      ++members;
-      if (zs.avail_in > 0) rc = inflateReset(&zs);  // the next member
-    }
-  }
-  EXPECT_EQ(rc, Z_STREAM_END) << "the file ends inside a member";
-  inflateEnd(&zs);
-  return out;
-}
+using test::gunzip;
 
 TEST(jsonl_writer, gzip_lines_stream_out_as_members_and_read_back_exactly) {
   std::string file;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <span>
 #include <variant>
 #include <vector>
@@ -28,48 +29,73 @@ const std::vector<std::string>& keys() {
   return quoted;
 }
 
-// Writes one member as `"name":value`, or nothing when it is absent (and `truncated` when false).
-struct field_writer {
+// Writes one member as `"name":value`, or nothing when it is absent (and `truncated` when false),
+// at `p`, in `out` grown ahead of it: a compare per member rather than a checked append per key
+// and value, as encode_binary writes. It grows by what a member needs and a little more.
+struct member_writer {
   const field& f;
-  std::string_view quoted_key;
+  std::string_view key;  // ,"name":
   std::string& out;
+  char*& p;
 
-  void key() const { out.append(quoted_key); }
-  void operator()(const std::string& v) const {
-    key();
-    write_string(out, v);
+  [[gnu::always_inline]] void room(std::size_t n) const {
+    const auto at = static_cast<std::size_t>(p - out.data());
+    if (out.size() - at >= n) return;
+    out.resize(at + n + 256);
+    p = out.data() + at;
   }
+  [[gnu::always_inline]] void put_key() const {
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+  }
+  [[gnu::always_inline]] void text(std::string_view v) const {
+    room(key.size() + v.size() + 2 + plain_string_slack);
+    put_key();
+    if (char* end = put_plain_string(p, v)) {
+      p = end;
+      return;
+    }
+    // Something to escape or replace: write_string appends it to what is written so far.
+    out.resize(static_cast<std::size_t>(p - out.data()));
+    write_string(out, v);
+    p = out.data() + out.size();
+  }
+  [[gnu::always_inline]] void integer(std::int64_t v) const {
+    room(key.size() + max_int_bytes);
+    put_key();
+    p = put_int(p, v);
+  }
+  void literal(std::string_view v) const {
+    room(key.size() + v.size());
+    put_key();
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  }
+
+  void operator()(const std::string& v) const { text(v); }
   void operator()(const opt_string& v) const {
     if (!v) return;
-    key();
     // props holds the compact JSON object text that decoding wrote; it is embedded as is.
     if (f.check == rule::json_object) {
       assert(!v->empty() && v->front() == '{');
-      out.append(*v);
+      literal(*v);
     } else {
-      write_string(out, *v);
+      text(*v);
     }
   }
-  void operator()(std::int64_t v) const {
-    key();
-    write_int(out, v);
-  }
-  void operator()(std::int32_t v) const { (*this)(std::int64_t{v}); }
+  void operator()(std::int64_t v) const { integer(v); }
+  void operator()(std::int32_t v) const { integer(v); }
   void operator()(const opt_i64& v) const {
-    if (v) (*this)(*v);
+    if (v) integer(*v);
   }
   void operator()(const opt_i32& v) const {
-    if (v) (*this)(std::int64_t{*v});
+    if (v) integer(*v);
   }
   void operator()(const std::optional<bool>& v) const {
-    if (!v) return;
-    key();
-    out.append(*v ? "true" : "false");
+    if (v) literal(*v ? "true" : "false");
   }
   void operator()(bool v) const {
-    if (!v) return;
-    key();
-    out.append("true", 4);
+    if (v) literal("true");
   }
 };
 
@@ -89,10 +115,12 @@ void encode(const event& e, std::string& out) {
 void encode_tail(const event& e, std::size_t first, std::string& out) {
   const auto& quoted = keys();
   const std::span<const field> fields = all_fields();  // once: a call into fields.cc each time
+  char* p = out.data() + out.size();
   for (std::size_t i = std::max<std::size_t>(first, 1); i < fields.size(); ++i) {
     const field& f = fields[i];
-    std::visit([&](auto m) { field_writer{f, quoted[i], out}(e.*m); }, f.where);
+    std::visit([&](auto m) { member_writer{f, quoted[i], out, p}(e.*m); }, f.where);
   }
+  out.resize(static_cast<std::size_t>(p - out.data()));
   out.push_back('}');
 }
 

@@ -143,6 +143,32 @@ void write_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+char* put_plain_string(char* at, std::string_view s) noexcept {
+  const std::size_t n = s.size();
+  char* const text = at + 1;
+  std::memcpy(text, s.data(), n);
+#ifdef __SSE2__
+  // The copy is looked at rather than `s`, in whole blocks: the room after it may be read, where
+  // the bytes after `s` may not be, so a short string or a string's last bytes need no copy of
+  // their own (plain_run's) to be looked at as a block.
+  const auto* copy = reinterpret_cast<const unsigned char*>(text);
+  for (std::size_t i = 0; i < n; i += 16) {
+    unsigned mask = looks_needed(copy + i);
+    if (n - i < 16) mask &= (1u << (n - i)) - 1;
+    if (mask != 0) return nullptr;
+  }
+#else
+  if (plain_run(reinterpret_cast<const unsigned char*>(s.data()), n, 0) != n) return nullptr;
+#endif
+  at[0] = '"';
+  text[n] = '"';
+  return text + n + 1;
+}
+
+char* put_int(char* at, std::int64_t v) noexcept {
+  return std::to_chars(at, at + max_int_bytes, v).ptr;
+}
+
 void write_int(std::string& out, std::int64_t v) {
   char buf[24];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);

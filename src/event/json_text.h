@@ -21,6 +21,19 @@ void write_member(std::string& out, std::string_view key, std::string_view value
 
 void write_int(std::string& out, std::int64_t v);
 
+// For writers that grow their output ahead and write at a pointer (encode()):
+// The bytes past a string literal that put_plain_string reads (it looks at what it copied, in
+// blocks of 16).
+inline constexpr std::size_t plain_string_slack = 16;
+// `s` as a JSON string literal at `at`, which has room for s.size() + 2 + plain_string_slack bytes,
+// when it needs no escape or replacement, as nearly every string; returns the byte after it.
+// Returns nullptr when `s` needs write_string (what it wrote at `at` is then to be written over).
+char* put_plain_string(char* at, std::string_view s) noexcept;
+// The most bytes put_int writes.
+inline constexpr std::size_t max_int_bytes = 20;
+// `v` in decimal at `at`, which has room for max_int_bytes; returns the byte after it.
+char* put_int(char* at, std::int64_t v) noexcept;
+
 // A finite double in its shortest round-trip form, with a '.' or an exponent (see write_compact).
 void write_double(std::string& out, double d);
 

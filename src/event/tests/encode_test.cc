@@ -106,9 +106,10 @@ TEST(encode, strings_with_escapes_in_every_position) {
 }
 
 TEST(encode, plain_strings_short_and_long_and_an_escape_at_their_end) {
-  // Plain text is copied in one piece (on the stack up to 126 bytes); an escape anywhere, the
-  // last byte included, takes the careful path.
-  for (const std::size_t size : {1u, 125u, 126u, 127u, 300u}) {
+  // Plain text is copied in one piece (write_string's on the stack up to 126 bytes, encode's
+  // into its output, then looked at in blocks of 16); an escape anywhere, the last byte included,
+  // takes the careful path.
+  for (const std::size_t size : {1u, 15u, 16u, 17u, 31u, 32u, 33u, 125u, 126u, 127u, 300u}) {
     event e = minimal();
     e.page_title = std::string(size, 'p');
     EXPECT_NE(encoded(e).find("\"page_title\":\"" + *e.page_title + "\","), std::string::npos) << size;

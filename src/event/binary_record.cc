@@ -174,6 +174,27 @@ class reader {
       v = static_cast<unsigned char>(*p_++);
       return true;
     }
+    // Up to eight bytes (a time in ms takes seven) from one load, where eight are there to read.
+    if (end_ - p_ >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p_, 8);   // little-endian: the varint's first byte lowest
+      if ((w & 0x8000) == 0) {  // two bytes: a text's length under 16 KiB
+        v = (w & 0x7F) | ((w >> 1) & 0x3F80);
+        p_ += 2;
+        return true;
+      }
+      if (const std::uint64_t last = ~w & 0x8080808080808080ULL; last != 0) {
+        const auto bytes = static_cast<unsigned>(std::countr_zero(last)) / 8 + 1;
+        if (bytes < 8) w &= (1ULL << (8 * bytes)) - 1;
+        w &= 0x7F7F7F7F7F7F7F7FULL;  // the seven bits of each byte, then closed up
+        w = ((w & 0x7F007F007F007F00ULL) >> 1) | (w & 0x007F007F007F007FULL);
+        w = ((w & 0x3FFF00003FFF0000ULL) >> 2) | (w & 0x00003FFF00003FFFULL);
+        w = ((w & 0x0FFFFFFF00000000ULL) >> 4) | (w & 0x000000000FFFFFFFULL);
+        v = w;
+        p_ += bytes;
+        return true;
+      }
+    }
     v = 0;
     for (unsigned shift = 0; shift < 64 && p_ != end_; shift += 7) {
       const auto b = static_cast<unsigned char>(*p_++);
@@ -186,7 +207,7 @@ class reader {
   std::optional<std::string> get_text(std::string_view& s) {
     if (wire_ != length_delimited) return fmt::format("text must have wire type 2, not {}", wire_);
     std::uint64_t n = 0;
-    if (!get_varint(n)) return "its length is cut short";
+    if (!get_varint(n)) return "its length is cut short or over 10 bytes";
     if (n > static_cast<std::uint64_t>(end_ - p_)) {
       return fmt::format("its length {} runs past the record's end", n);
     }
@@ -199,7 +220,7 @@ class reader {
   std::optional<std::string> get_int(const field& f, std::int64_t& v) {
     if (wire_ != varint) return fmt::format("an integer must have wire type 0, not {}", wire_);
     std::uint64_t raw = 0;
-    if (!get_varint(raw)) return "its value is cut short";
+    if (!get_varint(raw)) return "its value is cut short or over 10 bytes";
     v = unzigzag(raw);
     if (v < f.min || v > f.max) return fmt::format("{} is outside {} … {}", v, f.min, f.max);
     return std::nullopt;

@@ -56,6 +56,31 @@ TEST(uuid, parse_round_trips_and_rejects_malformed_text) {
   EXPECT_FALSE(parse_uuid("{189abcd-ef01-7abc-8def-0123456789ab}").has_value());
 }
 
+// Every digit position, every byte: the hex digits of either case parse to their value, anything
+// else is refused (the bytes next to the digit ranges, a byte whose 0x20 bit would make it a digit,
+// high bytes).
+TEST(uuid, parse_checks_every_digit) {
+  const std::string good = "0123abcd-EF45-6789-aBcD-ef0123456789";
+  const auto id = parse_uuid(good);
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->to_string(), "0123abcd-ef45-6789-abcd-ef0123456789");
+  for (std::size_t at = 0; at < good.size(); ++at) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) continue;
+    for (int c = 0; c < 256; ++c) {
+      std::string text = good;
+      text[at] = static_cast<char>(c);
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      const auto got = parse_uuid(text);
+      ASSERT_EQ(got.has_value(), hex) << "byte " << c << " at " << at;
+      if (!hex) continue;
+      const int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+      const std::size_t digit = at - (at > 8) - (at > 13) - (at > 18) - (at > 23);
+      const std::uint8_t byte = got->bytes[digit / 2];
+      EXPECT_EQ(digit % 2 == 0 ? byte >> 4 : byte & 0xF, v) << "byte " << c << " at " << at;
+    }
+  }
+}
+
 // Vectors computed with Python 3's uuid.uuid5 (the design's namespaces and id rule:
 // uuid.uuid5(ns, f"{site}\n{id}")).
 TEST(uuid, v5_matches_pythons_uuid5) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -120,7 +121,7 @@ TEST(binary_record, refuses_what_it_cannot_trust_and_says_where) {
   EXPECT_EQ(error_of(good + "\xE8\x02\x02"s),
             "the binary record is malformed: truncated (byte 69): a boolean must be 0 or 1");
   EXPECT_EQ(error_of(good + "\xE0\x01\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01"s),
-            "the binary record is malformed: y (byte 69): its value is cut short");
+            "the binary record is malformed: y (byte 69): its value is cut short or over 10 bytes");
 
   std::string bad_id = good;
   bad_id[3] = 'x';  // in the UUID's first group
@@ -166,6 +167,52 @@ TEST(binary_record, props_read_back_as_write_compact_writes_them) {
     ASSERT_TRUE(back.ok()) << back.err().message;
     EXPECT_EQ(*back->props, want);
   }
+}
+
+// Integers of every varint length, 1 to 10 bytes, where eight bytes or more follow (read with one
+// load) and at the record's end (read byte by byte): those in client_ts's range are its value, the
+// rest refused with the value read.
+TEST(binary_record, varints_of_every_length_read_back) {
+  std::string tag;
+  const auto field_id = static_cast<std::uint64_t>(find_field("client_ts")->id);
+  for (std::uint64_t t = field_id << 3;; t >>= 7) {  // wire type 0
+    tag.push_back(static_cast<char>(t < 0x80 ? t : (t & 0x7F) | 0x80));
+    if (t < 0x80) break;
+  }
+  const auto varint = [](std::uint64_t z) {
+    std::string out;
+    for (; z >= 0x80; z >>= 7) out.push_back(static_cast<char>(z | 0x80));
+    out.push_back(static_cast<char>(z));
+    return out;
+  };
+  const std::string rest = binary(minimal()).substr(1);
+  for (unsigned bytes = 1; bytes <= 10; ++bytes) {
+    const unsigned bits = std::min(7 * bytes, 64u);
+    const std::uint64_t lowest = bytes == 1 ? 0 : 1ULL << (7 * (bytes - 1));
+    const std::uint64_t highest = bits == 64 ? ~0ULL : (1ULL << bits) - 1;
+    for (const std::uint64_t z : {lowest, lowest + 1, highest - 1, highest}) {
+      ASSERT_EQ(varint(z).size(), bytes);
+      const auto v = static_cast<std::int64_t>(z >> 1) ^ -static_cast<std::int64_t>(z & 1);  // zigzag
+      for (const bool at_end : {false, true}) {
+        const std::string record =
+            at_end ? "\xC1"s + rest + tag + varint(z) : "\xC1"s + tag + varint(z) + rest;
+        const auto back = decode_stored(record);
+        if (v >= 0 && v <= max_unix_ms) {
+          ASSERT_TRUE(back.ok()) << back.err().message;
+          EXPECT_EQ(back->client_ts, v) << bytes << " bytes, at the end: " << at_end;
+        } else {
+          ASSERT_FALSE(back.ok()) << v;
+          EXPECT_NE(back.err().message.find(std::to_string(v) + " is outside"), std::string::npos)
+              << back.err().message;
+        }
+      }
+    }
+  }
+  // Over ten bytes, or cut short: refused.
+  EXPECT_NE(error_of("\xC1"s + tag + std::string(10, '\x80') + "\x01" + rest)
+                .find("its value is cut short or over 10"),
+            std::string::npos);
+  EXPECT_NE(error_of("\xC1"s + rest + tag + "\x80\x80").find("its value is cut short"), std::string::npos);
 }
 
 TEST(binary_record, gives_the_event_id_it_parsed) {

@@ -6,10 +6,12 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <utility>
 #include <variant>
 
 #include "base/utf8.h"
 #include "base/uuid.h"
+#include "event/field_table.h"
 #include "event/fields.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
@@ -71,14 +73,16 @@ struct field_writer {
   std::string& out;
   char*& p;
 
-  void room(std::size_t n) const {
+  [[gnu::always_inline]] void room(std::size_t n) const {
     const auto at = static_cast<std::size_t>(p - out.data());
     if (out.size() - at >= n) return;
     out.resize(at + n + 256);
     p = out.data() + at;
   }
-  char* tag(wire w) const { return put_varint(p, static_cast<std::uint64_t>(f.id) << 3 | w); }
-  void text(std::string_view v) const {
+  [[gnu::always_inline]] char* tag(wire w) const {
+    return put_varint(p, static_cast<std::uint64_t>(f.id) << 3 | w);
+  }
+  [[gnu::always_inline]] void text(std::string_view v) const {
     if (!valid_utf8(v)) [[unlikely]] {
       text_repaired(v);
       return;
@@ -90,26 +94,26 @@ struct field_writer {
   }
   // Out of line, so that the common case builds and destroys no string.
   [[gnu::noinline]] void text_repaired(std::string_view v) const { text(repaired_utf8(v)); }
-  void integer(std::uint64_t v) const {
+  [[gnu::always_inline]] void integer(std::uint64_t v) const {
     room(max_tag_bytes + max_varint_bytes);
     p = put_varint(tag(varint), v);
   }
-  void operator()(const std::string& v) const { text(v); }
-  void operator()(const opt_string& v) const {
+  [[gnu::always_inline]] void operator()(const std::string& v) const { text(v); }
+  [[gnu::always_inline]] void operator()(const opt_string& v) const {
     if (v) text(*v);
   }
-  void operator()(std::int64_t v) const { integer(zigzag(v)); }
-  void operator()(std::int32_t v) const { integer(zigzag(v)); }
-  void operator()(const opt_i64& v) const {
+  [[gnu::always_inline]] void operator()(std::int64_t v) const { integer(zigzag(v)); }
+  [[gnu::always_inline]] void operator()(std::int32_t v) const { integer(zigzag(v)); }
+  [[gnu::always_inline]] void operator()(const opt_i64& v) const {
     if (v) integer(zigzag(*v));
   }
-  void operator()(const opt_i32& v) const {
+  [[gnu::always_inline]] void operator()(const opt_i32& v) const {
     if (v) integer(zigzag(*v));
   }
-  void operator()(const std::optional<bool>& v) const {
+  [[gnu::always_inline]] void operator()(const std::optional<bool>& v) const {
     if (v) integer(*v ? 1 : 0);
   }
-  void operator()(bool v) const {
+  [[gnu::always_inline]] void operator()(bool v) const {
     if (v) integer(1);
   }
 };
@@ -293,10 +297,23 @@ class reader {
 
 }  // namespace
 
+namespace {
+
+// The loop over the field table unrolled while compiling, as encode()'s: each member read and
+// written with its tag known, without a dispatch on its type.
+template <std::size_t... I>
+void write_fields(const event& e, std::string& out, char*& p, std::index_sequence<I...>) {
+  (field_writer{detail::table[I], out,
+                p}(e.*std::get<detail::table[I].where.index()>(detail::table[I].where)),
+   ...);
+}
+
+}  // namespace
+
 void encode_binary(const event& e, std::string& out) {
   out.push_back(binary_record_marker);
   char* p = out.data() + out.size();
-  for (const field& f : all_fields()) std::visit([&](auto m) { field_writer{f, out, p}(e.*m); }, f.where);
+  write_fields(e, out, p, std::make_index_sequence<detail::table.size()>());
   out.resize(static_cast<std::size_t>(p - out.data()));
 }
 

@@ -325,27 +325,27 @@ base::result<event> decode_binary(std::string_view record, std::uint64_t* named)
 
 namespace {
 
-// The fields of `which` (bit field_index) take their defaults: `e` may hold an earlier event,
-// whose strings are reused rather than allocated again (the sink decodes into one event).
-void reset_fields(event& e, std::uint64_t which) {
+// Field I takes its default.
+template <std::size_t I>
+[[gnu::always_inline]] inline void reset_field(event& e) {
   static const event blank;
-  const auto fields = all_fields();
-  for (; which != 0; which &= which - 1) {
-    const auto i = static_cast<std::size_t>(std::countr_zero(which));
-    if (i >= fields.size()) break;
-    std::visit(
-        [&](auto m) {
-          using member = std::remove_cvref_t<decltype(e.*m)>;
-          if constexpr (std::is_same_v<member, std::string>) {
-            (e.*m).clear();
-          } else if constexpr (is_optional_member<member>) {
-            (e.*m).reset();  // (copying the blank's nullopt asked both sides whether they held one)
-          } else {
-            e.*m = blank.*m;
-          }
-        },
-        fields[i].where);
+  constexpr auto m = std::get<detail::table[I].where.index()>(detail::table[I].where);
+  using member = std::remove_cvref_t<decltype(e.*m)>;
+  if constexpr (std::is_same_v<member, std::string>) {
+    (e.*m).clear();
+  } else if constexpr (is_optional_member<member>) {
+    (e.*m).reset();  // (copying the blank's nullopt asked both sides whether they held one)
+  } else {
+    e.*m = blank.*m;
   }
+}
+
+// The fields of `which` (bit field_index) take their defaults: `e` may hold an earlier event,
+// whose strings are reused rather than allocated again (the sink decodes into one event). The
+// loop over the table is unrolled while compiling, a bit test per field.
+template <std::size_t... I>
+void reset_fields(event& e, std::uint64_t which, std::index_sequence<I...>) {
+  ((which >> I & 1 ? reset_field<I>(e) : void()), ...);
 }
 
 }  // namespace
@@ -361,7 +361,7 @@ base::status decode_binary_into(std::string_view record, event& e, std::uint64_t
   if (auto why = fields.read(e, seen)) {
     return base::error::reject(fmt::format("the binary record is malformed: {}", *why));
   }
-  reset_fields(e, ~seen);
+  reset_fields(e, ~seen, std::make_index_sequence<detail::table.size()>());
   if (const std::uint64_t missing = always_written_fields() & ~seen) {
     const field& f = all_fields()[static_cast<std::size_t>(std::countr_zero(missing))];
     return base::error::reject(

@@ -295,10 +295,6 @@ class reader {
   std::optional<base::uuid> id_;  // event_id's bytes, once read
 };
 
-}  // namespace
-
-namespace {
-
 // The loop over the field table unrolled while compiling, as encode()'s: each member read and
 // written with its tag known, without a dispatch on its type.
 template <std::size_t... I>

@@ -6,10 +6,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <span>
 #include <utility>
 #include <variant>
-#include <vector>
 
 #include "event/binary_record.h"
 #include "event/field_table.h"

@@ -9,7 +9,7 @@
 // CLICKTRAIL_BIN overrides the binary (default build/clicktrail). Output as check_collect.mjs.
 import { spawn } from "node:child_process";
 import { openSync } from "node:fs";
-import { mkdtemp, writeFile, readFile } from "node:fs/promises";
+import { mkdtemp, writeFile, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
@@ -74,7 +74,9 @@ try {
   await Promise.all(Object.values(collectors).map((c) => c.stop()));
   await demo.close();
 }
+// The collectors' logs are kept for a failure, removed after a pass.
 if (code) console.error(`collector logs in ${dir}`);
+else await rm(dir, { recursive: true, force: true });
 process.exit(code);
 
 /** A `clicktrail collect` on a free port that accepts the demo server's origin for `site`. */

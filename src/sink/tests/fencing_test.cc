@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -71,8 +72,10 @@ class fencing : public ::testing::TestWithParam<kind> {
       REQUIRE_S3();
       inner_ = store::test::open_test_store(metrics_);
     } else {
-      dir_ = fs::temp_directory_path() / ("clicktrail-fencing-" + std::to_string(::getpid()) + "-" +
-                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      // One directory, not two: a parameterized test's name ends in "/local".
+      std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      std::replace(name.begin(), name.end(), '/', '-');
+      dir_ = fs::temp_directory_path() / ("clicktrail-fencing-" + std::to_string(::getpid()) + "-" + name);
       fs::remove_all(dir_);
       auto s = store::local_store::open(dir_.string(), metrics_);
       ASSERT_TRUE(s) << s.err().message;

@@ -33,7 +33,8 @@ libdeflate_compressor* thread_libdeflate(int level) {
 }
 
 // Where a member is compressed to before it is appended: growing `out` by the worst case would
-// zero-fill it, a cost of a fifth of igzip's compression, where the copy is of the compressed bytes.
+// zero-fill a member's size for each member, where this copies only the compressed bytes (about
+// a twentieth of that for clickstream lines).
 std::span<char> thread_scratch(std::size_t bytes) {
   thread_local std::unique_ptr<char[]> buffer;
   thread_local std::size_t size = 0;

@@ -1,7 +1,8 @@
 """Measures `clicktrail sink --until-caught-up` on a topic filled beforehand.
 
 1. Throughput: N realistic events over 4 partitions and 3 hours → JSON Lines gzip in the S3
-   server, then the same topic again → Parquet zstd. The records are what the collector writes
+   server, then the same topic again at gzip level 1 (ISA-L; its files' bytes against level 6's),
+   then again → Parquet zstd. The records are what the collector writes
    by default, binary ones (docs/record.proto; ~400 bytes, ~600 as JSON), or with --records json
    the JSON lines. Reported: events/s of wall time,
    and events per second of sink CPU (user + system of the sink process and all its threads,

@@ -264,9 +264,9 @@ constexpr std::array table{
             "Compression codec (Parquet: all four; JSON Lines: gzip or none).", 0, 0,
             "zstd|snappy|gzip|none"},
     setting{"sink", "compression_level", integer, "0",
-            "The codec's level: zstd 1 (fastest) to 19, gzip 1 to 12 (1 is ISA-L's, half the CPU of 6 for "
-            "29% more bytes; 2 to 12 libdeflate's, 10 to 12 its slowest and smallest). 0: the codec's "
-            "default, zstd 1 and gzip 6. snappy and none have no levels.",
+            "The codec's level: zstd 1 (fastest) to 19, gzip 1 to 12 (1 is ISA-L's: for JSON Lines half "
+            "the CPU of 6 for 29% more bytes; 2 to 12 libdeflate's, 10 to 12 its slowest and smallest). "
+            "0: the codec's default, zstd 1 and gzip 6. snappy and none have no levels.",
             0, 19},
     setting{"sink", "partition_by", choice, "collector_ts",
             "Which timestamp places an event in a time partition.", 0, 0, "collector_ts|event_ts"},

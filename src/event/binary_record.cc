@@ -24,6 +24,10 @@ namespace {
 
 enum wire : std::uint8_t { varint = 0, length_delimited = 2 };
 
+// The reader loads eight bytes of a varint at once, its first byte lowest.
+static_assert(std::endian::native == std::endian::little,
+              "the binary record reader assumes a little-endian host");
+
 // Writes `v` as a varint at `p`; returns the byte after it.
 char* put_varint(char* p, std::uint64_t v) noexcept {
   while (v >= 0x80) {
@@ -178,7 +182,8 @@ class reader {
       v = static_cast<unsigned char>(*p_++);
       return true;
     }
-    // Up to eight bytes (a time in ms takes seven) from one load, where eight are there to read.
+    // Up to eight bytes (a time in ms takes six or seven) from one load, where eight are there to
+    // read; nine and ten take the loop below.
     if (end_ - p_ >= 8) {
       std::uint64_t w;
       std::memcpy(&w, p_, 8);   // little-endian: the varint's first byte lowest
@@ -321,10 +326,14 @@ base::result<event> decode_binary(std::string_view record, std::uint64_t* named)
 
 namespace {
 
+const event& blank_event() {
+  static const event blank;
+  return blank;
+}
+
 // Field I takes its default.
 template <std::size_t I>
 [[gnu::always_inline]] inline void reset_field(event& e) {
-  static const event blank;
   constexpr auto m = std::get<detail::table[I].where.index()>(detail::table[I].where);
   using member = std::remove_cvref_t<decltype(e.*m)>;
   if constexpr (std::is_same_v<member, std::string>) {
@@ -332,7 +341,7 @@ template <std::size_t I>
   } else if constexpr (is_optional_member<member>) {
     (e.*m).reset();  // (copying the blank's nullopt asked both sides whether they held one)
   } else {
-    e.*m = blank.*m;
+    e.*m = blank_event().*m;
   }
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The field table itself, as a constant the compiler sees: fields.h's all_fields() hands it out
-// at run time, and encode() unrolls its loop over it at compile time (each member written
-// without a lookup or a dispatch). Include fields.h to use the schema; this file only where the
-// table must be known while compiling.
+// at run time, and the loops over every field that run per event unroll over it at compile time
+// (encode, encode_binary, the binary reader's reset, cut_to_column_limits): each member read or
+// written without a lookup or a dispatch. Include fields.h to use the schema; this file only
+// where the table must be known while compiling.
 
 #include <array>
 #include <cstdint>

@@ -7,6 +7,7 @@
 #endif
 
 #include "base/utf8.h"
+#include "event/valid_utf8.h"
 
 namespace clicktrail::event {
 namespace {
@@ -39,6 +40,19 @@ unsigned looks_needed(const unsigned char* block) noexcept {
       _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
       _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
   return static_cast<unsigned>(_mm_movemask_epi8(look));
+}
+
+// A 16-byte block's bytes that must be escaped (control characters, '"', '\\') and, apart, its
+// bytes of multi-byte characters (>= 0x80), as bit masks.
+struct block_bytes {
+  unsigned escaped, high;
+};
+block_bytes look_at(const unsigned char* block) noexcept {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));  // NOLINT: unaligned load
+  const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+  const __m128i escaped = _mm_or_si128(
+      control, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  return {static_cast<unsigned>(_mm_movemask_epi8(escaped)), static_cast<unsigned>(_mm_movemask_epi8(v))};
 }
 
 // The end of the plain text (bytes that are copied as they are) that starts at s[i], s of size n:
@@ -151,14 +165,30 @@ char* put_plain_string(char* at, std::string_view s) noexcept {
   // The copy is looked at rather than `s`, in whole blocks: the room after it may be read, where
   // the bytes after `s` may not be, so a short string or a string's last bytes need no copy of
   // their own (plain_run's) to be looked at as a block.
+  // Bytes of multi-byte characters (>= 0x80) are copied as they are when the whole string is
+  // well-formed UTF-8 (titles and places in other scripts); only an escape, a control character
+  // or ill-formed UTF-8 needs write_string.
   const auto* copy = reinterpret_cast<const unsigned char*>(text);
+  unsigned any_high = 0;
   for (std::size_t i = 0; i < n; i += 16) {
-    unsigned mask = looks_needed(copy + i);
-    if (n - i < 16) mask &= (1u << (n - i)) - 1;
-    if (mask != 0) return nullptr;
+    auto [escaped, high] = look_at(copy + i);
+    if (n - i < 16) {
+      const unsigned inside = (1u << (n - i)) - 1;
+      escaped &= inside;
+      high &= inside;
+    }
+    if (escaped != 0) return nullptr;
+    any_high |= high;
   }
+  if (any_high != 0 && !valid_utf8(s)) return nullptr;
 #else
-  if (plain_run(reinterpret_cast<const unsigned char*>(s.data()), n, 0) != n) return nullptr;
+  bool any_high = false;
+  for (std::size_t i = plain_run(reinterpret_cast<const unsigned char*>(s.data()), n, 0); i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return nullptr;
+    any_high = any_high || c >= 0x80;
+  }
+  if (any_high && !valid_utf8(s)) return nullptr;
 #endif
   at[0] = '"';
   text[n] = '"';

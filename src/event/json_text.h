@@ -26,7 +26,8 @@ void write_int(std::string& out, std::int64_t v);
 // blocks of 16).
 inline constexpr std::size_t plain_string_slack = 16;
 // `s` as a JSON string literal at `at`, which has room for s.size() + 2 + plain_string_slack bytes,
-// when it needs no escape or replacement, as nearly every string; returns the byte after it.
+// when it needs no escape or replacement, as nearly every string; returns the byte after it. The
+// room must be initialized bytes (inside a string's size, not only its capacity): they are read.
 // Returns nullptr when `s` needs write_string (what it wrote at `at` is then to be written over).
 char* put_plain_string(char* at, std::string_view s) noexcept;
 // The most bytes put_int writes.

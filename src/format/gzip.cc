@@ -53,7 +53,9 @@ base::status append_libdeflate(std::string_view in, int level, std::string& out)
   }
   const auto to = thread_scratch(libdeflate_gzip_compress_bound(c, in.size()));
   const std::size_t n = libdeflate_gzip_compress(c, in.data(), in.size(), to.data(), to.size());
-  if (n == 0) return base::error::fail("gzip: compression failed");
+  // The bound is libdeflate's own, so this cannot happen short of a bug: report it.
+  if (n == 0)
+    return base::error::fail("gzip: libdeflate found its output bound too small; please report this");
   out.append(to.data(), n);
   return {};
 }
@@ -68,7 +70,9 @@ base::status append_igzip(std::string_view in, std::string& out) {
   // One call compresses the whole buffer, whose size igzip counts in 32 bits; a member or a page
   // is a few MiB at most.
   if (in.size() > std::numeric_limits<std::uint32_t>::max() / 2) {
-    return base::error::fail(fmt::format("gzip: {} bytes is too large for one member", in.size()));
+    return base::error::fail(fmt::format(
+        "gzip: {} bytes is over the 2 GiB that level 1 (ISA-L) takes at once; use a level from 2 to 12",
+        in.size()));
   }
   thread_local const auto state = std::make_unique<igzip_state>();
   isal_zstream& s = state->stream;
@@ -87,7 +91,11 @@ base::status append_igzip(std::string_view in, std::string& out) {
   s.avail_out =
       static_cast<std::uint32_t>(std::min<std::size_t>(to.size(), std::numeric_limits<std::uint32_t>::max()));
   if (const int rc = isal_deflate_stateless(&s); rc != COMP_OK) {
-    return base::error::fail(fmt::format("gzip: ISA-L's compression failed (code {})", rc));
+    // The output has room for the input stored as it is, so this cannot happen short of a bug.
+    return base::error::fail(fmt::format(
+        "gzip: ISA-L's compression failed (code {}); please report this, and use a level from 2 to 12 "
+        "meanwhile",
+        rc));
   }
   out.append(to.data(), s.total_out);
   return {};
@@ -97,7 +105,9 @@ base::status append_igzip(std::string_view in, std::string& out) {
 
 base::status append_gzip_member(std::string_view in, int level, std::string& out) {
   if (level < 1 || level > most_level) {
-    return base::error::fail(fmt::format("gzip: level {} is not one of 1 to {}", level, most_level));
+    return base::error::fail(fmt::format(
+        "gzip: level {} is not one of 1 to {}; set sink.compression_level (or --compression-level) to one",
+        level, most_level));
   }
   return level == 1 ? append_igzip(in, out) : append_libdeflate(in, level, out);
 }

@@ -169,9 +169,9 @@ TEST(binary_record, props_read_back_as_write_compact_writes_them) {
   }
 }
 
-// Integers of every varint length, 1 to 10 bytes, where eight bytes or more follow (read with one
-// load) and at the record's end (read byte by byte): those in client_ts's range are its value, the
-// rest refused with the value read.
+// Integers of every varint length, 1 to 10 bytes, where eight bytes or more follow (up to eight
+// read with one load) and at the record's end (read byte by byte): those in client_ts's range are
+// its value, the rest refused with the value read.
 TEST(binary_record, varints_of_every_length_read_back) {
   std::string tag;
   const auto field_id = static_cast<std::uint64_t>(find_field("client_ts")->id);

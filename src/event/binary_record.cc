@@ -13,6 +13,7 @@
 #include "base/uuid.h"
 #include "event/field_table.h"
 #include "event/fields.h"
+#include "event/grow_ahead.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
 #include "event/raw_json.h"
@@ -68,21 +69,13 @@ std::string repaired_utf8(std::string_view s) {
 // under max_id), a varint of 64 bits in ten.
 constexpr std::size_t max_tag_bytes = 2, max_varint_bytes = 10;
 
-// Writes members at `p`, into `out` grown ahead of it: a compare per member rather than a checked
-// append per tag, length and value. It grows by what a member needs and a little more, since
-// growing zero-fills: room for the record's worst case, filled every time, cost more than the
-// encoding itself.
+// Writes members at `p`, into `out` grown ahead of it (grow_ahead.h).
 struct field_writer {
   const field& f;
   std::string& out;
   char*& p;
 
-  [[gnu::always_inline]] void room(std::size_t n) const {
-    const auto at = static_cast<std::size_t>(p - out.data());
-    if (out.size() - at >= n) return;
-    out.resize(at + n + 256);
-    p = out.data() + at;
-  }
+  [[gnu::always_inline]] void room(std::size_t n) const { grow_ahead(out, p, n); }
   [[gnu::always_inline]] char* tag(wire w) const {
     return put_varint(p, static_cast<std::uint64_t>(f.id) << 3 | w);
   }

@@ -12,6 +12,7 @@
 #include "event/binary_record.h"
 #include "event/field_table.h"
 #include "event/fields.h"
+#include "event/grow_ahead.h"
 #include "event/json_parser.h"
 #include "event/json_text.h"
 #include "event/read_event.h"
@@ -35,20 +36,14 @@ template <std::size_t I>
 inline constexpr auto quoted_key_v = quoted_key<I>();
 
 // Writes one member as `"name":value`, or nothing when it is absent (and `truncated` when false),
-// at `p`, in `out` grown ahead of it: a compare per member rather than a checked append per key
-// and value, as encode_binary writes. It grows by what a member needs and a little more.
+// at `p`, in `out` grown ahead of it (grow_ahead.h), as encode_binary writes.
 struct member_writer {
   const field& f;
   std::string_view key;  // ,"name":
   std::string& out;
   char*& p;
 
-  [[gnu::always_inline]] void room(std::size_t n) const {
-    const auto at = static_cast<std::size_t>(p - out.data());
-    if (out.size() - at >= n) return;
-    out.resize(at + n + 256);
-    p = out.data() + at;
-  }
+  [[gnu::always_inline]] void room(std::size_t n) const { grow_ahead(out, p, n); }
   [[gnu::always_inline]] void put_key() const {
     std::memcpy(p, key.data(), key.size());
     p += key.size();

@@ -43,9 +43,8 @@ bool is_paid_medium(std::string_view medium) {
 }
 
 // The first click id in the page's query and whether it means paid.
-const click_id* find_click_id(const std::optional<url_parts>& page) {
-  if (!page) return nullptr;
-  std::string_view query = page->query;
+const click_id* find_click_id(const url_parts& page) {
+  std::string_view query = page.query;
   query_parameter p;
   while (next_query_parameter(query, p)) {
     if (p.value.empty()) continue;
@@ -197,17 +196,27 @@ const referrer_classifier::source* referrer_classifier::lookup_wildcard(std::str
 referrer_fields referrer_classifier::classify(const std::optional<std::string>& referrer,
                                               const std::optional<std::string>& page_url,
                                               const std::optional<std::string>& utm_medium) const {
-  return classify(referrer ? origin_of(*referrer) : referrer_origin{}, page_url, utm_medium);
+  return classify(referrer ? origin_of(*referrer) : referrer_origin{},
+                  page_url ? landing_page_of(*page_url) : landing_page{}, utm_medium);
 }
 
-referrer_fields referrer_classifier::classify(const referrer_origin& from,
-                                              const std::optional<std::string>& page_url,
+referrer_fields referrer_classifier::classify(const referrer_origin& from, const landing_page& page,
                                               const std::optional<std::string>& utm_medium) const {
-  const std::optional<url_parts> page = page_url ? parse_url(*page_url) : std::nullopt;
-  const click_id* id = find_click_id(page);
-  referrer_fields fields = arrival(from, page, id != nullptr && id->paid, utm_medium);
-  if (id != nullptr) fields.click_id_kind = std::string(id->name);
+  referrer_fields fields = arrival(from, page, utm_medium);
+  if (!page.click_id_kind.empty()) fields.click_id_kind = std::string(page.click_id_kind);
   return fields;
+}
+
+landing_page referrer_classifier::landing_page_of(std::string_view page_url) const {
+  landing_page page;
+  const std::optional<url_parts> url = parse_url(page_url);
+  if (!url) return page;
+  page.host = std::string(without_www(url->host));
+  if (const click_id* id = find_click_id(*url)) {
+    page.click_id_kind = id->name;
+    page.paid_click = id->paid;
+  }
+  return page;
 }
 
 referrer_origin referrer_classifier::origin_of(std::string_view referrer) const {
@@ -222,13 +231,12 @@ referrer_origin referrer_classifier::origin_of(std::string_view referrer) const 
 }
 
 // Rules 1-5 of referrer.h, without the click id's name.
-referrer_fields referrer_classifier::arrival(const referrer_origin& from,
-                                             const std::optional<url_parts>& page, bool paid_click,
+referrer_fields referrer_classifier::arrival(const referrer_origin& from, const landing_page& page,
                                              const std::optional<std::string>& utm_medium) const {
-  const bool paid = paid_click || (utm_medium && is_paid_medium(*utm_medium));
+  const bool paid = page.paid_click || (utm_medium && is_paid_medium(*utm_medium));
   if (!paid && from.blank) return {};  // direct
 
-  const bool internal = from.host && page && without_www(page->host) == *from.host;
+  const bool internal = from.host && page.host && *page.host == *from.host;
   if (paid) {
     referrer_fields fields = from.host && !internal ? from.listed : referrer_fields{};
     fields.medium = "paid";

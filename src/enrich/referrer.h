@@ -68,6 +68,14 @@ struct referrer_origin {
   referrer_fields listed;           // rules 4 and 5, for a URL with a host
 };
 
+// What the rules need of the page an event was on, from its URL alone (so it may be cached by
+// the URL's text, as the sink does).
+struct landing_page {
+  std::optional<std::string> host;  // without a leading "www."; nullopt when there is no URL
+  std::string_view click_id_kind;   // the first click id's listed name (static text), or empty
+  bool paid_click = false;          // that click id means paid (rule 1)
+};
+
 class referrer_classifier {
  public:
   // Reads a referrer list (the shape above). `origin` names it in errors (a path, or "clicktrail
@@ -79,10 +87,12 @@ class referrer_classifier {
   referrer_fields classify(const std::optional<std::string>& referrer,
                            const std::optional<std::string>& page_url,
                            const std::optional<std::string>& utm_medium) const;
-  // The same, with origin_of() the referrer (a default referrer_origin when there is none).
-  referrer_fields classify(const referrer_origin& from, const std::optional<std::string>& page_url,
+  // The same, from origin_of() the referrer (a default referrer_origin when there is none) and
+  // landing_page_of() the page URL (a default landing_page when there is none).
+  referrer_fields classify(const referrer_origin& from, const landing_page& page,
                            const std::optional<std::string>& utm_medium) const;
   referrer_origin origin_of(std::string_view referrer) const;
+  landing_page landing_page_of(std::string_view page_url) const;
 
   std::size_t source_count() const noexcept { return sources_.size(); }
   std::size_t domain_count() const noexcept { return domain_count_; }
@@ -102,7 +112,7 @@ class referrer_classifier {
   const source* lookup(std::string_view host, std::string_view path) const;
   const source* lookup_wildcard(std::string_view domain) const;
   referrer_fields describe(const url_parts& from) const;
-  referrer_fields arrival(const referrer_origin& from, const std::optional<url_parts>& page, bool paid_click,
+  referrer_fields arrival(const referrer_origin& from, const landing_page& page,
                           const std::optional<std::string>& utm_medium) const;
 
   std::vector<source> sources_;

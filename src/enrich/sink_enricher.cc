@@ -126,12 +126,23 @@ const sink_enricher::agent& sink_enricher::parse(const std::string& ua) {
 const referrer_origin& sink_enricher::origin_of(const std::optional<std::string>& referrer) {
   static const referrer_origin none;
   if (!referrer) return none;
-  if (referrer->size() > max_cached_referrer) {
+  if (referrer->size() > max_cached_url) {
     uncached_ = rules_->referrers.origin_of(*referrer);
     return uncached_;
   }
   if (const referrer_origin* cached = referrers_.find(*referrer)) return *cached;
   return referrers_.insert(*referrer, rules_->referrers.origin_of(*referrer));
+}
+
+const landing_page& sink_enricher::landing_page_of(const std::optional<std::string>& page_url) {
+  static const landing_page none;
+  if (!page_url) return none;
+  if (page_url->size() > max_cached_url) {
+    uncached_page_ = rules_->referrers.landing_page_of(*page_url);
+    return uncached_page_;
+  }
+  if (const landing_page* cached = pages_.find(*page_url)) return *cached;
+  return pages_.insert(*page_url, rules_->referrers.landing_page_of(*page_url));
 }
 
 sink_enricher::verdict sink_enricher::apply(event::event& e) {
@@ -140,7 +151,8 @@ sink_enricher::verdict sink_enricher::apply(event::event& e) {
     put(a.fields, a.bot, e);
     if (a.cut) e.truncated = true;
   }
-  referrer_fields r = rules_->referrers.classify(origin_of(e.referrer), e.page_url, e.utm_medium);
+  referrer_fields r =
+      rules_->referrers.classify(origin_of(e.referrer), landing_page_of(e.page_url), e.utm_medium);
   e.referrer_medium = std::move(r.medium);
   e.referrer_source = std::move(r.source);
   e.referrer_term = std::move(r.term);

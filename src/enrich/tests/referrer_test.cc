@@ -177,36 +177,61 @@ TEST(Referrer, InternalWhenTheHostIsThePagesOwn) {
             fields("unknown", "shop.example"));
 }
 
+landing_page landing(std::string_view page_url) {
+  return built_in().landing_page_of(page_url);
+}
+
 TEST(Referrer, AnOriginServesEveryPage) {
-  // What a referrer says by itself holds nothing of the page: one origin, kept by an enricher,
-  // classifies each page it led to as that page's referrer would.
+  // What a referrer says by itself holds nothing of the page, and what a page URL says holds
+  // nothing of the referrer: one origin and one landing page, each kept by an enricher, classify
+  // every pair of them as the two URLs would.
   const referrer_origin shop = built_in().origin_of("https://www.shop.example/cart");
   EXPECT_FALSE(shop.blank);
   EXPECT_EQ(shop.host, "shop.example");
-  EXPECT_EQ(built_in().classify(shop, "https://shop.example/landing", std::nullopt), fields("internal"));
-  EXPECT_EQ(built_in().classify(shop, "https://other.example/", std::nullopt),
+  EXPECT_EQ(built_in().classify(shop, landing("https://shop.example/landing"), std::nullopt),
+            fields("internal"));
+  EXPECT_EQ(built_in().classify(shop, landing("https://other.example/"), std::nullopt),
             fields("unknown", "www.shop.example"));
-  EXPECT_EQ(built_in().classify(shop, "https://other.example/", "cpc"), fields("paid", "www.shop.example"));
-  EXPECT_EQ(built_in().classify(shop, "https://shop.example/?gclid=1", std::nullopt),
+  EXPECT_EQ(built_in().classify(shop, landing("https://other.example/"), "cpc"),
+            fields("paid", "www.shop.example"));
+  EXPECT_EQ(built_in().classify(shop, landing("https://shop.example/?gclid=1"), std::nullopt),
             fields("paid", std::nullopt, std::nullopt, "gclid"));
 
   const referrer_origin bing = built_in().origin_of("https://www.bing.com/search?q=red+shoes");
   for (const std::string page : {"https://shop.example/", "https://www.bing.com/maps"}) {
-    EXPECT_EQ(built_in().classify(bing, page, std::nullopt),
+    EXPECT_EQ(built_in().classify(bing, landing(page), std::nullopt),
               from("https://www.bing.com/search?q=red+shoes", std::nullopt, page))
         << page;
   }
-  EXPECT_EQ(built_in().classify(bing, "https://shop.example/", std::nullopt),
+  EXPECT_EQ(built_in().classify(bing, landing("https://shop.example/"), std::nullopt),
             fields("search", "Bing", "red shoes"));
-  EXPECT_EQ(built_in().classify(bing, "https://www.bing.com/maps", std::nullopt), fields("internal"));
+  EXPECT_EQ(built_in().classify(bing, landing("https://www.bing.com/maps"), std::nullopt),
+            fields("internal"));
 
   EXPECT_TRUE(built_in().origin_of("  ").blank);
-  EXPECT_EQ(built_in().classify(built_in().origin_of("  "), "https://shop.example/", std::nullopt),
+  EXPECT_EQ(built_in().classify(built_in().origin_of("  "), landing("https://shop.example/"), std::nullopt),
             fields(std::nullopt));
+  EXPECT_EQ(built_in().classify(built_in().origin_of("  "), landing("https://shop.example/?gclid=1"), "x"),
+            fields("paid", std::nullopt, std::nullopt, "gclid"));
   const referrer_origin not_a_url = built_in().origin_of("android-app://com.example");
   EXPECT_FALSE(not_a_url.blank);
-  EXPECT_EQ(built_in().classify(not_a_url, "https://shop.example/", std::nullopt),
+  EXPECT_EQ(built_in().classify(not_a_url, landing("https://shop.example/"), std::nullopt),
             from("android-app://com.example"));
+}
+
+TEST(Referrer, ALandingPageIsItsHostAndClickId) {
+  const landing_page shop = landing("https://WWW.Shop.example:8443/p?utm_source=x&MSCLKID=7&gclid=1");
+  EXPECT_EQ(shop.host, "shop.example");
+  EXPECT_EQ(shop.click_id_kind, "msclkid");  // the first in the query's order, named as listed
+  EXPECT_TRUE(shop.paid_click);
+  const landing_page organic = landing("https://shop.example/?fbclid=abc");
+  EXPECT_EQ(organic.click_id_kind, "fbclid");
+  EXPECT_FALSE(organic.paid_click);
+  EXPECT_EQ(landing("https://shop.example/?gclid=").click_id_kind, "");  // a click id needs a value
+  const landing_page not_a_url = landing("not a url");
+  EXPECT_EQ(not_a_url.host, std::nullopt);
+  EXPECT_EQ(not_a_url.click_id_kind, "");
+  EXPECT_FALSE(not_a_url.paid_click);
 }
 
 TEST(Referrer, UnknownNamesTheHost) {

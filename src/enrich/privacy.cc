@@ -50,10 +50,10 @@ constexpr std::string_view private_params[] = {
     // `zip`/`postcode` and `country` (coarse), `cc` (country code as often as card).
 };
 
-bool ignored_in_names(char c) noexcept {
+constexpr bool ignored_in_names(char c) noexcept {
   return c == '-' || c == '_';
 }
-char lower(char c) noexcept {
+constexpr char lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
 }
 
@@ -86,6 +86,19 @@ class name_reader {
   bool encoded_;
   std::size_t pos_ = 0;
 };
+
+// A name's byte in its compared form (lower case), or one of three codes: a byte the compared
+// form skips ('-', '_'), one that ends the name ('=', NUL: name_reader's end too), and one that
+// name_reader must decode ('%', '+'). What param_names::contains reads a plain name by.
+constexpr unsigned char skipped_in_name = 0, ends_name = 1, needs_decoding = 2;
+constexpr std::array<unsigned char, 256> name_bytes = [] {
+  std::array<unsigned char, 256> t{};
+  for (std::size_t b = 0; b < t.size(); ++b) t[b] = static_cast<unsigned char>(lower(static_cast<char>(b)));
+  t['-'] = t['_'] = skipped_in_name;
+  t['='] = t[0] = ends_name;
+  t['%'] = t['+'] = needs_decoding;
+  return t;
+}();
 
 // Calls f(piece) for each '&'-separated piece of a query, empty ones included.
 template <class F>
@@ -266,7 +279,25 @@ param_names::param_names(std::span<const std::string_view> names, std::span<cons
 }
 
 bool param_names::contains(std::string_view piece) const noexcept {
-  // The name in its compared form, on the stack.
+  // The name in its compared form, on the stack: a byte at a time through name_bytes while it
+  // needs no decoding (nearly every name), else again by name_reader.
+  std::array<char, max_name> buffer;  // NOLINT: filled up to `size` before it is read
+  std::size_t size = 0;
+  for (const char raw : piece) {
+    const unsigned char c = name_bytes[static_cast<unsigned char>(raw)];
+    if (c > needs_decoding) {
+      if (size == max_name - 1) return false;  // longer than any listed name
+      buffer[size++] = static_cast<char>(c);
+    } else if (c == ends_name) {
+      break;
+    } else if (c == needs_decoding) {
+      return contains_decoded(piece);
+    }
+  }
+  return contains_compared({buffer.data(), size});
+}
+
+bool param_names::contains_decoded(std::string_view piece) const noexcept {
   std::array<char, max_name> buffer;  // NOLINT: filled up to `size` before it is read
   std::size_t size = 0;
   name_reader r(piece.substr(0, piece.find('=')), true);
@@ -274,9 +305,14 @@ bool param_names::contains(std::string_view piece) const noexcept {
     if (size == max_name - 1) return false;  // longer than any listed name
     buffer[size++] = c;
   }
+  return contains_compared({buffer.data(), size});
+}
+
+bool param_names::contains_compared(std::string_view name) const noexcept {
+  const std::size_t size = name.size();
   if (size == 0) return empty_listed_;
-  if ((lengths_by_first_[static_cast<unsigned char>(buffer[0])] >> size & 1) == 0) return false;
-  return compared_.find(std::string_view(buffer.data(), size)) != compared_.end();
+  if ((lengths_by_first_[static_cast<unsigned char>(name[0])] >> size & 1) == 0) return false;
+  return compared_.find(name) != compared_.end();
 }
 
 std::optional<std::string> strip_params(std::string_view url, const param_names& lists) {

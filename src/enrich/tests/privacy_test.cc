@@ -1,7 +1,9 @@
 #include "enrich/privacy.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <set>
 #include <thread>
 #include <vector>
@@ -34,6 +36,46 @@ TEST(strip_params, matches_names_percent_decoded_ignoring_case_dashes_and_unders
   EXPECT_EQ(strip("/p?emails=a&my_token=b&tokenize=c&name=d&q=e"), std::nullopt);
   // A broken escape is the literal '%', so the name is not "email".
   EXPECT_EQ(strip("/p?em%ail=a"), std::nullopt);
+}
+
+// Every byte as %XX: the name read by the decoding path, which must agree with the plain one.
+std::string percent_encoded(std::string_view name) {
+  std::string out;
+  for (const char c : name) out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+  return out;
+}
+
+TEST(param_names, a_name_matches_alike_plain_and_percent_encoded) {
+  using namespace std::string_literals;
+  const std::vector<std::string> extra = {"x-tenant-" + std::string(54, 'k')};  // 63 compared characters
+  const param_names names(default_private_params(), extra);
+  std::vector<std::string> tried;
+  for (const std::string_view listed : default_private_params()) {
+    tried.emplace_back(listed);
+    std::string upper(listed);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    tried.push_back(upper);
+    tried.push_back(std::string(listed) + "s");
+    tried.push_back("-" + std::string(listed) + "_");
+  }
+  const std::string long_name = "x_tenant_" + std::string(54, 'k');
+  tried.insert(tried.end(), {long_name, long_name + "k", long_name + "-", "tok\0en"s, "token\0x"s,
+                             "t\xc3\xb6ken", "\xff", "to ken", "", "-_-"});
+  for (const std::string& name : tried) {
+    const bool plain = names.contains(name + "=v");
+    EXPECT_EQ(names.contains(name), plain) << name;
+    EXPECT_EQ(names.contains(percent_encoded(name) + "=v"), plain) << name;
+  }
+  EXPECT_TRUE(names.contains("token=v"));
+  EXPECT_TRUE(names.contains("T-o_K-e_N"));
+  EXPECT_TRUE(names.contains(long_name));
+  EXPECT_FALSE(names.contains(long_name + "k"));  // 64 compared characters: never listed
+  EXPECT_TRUE(names.contains(long_name + "-"));   // '-' is not compared
+  EXPECT_TRUE(names.contains("token\0x=v"s));     // a NUL ends the name, as %00 does
+  EXPECT_TRUE(names.contains("token%00x=v"));
+  EXPECT_FALSE(names.contains("to+ken=v"));  // '+' is a space
+  EXPECT_TRUE(names.contains("%74oken=v"));
+  EXPECT_FALSE(names.contains("token%=v"));  // a lone '%' is itself
 }
 
 TEST(strip_params, a_name_without_value_or_with_an_empty_one_is_a_name) {

@@ -68,8 +68,10 @@ base::status partition_writer::append(const routed_record& r) {
 }
 
 base::result<partition_writer::open_file*> partition_writer::open_for(const routed_record& r) {
-  const file_id id{r.to, r.time_partition};
-  if (auto it = open_.find(id); it != open_.end()) return &it->second;
+  if (last_file_ != nullptr && last_id_.first == r.to && last_id_.second == r.time_partition)
+    return last_file_;
+  file_id id{r.to, r.time_partition};
+  if (auto it = open_.find(id); it != open_.end()) return remember(std::move(id), it->second);
 
   const bool events = r.to == table::events;
   const auto fmt = events ? options_.format : bad_format;
@@ -113,10 +115,11 @@ base::result<partition_writer::open_file*> partition_writer::open_for(const rout
   inserted.writer =
       format::make_writer(wo, [target](std::string_view bytes) { return target->write(bytes); });
   probe_.open_files.add(1);
-  return &inserted;
+  return remember(std::move(id), inserted);
 }
 
 base::status partition_writer::close(std::map<file_id, open_file>::iterator it) {
+  last_file_ = nullptr;  // the file may go: no record finds it here again
   open_file& f = it->second;
   const auto started = base::steady::now();
   auto s = f.writer->finish({{"clicktrail.topic", source_name_},
@@ -241,6 +244,7 @@ base::status partition_writer::write_intent() {
 
 void partition_writer::release() {
   probe_.open_files.add(-static_cast<std::int64_t>(open_.size()));
+  last_file_ = nullptr;
   open_.clear();  // aborts the uploads: none of them can publish after this
   // Complete files not covered by a commit (a file that straddled the commit point) would be
   // replayed by the next owner: remove them now, while they are ours alone — their keys carry our

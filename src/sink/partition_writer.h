@@ -143,6 +143,11 @@ class partition_writer {
   using file_id = std::pair<table, std::string>;  // (table, time partition)
 
   base::result<open_file*> open_for(const routed_record& r);
+  open_file* remember(file_id id, open_file& f) {
+    last_id_ = std::move(id);
+    last_file_ = &f;
+    return &f;
+  }
   base::status close(std::map<file_id, open_file>::iterator it);
   base::status write_intent();
   // The files the intent lists: the open ones and `closed`, but not the table's.
@@ -165,6 +170,11 @@ class partition_writer {
   probe& probe_;
   base::gauge& lag_;  // this partition's, found once rather than at every commit
   std::map<file_id, open_file> open_;
+  // The file the last record went to, and its id. Records come in runs of one table and hour, so
+  // most find their file here, without a copy of their hour's text (a heap allocation) and string
+  // compares down the map. Forgotten by close() and release(), which erase files.
+  open_file* last_file_ = nullptr;
+  file_id last_id_;
   std::vector<closed_file> uncommitted_;
   std::int64_t table_maybe_below_ = 0;  // table_commit_unknown
   recent_ids recent_;

@@ -102,19 +102,27 @@ class fencing : public ::testing::TestWithParam<kind> {
       group_.append(0, stored_event(n, base_ts + (n % hours) * hour_ms + n));
   }
 
-  // The event numbers in the store's events table, as many times as they are there.
+  // The event numbers in the store's events table, as many times as they are there. Each must be
+  // in a file of its own hour (the key's hour=HH), with hours interleaved in the records.
   std::vector<std::int64_t> stored() {
     std::vector<std::int64_t> out;
     auto objects = inner_->list("events/");
     EXPECT_TRUE(objects) << objects.err().message;
     for (const auto& o : *objects) {
       const std::string bytes = **inner_->get(o.key);
+      const auto hour_at = o.key.find("hour=");
+      EXPECT_NE(hour_at, std::string::npos) << o.key;
+      const int file_hour = std::stoi(o.key.substr(hour_at + 5, 2));
       for (std::size_t at = 0; at < bytes.size();) {
         const auto nl = bytes.find('\n', at);
         const std::string line = bytes.substr(at, nl - at);
         const auto id = line.find("8000-");
         EXPECT_NE(id, std::string::npos) << line;
         out.push_back(std::stoll(line.substr(id + 5, 12), nullptr, 16));
+        const auto ts_at = line.find("\"collector_ts\":");
+        EXPECT_NE(ts_at, std::string::npos) << line;
+        const std::int64_t ts = std::stoll(line.substr(ts_at + 15));
+        EXPECT_EQ(ts / hour_ms % 24, file_hour) << line << " is in " << o.key;
         at = nl + 1;
       }
     }

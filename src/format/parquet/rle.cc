@@ -59,8 +59,35 @@ std::pair<std::size_t, std::size_t> next_repeat(std::span<const T> values, std::
   return {n, n};
 }
 
-// Groups of eight values, `bit_width` bits each, least significant bit first; the last group is
-// padded with zeros (readers stop at the count they expect). A group is `bit_width` bytes.
+// Eight values of `width` bits at p, least significant bit first: `width` bytes. Up to eight
+// bytes past them may be overwritten (the caller's buffer has that room).
+template <class T>
+[[gnu::always_inline]] inline char* pack_group(const T* v, unsigned width, char* p) {
+  if (width <= 8) {  // the whole group in one word
+    std::uint64_t word = 0;
+    for (unsigned k = 0; k < 8; ++k) word |= static_cast<std::uint64_t>(v[k]) << (k * width);
+    std::memcpy(p, &word, 8);  // the next group overwrites the bytes past this one's
+    return p + width;
+  }
+  std::uint64_t acc = 0;
+  unsigned bits = 0;
+  for (unsigned k = 0; k < 8; ++k) {
+    acc |= static_cast<std::uint64_t>(v[k]) << bits;
+    bits += width;
+    if (bits >= 32) {
+      const auto low = static_cast<std::uint32_t>(acc);
+      std::memcpy(p, &low, 4);
+      p += 4;
+      acc >>= 32;
+      bits -= 32;
+    }
+  }
+  for (; bits > 0; bits -= 8, acc >>= 8) *p++ = static_cast<char>(acc & 0xff);  // 8 × width is whole bytes
+  return p;
+}
+
+// Groups of eight values, `bit_width` bits each; the last group is padded with zeros (readers
+// stop at the count they expect). A group is `bit_width` bytes.
 template <class T>
 void append_packed(std::string& out, std::span<const T> values, int bit_width) {
   const std::size_t groups = (values.size() + 7) / 8;
@@ -70,30 +97,12 @@ void append_packed(std::string& out, std::span<const T> values, int bit_width) {
   out.resize(start + packed + 8);  // room to store a whole word for a group narrower than one
   char* p = out.data() + start;
   const auto width = static_cast<unsigned>(bit_width);
-  auto value = [&](std::size_t i) -> std::uint64_t { return i < values.size() ? values[i] : 0; };
-  for (std::size_t g = 0; g < groups; ++g) {
-    const std::size_t first = g * 8;
-    if (width <= 8) {  // the whole group in one word
-      std::uint64_t word = 0;
-      for (unsigned k = 0; k < 8; ++k) word |= value(first + k) << (k * width);
-      std::memcpy(p, &word, 8);  // the next group overwrites the bytes past this one's
-      p += width;
-      continue;
-    }
-    std::uint64_t acc = 0;
-    unsigned bits = 0;
-    for (unsigned k = 0; k < 8; ++k) {
-      acc |= value(first + k) << bits;
-      bits += width;
-      if (bits >= 32) {
-        const auto low = static_cast<std::uint32_t>(acc);
-        std::memcpy(p, &low, 4);
-        p += 4;
-        acc >>= 32;
-        bits -= 32;
-      }
-    }
-    for (; bits > 0; bits -= 8, acc >>= 8) *p++ = static_cast<char>(acc & 0xff);  // 8 × width is whole bytes
+  const std::size_t whole = values.size() / 8;
+  for (std::size_t g = 0; g < whole; ++g) p = pack_group(values.data() + g * 8, width, p);
+  if (const std::size_t rest = values.size() % 8; rest != 0) {
+    T last[8] = {};
+    std::copy_n(values.data() + whole * 8, rest, last);
+    pack_group(last, width, p);
   }
   out.resize(start + packed);
 }

@@ -89,14 +89,15 @@ class name_reader {
 
 // A name's byte in its compared form (lower case), or one of three codes: a byte the compared
 // form skips ('-', '_'), one that ends the name ('=', NUL: name_reader's end too), and one that
-// name_reader must decode ('%', '+'). What param_names::contains reads a plain name by.
+// name_reader must read ('%', '+', and bytes 1 and 2, whose own values are codes here). What
+// param_names::contains reads a plain name by.
 constexpr unsigned char skipped_in_name = 0, ends_name = 1, needs_decoding = 2;
 constexpr std::array<unsigned char, 256> name_bytes = [] {
   std::array<unsigned char, 256> t{};
   for (std::size_t b = 0; b < t.size(); ++b) t[b] = static_cast<unsigned char>(lower(static_cast<char>(b)));
   t['-'] = t['_'] = skipped_in_name;
   t['='] = t[0] = ends_name;
-  t['%'] = t['+'] = needs_decoding;
+  t['%'] = t['+'] = t[1] = t[2] = needs_decoding;
   return t;
 }();
 

@@ -71,7 +71,7 @@ struct referrer_origin {
 // What the rules need of the page an event was on, from its URL alone (so it may be cached by
 // the URL's text, as the sink does).
 struct landing_page {
-  std::optional<std::string> host;  // without a leading "www."; nullopt when there is no URL
+  std::optional<std::string> host;  // without a leading "www."; nullopt when it is no URL with a host
   std::string_view click_id_kind;   // the first click id's listed name (static text), or empty
   bool paid_click = false;          // that click id means paid (rule 1)
 };

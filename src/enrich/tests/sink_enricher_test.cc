@@ -103,5 +103,23 @@ TEST(sink_enricher, a_long_page_url_is_classified_without_being_kept) {
             want("paid", std::nullopt, std::nullopt, "msclkid"));
 }
 
+TEST(sink_enricher, pages_and_referrers_past_the_caches_size_are_each_their_own) {
+  // 5,000 sites, each page with its own referrer, twice: both caches (4,096 entries) evict while
+  // the enricher holds references into them, and every event is still its own page's.
+  sink_enricher enricher(rules());
+  int wrong = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 5000; ++i) {
+      const std::string site = "https://shop" + std::to_string(i) + ".example/";
+      const bool paid = i % 2 == 1;
+      const arrival got =
+          enrich(enricher, site + "cart", site + (paid ? "p?gclid=" : "p?x=") + std::to_string(i));
+      const arrival expected = paid ? want("paid", std::nullopt, std::nullopt, "gclid") : want("internal");
+      if (got != expected && ++wrong <= 3) ADD_FAILURE() << "round " << round << ", site " << i;
+    }
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
 }  // namespace
 }  // namespace clicktrail::enrich

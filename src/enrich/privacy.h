@@ -40,7 +40,7 @@ class param_names {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  bool contains_decoded(std::string_view piece) const noexcept;  // a name with '%' or '+'
+  bool contains_decoded(std::string_view piece) const noexcept;  // '%', '+', bytes 1 and 2 in it
   bool contains_compared(std::string_view name) const noexcept;  // a name in its compared form
   static constexpr std::size_t max_name = 64;
   // Per first compared character: bit n set when a listed name of n characters starts with it.

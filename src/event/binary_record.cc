@@ -145,8 +145,7 @@ class reader {
       const char* field_start = p_;
       const auto at = [&] { return offset(field_start); };  // for errors only
       std::uint64_t tag = 0;
-      if (!get_varint(tag))
-        return fmt::format("a field's tag at byte {} is cut short or over 10 bytes", at());
+      if (!get_varint(tag)) return fmt::format("a field's tag at byte {} is cut short or over 64 bits", at());
       const std::uint64_t id = tag >> 3;
       const int i = id < max_id ? index[id] : -1;
       if (i < 0) {
@@ -200,6 +199,7 @@ class reader {
     v = 0;
     for (unsigned shift = 0; shift < 64 && p_ != end_; shift += 7) {
       const auto b = static_cast<unsigned char>(*p_++);
+      if (shift == 63 && b > 1) return false;  // a tenth byte holds bit 63 alone: more is past 64 bits
       v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
       if (b < 0x80) return true;
     }
@@ -209,7 +209,7 @@ class reader {
   std::optional<std::string> get_text(std::string_view& s) {
     if (wire_ != length_delimited) return fmt::format("text must have wire type 2, not {}", wire_);
     std::uint64_t n = 0;
-    if (!get_varint(n)) return "its length is cut short or over 10 bytes";
+    if (!get_varint(n)) return "its length is cut short or over 64 bits";
     if (n > static_cast<std::uint64_t>(end_ - p_)) {
       return fmt::format("its length {} runs past the record's end", n);
     }
@@ -222,7 +222,7 @@ class reader {
   std::optional<std::string> get_int(const field& f, std::int64_t& v) {
     if (wire_ != varint) return fmt::format("an integer must have wire type 0, not {}", wire_);
     std::uint64_t raw = 0;
-    if (!get_varint(raw)) return "its value is cut short or over 10 bytes";
+    if (!get_varint(raw)) return "its value is cut short or over 64 bits";
     v = unzigzag(raw);
     if (v < f.min || v > f.max) return fmt::format("{} is outside {} … {}", v, f.min, f.max);
     return std::nullopt;

@@ -121,7 +121,7 @@ TEST(binary_record, refuses_what_it_cannot_trust_and_says_where) {
   EXPECT_EQ(error_of(good + "\xE8\x02\x02"s),
             "the binary record is malformed: truncated (byte 69): a boolean must be 0 or 1");
   EXPECT_EQ(error_of(good + "\xE0\x01\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01"s),
-            "the binary record is malformed: y (byte 69): its value is cut short or over 10 bytes");
+            "the binary record is malformed: y (byte 69): its value is cut short or over 64 bits");
 
   std::string bad_id = good;
   bad_id[3] = 'x';  // in the UUID's first group
@@ -208,10 +208,19 @@ TEST(binary_record, varints_of_every_length_read_back) {
       }
     }
   }
-  // Over ten bytes, or cut short: refused.
+  // Over ten bytes, over 64 bits (a tenth byte above 1), or cut short: refused.
   EXPECT_NE(error_of("\xC1"s + tag + std::string(10, '\x80') + "\x01" + rest)
-                .find("its value is cut short or over 10"),
+                .find("its value is cut short or over 64 bits"),
             std::string::npos);
+  for (const char tenth : {'\x02', '\x7F'}) {
+    for (const bool at_end : {false, true}) {
+      const std::string over = std::string(9, '\xFF') + tenth;
+      EXPECT_NE(error_of(at_end ? "\xC1"s + rest + tag + over : "\xC1"s + tag + over + rest)
+                    .find("its value is cut short or over 64 bits"),
+                std::string::npos)
+          << static_cast<int>(tenth) << ", at the end: " << at_end;
+    }
+  }
   EXPECT_NE(error_of("\xC1"s + rest + tag + "\x80\x80").find("its value is cut short"), std::string::npos);
 }
 

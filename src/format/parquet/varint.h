@@ -17,12 +17,13 @@ inline void append_varint(std::string& out, std::uint64_t v) {
 }
 
 // Reads one varint at `at` (which moves past it); false when the bytes end first or it is
-// longer than 10 bytes.
+// longer than 10 bytes or 64 bits.
 inline bool read_varint(std::string_view in, std::size_t& at, std::uint64_t& v) {
   v = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (at >= in.size()) return false;
     const auto byte = static_cast<std::uint8_t>(in[at++]);
+    if (shift == 63 && byte > 1) return false;  // a tenth byte holds bit 63 alone
     v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) return true;
   }

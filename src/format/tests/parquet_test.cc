@@ -16,6 +16,7 @@
 #include "format/parquet/parquet_writer.h"
 #include "format/parquet/rle.h"
 #include "format/parquet/thrift_compact.h"
+#include "format/parquet/varint.h"
 
 namespace clicktrail::format::parquet {
 namespace {
@@ -122,6 +123,26 @@ TEST(rle_hybrid, bytes_that_end_early_are_refused) {
     EXPECT_FALSE(read_rle_hybrid(std::string_view(out).substr(0, cut), 3, values.size(), back)) << cut;
   }
   EXPECT_FALSE(read_rle_hybrid(out, 33, values.size(), back));
+}
+
+TEST(varint, reads_every_64_bit_value_and_refuses_more) {
+  for (const std::uint64_t v : {std::uint64_t{0}, std::uint64_t{127}, std::uint64_t{128},
+                                std::uint64_t{1} << 63, ~std::uint64_t{0}}) {
+    std::string out;
+    append_varint(out, v);
+    std::size_t at = 0;
+    std::uint64_t back = 0;
+    ASSERT_TRUE(read_varint(out, at, back)) << v;
+    EXPECT_EQ(back, v);
+    EXPECT_EQ(at, out.size());
+  }
+  // A tenth byte holds bit 63 alone; an eleventh is never needed; a varint may not be cut short.
+  for (const std::string& over :
+       {std::string(9, '\xFF') + '\x02', std::string(10, '\xFF') + '\x01', std::string(3, '\xFF')}) {
+    std::size_t at = 0;
+    std::uint64_t back = 0;
+    EXPECT_FALSE(read_varint(over, at, back)) << over.size();
+  }
 }
 
 event::event sample(int i) {

@@ -53,6 +53,23 @@ void put(const user_agent_fields& f, const std::optional<std::string>& bot, even
   e.bot_name = bot;
 }
 
+// Referrers and page URLs longer than this are not kept (sink_enricher.h says why).
+constexpr std::size_t max_cached_url = 512;
+
+// What `of` says of a URL: from `cache`, or worked out and kept there; a URL too long to keep is
+// worked out into `uncached`, which holds it until the next one. No URL: a default V.
+template <class V, class Of>
+const V& kept(lru_cache<V>& cache, V& uncached, const std::optional<std::string>& url, Of of) {
+  static const V none;
+  if (!url) return none;
+  if (url->size() > max_cached_url) {
+    uncached = of(*url);
+    return uncached;
+  }
+  if (const V* found = cache.find(*url)) return *found;
+  return cache.insert(*url, of(*url));
+}
+
 }  // namespace
 
 base::result<std::shared_ptr<const sink_rules>> sink_rules::load(const config::config& cfg) {
@@ -124,25 +141,13 @@ const sink_enricher::agent& sink_enricher::parse(const std::string& ua) {
 }
 
 const referrer_origin& sink_enricher::origin_of(const std::optional<std::string>& referrer) {
-  static const referrer_origin none;
-  if (!referrer) return none;
-  if (referrer->size() > max_cached_url) {
-    uncached_ = rules_->referrers.origin_of(*referrer);
-    return uncached_;
-  }
-  if (const referrer_origin* cached = referrers_.find(*referrer)) return *cached;
-  return referrers_.insert(*referrer, rules_->referrers.origin_of(*referrer));
+  return kept(referrers_, uncached_, referrer,
+              [this](std::string_view url) { return rules_->referrers.origin_of(url); });
 }
 
 const landing_page& sink_enricher::landing_page_of(const std::optional<std::string>& page_url) {
-  static const landing_page none;
-  if (!page_url) return none;
-  if (page_url->size() > max_cached_url) {
-    uncached_page_ = rules_->referrers.landing_page_of(*page_url);
-    return uncached_page_;
-  }
-  if (const landing_page* cached = pages_.find(*page_url)) return *cached;
-  return pages_.insert(*page_url, rules_->referrers.landing_page_of(*page_url));
+  return kept(pages_, uncached_page_, page_url,
+              [this](std::string_view url) { return rules_->referrers.landing_page_of(url); });
 }
 
 sink_enricher::verdict sink_enricher::apply(event::event& e) {

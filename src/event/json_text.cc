@@ -31,17 +31,6 @@ std::uint64_t needs_a_look(std::uint64_t w) noexcept {
 #endif
 
 #ifdef __SSE2__
-// The bytes of a 16-byte block that may need more than a copy, as a bit mask (bit k: byte k): as
-// signed bytes, control characters and the bytes of multi-byte characters (>= 0x80, negative)
-// are both below 0x20, so one compare finds both; '"' and '\\' are the rest.
-unsigned looks_needed(const unsigned char* block) noexcept {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));  // NOLINT: unaligned load
-  const __m128i look = _mm_or_si128(
-      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-  return static_cast<unsigned>(_mm_movemask_epi8(look));
-}
-
 // A 16-byte block's bytes that must be escaped (control characters, '"', '\\') and, apart, its
 // bytes of multi-byte characters (>= 0x80), as bit masks.
 struct block_bytes {
@@ -53,6 +42,13 @@ block_bytes look_at(const unsigned char* block) noexcept {
   const __m128i escaped = _mm_or_si128(
       control, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
   return {static_cast<unsigned>(_mm_movemask_epi8(escaped)), static_cast<unsigned>(_mm_movemask_epi8(v))};
+}
+
+// The bytes of a 16-byte block that may need more than a copy, as a bit mask (bit k: byte k):
+// those to escape and those of multi-byte characters.
+unsigned looks_needed(const unsigned char* block) noexcept {
+  const auto [escaped, high] = look_at(block);
+  return escaped | high;
 }
 
 // The end of the plain text (bytes that are copied as they are) that starts at s[i], s of size n:

@@ -7,6 +7,10 @@
    the JSON lines. Reported: events/s of wall time,
    and events per second of sink CPU (user + system of the sink process and all its threads,
    from getrusage), i.e. per core.
+   Beside them, librdkafka's consumer alone on the same topic (kcat in a consumer group, the
+   sink's queue settings, every record read and dropped): the CPU that any consumer built on
+   Debian's librdkafka (2.0.2) spends before it does anything with a record, and the sink's
+   Parquet figure without it.
 2. Memory: events spread over 500 hours in one partition, with size and age limits high enough
    that all 500 files stay open until the end. Reported: the sink's peak RSS.
 
@@ -148,6 +152,26 @@ def run_sink(config: Path) -> dict:
             "peak_rss_mib": peak / 1024}
 
 
+def run_consumer_alone(topic: str, events: int) -> dict:
+    """kcat as a KafkaConsumer in a group of its own (as the sink is), with the sink's queue
+    settings (src/kafka/consumer_conf.cc), reading the topic to its end and printing one empty
+    line per record: librdkafka's share of any sink's CPU. The lines are counted, so the figure
+    is of a run that read every record."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(["kcat", "-b", os.environ["KAFKA_BOOTSTRAP"], "-G", f"bench-floor-{uuid.uuid4().hex[:8]}",
+                           topic, "-e", "-q", "-f", "\\n", "-X", "auto.offset.reset=earliest",
+                           "-X", "enable.auto.commit=false", "-X", "isolation.level=read_committed",
+                           "-X", "queued.min.messages=10000000", "-X", "queued.max.messages.kbytes=131072"],
+                          capture_output=True, timeout=300)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    read = proc.stdout.count(b"\n")
+    if proc.returncode != 0 or read != events:
+        sys.exit(f"kcat read {read:,} of {events:,} records (exit {proc.returncode}): "
+                 f"{proc.stderr.decode(errors='replace')[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"cpu_s": cpu, "events_per_core_s": events / cpu, "records_read": read}
+
+
 def config(tmp: Path, topic: str, prefix: str, output_format: str = "jsonl", **sink) -> Path:
     """No /metrics listener (listen = ""): another sink on this machine may hold its default port."""
     env = os.environ
@@ -214,6 +238,7 @@ def main() -> None:
                      events_per_core_s=args.events / r["cpu_s"],
                      events_per_core_s_after_startup=args.events / (r["cpu_s"] - startup_cpu_s))
             results["throughput_parquet"] = r
+            results["consumer_alone"] = run_consumer_alone(topic, args.events)
 
         if not args.no_peer:
             # Connect's JsonConverter reads JSON: the peer gets the same events, keys and
@@ -271,12 +296,22 @@ def report_ours(results: dict) -> None:
     print(f"  peak RSS        {g['peak_rss_mib']:.0f} MiB")
     print(f"  {g['verified']}")
     q = results["throughput_parquet"]
+    startup = results["startup_cpu_s"]
     print("sink, the same events → Parquet zstd → S3 server")
     print(f"  wall            {q['wall_s']:.1f} s   {q['events_per_s']:,.0f} events/s")
     print(f"  sink CPU        {q['cpu_s']:.1f} s   {q['events_per_core_s']:,.0f} events/s per core of sink CPU   "
           f"({q['events_per_core_s_after_startup']:,.0f} without start-up)")
     print(f"  peak RSS        {q['peak_rss_mib']:.0f} MiB")
     print(f"  {q['verified']}")
+    c = results["consumer_alone"]
+    print(f"librdkafka's consumer alone on the same topic (kcat in a consumer group, the sink's queue settings, "
+          f"{c['records_read']:,} records read and dropped)")
+    print(f"  CPU             {c['cpu_s']:.2f} s   {c['events_per_core_s']:,.0f} records/s per core: the ceiling of any "
+          "sink on this librdkafka")
+    rest = q["cpu_s"] - startup - c["cpu_s"]
+    print(f"  the Parquet sink's CPU without start-up and without it: {rest:.2f} s, "
+          f"{q['events']:,.0f} events at {q['events'] / rest:,.0f} events/s per core; the consumer is "
+          f"{c['cpu_s'] / (q['cpu_s'] - startup):.0%} of the sink's CPU")
     print(f"sink with {o['open_files']} files open at once ({o['events']:,} events over {o['open_files']} hours)")
     print(f"  peak RSS        {o['peak_rss_mib']:.0f} MiB   (target ≤ 256 MiB)")
 

@@ -157,8 +157,8 @@ class reader {
       const field& f = fields[static_cast<std::size_t>(i)];
       seen |= 1ULL << static_cast<unsigned>(i);
       wire_ = static_cast<std::uint8_t>(tag & 7);
-      if (auto why = std::visit([&](auto m) { return read_value(f, e.*m); }, f.where)) {
-        return fmt::format("{} (byte {}): {}", f.name, at(), *why);
+      if (!std::visit([&](auto m) { return read_value(f, e.*m); }, f.where)) {
+        return fmt::format("{} (byte {}): {}", f.name, at(), why_);
       }
     }
     return std::nullopt;
@@ -206,56 +206,63 @@ class reader {
     return false;
   }
 
-  std::optional<std::string> get_text(std::string_view& s) {
-    if (wire_ != length_delimited) return fmt::format("text must have wire type 2, not {}", wire_);
+  // The readers below answer whether the value was good; when not, `fail` keeps why, so that
+  // the common case passes a bool, not an optional string, back through each field.
+  bool fail(std::string why) {
+    why_ = std::move(why);
+    return false;
+  }
+
+  bool get_text(std::string_view& s) {
+    if (wire_ != length_delimited) return fail(fmt::format("text must have wire type 2, not {}", wire_));
     std::uint64_t n = 0;
-    if (!get_varint(n)) return "its length is cut short or over 64 bits";
+    if (!get_varint(n)) return fail("its length is cut short or over 64 bits");
     if (n > static_cast<std::uint64_t>(end_ - p_)) {
-      return fmt::format("its length {} runs past the record's end", n);
+      return fail(fmt::format("its length {} runs past the record's end", n));
     }
     s = {p_, static_cast<std::size_t>(n)};
     p_ += n;
-    if (!valid_utf8(s)) return "not valid UTF-8";
-    return std::nullopt;
+    if (!valid_utf8(s)) return fail("not valid UTF-8");
+    return true;
   }
 
-  std::optional<std::string> get_int(const field& f, std::int64_t& v) {
-    if (wire_ != varint) return fmt::format("an integer must have wire type 0, not {}", wire_);
+  bool get_int(const field& f, std::int64_t& v) {
+    if (wire_ != varint) return fail(fmt::format("an integer must have wire type 0, not {}", wire_));
     std::uint64_t raw = 0;
-    if (!get_varint(raw)) return "its value is cut short or over 64 bits";
+    if (!get_varint(raw)) return fail("its value is cut short or over 64 bits");
     v = unzigzag(raw);
-    if (v < f.min || v > f.max) return fmt::format("{} is outside {} … {}", v, f.min, f.max);
-    return std::nullopt;
+    if (v < f.min || v > f.max) return fail(fmt::format("{} is outside {} … {}", v, f.min, f.max));
+    return true;
   }
 
-  std::optional<std::string> get_bool(bool& b) {
-    if (wire_ != varint) return fmt::format("a boolean must have wire type 0, not {}", wire_);
+  bool get_bool(bool& b) {
+    if (wire_ != varint) return fail(fmt::format("a boolean must have wire type 0, not {}", wire_));
     std::uint64_t raw = 0;
-    if (!get_varint(raw) || raw > 1) return "a boolean must be 0 or 1";
+    if (!get_varint(raw) || raw > 1) return fail("a boolean must be 0 or 1");
     b = raw == 1;
-    return std::nullopt;
+    return true;
   }
 
-  std::optional<std::string> read_text(const field& f, std::string& target) {
+  bool read_text(const field& f, std::string& target) {
     std::string_view s;
-    if (auto why = get_text(s)) return why;
+    if (!get_text(s)) return false;
     if (f.check == rule::uuid) {
       id_ = base::parse_uuid(s);
-      if (!id_) return fmt::format("\"{}\" is not a UUID", shown(s));
+      if (!id_) return fail(fmt::format("\"{}\" is not a UUID", shown(s)));
     }
     if (f.check == rule::event_type && !is_event_type(s)) {
-      return fmt::format("\"{}\" is not an event type", shown(s));
+      return fail(fmt::format("\"{}\" is not an event type", shown(s)));
     }
     if (f.check != rule::json_object) {
       target.assign(s);
-      return std::nullopt;
+      return true;
     }
     // props: a JSON object, kept compact (a line break in it would split a JSON Lines line).
     // The depth limit is decode_stored's: only absurd ones are refused.
     constexpr std::size_t max_depth = 1024;
     thread_local json_parser parser;
     simdjson::dom::element value;
-    if (parser.parse(s, max_depth, value) || !value.is_object()) return "not a JSON object";
+    if (parser.parse(s, max_depth, value) || !value.is_object()) return fail("not a JSON object");
     // The collector wrote it compact: then it is copied as it is, the bytes write_compact would
     // write, without writing them again (that took as long as the parse).
     if (raw::compact_value(s, max_depth).size() == s.size()) {
@@ -264,33 +271,31 @@ class reader {
       target.clear();
       write_compact(target, value, max_depth);
     }
-    return std::nullopt;
+    return true;
   }
 
-  std::optional<std::string> read_value(const field& f, std::string& v) { return read_text(f, v); }
+  bool read_value(const field& f, std::string& v) { return read_text(f, v); }
   // An optional that holds a string already (an earlier event's) keeps its buffer.
-  std::optional<std::string> read_value(const field& f, opt_string& v) {
-    return read_text(f, v ? *v : v.emplace());
-  }
+  bool read_value(const field& f, opt_string& v) { return read_text(f, v ? *v : v.emplace()); }
   template <class Int>
-  requires std::is_integral_v<Int> &&
-      (!std::is_same_v<Int, bool>)std::optional<std::string> read_value(const field& f, Int& v) {
+  requires std::is_integral_v<Int> &&(!std::is_same_v<Int, bool>)bool read_value(const field& f, Int& v) {
     std::int64_t got = 0;
-    if (auto why = get_int(f, got)) return why;
+    if (!get_int(f, got)) return false;
     v = static_cast<Int>(got);
-    return std::nullopt;
+    return true;
   }
   template <class Int>
-  std::optional<std::string> read_value(const field& f, std::optional<Int>& v) {
+  bool read_value(const field& f, std::optional<Int>& v) {
     return read_value(f, v.emplace());
   }
-  std::optional<std::string> read_value(const field&, bool& v) { return get_bool(v); }
+  bool read_value(const field&, bool& v) { return get_bool(v); }
 
   const char* begin_;
   const char* p_;
   const char* end_;
   std::uint8_t wire_ = 0;
   std::optional<base::uuid> id_;  // event_id's bytes, once read
+  std::string why_;               // what was wrong with the value a reader refused
 };
 
 // The loop over the field table unrolled while compiling, as encode()'s: each member read and

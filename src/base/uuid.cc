@@ -39,7 +39,7 @@ unix_ms uuid::v7_time() const noexcept {
 std::string uuid::to_string() const {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(36);
+  out.reserve(uuid_text_size);
   for (size_t i = 0; i < bytes.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
     out.push_back(digits[bytes[i] >> 4]);
@@ -49,7 +49,8 @@ std::string uuid::to_string() const {
 }
 
 std::optional<uuid> parse_uuid(std::string_view text) noexcept {
-  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') {
+  if (text.size() != uuid_text_size || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+      text[23] != '-') {
     return std::nullopt;
   }
   // Where each byte's two digits start in 8-4-4-4-12.

@@ -36,6 +36,9 @@ class keyed_uuid_hash {
   std::uint64_t low_ = 0, high_ = 0;
 };
 
+// The canonical form's length: 32 hex digits in groups of 8-4-4-4-12, joined by '-'.
+inline constexpr std::size_t uuid_text_size = 36;
+
 // Accepts the canonical 8-4-4-4-12 hex form, upper or lower case; nothing else.
 std::optional<uuid> parse_uuid(std::string_view text) noexcept;
 

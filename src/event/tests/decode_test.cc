@@ -249,6 +249,10 @@ TEST(decode, event_ids_are_kept_lower_case) {
   const batch b = decode_batch(R"({"type":"a","event_id":"0190E5B4-5A3C-7C6E-9A44-1B2C3D4E5F60"})");
   ASSERT_EQ(b.events.size(), 1u);
   EXPECT_EQ(b.events[0].event_id, "0190e5b4-5a3c-7c6e-9a44-1b2c3d4e5f60");
+  // Every letter of every group, the last four (read only by the overlapping last word) included.
+  const batch letters = decode_batch(R"({"type":"a","event_id":"ABCDEFAB-CDEF-4BCD-AFAB-CDEFABCDEFAB"})");
+  ASSERT_EQ(letters.events.size(), 1u);
+  EXPECT_EQ(letters.events[0].event_id, "abcdefab-cdef-4bcd-afab-cdefabcdefab");
 }
 
 TEST(decode_rejected, props_that_are_not_an_object) {

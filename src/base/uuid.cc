@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include <array>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -65,6 +66,22 @@ std::optional<uuid> parse_uuid(std::string_view text) noexcept {
   }
   if (invalid < 0) return std::nullopt;
   return id;
+}
+
+void lower_case_uuid_text(std::string& text) noexcept {
+  // Its bytes are hex digits and '-', which all have bit 5 (0x20) set except 'A' to 'F', which
+  // it makes 'a' to 'f': a word at a time (the last overlapping the one before), where a branch
+  // per character cost ~330 instructions an event.
+  static_assert(uuid_text_size > 8);
+  assert(text.size() == uuid_text_size);
+  const auto lower = [&](std::size_t at) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + at, 8);
+    w |= 0x2020202020202020ULL;
+    std::memcpy(text.data() + at, &w, 8);
+  };
+  for (std::size_t at = 0; at + 8 <= uuid_text_size; at += 8) lower(at);
+  lower(uuid_text_size - 8);
 }
 
 uuid make_uuid_v7(unix_ms now) {

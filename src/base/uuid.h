@@ -42,6 +42,10 @@ inline constexpr std::size_t uuid_text_size = 36;
 // Accepts the canonical 8-4-4-4-12 hex form, upper or lower case; nothing else.
 std::optional<uuid> parse_uuid(std::string_view text) noexcept;
 
+// A text that parse_uuid accepted, in lower case: the one spelling of an id, as deduplication
+// compares text. Eight bytes at a time (see uuid.cc).
+void lower_case_uuid_text(std::string& text) noexcept;
+
 // Generates version-7 uuids. Ids from one thread are strictly increasing, also within one
 // millisecond (RFC 9562 §6.2 method 1: a 12-bit counter in rand_a, seeded randomly each
 // millisecond). Thread-safe: each thread has its own state, seeded from the OS entropy source.

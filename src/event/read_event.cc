@@ -5,7 +5,6 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <variant>
 
@@ -68,21 +67,6 @@ problem out_of_range(const field& f, std::string_view got) {
                       f.min, f.max, got)};
 }
 
-// A UUID's text, checked by parse_uuid, in lower case. Its bytes are hex digits and '-', which
-// all have bit 5 (0x20) set except 'A' to 'F', which it makes 'a' to 'f': eight bytes at a time
-// (the last eight overlap), where a branch per character cost ~330 instructions an event.
-void lower_case_uuid(std::string& text) {
-  static_assert(base::uuid_text_size % 8 != 0 && base::uuid_text_size > 8);
-  const auto lower = [&](std::size_t at) {
-    std::uint64_t w;
-    std::memcpy(&w, text.data() + at, 8);
-    w |= 0x2020202020202020ULL;
-    std::memcpy(text.data() + at, &w, 8);
-  };
-  for (std::size_t at = 0; at + 8 <= base::uuid_text_size; at += 8) lower(at);
-  lower(base::uuid_text_size - 8);
-}
-
 // The plain type behind a member: int32_t for opt_i32 and int32_t alike.
 template <class T>
 struct value_type {
@@ -127,7 +111,7 @@ struct field_reader {
         }
         target.assign(s);
         // One id, one spelling: deduplication compares text.
-        if (from == origin::tracker) lower_case_uuid(target);
+        if (from == origin::tracker) base::lower_case_uuid_text(target);
         return std::nullopt;
       case rule::event_type:
         if (!is_event_type(s)) {

@@ -160,7 +160,7 @@ class message_reader {
       if (text.empty()) return std::nullopt;
       if (base::parse_uuid(text)) {
         e_.event_id.assign(text);
-        for (char& c : e_.event_id) c = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+        base::lower_case_uuid_text(e_.event_id);
       } else {
         h_.foreign_id.emplace(text);
         p_.add(p_.segment, 2, key, value);

@@ -143,7 +143,7 @@ std::optional<problem> on_eid(tp2_event& ev, const tp2_param& p, const tp2_row& 
   if (p.value.empty()) return std::nullopt;
   if (base::parse_uuid(p.value)) {
     ev.e.event_id.assign(p.value);
-    for (char& c : ev.e.event_id) c = (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
+    base::lower_case_uuid_text(ev.e.event_id);
     return std::nullopt;
   }
   ev.hints.foreign_id.emplace(p.value);

@@ -10,11 +10,12 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace clicktrail::ingest {
 
@@ -37,6 +38,9 @@ class token_buckets {
     double tokens = 0;
     clock::time_point refilled{};
   };
+  // Zero bytes are a slot never used, and free() runs no destructor.
+  static_assert(std::is_trivially_copyable_v<slot> && std::is_trivially_destructible_v<slot>);
+  static_assert(std::numeric_limits<double>::is_iec559);  // 0.0 is all zero bits
   struct free_slots {
     void operator()(slot* s) const noexcept { std::free(s); }
   };
@@ -45,8 +49,8 @@ class token_buckets {
   double per_second_;
   double burst_;
   std::size_t slot_count_;
-  // From calloc, whose large blocks come zeroed from the kernel: a pipeline's four tables (1 MiB)
-  // then cost start-up nothing until their pages are used, where a vector wrote every slot.
+  // From calloc: blocks this large come zeroed as fresh pages at start-up, so a pipeline's four
+  // tables (1 MiB) cost nothing until their pages are used, where a vector wrote every slot.
   std::unique_ptr<slot[], free_slots> slots_;
   std::array<std::mutex, stripes> locks_;
 };

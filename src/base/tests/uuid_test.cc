@@ -81,6 +81,23 @@ TEST(uuid, parse_checks_every_digit) {
   }
 }
 
+TEST(uuid, lower_case_text_is_the_parsed_id_spelled_as_to_string_spells_it) {
+  // Every hex digit, either case, at every position: lower-cased, the text is what to_string()
+  // writes for the id it parses to.
+  const std::string digits = "0123456789abcdefABCDEF";
+  for (std::size_t at = 0; at < uuid_text_size; ++at) {
+    if (at == 8 || at == 13 || at == 18 || at == 23) continue;
+    for (const char c : digits) {
+      std::string text = "A0B1C2D3-E4F5-A6B7-C8D9-EAFB0C1D2E3F";
+      text[at] = c;
+      const auto id = parse_uuid(text);
+      ASSERT_TRUE(id.has_value()) << text;
+      lower_case_uuid_text(text);
+      EXPECT_EQ(text, id->to_string()) << "digit " << c << " at " << at;
+    }
+  }
+}
+
 // Vectors computed with Python 3's uuid.uuid5 (the design's namespaces and id rule:
 // uuid.uuid5(ns, f"{site}\n{id}")).
 TEST(uuid, v5_matches_pythons_uuid5) {

@@ -38,7 +38,7 @@ class token_buckets {
     double tokens = 0;
     clock::time_point refilled{};
   };
-  // Zero bytes are a slot never used, and free() runs no destructor.
+  // free() runs no destructor; a zeroed slot's tokens must read as 0.0.
   static_assert(std::is_trivially_copyable_v<slot> && std::is_trivially_destructible_v<slot>);
   static_assert(std::numeric_limits<double>::is_iec559);  // 0.0 is all zero bits
   struct free_slots {

@@ -37,3 +37,55 @@ pkg_check_modules(re2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(hyperscan REQUIRED IMPORTED_TARGET libhs)
 pkg_check_modules(maxminddb REQUIRED IMPORTED_TARGET libmaxminddb)
 find_package(yaml-cpp REQUIRED)
+
+# Static archives in place of shared libraries, where Debian ships them, for every program of the
+# release and ci builds: each shared library is one more file for the loader to find, map and
+# relocate at every start, which is most of the Lambda function's init (bench/README.md,
+# "lambda"): 25 shared libraries became 13. OpenSSL among them (its relocations were a third of
+# what was left): the S3 client's libcurl, loaded when first used (store/), brings the shared
+# OpenSSL along, and binds to it, since the program exports none of its own OpenSSL's symbols;
+# the two never see each other's objects. The sanitizer and fuzz builds keep the shared ones.
+option(CT_STATIC_ARCHIVES "Link Debian's static archives of the dependencies that ship one" ON)
+
+# ct_link_archive(<imported target> <name> [<what the archive needs>...]): <target> links
+# lib<name>.a, which itself needs the libraries after it.
+function(ct_link_archive target name)
+  find_library(CT_ARCHIVE_${name} NAMES lib${name}.a)
+  if(NOT CT_ARCHIVE_${name})
+    message(FATAL_ERROR "lib${name}.a not found: install its Debian -dev package (./dev setup), "
+                        "or configure with -DCT_STATIC_ARCHIVES=OFF")
+  endif()
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "INTERFACE_LIBRARY")  # pkg-config's targets: the library's path is an interface link
+    set_property(TARGET ${target} PROPERTY INTERFACE_LINK_LIBRARIES ${CT_ARCHIVE_${name}} ${ARGN})
+    return()
+  endif()
+  set_property(TARGET ${target} PROPERTY IMPORTED_LOCATION ${CT_ARCHIVE_${name}})
+  get_target_property(configs ${target} IMPORTED_CONFIGURATIONS)
+  foreach(config IN LISTS configs)
+    if(config)
+      set_property(TARGET ${target} PROPERTY IMPORTED_LOCATION_${config} ${CT_ARCHIVE_${name}})
+    endif()
+  endforeach()
+  set_property(TARGET ${target} APPEND PROPERTY INTERFACE_LINK_LIBRARIES ${ARGN})
+endfunction()
+
+if(CT_STATIC_ARCHIVES AND NOT CT_SANITIZE AND NOT CT_SANITIZE_THREAD AND NOT CT_FUZZ)
+  # librdkafka's own dependencies, as its pkg-config file lists them for a static link; lz4
+  # (liblz4-dev) static too, SASL (libsasl2-dev) shared: Debian has no archive of it. xxhash
+  # stays shared: librdkafka's archive holds a copy of its symbols.
+  find_library(CT_ARCHIVE_lz4 NAMES liblz4.a REQUIRED)
+  ct_link_archive(PkgConfig::rdkafka rdkafka ${CT_ARCHIVE_lz4} m PkgConfig::zstd sasl2 OpenSSL::SSL
+                  OpenSSL::Crypto ZLIB::ZLIB ${CMAKE_DL_LIBS} Threads::Threads rt)
+  ct_link_archive(OpenSSL::SSL ssl OpenSSL::Crypto)
+  ct_link_archive(OpenSSL::Crypto crypto ${CMAKE_DL_LIBS} Threads::Threads)
+  ct_link_archive(PkgConfig::zstd zstd Threads::Threads)
+  ct_link_archive(ZLIB::ZLIB z)
+  ct_link_archive(PkgConfig::libdeflate deflate)
+  ct_link_archive(Snappy::snappy snappy)
+  ct_link_archive(PkgConfig::re2 re2 Threads::Threads)
+  ct_link_archive(PkgConfig::hyperscan hs)
+  ct_link_archive(PkgConfig::maxminddb maxminddb)
+  ct_link_archive(yaml-cpp yaml-cpp)
+  ct_link_archive(PkgConfig::jemalloc jemalloc m ${CMAKE_DL_LIBS} Threads::Threads)
+endif()

@@ -41,7 +41,7 @@ find_package(yaml-cpp REQUIRED)
 # Static archives in place of shared libraries, where Debian ships them, for every program of the
 # release and ci builds: each shared library is one more file for the loader to find, map and
 # relocate at every start, which is most of the Lambda function's init (bench/README.md,
-# "lambda"): 25 shared libraries became 13. OpenSSL among them (its relocations were a third of
+# "lambda"): 25 shared libraries became 12. OpenSSL among them (its relocations were a third of
 # what was left): the S3 client's libcurl, loaded when first used (store/), brings the shared
 # OpenSSL along, and binds to it, since the program exports none of its own OpenSSL's symbols;
 # the two never see each other's objects. The sanitizer and fuzz builds keep the shared ones.

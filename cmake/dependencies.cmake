@@ -38,23 +38,34 @@ pkg_check_modules(hyperscan REQUIRED IMPORTED_TARGET libhs)
 pkg_check_modules(maxminddb REQUIRED IMPORTED_TARGET libmaxminddb)
 find_package(yaml-cpp REQUIRED)
 
-# Static archives in place of shared libraries, where Debian ships them, for every program of the
-# release and ci builds: each shared library is one more file for the loader to find, map and
-# relocate at every start, which is most of the Lambda function's init (bench/README.md,
-# "lambda"): 25 shared libraries became 12. OpenSSL among them (its relocations were a third of
-# what was left): the S3 client's libcurl, loaded when first used (store/), brings the shared
-# OpenSSL along, and binds to it, since the program exports none of its own OpenSSL's symbols;
-# the two never see each other's objects. The sanitizer and fuzz builds keep the shared ones.
+# Static archives in place of shared libraries, where Debian ships them, for every build but the
+# sanitizer and fuzz ones (start-up does not matter there, and they keep the link their runtimes
+# are tested with): each shared library is one more file for the loader to find, map and
+# relocate at every start, about half of a start's CPU before this (bench/README.md, "lambda"); 25
+# shared libraries became 12.
+#
+# OpenSSL is among them, although a second, shared OpenSSL can join the process: libcurl's, when
+# the S3 client first loads it (store/), and the Cyrus SASL plugins' that librdkafka loads at
+# start where libsasl2-modules is installed (not in the Lambda image, whose plugin folder is
+# empty). Each binds to its own: the program's OpenSSL symbols are kept out of its dynamic symbol
+# table (--exclude-libs), and the two never exchange objects.
 option(CT_STATIC_ARCHIVES "Link Debian's static archives of the dependencies that ship one" ON)
 
-# ct_link_archive(<imported target> <name> [<what the archive needs>...]): <target> links
-# lib<name>.a, which itself needs the libraries after it.
-function(ct_link_archive target name)
-  find_library(CT_ARCHIVE_${name} NAMES lib${name}.a)
+# ct_find_archive(<name>): CT_ARCHIVE_<name>, the path of Debian's lib<name>.a (not one in
+# /usr/local, which need not match the headers the build compiled against).
+function(ct_find_archive name)
+  find_library(CT_ARCHIVE_${name} NAMES lib${name}.a PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE} /usr/lib
+               NO_DEFAULT_PATH)
   if(NOT CT_ARCHIVE_${name})
     message(FATAL_ERROR "lib${name}.a not found: install its Debian -dev package (./dev setup), "
                         "or configure with -DCT_STATIC_ARCHIVES=OFF")
   endif()
+endfunction()
+
+# ct_link_archive(<imported target> <name> [<what the archive needs>...]): <target> links
+# lib<name>.a, which itself needs the libraries after it.
+function(ct_link_archive target name)
+  ct_find_archive(${name})
   get_target_property(type ${target} TYPE)
   if(type STREQUAL "INTERFACE_LIBRARY")  # pkg-config's targets: the library's path is an interface link
     set_property(TARGET ${target} PROPERTY INTERFACE_LINK_LIBRARIES ${CT_ARCHIVE_${name}} ${ARGN})
@@ -71,14 +82,18 @@ function(ct_link_archive target name)
 endfunction()
 
 if(CT_STATIC_ARCHIVES AND NOT CT_SANITIZE AND NOT CT_SANITIZE_THREAD AND NOT CT_FUZZ)
-  # librdkafka's own dependencies, as its pkg-config file lists them for a static link; lz4
-  # (liblz4-dev) static too, SASL (libsasl2-dev) shared: Debian has no archive of it. xxhash
-  # stays shared: librdkafka's archive holds a copy of its symbols.
-  find_library(CT_ARCHIVE_lz4 NAMES liblz4.a REQUIRED)
+  # librdkafka's own dependencies, as its pkg-config file lists them for a static link, lz4's
+  # archive (liblz4-dev) among them. What stays shared: Cyrus SASL (libsasl2-dev), whose archive
+  # holds its plugins and needs OpenSSL's DES; xxhash, whose archive's symbols librdkafka's
+  # holds a copy of; and simdjson, fmt, spdlog, toml++ and ISA-L, which Debian ships no archive
+  # of (libstdc++ stays shared with them).
+  ct_find_archive(lz4)
   ct_link_archive(PkgConfig::rdkafka rdkafka ${CT_ARCHIVE_lz4} m PkgConfig::zstd sasl2 OpenSSL::SSL
                   OpenSSL::Crypto ZLIB::ZLIB ${CMAKE_DL_LIBS} Threads::Threads rt)
-  ct_link_archive(OpenSSL::SSL ssl OpenSSL::Crypto)
+  ct_link_archive(OpenSSL::SSL ssl)  # which already names OpenSSL::Crypto
   ct_link_archive(OpenSSL::Crypto crypto ${CMAKE_DL_LIBS} Threads::Threads)
+  set_property(TARGET OpenSSL::Crypto APPEND PROPERTY INTERFACE_LINK_OPTIONS
+                                                      "LINKER:--exclude-libs,libssl.a:libcrypto.a")
   ct_link_archive(PkgConfig::zstd zstd Threads::Threads)
   ct_link_archive(ZLIB::ZLIB z)
   ct_link_archive(PkgConfig::libdeflate deflate)

@@ -1,0 +1,119 @@
+// What the broker alone lets a producer's p99 be: Kafka's own Java client, with the collector's
+// producer settings, sending "requests" of N records at a constant rate and timing each from its
+// send to the acknowledgement of its last record. The collector answers a request only then, so
+// at the same rate and record size this is the floor under its latency on this machine.
+//
+//   java -cp "$KAFKA_HOME/libs/*" bench/collector/KafkaFloor.java \
+//       BOOTSTRAP TOPIC REQUESTS_PER_S RECORDS_PER_REQUEST RECORD_BYTES WARMUP_S SECONDS
+//
+// The first WARMUP_S seconds run at the same rate and are not counted (this JVM's own start and
+// JIT, not the broker's). Prints one JSON object: requests, p50_ms, p99_ms, max_ms, rate_achieved,
+// failed. Exits 1 if a record was not acknowledged. Settings as src/kafka/producer_conf.cc's:
+// acks=all, idempotence, lz4, linger.ms 2; keys from 64 visitors, so that records spread over
+// the partitions as the collector's do. Values are text-like (an id, then a fixed event's
+// text), so that lz4 compresses them about as much as the collector's records.
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+public class KafkaFloor {
+  private static final String EVENT_TEXT =
+      "\"type\":\"page_view\",\"page_url\":\"https://shop.example.com/products/42?ref=home\","
+          + "\"page_title\":\"A product page of the shop\",\"referrer\":\"https://www.example.org/\","
+          + "\"ua\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)\","
+          + "\"screen_width\":1920,\"screen_height\":1080,\"language\":\"en-GB\",\"time_zone\":\"Europe/London\"";
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 7) {
+      System.err.println(
+          "usage: KafkaFloor.java BOOTSTRAP TOPIC REQUESTS_PER_S RECORDS_PER_REQUEST RECORD_BYTES WARMUP_S SECONDS");
+      System.exit(2);
+    }
+    final String topic = args[1];
+    final int rate = Integer.parseInt(args[2]);
+    final int perRequest = Integer.parseInt(args[3]);
+    final int recordBytes = Integer.parseInt(args[4]);
+    final int warmupS = Integer.parseInt(args[5]);
+    final int seconds = Integer.parseInt(args[6]);
+    if (rate < 1 || perRequest < 1 || recordBytes < 64 || warmupS < 0 || seconds < 1) {
+      System.err.println("KafkaFloor: rate, records per request and seconds must be positive, record bytes at least 64");
+      System.exit(2);
+    }
+
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, "2");
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, "1000000");
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+
+    final long warmupRequests = (long) rate * warmupS;
+    final int counted = Math.toIntExact((long) rate * seconds);
+    final long[] latencyNs = new long[counted];
+    final AtomicInteger failed = new AtomicInteger();
+    final AtomicLong outstanding = new AtomicLong();
+    final long intervalNs = 1_000_000_000L / rate;
+    long countedStart = 0;
+    long countedEnd = 0;
+
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+      final long start = System.nanoTime();
+      for (long i = 0; i < warmupRequests + counted; i++) {
+        final long due = start + i * intervalNs;
+        for (long now = System.nanoTime(); now < due; now = System.nanoTime()) LockSupport.parkNanos(due - now);
+        final long sent = System.nanoTime();
+        if (i == warmupRequests) countedStart = sent;
+        final int slot = i < warmupRequests ? -1 : (int) (i - warmupRequests);
+        final AtomicInteger left = new AtomicInteger(perRequest);
+        outstanding.incrementAndGet();
+        for (int r = 0; r < perRequest; r++) {
+          byte[] key = ("visitor-" + (i * perRequest + r) % 64).getBytes(StandardCharsets.US_ASCII);
+          producer.send(new ProducerRecord<>(topic, key, value(recordBytes)), (metadata, error) -> {
+            if (error != null) failed.incrementAndGet();
+            if (left.decrementAndGet() == 0) {
+              if (slot >= 0) latencyNs[slot] = System.nanoTime() - sent;
+              outstanding.decrementAndGet();
+            }
+          });
+        }
+      }
+      countedEnd = System.nanoTime();
+      producer.flush();
+    }
+    if (outstanding.get() != 0) {
+      System.err.println("KafkaFloor: " + outstanding.get() + " requests never completed");
+      System.exit(1);
+    }
+    Arrays.sort(latencyNs);
+    System.out.printf(
+        "{\"requests\": %d, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f, \"rate_achieved\": %.1f, \"failed\": %d}%n",
+        counted, ms(latencyNs[counted / 2]), ms(latencyNs[(int) (counted * 0.99)]), ms(latencyNs[counted - 1]),
+        counted / ((countedEnd - countedStart) / 1e9), failed.get());
+    System.exit(failed.get() == 0 ? 0 : 1);
+  }
+
+  // An event-like value of `bytes` bytes: a fresh id, then the event's text cut or repeated to fit.
+  private static byte[] value(int bytes) {
+    StringBuilder s = new StringBuilder(bytes + EVENT_TEXT.length());
+    s.append("{\"event_id\":\"").append(UUID.randomUUID()).append("\",");
+    while (s.length() < bytes - 1) s.append(EVENT_TEXT);
+    s.setLength(bytes - 1);
+    s.append('}');
+    return s.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static double ms(long ns) {
+    return ns / 1e6;
+  }
+}

@@ -3,9 +3,12 @@
 // send to the acknowledgement of its last record. The collector answers a request only then, so
 // at the same rate and record size this is the floor under its latency on this machine.
 //
-//   java -cp "$KAFKA_HOME/libs/*" bench/collector/KafkaFloor.java \
+//   javac -cp "$KAFKA_HOME/libs/*" -d CLASSES bench/collector/KafkaFloor.java
+//   java -XX:TieredStopAtLevel=1 -cp "CLASSES:$KAFKA_HOME/libs/*" KafkaFloor \
 //       BOOTSTRAP TOPIC REQUESTS_PER_S RECORDS_PER_REQUEST RECORD_BYTES WARMUP_S SECONDS
 //
+// (bench/collector/run does so; the client compiler alone, because C2's threads otherwise take a
+// core of two for the first seconds, and the figure measures the JIT rather than the broker.)
 // The first WARMUP_S seconds run at the same rate and are not counted (this JVM's own start and
 // JIT, not the broker's). Prints one JSON object: requests, p50_ms, p99_ms, max_ms, rate_achieved,
 // failed. Exits 1 if a record was not acknowledged. Settings as src/kafka/producer_conf.cc's:
@@ -16,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -106,7 +110,8 @@ public class KafkaFloor {
   // An event-like value of `bytes` bytes: a fresh id, then the event's text cut or repeated to fit.
   private static byte[] value(int bytes) {
     StringBuilder s = new StringBuilder(bytes + EVENT_TEXT.length());
-    s.append("{\"event_id\":\"").append(UUID.randomUUID()).append("\",");
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    s.append("{\"event_id\":\"").append(new UUID(random.nextLong(), random.nextLong())).append("\",");
     while (s.length() < bytes - 1) s.append(EVENT_TEXT);
     s.setLength(bytes - 1);
     s.append('}');

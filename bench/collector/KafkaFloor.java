@@ -1,20 +1,27 @@
 // What the broker alone lets a producer's p99 be: Kafka's own Java client, with the collector's
-// producer settings, sending "requests" of N records at a constant rate and timing each from its
-// send to the acknowledgement of its last record. The collector answers a request only then, so
-// at the same rate and record size this is the floor under its latency on this machine.
+// default producer settings, sending "requests" of N records at a constant rate and timing each
+// from its send to the acknowledgement of its last record. The collector answers a request only
+// then, so at the same rate and record size this is the floor under its latency on this machine.
 //
 //   javac -cp "$KAFKA_HOME/libs/*" -d CLASSES bench/collector/KafkaFloor.java
 //   java -XX:TieredStopAtLevel=1 -cp "CLASSES:$KAFKA_HOME/libs/*" KafkaFloor \
 //       BOOTSTRAP TOPIC REQUESTS_PER_S RECORDS_PER_REQUEST RECORD_BYTES WARMUP_S SECONDS
 //
-// (bench/collector/run does so; the client compiler alone, because C2's threads otherwise take a
-// core of two for the first seconds, and the figure measures the JIT rather than the broker.)
-// The first WARMUP_S seconds run at the same rate and are not counted (this JVM's own start and
-// JIT, not the broker's). Prints one JSON object: requests, p50_ms, p99_ms, max_ms, rate_achieved,
-// failed. Exits 1 if a record was not acknowledged. Settings as src/kafka/producer_conf.cc's:
-// acks=all, idempotence, lz4, linger.ms 2; keys from 64 visitors, so that records spread over
-// the partitions as the collector's do. Values are text-like (an id, then a fixed event's
-// text), so that lz4 compresses them about as much as the collector's records.
+// bench/collector/run does so, with the client compiler alone: C2's threads otherwise take a core
+// of the two for the first seconds, and the figure measures the JIT rather than the broker.
+//
+// - The first WARMUP_S seconds run at the same rate and are not counted (this JVM's start and JIT,
+//   not the broker's); the topic's metadata is fetched before the first send.
+// - A request is timed from its actual send, as vegeta times the collector's; rate_achieved says
+//   whether the sends kept up with the rate asked.
+// - Settings as src/kafka/producer_conf.cc's defaults: acks=all, idempotence, lz4, linger.ms 2.
+//   A request's records share one key, as a tracker's batch shares its visitor's id (the
+//   collector's key), so a request's records go to one partition; 64 visitors in turn.
+// - Values are text-like (an id, then a fixed event's text), so that lz4 compresses them about as
+//   much as the collector's records.
+//
+// Prints one JSON object: requests, p50_ms, p99_ms, max_ms, rate_achieved, failed. Exits 1, with
+// the first error on stderr, if a record was not acknowledged.
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Properties;
@@ -22,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -29,6 +37,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 public class KafkaFloor {
+  private static final String USAGE =
+      "usage: KafkaFloor BOOTSTRAP TOPIC REQUESTS_PER_S RECORDS_PER_REQUEST RECORD_BYTES WARMUP_S SECONDS";
+  private static final int VISITORS = 64;
   private static final String EVENT_TEXT =
       "\"type\":\"page_view\",\"page_url\":\"https://shop.example.com/products/42?ref=home\","
           + "\"page_title\":\"A product page of the shop\",\"referrer\":\"https://www.example.org/\","
@@ -37,8 +48,7 @@ public class KafkaFloor {
 
   public static void main(String[] args) throws Exception {
     if (args.length != 7) {
-      System.err.println(
-          "usage: KafkaFloor.java BOOTSTRAP TOPIC REQUESTS_PER_S RECORDS_PER_REQUEST RECORD_BYTES WARMUP_S SECONDS");
+      System.err.println(USAGE);
       System.exit(2);
     }
     final String topic = args[1];
@@ -48,7 +58,9 @@ public class KafkaFloor {
     final int warmupS = Integer.parseInt(args[5]);
     final int seconds = Integer.parseInt(args[6]);
     if (rate < 1 || perRequest < 1 || recordBytes < 64 || warmupS < 0 || seconds < 1) {
-      System.err.println("KafkaFloor: rate, records per request and seconds must be positive, record bytes at least 64");
+      System.err.printf("KafkaFloor: REQUESTS_PER_S %d, RECORDS_PER_REQUEST %d and SECONDS %d must be at least 1, "
+              + "RECORD_BYTES %d at least 64, WARMUP_S %d at least 0%n%s%n",
+          rate, perRequest, seconds, recordBytes, warmupS, USAGE);
       System.exit(2);
     }
 
@@ -64,27 +76,29 @@ public class KafkaFloor {
 
     final long warmupRequests = (long) rate * warmupS;
     final int counted = Math.toIntExact((long) rate * seconds);
+    // Written by the producer's I/O thread (the callbacks), read here after close(), which joins it.
     final long[] latencyNs = new long[counted];
     final AtomicInteger failed = new AtomicInteger();
+    final AtomicReference<Exception> firstError = new AtomicReference<>();
     final AtomicLong outstanding = new AtomicLong();
-    final long intervalNs = 1_000_000_000L / rate;
     long countedStart = 0;
     long countedEnd = 0;
 
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+      producer.partitionsFor(topic);  // creates the topic and learns its leaders before the clock starts
       final long start = System.nanoTime();
       for (long i = 0; i < warmupRequests + counted; i++) {
-        final long due = start + i * intervalNs;
+        final long due = start + i * 1_000_000_000L / rate;
         for (long now = System.nanoTime(); now < due; now = System.nanoTime()) LockSupport.parkNanos(due - now);
         final long sent = System.nanoTime();
         if (i == warmupRequests) countedStart = sent;
         final int slot = i < warmupRequests ? -1 : (int) (i - warmupRequests);
         final AtomicInteger left = new AtomicInteger(perRequest);
+        final byte[] key = ("visitor-" + i % VISITORS).getBytes(StandardCharsets.US_ASCII);
         outstanding.incrementAndGet();
         for (int r = 0; r < perRequest; r++) {
-          byte[] key = ("visitor-" + (i * perRequest + r) % 64).getBytes(StandardCharsets.US_ASCII);
           producer.send(new ProducerRecord<>(topic, key, value(recordBytes)), (metadata, error) -> {
-            if (error != null) failed.incrementAndGet();
+            if (error != null && failed.getAndIncrement() == 0) firstError.set(error);
             if (left.decrementAndGet() == 0) {
               if (slot >= 0) latencyNs[slot] = System.nanoTime() - sent;
               outstanding.decrementAndGet();
@@ -99,18 +113,27 @@ public class KafkaFloor {
       System.err.println("KafkaFloor: " + outstanding.get() + " requests never completed");
       System.exit(1);
     }
+    if (failed.get() > 0) {
+      System.err.println("KafkaFloor: " + failed.get() + " records were not acknowledged; the first: " + firstError.get());
+      System.exit(1);
+    }
     Arrays.sort(latencyNs);
     System.out.printf(
-        "{\"requests\": %d, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f, \"rate_achieved\": %.1f, \"failed\": %d}%n",
-        counted, ms(latencyNs[counted / 2]), ms(latencyNs[(int) (counted * 0.99)]), ms(latencyNs[counted - 1]),
+        "{\"requests\": %d, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f, "
+            + "\"rate_achieved\": %.1f, \"failed\": %d}%n",
+        counted, ms(rank(latencyNs, 0.50)), ms(rank(latencyNs, 0.99)), ms(latencyNs[counted - 1]),
         counted / ((countedEnd - countedStart) / 1e9), failed.get());
-    System.exit(failed.get() == 0 ? 0 : 1);
+  }
+
+  // The nearest-rank percentile of sorted values.
+  private static long rank(long[] sorted, double p) {
+    return sorted[Math.max(0, (int) Math.ceil(p * sorted.length) - 1)];
   }
 
   // An event-like value of `bytes` bytes: a fresh id, then the event's text cut or repeated to fit.
   private static byte[] value(int bytes) {
-    StringBuilder s = new StringBuilder(bytes + EVENT_TEXT.length());
     ThreadLocalRandom random = ThreadLocalRandom.current();
+    StringBuilder s = new StringBuilder(bytes + EVENT_TEXT.length());
     s.append("{\"event_id\":\"").append(new UUID(random.nextLong(), random.nextLong())).append("\",");
     while (s.length() < bytes - 1) s.append(EVENT_TEXT);
     s.setLength(bytes - 1);

@@ -470,10 +470,8 @@ def main() -> int:
               f"larger bodies alone cost a server that only reads them.")
     print()
     low = run.get("nginx_p99_low_ms")
-    print(f"latency at {of_collector_rate(fraction)} on each workload (req/s), or less where nginx's own p99 there was "
-          f"over {low:g} ms, nginx at the same rate (vegeta at a constant rate, {run['duration_s']} s each; ms):"
-          if low else
-          f"latency at {of_collector_rate(fraction)} on each workload (req/s), nginx at the same rate "
+    halving = f", or less where nginx's own p99 there was over {low:g} ms" if low else ""
+    print(f"latency at {of_collector_rate(fraction)} on each workload (req/s){halving}, nginx at the same rate "
           f"(vegeta at a constant rate, {run['duration_s']} s each; ms):")
     lhead = (f"  {'workload':<12} {'req/s':>8}  {'collector p50':>13} {'p99':>6} {'max':>6}  {'nginx p50':>9} "
              f"{'p99':>6} {'max':>6}  {'collector µs/req':>16}  {'Kafka waits > ' + f'{MAX_P99_MS:g} ms':>19}")
